@@ -1,0 +1,30 @@
+/* Error numbers, Linux x86-64 values. Functions return 0 or -Exxx. */
+#ifndef LIB_ERRNO_H
+#define LIB_ERRNO_H
+
+#ifndef EPERM
+#define EPERM 1
+#define ENOENT 2
+#define ESRCH 3
+#define EINTR 4
+#define EIO 5
+#define ENOEXEC 8
+#define EBADF 9
+#define EAGAIN 11
+#define ENOMEM 12
+#define EACCES 13
+#define EFAULT 14
+#define EBUSY 16
+#define EEXIST 17
+#define ENODEV 19
+#define EINVAL 22
+#define ENOTTY 25
+#define EFBIG 27
+#define ENOSPC 28
+#define ESPIPE 29
+#define ERANGE 34
+#define ENOSYS 38
+#define EOVERFLOW 75
+#endif
+
+#endif

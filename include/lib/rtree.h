@@ -1,0 +1,66 @@
+/*
+ * rtree: a red-black tree of disjoint half-open ranges [start, end) inside a
+ * window [lo, hi), ordered by start. Each node also carries the largest free
+ * gap found in its subtree (the gap before a node is node.start minus the end
+ * of its predecessor, or lo for the first node), so free-range searches are
+ * O(log n) as well as lookups. Used by the VMA set (mm/vma.c) and by the
+ * kernel virtual-area allocator (mm/vmarea.c). Embed struct rnode in your
+ * object and use container_of. No allocation happens inside rtree.
+ */
+#ifndef LIB_RTREE_H
+#define LIB_RTREE_H
+
+#include "lib/types.h"
+
+struct rnode {
+	struct rnode *left, *right, *parent;
+	uint64_t start, end;  /* [start, end) */
+	uint64_t subtree_gap; /* largest gap-before of any node in this subtree */
+	bool red;
+};
+
+struct rtree {
+	struct rnode *root;
+	uint64_t lo, hi; /* the window */
+	size_t count;
+};
+
+void rtree_init(struct rtree *t, uint64_t lo, uint64_t hi);
+
+/* Insert `n` (start/end set, start < end, inside the window). -EEXIST on overlap (tree unchanged). */
+int rtree_insert(struct rtree *t, struct rnode *n);
+
+/* Remove `n`, which must be in `t`. */
+void rtree_remove(struct rtree *t, struct rnode *n);
+
+/*
+ * After changing n->start and/or n->end in place (keeping it disjoint from its
+ * neighbours and in the same order), recompute the gap fields.
+ */
+void rtree_update(struct rtree *t, struct rnode *n);
+
+/* The node containing addr, or NULL. */
+struct rnode *rtree_find(const struct rtree *t, uint64_t addr);
+
+/* The first node with end > addr (the first one at or after addr), or NULL. */
+struct rnode *rtree_lower_bound(const struct rtree *t, uint64_t addr);
+
+struct rnode *rtree_first(const struct rtree *t);
+struct rnode *rtree_last(const struct rtree *t);
+struct rnode *rtree_next(const struct rnode *n);
+struct rnode *rtree_prev(const struct rnode *n);
+
+/*
+ * Find a free range of `size` bytes aligned to `align` (power of two) lying
+ * entirely inside [lo, hi) and in no node. Top-down returns the highest such
+ * start, bottom-up the lowest. Returns 0 and sets *out, or -ENOMEM.
+ */
+int rtree_gap_topdown(const struct rtree *t, uint64_t size, uint64_t align,
+		      uint64_t lo, uint64_t hi, uint64_t *out);
+int rtree_gap_bottomup(const struct rtree *t, uint64_t size, uint64_t align,
+		       uint64_t lo, uint64_t hi, uint64_t *out);
+
+/* Check red-black and gap invariants; returns 0 or -EINVAL (with a kprintf of why). */
+int rtree_check(const struct rtree *t);
+
+#endif

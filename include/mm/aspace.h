@@ -1,0 +1,175 @@
+/*
+ * aspace: a user address space with Linux x86-64 semantics.
+ *
+ * The user half runs from AS_MMAP_MIN_ADDR (64 KiB, vm.mmap_min_addr) to
+ * AS_TASK_SIZE (0x7ffffffff000). Each address space has its own root; the
+ * upper 256 top-level entries are the kernel's, shared. VMAs live in an rtree
+ * (O(log n) lookup, conflict search and top-down placement); adjacent VMAs of
+ * the same rights and kind are always merged. Anonymous memory is mapped on
+ * first touch (demand zero) unless MAP_POPULATE; large VMAs get 2 MiB leaves
+ * where alignment allows. as_clone shares private pages copy-on-write.
+ *
+ * Every operation is all or nothing under lack of memory: -ENOMEM leaves VMAs,
+ * page tables and contents as before (except where Linux itself reports an
+ * error after a partial change, e.g. mprotect over a hole). Nothing here
+ * panics on input or on lack of memory.
+ *
+ * Functions returning long return a user address on success or -errno.
+ */
+#ifndef MM_ASPACE_H
+#define MM_ASPACE_H
+
+#include "lib/types.h"
+
+#define AS_MMAP_MIN_ADDR 0x10000ULL
+#define AS_TASK_SIZE 0x7ffffffff000ULL
+#define AS_MAX_MAP_COUNT 65530
+#define AS_STACK_LIMIT MiB(8)     /* RLIMIT_STACK */
+#define AS_STACK_GUARD_GAP MiB(1) /* stack_guard_gap, 256 pages */
+
+/* Linux values (uapi/asm-generic/mman*.h). */
+#ifndef PROT_READ
+#define PROT_NONE 0x0
+#define PROT_READ 0x1
+#define PROT_WRITE 0x2
+#define PROT_EXEC 0x4
+#define PROT_GROWSDOWN 0x01000000
+#define PROT_GROWSUP 0x02000000
+#endif
+#ifndef MAP_SHARED
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#endif
+#ifndef MAP_SHARED_VALIDATE
+#define MAP_SHARED_VALIDATE 0x03
+#endif
+#ifndef MAP_GROWSDOWN
+#define MAP_GROWSDOWN 0x0100
+#define MAP_DENYWRITE 0x0800
+#define MAP_EXECUTABLE 0x1000
+#define MAP_LOCKED 0x2000
+#define MAP_NORESERVE 0x4000
+#define MAP_POPULATE 0x8000
+#define MAP_NONBLOCK 0x10000
+#define MAP_STACK 0x20000
+#define MAP_HUGETLB 0x40000
+#endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef MREMAP_MAYMOVE
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
+#endif
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+#ifndef MADV_NORMAL
+#define MADV_NORMAL 0
+#define MADV_RANDOM 1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED 3
+#define MADV_DONTNEED 4
+#endif
+#ifndef MADV_FREE
+#define MADV_FREE 8
+#endif
+
+/* Page-fault error code bits (as x86 reports them). */
+#define AS_PF_PRESENT (1u << 0) /* the page was present: a rights violation */
+#define AS_PF_WRITE (1u << 1)
+#define AS_PF_USER (1u << 2)
+#define AS_PF_EXEC (1u << 4)
+
+/* Verdicts of as_fault. */
+enum as_fault_result {
+	AS_FAULT_OK = 0,     /* resolved; retry the access */
+	AS_FAULT_MAPERR = 1, /* no VMA there: SIGSEGV, SEGV_MAPERR */
+	AS_FAULT_ACCERR = 2, /* VMA forbids the access: SIGSEGV, SEGV_ACCERR */
+	AS_FAULT_OOM = 3,    /* no memory to serve it: SIGBUS */
+};
+
+struct aspace;
+
+/* A snapshot of one VMA, for tests and diagnostics. */
+struct as_vma_info {
+	vaddr_t start, end; /* [start, end) */
+	int prot;           /* PROT_* */
+	int flags;          /* MAP_PRIVATE/MAP_SHARED, MAP_GROWSDOWN, MAP_NORESERVE */
+};
+
+/* A fresh, empty address space, or NULL when out of memory. */
+struct aspace *as_create(void);
+
+/* Return every frame and table of `as` and free it. NULL is ignored. */
+void as_destroy(struct aspace *as);
+
+/* A copy-on-write copy of `as` (VMAs, brk, stack), or NULL when out of memory. */
+struct aspace *as_clone(struct aspace *as);
+
+/* The root table (for mm_load_root). */
+paddr_t as_root(const struct aspace *as);
+
+/*
+ * mmap of anonymous memory. flags must include MAP_ANONYMOUS handling by the
+ * caller (file mappings are not supported: the syscall layer gives EBADF).
+ * Errors: EINVAL (len 0, neither/both PRIVATE and SHARED, FIXED unaligned,
+ * unknown prot bits), ENOMEM (no room, beyond TASK_SIZE, max_map_count),
+ * EEXIST (MAP_FIXED_NOREPLACE overlap), EPERM (fixed below mmap_min_addr).
+ */
+long as_mmap(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags);
+
+/* Errors: EINVAL (unaligned, len 0, beyond TASK_SIZE), ENOMEM (split over max_map_count). */
+int as_munmap(struct aspace *as, vaddr_t addr, uint64_t len);
+
+/* Errors: EINVAL (unaligned, unknown bits), ENOMEM (unmapped page in range), EACCES. */
+int as_mprotect(struct aspace *as, vaddr_t addr, uint64_t len, int prot);
+
+/* Errors: EINVAL, EFAULT, ENOMEM as Linux mremap(2). */
+long as_mremap(struct aspace *as, vaddr_t old_addr, uint64_t old_len,
+	       uint64_t new_len, int flags, vaddr_t new_addr);
+
+/* Errors: EINVAL (unaligned start, unknown advice), ENOMEM (unmapped page in range). */
+int as_madvise(struct aspace *as, vaddr_t addr, uint64_t len, int advice);
+
+/* Set where the program break starts (end of the loaded image). Call once before as_brk. */
+void as_brk_init(struct aspace *as, vaddr_t start);
+
+/* Linux brk(2): returns the new break, or the old one when the request cannot be met. */
+vaddr_t as_brk(struct aspace *as, vaddr_t brk);
+
+/*
+ * Create the user stack: a MAP_GROWSDOWN VMA ending at `top` (page aligned)
+ * with `initial` bytes mapped, allowed to grow down to AS_STACK_LIMIT, and
+ * never within AS_STACK_GUARD_GAP of the VMA below it. Returns 0 or -errno.
+ */
+int as_stack_init(struct aspace *as, vaddr_t top, uint64_t initial);
+
+/*
+ * Serve a page fault at `va` with x86 error code bits AS_PF_*. Demand-zero,
+ * copy-on-write break, stack growth. Returns an enum as_fault_result.
+ */
+int as_fault(struct aspace *as, vaddr_t va, unsigned error_code);
+
+/* The VMA containing va; false when none. */
+bool as_vma_at(const struct aspace *as, vaddr_t va, struct as_vma_info *out);
+
+/* Copy up to `max` VMAs in address order into `out`; returns the total count. */
+size_t as_vmas(const struct aspace *as, struct as_vma_info *out, size_t max);
+
+/* Number of VMAs. */
+size_t as_vma_count(const struct aspace *as);
+
+/* Frames (4 KiB units) currently mapped into the user half. */
+size_t as_resident_frames(const struct aspace *as);
+
+/*
+ * Check every invariant: tree order and gap fields, no overlap, no mergeable
+ * neighbours, every present PTE inside a VMA with matching rights, frame
+ * reference counts consistent. Returns 0, or -EINVAL after printing why.
+ */
+int as_check(struct aspace *as);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * The seam between src/mm and the machine. src/mm reaches memory and the TLB
+ * only through these. The kernel implements them in src/arch/x86_64/mmarch.c
+ * (direct map, invlpg, CR4.PGE toggle, CPUID); host tests implement them in
+ * tests/host/support/ over a malloc'd physical arena.
+ */
+#ifndef MM_MMARCH_H
+#define MM_MMARCH_H
+
+#include "lib/types.h"
+
+/* Kernel virtual address through which physical address `pa` is reached. */
+void *mm_phys_to_virt(paddr_t pa);
+
+/* Inverse of mm_phys_to_virt for addresses it returned. */
+paddr_t mm_virt_to_phys(const void *va);
+
+/* Drop the TLB entry (any size) that translates `va` in the current CPU. */
+void mm_tlb_flush_page(vaddr_t va);
+
+/* Drop every TLB entry, global ones included. */
+void mm_tlb_flush_all(void);
+
+/* True when the CPU supports 1 GiB leaves (CPUID 0x80000001 EDX bit 26). */
+bool mm_cpu_has_1g(void);
+
+/* Make `root` the current top-level table (CR3). */
+void mm_load_root(paddr_t root);
+
+/* The current top-level table. */
+paddr_t mm_current_root(void);
+
+/* Time stamp for benchmarks and durations (rdtsc in the kernel). */
+uint64_t mm_cycles(void);
+
+#endif

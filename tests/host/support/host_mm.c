@@ -1,0 +1,130 @@
+/* Host implementation of include/mm/mmarch.h and the kernel's panic/console. */
+#include "host_mm.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/assert.h"
+#include "lib/printf.h"
+#include "mm/mmarch.h"
+#include "mm/pmm.h"
+
+unsigned long host_tlb_flush_page_count;
+unsigned long host_tlb_flush_all_count;
+bool host_has_1g = true;
+
+static unsigned char *arena;
+static paddr_t current_root;
+
+/* Map the arena once; later calls drop its contents so each setup starts clean. */
+static void host_arena_reset(void)
+{
+	if (!arena) {
+		arena = mmap(NULL, HOST_ARENA_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (arena == MAP_FAILED) {
+			perror("host_mm: mmap arena");
+			abort();
+		}
+	} else {
+		madvise(arena, HOST_ARENA_SIZE, MADV_DONTNEED);
+	}
+}
+
+void host_mm_setup(uint64_t ram_bytes)
+{
+	struct pmm_range ram = {MiB(1), ram_bytes};
+
+	if (ram_bytes > HOST_ARENA_SIZE) {
+		fprintf(stderr, "host_mm: %llu bytes of RAM exceed the arena\n",
+			(unsigned long long)ram_bytes);
+		abort();
+	}
+	host_arena_reset();
+	host_tlb_flush_page_count = 0;
+	host_tlb_flush_all_count = 0;
+	host_has_1g = true;
+	current_root = 0;
+	if (pmm_init(&ram, 1, NULL, 0, ram_bytes) != 0) {
+		fprintf(stderr, "host_mm: pmm_init failed\n");
+		abort();
+	}
+}
+
+void *host_arena(void)
+{
+	return arena;
+}
+
+void *mm_phys_to_virt(paddr_t pa)
+{
+	if (!arena || pa >= HOST_ARENA_SIZE)
+		panic("mm_phys_to_virt: %#llx outside the arena", (unsigned long long)pa);
+	return arena + pa;
+}
+
+paddr_t mm_virt_to_phys(const void *va)
+{
+	const unsigned char *p = va;
+
+	if (!arena || p < arena || p >= arena + HOST_ARENA_SIZE)
+		panic("mm_virt_to_phys: %p outside the arena", va);
+	return (paddr_t)(p - arena);
+}
+
+void mm_tlb_flush_page(vaddr_t va)
+{
+	(void)va;
+	host_tlb_flush_page_count++;
+}
+
+void mm_tlb_flush_all(void)
+{
+	host_tlb_flush_all_count++;
+}
+
+bool mm_cpu_has_1g(void)
+{
+	return host_has_1g;
+}
+
+void mm_load_root(paddr_t root)
+{
+	current_root = root;
+}
+
+paddr_t mm_current_root(void)
+{
+	return current_root;
+}
+
+uint64_t mm_cycles(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void console_write(const char *s, size_t n)
+{
+	fwrite(s, 1, n, stdout);
+	fflush(stdout);
+}
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "panic: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	abort();
+}
