@@ -115,8 +115,8 @@ paddr_t as_root(const struct aspace *as);
 /*
  * mmap of anonymous memory. flags must include MAP_ANONYMOUS handling by the
  * caller (file mappings are not supported: the syscall layer gives EBADF).
- * Errors: EINVAL (len 0, neither/both PRIVATE and SHARED, FIXED unaligned,
- * unknown prot bits), ENOMEM (no room, beyond TASK_SIZE, max_map_count),
+ * Errors: EINVAL (len 0, neither PRIVATE nor SHARED, FIXED unaligned;
+ * unknown prot bits are ignored, as Linux does), ENOMEM (no room, beyond TASK_SIZE, max_map_count),
  * EEXIST (MAP_FIXED_NOREPLACE overlap), EPERM (fixed below mmap_min_addr).
  */
 long as_mmap(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags);

@@ -1,0 +1,1073 @@
+/*
+ * aspace: the user address space (see include/mm/aspace.h): VMAs in an
+ * rtree, anonymous memory in the page tables, Linux x86-64 semantics. The
+ * page-level work (faults, frame references) is in fault.c.
+ *
+ * Every operation that can run out of memory first takes all it may need
+ * (VMA structs, page-table splits at the range ends) and only then changes
+ * anything, so -ENOMEM leaves the address space as it was.
+ */
+#include "lib/assert.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/aspace.h"
+#include "mm/heap.h"
+#include "mm/mmarch.h"
+#include "mm/pmm.h"
+#include "mm/pt.h"
+#include "vma.h"
+
+#define AS_MAP_TYPE 0x0f
+#define AS_PROT_RWX (PROT_READ | PROT_WRITE | PROT_EXEC)
+#define AS_PROT_SEM 0x8
+#define AS_KERNEL_SLOT 256 /* first top-level entry shared with the kernel */
+#define AS_MADV_REMOVE 9
+#define AS_MADV_POPULATE_READ 22
+#define AS_MADV_POPULATE_WRITE 23
+#define AS_MADV_DONTNEED_LOCKED 24
+
+/* Linux mmap_base without randomisation: below the stack rlimit and guard, at least 128 MiB. */
+static vaddr_t as_mmap_base(void)
+{
+	uint64_t gap = AS_STACK_LIMIT + AS_STACK_GUARD_GAP;
+
+	gap = MAX(gap, MiB(128));
+	gap = MIN(gap, AS_TASK_SIZE / 6 * 5);
+	return ALIGN_DOWN(AS_TASK_SIZE - gap, PAGE_SIZE);
+}
+
+struct aspace *as_create(void)
+{
+	struct aspace *as = kzalloc(sizeof(*as));
+	paddr_t cur = mm_current_root();
+	uint64_t *dst, *src;
+
+	if (!as)
+		return NULL;
+	if (pt_create(&as->root) != 0) {
+		kfree(as);
+		return NULL;
+	}
+	if (cur) {
+		dst = mm_phys_to_virt(as->root);
+		src = mm_phys_to_virt(cur);
+		memcpy(dst + AS_KERNEL_SLOT, src + AS_KERNEL_SLOT,
+		       AS_KERNEL_SLOT * sizeof(uint64_t));
+	}
+	rtree_init(&as->vmas, AS_MMAP_MIN_ADDR, AS_TASK_SIZE);
+	as->mmap_base = as_mmap_base();
+	return as;
+}
+
+/* Free every VMA of the tree. */
+static void as_free_vmas(struct aspace *as)
+{
+	struct rnode *n;
+
+	while ((n = rtree_first(&as->vmas)) != NULL) {
+		rtree_remove(&as->vmas, n);
+		vma_free(vma_of(n));
+	}
+}
+
+void as_destroy(struct aspace *as)
+{
+	if (!as)
+		return;
+	as_unref_range(as->root, 0, PT_USER_TOP);
+	pt_destroy(as->root, AS_KERNEL_SLOT);
+	as_free_vmas(as);
+	kfree(as);
+}
+
+paddr_t as_root(const struct aspace *as)
+{
+	return as->root;
+}
+
+/* ---------------------------------------------------------------- clone */
+
+struct as_clone_ctx {
+	paddr_t root;          /* the child's */
+	vaddr_t start, end;    /* the VMA being copied */
+	unsigned clear;        /* leaf flags the child drops (PT_WRITE for private) */
+};
+
+/* pt_walk callback: map the leaf part inside the VMA into the child, one more reference per frame. */
+static int as_clone_leaf(void *ctx, const struct pt_leaf *leaf)
+{
+	const struct as_clone_ctx *c = ctx;
+	vaddr_t s = MAX(leaf->va, c->start), e = MIN(leaf->va + leaf->size, c->end);
+	paddr_t pa = leaf->pa + (s - leaf->va);
+	int err = pt_map(c->root, s, pa, e - s, leaf->flags & ~c->clear);
+
+	if (err)
+		return err;
+	for (; s < e; s += PAGE_SIZE, pa += PAGE_SIZE)
+		pmm_ref(pa);
+	return 0;
+}
+
+/* Copy VMA v and its pages into child c. */
+static int as_clone_vma(struct aspace *as, struct aspace *c, const struct vma *v)
+{
+	struct vma *nv = vma_alloc();
+	struct as_clone_ctx ctx = {c->root, vma_start(v), vma_end(v),
+				   (v->flags & MAP_SHARED) ? 0 : PT_WRITE};
+
+	if (!nv)
+		return -ENOMEM;
+	nv->node.start = vma_start(v);
+	nv->node.end = vma_end(v);
+	nv->prot = v->prot;
+	nv->flags = v->flags;
+	if (rtree_insert(&c->vmas, &nv->node) != 0)
+		panic("as_clone_vma: overlap at %#llx", (unsigned long long)vma_start(v));
+	return pt_walk(as->root, ctx.start, ctx.end - ctx.start, as_clone_leaf, &ctx);
+}
+
+/* True when the parent's pages of v must turn read-only for sharing. */
+static bool as_clone_wp(const struct vma *v)
+{
+	return !(v->flags & MAP_SHARED) && (v->prot & PROT_WRITE);
+}
+
+/* Fold back the splits as_clone_split made at VMAs before `stop`. */
+static void as_clone_unsplit(struct aspace *as, const struct vma *stop)
+{
+	struct vma *v;
+
+	for (v = vma_of(rtree_first(&as->vmas)); v != stop; v = vma_next(v))
+		if (as_clone_wp(v))
+			as_fold_ends(as->root, vma_start(v), vma_end(v));
+}
+
+/* Split the parent's leaves at the ends of every VMA to write-protect. */
+static int as_clone_split(struct aspace *as)
+{
+	struct vma *v;
+
+	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v)) {
+		if (!as_clone_wp(v))
+			continue;
+		if (as_split_ends(as->root, vma_start(v), vma_end(v)) != 0) {
+			as_clone_unsplit(as, v);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Populate the shared VMAs so parent and child share their every page. */
+static int as_populate_shared(struct aspace *as)
+{
+	struct vma *v;
+
+	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v))
+		if ((v->flags & MAP_SHARED) && v->prot != PROT_NONE &&
+		    as_populate(as, vma_start(v), vma_end(v), false) != 0)
+			return -ENOMEM;
+	return 0;
+}
+
+struct aspace *as_clone(struct aspace *as)
+{
+	struct aspace *c;
+	struct vma *v;
+
+	if (as_populate_shared(as) != 0 || !(c = as_create()))
+		return NULL;
+	c->mmap_base = as->mmap_base;
+	c->brk_start = as->brk_start;
+	c->brk = as->brk;
+	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v))
+		if (as_clone_vma(as, c, v) != 0)
+			goto out_destroy;
+	if (as_clone_split(as) != 0)
+		goto out_destroy;
+	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v))
+		if (as_clone_wp(v) &&
+		    pt_protect(as->root, vma_start(v), vma_end(v) - vma_start(v),
+			       as_pt_flags_existing(v->prot, v->flags)) != 0)
+			panic("as_clone: write-protect of split range failed");
+	return c;
+
+out_destroy:
+	as_destroy(c);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- placement */
+
+/* Where a mapping below v must end: v's start, less the guard gap of a stack. */
+static vaddr_t vma_start_gap(const struct vma *v)
+{
+	vaddr_t s = vma_start(v);
+
+	if (!(v->flags & MAP_GROWSDOWN))
+		return s;
+	return s > AS_STACK_GUARD_GAP ? s - AS_STACK_GUARD_GAP : 0;
+}
+
+/* True when [addr, addr+len) is inside the window, free, and clear of stack guard gaps. */
+static bool as_fits(const struct aspace *as, vaddr_t addr, uint64_t len)
+{
+	struct vma *next = vma_lower_bound(&as->vmas, addr);
+
+	return addr >= AS_MMAP_MIN_ADDR && len <= AS_TASK_SIZE - addr &&
+	       (!next || addr + len <= vma_start_gap(next));
+}
+
+/* Highest fitting range below mmap_base. */
+static int as_place_topdown(const struct aspace *as, uint64_t len, vaddr_t *out)
+{
+	vaddr_t hi = as->mmap_base, addr;
+
+	while (hi > AS_MMAP_MIN_ADDR &&
+	       rtree_gap_topdown(&as->vmas, len, PAGE_SIZE, AS_MMAP_MIN_ADDR, hi, &addr) == 0) {
+		if (as_fits(as, addr, len)) {
+			*out = addr;
+			return 0;
+		}
+		hi = vma_start_gap(vma_lower_bound(&as->vmas, addr));
+	}
+	return -ENOMEM;
+}
+
+/* Linux's fallback: lowest fitting range from TASK_SIZE/3 up. */
+static int as_place_bottomup(const struct aspace *as, uint64_t len, vaddr_t *out)
+{
+	vaddr_t lo = ALIGN_UP(AS_TASK_SIZE / 3, PAGE_SIZE), addr;
+
+	while (lo < AS_TASK_SIZE &&
+	       rtree_gap_bottomup(&as->vmas, len, PAGE_SIZE, lo, AS_TASK_SIZE, &addr) == 0) {
+		if (as_fits(as, addr, len)) {
+			*out = addr;
+			return 0;
+		}
+		lo = vma_end(vma_lower_bound(&as->vmas, addr));
+	}
+	return -ENOMEM;
+}
+
+/* get_unmapped_area: the hint when it fits, else top-down, else bottom-up. */
+static int as_place(const struct aspace *as, vaddr_t hint, uint64_t len, vaddr_t *out)
+{
+	if (len > AS_TASK_SIZE - AS_MMAP_MIN_ADDR)
+		return -ENOMEM;
+	if (hint) {
+		hint = MAX(ALIGN_DOWN(hint, PAGE_SIZE), AS_MMAP_MIN_ADDR);
+		if (as_fits(as, hint, len)) {
+			*out = hint;
+			return 0;
+		}
+	}
+	if (as_place_topdown(as, len, out) == 0)
+		return 0;
+	return as_place_bottomup(as, len, out);
+}
+
+/* ---------------------------------------------------------------- mmap */
+
+/* Merge every VMA meeting [start, end] with its mergeable neighbours. */
+static void as_merge_range(struct aspace *as, vaddr_t start, vaddr_t end)
+{
+	struct vma *v = vma_lower_bound(&as->vmas, start ? start - 1 : 0);
+
+	while (v && vma_start(v) <= end) {
+		v = vma_merge(&as->vmas, v);
+		v = vma_next(v);
+	}
+}
+
+/*
+ * Put a new VMA [addr, addr+len) in place of whatever was there (MAP_FIXED
+ * semantics, all or nothing). Returns addr or -ENOMEM.
+ */
+static long as_map_new(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int kind)
+{
+	vaddr_t end = addr + len;
+	struct vma *v = vma_alloc(), *spare = NULL;
+
+	if (!v)
+		return -ENOMEM;
+	if (vma_carve_growth(&as->vmas, addr, end)) {
+		if (as->vmas.count >= AS_MAX_MAP_COUNT || !(spare = vma_alloc()))
+			goto out_free;
+	}
+	if (!vma_range_free(&as->vmas, addr, end)) {
+		if (as_split_ends(as->root, addr, end) != 0)
+			goto out_free;
+		as_zap(as->root, addr, end);
+		vma_carve(&as->vmas, addr, end, &spare);
+	}
+	v->node.start = addr;
+	v->node.end = end;
+	v->prot = prot;
+	v->flags = kind;
+	if (rtree_insert(&as->vmas, &v->node) != 0)
+		panic("as_map_new: overlap at %#llx", (unsigned long long)addr);
+	vma_merge(&as->vmas, v);
+	vma_free(spare);
+	return addr;
+
+out_free:
+	vma_free(spare);
+	vma_free(v);
+	return -ENOMEM;
+}
+
+/* The VMA kind for mmap flags, or -EINVAL for an unknown/invalid type. */
+static int as_mmap_kind(int flags)
+{
+	int kind = flags & (MAP_GROWSDOWN | MAP_NORESERVE);
+
+	switch (flags & AS_MAP_TYPE) {
+	case MAP_SHARED:
+		if (flags & MAP_GROWSDOWN)
+			return -EINVAL;
+		return kind | MAP_SHARED;
+	case MAP_PRIVATE:
+		return kind | MAP_PRIVATE;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Resolve the address of a mapping (do_mmap up to get_unmapped_area). */
+static long as_mmap_addr(struct aspace *as, vaddr_t addr, uint64_t len, int flags)
+{
+	vaddr_t out;
+
+	if (flags & MAP_FIXED) {
+		if (len > AS_TASK_SIZE || addr > AS_TASK_SIZE - len)
+			return -ENOMEM;
+		if (!IS_ALIGNED(addr, PAGE_SIZE))
+			return -EINVAL;
+		if (addr < AS_MMAP_MIN_ADDR)
+			return -EPERM;
+		return addr;
+	}
+	if (as_place(as, addr, len, &out) != 0)
+		return -ENOMEM;
+	return out;
+}
+
+long as_mmap(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags)
+{
+	int kind;
+	long res;
+
+	if (!len)
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!len)
+		return -ENOMEM;
+	if (as->vmas.count > AS_MAX_MAP_COUNT)
+		return -ENOMEM;
+	if (flags & MAP_FIXED_NOREPLACE)
+		flags |= MAP_FIXED;
+	res = as_mmap_addr(as, addr, len, flags);
+	if (res < 0)
+		return res;
+	addr = (vaddr_t)res;
+	if ((flags & MAP_FIXED_NOREPLACE) && !vma_range_free(&as->vmas, addr, addr + len))
+		return -EEXIST;
+	kind = as_mmap_kind(flags);
+	if (kind < 0)
+		return kind;
+	prot &= AS_PROT_RWX;
+	res = as_map_new(as, addr, len, prot, kind);
+	if (res >= 0 && (flags & MAP_POPULATE) && prot != PROT_NONE)
+		as_populate(as, addr, addr + len, prot & PROT_WRITE);
+	return res;
+}
+
+/* ---------------------------------------------------------------- munmap */
+
+/* Unmap [start, end) (aligned) with its VMAs; 0 or -ENOMEM (nothing changed). */
+static int as_unmap_range(struct aspace *as, vaddr_t start, vaddr_t end)
+{
+	struct vma *spare = NULL;
+
+	if (vma_range_free(&as->vmas, start, end))
+		return 0;
+	if (vma_carve_growth(&as->vmas, start, end)) {
+		if (as->vmas.count >= AS_MAX_MAP_COUNT || !(spare = vma_alloc()))
+			return -ENOMEM;
+	}
+	if (as_split_ends(as->root, start, end) != 0) {
+		vma_free(spare);
+		return -ENOMEM;
+	}
+	as_zap(as->root, start, end);
+	vma_carve(&as->vmas, start, end, &spare);
+	vma_free(spare);
+	return 0;
+}
+
+int as_munmap(struct aspace *as, vaddr_t addr, uint64_t len)
+{
+	if (!IS_ALIGNED(addr, PAGE_SIZE) || addr > AS_TASK_SIZE || len > AS_TASK_SIZE - addr)
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!len)
+		return -EINVAL;
+	return as_unmap_range(as, addr, addr + len);
+}
+
+/* ---------------------------------------------------------------- mprotect */
+
+/* End of the run of contiguous VMAs starting with v, clipped to end. */
+static vaddr_t as_covered_end(const struct vma *v, vaddr_t end)
+{
+	vaddr_t c = vma_end(v);
+	const struct vma *n;
+
+	while (c < end && (n = vma_next(v)) && vma_start(n) == c) {
+		v = n;
+		c = vma_end(v);
+	}
+	return MIN(c, end);
+}
+
+/* Fold the splits as_split_points made at the points of [start, stop). */
+static void as_fold_points(struct aspace *as, vaddr_t start, vaddr_t stop)
+{
+	const struct vma *v = vma_find(&as->vmas, start);
+	vaddr_t p = start;
+
+	while (p < stop) {
+		pt_fold_at(as->root, p);
+		p = vma_end(v);
+		v = vma_next(v);
+	}
+}
+
+/* Split leaves at start, end and every VMA boundary between (a covered range). */
+static int as_split_points(struct aspace *as, vaddr_t start, vaddr_t end)
+{
+	const struct vma *v = vma_find(&as->vmas, start);
+	vaddr_t p = start;
+
+	for (;;) {
+		if (pt_split_at(as->root, p) != 0) {
+			as_fold_points(as, start, p);
+			return -ENOMEM;
+		}
+		if (p >= end)
+			return 0;
+		p = MIN(vma_end(v), end);
+		v = vma_next(v);
+	}
+}
+
+/* Number of VMA splits changing [start, end) to prot needs (0..2). */
+static int as_protect_splits(const struct vma *first, const struct vma *last,
+			     vaddr_t start, vaddr_t end, int prot)
+{
+	int n = 0;
+
+	if (first->prot != prot && start > vma_start(first))
+		n++;
+	if (last->prot != prot && end < vma_end(last))
+		n++;
+	return n;
+}
+
+/* Set prot on every VMA part of the covered range [start, end); spares for the splits. */
+static void as_protect_vmas(struct aspace *as, vaddr_t start, vaddr_t end, int prot,
+			    struct vma **spares)
+{
+	struct vma *v = vma_find(&as->vmas, start);
+	vaddr_t s;
+
+	if (v->prot != prot && start > vma_start(v))
+		v = vma_split(&as->vmas, v, start, *spares++);
+	for (; v && vma_start(v) < end; v = vma_next(v)) {
+		if (v->prot == prot)
+			continue;
+		if (vma_end(v) > end)
+			vma_split(&as->vmas, v, end, *spares++);
+		s = vma_start(v);
+		if (pt_protect(as->root, s, vma_end(v) - s,
+			       as_pt_flags_existing(prot, v->flags)) != 0)
+			panic("as_protect_vmas: protect of split range failed");
+		v->prot = prot;
+	}
+	as_merge_range(as, start, end);
+}
+
+/* mprotect of a range fully covered by VMAs; 0 or -ENOMEM (nothing changed). */
+static int as_protect_range(struct aspace *as, vaddr_t start, vaddr_t end, int prot)
+{
+	struct vma *first = vma_find(&as->vmas, start);
+	struct vma *last = vma_find(&as->vmas, end - 1);
+	struct vma *spares[2] = {NULL, NULL};
+	int i, n = as_protect_splits(first, last, start, end, prot);
+
+	if (as->vmas.count + n > AS_MAX_MAP_COUNT)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if (!(spares[i] = vma_alloc()))
+			goto out_free;
+	if (as_split_points(as, start, end) != 0)
+		goto out_free;
+	as_protect_vmas(as, start, end, prot, spares);
+	return 0;
+
+out_free:
+	vma_free(spares[0]);
+	vma_free(spares[1]);
+	return -ENOMEM;
+}
+
+int as_mprotect(struct aspace *as, vaddr_t start, uint64_t len, int prot)
+{
+	int grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
+	struct vma *v;
+	vaddr_t end, cover;
+	int err;
+
+	prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
+	if (grows == (PROT_GROWSDOWN | PROT_GROWSUP) || !IS_ALIGNED(start, PAGE_SIZE))
+		return -EINVAL;
+	if (!len)
+		return 0;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	end = start + len;
+	if (end <= start)
+		return -ENOMEM;
+	if (prot & ~(AS_PROT_RWX | AS_PROT_SEM))
+		return -EINVAL;
+	prot &= AS_PROT_RWX;
+	v = vma_lower_bound(&as->vmas, start);
+	if (!v)
+		return -ENOMEM;
+	if (grows & PROT_GROWSDOWN) {
+		if (vma_start(v) >= end)
+			return -ENOMEM;
+		start = vma_start(v);
+		if (!(v->flags & MAP_GROWSDOWN))
+			return -EINVAL;
+	} else if (vma_start(v) > start) {
+		return -ENOMEM;
+	} else if (grows) {
+		return -EINVAL;
+	}
+	cover = as_covered_end(v, end);
+	err = as_protect_range(as, start, cover, prot);
+	if (err)
+		return err;
+	return cover < end ? -ENOMEM : 0;
+}
+
+/* ---------------------------------------------------------------- mremap */
+
+/*
+ * Map the pages of [addr, end) at `to` with their flags and frames (no new
+ * references: they move). All or nothing: -ENOMEM leaves `to` unmapped.
+ */
+static int as_move_pages(paddr_t root, vaddr_t addr, vaddr_t end, vaddr_t to)
+{
+	struct pt_leaf leaf;
+	vaddr_t va = addr, s, e;
+
+	while (as_next_leaf(root, va, end, &leaf)) {
+		s = MAX(leaf.va, va);
+		e = MIN(leaf.va + leaf.size, end);
+		if (pt_map(root, to + (s - addr), leaf.pa + (s - leaf.va), e - s,
+			   leaf.flags) != 0) {
+			if (s > addr && pt_unmap(root, to, s - addr) != 0)
+				panic("as_move_pages: cannot undo at %#llx", (unsigned long long)to);
+			return -ENOMEM;
+		}
+		va = e;
+	}
+	return 0;
+}
+
+/*
+ * Move [addr, addr+old_len) of VMA v to a new VMA [to, to+new_len) (free).
+ * keep_old leaves the old VMA in place, empty (MREMAP_DONTUNMAP).
+ */
+static long as_move(struct aspace *as, struct vma *v, vaddr_t addr, uint64_t old_len,
+		    vaddr_t to, uint64_t new_len, bool keep_old)
+{
+	vaddr_t end = addr + old_len;
+	struct vma *nv = vma_alloc(), *spare = NULL;
+
+	if (!nv)
+		return -ENOMEM;
+	if (!keep_old && vma_carve_growth(&as->vmas, addr, end) && !(spare = vma_alloc()))
+		goto out_free;
+	if (as_split_ends(as->root, addr, end) != 0)
+		goto out_free;
+	if (as_move_pages(as->root, addr, end, to) != 0) {
+		as_fold_ends(as->root, addr, end);
+		goto out_free;
+	}
+	if (old_len && pt_unmap(as->root, addr, old_len) != 0)
+		panic("as_move: unmap of split range failed");
+	nv->node.start = to;
+	nv->node.end = to + new_len;
+	nv->prot = v->prot;
+	nv->flags = v->flags;
+	if (!keep_old)
+		vma_carve(&as->vmas, addr, end, &spare);
+	if (rtree_insert(&as->vmas, &nv->node) != 0)
+		panic("as_move: overlap at %#llx", (unsigned long long)to);
+	vma_merge(&as->vmas, nv);
+	vma_free(spare);
+	return to;
+
+out_free:
+	vma_free(spare);
+	vma_free(nv);
+	return -ENOMEM;
+}
+
+/* Grow v (whose end is where the old range ends) in place by delta; false when not free. */
+static bool as_grow_in_place(struct aspace *as, struct vma *v, uint64_t delta)
+{
+	vaddr_t end = vma_end(v);
+
+	if (delta > AS_TASK_SIZE - end || !vma_range_free(&as->vmas, end, end + delta))
+		return false;
+	v->node.end = end + delta;
+	rtree_update(&as->vmas, &v->node);
+	vma_merge(&as->vmas, v);
+	return true;
+}
+
+/* mremap with MREMAP_FIXED or MREMAP_DONTUNMAP (mremap_to). */
+static long as_mremap_to(struct aspace *as, struct vma *v, vaddr_t addr, uint64_t old_len,
+			 uint64_t new_len, int flags, vaddr_t new_addr)
+{
+	int err;
+
+	if (as->vmas.count + 2 >= AS_MAX_MAP_COUNT - 3)
+		return -ENOMEM;
+	if (flags & MREMAP_FIXED) {
+		err = as_unmap_range(as, new_addr, new_addr + new_len);
+		if (err)
+			return err;
+	} else if (as_place(as, new_addr, new_len, &new_addr) != 0) {
+		return -ENOMEM;
+	}
+	if (old_len > new_len) {
+		err = as_unmap_range(as, addr + new_len, addr + old_len);
+		if (err)
+			return err;
+		old_len = new_len;
+	}
+	v = vma_find(&as->vmas, addr);
+	if (!v || old_len > vma_end(v) - addr)
+		return -EFAULT;
+	return as_move(as, v, addr, old_len, new_addr, new_len,
+		       flags & MREMAP_DONTUNMAP);
+}
+
+/* mremap without a target: shrink, grow in place, or move (mremap_at). */
+static long as_mremap_at(struct aspace *as, struct vma *v, vaddr_t addr, uint64_t old_len,
+			 uint64_t new_len, int flags)
+{
+	vaddr_t to;
+	int err;
+
+	if (old_len == new_len)
+		return addr;
+	if (old_len > new_len) {
+		err = as_unmap_range(as, addr + new_len, addr + old_len);
+		return err ? err : (long)addr;
+	}
+	if (addr + old_len == vma_end(v) && as_grow_in_place(as, v, new_len - old_len))
+		return addr;
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+	if (as->vmas.count >= AS_MAX_MAP_COUNT - 3 || as_place(as, 0, new_len, &to) != 0)
+		return -ENOMEM;
+	return as_move(as, v, addr, old_len, to, new_len, false);
+}
+
+/* pt_walk callback: one more reference for each frame of the leaf part inside the span. */
+static int as_ref_cb(void *ctx, const struct pt_leaf *leaf)
+{
+	const vaddr_t *span = ctx;
+	vaddr_t s = MAX(leaf->va, span[0]), e = MIN(leaf->va + leaf->size, span[1]);
+	paddr_t pa = leaf->pa + (s - leaf->va);
+
+	for (; s < e; s += PAGE_SIZE, pa += PAGE_SIZE)
+		pmm_ref(pa);
+	return 0;
+}
+
+/*
+ * mremap with old_len 0 of a shared mapping: a second mapping of the same
+ * pages (those of the source VMA from addr on; beyond its end, fresh ones).
+ * The source range is populated first so that every page is shared.
+ */
+static long as_mremap_dup(struct aspace *as, struct vma *v, vaddr_t addr, uint64_t new_len,
+			  int flags, vaddr_t to)
+{
+	vaddr_t end = MIN(addr + new_len, vma_end(v));
+	vaddr_t span[2] = {addr, end};
+	struct vma *nv;
+	int err;
+
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+	if (flags & MREMAP_FIXED)
+		err = as_unmap_range(as, to, to + new_len);
+	else
+		err = as_place(as, to, new_len, &to);
+	if (err)
+		return -ENOMEM;
+	if (v->prot != PROT_NONE && as_populate(as, addr, end, false) != 0)
+		return -ENOMEM;
+	if (!(nv = vma_alloc()))
+		return -ENOMEM;
+	if (as_move_pages(as->root, addr, end, to) != 0) {
+		vma_free(nv);
+		return -ENOMEM;
+	}
+	pt_walk(as->root, addr, end - addr, as_ref_cb, span);
+	nv->node.start = to;
+	nv->node.end = to + new_len;
+	nv->prot = v->prot;
+	nv->flags = v->flags;
+	if (rtree_insert(&as->vmas, &nv->node) != 0)
+		panic("as_mremap_dup: overlap at %#llx", (unsigned long long)to);
+	vma_merge(&as->vmas, nv);
+	return to;
+}
+
+/* Argument checks of mremap(2) before any VMA is looked at. */
+static int as_mremap_args(vaddr_t addr, uint64_t old_len, uint64_t new_len, int flags,
+			  vaddr_t new_addr)
+{
+	if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+		return -EINVAL;
+	if ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || old_len != new_len))
+		return -EINVAL;
+	if (!IS_ALIGNED(addr, PAGE_SIZE) || !new_len)
+		return -EINVAL;
+	if (!(flags & MREMAP_FIXED))
+		return 0;
+	if (!IS_ALIGNED(new_addr, PAGE_SIZE) || new_len > AS_TASK_SIZE ||
+	    new_addr > AS_TASK_SIZE - new_len)
+		return -EINVAL;
+	if (addr + old_len > new_addr && new_addr + new_len > addr)
+		return -EINVAL;
+	return 0;
+}
+
+long as_mremap(struct aspace *as, vaddr_t old_addr, uint64_t old_len,
+	       uint64_t new_len, int flags, vaddr_t new_addr)
+{
+	struct vma *v;
+	int err;
+
+	old_len = ALIGN_UP(old_len, PAGE_SIZE);
+	new_len = ALIGN_UP(new_len, PAGE_SIZE);
+	err = as_mremap_args(old_addr, old_len, new_len, flags, new_addr);
+	if (err)
+		return err;
+	v = vma_find(&as->vmas, old_addr);
+	if (!v)
+		return -EFAULT;
+	if (!old_len && !(v->flags & MAP_SHARED))
+		return -EINVAL;
+	if (old_len > vma_end(v) - old_addr)
+		return -EFAULT;
+	if (!old_len)
+		return as_mremap_dup(as, v, old_addr, new_len, flags, new_addr);
+	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP))
+		return as_mremap_to(as, v, old_addr, old_len, new_len, flags, new_addr);
+	return as_mremap_at(as, v, old_addr, old_len, new_len, flags);
+}
+
+/* ---------------------------------------------------------------- brk */
+
+void as_brk_init(struct aspace *as, vaddr_t start)
+{
+	as->brk_start = ALIGN_UP(start, PAGE_SIZE);
+	as->brk = as->brk_start;
+}
+
+/* True when the heap may grow to newbrk: one page and any stack guard gap clear above it. */
+static bool as_brk_room(const struct aspace *as, vaddr_t oldbrk, vaddr_t newbrk)
+{
+	const struct vma *next = vma_lower_bound(&as->vmas, oldbrk);
+
+	if (newbrk > AS_TASK_SIZE - PAGE_SIZE)
+		return false;
+	return !next || newbrk + PAGE_SIZE <= vma_start_gap(next);
+}
+
+vaddr_t as_brk(struct aspace *as, vaddr_t brk)
+{
+	vaddr_t newbrk, oldbrk;
+
+	if (brk < as->brk_start || brk > AS_TASK_SIZE)
+		return as->brk;
+	newbrk = ALIGN_UP(brk, PAGE_SIZE);
+	oldbrk = ALIGN_UP(as->brk, PAGE_SIZE);
+	if (newbrk == oldbrk) {
+		as->brk = brk;
+		return brk;
+	}
+	if (brk <= as->brk) {
+		if (as_unmap_range(as, newbrk, oldbrk) != 0)
+			return as->brk;
+		as->brk = brk;
+		return brk;
+	}
+	if (!as_brk_room(as, oldbrk, newbrk) || as->vmas.count > AS_MAX_MAP_COUNT)
+		return as->brk;
+	if (as_map_new(as, oldbrk, newbrk - oldbrk, PROT_READ | PROT_WRITE, MAP_PRIVATE) < 0)
+		return as->brk;
+	as->brk = brk;
+	return brk;
+}
+
+/* ---------------------------------------------------------------- madvise */
+
+/* True for the advice values Linux accepts on anonymous memory. */
+static bool as_advice_valid(int advice)
+{
+	return (advice >= MADV_NORMAL && advice <= MADV_DONTNEED) ||
+	       (advice >= MADV_FREE && advice <= AS_MADV_DONTNEED_LOCKED);
+}
+
+/* Drop the pages of [start, end) so they read back as zero; 0 or -ENOMEM. */
+static int as_drop_pages(struct aspace *as, vaddr_t start, vaddr_t end)
+{
+	struct pt_leaf leaf;
+
+	if (!as_next_leaf(as->root, start, end, &leaf))
+		return 0;
+	if (as_split_ends(as->root, start, end) != 0)
+		return -ENOMEM;
+	as_zap(as->root, start, end);
+	return 0;
+}
+
+/* Apply `advice` to the part [s, e) of VMA v. */
+static int as_advise_vma(struct aspace *as, const struct vma *v, vaddr_t s, vaddr_t e,
+			 int advice)
+{
+	switch (advice) {
+	case AS_MADV_REMOVE:
+		if (!(v->flags & MAP_SHARED))
+			return -EINVAL;
+		return as_drop_pages(as, s, e);
+	case MADV_DONTNEED:
+	case MADV_FREE:
+	case AS_MADV_DONTNEED_LOCKED:
+		return as_drop_pages(as, s, e);
+	case AS_MADV_POPULATE_WRITE:
+		if (!(v->prot & PROT_WRITE))
+			return -EINVAL;
+		return as_populate(as, s, e, true);
+	case AS_MADV_POPULATE_READ:
+		if (v->prot == PROT_NONE)
+			return -ENOMEM;
+		return as_populate(as, s, e, false);
+	default:
+		return 0;
+	}
+}
+
+int as_madvise(struct aspace *as, vaddr_t addr, uint64_t len, int advice)
+{
+	uint64_t alen = ALIGN_UP(len, PAGE_SIZE);
+	vaddr_t end = addr + alen, s;
+	struct vma *v;
+	int err, hole = 0;
+
+	if (!as_advice_valid(advice) || !IS_ALIGNED(addr, PAGE_SIZE) || (len && !alen) ||
+	    end < addr)
+		return -EINVAL;
+	if (end == addr)
+		return 0;
+	v = vma_lower_bound(&as->vmas, addr);
+	if (!v)
+		return -ENOMEM;
+	for (s = addr; v && vma_start(v) < end; v = vma_next(v)) {
+		if (vma_start(v) > s)
+			hole = -ENOMEM;
+		s = MAX(s, vma_start(v));
+		err = as_advise_vma(as, v, s, MIN(vma_end(v), end), advice);
+		if (err)
+			return err;
+		s = vma_end(v);
+	}
+	return s < end ? -ENOMEM : hole;
+}
+
+/* ---------------------------------------------------------------- stack */
+
+int as_stack_init(struct aspace *as, vaddr_t top, uint64_t initial)
+{
+	uint64_t size = ALIGN_UP(MAX(initial, PAGE_SIZE), PAGE_SIZE);
+	vaddr_t bottom;
+	long res;
+
+	if (!IS_ALIGNED(top, PAGE_SIZE) || top > AS_TASK_SIZE || !size ||
+	    size > AS_STACK_LIMIT || size > top - MIN(top, AS_MMAP_MIN_ADDR))
+		return -EINVAL;
+	bottom = top - size;
+	if (bottom < AS_MMAP_MIN_ADDR)
+		return -EINVAL;
+	if (!vma_range_free(&as->vmas, bottom, top))
+		return -EEXIST;
+	res = as_map_new(as, bottom, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_GROWSDOWN);
+	if (res < 0)
+		return (int)res;
+	if (as_populate(as, bottom, top, true) != 0) {
+		if (as_unmap_range(as, bottom, top) != 0)
+			kprintf("as_stack_init: stack VMA left after lack of memory\n");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- queries */
+
+/* Fill a snapshot of v. */
+static void as_vma_fill(const struct vma *v, struct as_vma_info *out)
+{
+	out->start = vma_start(v);
+	out->end = vma_end(v);
+	out->prot = v->prot;
+	out->flags = v->flags;
+}
+
+bool as_vma_at(const struct aspace *as, vaddr_t va, struct as_vma_info *out)
+{
+	const struct vma *v = vma_find(&as->vmas, va);
+
+	if (!v)
+		return false;
+	if (out)
+		as_vma_fill(v, out);
+	return true;
+}
+
+size_t as_vmas(const struct aspace *as, struct as_vma_info *out, size_t max)
+{
+	const struct vma *v;
+	size_t n = 0;
+
+	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v), n++)
+		if (n < max)
+			as_vma_fill(v, &out[n]);
+	return n;
+}
+
+size_t as_vma_count(const struct aspace *as)
+{
+	return as->vmas.count;
+}
+
+/* pt_walk callback: count 4 KiB frames. */
+static int as_count_cb(void *ctx, const struct pt_leaf *leaf)
+{
+	*(size_t *)ctx += leaf->size / PAGE_SIZE;
+	return 0;
+}
+
+size_t as_resident_frames(const struct aspace *as)
+{
+	size_t n = 0;
+
+	pt_walk(as->root, 0, PT_USER_TOP, as_count_cb, &n);
+	return n;
+}
+
+/* ---------------------------------------------------------------- check */
+
+/* Check one VMA alone and against its predecessor. */
+static int as_check_vma(const struct vma *v, const struct vma *prev)
+{
+	int kind = v->flags & (MAP_PRIVATE | MAP_SHARED);
+
+	if (vma_start(v) < AS_MMAP_MIN_ADDR || vma_end(v) > AS_TASK_SIZE ||
+	    vma_start(v) >= vma_end(v) || !IS_ALIGNED(vma_start(v), PAGE_SIZE) ||
+	    !IS_ALIGNED(vma_end(v), PAGE_SIZE))
+		return kprintf("as_check: bad VMA [%#llx, %#llx)\n",
+			       (unsigned long long)vma_start(v),
+			       (unsigned long long)vma_end(v)), -EINVAL;
+	if ((v->prot & ~AS_PROT_RWX) || (v->flags & ~VMA_KIND_MASK) ||
+	    (kind != MAP_PRIVATE && kind != MAP_SHARED))
+		return kprintf("as_check: VMA %#llx prot %#x flags %#x\n",
+			       (unsigned long long)vma_start(v), v->prot, v->flags), -EINVAL;
+	if (prev && vma_end(prev) > vma_start(v))
+		return kprintf("as_check: VMAs overlap at %#llx\n",
+			       (unsigned long long)vma_start(v)), -EINVAL;
+	if (vma_mergeable(prev, v))
+		return kprintf("as_check: mergeable VMAs at %#llx\n",
+			       (unsigned long long)vma_start(v)), -EINVAL;
+	return 0;
+}
+
+/* Check the frames of [s, e) of a leaf mapped in v: referenced; writable private ones exclusive. */
+static int as_check_frames(const struct pt_leaf *leaf, const struct vma *v, vaddr_t s, vaddr_t e)
+{
+	uint32_t ref;
+
+	for (; s < e; s += PAGE_SIZE) {
+		ref = pmm_refcount(leaf->pa + (s - leaf->va));
+		if (ref == 0 || ((leaf->flags & PT_WRITE) && !(v->flags & MAP_SHARED) && ref != 1))
+			return kprintf("as_check: page %#llx frame refcount %u\n",
+				       (unsigned long long)s, ref), -EINVAL;
+	}
+	return 0;
+}
+
+/* pt_walk callback: the leaf lies inside VMAs whose rights it matches. */
+static int as_check_leaf(void *ctx, const struct pt_leaf *leaf)
+{
+	const struct aspace *as = ctx;
+	vaddr_t s = leaf->va, e = leaf->va + leaf->size, ve;
+	const struct vma *v;
+	unsigned want;
+
+	for (; s < e; s = ve) {
+		v = vma_find(&as->vmas, s);
+		if (!v)
+			return kprintf("as_check: page %#llx mapped outside any VMA\n",
+				       (unsigned long long)s), -EINVAL;
+		want = as_pt_flags(v->prot);
+		if (leaf->flags != want && leaf->flags != (want & ~PT_WRITE))
+			return kprintf("as_check: page %#llx flags %#x, VMA prot %#x\n",
+				       (unsigned long long)s, leaf->flags, v->prot), -EINVAL;
+		ve = MIN(vma_end(v), e);
+		if (as_check_frames(leaf, v, s, ve) != 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int as_check(struct aspace *as)
+{
+	const struct vma *v, *prev = NULL;
+
+	if (rtree_check(&as->vmas) != 0)
+		return -EINVAL;
+	for (v = vma_of(rtree_first(&as->vmas)); v; prev = v, v = vma_next(v))
+		if (as_check_vma(v, prev) != 0)
+			return -EINVAL;
+	if (as->brk < as->brk_start || !IS_ALIGNED(as->brk_start, PAGE_SIZE))
+		return kprintf("as_check: brk %#llx below its start %#llx\n",
+			       (unsigned long long)as->brk,
+			       (unsigned long long)as->brk_start), -EINVAL;
+	if (pt_walk(as->root, 0, PT_USER_TOP, as_check_leaf, as) != 0)
+		return -EINVAL;
+	return 0;
+}

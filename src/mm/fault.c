@@ -1,0 +1,303 @@
+/*
+ * fault: the page-level half of the address space: demand-zero and
+ * copy-on-write faults, stack growth, population, and the helpers that drop
+ * or move frames together with their references.
+ */
+#include "lib/assert.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "mm/aspace.h"
+#include "mm/mmarch.h"
+#include "mm/pmm.h"
+#include "mm/pt.h"
+#include "vma.h"
+
+/* Leaf flags for a fresh page with rights `prot`; PROT_NONE pages stay supervisor-only. */
+unsigned as_pt_flags(int prot)
+{
+	unsigned flags = 0;
+
+	if (prot & (PROT_READ | PROT_WRITE | PROT_EXEC))
+		flags |= PT_USER;
+	if (!(prot & PROT_EXEC))
+		flags |= PT_NX;
+	if (prot & PROT_WRITE)
+		flags |= PT_WRITE;
+	return flags;
+}
+
+/*
+ * Leaf flags for pages already present in a VMA of `kind` that gets `prot`.
+ * Private pages may be shared copy-on-write, so they become writable only
+ * through a write fault that finds them exclusive.
+ */
+unsigned as_pt_flags_existing(int prot, int kind)
+{
+	unsigned flags = as_pt_flags(prot);
+
+	if (!(kind & MAP_SHARED))
+		flags &= ~PT_WRITE;
+	return flags;
+}
+
+/* pt_walk callback: keep the first leaf and stop. */
+static int as_first_leaf_cb(void *ctx, const struct pt_leaf *leaf)
+{
+	*(struct pt_leaf *)ctx = *leaf;
+	return 1;
+}
+
+/* The first leaf meeting [va, end); false when none. */
+bool as_next_leaf(paddr_t root, vaddr_t va, vaddr_t end, struct pt_leaf *out)
+{
+	return va < end && pt_walk(root, va, end - va, as_first_leaf_cb, out) == 1;
+}
+
+struct as_span {
+	vaddr_t start, end;
+};
+
+/* pt_walk callback: unreference the frames of the leaf part inside the span. */
+static int as_unref_cb(void *ctx, const struct pt_leaf *leaf)
+{
+	const struct as_span *span = ctx;
+	vaddr_t va = MAX(leaf->va, span->start);
+	vaddr_t end = MIN(leaf->va + leaf->size, span->end);
+
+	for (; va < end; va += PAGE_SIZE)
+		pmm_unref(leaf->pa + (va - leaf->va));
+	return 0;
+}
+
+/* Drop one reference for every 4 KiB page mapped in [start, end). */
+void as_unref_range(paddr_t root, vaddr_t start, vaddr_t end)
+{
+	struct as_span span = {start, end};
+
+	if (start < end)
+		pt_walk(root, start, end - start, as_unref_cb, &span);
+}
+
+/* Make start and end leaf boundaries; 0 or -ENOMEM with nothing changed. */
+int as_split_ends(paddr_t root, vaddr_t start, vaddr_t end)
+{
+	int err = pt_split_at(root, start);
+
+	if (err)
+		return err;
+	err = pt_split_at(root, end);
+	if (err)
+		pt_fold_at(root, start);
+	return err;
+}
+
+/* Undo as_split_ends. */
+void as_fold_ends(paddr_t root, vaddr_t start, vaddr_t end)
+{
+	pt_fold_at(root, start);
+	pt_fold_at(root, end);
+}
+
+/* Unmap and unreference [start, end); its ends must already be leaf boundaries. */
+void as_zap(paddr_t root, vaddr_t start, vaddr_t end)
+{
+	if (start >= end)
+		return;
+	as_unref_range(root, start, end);
+	if (pt_unmap(root, start, end - start) != 0)
+		panic("as_zap: unmap of split range [%#llx, %#llx) failed",
+		      (unsigned long long)start, (unsigned long long)end);
+}
+
+/* True when rights `prot` allow the access described by `err`. */
+static bool as_access_ok(int prot, unsigned err)
+{
+	if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+		return false;
+	if ((err & AS_PF_WRITE) && !(prot & PROT_WRITE))
+		return false;
+	if ((err & AS_PF_EXEC) && !(prot & PROT_EXEC))
+		return false;
+	return true;
+}
+
+/* Map a zeroed block of 2^order frames at va; 0 or -ENOMEM (nothing changed). */
+static int as_map_zero(paddr_t root, vaddr_t va, unsigned order, unsigned flags)
+{
+	paddr_t pa = pmm_alloc(order);
+
+	if (!pa)
+		return -ENOMEM;
+	memset(mm_phys_to_virt(pa), 0, PAGE_SIZE << order);
+	if (pt_map(root, va, pa, PAGE_SIZE << order, flags) != 0) {
+		pmm_free(pa, order);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Demand-zero fault at va in v: a 2 MiB leaf where the VMA allows, else 4 KiB. */
+static int as_fault_zero(struct aspace *as, struct vma *v, vaddr_t va)
+{
+	unsigned flags = as_pt_flags(v->prot);
+	vaddr_t big = ALIGN_DOWN(va, PAGE_2M);
+	struct pt_leaf leaf;
+
+	if (big >= vma_start(v) && vma_end(v) - big >= PAGE_2M &&
+	    !as_next_leaf(as->root, big, big + PAGE_2M, &leaf) &&
+	    as_map_zero(as->root, big, 9, flags) == 0)
+		return AS_FAULT_OK;
+	if (as_map_zero(as->root, ALIGN_DOWN(va, PAGE_SIZE), 0, flags) != 0)
+		return AS_FAULT_OOM;
+	return AS_FAULT_OK;
+}
+
+/* True when every 4 KiB frame of the leaf has a single reference. */
+static bool as_leaf_exclusive(const struct pt_leaf *leaf)
+{
+	uint64_t off;
+
+	for (off = 0; off < leaf->size; off += PAGE_SIZE)
+		if (pmm_refcount(leaf->pa + off) != 1)
+			return false;
+	return true;
+}
+
+/*
+ * Replace the shared 4 KiB leaf at `page` by a private copy with `flags`.
+ * Returns 0 or -ENOMEM with the old mapping back in place.
+ */
+static int as_cow_copy(paddr_t root, const struct pt_leaf *leaf, unsigned flags)
+{
+	paddr_t pa = pmm_alloc(0);
+
+	if (!pa)
+		return -ENOMEM;
+	memcpy(mm_phys_to_virt(pa), mm_phys_to_virt(leaf->pa), PAGE_SIZE);
+	if (pt_unmap(root, leaf->va, PAGE_SIZE) != 0)
+		goto out_free;
+	if (pt_map(root, leaf->va, pa, PAGE_SIZE, flags) != 0) {
+		/* The table the unmap may have freed is free again: this remap succeeds. */
+		if (pt_map(root, leaf->va, leaf->pa, PAGE_SIZE, leaf->flags) != 0)
+			panic("as_cow_copy: cannot restore %#llx", (unsigned long long)leaf->va);
+		goto out_free;
+	}
+	pmm_unref(leaf->pa);
+	return 0;
+
+out_free:
+	pmm_free(pa, 0);
+	return -ENOMEM;
+}
+
+/* Write fault on a present read-only page of writable VMA v: break the sharing. */
+static int as_fault_cow(struct aspace *as, struct vma *v, vaddr_t va,
+			struct pt_leaf *leaf)
+{
+	unsigned flags = as_pt_flags(v->prot);
+	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
+	bool inside = leaf->va >= vma_start(v) && leaf->va + leaf->size <= vma_end(v);
+
+	if (inside && ((v->flags & MAP_SHARED) || as_leaf_exclusive(leaf)))
+		return pt_protect(as->root, leaf->va, leaf->size, flags) ?
+			       AS_FAULT_OOM : AS_FAULT_OK;
+	if (leaf->size > PAGE_SIZE) {
+		if (as_split_ends(as->root, page, page + PAGE_SIZE) != 0)
+			return AS_FAULT_OOM;
+		if (!pt_query(as->root, page, leaf))
+			panic("as_fault_cow: page %#llx vanished", (unsigned long long)page);
+	}
+	if ((v->flags & MAP_SHARED) || pmm_refcount(leaf->pa) == 1) {
+		if (pt_protect(as->root, page, PAGE_SIZE, flags) == 0)
+			return AS_FAULT_OK;
+	} else if (as_cow_copy(as->root, leaf, flags) == 0) {
+		return AS_FAULT_OK;
+	}
+	as_fold_ends(as->root, page, page + PAGE_SIZE);
+	return AS_FAULT_OOM;
+}
+
+/* Serve a fault at va inside VMA v. */
+static int as_fault_in(struct aspace *as, struct vma *v, vaddr_t va, unsigned err)
+{
+	struct pt_leaf leaf;
+
+	if (!as_access_ok(v->prot, err))
+		return AS_FAULT_ACCERR;
+	if (!pt_query(as->root, va, &leaf))
+		return as_fault_zero(as, v, va);
+	if ((err & AS_PF_WRITE) && !(leaf.flags & PT_WRITE))
+		return as_fault_cow(as, v, va, &leaf);
+	return AS_FAULT_OK;
+}
+
+/* True when a stack VMA v may grow down to `page` (limit, guard gap, min addr). */
+static bool as_may_grow(const struct vma *v, vaddr_t page)
+{
+	const struct vma *prev = vma_prev(v);
+
+	if (!(v->flags & MAP_GROWSDOWN) || page < AS_MMAP_MIN_ADDR)
+		return false;
+	if (vma_end(v) - page > AS_STACK_LIMIT)
+		return false;
+	if (prev && !(prev->flags & MAP_GROWSDOWN) && prev->prot != PROT_NONE &&
+	    page - vma_end(prev) < AS_STACK_GUARD_GAP)
+		return false;
+	return true;
+}
+
+/* Fault at va outside every VMA: grow a stack just above it, or MAPERR. */
+static int as_fault_grow(struct aspace *as, vaddr_t va, unsigned err)
+{
+	struct vma *v = vma_lower_bound(&as->vmas, va);
+	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE), old;
+	int res;
+
+	if (!v || !as_may_grow(v, page))
+		return AS_FAULT_MAPERR;
+	old = vma_start(v);
+	v->node.start = page;
+	rtree_update(&as->vmas, &v->node);
+	res = as_fault_in(as, v, va, err);
+	if (res != AS_FAULT_OK) {
+		v->node.start = old;
+		rtree_update(&as->vmas, &v->node);
+		return res;
+	}
+	vma_merge(&as->vmas, v);
+	return AS_FAULT_OK;
+}
+
+int as_fault(struct aspace *as, vaddr_t va, unsigned error_code)
+{
+	struct vma *v;
+
+	if (!as || va >= AS_TASK_SIZE)
+		return AS_FAULT_MAPERR;
+	v = vma_find(&as->vmas, va);
+	if (!v)
+		return as_fault_grow(as, va, error_code);
+	return as_fault_in(as, v, va, error_code);
+}
+
+/* Fault in every missing page of [start, end); 0, -EFAULT (hole) or -ENOMEM. */
+int as_populate(struct aspace *as, vaddr_t start, vaddr_t end, bool write)
+{
+	unsigned err = AS_PF_USER | (write ? AS_PF_WRITE : 0);
+	struct pt_leaf leaf;
+	struct vma *v;
+	vaddr_t va = start;
+
+	while (va < end) {
+		if (pt_query(as->root, va, &leaf)) {
+			va = leaf.va + leaf.size;
+			continue;
+		}
+		v = vma_find(&as->vmas, va);
+		if (!v)
+			return -EFAULT;
+		if (as_fault_in(as, v, va, err) != AS_FAULT_OK)
+			return -ENOMEM;
+	}
+	return 0;
+}
