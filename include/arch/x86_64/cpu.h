@@ -1,0 +1,143 @@
+/*
+ * x86_64 CPU helpers: port I/O, control registers, MSRs, CPUID, TSC and
+ * interrupt flag. Inline, no state.
+ */
+#ifndef ARCH_X86_64_CPU_H
+#define ARCH_X86_64_CPU_H
+
+#include "lib/types.h"
+
+#define CR0_WP (1ULL << 16)   /* write protect in ring 0 */
+#define CR4_PAE (1ULL << 5)
+#define CR4_PGE (1ULL << 7)   /* global pages */
+#define CR4_SMEP (1ULL << 20) /* no ring-0 execution of user pages */
+#define CR4_SMAP (1ULL << 21) /* no ring-0 access to user pages unless AC */
+#define RFLAGS_IF (1ULL << 9)
+
+#define MSR_EFER 0xc0000080
+#define EFER_NXE (1ULL << 11)
+
+struct cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+/* A short delay for slow legacy devices (PIC). */
+static inline void io_wait(void)
+{
+	outb(0x80, 0);
+}
+
+#define CPU_CR_ACCESSORS(n)                                                 \
+	static inline uint64_t read_cr##n(void)                             \
+	{                                                                   \
+		uint64_t v;                                                 \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));           \
+		return v;                                                   \
+	}                                                                   \
+	static inline void write_cr##n(uint64_t v)                          \
+	{                                                                   \
+		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");  \
+	}
+CPU_CR_ACCESSORS(0)
+CPU_CR_ACCESSORS(2)
+CPU_CR_ACCESSORS(3)
+CPU_CR_ACCESSORS(4)
+#undef CPU_CR_ACCESSORS
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
+{
+	struct cpuid_regs r;
+
+	__asm__ volatile("cpuid"
+			 : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+			 : "a"(leaf), "c"(subleaf));
+	return r;
+}
+
+/* Highest basic (leaf < 0x80000000) or extended leaf, as CPUID reports it. */
+static inline uint32_t cpuid_max(uint32_t base)
+{
+	return cpuid(base, 0).eax;
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void irq_enable(void)
+{
+	__asm__ volatile("sti" ::: "memory");
+}
+
+static inline void irq_disable(void)
+{
+	__asm__ volatile("cli" ::: "memory");
+}
+
+static inline uint64_t read_rflags(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("pushfq; popq %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t read_rbp(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%rbp, %0" : "=r"(v));
+	return v;
+}
+
+static inline void invlpg(uint64_t va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+/* CR0.WP, and CR4.PGE, SMEP, SMAP where CPUID reports them. */
+void cpu_enable_protections(void);
+
+/* Stop this CPU for good. */
+__attribute__((noreturn)) static inline void cpu_halt_forever(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * Interrupt and exception stubs for vectors 0..47. Each pushes a dummy error
+ * code where the CPU pushes none, then its vector, then every general
+ * register, and calls trap_dispatch(struct trap_frame *) (arch/x86_64/trap.h).
+ * The table isr_stubs holds the address of each stub, in vector order.
+ */
+	.text
+
+.macro ISR_NOERR vec
+	.balign 16
+isr_\vec:
+	pushq $0
+	pushq $\vec
+	jmp isr_common
+.endm
+
+.macro ISR_ERR vec
+	.balign 16
+isr_\vec:
+	pushq $\vec
+	jmp isr_common
+.endm
+
+/* Vectors where the CPU pushes an error code: 8 10-14 17 21 29 30. */
+.macro ISR vec
+	.if (\vec == 8) || (\vec >= 10 && \vec <= 14) || (\vec == 17) || \
+	    (\vec == 21) || (\vec == 29) || (\vec == 30)
+	ISR_ERR \vec
+	.else
+	ISR_NOERR \vec
+	.endif
+.endm
+
+	.altmacro
+.set vec, 0
+.rept 48
+	ISR %vec
+	.set vec, vec + 1
+.endr
+
+isr_common:
+	cld
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	movq %rsp, %rdi
+	call trap_dispatch
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	addq $16, %rsp
+	iretq
+
+.macro ISR_ADDR vec
+	.quad isr_\vec
+.endm
+
+	.section .rodata
+	.balign 8
+	.globl isr_stubs
+isr_stubs:
+.set vec, 0
+.rept 48
+	ISR_ADDR %vec
+	.set vec, vec + 1
+.endr

@@ -1,0 +1,82 @@
+/*
+ * kmain: bring the machine up in order (console, GDT/TSS, IDT, boot info,
+ * frames, kernel tables, CPU protections, virtual areas, timer, ring 3
+ * support, one test per program module) and hand over to the test harness,
+ * which ends the run.
+ */
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/trap.h"
+#include "kernel/boot.h"
+#include "kernel/console.h"
+#include "kernel/harness.h"
+#include "kernel/proc.h"
+#include "kernel/sections.h"
+#include "kernel/timer.h"
+#include "lib/assert.h"
+#include "mm/kmap.h"
+#include "mm/pmm.h"
+#include "mm/vmarea.h"
+
+#define KMAIN_META_LIMIT GiB(4) /* what the boot tables' direct map reaches */
+#define KMAIN_MAX_RESERVED (3 + BOOT_MAX_MODULES)
+
+/* Start the frame allocator: usable RAM minus low memory, image, boot info, modules. */
+static void kmain_pmm(const struct boot_info *bi)
+{
+	struct pmm_range res[KMAIN_MAX_RESERVED];
+	size_t n = 0;
+	int err;
+
+	res[n++] = (struct pmm_range){0, MiB(1)};
+	res[n++] = (struct pmm_range){(paddr_t)__kernel_phys_start,
+				      (paddr_t)__kernel_phys_end};
+	res[n++] = bi->info;
+	for (size_t i = 0; i < bi->nmodules; i++)
+		res[n++] = (struct pmm_range){bi->modules[i].start, bi->modules[i].end};
+	err = pmm_init(bi->ram, bi->nram, res, n, KMAIN_META_LIMIT);
+	if (err)
+		panic("kmain: pmm_init failed (%d)", err);
+}
+
+/* Replace the boot tables with the kernel's own (sections with their real rights). */
+static void kmain_kmap(const struct boot_info *bi)
+{
+	struct kmap_image img = {
+		.phys_base = 0,
+		.text_start = (vaddr_t)__text_start,
+		.text_end = (vaddr_t)__text_end,
+		.rodata_start = (vaddr_t)__rodata_start,
+		.rodata_end = (vaddr_t)__rodata_end,
+		.data_start = (vaddr_t)__data_start,
+		.data_end = (vaddr_t)__data_end,
+	};
+	int err = kmap_init(bi->ram, bi->nram, &img);
+
+	if (err)
+		panic("kmain: kmap_init failed (%d)", err);
+}
+
+void kmain(uint32_t magic, paddr_t mbi_phys)
+{
+	const struct boot_info *bi = boot_info();
+	int err;
+
+	console_init();
+	com2_init();
+	gdt_init();
+	idt_init();
+	err = boot_parse(magic, mbi_phys);
+	if (err)
+		panic("kmain: bad multiboot2 info (magic 0x%x, %d)", magic, err);
+	kmain_pmm(bi);
+	kmain_kmap(bi);
+	cpu_enable_protections();
+	vmarea_init(kmap_root());
+	pic_init();
+	timer_init();
+	irq_enable();
+	user_arch_init();
+	proc_register_modules();
+	harness_run(bi->cmdline);
+}
