@@ -1,0 +1,636 @@
+/*
+ * pt: the page-table engine (see include/mm/pt.h for the contract).
+ *
+ * Every operation is one recursive walk over the levels (3 = PML4 .. 0 = PT)
+ * of the range [va, end). Operations that can need new tables are split in
+ * two phases so that they are all or nothing:
+ *   - unmap/protect first make va and end leaf boundaries (pt_split_at, which
+ *     allocates everything it needs before changing anything, and is undone
+ *     by pt_fold_at); the change itself then never allocates;
+ *   - map checks the range is empty, maps, and on -ENOMEM removes what it
+ *     mapped (the range was empty, so that is an exact undo); folding only
+ *     happens once the whole change succeeded.
+ * Top-level entries of the kernel half (index >= 256) point to tables that
+ * every address space shares; pt never frees those.
+ */
+#include "mm/pt.h"
+
+#include "lib/assert.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "mm/mmarch.h"
+#include "mm/pmm.h"
+#include "mm/pte.h"
+
+#define PT_TOP_LEVEL 3
+#define PT_KERNEL_FIRST_INDEX 256
+
+/* Leaves whose TLB entries must go, flushed together at the end of a call. */
+struct pt_tlb {
+	unsigned n;
+	vaddr_t va[PT_FLUSH_ALL_THRESHOLD];
+};
+
+/* What a range walk does at each leaf or table. */
+struct pt_op {
+	paddr_t pa0;    /* map: physical address of va0 */
+	vaddr_t va0;    /* map: first virtual address */
+	unsigned flags; /* map, protect: leaf flags */
+	struct pt_tlb tlb;
+};
+
+static size_t pt_tables;
+
+/* ---------------------------------------------------------------- entries */
+
+static pte_t *pt_entries(paddr_t table)
+{
+	return mm_phys_to_virt(table);
+}
+
+static bool pte_present(pte_t e)
+{
+	return e & PTE_P;
+}
+
+/* True when `e` (present, at `level`) maps memory rather than a table. */
+static bool pte_is_leaf(pte_t e, int level)
+{
+	return level == 0 || (e & PTE_PS);
+}
+
+static paddr_t pte_addr(pte_t e, int level)
+{
+	return level > 0 && (e & PTE_PS) ? e & PTE_LARGE_ADDR_MASK : e & PTE_ADDR_MASK;
+}
+
+/* Encode a leaf of `level` mapping `pa` with PT_* `flags`. */
+static pte_t pte_make_leaf(paddr_t pa, unsigned flags, int level)
+{
+	pte_t e = pa | PTE_P;
+
+	if (level > 0)
+		e |= PTE_PS;
+	if (flags & PT_WRITE)
+		e |= PTE_W;
+	if (flags & PT_USER)
+		e |= PTE_U;
+	if (flags & PT_NX)
+		e |= PTE_NX;
+	if (flags & PT_GLOBAL)
+		e |= PTE_G;
+	if (flags & PT_NOCACHE)
+		e |= PTE_PCD;
+	if (flags & PT_WRTHRU)
+		e |= PTE_PWT;
+	return e;
+}
+
+/* PT_* flags of a leaf entry. */
+static unsigned pte_leaf_flags(pte_t e)
+{
+	return (e & PTE_W ? PT_WRITE : 0) | (e & PTE_U ? PT_USER : 0) |
+	       (e & PTE_NX ? PT_NX : 0) | (e & PTE_G ? PT_GLOBAL : 0) |
+	       (e & PTE_PCD ? PT_NOCACHE : 0) | (e & PTE_PWT ? PT_WRTHRU : 0);
+}
+
+/* A table entry: permissive; the leaf decides the rights. */
+static pte_t pte_make_table(paddr_t table)
+{
+	return table | PTE_P | PTE_W | PTE_U;
+}
+
+/* End of the entry of `level` that holds va, clipped to `end`. */
+static vaddr_t pt_entry_end(vaddr_t va, int level, vaddr_t end)
+{
+	vaddr_t next = (va | (PT_LEVEL_SIZE(level) - 1)) + 1;
+
+	return next == 0 || next > end ? end : next;
+}
+
+/* ---------------------------------------------------------------- tables */
+
+/* A zeroed table frame, or 0. */
+static paddr_t pt_table_alloc(void)
+{
+	paddr_t pa = pmm_alloc(0);
+
+	if (!pa)
+		return 0;
+	memset(pt_entries(pa), 0, PAGE_SIZE);
+	pt_tables++;
+	return pa;
+}
+
+static void pt_table_free(paddr_t table)
+{
+	pt_tables--;
+	pmm_free(table, 0);
+}
+
+static bool pt_table_empty(paddr_t table)
+{
+	const pte_t *t = pt_entries(table);
+
+	for (int i = 0; i < PT_ENTRIES; i++)
+		if (pte_present(t[i]))
+			return false;
+	return true;
+}
+
+/* May the table under entry `index` of a `level` table be freed when empty? */
+static bool pt_may_free(int level, unsigned index)
+{
+	return level != PT_TOP_LEVEL || index < PT_KERNEL_FIRST_INDEX;
+}
+
+size_t pt_table_frames(void)
+{
+	return pt_tables;
+}
+
+/* ---------------------------------------------------------------- TLB */
+
+static void pt_tlb_add(struct pt_tlb *tlb, vaddr_t va)
+{
+	if (tlb->n < PT_FLUSH_ALL_THRESHOLD)
+		tlb->va[tlb->n] = va;
+	tlb->n++;
+}
+
+/* One invlpg per changed leaf, or one full flush above the threshold. */
+static void pt_tlb_finish(struct pt_tlb *tlb)
+{
+	if (tlb->n > PT_FLUSH_ALL_THRESHOLD) {
+		mm_tlb_flush_all();
+		return;
+	}
+	for (unsigned i = 0; i < tlb->n; i++)
+		mm_tlb_flush_page(tlb->va[i]);
+}
+
+/* ---------------------------------------------------------------- checks */
+
+static bool pt_canonical(vaddr_t va)
+{
+	return va < PT_USER_TOP || va >= PT_KERNEL_BASE;
+}
+
+/* Validate [va, va+len): aligned, non-empty, canonical, not across the hole. */
+static int pt_check_range(vaddr_t va, uint64_t len)
+{
+	vaddr_t last = va + len - 1;
+
+	if (!len || !IS_ALIGNED(va, PAGE_SIZE) || !IS_ALIGNED(len, PAGE_SIZE))
+		return -EINVAL;
+	if (last < va || va + len == 0)
+		return -EINVAL;
+	if (!pt_canonical(va) || !pt_canonical(last) ||
+	    (va < PT_USER_TOP) != (last < PT_USER_TOP))
+		return -EINVAL;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- walk */
+
+/* Describe the leaf `e` of `level` that holds va (padding zeroed: callers memcmp). */
+static void pt_leaf_fill(struct pt_leaf *out, vaddr_t va, pte_t e, int level)
+{
+	memset(out, 0, sizeof(*out));
+	out->va = ALIGN_DOWN(va, PT_LEVEL_SIZE(level));
+	out->pa = pte_addr(e, level);
+	out->size = PT_LEVEL_SIZE(level);
+	out->flags = pte_leaf_flags(e);
+}
+
+struct pt_walker {
+	int (*fn)(void *ctx, const struct pt_leaf *leaf);
+	void *ctx;
+};
+
+/* Report the leaves of `table` (at `level`, covering `base`) that meet [va, end). */
+static int pt_walk_level(paddr_t table, int level, vaddr_t va, vaddr_t end,
+			 const struct pt_walker *w)
+{
+	const pte_t *t = pt_entries(table);
+
+	while (va < end) {
+		vaddr_t next = pt_entry_end(va, level, end);
+		pte_t e = t[PT_INDEX(level, va)];
+		int ret = 0;
+
+		if (pte_present(e) && pte_is_leaf(e, level)) {
+			struct pt_leaf leaf;
+
+			pt_leaf_fill(&leaf, va, e, level);
+			ret = w->fn(w->ctx, &leaf);
+		} else if (pte_present(e)) {
+			ret = pt_walk_level(pte_addr(e, level), level - 1, va, next, w);
+		}
+		if (ret)
+			return ret;
+		va = next;
+	}
+	return 0;
+}
+
+int pt_walk(paddr_t root, vaddr_t va, uint64_t len,
+	    int (*fn)(void *ctx, const struct pt_leaf *leaf), void *ctx)
+{
+	struct pt_walker w = {fn, ctx};
+
+	if (pt_check_range(va, len))
+		return 0;
+	return pt_walk_level(root, PT_TOP_LEVEL, va, va + len, &w);
+}
+
+bool pt_query(paddr_t root, vaddr_t va, struct pt_leaf *out)
+{
+	paddr_t table = root;
+
+	if (!pt_canonical(va))
+		return false;
+	for (int level = PT_TOP_LEVEL; level >= 0; level--) {
+		pte_t e = pt_entries(table)[PT_INDEX(level, va)];
+
+		if (!pte_present(e))
+			return false;
+		if (pte_is_leaf(e, level)) {
+			pt_leaf_fill(out, va, e, level);
+			return true;
+		}
+		table = pte_addr(e, level);
+	}
+	return false;
+}
+
+/* ---------------------------------------------------------------- remove / protect */
+
+/*
+ * Clear every leaf in [va, end) of `table`, freeing tables that become empty.
+ * Leaves must not straddle va or end (callers split first), so this never
+ * allocates. Returns true when `table` is empty afterwards.
+ */
+static bool pt_remove_level(paddr_t table, int level, vaddr_t va, vaddr_t end,
+			    struct pt_op *op)
+{
+	pte_t *t = pt_entries(table);
+
+	while (va < end) {
+		vaddr_t next = pt_entry_end(va, level, end);
+		unsigned i = PT_INDEX(level, va);
+
+		if (!pte_present(t[i])) {
+			va = next;
+			continue;
+		}
+		if (pte_is_leaf(t[i], level)) {
+			KASSERT(IS_ALIGNED(va, PT_LEVEL_SIZE(level)) &&
+				next - va == PT_LEVEL_SIZE(level));
+			t[i] = 0;
+			pt_tlb_add(&op->tlb, va);
+		} else if (pt_remove_level(pte_addr(t[i], level), level - 1, va,
+					   next, op) && pt_may_free(level, i)) {
+			pt_table_free(pte_addr(t[i], level));
+			t[i] = 0;
+			pt_tlb_add(&op->tlb, va);
+		}
+		va = next;
+	}
+	return pt_table_empty(table);
+}
+
+/* Set op->flags on every leaf in [va, end) (leaves do not straddle the ends). */
+static void pt_protect_level(paddr_t table, int level, vaddr_t va, vaddr_t end,
+			     struct pt_op *op)
+{
+	pte_t *t = pt_entries(table);
+
+	while (va < end) {
+		vaddr_t next = pt_entry_end(va, level, end);
+		unsigned i = PT_INDEX(level, va);
+		pte_t e = t[i];
+
+		if (pte_present(e) && pte_is_leaf(e, level)) {
+			pte_t ne = pte_make_leaf(pte_addr(e, level), op->flags, level);
+
+			if ((ne | PTE_A | PTE_D) != (e | PTE_A | PTE_D)) {
+				t[i] = ne;
+				pt_tlb_add(&op->tlb, va);
+			}
+		} else if (pte_present(e)) {
+			pt_protect_level(pte_addr(e, level), level - 1, va, next, op);
+		}
+		va = next;
+	}
+}
+
+/* ---------------------------------------------------------------- fold */
+
+/*
+ * If the 512 entries of `child` (a table of level `child_level`) are present
+ * leaves with equal flags mapping one contiguous, aligned physical run,
+ * return the large leaf that replaces them; else 0.
+ */
+static pte_t pt_fold_candidate(paddr_t child, int child_level)
+{
+	const pte_t *t = pt_entries(child);
+	uint64_t size = PT_LEVEL_SIZE(child_level);
+	paddr_t pa0;
+	unsigned flags;
+
+	if (child_level + 1 == 2 && !mm_cpu_has_1g())
+		return 0;
+	if (!pte_present(t[0]) || !pte_is_leaf(t[0], child_level))
+		return 0;
+	pa0 = pte_addr(t[0], child_level);
+	flags = pte_leaf_flags(t[0]);
+	if (!IS_ALIGNED(pa0, PT_LEVEL_SIZE(child_level + 1)))
+		return 0;
+	for (int i = 1; i < PT_ENTRIES; i++) {
+		if (!pte_present(t[i]) || !pte_is_leaf(t[i], child_level) ||
+		    pte_addr(t[i], child_level) != pa0 + i * size ||
+		    pte_leaf_flags(t[i]) != flags)
+			return 0;
+	}
+	return pte_make_leaf(pa0, flags, child_level + 1);
+}
+
+/* Fold entry `i` of a `level` table (1 or 2) when its child table is uniform. */
+static void pt_try_fold(pte_t *t, unsigned i, int level, vaddr_t va, struct pt_op *op)
+{
+	pte_t big;
+
+	if (level < 1 || level > 2 || !pte_present(t[i]) || pte_is_leaf(t[i], level))
+		return;
+	big = pt_fold_candidate(pte_addr(t[i], level), level - 1);
+	if (!big)
+		return;
+	pt_table_free(pte_addr(t[i], level));
+	t[i] = big;
+	pt_tlb_add(&op->tlb, ALIGN_DOWN(va, PT_LEVEL_SIZE(level)));
+}
+
+/* Fold, bottom up, every uniform table met by [va, end). */
+static void pt_fold_level(paddr_t table, int level, vaddr_t va, vaddr_t end,
+			  struct pt_op *op);
+
+/* Fold the tables met by [va, end) and by the pages just outside it. */
+static void pt_fold_around(paddr_t root, vaddr_t va, vaddr_t end, struct pt_op *op)
+{
+	pt_fold_level(root, PT_TOP_LEVEL, va, end, op);
+	if (va >= PAGE_SIZE && pt_canonical(va - PAGE_SIZE))
+		pt_fold_level(root, PT_TOP_LEVEL, va - PAGE_SIZE, va, op);
+	if (end != 0 && pt_canonical(end))
+		pt_fold_level(root, PT_TOP_LEVEL, end, end + PAGE_SIZE, op);
+}
+
+static void pt_fold_level(paddr_t table, int level, vaddr_t va, vaddr_t end,
+			  struct pt_op *op)
+{
+	pte_t *t = pt_entries(table);
+
+	while (va < end) {
+		vaddr_t next = pt_entry_end(va, level, end);
+		unsigned i = PT_INDEX(level, va);
+
+		if (level > 0 && pte_present(t[i]) && !pte_is_leaf(t[i], level)) {
+			pt_fold_level(pte_addr(t[i], level), level - 1, va, next, op);
+			pt_try_fold(t, i, level, va, op);
+		}
+		va = next;
+	}
+}
+
+void pt_fold_at(paddr_t root, vaddr_t va)
+{
+	struct pt_op op = {0};
+
+	if (!pt_canonical(va) || !IS_ALIGNED(va, PAGE_SIZE))
+		return;
+	pt_fold_around(root, va, va + PAGE_SIZE, &op);
+	pt_tlb_finish(&op.tlb);
+}
+
+/* ---------------------------------------------------------------- split */
+
+/* Replace the large leaf `*e` of `level` with a table of the next size down. */
+static void pt_split_leaf(pte_t *e, int level, paddr_t table)
+{
+	pte_t *t = pt_entries(table);
+	paddr_t pa = pte_addr(*e, level);
+	unsigned flags = pte_leaf_flags(*e);
+	uint64_t size = PT_LEVEL_SIZE(level - 1);
+
+	for (int i = 0; i < PT_ENTRIES; i++)
+		t[i] = pte_make_leaf(pa + i * size, flags, level - 1);
+	*e = pte_make_table(table);
+}
+
+/*
+ * Find the leaf holding va. Returns its entry and sets *level, or NULL when
+ * va is not mapped.
+ */
+static pte_t *pt_find_leaf(paddr_t root, vaddr_t va, int *level)
+{
+	paddr_t table = root;
+
+	for (int l = PT_TOP_LEVEL; l >= 0; l--) {
+		pte_t *e = &pt_entries(table)[PT_INDEX(l, va)];
+
+		if (!pte_present(*e))
+			return NULL;
+		if (pte_is_leaf(*e, l)) {
+			*level = l;
+			return e;
+		}
+		table = pte_addr(*e, l);
+	}
+	return NULL;
+}
+
+int pt_split_at(paddr_t root, vaddr_t va)
+{
+	paddr_t frames[2];
+	int level, need = 0, used = 0;
+	pte_t *e;
+
+	if (!pt_canonical(va) || !IS_ALIGNED(va, PAGE_SIZE))
+		return -EINVAL;
+	e = pt_find_leaf(root, va, &level);
+	if (!e || IS_ALIGNED(va, PT_LEVEL_SIZE(level)))
+		return 0;
+	need = level == 2 && !IS_ALIGNED(va, PAGE_2M) ? 2 : 1;
+	for (int i = 0; i < need; i++) {
+		frames[i] = pt_table_alloc();
+		if (!frames[i]) {
+			while (i--)
+				pt_table_free(frames[i]);
+			return -ENOMEM;
+		}
+	}
+	while (!IS_ALIGNED(va, PT_LEVEL_SIZE(level))) {
+		pt_split_leaf(e, level, frames[used++]);
+		mm_tlb_flush_page(ALIGN_DOWN(va, PT_LEVEL_SIZE(level)));
+		e = &pt_entries(frames[used - 1])[PT_INDEX(level - 1, va)];
+		level--;
+	}
+	KASSERT(used == need);
+	return 0;
+}
+
+/* Split at both ends of [va, end); undo the first split if the second fails. */
+static int pt_split_range(paddr_t root, vaddr_t va, vaddr_t end)
+{
+	int err = pt_split_at(root, va);
+
+	if (err)
+		return err;
+	if (end >= PT_USER_TOP && end < PT_KERNEL_BASE)
+		return 0; /* end of the user half: nothing lies beyond */
+	err = pt_split_at(root, end);
+	if (err)
+		pt_fold_at(root, va);
+	return err;
+}
+
+/* ---------------------------------------------------------------- map */
+
+/* Can a leaf of `level` map [va, next) to pa? */
+static bool pt_can_leaf(int level, vaddr_t va, vaddr_t next, paddr_t pa)
+{
+	uint64_t size = PT_LEVEL_SIZE(level);
+
+	if (level == 0)
+		return true;
+	if (level > 2 || (level == 2 && !mm_cpu_has_1g()))
+		return false;
+	return IS_ALIGNED(va, size) && IS_ALIGNED(pa, size) && next - va == size;
+}
+
+/* Map [va, end) under `table`; the range is known to be empty. */
+static int pt_map_level(paddr_t table, int level, vaddr_t va, vaddr_t end,
+			struct pt_op *op)
+{
+	pte_t *t = pt_entries(table);
+
+	while (va < end) {
+		vaddr_t next = pt_entry_end(va, level, end);
+		pte_t *e = &t[PT_INDEX(level, va)];
+		paddr_t pa = op->pa0 + (va - op->va0);
+		int err;
+
+		if (!pte_present(*e) && pt_can_leaf(level, va, next, pa)) {
+			*e = pte_make_leaf(pa, op->flags, level);
+		} else {
+			if (!pte_present(*e)) {
+				paddr_t child = pt_table_alloc();
+
+				if (!child)
+					return -ENOMEM;
+				*e = pte_make_table(child);
+			}
+			KASSERT(!pte_is_leaf(*e, level));
+			err = pt_map_level(pte_addr(*e, level), level - 1, va, next, op);
+			if (err)
+				return err;
+		}
+		va = next;
+	}
+	return 0;
+}
+
+static int pt_found_leaf(void *ctx, const struct pt_leaf *leaf)
+{
+	(void)ctx;
+	(void)leaf;
+	return 1;
+}
+
+int pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags)
+{
+	struct pt_op op = {.pa0 = pa, .va0 = va, .flags = flags};
+	int err = pt_check_range(va, len);
+
+	if (err)
+		return err;
+	if (!IS_ALIGNED(pa, PAGE_SIZE) || (flags & ~PT_FLAGS_ALL) || pa + len < pa)
+		return -EINVAL;
+	if (pt_walk(root, va, len, pt_found_leaf, NULL))
+		return -EEXIST;
+	err = pt_map_level(root, PT_TOP_LEVEL, va, va + len, &op);
+	if (err) {
+		pt_remove_level(root, PT_TOP_LEVEL, va, va + len, &op);
+	} else {
+		pt_fold_around(root, va, va + len, &op);
+	}
+	pt_tlb_finish(&op.tlb);
+	return err;
+}
+
+int pt_unmap(paddr_t root, vaddr_t va, uint64_t len)
+{
+	struct pt_op op = {0};
+	int err = pt_check_range(va, len);
+
+	if (err)
+		return err;
+	err = pt_split_range(root, va, va + len);
+	if (err)
+		return err;
+	pt_remove_level(root, PT_TOP_LEVEL, va, va + len, &op);
+	pt_tlb_finish(&op.tlb);
+	return 0;
+}
+
+int pt_protect(paddr_t root, vaddr_t va, uint64_t len, unsigned flags)
+{
+	struct pt_op op = {.flags = flags};
+	vaddr_t end = va + len;
+	int err = pt_check_range(va, len);
+
+	if (err)
+		return err;
+	if (flags & ~PT_FLAGS_ALL)
+		return -EINVAL;
+	err = pt_split_range(root, va, end);
+	if (err)
+		return err;
+	pt_protect_level(root, PT_TOP_LEVEL, va, end, &op);
+	pt_fold_around(root, va, end, &op);
+	pt_tlb_finish(&op.tlb);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- roots */
+
+int pt_create(paddr_t *root)
+{
+	paddr_t pa = pt_table_alloc();
+
+	if (!pa)
+		return -ENOMEM;
+	*root = pa;
+	return 0;
+}
+
+/* Free `table` (at `level`) and every table below it. */
+static void pt_free_tree(paddr_t table, int level)
+{
+	const pte_t *t = pt_entries(table);
+
+	for (int i = 0; level > 0 && i < PT_ENTRIES; i++)
+		if (pte_present(t[i]) && !pte_is_leaf(t[i], level))
+			pt_free_tree(pte_addr(t[i], level), level - 1);
+	pt_table_free(table);
+}
+
+void pt_destroy(paddr_t root, unsigned first_shared)
+{
+	pte_t *t = pt_entries(root);
+
+	for (unsigned i = 0; i < first_shared && i < PT_ENTRIES; i++)
+		if (pte_present(t[i]))
+			pt_free_tree(pte_addr(t[i], PT_TOP_LEVEL), PT_TOP_LEVEL - 1);
+	pt_table_free(root);
+}
