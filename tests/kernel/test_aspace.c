@@ -138,7 +138,10 @@ TEST(aspace, stack_guard_gap)
 	EXPECT_EQ(ka_peek(top - 0x8000), 3);
 	EXPECT_EQ(as_fault(as, top - MiB(3) + MiB(1) - 0x1000, AS_PF_USER | AS_PF_WRITE),
 		  AS_FAULT_MAPERR);
-	EXPECT_EQ(as_fault(as, top - MiB(2), AS_PF_USER | AS_PF_WRITE), AS_FAULT_OK);
+	/* Growing to top - 2 MiB would leave 1 MiB - 4 KiB above the mapping: refused. */
+	EXPECT_EQ(as_fault(as, top - MiB(2), AS_PF_USER | AS_PF_WRITE), AS_FAULT_MAPERR);
+	/* One page higher the gap is exactly AS_STACK_GUARD_GAP: allowed. */
+	EXPECT_EQ(as_fault(as, top - MiB(2) + 0x1000, AS_PF_USER | AS_PF_WRITE), AS_FAULT_OK);
 	EXPECT_EQ(as_check(as), 0);
 	mm_load_root(kmap_root());
 	as_destroy(as);

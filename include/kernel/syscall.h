@@ -1,0 +1,79 @@
+/*
+ * syscall: the Linux x86-64 system-call subset served to scenario programs.
+ *
+ * src/arch/x86_64/syscall_entry.S saves the user registers as a struct uregs
+ * (the layout of Linux's struct pt_regs) on the program's kernel stack and
+ * calls syscall_dispatch; numbers, arguments (rdi, rsi, rdx, r10, r8, r9)
+ * and results (rax: value or -errno) are Linux's. Unknown numbers return
+ * -ENOSYS and are named once in the test's diagnostics.
+ */
+#ifndef KERNEL_SYSCALL_H
+#define KERNEL_SYSCALL_H
+
+#include "lib/types.h"
+
+/* User registers as saved on kernel entry (Linux struct pt_regs order). */
+struct uregs {
+	uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
+	uint64_t rax, rcx, rdx, rsi, rdi;
+	uint64_t orig_rax; /* syscall number; the vector for exceptions */
+	uint64_t rip, cs, rflags, rsp, ss; /* the iretq frame */
+};
+_Static_assert(sizeof(struct uregs) == 21 * 8, "uregs is pt_regs");
+
+#define UREGS_RIP_OFFSET 128 /* offsetof(struct uregs, rip), for assembly */
+
+/* Syscall numbers used by the kernel side (Linux x86-64). */
+#define SYS_read 0
+#define SYS_write 1
+#define SYS_mmap 9
+#define SYS_mprotect 10
+#define SYS_munmap 11
+#define SYS_brk 12
+#define SYS_rt_sigaction 13
+#define SYS_rt_sigprocmask 14
+#define SYS_rt_sigreturn 15
+#define SYS_ioctl 16
+#define SYS_writev 20
+#define SYS_sched_yield 24
+#define SYS_mremap 25
+#define SYS_madvise 28
+#define SYS_getpid 39
+#define SYS_kill 62
+#define SYS_exit 60
+#define SYS_uname 63
+#define SYS_getuid 102
+#define SYS_getgid 104
+#define SYS_geteuid 107
+#define SYS_getegid 108
+#define SYS_sigaltstack 131
+#define SYS_arch_prctl 158
+#define SYS_gettid 186
+#define SYS_tkill 200
+#define SYS_set_tid_address 218
+#define SYS_clock_gettime 228
+#define SYS_clock_getres 229
+#define SYS_exit_group 231
+#define SYS_tgkill 234
+#define SYS_prlimit64 302
+#define SYS_getrandom 318
+
+/*
+ * Serve the system call in *regs (number in orig_rax), storing the result in
+ * regs->rax (or, for rt_sigreturn, replacing every register). Returns true
+ * when the return to user mode must use iretq (registers replaced, or a
+ * non-canonical return address that sysretq must never see), false when
+ * sysretq may return to regs->rip with regs->rflags.
+ */
+bool syscall_dispatch(struct uregs *regs);
+
+/* The Linux name of syscall `nr`, or NULL when not in the table. */
+const char *syscall_name(uint64_t nr);
+
+/* True when `va` is a canonical 48-bit address. */
+static inline bool uregs_canonical(uint64_t va)
+{
+	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * Ring 3 entry and exit: the syscall entry point (LSTAR), the iretq and
+ * sysretq return paths, and user_enter / user_leave, which switch between
+ * the test's kernel context and a program.
+ *
+ * The saved user registers form a struct uregs (kernel/syscall.h, Linux
+ * pt_regs order) on the program's kernel stack. One CPU and FMASK clearing
+ * IF make a static scratch slot for the user rsp safe: no swapgs needed.
+ */
+#include "arch/x86_64/gdt.h"
+
+	.bss
+	.balign 8
+	.globl syscall_kstack_top
+syscall_kstack_top:
+	.quad 0
+syscall_user_rsp:
+	.quad 0
+
+	.text
+
+/* syscall: rcx = user rip, r11 = user rflags, IF/DF/TF/AC cleared by FMASK. */
+	.globl syscall_entry
+	.type syscall_entry, @function
+syscall_entry:
+	movq %rsp, syscall_user_rsp(%rip)
+	movq syscall_kstack_top(%rip), %rsp
+	pushq $GDT_USER_DS		/* ss */
+	pushq syscall_user_rsp(%rip)	/* rsp */
+	pushq %r11			/* rflags */
+	pushq $GDT_USER_CS		/* cs */
+	pushq %rcx			/* rip */
+	pushq %rax			/* orig_rax */
+	pushq %rdi
+	pushq %rsi
+	pushq %rdx
+	pushq %rcx
+	pushq %rax
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %rbx
+	pushq %rbp
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	movq %rsp, %rdi
+	call syscall_dispatch
+	testb %al, %al
+	jnz user_iret
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbp
+	popq %rbx
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rax
+	popq %rcx
+	popq %rdx
+	popq %rsi
+	popq %rdi
+	/* rsp -> orig_rax, rip, cs, rflags, rsp, ss */
+	movq 8(%rsp), %rcx
+	movq 24(%rsp), %r11
+	movq 32(%rsp), %rsp
+	sysretq
+
+/* Return to ring 3 with every register from the struct uregs at rsp. */
+	.type user_iret, @function
+user_iret:
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbp
+	popq %rbx
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rax
+	popq %rcx
+	popq %rdx
+	popq %rsi
+	popq %rdi
+	addq $8, %rsp			/* orig_rax */
+	iretq
+
+/* long user_enter(struct proc_kctx *ctx, struct uregs *regs) */
+	.globl user_enter
+	.type user_enter, @function
+user_enter:
+	pushfq
+	popq 56(%rdi)
+	cli
+	movq %rbx, 0(%rdi)
+	movq %rbp, 8(%rdi)
+	movq %r12, 16(%rdi)
+	movq %r13, 24(%rdi)
+	movq %r14, 32(%rdi)
+	movq %r15, 40(%rdi)
+	movq %rsp, 48(%rdi)		/* points at our return address */
+	movq %rsi, %rsp
+	jmp user_iret
+
+/* void user_leave(struct proc_kctx *ctx, long status) */
+	.globl user_leave
+	.type user_leave, @function
+user_leave:
+	movq %rsi, %rax
+	movq 0(%rdi), %rbx
+	movq 8(%rdi), %rbp
+	movq 16(%rdi), %r12
+	movq 24(%rdi), %r13
+	movq 32(%rdi), %r14
+	movq 40(%rdi), %r15
+	movq 48(%rdi), %rsp
+	pushq 56(%rdi)
+	popfq
+	ret

@@ -1,0 +1,240 @@
+/*
+ * The x86_64 side of running programs: syscall MSRs, the FS/GS base,
+ * exceptions taken in ring 3, and the clocks and random numbers the syscalls
+ * hand out.
+ */
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/trap.h"
+#include "kernel/proc.h"
+#include "kernel/timer.h"
+#include "lib/string.h"
+
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_FMASK 0xc0000084
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define EFER_SCE (1ULL << 0)
+/* Cleared on syscall entry: IF, TF, DF, AC. */
+#define USER_FMASK ((1ULL << 9) | (1ULL << 8) | (1ULL << 10) | (1ULL << 18))
+#define USER_CALIBRATE_MS 20
+#define CR0_MP (1ULL << 1)          /* wait/fwait honour TS */
+#define CR0_EM (1ULL << 2)          /* x87 emulation: must be off */
+#define CR4_OSFXSR (1ULL << 9)      /* fxsave/fxrstor and SSE */
+#define CR4_OSXMMEXCPT (1ULL << 10) /* SIMD exceptions as #XM */
+#define USER_MXCSR_DEFAULT 0x1f80
+
+#define USER_VEC_NMI 2
+
+#define CMOS_INDEX 0x70
+#define CMOS_DATA 0x71
+
+extern uint64_t syscall_kstack_top;
+void syscall_entry(void);
+
+static bool user_ready;
+static uint64_t user_tsc_per_ms;  /* 0: fall back to the PIT millisecond clock */
+static uint64_t user_tsc0, user_ms0; /* a TSC reading and timer_ms() at that moment */
+static uint64_t user_epoch_s;     /* CMOS time at user_ms0 */
+static uint64_t user_rng;
+
+/* Read CMOS register `reg` as binary (the RTC may use BCD). */
+static unsigned user_cmos(uint8_t reg, bool bcd)
+{
+	uint8_t v;
+
+	outb(CMOS_INDEX, reg);
+	v = inb(CMOS_DATA);
+	return bcd ? (v & 0x0f) + (v >> 4) * 10 : v;
+}
+
+/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
+static uint64_t user_days(unsigned y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	unsigned era = y / 400, yoe = y - era * 400;
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return (uint64_t)era * 146097 + doe - 719468;
+}
+
+/* The CMOS real-time clock in seconds since the epoch (UTC assumed). */
+static uint64_t user_rtc_seconds(void)
+{
+	bool bcd;
+	unsigned s, mi, h, d, mo, y;
+
+	outb(CMOS_INDEX, 0x0a);
+	for (unsigned spin = 0; spin < 100000 && (inb(CMOS_DATA) & 0x80); spin++)
+		outb(CMOS_INDEX, 0x0a); /* update in progress */
+	outb(CMOS_INDEX, 0x0b);
+	bcd = !(inb(CMOS_DATA) & 0x04);
+	s = user_cmos(0x00, bcd), mi = user_cmos(0x02, bcd);
+	h = user_cmos(0x04, bcd), d = user_cmos(0x07, bcd);
+	mo = user_cmos(0x08, bcd), y = user_cmos(0x09, bcd) + 2000;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31)
+		return 0;
+	return user_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+}
+
+/* Count TSC ticks over USER_CALIBRATE_MS of the PIT clock (needs IF on). */
+static void user_calibrate(void)
+{
+	uint64_t start, t0;
+
+	user_ms0 = timer_ms();
+	user_tsc0 = rdtsc();
+	if (!(read_rflags() & RFLAGS_IF))
+		return;
+	for (start = timer_ms(); timer_ms() == start;)
+		__asm__ volatile("pause");
+	t0 = rdtsc();
+	start = timer_ms();
+	while (timer_ms() - start < USER_CALIBRATE_MS)
+		__asm__ volatile("pause");
+	user_tsc_per_ms = (rdtsc() - t0) / USER_CALIBRATE_MS;
+	user_ms0 = timer_ms();
+	user_tsc0 = rdtsc();
+}
+
+/*
+ * Programs use SSE (musl and gcc do) although the kernel never does: turn it
+ * on for ring 3. The kernel leaves the registers alone, so no state needs
+ * saving around interrupts.
+ */
+static void user_enable_sse(void)
+{
+	write_cr0((read_cr0() & ~CR0_EM) | CR0_MP);
+	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+}
+
+void user_fpu_reset(void)
+{
+	uint32_t mxcsr = USER_MXCSR_DEFAULT;
+
+	__asm__ volatile("fninit\n\t"
+			 "ldmxcsr %0\n\t"
+			 "pxor %%xmm0, %%xmm0\n\tpxor %%xmm1, %%xmm1\n\t"
+			 "pxor %%xmm2, %%xmm2\n\tpxor %%xmm3, %%xmm3\n\t"
+			 "pxor %%xmm4, %%xmm4\n\tpxor %%xmm5, %%xmm5\n\t"
+			 "pxor %%xmm6, %%xmm6\n\tpxor %%xmm7, %%xmm7\n\t"
+			 "pxor %%xmm8, %%xmm8\n\tpxor %%xmm9, %%xmm9\n\t"
+			 "pxor %%xmm10, %%xmm10\n\tpxor %%xmm11, %%xmm11\n\t"
+			 "pxor %%xmm12, %%xmm12\n\tpxor %%xmm13, %%xmm13\n\t"
+			 "pxor %%xmm14, %%xmm14\n\tpxor %%xmm15, %%xmm15"
+			 : : "m"(mxcsr) : "memory");
+}
+
+void user_fpu_save(void *buf)
+{
+	__asm__ volatile("fxsave64 (%0)" : : "r"(buf) : "memory");
+}
+
+void user_fpu_restore(void *buf)
+{
+	static uint8_t own[USER_FPU_SIZE] __attribute__((aligned(16)));
+	uint32_t mask, mxcsr;
+
+	user_fpu_save(own);
+	memcpy(&mask, own + 28, sizeof(mask)); /* MXCSR_MASK; 0 means 0xffbf */
+	memcpy(&mxcsr, (uint8_t *)buf + 24, sizeof(mxcsr));
+	mxcsr &= mask ? mask : 0xffbf;
+	memcpy((uint8_t *)buf + 24, &mxcsr, sizeof(mxcsr));
+	__asm__ volatile("fxrstor64 (%0)" : : "r"(buf) : "memory");
+}
+
+void user_arch_init(void)
+{
+	if (user_ready)
+		return;
+	user_enable_sse();
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	wrmsr(MSR_STAR, ((uint64_t)(GDT_USER_DS - 3 - 8) << 48) |
+				((uint64_t)GDT_KERNEL_CS << 32));
+	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+	wrmsr(MSR_FMASK, USER_FMASK);
+	user_calibrate();
+	user_epoch_s = user_rtc_seconds();
+	user_rng = rdtsc() | 1;
+	user_ready = true;
+}
+
+void user_set_kernel_stack(uint64_t top)
+{
+	syscall_kstack_top = top;
+	gdt_set_kernel_stack(top);
+}
+
+uint64_t user_clock_mono_ns(void)
+{
+	uint64_t d;
+
+	if (!user_tsc_per_ms)
+		return timer_ms() * 1000000ULL;
+	d = rdtsc() - user_tsc0;
+	return user_ms0 * 1000000ULL + d / user_tsc_per_ms * 1000000ULL +
+	       d % user_tsc_per_ms * 1000000ULL / user_tsc_per_ms;
+}
+
+uint64_t user_clock_real_ns(void)
+{
+	return user_epoch_s * 1000000000ULL + user_clock_mono_ns() -
+	       user_ms0 * 1000000ULL;
+}
+
+uint64_t user_random(void)
+{
+	user_rng ^= user_rng << 13;
+	user_rng ^= user_rng >> 7;
+	user_rng ^= user_rng << 17;
+	return user_rng;
+}
+
+uint64_t user_hwcap(void)
+{
+	return cpuid(1, 0).edx;
+}
+
+uint64_t user_get_fs(void)
+{
+	return rdmsr(MSR_FS_BASE);
+}
+
+void user_set_fs(uint64_t base)
+{
+	wrmsr(MSR_FS_BASE, base);
+}
+
+uint64_t user_get_gs(void)
+{
+	return rdmsr(MSR_GS_BASE);
+}
+
+void user_set_gs(uint64_t base)
+{
+	wrmsr(MSR_GS_BASE, base);
+}
+
+void user_trap(struct trap_frame *f)
+{
+	struct uregs r = {
+		.r15 = f->r15, .r14 = f->r14, .r13 = f->r13, .r12 = f->r12,
+		.rbp = f->rbp, .rbx = f->rbx, .r11 = f->r11, .r10 = f->r10,
+		.r9 = f->r9, .r8 = f->r8, .rax = f->rax, .rcx = f->rcx,
+		.rdx = f->rdx, .rsi = f->rsi, .rdi = f->rdi,
+		.orig_rax = f->vector, .rip = f->rip, .cs = f->cs,
+		.rflags = f->rflags, .rsp = f->rsp, .ss = f->ss,
+	};
+
+	if (f->vector == USER_VEC_NMI)
+		return;
+	proc_user_trap((unsigned)f->vector, f->error_code, read_cr2(), &r);
+	f->r15 = r.r15, f->r14 = r.r14, f->r13 = r.r13, f->r12 = r.r12;
+	f->rbp = r.rbp, f->rbx = r.rbx, f->r11 = r.r11, f->r10 = r.r10;
+	f->r9 = r.r9, f->r8 = r.r8, f->rax = r.rax, f->rcx = r.rcx;
+	f->rdx = r.rdx, f->rsi = r.rsi, f->rdi = r.rdi;
+	f->rip = r.rip, f->cs = r.cs, f->rflags = r.rflags;
+	f->rsp = r.rsp, f->ss = r.ss;
+}

@@ -1,0 +1,371 @@
+/*
+ * The ELF loader: checks a static x86_64 executable and maps its PT_LOAD
+ * segments into a user address space. See include/kernel/elf.h.
+ */
+#include <stdarg.h>
+
+#include "kernel/elf.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/aspace.h"
+#include "mm/heap.h"
+#include "mm/mmarch.h"
+#include "mm/pt.h"
+
+/* Everything elf_check learns about the file, shared with the mapper. */
+struct elf_image {
+	const uint8_t *base;
+	size_t size;
+	struct elf64_ehdr eh;
+	struct elf64_phdr ph[ELF_MAX_PHNUM];
+	unsigned order[ELF_MAX_PHNUM]; /* indexes of non-empty PT_LOADs, by p_vaddr */
+	unsigned nload;
+};
+
+/* Write a reason into why and return -ENOEXEC. */
+static int elf_reject(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (why && whylen)
+		kvsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+	return -ENOEXEC;
+}
+
+/* Check e_ident, type, machine and the program-header table's shape. */
+static int elf_check_header(const struct elf_image *im, char *why, size_t wl)
+{
+	const struct elf64_ehdr *eh = &im->eh;
+	uint64_t table;
+
+	if (memcmp(eh->e_ident, "\177ELF", 4) != 0)
+		return elf_reject(why, wl, "elf: bad magic");
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
+		return elf_reject(why, wl, "elf: class %u is not ELFCLASS64",
+				  eh->e_ident[EI_CLASS]);
+	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
+		return elf_reject(why, wl, "elf: not little endian");
+	if (eh->e_ident[EI_VERSION] != 1 || eh->e_version != 1)
+		return elf_reject(why, wl, "elf: bad version");
+	if (eh->e_machine != EM_X86_64)
+		return elf_reject(why, wl, "elf: machine %u is not x86_64",
+				  eh->e_machine);
+	if (eh->e_type == ET_DYN)
+		return elf_reject(why, wl, "elf: ET_DYN (static-pie) not supported");
+	if (eh->e_type != ET_EXEC)
+		return elf_reject(why, wl, "elf: type %u is not ET_EXEC", eh->e_type);
+	if (eh->e_phentsize != sizeof(struct elf64_phdr))
+		return elf_reject(why, wl, "elf: e_phentsize %u, expected %u",
+				  eh->e_phentsize, (unsigned)sizeof(struct elf64_phdr));
+	if (eh->e_phnum == 0)
+		return elf_reject(why, wl, "elf: no program headers");
+	if (eh->e_phnum > ELF_MAX_PHNUM)
+		return elf_reject(why, wl, "elf: e_phnum %u exceeds %u",
+				  eh->e_phnum, ELF_MAX_PHNUM);
+	table = (uint64_t)eh->e_phnum * sizeof(struct elf64_phdr);
+	if (eh->e_phoff > im->size || table > im->size - eh->e_phoff)
+		return elf_reject(why, wl, "elf: program headers out of file bounds");
+	return 0;
+}
+
+/* Check one program header on its own. */
+static int elf_check_phdr(const struct elf_image *im, unsigned i, char *why,
+			  size_t wl)
+{
+	const struct elf64_phdr *ph = &im->ph[i];
+
+	if (ph->p_type == PT_INTERP)
+		return elf_reject(why, wl, "elf: PT_INTERP: dynamically linked");
+	if (ph->p_type != PT_LOAD)
+		return 0;
+	if (ph->p_filesz > ph->p_memsz)
+		return elf_reject(why, wl, "elf: segment %u filesz > memsz", i);
+	if (ph->p_offset > im->size || ph->p_filesz > im->size - ph->p_offset)
+		return elf_reject(why, wl,
+				  "elf: segment %u file range past end of file", i);
+	if (ph->p_memsz == 0)
+		return 0;
+	if (ph->p_vaddr < AS_MMAP_MIN_ADDR || ph->p_vaddr >= AS_TASK_SIZE ||
+	    ph->p_memsz > AS_TASK_SIZE - ph->p_vaddr)
+		return elf_reject(why, wl,
+				  "elf: segment %u [0x%lx+0x%lx) outside the user half",
+				  i, ph->p_vaddr, ph->p_memsz);
+	return 0;
+}
+
+/* Sort the non-empty PT_LOADs by address and reject any overlapping pair. */
+static int elf_check_overlap(struct elf_image *im, char *why, size_t wl)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < im->eh.e_phnum; i++) {
+		const struct elf64_phdr *a = &im->ph[i];
+		unsigned pos;
+
+		if (a->p_type != PT_LOAD || a->p_memsz == 0)
+			continue;
+		for (unsigned k = 0; k < n; k++) {
+			const struct elf64_phdr *b = &im->ph[im->order[k]];
+
+			if (a->p_vaddr < b->p_vaddr + b->p_memsz &&
+			    b->p_vaddr < a->p_vaddr + a->p_memsz)
+				return elf_reject(why, wl,
+						  "elf: segment %u overlaps segment %u",
+						  i, im->order[k]);
+		}
+		for (pos = n++; pos > 0 && im->ph[im->order[pos - 1]].p_vaddr > a->p_vaddr; pos--)
+			im->order[pos] = im->order[pos - 1];
+		im->order[pos] = i;
+	}
+	im->nload = n;
+	if (n == 0)
+		return elf_reject(why, wl, "elf: no PT_LOAD segment");
+	return 0;
+}
+
+/* True when `va` lies inside an executable, non-empty PT_LOAD. */
+static bool elf_entry_ok(const struct elf_image *im, uint64_t va)
+{
+	for (unsigned k = 0; k < im->nload; k++) {
+		const struct elf64_phdr *ph = &im->ph[im->order[k]];
+
+		if ((ph->p_flags & PF_X) && va >= ph->p_vaddr &&
+		    va - ph->p_vaddr < ph->p_memsz)
+			return true;
+	}
+	return false;
+}
+
+/* AT_PHDR: PT_PHDR's address, else where a PT_LOAD maps the table, else 0. */
+static vaddr_t elf_phdr_addr(const struct elf_image *im)
+{
+	uint64_t off = im->eh.e_phoff;
+	uint64_t len = (uint64_t)im->eh.e_phnum * sizeof(struct elf64_phdr);
+
+	for (unsigned i = 0; i < im->eh.e_phnum; i++)
+		if (im->ph[i].p_type == PT_PHDR)
+			return im->ph[i].p_vaddr;
+	for (unsigned k = 0; k < im->nload; k++) {
+		const struct elf64_phdr *ph = &im->ph[im->order[k]];
+
+		if (off >= ph->p_offset && off - ph->p_offset <= ph->p_filesz &&
+		    len <= ph->p_filesz - (off - ph->p_offset))
+			return ph->p_vaddr + (off - ph->p_offset);
+	}
+	return 0;
+}
+
+/* What the runner needs from a checked image. */
+static void elf_fill_info(const struct elf_image *im, struct elf_info *info)
+{
+	const struct elf64_phdr *top = &im->ph[im->order[im->nload - 1]];
+
+	info->entry = im->eh.e_entry;
+	info->phdr = elf_phdr_addr(im);
+	info->phnum = im->eh.e_phnum;
+	info->phent = im->eh.e_phentsize;
+	info->image_end = ALIGN_UP(top->p_vaddr + top->p_memsz, PAGE_SIZE);
+}
+
+/* Parse and check into *im; fill *info. */
+static int elf_parse(struct elf_image *im, const void *img, size_t size,
+		     struct elf_info *info, char *why, size_t wl)
+{
+	int err;
+
+	im->base = img;
+	im->size = size;
+	if (!img || size < sizeof(im->eh))
+		return elf_reject(why, wl, "elf: truncated header (%zu bytes)",
+				  img ? size : 0);
+	memcpy(&im->eh, img, sizeof(im->eh));
+	err = elf_check_header(im, why, wl);
+	if (err)
+		return err;
+	memcpy(im->ph, im->base + im->eh.e_phoff,
+	       im->eh.e_phnum * sizeof(struct elf64_phdr));
+	for (unsigned i = 0; i < im->eh.e_phnum; i++) {
+		err = elf_check_phdr(im, i, why, wl);
+		if (err)
+			return err;
+	}
+	err = elf_check_overlap(im, why, wl);
+	if (err)
+		return err;
+	if (!elf_entry_ok(im, im->eh.e_entry))
+		return elf_reject(why, wl,
+				  "elf: entry 0x%lx not in an executable segment",
+				  im->eh.e_entry);
+	elf_fill_info(im, info);
+	return 0;
+}
+
+int elf_check(const void *img, size_t size, struct elf_info *info, char *why,
+	      size_t whylen)
+{
+	struct elf_image *im = kmalloc(sizeof(*im));
+	int err;
+
+	if (!im) {
+		ksnprintf(why, whylen, "elf: out of memory");
+		return -ENOMEM;
+	}
+	err = elf_parse(im, img, size, info, why, whylen);
+	kfree(im);
+	return err;
+}
+
+/*
+ * Find the kernel address of user address `va` in `as` for writing, faulting
+ * the page in as a user write would. Returns 0, -EFAULT or -ENOMEM.
+ */
+static int elf_user_page(struct aspace *as, vaddr_t va, uint8_t **out)
+{
+	struct pt_leaf leaf;
+	bool present = pt_query(as_root(as), va, &leaf);
+
+	if (!present || !(leaf.flags & PT_WRITE)) {
+		unsigned code = AS_PF_USER | AS_PF_WRITE | (present ? AS_PF_PRESENT : 0);
+
+		switch (as_fault(as, va, code)) {
+		case AS_FAULT_OK:
+			break;
+		case AS_FAULT_OOM:
+			return -ENOMEM;
+		default:
+			return -EFAULT;
+		}
+		if (!pt_query(as_root(as), va, &leaf) || !(leaf.flags & PT_WRITE))
+			return -EFAULT;
+	}
+	*out = (uint8_t *)mm_phys_to_virt(leaf.pa + (va - leaf.va));
+	return 0;
+}
+
+int elf_poke(struct aspace *as, vaddr_t va, const void *src, size_t len)
+{
+	const uint8_t *s = src;
+
+	if (va + len < va || va + len > AS_TASK_SIZE)
+		return -EFAULT;
+	while (len) {
+		size_t n = MIN(len, ALIGN_DOWN(va, PAGE_SIZE) + PAGE_SIZE - va);
+		uint8_t *dst;
+		int err = elf_user_page(as, va, &dst);
+
+		if (err)
+			return err;
+		if (s) {
+			memcpy(dst, s, n);
+			s += n;
+		} else {
+			memset(dst, 0, n);
+		}
+		va += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* PF_* to PROT_*. */
+static int elf_prot(uint32_t pflags)
+{
+	return ((pflags & PF_R) ? PROT_READ : 0) |
+	       ((pflags & PF_W) ? PROT_WRITE : 0) |
+	       ((pflags & PF_X) ? PROT_EXEC : 0);
+}
+
+/*
+ * Map segment `i` read-write and copy its file bytes in (the rest stays
+ * demand-zero). `*mapped` is the end of what earlier segments mapped: a page
+ * shared with the previous segment is mapped only once.
+ */
+static long elf_map_one(struct aspace *as, const struct elf_image *im,
+			unsigned i, vaddr_t *mapped)
+{
+	const struct elf64_phdr *ph = &im->ph[i];
+	vaddr_t s = MAX(ALIGN_DOWN(ph->p_vaddr, PAGE_SIZE), *mapped);
+	vaddr_t e = ALIGN_UP(ph->p_vaddr + ph->p_memsz, PAGE_SIZE);
+
+	if (s < e) {
+		long r = as_mmap(as, s, e - s, PROT_READ | PROT_WRITE,
+				 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS);
+		if (r < 0)
+			return r;
+		*mapped = e;
+	}
+	return elf_poke(as, ph->p_vaddr, im->base + ph->p_offset, ph->p_filesz);
+}
+
+/* Map and fill every PT_LOAD in address order. */
+static int elf_map_segments(struct aspace *as, const struct elf_image *im,
+			    char *why, size_t wl)
+{
+	vaddr_t mapped = 0;
+
+	for (unsigned k = 0; k < im->nload; k++) {
+		long r = elf_map_one(as, im, im->order[k], &mapped);
+
+		if (r < 0) {
+			ksnprintf(why, wl, "elf: mapping segment %u failed (%ld)",
+				  im->order[k], r);
+			return (int)r;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Give each segment its final rights; a page shared by two segments gets the
+ * union of their rights (as Linux ends up with, at page granularity).
+ */
+static int elf_protect_segments(struct aspace *as, const struct elf_image *im,
+				char *why, size_t wl)
+{
+	vaddr_t tail = 0; /* last page of the previous segment */
+	int tail_prot = 0;
+
+	for (unsigned k = 0; k < im->nload; k++) {
+		unsigned i = im->order[k];
+		const struct elf64_phdr *ph = &im->ph[i];
+		vaddr_t s = ALIGN_DOWN(ph->p_vaddr, PAGE_SIZE);
+		vaddr_t e = ALIGN_UP(ph->p_vaddr + ph->p_memsz, PAGE_SIZE);
+		int prot = elf_prot(ph->p_flags);
+		bool shared = k > 0 && s == tail;
+		int err = as_mprotect(as, s, e - s, prot);
+
+		if (!err && shared)
+			err = as_mprotect(as, s, PAGE_SIZE, prot | tail_prot);
+		if (err) {
+			ksnprintf(why, wl, "elf: protecting segment %u failed (%d)", i, err);
+			return err;
+		}
+		tail_prot = (shared && e - PAGE_SIZE == s) ? prot | tail_prot : prot;
+		tail = e - PAGE_SIZE;
+	}
+	return 0;
+}
+
+int elf_load(struct aspace *as, const void *img, size_t size,
+	     struct elf_info *info, char *why, size_t whylen)
+{
+	struct elf_image *im = kmalloc(sizeof(*im));
+	int err;
+
+	if (!im) {
+		ksnprintf(why, whylen, "elf: out of memory");
+		return -ENOMEM;
+	}
+	err = elf_parse(im, img, size, info, why, whylen);
+	if (!err)
+		err = elf_map_segments(as, im, why, whylen);
+	if (!err)
+		err = elf_protect_segments(as, im, why, whylen);
+	if (!err)
+		as_brk_init(as, info->image_end);
+	kfree(im);
+	return err;
+}

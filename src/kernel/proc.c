@@ -1,0 +1,557 @@
+/*
+ * The program runner: load, set up the initial stack, run in ring 3, end
+ * cleanly whatever the program does. See include/kernel/proc.h.
+ */
+#include "harness/ktest.h"
+#include "kernel/boot.h"
+#include "kernel/console.h"
+#include "kernel/elf.h"
+#include "kernel/harness.h"
+#include "kernel/proc.h"
+#include "kernel/usercopy.h"
+#include "arch/x86_64/gdt.h"
+#include "lib/assert.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/aspace.h"
+#include "mm/heap.h"
+#include "mm/mmarch.h"
+#include "mm/vmarea.h"
+
+#define PROC_STACK_INITIAL KiB(128) /* Linux's stack_expand */
+#define PROC_RFLAGS_INIT 0x202ULL   /* IF and the reserved bit */
+
+/* auxv tags */
+#define AT_NULL 0
+#define AT_PHDR 3
+#define AT_PHENT 4
+#define AT_PHNUM 5
+#define AT_PAGESZ 6
+#define AT_BASE 7
+#define AT_FLAGS 8
+#define AT_ENTRY 9
+#define AT_UID 11
+#define AT_EUID 12
+#define AT_GID 13
+#define AT_EGID 14
+#define AT_HWCAP 16
+#define AT_CLKTCK 17
+#define AT_SECURE 23
+#define AT_RANDOM 25
+#define AT_EXECFN 31
+
+static struct proc *proc_cur;  /* running in ring 3 (or in a syscall or trap) */
+static struct proc *proc_live; /* allocated by proc_run, not yet freed */
+static paddr_t proc_saved_root;
+static uint64_t proc_saved_fs, proc_saved_gs;
+
+struct proc *proc_current(void)
+{
+	return proc_cur;
+}
+
+/* Push n bytes below *sp in the program's (not yet current) address space. */
+static int proc_push(struct aspace *as, uint64_t *sp, const void *data, size_t n)
+{
+	*sp -= n;
+	return elf_poke(as, *sp, data, n);
+}
+
+/* Fill v[] with the auxiliary vector; returns the number of words. */
+static size_t proc_auxv(uint64_t *v, const struct elf_info *info,
+			uint64_t random, uint64_t execfn)
+{
+	const uint64_t aux[][2] = {
+		{ AT_PHDR, info->phdr },  { AT_PHENT, info->phent },
+		{ AT_PHNUM, info->phnum }, { AT_PAGESZ, PAGE_SIZE },
+		{ AT_BASE, 0 },           { AT_FLAGS, 0 },
+		{ AT_ENTRY, info->entry }, { AT_UID, 0 },
+		{ AT_EUID, 0 },           { AT_GID, 0 },
+		{ AT_EGID, 0 },           { AT_HWCAP, user_hwcap() },
+		{ AT_CLKTCK, 100 },       { AT_SECURE, 0 },
+		{ AT_RANDOM, random },    { AT_EXECFN, execfn },
+		{ AT_NULL, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(aux); i++) {
+		v[2 * i] = aux[i][0];
+		v[2 * i + 1] = aux[i][1];
+	}
+	return 2 * ARRAY_SIZE(aux);
+}
+
+/*
+ * The initial stack as Linux builds it, from the top down: 8 zero bytes, the
+ * AT_EXECFN string, the argv[0] string, 16 random bytes; then, 16-byte
+ * aligned at *sp_out: argc, argv[0], NULL, (empty envp) NULL, auxv.
+ */
+static int proc_build_stack(struct proc *p, const struct elf_info *info,
+			    uint64_t *sp_out)
+{
+	uint64_t sp = PROC_STACK_TOP - 8, execfn, argv0, random, v[48];
+	uint64_t rnd[2] = { user_random(), user_random() };
+	size_t len = strlen(p->name) + 1, n = 0;
+	int err;
+
+	err = proc_push(p->as, &sp, p->name, len);
+	execfn = sp;
+	err = err ? err : proc_push(p->as, &sp, p->name, len);
+	argv0 = sp;
+	sp = ALIGN_DOWN(sp, 16);
+	err = err ? err : proc_push(p->as, &sp, rnd, sizeof(rnd));
+	random = sp;
+	v[n++] = 1;
+	v[n++] = argv0;
+	v[n++] = 0;
+	v[n++] = 0;
+	n += proc_auxv(&v[n], info, random, execfn);
+	sp = ALIGN_DOWN(sp - n * sizeof(v[0]), 16);
+	err = err ? err : elf_poke(p->as, sp, v, n * sizeof(v[0]));
+	*sp_out = sp;
+	return err;
+}
+
+/* Default resource limits: RLIMIT_STACK 8 MiB, everything else unlimited. */
+static void proc_rlimits(struct proc *p)
+{
+	for (size_t i = 0; i < PROC_RLIM_NLIMITS; i++)
+		p->rlim[i].cur = p->rlim[i].max = PROC_RLIM_INFINITY;
+	p->rlim[PROC_RLIM_STACK].cur = AS_STACK_LIMIT;
+}
+
+/*
+ * Kernel stack, address space, image and stack. The kernel stack comes first
+ * so that the kernel half the new address space copies already maps it.
+ * Returns 0 or -errno with res->why.
+ */
+static int proc_setup(struct proc *p, const void *img, size_t size,
+		      struct elf_info *info, uint64_t *sp)
+{
+	char *why = p->res->why;
+	size_t wl = sizeof(p->res->why);
+	int err;
+
+	p->kstack = vmarea_alloc(PROC_KSTACK_SIZE, 0);
+	if (!p->kstack) {
+		ksnprintf(why, wl, "proc: no memory for a kernel stack");
+		return -ENOMEM;
+	}
+	p->as = as_create();
+	if (!p->as) {
+		ksnprintf(why, wl, "proc: no memory for an address space");
+		return -ENOMEM;
+	}
+	err = elf_load(p->as, img, size, info, why, wl);
+	if (err)
+		return err;
+	err = as_stack_init(p->as, PROC_STACK_TOP, PROC_STACK_INITIAL);
+	if (!err)
+		err = proc_build_stack(p, info, sp);
+	if (err) {
+		ksnprintf(why, wl, "proc: cannot set up the stack (%d)", err);
+		return err;
+	}
+	return 0;
+}
+
+/* Back to the kernel's own state after the program ended or was aborted. */
+static void proc_leave_cpu(void)
+{
+	mm_load_root(proc_saved_root);
+	user_set_fs(proc_saved_fs);
+	user_set_gs(proc_saved_gs);
+	usercopy_bind(NULL);
+	proc_cur = NULL;
+}
+
+/* Free everything the program holds; safe on a partly set up proc. */
+static void proc_free(struct proc *p)
+{
+	as_destroy(p->as);
+	vmarea_free(p->kstack);
+	kfree(p);
+}
+
+void proc_abort(void)
+{
+	if (proc_cur)
+		proc_leave_cpu();
+	if (proc_live)
+		proc_free(proc_live);
+	proc_live = NULL;
+}
+
+/* Frame the exit status on COM2: "@@BOOTMM status <len> <name>\n<n>\n". */
+static void proc_frame_status(const struct proc *p, int status)
+{
+	char body[16], head[320];
+	int n = ksnprintf(body, sizeof(body), "%d\n", status);
+	int h = ksnprintf(head, sizeof(head), "@@BOOTMM status %d %s\n", n, p->name);
+
+	com2_write(head, (size_t)h);
+	com2_write(body, (size_t)n);
+}
+
+/* Enter ring 3 at `entry` with stack `sp`; returns when the program has ended. */
+static void proc_enter(struct proc *p, vaddr_t entry, uint64_t sp)
+{
+	uint64_t top = (uint64_t)p->kstack + PROC_KSTACK_SIZE;
+	struct uregs *regs = (struct uregs *)(top - sizeof(*regs));
+	long status;
+
+	memset(regs, 0, sizeof(*regs));
+	regs->rip = entry;
+	regs->rsp = sp;
+	regs->cs = GDT_USER_CS;
+	regs->ss = GDT_USER_DS;
+	regs->rflags = PROC_RFLAGS_INIT;
+	user_arch_init();
+	user_fpu_reset();
+	p->start_ns = user_clock_mono_ns();
+	proc_saved_root = mm_current_root();
+	proc_saved_fs = user_get_fs();
+	proc_saved_gs = user_get_gs();
+	user_set_kernel_stack(top);
+	usercopy_bind(p->as);
+	proc_cur = p;
+	mm_load_root(as_root(p->as));
+	user_set_fs(0);
+	user_set_gs(0);
+	status = user_enter(&p->kctx, regs);
+	proc_leave_cpu();
+	p->res->status = (int)status;
+	if (p->flags & PROC_OUT_COM2)
+		proc_frame_status(p, (int)status);
+}
+
+int proc_run(const char *name, const void *img, size_t size, unsigned flags,
+	     struct proc_result *res)
+{
+	struct proc *p;
+	struct elf_info info;
+	uint64_t sp = 0;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	p = kzalloc(sizeof(*p));
+	if (!p) {
+		ksnprintf(res->why, sizeof(res->why), "proc: out of memory");
+		return -ENOMEM;
+	}
+	p->name = name;
+	p->flags = flags;
+	p->res = res;
+	sig_init(&p->sig);
+	proc_rlimits(p);
+	proc_live = p;
+	ktest_on_abort(proc_abort);
+	err = proc_setup(p, img, size, &info, &sp);
+	if (!err)
+		proc_enter(p, info.entry, sp);
+	ktest_on_abort(NULL);
+	proc_live = NULL;
+	proc_free(p);
+	return err;
+}
+
+void proc_exit(int status)
+{
+	struct proc *p = proc_cur;
+
+	KASSERT(p);
+	user_leave(&p->kctx, status & 0xff);
+}
+
+/* Describe the VMA around addr ("[start, end) rwx" or "none") into buf. */
+static void proc_describe_vma(const struct proc *p, uint64_t addr, char *buf,
+			      size_t size)
+{
+	struct as_vma_info vi;
+
+	if (!as_vma_at(p->as, addr, &vi)) {
+		ksnprintf(buf, size, "none");
+		return;
+	}
+	ksnprintf(buf, size, "[0x%lx, 0x%lx) %c%c%c", vi.start, vi.end,
+		  (vi.prot & PROT_READ) ? 'r' : '-', (vi.prot & PROT_WRITE) ? 'w' : '-',
+		  (vi.prot & PROT_EXEC) ? 'x' : '-');
+}
+
+/* The running test's "suite.name" for diagnostics, else the program's name. */
+static const char *proc_test_name(const struct proc *p, char *buf, size_t size)
+{
+	const char *t = ktest_current_name(buf, size);
+
+	return t ? t : p->name;
+}
+
+/* Signal names for diagnostics. */
+static const char *proc_signame(int sig)
+{
+	switch (sig) {
+	case SIGILL: return "SIGILL";
+	case SIGTRAP: return "SIGTRAP";
+	case SIGABRT: return "SIGABRT";
+	case SIGBUS: return "SIGBUS";
+	case SIGFPE: return "SIGFPE";
+	case SIGKILL: return "SIGKILL";
+	case SIGSEGV: return "SIGSEGV";
+	default: return "signal";
+	}
+}
+
+void proc_kill(int sig, uint64_t addr, uint64_t rip)
+{
+	struct proc *p = proc_cur;
+	char vma[64], test[160];
+
+	KASSERT(p);
+	proc_describe_vma(p, addr, vma, sizeof(vma));
+	p->res->signal = sig;
+	p->res->fault_addr = addr;
+	p->res->fault_rip = rip;
+	if (p->killed_by_self)
+		ksnprintf(p->res->why, sizeof(p->res->why),
+			  "killed by %s (%d) it sent itself, RIP 0x%lx",
+			  proc_signame(sig), sig, rip);
+	else
+		ksnprintf(p->res->why, sizeof(p->res->why),
+			  "killed by %s (%d): address 0x%lx, RIP 0x%lx, VMA %s",
+			  proc_signame(sig), sig, addr, rip, vma);
+	if (p->flags & PROC_DIAG)
+		ktest_diag("%s: %s", proc_test_name(p, test, sizeof(test)), p->res->why);
+	user_leave(&p->kctx, 128 + sig);
+}
+
+void proc_output(struct proc *p, int fd, const void *buf, size_t n)
+{
+	struct proc_result *r = p->res;
+	char head[320];
+	int h;
+
+	if (fd == 1) {
+		size_t room = sizeof(r->out) - r->out_len;
+
+		memcpy(r->out + r->out_len, buf, MIN(room, n));
+		r->out_len += MIN(room, n);
+		r->out_bytes += n;
+	} else {
+		r->err_bytes += n;
+	}
+	if (!(p->flags & PROC_OUT_COM2) || n == 0)
+		return;
+	h = ksnprintf(head, sizeof(head), "@@BOOTMM %s %zu %s\n",
+		      fd == 1 ? "out" : "err", n, p->name);
+	com2_write(head, (size_t)h);
+	com2_write(buf, n);
+}
+
+void proc_unknown_syscall(struct proc *p, uint64_t nr)
+{
+	const char *name = syscall_name(nr);
+	char test[160];
+
+	p->res->unknown++;
+	if (nr < 64 * ARRAY_SIZE(p->unknown_seen)) {
+		if (p->unknown_seen[nr / 64] & (1ULL << (nr % 64)))
+			return;
+		p->unknown_seen[nr / 64] |= 1ULL << (nr % 64);
+	}
+	if (p->flags & PROC_DIAG)
+		ktest_diag("%s: unimplemented syscall %lu (%s)",
+			   proc_test_name(p, test, sizeof(test)), nr, name ? name : "?");
+}
+
+/* Raise fault `f` in the program: run its handler, or end it. */
+static void proc_signal(struct proc *p, struct uregs *regs,
+			const struct sig_fault *f, uint64_t where)
+{
+	uint64_t rip = regs->rip;
+	int err = sig_deliver(&p->sig, regs, f);
+
+	if (!err && uregs_canonical(regs->rip))
+		return;
+	proc_kill(err == -EFAULT || !err ? SIGSEGV : f->signo, where, rip);
+}
+
+bool proc_pending_signals(struct proc *p, struct uregs *regs)
+{
+	int sig;
+
+	while ((sig = sig_take_pending(&p->sig)) != 0) {
+		const struct k_sigaction *ka = &p->sig.act[sig - 1];
+		struct sig_fault f = { sig, SI_TKILL, PROC_PID, 0, 0 };
+
+		if (ka->handler == SIG_IGN ||
+		    (ka->handler == SIG_DFL && sig_default_ignored(sig)))
+			continue;
+		p->killed_by_self = ka->handler == SIG_DFL;
+		if (ka->handler == SIG_DFL)
+			proc_kill(sig, 0, regs->rip);
+		if (sig_deliver(&p->sig, regs, &f) || !uregs_canonical(regs->rip))
+			proc_kill(SIGSEGV, regs->rsp, regs->rip);
+		return true;
+	}
+	return false;
+}
+
+void proc_user_trap(unsigned vec, uint64_t error_code, uint64_t cr2,
+		    struct uregs *regs)
+{
+	struct proc *p = proc_cur;
+	struct sig_fault f;
+
+	if (!p)
+		panic("proc_user_trap: exception %u from ring 3 without a program", vec);
+	if (vec != VEC_PF) {
+		sig_from_exception(vec, error_code, regs->rip, &f);
+		proc_signal(p, regs, &f, regs->rip);
+		return;
+	}
+	switch (as_fault(p->as, cr2, (unsigned)error_code)) {
+	case AS_FAULT_OK:
+		return;
+	case AS_FAULT_OOM:
+		f = (struct sig_fault){ SIGBUS, BUS_ADRERR, cr2, VEC_PF, error_code };
+		break;
+	case AS_FAULT_ACCERR:
+		f = (struct sig_fault){ SIGSEGV, SEGV_ACCERR, cr2, VEC_PF, error_code };
+		break;
+	default:
+		f = (struct sig_fault){ SIGSEGV, SEGV_MAPERR, cr2, VEC_PF, error_code };
+		break;
+	}
+	proc_signal(p, regs, &f, cr2);
+}
+
+/* ---- one test per program module ---- */
+
+#define PROC_NAME_MAX 64
+
+struct proc_module {
+	char name[PROC_NAME_MAX];
+	int expect;
+	bool bad;         /* the module cmdline could not be parsed */
+	paddr_t start, end;
+	struct ktest test;
+};
+
+static struct proc_module proc_modules[BOOT_MAX_MODULES];
+static size_t proc_nmodules;
+
+/* Parse a decimal status 0..255 at s (up to a space or the end). */
+static bool proc_parse_status(const char *s, int *out)
+{
+	int v = 0;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		v = v * 10 + (*s - '0');
+		if (v > 255)
+			return false;
+	}
+	*out = v;
+	return *s == '\0' || *s == ' ';
+}
+
+/* True when another module already uses `name`. */
+static bool proc_name_taken(const char *name)
+{
+	for (size_t i = 0; i < proc_nmodules; i++)
+		if (strcmp(proc_modules[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * "<name>[ expect=<status>]" into *m: the name is the first word without any
+ * directory part; a duplicate name gets a "_<n>" suffix.
+ */
+static void proc_parse_cmdline(const char *cmd, struct proc_module *m)
+{
+	const char *w = cmd, *sp;
+	size_t len;
+
+	while (*w == ' ')
+		w++;
+	sp = strchr(w, ' ');
+	len = sp ? (size_t)(sp - w) : strlen(w);
+	for (size_t i = len; i > 0; i--) {
+		if (w[i - 1] == '/') {
+			w += i;
+			len -= i;
+			break;
+		}
+	}
+	len = MIN(len, PROC_NAME_MAX - 8);
+	ksnprintf(m->name, sizeof(m->name), "%.*s", (int)len, len ? w : "program");
+	for (unsigned k = 2; proc_name_taken(m->name); k++)
+		ksnprintf(m->name, sizeof(m->name), "%.*s_%u", (int)len,
+			  len ? w : "program", k);
+	m->expect = 0;
+	m->bad = false;
+	for (const char *a = sp; a && *a; a = strchr(a + 1, ' ')) {
+		while (*a == ' ')
+			a++;
+		if (strncmp(a, "expect=", 7) == 0)
+			m->bad |= !proc_parse_status(a + 7, &m->expect);
+		else if (*a)
+			m->bad = true;
+		if (!*a)
+			break;
+	}
+}
+
+/* The module whose test is running. */
+static const struct proc_module *proc_module_current(void)
+{
+	char full[160];
+	const char *name = ktest_current_name(full, sizeof(full));
+
+	if (!name || strncmp(name, "programs.", 9) != 0)
+		return NULL;
+	for (size_t i = 0; i < proc_nmodules; i++)
+		if (strcmp(proc_modules[i].name, name + 9) == 0)
+			return &proc_modules[i];
+	return NULL;
+}
+
+/* Test body of programs.<name>: run it, compare its status with expect=. */
+static void proc_module_test(void)
+{
+	const struct proc_module *m = proc_module_current();
+	static struct proc_result res;
+	int err;
+
+	ASSERT_TRUE(m != NULL);
+	if (m->bad)
+		ktest_fail("bad module cmdline (want \"<name>[ expect=<0..255>]\")");
+	err = proc_run(m->name, mm_phys_to_virt(m->start), m->end - m->start,
+		       PROC_OUT_COM2 | PROC_DIAG, &res);
+	if (err)
+		ktest_fail("%s", res.why);
+	ktest_diag("exit status %d, %lu syscalls (%lu unimplemented), %lu bytes out, %lu bytes err",
+		   res.status, res.syscalls, res.unknown, res.out_bytes, res.err_bytes);
+	if (res.status != m->expect)
+		ktest_fail("exit status %d, expected %d%s%s", res.status, m->expect,
+			   res.signal ? ": " : "", res.signal ? res.why : "");
+}
+
+void proc_register_modules(void)
+{
+	const struct boot_info *bi = boot_info();
+
+	for (size_t i = 0; i < bi->nmodules && proc_nmodules < BOOT_MAX_MODULES; i++) {
+		struct proc_module *m = &proc_modules[proc_nmodules];
+
+		proc_parse_cmdline(bi->modules[i].cmdline, m);
+		m->start = bi->modules[i].start;
+		m->end = bi->modules[i].end;
+		m->test = (struct ktest){ "programs", m->name, proc_module_test,
+					  __FILE__, __LINE__ };
+		proc_nmodules++;
+		ktest_register(&m->test);
+	}
+}

@@ -1,0 +1,365 @@
+/*
+ * Fault signals for scenario programs: rt_sigaction, rt_sigprocmask,
+ * sigaltstack, frame building and rt_sigreturn with Linux x86-64 layouts.
+ * See include/kernel/signal.h.
+ */
+#include "kernel/proc.h"
+#include "kernel/signal.h"
+#include "kernel/syscall.h"
+#include "kernel/usercopy.h"
+#include "arch/x86_64/gdt.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+
+#define SIG_BIT(sig) (1ULL << ((sig)-1))
+#define SIG_UNBLOCKABLE (SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP))
+
+#define RFLAGS_FIXED 0x2ULL
+#define RFLAGS_TF 0x100ULL
+#define RFLAGS_IF 0x200ULL
+#define RFLAGS_DF 0x400ULL
+#define RFLAGS_IOPL 0x3000ULL
+#define RFLAGS_RF 0x10000ULL
+/* Flags a program may restore through rt_sigreturn (Linux FIX_EFLAGS). */
+#define RFLAGS_USER_FIX 0x50dd5ULL
+
+#define UC_SIGCONTEXT_SS 0x2
+#define UC_STRICT_RESTORE_SS 0x4
+#define SIG_REDZONE 128
+
+/* Linux struct sigcontext (x86-64). */
+struct k_sigcontext {
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip;
+	uint64_t rflags;
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2;
+	uint64_t fpstate;
+	uint64_t reserved1[8];
+};
+_Static_assert(sizeof(struct k_sigcontext) == 256, "struct sigcontext");
+
+/* Linux stack_t. */
+struct k_stack {
+	uint64_t ss_sp;
+	int32_t ss_flags;
+	int32_t pad;
+	uint64_t ss_size;
+};
+_Static_assert(sizeof(struct k_stack) == 24, "stack_t");
+
+struct k_ucontext {
+	uint64_t uc_flags;
+	uint64_t uc_link;
+	struct k_stack uc_stack;
+	struct k_sigcontext uc_mcontext;
+	uint64_t uc_sigmask;
+};
+_Static_assert(sizeof(struct k_ucontext) == 304, "struct ucontext");
+
+struct k_siginfo {
+	int32_t si_signo, si_errno, si_code, pad;
+	uint64_t si_addr;
+	uint8_t rest[128 - 24];
+};
+_Static_assert(sizeof(struct k_siginfo) == 128, "siginfo_t");
+
+struct k_rt_sigframe {
+	uint64_t pretcode;
+	struct k_ucontext uc;
+	struct k_siginfo info;
+};
+
+void sig_init(struct sig_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->ss_flags = SS_DISABLE;
+}
+
+/* Linux's mapping of a ring-3 exception to a signal (arch/x86/kernel/traps.c). */
+void sig_from_exception(unsigned vec, uint64_t error_code, uint64_t rip,
+			struct sig_fault *out)
+{
+	static const struct {
+		int signo, code;
+		bool addr_is_rip;
+	} map[20] = {
+		[0] = { SIGFPE, FPE_INTDIV, true },  [1] = { SIGTRAP, TRAP_TRACE, true },
+		[3] = { SIGTRAP, SI_KERNEL, false }, [6] = { SIGILL, ILL_ILLOPN, true },
+		[9] = { SIGFPE, SI_KERNEL, false },  [11] = { SIGBUS, SI_KERNEL, false },
+		[12] = { SIGBUS, SI_KERNEL, false }, [16] = { SIGFPE, SI_KERNEL, true },
+		[17] = { SIGBUS, BUS_ADRALN, false }, [18] = { SIGBUS, SI_KERNEL, false },
+		[19] = { SIGFPE, FPE_FLTINV, true },
+	};
+
+	out->signo = SIGSEGV;
+	out->code = SI_KERNEL;
+	out->addr = 0;
+	if (vec < ARRAY_SIZE(map) && map[vec].signo) {
+		out->signo = map[vec].signo;
+		out->code = map[vec].code;
+		out->addr = map[vec].addr_is_rip ? rip : 0;
+	}
+	out->trapno = vec;
+	out->error_code = error_code;
+}
+
+/* Linux sas_ss_flags: SS_DISABLE, SS_ONSTACK when sp is on the alternate stack, or 0. */
+static int sig_ss_mode(const struct sig_state *s, uint64_t sp)
+{
+	if (s->ss_size == 0)
+		return SS_DISABLE;
+	if (s->ss_flags & SS_AUTODISARM)
+		return 0;
+	return (sp > s->ss_sp && sp - s->ss_sp <= s->ss_size) ? SS_ONSTACK : 0;
+}
+
+/* The registers as struct sigcontext. */
+static void sig_save_regs(struct k_sigcontext *sc, const struct uregs *r)
+{
+	sc->r8 = r->r8, sc->r9 = r->r9, sc->r10 = r->r10, sc->r11 = r->r11;
+	sc->r12 = r->r12, sc->r13 = r->r13, sc->r14 = r->r14, sc->r15 = r->r15;
+	sc->rdi = r->rdi, sc->rsi = r->rsi, sc->rbp = r->rbp, sc->rbx = r->rbx;
+	sc->rdx = r->rdx, sc->rax = r->rax, sc->rcx = r->rcx, sc->rsp = r->rsp;
+	sc->rip = r->rip;
+	sc->rflags = r->rflags;
+	sc->cs = GDT_USER_CS;
+	sc->ss = GDT_USER_DS;
+}
+
+/* Build the rt_sigframe for `f` in *fr, as the handler will see it. */
+static void sig_build_frame(const struct sig_state *s, const struct uregs *r,
+			    const struct k_sigaction *ka, const struct sig_fault *f,
+			    struct k_rt_sigframe *fr)
+{
+	memset(fr, 0, sizeof(*fr));
+	fr->pretcode = ka->restorer;
+	fr->uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+	fr->uc.uc_stack.ss_sp = s->ss_sp;
+	fr->uc.uc_stack.ss_flags = sig_ss_mode(s, r->rsp) | (s->ss_flags & SS_AUTODISARM);
+	fr->uc.uc_stack.ss_size = s->ss_size;
+	sig_save_regs(&fr->uc.uc_mcontext, r);
+	fr->uc.uc_mcontext.err = f->error_code;
+	fr->uc.uc_mcontext.trapno = f->trapno;
+	fr->uc.uc_mcontext.oldmask = s->blocked;
+	fr->uc.uc_mcontext.cr2 = f->trapno == 14 ? f->addr : 0;
+	fr->uc.uc_sigmask = s->blocked;
+	fr->info.si_signo = f->signo;
+	fr->info.si_code = f->code;
+	fr->info.si_addr = f->addr;
+}
+
+/* The program's x87/SSE state, in and out of signal frames. */
+static uint8_t sig_fpu[USER_FPU_SIZE] __attribute__((aligned(16)));
+
+/*
+ * Where the frame goes: below the red zone, or on the alternate stack; the
+ * fxsave area (64-byte aligned) above the frame, as Linux lays it out.
+ */
+static uint64_t sig_frame_addr(struct sig_state *s, const struct uregs *r,
+			       const struct k_sigaction *ka, uint64_t *fpstate)
+{
+	uint64_t sp = r->rsp - SIG_REDZONE;
+
+	if ((ka->flags & SA_ONSTACK) && sig_ss_mode(s, sp) == 0)
+		sp = s->ss_sp + s->ss_size;
+	sp = ALIGN_DOWN(sp - USER_FPU_SIZE, 64);
+	*fpstate = sp;
+	sp -= sizeof(struct k_rt_sigframe);
+	return ALIGN_DOWN(sp, 16) - 8;
+}
+
+int sig_deliver(struct sig_state *s, struct uregs *regs, const struct sig_fault *f)
+{
+	struct k_sigaction *ka = &s->act[f->signo - 1];
+	struct k_rt_sigframe fr;
+	uint64_t at, fp;
+
+	if (ka->handler == SIG_DFL || ka->handler == SIG_IGN ||
+	    (s->blocked & SIG_BIT(f->signo)))
+		return -EINVAL;
+	if (!(ka->flags & SA_RESTORER))
+		return -EFAULT;
+	at = sig_frame_addr(s, regs, ka, &fp);
+	sig_build_frame(s, regs, ka, f, &fr);
+	fr.uc.uc_mcontext.fpstate = fp;
+	user_fpu_save(sig_fpu);
+	if (copy_to_user(at, &fr, sizeof(fr)) ||
+	    copy_to_user(fp, sig_fpu, sizeof(sig_fpu)))
+		return -EFAULT;
+	if (s->ss_flags & SS_AUTODISARM) {
+		s->ss_sp = s->ss_size = 0;
+		s->ss_flags = SS_DISABLE;
+	}
+	regs->rdi = (uint64_t)f->signo;
+	regs->rsi = at + offsetof(struct k_rt_sigframe, info);
+	regs->rdx = at + offsetof(struct k_rt_sigframe, uc);
+	regs->rax = 0;
+	regs->rsp = at;
+	regs->rip = ka->handler;
+	regs->cs = GDT_USER_CS;
+	regs->ss = GDT_USER_DS;
+	regs->rflags &= ~(RFLAGS_DF | RFLAGS_RF | RFLAGS_TF);
+	s->blocked |= ka->mask & ~SIG_UNBLOCKABLE;
+	if (!(ka->flags & SA_NODEFER))
+		s->blocked |= SIG_BIT(f->signo);
+	if (ka->flags & SA_RESETHAND)
+		ka->handler = SIG_DFL;
+	return 0;
+}
+
+/* The sigaltstack change itself (Linux do_sigaltstack). */
+static int sig_set_altstack(struct sig_state *s, const struct k_stack *ss,
+			    uint64_t sp)
+{
+	uint32_t mode = (uint32_t)ss->ss_flags & ~SS_AUTODISARM;
+
+	if (sig_ss_mode(s, sp) == SS_ONSTACK)
+		return -EPERM;
+	if (mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0)
+		return -EINVAL;
+	if (mode == SS_DISABLE) {
+		s->ss_sp = s->ss_size = 0;
+	} else {
+		if (ss->ss_size < MINSIGSTKSZ)
+			return -ENOMEM;
+		s->ss_sp = ss->ss_sp;
+		s->ss_size = ss->ss_size;
+	}
+	s->ss_flags = (uint32_t)ss->ss_flags;
+	return 0;
+}
+
+/* Registers back from struct sigcontext, selectors and flags made safe. */
+static void sig_restore_regs(struct uregs *r, const struct k_sigcontext *sc)
+{
+	r->r8 = sc->r8, r->r9 = sc->r9, r->r10 = sc->r10, r->r11 = sc->r11;
+	r->r12 = sc->r12, r->r13 = sc->r13, r->r14 = sc->r14, r->r15 = sc->r15;
+	r->rdi = sc->rdi, r->rsi = sc->rsi, r->rbp = sc->rbp, r->rbx = sc->rbx;
+	r->rdx = sc->rdx, r->rax = sc->rax, r->rcx = sc->rcx, r->rsp = sc->rsp;
+	r->rip = sc->rip;
+	r->rflags = (r->rflags & ~RFLAGS_USER_FIX) | (sc->rflags & RFLAGS_USER_FIX);
+	r->rflags = (r->rflags & ~RFLAGS_IOPL) | RFLAGS_IF | RFLAGS_FIXED;
+	r->cs = GDT_USER_CS;
+	r->ss = GDT_USER_DS;
+	r->orig_rax = (uint64_t)-1;
+}
+
+int sig_return(struct sig_state *s, struct uregs *regs)
+{
+	struct k_ucontext uc;
+	uint64_t sp = regs->rsp;
+
+	if (copy_from_user(&uc, sp - 8 + offsetof(struct k_rt_sigframe, uc),
+			   sizeof(uc)))
+		return -EFAULT;
+	if (uc.uc_mcontext.fpstate &&
+	    copy_from_user(sig_fpu, uc.uc_mcontext.fpstate, sizeof(sig_fpu)))
+		return -EFAULT;
+	if (uc.uc_mcontext.fpstate)
+		user_fpu_restore(sig_fpu);
+	else
+		user_fpu_reset();
+	s->blocked = uc.uc_sigmask & ~SIG_UNBLOCKABLE;
+	sig_restore_regs(regs, &uc.uc_mcontext);
+	sig_set_altstack(s, &uc.uc_stack, sp);
+	return 0;
+}
+
+long sig_raise(struct sig_state *s, int sig)
+{
+	if (sig < 0 || sig > SIG_NSIG)
+		return -EINVAL;
+	if (sig)
+		s->pending |= SIG_BIT(sig);
+	return 0;
+}
+
+int sig_take_pending(struct sig_state *s)
+{
+	uint64_t ready = s->pending & ~(s->blocked & ~SIG_UNBLOCKABLE);
+	int sig;
+
+	if (!ready)
+		return 0;
+	sig = __builtin_ctzll(ready) + 1;
+
+	s->pending &= ~SIG_BIT(sig);
+	return sig;
+}
+
+bool sig_default_ignored(int sig)
+{
+	return sig == 17 || sig == 18 || sig == 23 || sig == 28 ||
+	       (sig >= 19 && sig <= 22);
+}
+
+long sys_rt_sigaction(struct sig_state *s, int sig, uint64_t act, uint64_t oact,
+		      uint64_t sigsetsize)
+{
+	struct k_sigaction ka, old;
+
+	if (sigsetsize != sizeof(uint64_t))
+		return -EINVAL;
+	if (act && copy_from_user(&ka, act, sizeof(ka)))
+		return -EFAULT;
+	if (sig < 1 || sig > SIG_NSIG)
+		return -EINVAL;
+	if (act && (sig == SIGKILL || sig == SIGSTOP))
+		return -EINVAL;
+	old = s->act[sig - 1];
+	if (act) {
+		ka.mask &= ~SIG_UNBLOCKABLE;
+		s->act[sig - 1] = ka;
+	}
+	if (oact && copy_to_user(oact, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_rt_sigprocmask(struct sig_state *s, int how, uint64_t set,
+			uint64_t oset, uint64_t sigsetsize)
+{
+	uint64_t old = s->blocked, mask;
+
+	if (sigsetsize != sizeof(uint64_t))
+		return -EINVAL;
+	if (set) {
+		if (copy_from_user(&mask, set, sizeof(mask)))
+			return -EFAULT;
+		mask &= ~SIG_UNBLOCKABLE;
+		if (how == SIG_BLOCK)
+			s->blocked |= mask;
+		else if (how == SIG_UNBLOCK)
+			s->blocked &= ~mask;
+		else if (how == SIG_SETMASK)
+			s->blocked = mask;
+		else
+			return -EINVAL;
+	}
+	if (oset && copy_to_user(oset, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_sigaltstack(struct sig_state *s, uint64_t ss, uint64_t old_ss,
+		     uint64_t user_rsp)
+{
+	struct k_stack nss, oss;
+	int err;
+
+	memset(&oss, 0, sizeof(oss));
+	oss.ss_sp = s->ss_sp;
+	oss.ss_size = s->ss_size;
+	oss.ss_flags = sig_ss_mode(s, user_rsp) | (int32_t)(s->ss_flags & SS_AUTODISARM);
+	if (ss) {
+		if (copy_from_user(&nss, ss, sizeof(nss)))
+			return -EFAULT;
+		err = sig_set_altstack(s, &nss, user_rsp);
+		if (err)
+			return err;
+	}
+	if (old_ss && copy_to_user(old_ss, &oss, sizeof(oss)))
+		return -EFAULT;
+	return 0;
+}

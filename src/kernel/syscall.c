@@ -1,0 +1,397 @@
+/*
+ * The Linux x86-64 syscall subset. Results and errno values follow Linux;
+ * see include/kernel/syscall.h.
+ */
+#include "kernel/proc.h"
+#include "kernel/syscall.h"
+#include "kernel/usercopy.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "mm/aspace.h"
+
+/*
+ * Most bytes one write/writev/getrandom moves (a short count, as a tty may
+ * return): syscalls run with interrupts off, so each must stay short for the
+ * watchdog to keep its grip on the program.
+ */
+#define SYS_MAX_RW MiB(1)
+#define SYS_UIO_MAXIOV 1024
+#define SYS_CHUNK 4096
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
+#define CLOCK_MONOTONIC_RAW 4
+#define CLOCK_REALTIME_COARSE 5
+#define CLOCK_MONOTONIC_COARSE 6
+#define CLOCK_BOOTTIME 7
+
+#define GRND_NONBLOCK 1
+#define GRND_RANDOM 2
+#define GRND_INSECURE 4
+
+/* Scratch for copies through the kernel (one CPU, interrupts off in syscalls). */
+static uint8_t sys_buf[SYS_CHUNK];
+
+struct sys_iovec {
+	uint64_t base, len;
+};
+
+struct sys_timespec {
+	int64_t tv_sec, tv_nsec;
+};
+
+/* Linux names of common syscall numbers, for diagnostics. */
+static const char *const sys_names[] = {
+	[0] = "read", [1] = "write", [2] = "open", [3] = "close", [4] = "stat",
+	[5] = "fstat", [6] = "lstat", [7] = "poll", [8] = "lseek", [9] = "mmap",
+	[10] = "mprotect", [11] = "munmap", [12] = "brk", [13] = "rt_sigaction",
+	[14] = "rt_sigprocmask", [15] = "rt_sigreturn", [16] = "ioctl",
+	[17] = "pread64", [18] = "pwrite64", [19] = "readv", [20] = "writev",
+	[21] = "access", [22] = "pipe", [23] = "select", [24] = "sched_yield",
+	[25] = "mremap", [26] = "msync", [27] = "mincore", [28] = "madvise",
+	[32] = "dup", [33] = "dup2", [34] = "pause", [35] = "nanosleep",
+	[39] = "getpid", [41] = "socket", [56] = "clone", [57] = "fork",
+	[58] = "vfork", [59] = "execve", [60] = "exit", [61] = "wait4",
+	[62] = "kill", [63] = "uname", [72] = "fcntl", [79] = "getcwd",
+	[80] = "chdir", [89] = "readlink", [96] = "gettimeofday",
+	[97] = "getrlimit", [98] = "getrusage", [99] = "sysinfo", [102] = "getuid",
+	[104] = "getgid", [107] = "geteuid", [108] = "getegid", [110] = "getppid",
+	[131] = "sigaltstack", [149] = "mlock", [150] = "munlock", [157] = "prctl",
+	[158] = "arch_prctl", [160] = "setrlimit", [186] = "gettid",
+	[200] = "tkill", [201] = "time", [202] = "futex",
+	[204] = "sched_getaffinity", [218] = "set_tid_address",
+	[228] = "clock_gettime", [229] = "clock_getres", [230] = "clock_nanosleep",
+	[231] = "exit_group", [234] = "tgkill", [257] = "openat",
+	[262] = "newfstatat", [273] = "set_robust_list", [302] = "prlimit64",
+	[318] = "getrandom", [319] = "memfd_create", [324] = "membarrier",
+	[325] = "mlock2", [332] = "statx", [334] = "rseq", [435] = "clone3",
+};
+
+const char *syscall_name(uint64_t nr)
+{
+	return nr < ARRAY_SIZE(sys_names) ? sys_names[nr] : NULL;
+}
+
+/* write(2) to fd 1/2: copy in chunks, frame each; partial counts as Linux. */
+static long sys_write_out(struct proc *p, int fd, uint64_t buf, uint64_t count)
+{
+	uint64_t done = 0;
+
+	while (done < count) {
+		size_t n = MIN(count - done, SYS_CHUNK);
+
+		if (copy_from_user(sys_buf, buf + done, n))
+			return done ? (long)done : -EFAULT;
+		proc_output(p, fd, sys_buf, n);
+		done += n;
+	}
+	return (long)done;
+}
+
+static long sys_write(struct proc *p, uint64_t fd, uint64_t buf, uint64_t count)
+{
+	if (fd != 1 && fd != 2)
+		return -EBADF;
+	if ((int64_t)count < 0)
+		return -EINVAL;
+	return sys_write_out(p, (int)fd, buf, MIN(count, SYS_MAX_RW));
+}
+
+static long sys_read(uint64_t fd, uint64_t buf, uint64_t count)
+{
+	if (fd != 0)
+		return -EBADF;
+	if ((int64_t)count < 0)
+		return -EINVAL;
+	return 0; /* stdin is at end of file */
+}
+
+/* Read and check an iovec array as Linux's import_iovec. */
+static long sys_iov_import(uint64_t uiov, uint64_t cnt, struct sys_iovec *iov)
+{
+	uint64_t total = 0;
+
+	if (copy_from_user(iov, uiov, cnt * sizeof(*iov)))
+		return -EFAULT;
+	for (uint64_t i = 0; i < cnt; i++) {
+		if ((int64_t)iov[i].len < 0)
+			return -EINVAL;
+		if (!user_range_ok(iov[i].base, iov[i].len))
+			return -EFAULT;
+		iov[i].len = MIN(iov[i].len, SYS_MAX_RW - total);
+		total += iov[i].len;
+	}
+	return 0;
+}
+
+static long sys_writev(struct proc *p, uint64_t fd, uint64_t uiov, uint64_t cnt)
+{
+	static struct sys_iovec iov[SYS_UIO_MAXIOV];
+	long done = 0, err;
+
+	if (fd != 1 && fd != 2)
+		return -EBADF;
+	if (cnt > SYS_UIO_MAXIOV)
+		return -EINVAL;
+	if (cnt == 0)
+		return 0;
+	err = sys_iov_import(uiov, cnt, iov);
+	if (err)
+		return err;
+	for (uint64_t i = 0; i < cnt; i++) {
+		long n = sys_write_out(p, (int)fd, iov[i].base, iov[i].len);
+
+		if (n < 0)
+			return done ? done : n;
+		done += n;
+	}
+	return done;
+}
+
+static long sys_mmap(struct proc *p, struct uregs *r)
+{
+	uint64_t off = r->r9;
+	int flags = (int)r->r10;
+
+	if (off & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (!(flags & MAP_ANONYMOUS))
+		return -EBADF; /* no file can be mapped: there are no files */
+	return as_mmap(p->as, r->rdi, r->rsi, (int)r->rdx, flags);
+}
+
+static long sys_arch_prctl(struct proc *p, uint64_t code, uint64_t addr)
+{
+	switch (code) {
+	case ARCH_SET_FS:
+	case ARCH_SET_GS:
+		if (addr >= AS_TASK_SIZE)
+			return -EPERM;
+		if (code == ARCH_SET_FS)
+			user_set_fs(p->fs_base = addr);
+		else
+			user_set_gs(p->gs_base = addr);
+		return 0;
+	case ARCH_GET_FS:
+		return copy_to_user(addr, &p->fs_base, sizeof(p->fs_base));
+	case ARCH_GET_GS:
+		return copy_to_user(addr, &p->gs_base, sizeof(p->gs_base));
+	default:
+		return -EINVAL;
+	}
+}
+
+static long sys_uname(uint64_t buf)
+{
+	static const char *const fields[6] = {
+		"Linux", "bootmm", "6.1.0-bootmm", "#1 SMP bootmm", "x86_64", "(none)",
+	};
+	char uts[6][65];
+
+	memset(uts, 0, sizeof(uts));
+	for (size_t i = 0; i < 6; i++)
+		memcpy(uts[i], fields[i], strlen(fields[i]));
+	return copy_to_user(buf, uts, sizeof(uts));
+}
+
+/* Nanoseconds on clock `clk`, or -EINVAL. */
+static int64_t sys_clock_ns(struct proc *p, int64_t clk)
+{
+	switch (clk) {
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+		return (int64_t)user_clock_real_ns();
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+		return (int64_t)user_clock_mono_ns();
+	case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID:
+		return (int64_t)(user_clock_mono_ns() - p->start_ns);
+	default:
+		return -EINVAL;
+	}
+}
+
+static long sys_clock_gettime(struct proc *p, int64_t clk, uint64_t tp)
+{
+	int64_t ns = sys_clock_ns(p, (int32_t)clk);
+	struct sys_timespec ts;
+
+	if (ns < 0)
+		return ns;
+	ts.tv_sec = ns / 1000000000;
+	ts.tv_nsec = ns % 1000000000;
+	return copy_to_user(tp, &ts, sizeof(ts));
+}
+
+static long sys_clock_getres(struct proc *p, int64_t clk, uint64_t tp)
+{
+	struct sys_timespec ts = { 0, 1 };
+
+	if (sys_clock_ns(p, (int32_t)clk) < 0)
+		return -EINVAL;
+	if (clk == CLOCK_REALTIME_COARSE || clk == CLOCK_MONOTONIC_COARSE)
+		ts.tv_nsec = 1000000;
+	return tp ? copy_to_user(tp, &ts, sizeof(ts)) : 0;
+}
+
+static long sys_getrandom(uint64_t buf, uint64_t len, uint64_t flags)
+{
+	uint64_t done = 0;
+
+	if (flags & ~(uint64_t)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
+		return -EINVAL;
+	if ((flags & GRND_INSECURE) && (flags & GRND_RANDOM))
+		return -EINVAL;
+	len = MIN(len, SYS_MAX_RW);
+	while (done < len) {
+		size_t n = MIN(len - done, SYS_CHUNK);
+
+		for (size_t i = 0; i < n; i += 8) {
+			uint64_t v = user_random();
+
+			memcpy(sys_buf + i, &v, MIN(8, n - i));
+		}
+		if (copy_to_user(buf + done, sys_buf, n))
+			return done ? (long)done : -EFAULT;
+		done += n;
+	}
+	return (long)done;
+}
+
+static long sys_prlimit64(struct proc *p, int64_t pid, uint64_t res,
+			  uint64_t unew, uint64_t uold)
+{
+	struct { uint64_t cur, max; } nv, old;
+
+	if (unew && copy_from_user(&nv, unew, sizeof(nv)))
+		return -EFAULT;
+	if ((int32_t)pid != 0 && (int32_t)pid != PROC_PID)
+		return -ESRCH;
+	if ((uint32_t)res >= PROC_RLIM_NLIMITS)
+		return -EINVAL;
+	res = (uint32_t)res;
+	old.cur = p->rlim[res].cur;
+	old.max = p->rlim[res].max;
+	if (unew) {
+		if (nv.cur > nv.max)
+			return -EINVAL;
+		p->rlim[res].cur = nv.cur;
+		p->rlim[res].max = nv.max;
+	}
+	if (uold && copy_to_user(uold, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+/* kill(2), tkill(2), tgkill(2): only the program itself (pid = tid = 1) exists. */
+static long sys_kill(struct proc *p, uint64_t nr, struct uregs *r)
+{
+	int32_t a = (int32_t)r->rdi, b = (int32_t)r->rsi;
+	int sig = (int)(nr == SYS_tgkill ? r->rdx : r->rsi);
+
+	if (sig < 0 || sig > SIG_NSIG)
+		return -EINVAL;
+	if (nr == SYS_kill && a != 0 && a != -1 && a != PROC_PID)
+		return -ESRCH;
+	if (nr == SYS_tkill && a <= 0)
+		return -EINVAL;
+	if (nr == SYS_tgkill && (a <= 0 || b <= 0))
+		return -EINVAL;
+	if ((nr == SYS_tkill && a != PROC_PID) ||
+	    (nr == SYS_tgkill && (a != PROC_PID || b != PROC_PID)))
+		return -ESRCH;
+	return sig_raise(&p->sig, sig);
+}
+
+static long sys_ioctl(uint64_t fd)
+{
+	return fd <= 2 ? -ENOTTY : -EBADF;
+}
+
+/* Memory-management calls, straight to the address space. */
+static long sys_mm(struct proc *p, uint64_t nr, struct uregs *r)
+{
+	switch (nr) {
+	case SYS_mmap:
+		return sys_mmap(p, r);
+	case SYS_munmap:
+		return as_munmap(p->as, r->rdi, r->rsi);
+	case SYS_mprotect:
+		return as_mprotect(p->as, r->rdi, r->rsi, (int)r->rdx);
+	case SYS_mremap:
+		return as_mremap(p->as, r->rdi, r->rsi, r->rdx, (int)r->r10, r->r8);
+	case SYS_madvise:
+		return as_madvise(p->as, r->rdi, r->rsi, (int)r->rdx);
+	case SYS_brk:
+		return (long)as_brk(p->as, r->rdi);
+	default:
+		return -ENOSYS;
+	}
+}
+
+/* Every call but rt_sigreturn and exit: the result for rax. */
+static long sys_call(struct proc *p, uint64_t nr, struct uregs *r)
+{
+	switch (nr) {
+	case SYS_read: return sys_read(r->rdi, r->rsi, r->rdx);
+	case SYS_write: return sys_write(p, r->rdi, r->rsi, r->rdx);
+	case SYS_writev: return sys_writev(p, r->rdi, r->rsi, r->rdx);
+	case SYS_mmap: case SYS_munmap: case SYS_mprotect:
+	case SYS_mremap: case SYS_madvise: case SYS_brk:
+		return sys_mm(p, nr, r);
+	case SYS_rt_sigaction:
+		return sys_rt_sigaction(&p->sig, (int)r->rdi, r->rsi, r->rdx, r->r10);
+	case SYS_rt_sigprocmask:
+		return sys_rt_sigprocmask(&p->sig, (int)r->rdi, r->rsi, r->rdx, r->r10);
+	case SYS_sigaltstack: return sys_sigaltstack(&p->sig, r->rdi, r->rsi, r->rsp);
+	case SYS_ioctl: return sys_ioctl(r->rdi);
+	case SYS_sched_yield: return 0;
+	case SYS_getpid: case SYS_gettid: return PROC_PID;
+	case SYS_uname: return sys_uname(r->rdi);
+	case SYS_arch_prctl: return sys_arch_prctl(p, r->rdi, r->rsi);
+	case SYS_set_tid_address: p->tid_address = r->rdi; return PROC_PID;
+	case SYS_clock_gettime: return sys_clock_gettime(p, (int64_t)r->rdi, r->rsi);
+	case SYS_clock_getres: return sys_clock_getres(p, (int64_t)r->rdi, r->rsi);
+	case SYS_getrandom: return sys_getrandom(r->rdi, r->rsi, r->rdx);
+	case SYS_prlimit64:
+		return sys_prlimit64(p, (int64_t)r->rdi, r->rsi, r->rdx, r->r10);
+	case SYS_getuid: case SYS_geteuid: case SYS_getgid: case SYS_getegid:
+		return 0;
+	case SYS_kill: case SYS_tkill: case SYS_tgkill:
+		return sys_kill(p, nr, r);
+	default:
+		proc_unknown_syscall(p, nr);
+		return -ENOSYS;
+	}
+}
+
+bool syscall_dispatch(struct uregs *regs)
+{
+	struct proc *p = proc_current();
+	uint64_t nr = (uint32_t)regs->orig_rax; /* Linux reads the number as an int */
+
+	p->res->syscalls++;
+	if (nr == SYS_exit || nr == SYS_exit_group)
+		proc_exit((int)(regs->rdi & 0xff));
+	if (nr == SYS_rt_sigreturn) {
+		if (sig_return(&p->sig, regs) || !uregs_canonical(regs->rip) ||
+		    !uregs_canonical(regs->rsp))
+			proc_kill(SIGSEGV, regs->rsp, regs->rip);
+		proc_pending_signals(p, regs);
+		return true;
+	}
+	regs->rax = (uint64_t)sys_call(p, nr, regs);
+	if (p->sig.pending && proc_pending_signals(p, regs))
+		return true;
+	return !uregs_canonical(regs->rip);
+}

@@ -1,0 +1,313 @@
+/*
+ * The ELF validator and loader: a corpus of malformed images, each rejected
+ * with its reason, and valid ones loaded into a fresh address space.
+ */
+#include "harness/ktest.h"
+#include "kernel/elf.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "mm/aspace.h"
+#include "mm/mmarch.h"
+#include "mm/pt.h"
+#include "user_image.h"
+
+static uint8_t elf_t_buf[UIMG_SIZE] __attribute__((aligned(16)));
+static const uint8_t elf_t_code[] = { 0xb8, 0x3c, 0x00, 0x00, 0x00, 0xbf, 0x2a,
+				      0x00, 0x00, 0x00, 0x0f, 0x05 };
+
+/* True when `needle` occurs in `s`. */
+static bool elf_t_has(const char *s, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *s; s++)
+		if (strncmp(s, needle, n) == 0)
+			return true;
+	return false;
+}
+
+/* A valid one-segment image in elf_t_buf; returns its size. */
+static size_t elf_t_valid(void)
+{
+	return uimg_code(elf_t_buf, elf_t_code, sizeof(elf_t_code));
+}
+
+static struct elf64_ehdr *elf_t_eh(void)
+{
+	return (struct elf64_ehdr *)elf_t_buf;
+}
+
+static struct elf64_phdr *elf_t_ph(unsigned i)
+{
+	return (struct elf64_phdr *)(elf_t_buf + sizeof(struct elf64_ehdr)) + i;
+}
+
+/* elf_check must reject elf_t_buf[0..size) with a reason containing `want`. */
+static void elf_t_reject(size_t size, const char *want)
+{
+	struct elf_info info;
+	char why[128] = "";
+
+	EXPECT_EQ(elf_check(elf_t_buf, size, &info, why, sizeof(why)), -ENOEXEC);
+	if (!elf_t_has(why, want))
+		ktest_fail("reason \"%s\" does not mention \"%s\"", why, want);
+}
+
+TEST(elf, valid_minimal_accepted)
+{
+	size_t size = elf_t_valid();
+	struct elf_info info;
+	char why[128] = "";
+
+	ASSERT_EQ(elf_check(elf_t_buf, size, &info, why, sizeof(why)), 0);
+	EXPECT_EQ(info.entry, UIMG_BASE);
+	EXPECT_EQ(info.phnum, 1);
+	EXPECT_EQ(info.phent, sizeof(struct elf64_phdr));
+	EXPECT_EQ(info.image_end, UIMG_BASE + PAGE_SIZE);
+}
+
+TEST(elf, truncated_header)
+{
+	elf_t_valid();
+	elf_t_reject(40, "truncated header");
+}
+
+TEST(elf, bad_magic)
+{
+	size_t size = elf_t_valid();
+
+	elf_t_buf[1] = 'X';
+	elf_t_reject(size, "bad magic");
+}
+
+TEST(elf, wrong_class)
+{
+	size_t size = elf_t_valid();
+
+	elf_t_eh()->e_ident[EI_CLASS] = 1;
+	elf_t_reject(size, "not ELFCLASS64");
+}
+
+TEST(elf, big_endian)
+{
+	size_t size = elf_t_valid();
+
+	elf_t_eh()->e_ident[EI_DATA] = 2;
+	elf_t_reject(size, "not little endian");
+}
+
+TEST(elf, wrong_machine)
+{
+	size_t size = elf_t_valid();
+
+	elf_t_eh()->e_machine = 3;
+	elf_t_reject(size, "machine 3 is not x86_64");
+}
+
+TEST(elf, et_rel)
+{
+	size_t size = elf_t_valid();
+
+	elf_t_eh()->e_type = ET_REL;
+	elf_t_reject(size, "type 1 is not ET_EXEC");
+}
+
+TEST(elf, et_dyn_static_pie)
+{
+	size_t size = elf_t_valid();
+
+	elf_t_eh()->e_type = ET_DYN;
+	elf_t_reject(size, "ET_DYN");
+}
+
+TEST(elf, bad_phentsize)
+{
+	size_t size = elf_t_valid();
+
+	elf_t_eh()->e_phentsize = 32;
+	elf_t_reject(size, "e_phentsize 32");
+}
+
+TEST(elf, phdrs_out_of_bounds)
+{
+	size_t size = elf_t_valid();
+
+	elf_t_eh()->e_phoff = size - 20;
+	elf_t_reject(size, "program headers out of file bounds");
+	elf_t_eh()->e_phoff = ~0ULL - 8;
+	elf_t_reject(size, "program headers out of file bounds");
+}
+
+TEST(elf, phnum_absurd)
+{
+	size_t size = elf_t_valid();
+
+	elf_t_eh()->e_phnum = 65535;
+	elf_t_reject(size, "e_phnum 65535 exceeds 64");
+	elf_t_eh()->e_phnum = 0;
+	elf_t_reject(size, "no program headers");
+}
+
+TEST(elf, segment_in_kernel_half)
+{
+	size_t size = elf_t_valid();
+
+	elf_t_ph(0)->p_vaddr = 0xffffffff80000000ULL;
+	elf_t_eh()->e_entry = 0xffffffff80000000ULL;
+	elf_t_reject(size, "segment 0 [0xffffffff80000000+0x");
+	elf_t_reject(size, "outside the user half");
+}
+
+TEST(elf, segment_below_mmap_min_addr_or_crossing_task_size)
+{
+	size_t size = elf_t_valid();
+
+	elf_t_ph(0)->p_vaddr = 0x1000;
+	elf_t_eh()->e_entry = 0x1000;
+	elf_t_reject(size, "outside the user half");
+	elf_t_ph(0)->p_vaddr = AS_TASK_SIZE - 0x1000;
+	elf_t_ph(0)->p_memsz = 0x2000;
+	elf_t_eh()->e_entry = AS_TASK_SIZE - 0x1000;
+	elf_t_reject(size, "outside the user half");
+	elf_t_ph(0)->p_memsz = ~0ULL - 0x100;
+	elf_t_reject(size, "outside the user half");
+}
+
+TEST(elf, filesz_greater_than_memsz)
+{
+	size_t size = elf_t_valid();
+
+	elf_t_ph(0)->p_memsz = elf_t_ph(0)->p_filesz - 1;
+	elf_t_reject(size, "segment 0 filesz > memsz");
+}
+
+TEST(elf, segment_file_range_past_end)
+{
+	size_t size = elf_t_valid();
+
+	elf_t_ph(0)->p_offset = size - 4;
+	elf_t_reject(size, "segment 0 file range past end of file");
+	elf_t_ph(0)->p_offset = ~0ULL - 2;
+	elf_t_reject(size, "segment 0 file range past end of file");
+}
+
+TEST(elf, overlapping_segments)
+{
+	struct uimg_seg s[3] = {
+		{ UIMG_BASE, PF_R | PF_X, elf_t_code, sizeof(elf_t_code), 0x2000 },
+		{ UIMG_BASE + 0x10000, PF_R | PF_W, NULL, 0, 0x1000 },
+		{ UIMG_BASE + 0x1800, PF_R | PF_W, NULL, 0, 0x100 },
+	};
+	size_t size = uimg_build(elf_t_buf, UIMG_BASE, s, 3);
+
+	elf_t_reject(size, "elf: segment 2 overlaps segment 0");
+}
+
+TEST(elf, entry_outside_any_segment)
+{
+	size_t size = elf_t_valid();
+
+	elf_t_eh()->e_entry = 0x900000;
+	elf_t_reject(size, "entry 0x900000 not in an executable segment");
+	elf_t_eh()->e_entry = UIMG_BASE;
+	elf_t_ph(0)->p_flags = PF_R | PF_W;
+	elf_t_reject(size, "not in an executable segment");
+}
+
+TEST(elf, interp_and_no_load_rejected)
+{
+	size_t size = elf_t_valid();
+
+	elf_t_ph(0)->p_type = PT_INTERP;
+	elf_t_reject(size, "PT_INTERP");
+	elf_t_ph(0)->p_type = 4; /* PT_NOTE */
+	elf_t_reject(size, "no PT_LOAD segment");
+}
+
+TEST(elf, null_image_rejected)
+{
+	struct elf_info info;
+	char why[64] = "";
+
+	EXPECT_EQ(elf_check(NULL, 100, &info, why, sizeof(why)), -ENOEXEC);
+	EXPECT_TRUE(elf_t_has(why, "truncated"));
+}
+
+/* Read `len` bytes at user `va` of `as` through its page tables; false if unmapped. */
+static bool elf_t_peek(struct aspace *as, vaddr_t va, void *out, size_t len)
+{
+	struct pt_leaf leaf;
+
+	if (!pt_query(as_root(as), va, &leaf))
+		return false;
+	memcpy(out, mm_phys_to_virt(leaf.pa + (va - leaf.va)), len);
+	return true;
+}
+
+TEST(elf, load_maps_segments_with_rights_and_bss)
+{
+	static const uint8_t data[] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	struct uimg_seg s[2] = {
+		{ UIMG_BASE, PF_R | PF_X, elf_t_code, sizeof(elf_t_code), sizeof(elf_t_code) },
+		{ UIMG_BASE + 0x2010, PF_R | PF_W, data, sizeof(data), 0x3000 },
+	};
+	size_t size = uimg_build(elf_t_buf, UIMG_BASE, s, 2);
+	struct aspace *as = as_create();
+	struct as_vma_info vi;
+	struct elf_info info;
+	uint8_t got[16];
+	char why[128] = "";
+
+	ASSERT_TRUE(as != NULL);
+	EXPECT_EQ(elf_load(as, elf_t_buf, size, &info, why, sizeof(why)), 0);
+	EXPECT_TRUE(as_vma_at(as, UIMG_BASE, &vi) && vi.prot == (PROT_READ | PROT_EXEC));
+	EXPECT_TRUE(as_vma_at(as, UIMG_BASE + 0x2000, &vi) &&
+		    vi.prot == (PROT_READ | PROT_WRITE) && vi.end == UIMG_BASE + 0x6000);
+	EXPECT_FALSE(as_vma_at(as, UIMG_BASE + 0x1000, &vi));
+	EXPECT_TRUE(elf_t_peek(as, UIMG_BASE, got, sizeof(elf_t_code)));
+	EXPECT_MEMEQ(got, elf_t_code, sizeof(elf_t_code));
+	EXPECT_TRUE(elf_t_peek(as, UIMG_BASE + 0x2010, got, 16));
+	EXPECT_MEMEQ(got, data, sizeof(data));
+	EXPECT_EQ(got[8] | got[15], 0); /* bss after the file bytes */
+	EXPECT_EQ(info.image_end, UIMG_BASE + 0x6000);
+	EXPECT_EQ(as_brk(as, 0), UIMG_BASE + 0x6000);
+	EXPECT_EQ(as_check(as), 0);
+	as_destroy(as);
+}
+
+TEST(elf, load_shared_page_gets_union_of_rights)
+{
+	struct uimg_seg s[2] = {
+		{ UIMG_BASE, PF_R | PF_X, elf_t_code, sizeof(elf_t_code), 0x200 },
+		{ UIMG_BASE + 0x800, PF_R | PF_W, NULL, 0, 0x1000 },
+	};
+	size_t size = uimg_build(elf_t_buf, UIMG_BASE, s, 2);
+	struct aspace *as = as_create();
+	struct as_vma_info vi;
+	struct elf_info info;
+	char why[128] = "";
+
+	ASSERT_TRUE(as != NULL);
+	EXPECT_EQ(elf_load(as, elf_t_buf, size, &info, why, sizeof(why)), 0);
+	EXPECT_TRUE(as_vma_at(as, UIMG_BASE, &vi) &&
+		    vi.prot == (PROT_READ | PROT_WRITE | PROT_EXEC) &&
+		    vi.end == UIMG_BASE + 0x1000);
+	EXPECT_TRUE(as_vma_at(as, UIMG_BASE + 0x1000, &vi) &&
+		    vi.prot == (PROT_READ | PROT_WRITE));
+	as_destroy(as);
+}
+
+TEST(elf, load_rejects_bad_image_without_mapping)
+{
+	size_t size = elf_t_valid();
+	struct aspace *as = as_create();
+	struct elf_info info;
+	char why[128] = "";
+
+	ASSERT_TRUE(as != NULL);
+	elf_t_ph(0)->p_memsz = 1;
+	EXPECT_EQ(elf_load(as, elf_t_buf, size, &info, why, sizeof(why)), -ENOEXEC);
+	EXPECT_TRUE(elf_t_has(why, "filesz > memsz"));
+	EXPECT_EQ(as_vma_count(as), 0);
+	as_destroy(as);
+}
