@@ -35,7 +35,7 @@ paddr_t kmap_root(void);
 /*
  * Identity-map [pa, pa+len) (rounded out to 4 KiB) supervisor-only with
  * PT_* `flags` (PT_WRITE, PT_NX, PT_NOCACHE, PT_WRTHRU). Errors: -EINVAL
- * (above the user half, PT_USER given), -EEXIST (overlaps an identity mapping), -ENOMEM.
+ * (page 0, above the user half, PT_USER given), -EEXIST (overlaps an identity mapping), -ENOMEM.
  */
 int kmap_identity(paddr_t pa, uint64_t len, unsigned flags);
 

@@ -144,7 +144,7 @@ int kmap_identity(paddr_t pa, uint64_t len, unsigned flags)
 	struct kmap_identity_range *slot = NULL;
 	int err;
 
-	if (!len || end <= start || end > PT_USER_TOP ||
+	if (!len || start == 0 || end <= start || end > PT_USER_TOP ||
 	    (flags & ~(PT_WRITE | PT_NX | PT_NOCACHE | PT_WRTHRU)))
 		return -EINVAL;
 	for (int i = 0; !slot && i < KMAP_MAX_IDENTITY; i++)

@@ -6,7 +6,7 @@
  * two phases so that they are all or nothing:
  *   - unmap/protect first make va and end leaf boundaries (pt_split_at, which
  *     allocates everything it needs before changing anything, and is undone
- *     by pt_fold_at); the change itself then never allocates;
+ *     by folding exactly the tables it made); the change then never allocates;
  *   - map checks the range is empty, maps, and on -ENOMEM removes what it
  *     mapped (the range was empty, so that is an exact undo); folding only
  *     happens once the whole change succeeded.
@@ -479,9 +479,38 @@ int pt_split_at(paddr_t root, vaddr_t va)
 	return 0;
 }
 
+/*
+ * Undo a pt_split_at(va) that made `n` tables: fold back the `n` deepest
+ * tables on the path to va (bottom up), and nothing else, so boundaries the
+ * caller split on purpose elsewhere stay as they were.
+ */
+static void pt_unsplit(paddr_t root, vaddr_t va, size_t n)
+{
+	struct pt_op op = {0};
+	pte_t *tables[PT_LEVELS];
+	int depth = 0;
+	paddr_t table = root;
+
+	for (int l = PT_TOP_LEVEL; l > 0; l--) {
+		pte_t e = pt_entries(table)[PT_INDEX(l, va)];
+
+		if (!pte_present(e) || pte_is_leaf(e, l))
+			break;
+		tables[depth++] = pt_entries(table);
+		table = pte_addr(e, l);
+	}
+	for (int d = depth - 1; d >= 0 && n; d--, n--) {
+		int level = PT_TOP_LEVEL - d;
+
+		pt_try_fold(tables[d], PT_INDEX(level, va), level, va, &op);
+	}
+	pt_tlb_finish(&op.tlb);
+}
+
 /* Split at both ends of [va, end); undo the first split if the second fails. */
 static int pt_split_range(paddr_t root, vaddr_t va, vaddr_t end)
 {
+	size_t tables = pt_tables;
 	int err = pt_split_at(root, va);
 
 	if (err)
@@ -490,7 +519,7 @@ static int pt_split_range(paddr_t root, vaddr_t va, vaddr_t end)
 		return 0; /* end of the user half: nothing lies beyond */
 	err = pt_split_at(root, end);
 	if (err)
-		pt_fold_at(root, va);
+		pt_unsplit(root, va, pt_tables - tables);
 	return err;
 }
 

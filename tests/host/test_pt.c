@@ -1,0 +1,642 @@
+/*
+ * Host tests of the page-table engine (src/mm/pt.c): leaf sizes chosen for
+ * every alignment of the ends, split and fold round trips, all-or-nothing
+ * behaviour under injected allocation failures, TLB flush counts and table
+ * frame accounting.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/errno.h"
+#include "mm/pmm.h"
+#include "mm/pt.h"
+#include "mm/pte.h"
+#include "support/host_mm.h"
+
+#define PA_OFF GiB(4) /* pa = va + PA_OFF: congruent for every leaf size */
+#define FL (PT_WRITE | PT_USER | PT_NX)
+
+/* ------------------------------------------------------------ listings */
+
+struct listing {
+	struct pt_leaf *v;
+	size_t n, cap;
+};
+
+/* pt_walk callback: append the leaf. */
+static int listing_add(void *ctx, const struct pt_leaf *leaf)
+{
+	struct listing *l = ctx;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+		cr_assert_not_null(l->v);
+	}
+	l->v[l->n++] = *leaf;
+	return 0;
+}
+
+/* Every leaf of the user half of `root`. */
+static struct listing list_user(paddr_t root)
+{
+	struct listing l = {0};
+
+	cr_assert_eq(pt_walk(root, 0, PT_USER_TOP, listing_add, &l), 0);
+	return l;
+}
+
+static void listing_free(struct listing *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* True when both listings hold the same leaves. */
+static bool listing_eq(const struct listing *a, const struct listing *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].va != b->v[i].va || a->v[i].pa != b->v[i].pa ||
+		    a->v[i].size != b->v[i].size || a->v[i].flags != b->v[i].flags)
+			return false;
+	return true;
+}
+
+/* Number of leaves of `size` in the listing. */
+static size_t count_size(const struct listing *l, uint64_t size)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		n += l->v[i].size == size;
+	return n;
+}
+
+/* ------------------------------------------------------------ oracle */
+
+/*
+ * The leaves a fresh map of [va, end) to va + PA_OFF must produce: greedy,
+ * the largest leaf that is aligned and fits at each position.
+ */
+static struct listing oracle(vaddr_t va, vaddr_t end, bool has_1g, unsigned flags)
+{
+	struct listing l = {0};
+
+	while (va < end) {
+		uint64_t size = PAGE_SIZE;
+		struct pt_leaf leaf;
+
+		if (has_1g && IS_ALIGNED(va, PAGE_1G) && end - va >= PAGE_1G)
+			size = PAGE_1G;
+		else if (IS_ALIGNED(va, PAGE_2M) && end - va >= PAGE_2M)
+			size = PAGE_2M;
+		memset(&leaf, 0, sizeof(leaf));
+		leaf = (struct pt_leaf){va, va + PA_OFF, size, flags};
+		listing_add(&l, &leaf);
+		va += size;
+	}
+	return l;
+}
+
+/* ------------------------------------------------------------ fixture */
+
+static paddr_t root;
+static size_t frames0; /* pt_table_frames() with just the root */
+
+static void setup(void)
+{
+	host_mm_setup(MiB(512));
+	cr_assert_eq(pt_table_frames(), 0);
+	cr_assert_eq(pt_create(&root), 0);
+	frames0 = pt_table_frames();
+	cr_assert_eq(frames0, 1);
+}
+
+static void teardown(void)
+{
+	pmm_fail_nth(0);
+	pt_destroy(root, PT_ENTRIES);
+	cr_expect_eq(pt_table_frames(), 0);
+}
+
+TestSuite(pt, .init = setup, .fini = teardown);
+
+/* Expect pt_query(va) to give exactly this leaf. */
+static void expect_query(vaddr_t va, vaddr_t lva, paddr_t lpa, uint64_t size, unsigned flags)
+{
+	struct pt_leaf q;
+
+	cr_assert(pt_query(root, va, &q), "va %#lx not mapped", (unsigned long)va);
+	cr_expect_eq(q.va, lva, "va %#lx: leaf va %#lx", (unsigned long)va, (unsigned long)q.va);
+	cr_expect_eq(q.pa, lpa, "va %#lx: leaf pa %#lx", (unsigned long)va, (unsigned long)q.pa);
+	cr_expect_eq(q.size, size, "va %#lx: size %#lx", (unsigned long)va, (unsigned long)q.size);
+	cr_expect_eq(q.flags, flags, "va %#lx: flags %#x", (unsigned long)va, q.flags);
+}
+
+/* ------------------------------------------------------------ leaf sizes */
+
+/* Map [va, end), compare with the oracle, query the ends, unmap. */
+static void check_alignment_case(vaddr_t va, vaddr_t end, bool has_1g)
+{
+	struct listing want = oracle(va, end, has_1g, FL), got;
+	struct pt_leaf q, *first, *last;
+
+	host_has_1g = has_1g;
+	cr_assert_eq(pt_map(root, va, va + PA_OFF, end - va, FL), 0);
+	got = list_user(root);
+	cr_assert(listing_eq(&got, &want), "[%#lx, %#lx) 1g=%d: %zu leaves, want %zu",
+		  (unsigned long)va, (unsigned long)end, has_1g, got.n, want.n);
+	if (!has_1g)
+		cr_expect_eq(count_size(&got, PAGE_1G), 0);
+	first = &want.v[0];
+	last = &want.v[want.n - 1];
+	expect_query(va, first->va, first->pa, first->size, FL);
+	expect_query(end - PAGE_SIZE, last->va, last->pa, last->size, FL);
+	for (size_t i = 0; i < want.n; i++) /* each leaf at its last page */
+		expect_query(want.v[i].va + want.v[i].size - PAGE_SIZE, want.v[i].va,
+			     want.v[i].pa, want.v[i].size, FL);
+	cr_expect_not(pt_query(root, va - PAGE_SIZE, &q));
+	cr_expect_not(pt_query(root, end, &q));
+	cr_assert_eq(pt_unmap(root, va, end - va), 0);
+	cr_expect_eq(pt_table_frames(), frames0);
+	listing_free(&got);
+	got = list_user(root);
+	cr_expect_eq(got.n, 0);
+	listing_free(&got);
+	listing_free(&want);
+}
+
+static const uint64_t align_offs[] = {0, MiB(2), KiB(4), MiB(2) + KiB(4)};
+
+/* Every combination of 4K/2M/1G alignment of both ends, with 1 GiB leaves. */
+Test(pt, leaf_sizes_every_alignment_1g)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(align_offs); i++)
+		for (size_t j = 0; j < ARRAY_SIZE(align_offs); j++)
+			check_alignment_case(GiB(1) + align_offs[i], GiB(3) + align_offs[j], true);
+}
+
+/* The same without 1 GiB leaf support: no 1 GiB leaf anywhere. */
+Test(pt, leaf_sizes_every_alignment_no_1g)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(align_offs); i++)
+		for (size_t j = 0; j < ARRAY_SIZE(align_offs); j++)
+			check_alignment_case(GiB(1) + align_offs[i], GiB(3) + align_offs[j], false);
+}
+
+/* The example of the issue, with its exact counts. */
+Test(pt, leaf_sizes_worked_example)
+{
+	vaddr_t va = GiB(1) + KiB(4), end = GiB(3) + MiB(2) + KiB(4);
+	struct listing l;
+
+	cr_assert_eq(pt_map(root, va, va + PA_OFF, end - va, FL), 0);
+	l = list_user(root);
+	cr_expect_eq(l.n, 511 + 511 + 1 + 1 + 1);
+	cr_expect_eq(count_size(&l, PAGE_SIZE), 512);
+	cr_expect_eq(count_size(&l, PAGE_2M), 512);
+	cr_expect_eq(count_size(&l, PAGE_1G), 1);
+	expect_query(GiB(2), GiB(2), GiB(2) + PA_OFF, PAGE_1G, FL);
+	expect_query(GiB(3) + KiB(8), GiB(3), GiB(3) + PA_OFF, PAGE_2M, FL);
+	expect_query(GiB(3) + MiB(2), GiB(3) + MiB(2), GiB(3) + MiB(2) + PA_OFF, PAGE_SIZE, FL);
+	listing_free(&l);
+	cr_assert_eq(pt_unmap(root, va, end - va), 0);
+	cr_expect_eq(pt_table_frames(), frames0);
+}
+
+/* Misaligned pa (4K-congruent only) forces 4 KiB leaves; 2M-congruent allows 2M. */
+Test(pt, leaf_sizes_follow_pa_alignment)
+{
+	struct listing l;
+
+	cr_assert_eq(pt_map(root, GiB(1), GiB(5) + KiB(4), GiB(1), FL), 0);
+	l = list_user(root);
+	cr_expect_eq(l.n, 262144);
+	cr_expect_eq(count_size(&l, PAGE_SIZE), 262144);
+	cr_expect_eq(pt_table_frames(), frames0 + 2 + 512);
+	listing_free(&l);
+	cr_assert_eq(pt_unmap(root, GiB(1), GiB(1)), 0);
+	cr_assert_eq(pt_map(root, GiB(1), GiB(5) + MiB(2), GiB(1), FL), 0);
+	l = list_user(root);
+	cr_expect_eq(count_size(&l, PAGE_2M), 512);
+	cr_expect_eq(pt_table_frames(), frames0 + 2);
+	listing_free(&l);
+	cr_assert_eq(pt_unmap(root, GiB(1), GiB(1)), 0);
+	cr_expect_eq(pt_table_frames(), frames0);
+}
+
+/* ------------------------------------------------------------ split / fold */
+
+/* Unmapping one page of a 1 GiB leaf splits around it; mapping it back folds. */
+Test(pt, unmap_one_page_then_map_back_folds)
+{
+	vaddr_t va = GiB(1), hole = GiB(1) + MiB(300) + KiB(40);
+	struct listing l;
+	struct pt_leaf q;
+
+	cr_assert_eq(pt_map(root, va, va + PA_OFF, GiB(1), FL), 0);
+	cr_expect_eq(pt_table_frames(), frames0 + 1);
+	cr_assert_eq(pt_unmap(root, hole, PAGE_SIZE), 0);
+	l = list_user(root);
+	cr_expect_eq(count_size(&l, PAGE_1G), 0);
+	cr_expect_eq(count_size(&l, PAGE_2M), 511);
+	cr_expect_eq(count_size(&l, PAGE_SIZE), 511);
+	cr_expect_eq(l.n, 1022);
+	cr_expect_eq(pt_table_frames(), frames0 + 3);
+	cr_expect_not(pt_query(root, hole, &q));
+	expect_query(hole - PAGE_SIZE, hole - PAGE_SIZE, hole - PAGE_SIZE + PA_OFF, PAGE_SIZE, FL);
+	expect_query(hole + PAGE_SIZE, hole + PAGE_SIZE, hole + PAGE_SIZE + PA_OFF, PAGE_SIZE, FL);
+	listing_free(&l);
+	cr_assert_eq(pt_map(root, hole, hole + PA_OFF, PAGE_SIZE, FL), 0);
+	l = list_user(root);
+	cr_expect_eq(l.n, 1);
+	cr_expect_eq(l.v[0].size, PAGE_1G);
+	cr_expect_eq(l.v[0].pa, va + PA_OFF);
+	cr_expect_eq(pt_table_frames(), frames0 + 1);
+	listing_free(&l);
+}
+
+/* Mapping the page back with a wrong pa must not fold. */
+Test(pt, map_back_wrong_pa_does_not_fold)
+{
+	vaddr_t hole = GiB(1) + MiB(2) * 7;
+	struct listing l;
+
+	cr_assert_eq(pt_map(root, GiB(1), GiB(1) + PA_OFF, GiB(1), FL), 0);
+	cr_assert_eq(pt_unmap(root, hole, PAGE_SIZE), 0);
+	cr_assert_eq(pt_map(root, hole, hole + PA_OFF + PAGE_SIZE, PAGE_SIZE, FL), 0);
+	l = list_user(root);
+	cr_expect_eq(l.n, 1023);
+	cr_expect_eq(pt_table_frames(), frames0 + 3);
+	listing_free(&l);
+	cr_assert_eq(pt_unmap(root, GiB(1), GiB(1)), 0);
+	cr_expect_eq(pt_table_frames(), frames0);
+}
+
+/* Check every page of [va, va+1G): pa = page + PA_OFF, flags FL except `odd`. */
+static void check_gib_pages(vaddr_t va, vaddr_t odd, unsigned odd_flags)
+{
+	struct listing l = list_user(root);
+	size_t pages = 0;
+
+	for (size_t i = 0; i < l.n; i++) {
+		const struct pt_leaf *f = &l.v[i];
+
+		cr_assert_eq(f->pa, f->va + PA_OFF);
+		for (vaddr_t p = f->va; p < f->va + f->size; p += PAGE_SIZE, pages++)
+			cr_assert_eq(f->flags, p == odd ? odd_flags : FL,
+				     "page %#lx flags %#x", (unsigned long)p, f->flags);
+	}
+	cr_expect_eq(pages, 262144);
+	cr_expect_eq(l.v[0].va, va);
+	listing_free(&l);
+}
+
+/* Protecting one page of a 1 GiB leaf changes exactly that page; undo folds. */
+Test(pt, protect_one_page_of_1g_leaf)
+{
+	vaddr_t va = GiB(2), page = GiB(2) + MiB(513) + KiB(12);
+	struct listing l;
+
+	cr_assert_eq(pt_map(root, va, va + PA_OFF, GiB(1), FL), 0);
+	cr_assert_eq(pt_protect(root, page, PAGE_SIZE, PT_USER | PT_NX), 0);
+	expect_query(page, page, page + PA_OFF, PAGE_SIZE, PT_USER | PT_NX);
+	check_gib_pages(va, page, PT_USER | PT_NX);
+	l = list_user(root);
+	cr_expect_eq(l.n, 1023);
+	listing_free(&l);
+	cr_expect_eq(pt_table_frames(), frames0 + 3);
+	cr_assert_eq(pt_protect(root, page, PAGE_SIZE, FL), 0);
+	l = list_user(root);
+	cr_expect_eq(l.n, 1);
+	cr_expect_eq(l.v[0].size, PAGE_1G);
+	cr_expect_eq(l.v[0].flags, FL);
+	listing_free(&l);
+	cr_expect_eq(pt_table_frames(), frames0 + 1);
+}
+
+/* pt_split_at makes va a boundary without changing translations; pt_fold_at undoes it. */
+Test(pt, split_at_and_fold_at)
+{
+	vaddr_t va = GiB(1), at = GiB(1) + MiB(6) + KiB(20);
+	struct listing l;
+
+	cr_assert_eq(pt_map(root, va, va + PA_OFF, GiB(1), FL), 0);
+	cr_assert_eq(pt_split_at(root, at), 0);
+	expect_query(at, at, at + PA_OFF, PAGE_SIZE, FL);
+	check_gib_pages(va, 0, FL);
+	cr_expect_eq(pt_table_frames(), frames0 + 3);
+	cr_assert_eq(pt_split_at(root, at), 0); /* already a boundary */
+	cr_expect_eq(pt_table_frames(), frames0 + 3);
+	pt_fold_at(root, at);
+	l = list_user(root);
+	cr_expect_eq(l.n, 1);
+	cr_expect_eq(l.v[0].size, PAGE_1G);
+	listing_free(&l);
+	cr_expect_eq(pt_table_frames(), frames0 + 1);
+	cr_assert_eq(pt_split_at(root, GiB(1) + MiB(4)), 0); /* 2M aligned: one table */
+	cr_expect_eq(pt_table_frames(), frames0 + 2);
+	expect_query(GiB(1) + MiB(4), GiB(1) + MiB(4), GiB(1) + MiB(4) + PA_OFF, PAGE_2M, FL);
+	cr_assert_eq(pt_split_at(root, GiB(5)), 0); /* a hole: nothing to do */
+	cr_expect_eq(pt_split_at(root, GiB(1) + 1), -EINVAL);
+	cr_expect_eq(pt_split_at(root, 0x0000900000000000ULL), -EINVAL);
+}
+
+/* ------------------------------------------------------------ errors */
+
+/* Mapping over any mapped page fails with -EEXIST and changes nothing. */
+Test(pt, map_over_existing_is_eexist)
+{
+	static const struct {
+		vaddr_t va;
+		uint64_t len;
+	} tries[] = {
+		{GiB(1), PAGE_SIZE},
+		{GiB(1) - PAGE_SIZE, KiB(8)},
+		{GiB(2) - PAGE_SIZE, KiB(8)},
+		{0, GiB(4)},
+		{GiB(3) + MiB(2) - PAGE_SIZE, KiB(8)},
+		{GiB(3) + MiB(2) + KiB(4), KiB(4)},
+		{GiB(3) + MiB(6), MiB(2)},
+	};
+	struct listing before, after;
+	size_t frames;
+
+	cr_assert_eq(pt_map(root, GiB(1), GiB(1) + PA_OFF, GiB(1), FL), 0);
+	cr_assert_eq(pt_map(root, GiB(3), GiB(3) + PA_OFF, MiB(2), FL), 0);
+	cr_assert_eq(pt_map(root, GiB(3) + MiB(2) + KiB(4), PA_OFF, KiB(4), FL), 0);
+	cr_assert_eq(pt_map(root, GiB(3) + MiB(7), PA_OFF, KiB(4), FL), 0);
+	before = list_user(root);
+	frames = pt_table_frames();
+	for (size_t i = 0; i < ARRAY_SIZE(tries); i++) {
+		cr_expect_eq(pt_map(root, tries[i].va, GiB(7), tries[i].len, FL), -EEXIST,
+			     "try %zu", i);
+		after = list_user(root);
+		cr_expect(listing_eq(&before, &after), "try %zu changed the tables", i);
+		cr_expect_eq(pt_table_frames(), frames, "try %zu", i);
+		listing_free(&after);
+	}
+	listing_free(&before);
+}
+
+/* Every malformed request is -EINVAL and changes nothing. */
+Test(pt, einval_cases)
+{
+	const vaddr_t hole = 0x0000800000000000ULL, khalf = 0xffff800000000000ULL;
+	struct listing l;
+
+	cr_expect_eq(pt_map(root, GiB(1) + 1, 0, PAGE_SIZE, FL), -EINVAL);
+	cr_expect_eq(pt_map(root, GiB(1), 0x800, PAGE_SIZE, FL), -EINVAL);
+	cr_expect_eq(pt_map(root, GiB(1), 0, 100, FL), -EINVAL);
+	cr_expect_eq(pt_map(root, GiB(1), 0, 0, FL), -EINVAL);
+	cr_expect_eq(pt_map(root, hole, 0, PAGE_SIZE, FL), -EINVAL);
+	cr_expect_eq(pt_map(root, khalf - PAGE_SIZE, 0, PAGE_SIZE, FL), -EINVAL);
+	cr_expect_eq(pt_map(root, hole - PAGE_SIZE, 0, KiB(8), FL), -EINVAL);
+	cr_expect_eq(pt_map(root, GiB(1), 0, PAGE_SIZE, PT_FLAGS_ALL + 1), -EINVAL);
+	cr_expect_eq(pt_map(root, GiB(1), 0, PAGE_SIZE, 1u << 31), -EINVAL);
+	cr_expect_eq(pt_map(root, 0xfffffffffffff000ULL, 0, KiB(8), FL), -EINVAL);
+	cr_expect_eq(pt_map(root, GiB(1), 0xfffffffffffff000ULL, KiB(8), FL), -EINVAL);
+	cr_expect_eq(pt_unmap(root, GiB(1) + 8, PAGE_SIZE), -EINVAL);
+	cr_expect_eq(pt_unmap(root, GiB(1), 0), -EINVAL);
+	cr_expect_eq(pt_unmap(root, GiB(1), 12), -EINVAL);
+	cr_expect_eq(pt_unmap(root, hole, PAGE_SIZE), -EINVAL);
+	cr_expect_eq(pt_unmap(root, hole - PAGE_SIZE, KiB(8)), -EINVAL);
+	cr_expect_eq(pt_protect(root, GiB(1) + 8, PAGE_SIZE, FL), -EINVAL);
+	cr_expect_eq(pt_protect(root, GiB(1), 0, FL), -EINVAL);
+	cr_expect_eq(pt_protect(root, hole, PAGE_SIZE, FL), -EINVAL);
+	cr_expect_eq(pt_protect(root, hole - PAGE_SIZE, KiB(8), FL), -EINVAL);
+	cr_expect_eq(pt_protect(root, GiB(1), PAGE_SIZE, 0x40), -EINVAL);
+	l = list_user(root);
+	cr_expect_eq(l.n, 0);
+	listing_free(&l);
+	cr_expect_eq(pt_table_frames(), frames0);
+}
+
+/* ------------------------------------------------------------ OOM */
+
+typedef int (*pt_call)(void);
+
+static int call_map_fresh(void)
+{
+	/* needs a PDPT, a PD and two PTs (4K-aligned ends around 2M leaves) */
+	return pt_map(root, GiB(600) + MiB(2) - KiB(8), GiB(600) + MiB(2) - KiB(8) + PA_OFF,
+		      MiB(4) + KiB(16), FL);
+}
+
+static int call_unmap_in_1g(void)
+{
+	return pt_unmap(root, GiB(1) + MiB(100) + KiB(4), PAGE_SIZE);
+}
+
+static int call_protect_in_1g(void)
+{
+	return pt_protect(root, GiB(1) + MiB(100) + KiB(4), PAGE_SIZE, PT_USER);
+}
+
+static int call_protect_across_two_1g(void)
+{
+	return pt_protect(root, GiB(1) + MiB(100) + KiB(4), GiB(1), PT_USER);
+}
+
+static int call_split_in_1g(void)
+{
+	return pt_split_at(root, GiB(1) + MiB(100) + KiB(4));
+}
+
+/*
+ * For k = 1, 2, ... make the k-th allocation fail: the call must give
+ * -ENOMEM and leave listing and table frames exactly as before, until it
+ * succeeds. Returns the number of failing steps seen.
+ */
+static unsigned oom_every_step(pt_call call)
+{
+	struct listing before = list_user(root), after;
+	size_t frames = pt_table_frames(), free_frames = pmm_free_frames();
+	unsigned k;
+	int ret;
+
+	for (k = 1;; k++) {
+		pmm_fail_nth(k);
+		ret = call();
+		pmm_fail_nth(0);
+		if (ret == 0)
+			break;
+		cr_assert_eq(ret, -ENOMEM, "step %u: %d", k, ret);
+		after = list_user(root);
+		cr_assert(listing_eq(&before, &after), "step %u changed the tables", k);
+		cr_assert_eq(pt_table_frames(), frames, "step %u", k);
+		cr_assert_eq(pmm_free_frames(), free_frames, "step %u", k);
+		listing_free(&after);
+		cr_assert_lt(k, 64);
+	}
+	listing_free(&before);
+	return k - 1;
+}
+
+Test(pt, oom_map_fresh_range)
+{
+	cr_assert_eq(pt_map(root, GiB(1), GiB(1) + PA_OFF, GiB(1), FL), 0);
+	cr_expect_eq(oom_every_step(call_map_fresh), 4);
+	cr_expect_eq(pt_table_frames(), frames0 + 1 + 4);
+}
+
+Test(pt, oom_unmap_inside_1g_leaf)
+{
+	cr_assert_eq(pt_map(root, GiB(1), GiB(1) + PA_OFF, GiB(1), FL), 0);
+	cr_expect_eq(oom_every_step(call_unmap_in_1g), 2);
+	cr_expect_eq(pt_table_frames(), frames0 + 3);
+}
+
+Test(pt, oom_protect_inside_1g_leaf)
+{
+	cr_assert_eq(pt_map(root, GiB(1), GiB(1) + PA_OFF, GiB(1), FL), 0);
+	cr_expect_eq(oom_every_step(call_protect_in_1g), 2);
+	cr_expect_eq(pt_table_frames(), frames0 + 3);
+}
+
+/* Both ends split (2 tables each): failures in the second end undo the first. */
+Test(pt, oom_protect_splitting_both_ends)
+{
+	cr_assert_eq(pt_map(root, GiB(1), GiB(1) + PA_OFF, GiB(2), FL), 0);
+	cr_expect_eq(oom_every_step(call_protect_across_two_1g), 4);
+	cr_expect_eq(pt_table_frames(), frames0 + 1 + 4);
+}
+
+Test(pt, oom_split_at)
+{
+	cr_assert_eq(pt_map(root, GiB(1), GiB(1) + PA_OFF, GiB(1), FL), 0);
+	cr_expect_eq(oom_every_step(call_split_in_1g), 2);
+	cr_expect_eq(pt_table_frames(), frames0 + 3);
+}
+
+/* A failed second split must not fold tables the caller split on purpose. */
+Test(pt, failed_split_keeps_callers_split)
+{
+	struct listing before, after;
+
+	cr_assert_eq(pt_map(root, GiB(1), GiB(1) + PA_OFF, GiB(2), FL), 0);
+	cr_assert_eq(pt_split_at(root, GiB(1) + MiB(100) + KiB(4)), 0);
+	before = list_user(root);
+	pmm_fail_nth(1);
+	cr_expect_eq(call_protect_across_two_1g(), -ENOMEM);
+	pmm_fail_nth(0);
+	after = list_user(root);
+	cr_expect(listing_eq(&before, &after));
+	listing_free(&before);
+	listing_free(&after);
+}
+
+/* Undoing the first split folds only the tables it made, not the caller's. */
+Test(pt, failed_split_undo_is_exact)
+{
+	struct listing before, after;
+	size_t frames;
+
+	cr_assert_eq(pt_map(root, GiB(1), GiB(1) + PA_OFF, GiB(2), FL), 0);
+	cr_assert_eq(pt_split_at(root, GiB(1) + MiB(100)), 0); /* 1G -> 512 x 2M */
+	before = list_user(root);
+	frames = pt_table_frames();
+	for (unsigned k = 1; k <= 3; k++) {
+		pmm_fail_nth(k); /* k = 1: first end; 2, 3: second end */
+		cr_expect_eq(call_protect_across_two_1g(), -ENOMEM, "k %u", k);
+		pmm_fail_nth(0);
+		after = list_user(root);
+		cr_expect(listing_eq(&before, &after), "k %u", k);
+		cr_expect_eq(pt_table_frames(), frames, "k %u", k);
+		listing_free(&after);
+	}
+	listing_free(&before);
+}
+
+/* ------------------------------------------------------------ TLB */
+
+static void tlb_reset(void)
+{
+	host_tlb_flush_page_count = 0;
+	host_tlb_flush_all_count = 0;
+}
+
+/* One changed 4 KiB leaf: one invlpg; 100 changed leaves: one full flush. */
+Test(pt, tlb_flush_counts)
+{
+	vaddr_t va = GiB(1) + KiB(4);
+
+	cr_assert_eq(pt_map(root, va, va + PA_OFF, KiB(400), FL), 0);
+	tlb_reset();
+	cr_assert_eq(pt_protect(root, va + KiB(8), PAGE_SIZE, PT_USER), 0);
+	cr_expect_eq(host_tlb_flush_page_count, 1);
+	cr_expect_eq(host_tlb_flush_all_count, 0);
+	tlb_reset();
+	cr_assert_eq(pt_unmap(root, va + KiB(16), PAGE_SIZE), 0);
+	cr_expect_eq(host_tlb_flush_page_count, 1);
+	cr_expect_eq(host_tlb_flush_all_count, 0);
+	tlb_reset();
+	cr_assert_eq(pt_map(root, va + KiB(16), PA_OFF, PAGE_SIZE, FL), 0);
+	cr_expect_eq(host_tlb_flush_all_count, 0);
+	cr_expect_eq(host_tlb_flush_page_count, 0); /* not-present entries are not cached */
+	tlb_reset();
+	cr_assert_eq(pt_protect(root, va, KiB(400), PT_USER), 0);
+	cr_expect_eq(host_tlb_flush_all_count, 1);
+	cr_expect_eq(host_tlb_flush_page_count, 0);
+	tlb_reset();
+	cr_assert_eq(pt_protect(root, va, KiB(400), PT_USER), 0); /* no change */
+	cr_expect_eq(host_tlb_flush_all_count, 0);
+	cr_expect_eq(host_tlb_flush_page_count, 0);
+	tlb_reset();
+	cr_assert_eq(pt_unmap(root, va, PAGE_SIZE * PT_FLUSH_ALL_THRESHOLD), 0);
+	cr_expect_eq(host_tlb_flush_all_count, 0);
+	cr_expect_eq(host_tlb_flush_page_count, PT_FLUSH_ALL_THRESHOLD);
+}
+
+/* ------------------------------------------------------------ frames */
+
+/* Mapping all over the user half and unmapping everything frees every table. */
+Test(pt, table_frames_back_to_zero)
+{
+	static const vaddr_t vas[] = {0x1000, GiB(1) + MiB(2), GiB(600) + KiB(4),
+				      0x00007fffffe00000ULL};
+
+	for (size_t i = 0; i < ARRAY_SIZE(vas); i++)
+		cr_assert_eq(pt_map(root, vas[i], vas[i] + PA_OFF, MiB(2), FL), 0);
+	cr_expect_gt(pt_table_frames(), frames0 + 8);
+	cr_assert_eq(pt_unmap(root, 0, PT_USER_TOP), 0);
+	cr_expect_eq(pt_table_frames(), frames0);
+}
+
+/* A kernel-half top-level child stays even when emptied (it is shared). */
+Test(pt, kernel_half_top_child_kept)
+{
+	const vaddr_t kva = 0xffffe00000000000ULL + KiB(4);
+	struct pt_leaf q;
+	size_t frames;
+
+	cr_assert_eq(pt_map(root, kva, MiB(64), PAGE_SIZE, PT_WRITE | PT_GLOBAL), 0);
+	expect_query(kva, kva, MiB(64), PAGE_SIZE, PT_WRITE | PT_GLOBAL);
+	frames = pt_table_frames();
+	cr_expect_eq(frames, frames0 + 3);
+	cr_assert_eq(pt_unmap(root, kva, PAGE_SIZE), 0);
+	cr_expect_not(pt_query(root, kva, &q));
+	cr_expect_eq(pt_table_frames(), frames0 + 1);
+}
+
+/* pt_destroy frees the root and the user-half tables, not the shared ones. */
+Test(pt, destroy_frees_everything)
+{
+	paddr_t r2, shared;
+	size_t free_frames = pmm_free_frames();
+
+	cr_assert_eq(pt_create(&r2), 0);
+	cr_assert_eq(pt_map(r2, GiB(1) + KiB(4), PA_OFF, MiB(4), FL), 0);
+	cr_assert_eq(pt_map(r2, GiB(300), PA_OFF, GiB(2), FL), 0);
+	cr_assert_eq(pt_map(root, 0xffffe00000000000ULL, 0, PAGE_SIZE, PT_WRITE), 0);
+	shared = pt_table_frames();
+	/* share the kernel-half child of `root` into r2 as kmap's users do */
+	((uint64_t *)host_arena())[r2 / 8 + 448] = ((uint64_t *)host_arena())[root / 8 + 448];
+	pt_destroy(r2, 256);
+	cr_expect_eq(pt_table_frames(), frames0 + 3);
+	cr_expect_lt(pt_table_frames(), shared);
+	cr_expect_eq(pmm_free_frames(), free_frames - 3);
+}
