@@ -1,0 +1,612 @@
+/*
+ * rtree: a red-black tree of disjoint ranges, augmented with the largest
+ * free gap of each subtree (see include/lib/rtree.h).
+ *
+ * The gap before a node m is m->start minus the end of its in-order
+ * predecessor (or t->lo). Since that predecessor may live in another subtree,
+ * any change that moves a node in or out of the order also changes the gap of
+ * its successor; the affected paths to the root are recomputed bottom-up
+ * before any rotation runs, and each rotation then recomputes the two nodes
+ * whose subtrees it changes, so every subtree_gap is exact at all times
+ * outside these functions.
+ */
+#include "lib/rtree.h"
+
+#include "lib/assert.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+
+/* Nodes touched by gap searches since boot (tests check the search is O(log n)). */
+static unsigned long rtree_visits;
+
+/* Number of nodes gap searches have touched so far (test hook). */
+unsigned long rtree_debug_search_visits(void)
+{
+	return rtree_visits;
+}
+
+/* Start with an empty tree over the window [lo, hi). */
+void rtree_init(struct rtree *t, uint64_t lo, uint64_t hi)
+{
+	KASSERT(lo <= hi);
+	t->root = NULL;
+	t->lo = lo;
+	t->hi = hi;
+	t->count = 0;
+}
+
+static bool rtree_is_red(const struct rnode *n)
+{
+	return n && n->red;
+}
+
+static uint64_t rtree_sg(const struct rnode *n)
+{
+	return n ? n->subtree_gap : 0;
+}
+
+/* Leftmost node of the subtree at n (n not NULL). */
+static struct rnode *rtree_min(const struct rnode *n)
+{
+	while (n->left)
+		n = n->left;
+	return (struct rnode *)n;
+}
+
+/* Rightmost node of the subtree at n (n not NULL). */
+static struct rnode *rtree_max(const struct rnode *n)
+{
+	while (n->right)
+		n = n->right;
+	return (struct rnode *)n;
+}
+
+struct rnode *rtree_first(const struct rtree *t)
+{
+	return t->root ? rtree_min(t->root) : NULL;
+}
+
+struct rnode *rtree_last(const struct rtree *t)
+{
+	return t->root ? rtree_max(t->root) : NULL;
+}
+
+/* In-order successor of n, or NULL. */
+struct rnode *rtree_next(const struct rnode *n)
+{
+	const struct rnode *p;
+
+	if (n->right)
+		return rtree_min(n->right);
+	for (p = n->parent; p && n == p->right; p = p->parent)
+		n = p;
+	return (struct rnode *)p;
+}
+
+/* In-order predecessor of n, or NULL. */
+struct rnode *rtree_prev(const struct rnode *n)
+{
+	const struct rnode *p;
+
+	if (n->left)
+		return rtree_max(n->left);
+	for (p = n->parent; p && n == p->left; p = p->parent)
+		n = p;
+	return (struct rnode *)p;
+}
+
+/* The free gap before n: n->start minus its predecessor's end (or t->lo). */
+static uint64_t rtree_gap_before(const struct rtree *t, const struct rnode *n)
+{
+	const struct rnode *p = rtree_prev(n);
+
+	return n->start - (p ? p->end : t->lo);
+}
+
+/* Recompute n->subtree_gap from its own gap and its children's (exact) values. */
+static void rtree_recompute(const struct rtree *t, struct rnode *n)
+{
+	uint64_t g = rtree_gap_before(t, n);
+
+	g = MAX(g, rtree_sg(n->left));
+	n->subtree_gap = MAX(g, rtree_sg(n->right));
+}
+
+/*
+ * Recompute every subtree_gap from n up to the root. Correct when the only
+ * stale values in the tree lie on this path (or on paths fixed afterwards).
+ */
+static void rtree_fix_path(const struct rtree *t, struct rnode *n)
+{
+	for (; n; n = n->parent)
+		rtree_recompute(t, n);
+}
+
+/* Make `child` take old's place under old's parent (or as root). */
+static void rtree_replace_child(struct rtree *t, struct rnode *old,
+				struct rnode *child)
+{
+	struct rnode *p = old->parent;
+
+	if (!p)
+		t->root = child;
+	else if (p->left == old)
+		p->left = child;
+	else
+		p->right = child;
+	if (child)
+		child->parent = p;
+}
+
+/* Rotate left at x (x->right rises); keeps the gap fields exact. */
+static void rtree_rotate_left(struct rtree *t, struct rnode *x)
+{
+	struct rnode *y = x->right;
+
+	x->right = y->left;
+	if (y->left)
+		y->left->parent = x;
+	rtree_replace_child(t, x, y);
+	y->left = x;
+	x->parent = y;
+	rtree_recompute(t, x);
+	rtree_recompute(t, y);
+}
+
+/* Rotate right at x (x->left rises); keeps the gap fields exact. */
+static void rtree_rotate_right(struct rtree *t, struct rnode *x)
+{
+	struct rnode *y = x->left;
+
+	x->left = y->right;
+	if (y->right)
+		y->right->parent = x;
+	rtree_replace_child(t, x, y);
+	y->right = x;
+	x->parent = y;
+	rtree_recompute(t, x);
+	rtree_recompute(t, y);
+}
+
+/* The first node with end > addr, or NULL. */
+struct rnode *rtree_lower_bound(const struct rtree *t, uint64_t addr)
+{
+	struct rnode *n = t->root, *best = NULL;
+
+	while (n) {
+		if (n->end > addr) {
+			best = n;
+			n = n->left;
+		} else {
+			n = n->right;
+		}
+	}
+	return best;
+}
+
+/* The node whose [start, end) contains addr, or NULL. */
+struct rnode *rtree_find(const struct rtree *t, uint64_t addr)
+{
+	struct rnode *n = rtree_lower_bound(t, addr);
+
+	return n && n->start <= addr ? n : NULL;
+}
+
+/* Restore the red-black properties after linking the red leaf n. */
+static void rtree_insert_fixup(struct rtree *t, struct rnode *n)
+{
+	struct rnode *p, *g, *u;
+
+	while ((p = n->parent) && p->red) {
+		g = p->parent;
+		u = p == g->left ? g->right : g->left;
+		if (rtree_is_red(u)) {
+			p->red = u->red = false;
+			g->red = true;
+			n = g;
+			continue;
+		}
+		if (p == g->left) {
+			if (n == p->right) {
+				rtree_rotate_left(t, p);
+				n = p;
+				p = n->parent;
+			}
+			rtree_rotate_right(t, g);
+		} else {
+			if (n == p->left) {
+				rtree_rotate_right(t, p);
+				n = p;
+				p = n->parent;
+			}
+			rtree_rotate_left(t, g);
+		}
+		p->red = false;
+		g->red = true;
+	}
+	t->root->red = false;
+}
+
+/*
+ * Insert n ([start, end) set). Returns -EEXIST when it overlaps a node and
+ * -EINVAL when it is empty or leaves the window; the tree is then unchanged.
+ */
+int rtree_insert(struct rtree *t, struct rnode *n)
+{
+	struct rnode *next, *p = NULL, **link = &t->root;
+
+	if (n->start >= n->end || n->start < t->lo || n->end > t->hi)
+		return -EINVAL;
+	next = rtree_lower_bound(t, n->start);
+	if (next && next->start < n->end)
+		return -EEXIST;
+	while (*link) {
+		p = *link;
+		link = n->start < p->start ? &p->left : &p->right;
+	}
+	n->left = n->right = NULL;
+	n->parent = p;
+	n->red = true;
+	*link = n;
+	t->count++;
+	/* n is a leaf, so its successor (whose gap shrank) is on this path. */
+	rtree_fix_path(t, n);
+	rtree_insert_fixup(t, n);
+	return 0;
+}
+
+/* Rebalance after removal left x (maybe NULL) under xp one black short. */
+static void rtree_remove_fixup(struct rtree *t, struct rnode *x,
+			       struct rnode *xp)
+{
+	struct rnode *w;
+
+	while (x != t->root && !rtree_is_red(x)) {
+		if (x == xp->left) {
+			w = xp->right;
+			if (w->red) {
+				w->red = false;
+				xp->red = true;
+				rtree_rotate_left(t, xp);
+				w = xp->right;
+			}
+			if (!rtree_is_red(w->left) && !rtree_is_red(w->right)) {
+				w->red = true;
+				x = xp;
+				xp = x->parent;
+				continue;
+			}
+			if (!rtree_is_red(w->right)) {
+				w->left->red = false;
+				w->red = true;
+				rtree_rotate_right(t, w);
+				w = xp->right;
+			}
+			w->red = xp->red;
+			xp->red = false;
+			w->right->red = false;
+			rtree_rotate_left(t, xp);
+		} else {
+			w = xp->left;
+			if (w->red) {
+				w->red = false;
+				xp->red = true;
+				rtree_rotate_right(t, xp);
+				w = xp->left;
+			}
+			if (!rtree_is_red(w->left) && !rtree_is_red(w->right)) {
+				w->red = true;
+				x = xp;
+				xp = x->parent;
+				continue;
+			}
+			if (!rtree_is_red(w->left)) {
+				w->right->red = false;
+				w->red = true;
+				rtree_rotate_left(t, w);
+				w = xp->left;
+			}
+			w->red = xp->red;
+			xp->red = false;
+			w->left->red = false;
+			rtree_rotate_right(t, xp);
+		}
+		x = t->root;
+		break;
+	}
+	if (x)
+		x->red = false;
+}
+
+/*
+ * Unlink z from the tree structure (two-child case: its successor takes its
+ * place). Sets *xp to the lowest node whose subtree changed and returns
+ * whether a black node left the tree's structure (a fixup is needed at
+ * *x under *xp).
+ */
+static bool rtree_unlink(struct rtree *t, struct rnode *z, struct rnode **x,
+			 struct rnode **xp)
+{
+	struct rnode *y;
+	bool removed_red;
+
+	if (!z->left || !z->right) {
+		*x = z->left ? z->left : z->right;
+		*xp = z->parent;
+		removed_red = z->red;
+		rtree_replace_child(t, z, *x);
+		return !removed_red;
+	}
+	y = rtree_min(z->right);
+	removed_red = y->red;
+	*x = y->right;
+	if (y->parent == z) {
+		*xp = y;
+	} else {
+		*xp = y->parent;
+		rtree_replace_child(t, y, y->right);
+		y->right = z->right;
+		y->right->parent = y;
+	}
+	rtree_replace_child(t, z, y);
+	y->left = z->left;
+	y->left->parent = y;
+	y->red = z->red;
+	return !removed_red;
+}
+
+/* Remove n, which must be in t. */
+void rtree_remove(struct rtree *t, struct rnode *n)
+{
+	struct rnode *next = rtree_next(n), *x, *xp;
+	bool fixup;
+
+	fixup = rtree_unlink(t, n, &x, &xp);
+	t->count--;
+	rtree_fix_path(t, xp);
+	if (next)
+		rtree_fix_path(t, next);
+	if (fixup)
+		rtree_remove_fixup(t, x, xp);
+	n->left = n->right = n->parent = NULL;
+}
+
+/* Refresh the gaps after n's start and/or end changed in place. */
+void rtree_update(struct rtree *t, struct rnode *n)
+{
+	struct rnode *next = rtree_next(n);
+
+	rtree_fix_path(t, n);
+	if (next)
+		rtree_fix_path(t, next);
+}
+
+struct rtree_query {
+	uint64_t size, align;
+	uint64_t lo, hi; /* the search window clipped to the tree's */
+};
+
+/* Highest aligned start of a fitting range inside [a, b) ∩ window, if any. */
+static bool rtree_fit_high(const struct rtree_query *q, uint64_t a, uint64_t b,
+			   uint64_t *out)
+{
+	uint64_t s;
+
+	a = MAX(a, q->lo);
+	b = MIN(b, q->hi);
+	if (b <= a || b - a < q->size)
+		return false;
+	s = ALIGN_DOWN(b - q->size, q->align);
+	if (s < a)
+		return false;
+	*out = s;
+	return true;
+}
+
+/* Lowest aligned start of a fitting range inside [a, b) ∩ window, if any. */
+static bool rtree_fit_low(const struct rtree_query *q, uint64_t a, uint64_t b,
+			  uint64_t *out)
+{
+	uint64_t s;
+
+	a = MAX(a, q->lo);
+	b = MIN(b, q->hi);
+	if (b <= a || b - a < q->size)
+		return false;
+	s = a + ((q->align - (a & (q->align - 1))) & (q->align - 1));
+	if (s < a || s > b - q->size)
+		return false;
+	*out = s;
+	return true;
+}
+
+/* End of the node before n in order; lo_end is the answer when n has no left subtree. */
+static uint64_t rtree_prev_end(const struct rnode *n, uint64_t lo_end)
+{
+	if (!n->left)
+		return lo_end;
+	n = n->left;
+	rtree_visits++;
+	while (n->right) {
+		n = n->right;
+		rtree_visits++;
+	}
+	return n->end;
+}
+
+/* Can a gap ending at or below `start` hold the query? */
+static bool rtree_room_below(const struct rtree_query *q, uint64_t start)
+{
+	return start >= q->size && start - q->size >= q->lo;
+}
+
+/* Can a gap starting at or above `end` hold the query? */
+static bool rtree_room_above(const struct rtree_query *q, uint64_t end)
+{
+	return end <= q->hi - q->size;
+}
+
+/*
+ * Highest fit among the gaps before the nodes of the subtree at n, whose
+ * leftmost node's predecessor ends at lo_end. Descends only into subtrees
+ * whose largest gap is big enough and that reach into the window.
+ */
+static bool rtree_search_high(const struct rtree_query *q,
+			      const struct rnode *n, uint64_t lo_end,
+			      uint64_t *out)
+{
+	if (!n || n->subtree_gap < q->size)
+		return false;
+	rtree_visits++;
+	if (n->right && rtree_room_above(q, n->end) &&
+	    rtree_search_high(q, n->right, n->end, out))
+		return true;
+	if (!rtree_room_below(q, n->start))
+		return false;
+	if (rtree_fit_high(q, rtree_prev_end(n, lo_end), n->start, out))
+		return true;
+	return rtree_search_high(q, n->left, lo_end, out);
+}
+
+/* Lowest fit among the gaps of the subtree at n (see rtree_search_high). */
+static bool rtree_search_low(const struct rtree_query *q,
+			     const struct rnode *n, uint64_t lo_end,
+			     uint64_t *out)
+{
+	if (!n || n->subtree_gap < q->size)
+		return false;
+	rtree_visits++;
+	if (rtree_room_below(q, n->start)) {
+		if (rtree_search_low(q, n->left, lo_end, out))
+			return true;
+		if (rtree_fit_low(q, rtree_prev_end(n, lo_end), n->start, out))
+			return true;
+	}
+	if (!rtree_room_above(q, n->end))
+		return false;
+	return rtree_search_low(q, n->right, n->end, out);
+}
+
+/* Set up q for a search; false when nothing can fit. */
+static bool rtree_query_init(const struct rtree *t, struct rtree_query *q,
+			     uint64_t size, uint64_t align, uint64_t lo,
+			     uint64_t hi)
+{
+	KASSERT(align == 0 || (align & (align - 1)) == 0);
+	q->size = size;
+	q->align = align ? align : 1;
+	q->lo = MAX(lo, t->lo);
+	q->hi = MIN(hi, t->hi);
+	return size > 0 && q->lo < q->hi && q->hi - q->lo >= size;
+}
+
+/*
+ * Highest aligned start s with [s, s+size) free and inside [lo, hi) and the
+ * window. Returns 0 and *out, or -ENOMEM (also for size 0).
+ */
+int rtree_gap_topdown(const struct rtree *t, uint64_t size, uint64_t align,
+		      uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	struct rtree_query q;
+	struct rnode *last = rtree_last(t);
+
+	if (!rtree_query_init(t, &q, size, align, lo, hi))
+		return -ENOMEM;
+	if (rtree_fit_high(&q, last ? last->end : t->lo, t->hi, out))
+		return 0;
+	return rtree_search_high(&q, t->root, t->lo, out) ? 0 : -ENOMEM;
+}
+
+/* Lowest such start (see rtree_gap_topdown). */
+int rtree_gap_bottomup(const struct rtree *t, uint64_t size, uint64_t align,
+		       uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	struct rtree_query q;
+	struct rnode *last;
+
+	if (!rtree_query_init(t, &q, size, align, lo, hi))
+		return -ENOMEM;
+	if (rtree_search_low(&q, t->root, t->lo, out))
+		return 0;
+	last = rtree_last(t);
+	return rtree_fit_low(&q, last ? last->end : t->lo, t->hi, out) ? 0
+								       : -ENOMEM;
+}
+
+struct rtree_walk {
+	const struct rtree *t;
+	uint64_t prev_end; /* end of the last node visited in order */
+	size_t count;
+};
+
+/* Report an invariant violation at n. */
+static int rtree_bad(const struct rnode *n, const char *why)
+{
+	kprintf("rtree_check: node [0x%llx, 0x%llx): %s\n",
+		(unsigned long long)n->start, (unsigned long long)n->end, why);
+	return -EINVAL;
+}
+
+/*
+ * Check the subtree at n in order: links, order, window, colours, gaps.
+ * Sets *black to its black height and *gap to its true largest gap.
+ */
+static int rtree_check_node(struct rtree_walk *w, const struct rnode *n,
+			    const struct rnode *parent, int *black,
+			    uint64_t *gap)
+{
+	int lb = 0, rb = 0, err;
+	uint64_t lg = 0, rg = 0, own;
+
+	if (!n) {
+		*black = 1;
+		*gap = 0;
+		return 0;
+	}
+	if (n->parent != parent)
+		return rtree_bad(n, "wrong parent pointer");
+	if (n->red && rtree_is_red(parent))
+		return rtree_bad(n, "red node with a red parent");
+	err = rtree_check_node(w, n->left, n, &lb, &lg);
+	if (err)
+		return err;
+	if (n->start >= n->end)
+		return rtree_bad(n, "empty or inverted range");
+	if (n->start < w->prev_end)
+		return rtree_bad(n, "out of order or overlapping its predecessor");
+	if (n->end > w->t->hi)
+		return rtree_bad(n, "outside the window");
+	own = n->start - w->prev_end;
+	w->prev_end = n->end;
+	w->count++;
+	err = rtree_check_node(w, n->right, n, &rb, &rg);
+	if (err)
+		return err;
+	if (lb != rb)
+		return rtree_bad(n, "unequal black heights");
+	*black = lb + !n->red;
+	*gap = MAX(own, MAX(lg, rg));
+	if (n->subtree_gap != *gap)
+		return rtree_bad(n, "wrong subtree_gap");
+	return 0;
+}
+
+/* Check every invariant; 0, or -EINVAL after printing the first violation. */
+int rtree_check(const struct rtree *t)
+{
+	struct rtree_walk w = {t, t->lo, 0};
+	uint64_t gap;
+	int black, err;
+
+	if (t->root && t->root->red)
+		return rtree_bad(t->root, "red root");
+	err = rtree_check_node(&w, t->root, NULL, &black, &gap);
+	if (err)
+		return err;
+	if (w.count != t->count) {
+		kprintf("rtree_check: count %zu but %zu nodes\n", t->count,
+			w.count);
+		return -EINVAL;
+	}
+	return 0;
+}
