@@ -98,6 +98,17 @@ bool pt_query(paddr_t root, vaddr_t va, struct pt_leaf *out);
 int pt_walk(paddr_t root, vaddr_t va, uint64_t len,
 	    int (*fn)(void *ctx, const struct pt_leaf *leaf), void *ctx);
 
+/*
+ * Set n more frames aside for tables: until pt_release(), table allocations
+ * use them first, so a caller that reserved enough for a change knows the
+ * change cannot fail for lack of memory. Returns 0 or -ENOMEM (nothing
+ * more reserved).
+ */
+int pt_reserve(size_t n);
+
+/* Give the unused reserved frames back to pmm. */
+void pt_release(void);
+
 /* Table frames currently allocated by pt (all roots; roots included). */
 size_t pt_table_frames(void);
 

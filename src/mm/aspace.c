@@ -589,43 +589,137 @@ static int as_move_pages(paddr_t root, vaddr_t addr, vaddr_t end, vaddr_t to)
 }
 
 /*
- * Move [addr, addr+old_len) of VMA v to a new VMA [to, to+new_len) (free).
- * keep_old leaves the old VMA in place, empty (MREMAP_DONTUNMAP).
+ * What a move takes before it changes anything: the new VMA, a spare VMA
+ * for each range it carves, and the ranges whose ends it split in the page
+ * tables (so that unmapping them cannot fail).
+ */
+struct as_move_plan {
+	struct vma *nv;
+	struct vma *spare[3];
+	vaddr_t cut[3][2];
+	int ncuts;
+};
+
+/*
+ * Make [start, end) ready to be unmapped without failing: split its ends in
+ * the page tables and, when `carve` and removing its VMAs would split one,
+ * take a spare VMA. An empty range is recorded too, so that cut i is always
+ * the i-th call's. 0 or -ENOMEM (the cut is not recorded then).
+ */
+static int as_plan_cut(struct as_move_plan *pl, struct aspace *as, vaddr_t start,
+		       vaddr_t end, bool carve)
+{
+	struct vma *spare = NULL;
+
+	if (start < end && carve && vma_carve_growth(&as->vmas, start, end) &&
+	    !(spare = vma_alloc()))
+		return -ENOMEM;
+	if (start < end && as_split_ends(as->root, start, end) != 0) {
+		vma_free(spare);
+		return -ENOMEM;
+	}
+	pl->spare[pl->ncuts] = spare;
+	pl->cut[pl->ncuts][0] = start;
+	pl->cut[pl->ncuts][1] = end;
+	pl->ncuts++;
+	return 0;
+}
+
+/* Give back everything a plan took: folds its splits, frees its VMAs and reserve. */
+static void as_plan_undo(struct as_move_plan *pl, struct aspace *as)
+{
+	while (pl->ncuts > 0) {
+		pl->ncuts--;
+		if (pl->cut[pl->ncuts][0] < pl->cut[pl->ncuts][1])
+			as_fold_ends(as->root, pl->cut[pl->ncuts][0], pl->cut[pl->ncuts][1]);
+		vma_free(pl->spare[pl->ncuts]);
+	}
+	vma_free(pl->nv);
+	pt_release();
+}
+
+/* Free the spare VMAs a finished plan did not use. */
+static void as_plan_done(struct as_move_plan *pl)
+{
+	for (int i = 0; i < pl->ncuts; i++)
+		vma_free(pl->spare[i]);
+	pt_release();
+}
+
+/*
+ * Upper bound of the tables that mapping the present pages of [addr, end) at
+ * `to` needs: one per 2 MiB, 1 GiB and 512 GiB region of the target that
+ * the pages touch (counted as if every table were missing).
+ */
+static size_t as_move_tables(paddr_t root, vaddr_t addr, vaddr_t end, vaddr_t to)
+{
+	static const int shift[3] = {21, 30, 39};
+	uint64_t last[3] = {0, 0, 0};
+	struct pt_leaf leaf;
+	vaddr_t va = addr;
+	size_t n = 0;
+
+	while (va < end && as_next_leaf(root, va, end, &leaf)) {
+		vaddr_t s = MAX(leaf.va, va), e = MIN(leaf.va + leaf.size, end);
+		uint64_t ts = to + (s - addr), te = to + (e - addr) - 1;
+
+		for (int l = 0; l < 3; l++) {
+			uint64_t first = (ts >> shift[l]) + 1, lastr = (te >> shift[l]) + 1;
+
+			first = MAX(first, last[l] + 1);
+			if (lastr >= first)
+				n += lastr - first + 1;
+			last[l] = MAX(last[l], lastr);
+		}
+		va = e;
+	}
+	return n;
+}
+
+/*
+ * Move the first `keep` bytes of [addr, addr+old_len) (inside VMA v) to a
+ * new VMA [to, to+new_len), replacing whatever is mapped there, and unmap
+ * the rest of the old range. keep_old leaves the old VMA in place, empty
+ * (MREMAP_DONTUNMAP). All or nothing: everything that can fail is taken
+ * first; -ENOMEM leaves the address space as it was.
  */
 static long as_move(struct aspace *as, struct vma *v, vaddr_t addr, uint64_t old_len,
-		    vaddr_t to, uint64_t new_len, bool keep_old)
+		    uint64_t keep, vaddr_t to, uint64_t new_len, bool keep_old)
 {
-	vaddr_t end = addr + old_len;
-	struct vma *nv = vma_alloc(), *spare = NULL;
+	struct as_move_plan pl = {0};
+	int prot = v->prot, kind = v->flags;
+	struct vma *nv;
 
-	if (!nv)
+	if (!(pl.nv = vma_alloc()) ||
+	    as_plan_cut(&pl, as, to, to + new_len, true) != 0 ||
+	    as_plan_cut(&pl, as, addr + keep, addr + old_len, true) != 0 ||
+	    as_plan_cut(&pl, as, addr, addr + keep, !keep_old) != 0 ||
+	    pt_reserve(as_move_tables(as->root, addr, addr + keep, to)) != 0) {
+		as_plan_undo(&pl, as);
 		return -ENOMEM;
-	if (!keep_old && vma_carve_growth(&as->vmas, addr, end) && !(spare = vma_alloc()))
-		goto out_free;
-	if (as_split_ends(as->root, addr, end) != 0)
-		goto out_free;
-	if (as_move_pages(as->root, addr, end, to) != 0) {
-		as_fold_ends(as->root, addr, end);
-		goto out_free;
 	}
-	if (old_len && pt_unmap(as->root, addr, old_len) != 0)
+	for (int i = 0; i < 2; i++) {
+		if (pl.cut[i][0] == pl.cut[i][1])
+			continue;
+		as_zap(as->root, pl.cut[i][0], pl.cut[i][1]);
+		vma_carve(&as->vmas, pl.cut[i][0], pl.cut[i][1], &pl.spare[i]);
+	}
+	if (as_move_pages(as->root, addr, addr + keep, to) != 0)
+		panic("as_move: reserved tables ran out at %#llx", (unsigned long long)to);
+	if (keep && pt_unmap(as->root, addr, keep) != 0)
 		panic("as_move: unmap of split range failed");
+	if (!keep_old)
+		vma_carve(&as->vmas, addr, addr + keep, &pl.spare[2]);
+	nv = pl.nv;
 	nv->node.start = to;
 	nv->node.end = to + new_len;
-	nv->prot = v->prot;
-	nv->flags = v->flags;
-	if (!keep_old)
-		vma_carve(&as->vmas, addr, end, &spare);
+	nv->prot = prot;
+	nv->flags = kind;
 	if (rtree_insert(&as->vmas, &nv->node) != 0)
 		panic("as_move: overlap at %#llx", (unsigned long long)to);
 	vma_merge(&as->vmas, nv);
-	vma_free(spare);
+	as_plan_done(&pl);
 	return to;
-
-out_free:
-	vma_free(spare);
-	vma_free(nv);
-	return -ENOMEM;
 }
 
 /* Grow v (whose end is where the old range ends) in place by delta; false when not free. */
@@ -641,35 +735,30 @@ static bool as_grow_in_place(struct aspace *as, struct vma *v, uint64_t delta)
 	return true;
 }
 
-/* mremap with MREMAP_FIXED or MREMAP_DONTUNMAP (mremap_to). */
+/*
+ * mremap with MREMAP_FIXED or MREMAP_DONTUNMAP (Linux's mremap_to): the part
+ * of the old range that is kept must lie in one VMA; the target is replaced.
+ */
 static long as_mremap_to(struct aspace *as, struct vma *v, vaddr_t addr, uint64_t old_len,
 			 uint64_t new_len, int flags, vaddr_t new_addr)
 {
-	int err;
+	uint64_t keep = MIN(old_len, new_len);
 
 	if (as->vmas.count + 2 >= AS_MAX_MAP_COUNT - 3)
 		return -ENOMEM;
-	if (flags & MREMAP_FIXED) {
-		err = as_unmap_range(as, new_addr, new_addr + new_len);
-		if (err)
-			return err;
-	} else if (as_place(as, new_addr, new_len, &new_addr) != 0) {
-		return -ENOMEM;
-	}
-	if (old_len > new_len) {
-		err = as_unmap_range(as, addr + new_len, addr + old_len);
-		if (err)
-			return err;
-		old_len = new_len;
-	}
-	v = vma_find(&as->vmas, addr);
-	if (!v || old_len > vma_end(v) - addr)
+	if (keep > vma_end(v) - addr)
 		return -EFAULT;
-	return as_move(as, v, addr, old_len, new_addr, new_len,
+	if (!(flags & MREMAP_FIXED) && as_place(as, new_addr, new_len, &new_addr) != 0)
+		return -ENOMEM;
+	return as_move(as, v, addr, old_len, keep, new_addr, new_len,
 		       flags & MREMAP_DONTUNMAP);
 }
 
-/* mremap without a target: shrink, grow in place, or move (mremap_at). */
+/*
+ * mremap without a target: a shrink just unmaps the tail (whatever it spans,
+ * as Linux); growing needs the old range in one VMA, then grows in place or
+ * moves (MREMAP_MAYMOVE).
+ */
 static long as_mremap_at(struct aspace *as, struct vma *v, vaddr_t addr, uint64_t old_len,
 			 uint64_t new_len, int flags)
 {
@@ -682,13 +771,15 @@ static long as_mremap_at(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 		err = as_unmap_range(as, addr + new_len, addr + old_len);
 		return err ? err : (long)addr;
 	}
+	if (old_len > vma_end(v) - addr)
+		return -EFAULT;
 	if (addr + old_len == vma_end(v) && as_grow_in_place(as, v, new_len - old_len))
 		return addr;
 	if (!(flags & MREMAP_MAYMOVE))
 		return -ENOMEM;
 	if (as->vmas.count >= AS_MAX_MAP_COUNT - 3 || as_place(as, 0, new_len, &to) != 0)
 		return -ENOMEM;
-	return as_move(as, v, addr, old_len, to, new_len, false);
+	return as_move(as, v, addr, old_len, old_len, to, new_len, false);
 }
 
 /* pt_walk callback: one more reference for each frame of the leaf part inside the span. */
@@ -713,33 +804,37 @@ static long as_mremap_dup(struct aspace *as, struct vma *v, vaddr_t addr, uint64
 {
 	vaddr_t end = MIN(addr + new_len, vma_end(v));
 	vaddr_t span[2] = {addr, end};
+	struct as_move_plan pl = {0};
+	int prot = v->prot, kind = v->flags;
 	struct vma *nv;
-	int err;
 
 	if (!(flags & MREMAP_MAYMOVE))
 		return -ENOMEM;
-	if (flags & MREMAP_FIXED)
-		err = as_unmap_range(as, to, to + new_len);
-	else
-		err = as_place(as, to, new_len, &to);
-	if (err)
+	if (!(flags & MREMAP_FIXED) && as_place(as, to, new_len, &to) != 0)
 		return -ENOMEM;
-	if (v->prot != PROT_NONE && as_populate(as, addr, end, false) != 0)
+	if ((flags & MREMAP_FIXED) && to < end && to + new_len > addr)
+		return -EINVAL;
+	if (prot != PROT_NONE && as_populate(as, addr, end, false) != 0)
 		return -ENOMEM;
-	if (!(nv = vma_alloc()))
-		return -ENOMEM;
-	if (as_move_pages(as->root, addr, end, to) != 0) {
-		vma_free(nv);
+	if (!(pl.nv = vma_alloc()) || as_plan_cut(&pl, as, to, to + new_len, true) != 0 ||
+	    pt_reserve(as_move_tables(as->root, addr, end, to)) != 0) {
+		as_plan_undo(&pl, as);
 		return -ENOMEM;
 	}
+	as_zap(as->root, to, to + new_len);
+	vma_carve(&as->vmas, to, to + new_len, &pl.spare[0]);
+	if (as_move_pages(as->root, addr, end, to) != 0)
+		panic("as_mremap_dup: reserved tables ran out at %#llx", (unsigned long long)to);
 	pt_walk(as->root, addr, end - addr, as_ref_cb, span);
+	nv = pl.nv;
 	nv->node.start = to;
 	nv->node.end = to + new_len;
-	nv->prot = v->prot;
-	nv->flags = v->flags;
+	nv->prot = prot;
+	nv->flags = kind;
 	if (rtree_insert(&as->vmas, &nv->node) != 0)
 		panic("as_mremap_dup: overlap at %#llx", (unsigned long long)to);
 	vma_merge(&as->vmas, nv);
+	as_plan_done(&pl);
 	return to;
 }
 
@@ -781,8 +876,6 @@ long as_mremap(struct aspace *as, vaddr_t old_addr, uint64_t old_len,
 		return -EFAULT;
 	if (!old_len && !(v->flags & MAP_SHARED))
 		return -EINVAL;
-	if (old_len > vma_end(v) - old_addr)
-		return -EFAULT;
 	if (!old_len)
 		return as_mremap_dup(as, v, old_addr, new_len, flags, new_addr);
 	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP))

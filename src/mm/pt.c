@@ -110,11 +110,57 @@ static vaddr_t pt_entry_end(vaddr_t va, int level, vaddr_t end)
 
 /* ---------------------------------------------------------------- tables */
 
+/*
+ * Frames set aside by pt_reserve, linked through their first word; table
+ * allocations take them before asking pmm.
+ */
+static paddr_t pt_pool;
+static size_t pt_pool_frames;
+
+/* A frame from the reserve, or 0 when it is empty. */
+static paddr_t pt_pool_take(void)
+{
+	paddr_t pa = pt_pool;
+
+	if (pa) {
+		pt_pool = *(paddr_t *)mm_phys_to_virt(pa);
+		pt_pool_frames--;
+	}
+	return pa;
+}
+
+int pt_reserve(size_t n)
+{
+	size_t have = pt_pool_frames;
+
+	while (pt_pool_frames < have + n) {
+		paddr_t pa = pmm_alloc(0);
+
+		if (!pa) {
+			while (pt_pool_frames > have)
+				pmm_free(pt_pool_take(), 0);
+			return -ENOMEM;
+		}
+		*(paddr_t *)mm_phys_to_virt(pa) = pt_pool;
+		pt_pool = pa;
+		pt_pool_frames++;
+	}
+	return 0;
+}
+
+void pt_release(void)
+{
+	while (pt_pool)
+		pmm_free(pt_pool_take(), 0);
+}
+
 /* A zeroed table frame, or 0. */
 static paddr_t pt_table_alloc(void)
 {
-	paddr_t pa = pmm_alloc(0);
+	paddr_t pa = pt_pool_take();
 
+	if (!pa)
+		pa = pmm_alloc(0);
 	if (!pa)
 		return 0;
 	memset(pt_entries(pa), 0, PAGE_SIZE);
