@@ -640,3 +640,40 @@ Test(pt, destroy_frees_everything)
 	cr_expect_lt(pt_table_frames(), shared);
 	cr_expect_eq(pmm_free_frames(), free_frames - 3);
 }
+
+/* ------------------------------------------------------------ reserve */
+
+/* Reserved frames serve table allocations when pmm would fail; the rest go back. */
+Test(pt, reserve_serves_tables_when_pmm_fails)
+{
+	size_t free0, tables0;
+
+	free0 = pmm_free_frames();
+	tables0 = pt_table_frames();
+	cr_assert_eq(pt_reserve(5), 0);
+	cr_expect_eq(pmm_free_frames(), free0 - 5);
+	pmm_fail_nth(1);
+	/* PDPT, PD and PT for one 4 KiB page: three reserved frames. */
+	cr_assert_eq(pt_map(root, GiB(1) + 0x1000, PA_OFF + GiB(1) + 0x1000, PAGE_SIZE, FL), 0);
+	cr_expect_eq(pt_table_frames(), tables0 + 3);
+	pt_release();
+	pmm_fail_nth(0);
+	cr_expect_eq(pmm_free_frames(), free0 - 3);
+	cr_assert_eq(pt_unmap(root, GiB(1), GiB(1)), 0);
+	cr_expect_eq(pmm_free_frames(), free0);
+	cr_expect_eq(pt_table_frames(), tables0);
+}
+
+/* A reservation that cannot be met takes nothing. */
+Test(pt, reserve_all_or_nothing)
+{
+	size_t free0 = pmm_free_frames();
+
+	pmm_fail_nth(4);
+	cr_expect_eq(pt_reserve(6), -ENOMEM);
+	pmm_fail_nth(0);
+	cr_expect_eq(pmm_free_frames(), free0);
+	cr_assert_eq(pt_reserve(2), 0);
+	pt_release();
+	cr_expect_eq(pmm_free_frames(), free0);
+}
