@@ -622,14 +622,20 @@ class SelftestKernelTest(unittest.TestCase):
                 got[name] = ("skip", "SKIP")
             else:
                 got[name] = ("pass", "")
-        self.assertEqual(got, SELFTEST_EXPECTED, text)
+        # Every test named above ends as stated; the suite's other tests
+        # (checks of the harness that must simply pass) pass.
+        want = {n: SELFTEST_EXPECTED.get(n, ("pass", "")) for n in got}
+        self.assertEqual(got, want, text)
+        self.assertLessEqual(set(SELFTEST_EXPECTED), set(got), text)
+        passed = sum(1 for r in got.values() if r[0] == "pass")
         # The only cause is the failed tests: so the done line was there,
         # with this build's id and counts matching, and QEMU exited with 35.
         fails = [l for l in text.splitlines() if l.startswith("bootmm: FAIL")]
         self.assertEqual(len(fails), 1, text)
         self.assertTrue(fails[0].startswith("bootmm: FAIL: 5 test(s) failed"),
                         text)
-        self.assertEqual(text.splitlines()[-1], "2 passed, 5 failed, 1 skipped")
+        self.assertEqual(text.splitlines()[-1],
+                         "%d passed, 5 failed, 1 skipped" % passed)
 
 
 if __name__ == "__main__":
