@@ -138,31 +138,26 @@ static void rtree_replace_child(struct rtree *t, struct rnode *old,
 		child->parent = p;
 }
 
-/* Rotate left at x (x->right rises); keeps the gap fields exact. */
-static void rtree_rotate_left(struct rtree *t, struct rnode *x)
+/* The link to n's child on `side` (0 left, 1 right). */
+static struct rnode **rtree_child(struct rnode *n, int side)
 {
-	struct rnode *y = x->right;
-
-	x->right = y->left;
-	if (y->left)
-		y->left->parent = x;
-	rtree_replace_child(t, x, y);
-	y->left = x;
-	x->parent = y;
-	rtree_recompute(t, x);
-	rtree_recompute(t, y);
+	return side ? &n->right : &n->left;
 }
 
-/* Rotate right at x (x->left rises); keeps the gap fields exact. */
-static void rtree_rotate_right(struct rtree *t, struct rnode *x)
+/*
+ * Rotate at x so that its child on side `up` rises and x becomes that
+ * child's child on the other side; keeps the gap fields exact.
+ */
+static void rtree_rotate(struct rtree *t, struct rnode *x, int up)
 {
-	struct rnode *y = x->left;
+	struct rnode *y = *rtree_child(x, up);
+	struct rnode *inner = *rtree_child(y, !up);
 
-	x->left = y->right;
-	if (y->right)
-		y->right->parent = x;
+	*rtree_child(x, up) = inner;
+	if (inner)
+		inner->parent = x;
 	rtree_replace_child(t, x, y);
-	y->right = x;
+	*rtree_child(y, !up) = x;
 	x->parent = y;
 	rtree_recompute(t, x);
 	rtree_recompute(t, y);
@@ -196,31 +191,24 @@ struct rnode *rtree_find(const struct rtree *t, uint64_t addr)
 static void rtree_insert_fixup(struct rtree *t, struct rnode *n)
 {
 	struct rnode *p, *g, *u;
+	int side;
 
 	while ((p = n->parent) && p->red) {
 		g = p->parent;
-		u = p == g->left ? g->right : g->left;
+		side = p == g->right;
+		u = *rtree_child(g, !side);
 		if (rtree_is_red(u)) {
 			p->red = u->red = false;
 			g->red = true;
 			n = g;
 			continue;
 		}
-		if (p == g->left) {
-			if (n == p->right) {
-				rtree_rotate_left(t, p);
-				n = p;
-				p = n->parent;
-			}
-			rtree_rotate_right(t, g);
-		} else {
-			if (n == p->left) {
-				rtree_rotate_right(t, p);
-				n = p;
-				p = n->parent;
-			}
-			rtree_rotate_left(t, g);
+		if (n == *rtree_child(p, !side)) {
+			rtree_rotate(t, p, !side);
+			n = p;
+			p = n->parent;
 		}
+		rtree_rotate(t, g, side);
 		p->red = false;
 		g->red = true;
 	}
@@ -260,59 +248,34 @@ static void rtree_remove_fixup(struct rtree *t, struct rnode *x,
 			       struct rnode *xp)
 {
 	struct rnode *w;
+	int side;
 
 	while (x != t->root && !rtree_is_red(x)) {
-		if (x == xp->left) {
-			w = xp->right;
-			if (w->red) {
-				w->red = false;
-				xp->red = true;
-				rtree_rotate_left(t, xp);
-				w = xp->right;
-			}
-			if (!rtree_is_red(w->left) && !rtree_is_red(w->right)) {
-				w->red = true;
-				x = xp;
-				xp = x->parent;
-				continue;
-			}
-			if (!rtree_is_red(w->right)) {
-				w->left->red = false;
-				w->red = true;
-				rtree_rotate_right(t, w);
-				w = xp->right;
-			}
-			w->red = xp->red;
-			xp->red = false;
-			w->right->red = false;
-			rtree_rotate_left(t, xp);
-		} else {
-			w = xp->left;
-			if (w->red) {
-				w->red = false;
-				xp->red = true;
-				rtree_rotate_right(t, xp);
-				w = xp->left;
-			}
-			if (!rtree_is_red(w->left) && !rtree_is_red(w->right)) {
-				w->red = true;
-				x = xp;
-				xp = x->parent;
-				continue;
-			}
-			if (!rtree_is_red(w->left)) {
-				w->right->red = false;
-				w->red = true;
-				rtree_rotate_left(t, w);
-				w = xp->left;
-			}
-			w->red = xp->red;
-			xp->red = false;
-			w->left->red = false;
-			rtree_rotate_right(t, xp);
+		side = x == xp->left ? 0 : 1;
+		w = *rtree_child(xp, !side);
+		if (w->red) {
+			w->red = false;
+			xp->red = true;
+			rtree_rotate(t, xp, !side);
+			w = *rtree_child(xp, !side);
 		}
+		if (!rtree_is_red(w->left) && !rtree_is_red(w->right)) {
+			w->red = true;
+			x = xp;
+			xp = x->parent;
+			continue;
+		}
+		if (!rtree_is_red(*rtree_child(w, !side))) {
+			(*rtree_child(w, side))->red = false;
+			w->red = true;
+			rtree_rotate(t, w, side);
+			w = *rtree_child(xp, !side);
+		}
+		w->red = xp->red;
+		xp->red = false;
+		(*rtree_child(w, !side))->red = false;
+		rtree_rotate(t, xp, !side);
 		x = t->root;
-		break;
 	}
 	if (x)
 		x->red = false;
