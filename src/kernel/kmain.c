@@ -14,6 +14,7 @@
 #include "kernel/sections.h"
 #include "kernel/timer.h"
 #include "lib/assert.h"
+#include "lib/printf.h"
 #include "mm/kmap.h"
 #include "mm/pmm.h"
 #include "mm/vmarea.h"
@@ -24,7 +25,7 @@
 /* Start the frame allocator: usable RAM minus low memory, image, boot info, modules. */
 static void kmain_pmm(const struct boot_info *bi)
 {
-	struct pmm_range res[KMAIN_MAX_RESERVED];
+	static struct pmm_range res[KMAIN_MAX_RESERVED];
 	size_t n = 0;
 	int err;
 
@@ -78,5 +79,8 @@ void kmain(uint32_t magic, paddr_t mbi_phys)
 	irq_enable();
 	user_arch_init();
 	proc_register_modules();
+	if (bi->dropped)
+		kprintf("bootmm: warning: %zu memory ranges or modules did not fit (limits %d and %d)\n",
+			bi->dropped, BOOT_MAX_RAM, BOOT_MAX_MODULES);
 	harness_run(bi->cmdline);
 }

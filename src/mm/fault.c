@@ -136,14 +136,27 @@ static int as_map_zero(paddr_t root, vaddr_t va, unsigned order, unsigned flags)
 	return 0;
 }
 
-/* Demand-zero fault at va in v: a 2 MiB leaf where the VMA allows, else 4 KiB. */
+/*
+ * True while memory is plentiful enough for a 2 MiB demand-zero leaf: after
+ * taking it, at least a quarter of all frames stay free. Below that, faults
+ * take 4 KiB pages, so a sparsely touched mapping cannot eat the machine in
+ * 2 MiB bites (Linux falls back the same way when huge pages run short).
+ */
+static bool as_huge_affordable(void)
+{
+	size_t huge = PAGE_2M / PAGE_SIZE;
+
+	return pmm_free_frames() >= huge + pmm_total_frames() / 4;
+}
+
+/* Demand-zero fault at va in v: a 2 MiB leaf where the VMA and memory allow, else 4 KiB. */
 static int as_fault_zero(struct aspace *as, struct vma *v, vaddr_t va)
 {
 	unsigned flags = as_pt_flags(v->prot);
 	vaddr_t big = ALIGN_DOWN(va, PAGE_2M);
 	struct pt_leaf leaf;
 
-	if (big >= vma_start(v) && vma_end(v) - big >= PAGE_2M &&
+	if (big >= vma_start(v) && vma_end(v) - big >= PAGE_2M && as_huge_affordable() &&
 	    !as_next_leaf(as->root, big, big + PAGE_2M, &leaf) &&
 	    as_map_zero(as->root, big, 9, flags) == 0)
 		return AS_FAULT_OK;
