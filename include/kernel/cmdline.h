@@ -19,6 +19,7 @@ struct bootmm_opts {
 	bool shuffle;                           /* bootmm.shuffle=<seed> given */
 	unsigned long seed;
 	bool list;                              /* bootmm.list */
+	bool bench;                             /* bootmm.bench: run the bench suite */
 	unsigned long shard_i, shard_n;         /* bootmm.shard=<i>/<n>, 1-based */
 	size_t unknown;                         /* unknown bootmm.* words seen */
 	char buf[BOOTMM_OPT_BUF];               /* storage for string values */

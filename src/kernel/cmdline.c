@@ -29,6 +29,7 @@ static const struct opt_desc opt_table[] = {
 	OPT("timeout", OPT_ULONG, timeout),
 	OPT("shuffle", OPT_SEED, seed),
 	OPT("list", OPT_FLAG, list),
+	OPT("bench", OPT_FLAG, bench),
 	OPT("shard", OPT_SHARD, shard_i),
 };
 
