@@ -12,6 +12,10 @@
 #define CR4_PGE (1ULL << 7)   /* global pages */
 #define CR4_SMEP (1ULL << 20) /* no ring-0 execution of user pages */
 #define CR4_SMAP (1ULL << 21) /* no ring-0 access to user pages unless AC */
+
+#define CPUID7_EBX_SMEP (1u << 7)
+#define CPUID7_EBX_SMAP (1u << 20)
+#define CPUID1_EDX_PGE (1u << 13)
 #define RFLAGS_IF (1ULL << 9)
 
 #define MSR_EFER 0xc0000080

@@ -1,9 +1,6 @@
 /* CPU protection features switched on once the kernel's own tables are live. */
 #include "arch/x86_64/cpu.h"
 
-#define CPUID7_EBX_SMEP (1u << 7)
-#define CPUID7_EBX_SMAP (1u << 20)
-#define CPUID1_EDX_PGE (1u << 13)
 
 void cpu_enable_protections(void)
 {

@@ -40,6 +40,14 @@ isr_\vec:
 
 isr_common:
 	cld
+	/*
+	 * Clear RFLAGS.AC: ring 3 may set it, and with AC set SMAP would not
+	 * stop this handler from touching user memory. The interrupted
+	 * context's own RFLAGS (in the frame) comes back with iretq.
+	 */
+	pushfq
+	andq $~(1 << 18), (%rsp)
+	popfq
 	pushq %rax
 	pushq %rbx
 	pushq %rcx

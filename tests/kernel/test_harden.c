@@ -1,0 +1,123 @@
+/*
+ * In-image hardening checks (suite `harden`): W^X and supervisor-only over
+ * the kernel half, CR0.WP/SMEP/SMAP on, the kernel cannot read or run user
+ * pages outside the copy helpers, user pages are never global.
+ */
+#include "arch/x86_64/cpu.h"
+#include "harness/ktest.h"
+#include "mm/aspace.h"
+#include "mm/kmap.h"
+#include "mm/mmarch.h"
+#include "mm/pt.h"
+
+#define HD_VA 0x10000000ULL
+
+struct hd_count {
+	size_t leaves, wx, user, global;
+};
+
+/* pt_walk callback: count leaves that are writable+executable, user, global. */
+static int hd_count_leaf(void *ctx, const struct pt_leaf *leaf)
+{
+	struct hd_count *c = ctx;
+
+	c->leaves++;
+	c->wx += (leaf->flags & PT_WRITE) && !(leaf->flags & PT_NX);
+	c->user += !!(leaf->flags & PT_USER);
+	c->global += !!(leaf->flags & PT_GLOBAL);
+	return 0;
+}
+
+/* Every kernel-half leaf: never writable and executable, never user. */
+TEST(harden, kernel_half_wx_and_supervisor)
+{
+	struct hd_count c = {0};
+
+	/* Up to the last page (a range may not wrap to 0). */
+	ASSERT_EQ(pt_walk(kmap_root(), PT_KERNEL_BASE, 0 - PT_KERNEL_BASE - PAGE_SIZE,
+			  hd_count_leaf, &c), 0);
+	ktest_diag("%zu kernel-half leaves walked", c.leaves);
+	EXPECT_GT(c.leaves, 3);
+	EXPECT_EQ(c.wx, 0);
+	EXPECT_EQ(c.user, 0);
+}
+
+/* CR0.WP always; SMEP and SMAP whenever the CPU has them. */
+TEST(harden, control_register_bits)
+{
+	uint32_t ebx7 = cpuid_max(0) >= 7 ? cpuid(7, 0).ebx : 0;
+
+	EXPECT_NE(read_cr0() & CR0_WP, 0);
+	if (!(ebx7 & CPUID7_EBX_SMEP) || !(ebx7 & CPUID7_EBX_SMAP))
+		ktest_skip("CPU without SMEP or SMAP");
+	EXPECT_NE(read_cr4() & CR4_SMEP, 0);
+	EXPECT_NE(read_cr4() & CR4_SMAP, 0);
+}
+
+/* A user address space with a populated page at HD_VA holding `ret`; NULL when out of memory. */
+static struct aspace *hd_user_page(void)
+{
+	struct aspace *as = as_create();
+	struct pt_leaf leaf;
+
+	if (!as)
+		return NULL;
+	if (as_mmap(as, HD_VA, PAGE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_POPULATE) != (long)HD_VA ||
+	    !pt_query(as_root(as), HD_VA, &leaf)) {
+		as_destroy(as);
+		return NULL;
+	}
+	*(volatile uint8_t *)mm_phys_to_virt(leaf.pa) = 0xc3; /* ret */
+	return as;
+}
+
+/* With SMAP, a plain kernel read of a user page faults (present, not user, not write). */
+TEST(harden, smap_stops_kernel_reads_of_user_pages)
+{
+	struct aspace *as;
+
+	if (!(read_cr4() & CR4_SMAP))
+		ktest_skip("SMAP is off (CPU without it)");
+	as = hd_user_page();
+	ASSERT_NE(as, NULL);
+	mm_load_root(as_root(as));
+	expect_fault(VEC_PF, (void)*(volatile uint8_t *)HD_VA);
+	mm_load_root(kmap_root());
+	EXPECT_EQ(ktest_last_fault()->error_code & 0x7, 0x1);
+	EXPECT_EQ(ktest_last_fault()->cr2, HD_VA);
+	as_destroy(as);
+}
+
+/* With SMEP, the kernel cannot run code in a user page (instruction-fetch #PF). */
+TEST(harden, smep_stops_kernel_running_user_code)
+{
+	struct aspace *as;
+
+	if (!(read_cr4() & CR4_SMEP))
+		ktest_skip("SMEP is off (CPU without it)");
+	as = hd_user_page();
+	ASSERT_NE(as, NULL);
+	mm_load_root(as_root(as));
+	expect_fault(VEC_PF, ((void (*)(void))HD_VA)());
+	mm_load_root(kmap_root());
+	EXPECT_NE(ktest_last_fault()->error_code & 0x10, 0);
+	EXPECT_EQ(ktest_last_fault()->cr2, HD_VA);
+	as_destroy(as);
+}
+
+/* User leaves are never global (they must go with every CR3 switch). */
+TEST(harden, user_pages_never_global)
+{
+	struct hd_count c = {0};
+	struct aspace *as = hd_user_page();
+
+	ASSERT_NE(as, NULL);
+	ASSERT_GT(as_mmap(as, 0, 8 * PAGE_2M, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE), 0);
+	ASSERT_EQ(pt_walk(as_root(as), 0, PT_USER_TOP, hd_count_leaf, &c), 0);
+	EXPECT_GT(c.leaves, 1);
+	EXPECT_EQ(c.global, 0);
+	EXPECT_EQ(c.user, c.leaves);
+	as_destroy(as);
+}
