@@ -20,6 +20,8 @@ struct bootmm_opts {
 	unsigned long seed;
 	bool list;                              /* bootmm.list */
 	bool bench;                             /* bootmm.bench: run the bench suite */
+	unsigned long repeat;                   /* bootmm.repeat=<n>: run each program n times (soak) */
+	unsigned long failalloc;                /* bootmm.failalloc=<n>: n-th frame allocation of each program fails */
 	unsigned long shard_i, shard_n;         /* bootmm.shard=<i>/<n>, 1-based */
 	size_t unknown;                         /* unknown bootmm.* words seen */
 	char buf[BOOTMM_OPT_BUF];               /* storage for string values */

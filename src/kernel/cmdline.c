@@ -30,6 +30,8 @@ static const struct opt_desc opt_table[] = {
 	OPT("shuffle", OPT_SEED, seed),
 	OPT("list", OPT_FLAG, list),
 	OPT("bench", OPT_FLAG, bench),
+	OPT("failalloc", OPT_ULONG, failalloc),
+	OPT("repeat", OPT_ULONG, repeat),
 	OPT("shard", OPT_SHARD, shard_i),
 };
 
