@@ -167,9 +167,12 @@ static void proc_leave_cpu(void)
 	proc_cur = NULL;
 }
 
-/* Free everything the program holds; safe on a partly set up proc. */
+/* Check and free everything the program holds; safe on a partly set up proc. */
 static void proc_free(struct proc *p)
 {
+	/* Whatever the program did, its address space must still be sound. */
+	if (p->as && ktest_running())
+		EXPECT_EQ(as_check(p->as), 0);
 	as_destroy(p->as);
 	vmarea_free(p->kstack);
 	kfree(p);

@@ -85,7 +85,8 @@ static long sys_write_out(struct proc *p, int fd, uint64_t buf, uint64_t count)
 	uint64_t done = 0;
 
 	while (done < count) {
-		size_t n = MIN(count - done, SYS_CHUNK);
+		/* At most to the next page end: a fault leaves the readable prefix written, as Linux. */
+		size_t n = MIN(MIN(count - done, SYS_CHUNK), PAGE_SIZE - ((buf + done) & (PAGE_SIZE - 1)));
 
 		if (copy_from_user(sys_buf, buf + done, n))
 			return done ? (long)done : -EFAULT;

@@ -746,6 +746,8 @@ static long as_mremap_to(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 
 	if (as->vmas.count + 2 >= AS_MAX_MAP_COUNT - 3)
 		return -ENOMEM;
+	if (old_len > AS_TASK_SIZE - addr)
+		return -EINVAL;
 	if (keep > vma_end(v) - addr)
 		return -EFAULT;
 	if (!(flags & MREMAP_FIXED) && as_place(as, new_addr, new_len, &new_addr) != 0)
@@ -768,6 +770,8 @@ static long as_mremap_at(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 	if (old_len == new_len)
 		return addr;
 	if (old_len > new_len) {
+		if (old_len > AS_TASK_SIZE - addr)
+			return -EINVAL; /* as munmap of the tail says */
 		err = as_unmap_range(as, addr + new_len, addr + old_len);
 		return err ? err : (long)addr;
 	}
@@ -848,7 +852,7 @@ static int as_mremap_args(vaddr_t addr, uint64_t old_len, uint64_t new_len, int 
 		return -EINVAL;
 	if ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || old_len != new_len))
 		return -EINVAL;
-	if (!IS_ALIGNED(addr, PAGE_SIZE) || !new_len)
+	if (!IS_ALIGNED(addr, PAGE_SIZE) || !new_len || new_len > AS_TASK_SIZE)
 		return -EINVAL;
 	if (!(flags & MREMAP_FIXED))
 		return 0;

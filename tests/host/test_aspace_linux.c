@@ -424,6 +424,20 @@ Test(aspace_linux, mremap_shrink_over_hole)
 	STEP(.kind = ASM_MREMAP, .off = 0, .len = 2 * PG, .len2 = PG);
 }
 
+/* Lengths that wrap or pass the user half (found by the syscall fuzz program): EINVAL, nothing changed. */
+Test(aspace_linux, mremap_huge_lengths)
+{
+	STEP(.kind = ASM_MMAP, .off = 0, .len = 4 * PG, .prot = RW, .flags = FIX);
+	STEP(.kind = ASM_MREMAP, .off = 0, .len = -PG, .len2 = 2 * PG);
+	STEP(.kind = ASM_MREMAP, .off = 0, .len = -PG, .len2 = 2 * PG, .flags = MREMAP_MAYMOVE);
+	STEP(.kind = ASM_MREMAP, .off = 0, .len = 2 * PG, .len2 = -PG, .flags = MREMAP_MAYMOVE);
+	STEP(.kind = ASM_MREMAP, .off = 0, .len = 2 * PG, .len2 = -PG);
+	STEP(.kind = ASM_MREMAP, .off = 0, .len = -100, .len2 = 2 * PG);
+	STEP(.kind = ASM_MREMAP, .off = 0, .len = 0x800000000000ULL, .len2 = 2 * PG);
+	STEP(.kind = ASM_MREMAP, .off = 0, .len = -PG, .len2 = PG,
+	     .flags = MREMAP_MAYMOVE | MREMAP_FIXED, .off2 = MiB(1));
+}
+
 /*
  * MREMAP_FIXED whose old address is unmapped: EFAULT and the target stays
  * mapped. (Old ranges over several VMAs or holes are not compared: Linux

@@ -1,0 +1,3 @@
+/* Syscall fuzz, seed 1 (see fuzz_syscalls.h). */
+#define FUZZ_SEED 0x15eedULL
+#include "fuzz_syscalls.h"

@@ -1,0 +1,3 @@
+/* Syscall fuzz, seed 3 (see fuzz_syscalls.h). */
+#define FUZZ_SEED 0x35eedULL
+#include "fuzz_syscalls.h"
