@@ -18,7 +18,9 @@
 #define BENCH_AS_BIG_OFF 0x40000000ULL
 #define BENCH_AS_BIG_PAGES 4096
 #define BENCH_AS_OPS 64     /* operations per batch */
-#define BENCH_AS_BATCHES 9  /* batches; the median batch is reported */
+#ifndef BENCH_AS_BATCHES
+#define BENCH_AS_BATCHES 15 /* batches; the median batch is reported (host: -D) */
+#endif
 #define BENCH_AS_PG 4096ULL
 #define BENCH_AS_RW 3       /* PROT_READ | PROT_WRITE */
 #define BENCH_AS_RO 1

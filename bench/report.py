@@ -23,7 +23,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "build", "bench")
+OUT = os.path.abspath(os.environ.get("BENCH_OUT") or os.path.join(ROOT, "build", "bench"))
 COUNTS = ["100", "1000", "10000", "65000"]
 OPS = ["map_unmap", "split", "merge", "munmap_mid", "place"]
 OP_TEXT = {
@@ -35,9 +35,13 @@ OP_TEXT = {
 }
 
 
+# Sub-makes run on their own (the parent's jobserver pipe is not inherited).
+MAKE_ENV = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+
+
 def run(cmd, **kw):
     """Run a command in the project root; its stdout, or exit on failure."""
-    p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True, **kw)
+    p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True, env=MAKE_ENV, **kw)
     if p.returncode != 0:
         sys.stderr.write(p.stdout)
         sys.exit("bench: %s failed (exit %d)" % (" ".join(cmd), p.returncode))
@@ -62,13 +66,21 @@ def image_group(kernel):
 
 
 def timed(cmd, reps):
-    """Median, min and max wall seconds of `reps` runs of cmd."""
-    secs = []
+    """[median, min, max] wall seconds of `reps` runs of cmd, and how many passed.
+    A failing run (a broken test) is still timed: the figure is a cost, not a verdict."""
+    secs, passed = [], 0
     for _ in range(reps):
         t0 = time.monotonic()
-        run(cmd)
+        p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, env=MAKE_ENV)
         secs.append(time.monotonic() - t0)
-    return [statistics.median(secs), min(secs), max(secs)]
+        if p.returncode == 0:
+            passed += 1
+        else:
+            tail = p.stdout.strip().splitlines()[-2:]
+            sys.stderr.write("bench: %s failed (exit %d): %s\n"
+                             % (" ".join(cmd), p.returncode, " / ".join(tail)))
+    return [statistics.median(secs), min(secs), max(secs)], passed
 
 
 def floor(emulator, reps):
@@ -79,26 +91,49 @@ def floor(emulator, reps):
 
 
 def harness_group(reps_qemu, reps_bochs):
-    return {
-        "qemu": {"make_run": timed(["make", "-s", "run", "EMU=qemu"], reps_qemu),
-                 "floor": floor("qemu", reps_qemu)},
-        "bochs": {"make_run": timed(["make", "-s", "run", "EMU=bochs"], reps_bochs),
-                  "floor": floor("bochs", reps_bochs)},
-    }
+    res = {}
+    for emu, reps in (("qemu", reps_qemu), ("bochs", reps_bochs)):
+        run(["make", "-s", "kernel", "programs"])  # build first, time only the run
+        secs, passed = timed(["make", "-s", "run", "EMU=" + emu], reps)
+        res[emu] = {"make_run": secs, "passed": passed, "reps": reps,
+                    "floor": floor(emu, reps)}
+    return res
+
+
+def tool_version(cmd):
+    """First line of a tool's version output, or "?"."""
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=10)
+        return (p.stdout.strip().splitlines() or ["?"])[0]
+    except (OSError, subprocess.SubprocessError):
+        return "?"
 
 
 def machine():
-    model = "unknown CPU"
+    """The CPU (/proc/cpuinfo), uname, and the emulator and compiler versions."""
+    model, mhz = "unknown CPU", ""
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name"):
+                if line.startswith("model name") and model == "unknown CPU":
                     model = line.split(":", 1)[1].strip()
-                    break
+                elif line.startswith("cpu MHz") and not mhz:
+                    mhz = ", %.0f MHz" % float(line.split(":", 1)[1])
     except OSError:
         pass
-    return "%s, %d CPUs, Linux %s, %s" % (model, os.cpu_count() or 0,
-                                          platform.release(), time.strftime("%Y-%m-%d"))
+    u = platform.uname()
+    bochs = tool_version(["dpkg-query", "-W", "-f", "${Version}", "bochs"])
+    return {"cpu": "%s, %d CPUs%s" % (model, os.cpu_count() or 0, mhz),
+            "uname": " ".join([u.system, u.release, u.version, u.machine]),
+            "qemu": tool_version(["qemu-system-x86_64", "--version"]),
+            "bochs": "Bochs " + bochs, "cc": tool_version(["gcc", "--version"]),
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def md_machine(m):
+    return ["- CPU: " + m["cpu"], "- uname: `" + m["uname"] + "`",
+            "- " + m["qemu"] + "; " + m["bochs"], "- " + m["cc"], "- date: " + m["date"]]
 
 
 def growth(side, op):
@@ -122,6 +157,27 @@ def md_host(host):
     return lines
 
 
+# In-image single figures: key, text, unit, how many 4 KiB pages one op covers.
+FIGURES = [
+    ("pt.map_gib.4k", "pt_map of 1 GiB, 4 KiB leaves", "cycles", 262144),
+    ("pt.map_gib.2m", "pt_map of 1 GiB, 2 MiB leaves", "cycles", 262144),
+    ("pt.map_gib.1g", "pt_map of 1 GiB, one 1 GiB leaf", "cycles", 262144),
+    ("pt.unmap_gib.4k", "pt_unmap of 1 GiB, 4 KiB leaves", "cycles", 262144),
+    ("pt.unmap_gib.2m", "pt_unmap of 1 GiB, 2 MiB leaves", "cycles", 262144),
+    ("pt.unmap_gib.1g", "pt_unmap of 1 GiB, one 1 GiB leaf", "cycles", 262144),
+    ("pt.gib_tables.4k", "page-table frames per mapped GiB, 4 KiB leaves", "frames", 0),
+    ("pt.gib_tables.2m", "page-table frames per mapped GiB, 2 MiB leaves", "frames", 0),
+    ("pt.gib_tables.1g", "page-table frames per mapped GiB, 1 GiB leaf", "frames", 0),
+    ("pt.split_2m", "pt_protect of one page inside a 2 MiB leaf (split)", "cycles", 0),
+    ("pt.fold_2m", "pt_protect of it back (fold into a 2 MiB leaf)", "cycles", 0),
+    ("fault.zero_4k", "demand-zero fault, 4 KiB page", "cycles", 1),
+    ("fault.zero_2m", "demand-zero fault, 2 MiB leaf", "cycles", 512),
+    ("fault.cow_4k", "copy-on-write break after as_clone, 4 KiB page", "cycles", 1),
+    ("destroy.gib", "as_destroy of a space holding 1 GiB populated", "cycles", 262144),
+    ("destroy.gib_frames", "frames that 1 GiB populated took (data + tables)", "frames", 0),
+]
+
+
 def md_image(image):
     lines = ["| operation | " + " | ".join("%s VMAs" % n for n in COUNTS) + " |",
              "| --- |" + " ---: |" * len(COUNTS)]
@@ -131,20 +187,33 @@ def md_image(image):
             v = image.get("as.%s.%s" % (n, op))
             cells.append("%d (%d..%d)" % tuple(v) if v else "-")
         lines.append("| %s | %s |" % (OP_TEXT[op], " | ".join(cells)))
-    lines += ["", "| figure | cycles (or count) |", "| --- | ---: |"]
-    for key in sorted(k for k in image if not k.startswith("as.")):
-        v = image[key]
-        lines.append("| %s | %s |" % (key, v[0] if isinstance(v, list) else v))
+    lines += ["", "| figure | unit | median (min..max) | per 4 KiB page |",
+              "| --- | --- | ---: | ---: |"]
+    known = set()
+    for key, text, unit, pages in FIGURES:
+        known.add(key)
+        v = image.get(key)
+        if v is None or not isinstance(v, list):
+            cell, per = (v or "-"), "-"
+        else:
+            cell = "%d (%d..%d)" % tuple(v) if len(v) == 3 else "%d" % v[0]
+            per = "%.1f" % (v[0] / pages) if pages else "-"
+        lines.append("| %s | %s | %s | %s |" % (text, unit, cell, per))
+    for key in sorted(k for k in image if not k.startswith("as.") and k not in known):
+        lines.append("| %s | | %s | - |" % (key, image[key]))
     return lines
 
 
 def md_harness(h):
-    lines = ["| emulator | `make run` (built tree) s | empty-kernel floor s | run - floor s |",
-             "| --- | ---: | ---: | ---: |"]
+    lines = ["| emulator | runs (passed) | `make run` (built tree) s | empty-kernel floor s "
+             "| run - floor s | run / floor |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for emu in ("qemu", "bochs"):
         r, f = h[emu]["make_run"], h[emu]["floor"]
-        lines.append("| %s | %.2f (%.2f..%.2f) | %.2f (%.2f..%.2f) | %.2f |"
-                     % (emu, r[0], r[1], r[2], f[0], f[1], f[2], r[0] - f[0]))
+        lines.append("| %s | %d (%d) | %.2f (%.2f..%.2f) | %.2f (%.2f..%.2f) | %.2f | x%.1f |"
+                     % (emu, h[emu]["reps"], h[emu].get("passed", h[emu]["reps"]),
+                        r[0], r[1], r[2], f[0], f[1], f[2],
+                        r[0] - f[0], r[0] / max(f[0], 0.001)))
     return lines
 
 
@@ -155,45 +224,116 @@ def plot(host, svg):
         for n in COUNTS:
             f.write(n + " " + " ".join("%d %d" % (host["ours"][n][op][0], host["linux"][n][op][0])
                                        for op in OPS) + "\n")
-    cmds = ["set terminal svg size 900,540 dynamic background rgb 'white'",
+    cmds = ["set terminal svg size 960,560 dynamic noenhanced background rgb 'white'",
             "set output '%s'" % svg, "set logscale x", "set logscale y",
+            "set xrange [70:90000]", "set xtics (100, 1000, 10000, 65000)",
             "set xlabel 'existing VMAs'", "set ylabel 'ns per operation (median)'",
-            "set title 'bootmm aspace (host build) vs Linux syscalls, same run'",
+            "set title 'bootmm aspace (host build, thick, filled points) vs Linux syscalls (thin, open points), same run'",
             "set key outside right", "set grid"]
     series = []
     for i, op in enumerate(OPS):
-        series.append("'%s' using 1:%d with linespoints title 'ours %s'" % (data, 2 + 2 * i, op))
-        series.append("'%s' using 1:%d with linespoints dashtype 2 title 'Linux %s'"
-                      % (data, 3 + 2 * i, op))
+        series.append("'%s' using 1:%d with linespoints lw 2 pt 7 lc %d title 'ours %s'"
+                      % (data, 2 + 2 * i, i + 1, op))
+        series.append("'%s' using 1:%d with linespoints lw 1 pt 6 ps 1.2 lc %d title 'Linux %s'"
+                      % (data, 3 + 2 * i, i + 1, op))
     cmds.append("plot " + ", ".join(series))
     subprocess.run(["gnuplot"], input="\n".join(cmds), text=True, check=True)
 
 
-def main():
-    host_bin, kernel = sys.argv[1], sys.argv[2]
-    reps_qemu = int(os.environ.get("BENCH_REPS", "3"))
-    reps_bochs = int(os.environ.get("BENCH_REPS_BOCHS", "1"))
-    os.makedirs(OUT, exist_ok=True)
-    res = {"machine": machine(), "command": "make bench",
-           "host": host_group(host_bin), "image": image_group(kernel),
-           "harness": harness_group(reps_qemu, reps_bochs)}
-    with open(os.path.join(OUT, "results.json"), "w") as f:
-        json.dump(res, f, indent=1)
+def headline(res):
+    """The three figures that matter most, computed from this run."""
+    host, image, h = res["host"], res["image"], res["harness"]
+    worst = max(OPS, key=lambda op: host["ours"]["65000"][op][0] /
+                max(host["linux"]["65000"][op][0], 1))
+    w_o, w_l = host["ours"]["65000"][worst][0], host["linux"]["65000"][worst][0]
+    lines = ["1. **Host, 65,000 VMAs**: our slowest operation relative to Linux is %s "
+             "at %d ns vs %d ns (ours/Linux %.2f); ours grows x%.2f from 100 to "
+             "65,000 VMAs where Linux grows x%.2f." % (OP_TEXT[worst], w_o, w_l, w_o / max(w_l, 1),
+                                                     growth(host["ours"], worst),
+                                                     growth(host["linux"], worst))]
+    m4, m2 = image.get("pt.map_gib.4k"), image.get("pt.map_gib.2m")
+    t4, t2 = image.get("pt.gib_tables.4k"), image.get("pt.gib_tables.2m")
+    if isinstance(m4, list) and isinstance(m2, list) and t4 and t2:
+        lines.append("2. **Leaf size, in the image**: mapping 1 GiB with 4 KiB leaves costs "
+                     "%d cycles and %d table frames; with 2 MiB leaves %d cycles and %d "
+                     "frames (x%.0f faster, x%.0f fewer tables)."
+                     % (m4[0], t4[0], m2[0], t2[0], m4[0] / max(m2[0], 1), t4[0] / max(t2[0], 1)))
+    q, b = h["qemu"], h["bochs"]
+    lines.append("3. **Harness**: `make run` of the built tree takes %.2f s in QEMU over a "
+                 "%.2f s empty-kernel floor (x%.1f), and %.2f s in Bochs over %.2f s."
+                 % (q["make_run"][0], q["floor"][0], q["make_run"][0] / max(q["floor"][0], 0.001),
+                    b["make_run"][0], b["floor"][0]))
+    failed = ["%s %d of %d" % (e, h[e]["reps"] - h[e]["passed"], h[e]["reps"])
+              for e in ("qemu", "bochs") if h[e].get("passed", h[e]["reps"]) < h[e]["reps"]]
+    if failed:
+        lines[-1] += " (runs that failed a test, timed all the same: %s)" % ", ".join(failed)
+    return lines
+
+
+METHOD = [
+    "- Host group: `build/bench/host_bench` links src/mm and src/lib (host "
+    "build, -O2, no sanitizers, debug checks on as in the kernel: KASSERTs, heap poisoning) with the host arena; the Linux side "
+    "is the same process's real mmap/munmap/mprotect. Both run bench/bench_as.h: "
+    "the given number of one-page VMAs (alternate pages read-only so they cannot "
+    "merge) plus a 16 MiB read-write mapping; each operation is timed one by one "
+    "(CLOCK_MONOTONIC), %d per batch, %d batches, the median batch with its min..max. "
+    "Pages are never touched, so both sides measure VMA and page-table bookkeeping. "
+    "Linux's figures include the syscall entry and exit and real TLB flushes; the "
+    "host build only counts its TLB operations (the image group performs them).",
+    "- Image group: the `bench` suite (tests/kernel/bench_mm.c), booted by "
+    "`ci/runner.py run --filter 'bench.*' --cmdline bootmm.bench --mem 2G` in QEMU "
+    "TCG; rdtsc ticks of the emulated CPU (not host cycles). The aspace operations "
+    "run with the space's root loaded; pt figures use a scratch root.",
+    "- Harness group: wall seconds of `make run` (every test and program) against "
+    "`ci/runner.py floor` (ISO and boot of an empty multiboot2 kernel), same run.",
+]
+
+
+def render(res):
+    """Write results.md, BENCHMARKS.md and the plot from the results."""
     svg = os.path.join(OUT, "vma-scaling.svg")
     plot(res["host"], svg)
     shutil.copy(svg, os.path.join(ROOT, "bench", "vma-scaling.svg"))
-    body = ["Machine: " + res["machine"], "",
-            "## Host build vs Linux (ns per operation)", ""] + md_host(res["host"]) + [
+    method = [METHOD[0] % (res["host"].get("ops_per_batch", 0),
+                           res["host"].get("batches", 0))] + METHOD[1:]
+    body = ["Command: `%s` (%.0f s)." % (res["command"], res.get("seconds", 0)), "",
+            "Machine:", ""] + md_machine(res["machine"]) + [
+            "", "## The three numbers", ""] + headline(res) + [
+            "", "## Host build vs Linux (ns per operation)", ""] + md_host(res["host"]) + [
             "", "## In the image, QEMU TCG (rdtsc cycles)", ""] + md_image(res["image"]) + [
-            "", "## The harness (wall seconds)", ""] + md_harness(res["harness"])
+            "", "## The harness (wall seconds)", ""] + md_harness(res["harness"]) + [
+            "", "## How", ""] + method
     with open(os.path.join(OUT, "results.md"), "w") as f:
         f.write("# bootmm benchmark results\n\n" + "\n".join(body) + "\n")
     with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
-        f.write("# Benchmarks\n\nMade by `make bench` (raw numbers in "
-                "`build/bench/results.json`). Every figure is the median of repeated "
-                "runs with the min..max spread; ratios compare numbers from the same run.\n\n"
+        f.write("# Benchmarks\n\nThe latest `make bench` (raw numbers in "
+                "`build/bench/results.json`, tables in `build/bench/results.md`). "
+                "Every figure is the median of repeated runs with the min..max spread; "
+                "ratios compare numbers from the same run.\n\n"
                 + "\n".join(body)
-                + "\n\n## VMA scaling\n\n![cost per operation against VMAs](bench/vma-scaling.svg)\n")
+                + "\n\n## VMA scaling (host build vs Linux)\n\n"
+                "![ns per operation against existing VMAs](bench/vma-scaling.svg)\n")
+    return body
+
+
+def main():
+    """report.py HOST_BENCH KERNEL: run all; report.py --render: redo the outputs."""
+    if sys.argv[1:] == ["--render"]:
+        with open(os.path.join(OUT, "results.json")) as f:
+            res = json.load(f)
+    else:
+        host_bin, kernel = sys.argv[1], sys.argv[2]
+        reps_qemu = int(os.environ.get("BENCH_REPS", "5"))
+        reps_bochs = int(os.environ.get("BENCH_REPS_BOCHS", "3"))
+        os.makedirs(OUT, exist_ok=True)
+        t0 = time.monotonic()
+        res = {"machine": machine(), "command": "make bench",
+               "host": host_group(host_bin), "image": image_group(kernel),
+               "harness": harness_group(reps_qemu, reps_bochs)}
+        res["seconds"] = time.monotonic() - t0
+        with open(os.path.join(OUT, "results.json"), "w") as f:
+            json.dump(res, f, indent=1)
+    body = render(res)
     print("\n".join(body))
     print("\nbench: wrote %s/{results.json,results.md,vma-scaling.svg} and BENCHMARKS.md" % OUT)
 

@@ -1,20 +1,29 @@
 /*
  * In-image group of `make bench` (suite `bench`): costs on the real MMU in
- * rdtsc cycles, printed as `# bench <key> <value>` diagnostics that
- * bench/report.py collects. Every test skips unless the command line says
- * bootmm.bench (so the normal suite stays fast), and frees what it takes.
+ * rdtsc cycles, printed as `# bench <key> <median> <min> <max>` diagnostics
+ * (counts as `# bench <key> <n>`) that bench/report.py collects. Every figure
+ * is the median of BENCH_REPS repetitions with its min and max. Every test
+ * skips unless the command line says bootmm.bench (so the normal suite stays
+ * fast), and frees what it takes.
  */
 #include "../../bench/bench_as.h"
 #include "arch/x86_64/cpu.h"
 #include "harness/ktest.h"
 #include "kernel/cmdline.h"
 #include "mm/aspace.h"
+#include "mm/kmap.h"
 #include "mm/mmarch.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
+#include "lib/printf.h"
 
 #define BENCH_SCRATCH_VA 0x0000400000000000ULL /* 64 TiB: 1 GiB aligned, user half */
+#define BENCH_REPS 7      /* repetitions of every figure but destroy.gib */
+#define BENCH_FAULT_PAGES 256
+#define BENCH_RW (PROT_READ | PROT_WRITE)
+#define BENCH_ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 
+/* Skip unless bootmm.bench; benchmarks get a long watchdog. */
 static void bench_only(void)
 {
 	if (!bootmm_opts.bench)
@@ -25,6 +34,14 @@ static void bench_only(void)
 static unsigned long long bench_rdtsc(void)
 {
 	return rdtsc();
+}
+
+/* Print `key` as the median, min and max of v[0..n) (v is sorted). */
+static void bench_report(const char *key, unsigned long long *v, int n)
+{
+	struct bench_as_stat s = bench_as_stat_of(v, n);
+
+	ktest_diag("bench %s %llu %llu %llu", key, s.median, s.min, s.max);
 }
 
 static long bench_k_mmap(void *ctx, unsigned long addr, unsigned long len, int prot, int flags)
@@ -42,7 +59,10 @@ static int bench_k_mprotect(void *ctx, unsigned long addr, unsigned long len, in
 	return as_mprotect(ctx, addr, len, prot);
 }
 
-/* The aspace operations of bench/bench_as.h at 100 to 65,000 VMAs. */
+/*
+ * The aspace operations of bench/bench_as.h at 100 to 65,000 VMAs, with the
+ * space's root loaded so that every TLB flush is a real one.
+ */
 TEST(bench, aspace_ops)
 {
 	static const unsigned counts[] = {100, 1000, 10000, 65000};
@@ -52,59 +72,87 @@ TEST(bench, aspace_ops)
 	bench_only();
 	o.ctx = as_create();
 	ASSERT_NE(o.ctx, NULL);
+	mm_load_root(as_root(o.ctx));
 	for (unsigned c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
 		EXPECT_EQ(bench_as_run(&o, counts[c], st), 0);
 		for (int op = 0; op < BENCH_AS_NOPS; op++)
 			ktest_diag("bench as.%u.%s %llu %llu %llu", counts[c], bench_as_names[op],
 				   st[op].median, st[op].min, st[op].max);
 	}
+	EXPECT_EQ(as_vma_count(o.ctx), 0);
+	mm_load_root(kmap_root());
 	as_destroy(o.ctx);
 }
 
 /*
- * Map and unmap 1 GiB at a leaf size chosen by the physical offset (pt picks
- * the largest leaf both addresses allow): cycles of each, and table frames.
+ * One map and unmap of 1 GiB on a fresh scratch root at the physical offset
+ * `pa` (pt picks the largest leaf both addresses allow); checks that the
+ * leaves are `leaf` bytes. Cycles into map/unmap, table frames into *tables.
  */
-static void bench_gib(const char *name, paddr_t pa)
+static bool bench_gib_once(paddr_t pa, uint64_t leaf, unsigned long long *map,
+			   unsigned long long *unmap, size_t *tables)
 {
-	paddr_t root;
-	size_t tables;
+	struct pt_leaf got;
 	unsigned long long t0, t1, t2;
+	size_t before;
+	paddr_t root;
+	bool ok;
 
-	ASSERT_EQ(pt_create(&root), 0);
-	tables = pt_table_frames();
+	if (pt_create(&root) != 0)
+		return false;
+	before = pt_table_frames();
 	t0 = rdtsc();
-	ASSERT_EQ(pt_map(root, BENCH_SCRATCH_VA, pa, GiB(1), PT_WRITE | PT_NX), 0);
+	ok = pt_map(root, BENCH_SCRATCH_VA, pa, GiB(1), PT_WRITE | PT_NX) == 0;
 	t1 = rdtsc();
-	ktest_diag("bench pt.gib_tables.%s %zu", name, pt_table_frames() - tables);
-	ASSERT_EQ(pt_unmap(root, BENCH_SCRATCH_VA, GiB(1)), 0);
+	*tables = pt_table_frames() - before;
+	ok = ok && pt_query(root, BENCH_SCRATCH_VA + GiB(1) - PAGE_SIZE, &got) &&
+	     got.size == leaf;
+	ok = pt_unmap(root, BENCH_SCRATCH_VA, GiB(1)) == 0 && ok;
 	t2 = rdtsc();
-	ktest_diag("bench pt.map_gib.%s %llu", name, t1 - t0);
-	ktest_diag("bench pt.unmap_gib.%s %llu", name, t2 - t1);
 	pt_destroy(root, 256);
+	*map = t1 - t0;
+	*unmap = t2 - t1;
+	return ok;
+}
+
+/* Map/unmap 1 GiB with `leaf`-sized leaves BENCH_REPS times and report. */
+static void bench_gib(const char *name, paddr_t pa, uint64_t leaf)
+{
+	unsigned long long map[BENCH_REPS], unmap[BENCH_REPS];
+	char key[48];
+	size_t tables = 0;
+
+	for (int i = 0; i < BENCH_REPS; i++)
+		ASSERT_TRUE(bench_gib_once(pa, leaf, &map[i], &unmap[i], &tables));
+	ksnprintf(key, sizeof(key), "pt.map_gib.%s", name);
+	bench_report(key, map, BENCH_REPS);
+	ksnprintf(key, sizeof(key), "pt.unmap_gib.%s", name);
+	bench_report(key, unmap, BENCH_REPS);
+	ktest_diag("bench pt.gib_tables.%s %zu", name, tables);
 }
 
 TEST(bench, pt_gib_by_leaf_size)
 {
 	bench_only();
-	bench_gib("4k", GiB(1) + PAGE_SIZE);
-	bench_gib("2m", GiB(1) + PAGE_2M);
+	bench_gib("4k", GiB(1) + PAGE_SIZE, PAGE_SIZE);
+	bench_gib("2m", GiB(1) + PAGE_2M, PAGE_2M);
 	if (mm_cpu_has_1g())
-		bench_gib("1g", GiB(1));
+		bench_gib("1g", GiB(1), GiB(1));
 	else
 		ktest_diag("bench pt.map_gib.1g none (CPU without 1 GiB pages)");
 }
 
-/* One-page protect inside a 2 MiB leaf (split) and back (fold), median of 15. */
+/* One-page protect inside a 2 MiB leaf (split) and back (fold). */
 TEST(bench, pt_split_fold)
 {
-	unsigned long long split[15], fold[15], t0;
+	unsigned long long split[BENCH_REPS], fold[BENCH_REPS], t0;
+	struct pt_leaf leaf;
 	paddr_t root;
 
 	bench_only();
 	ASSERT_EQ(pt_create(&root), 0);
 	ASSERT_EQ(pt_map(root, BENCH_SCRATCH_VA, GiB(1), PAGE_2M, PT_WRITE | PT_NX), 0);
-	for (int i = 0; i < 15; i++) {
+	for (int i = 0; i < BENCH_REPS; i++) {
 		t0 = rdtsc();
 		ASSERT_EQ(pt_protect(root, BENCH_SCRATCH_VA + 17 * PAGE_SIZE, PAGE_SIZE, PT_NX), 0);
 		split[i] = rdtsc() - t0;
@@ -113,85 +161,114 @@ TEST(bench, pt_split_fold)
 				     PT_WRITE | PT_NX), 0);
 		fold[i] = rdtsc() - t0;
 	}
-	bench_as_sort(split, 15);
-	bench_as_sort(fold, 15);
-	ktest_diag("bench pt.split_2m %llu", split[7]);
-	ktest_diag("bench pt.fold_2m %llu", fold[7]);
+	EXPECT_TRUE(pt_query(root, BENCH_SCRATCH_VA, &leaf) && leaf.size == PAGE_2M);
+	bench_report("pt.split_2m", split, BENCH_REPS);
+	bench_report("pt.fold_2m", fold, BENCH_REPS);
 	ASSERT_EQ(pt_unmap(root, BENCH_SCRATCH_VA, PAGE_2M), 0);
 	pt_destroy(root, 256);
 }
 
-/* Demand-zero faults: per 4 KiB page, and per 2 MiB leaf. */
+/*
+ * Cycles per fault of `n` write faults `step` apart in a fresh mapping of
+ * n * step bytes at `addr` (0: anywhere); 0 when a fault failed.
+ */
+static unsigned long long bench_zero_round(struct aspace *as, vaddr_t addr, int n, uint64_t step)
+{
+	unsigned long long t0, t;
+	long p = as_mmap(as, addr, n * step, BENCH_RW, BENCH_ANON | (addr ? MAP_FIXED : 0));
+	int bad = 0;
+
+	if (p < 0)
+		return 0;
+	t0 = rdtsc();
+	for (int i = 0; i < n; i++)
+		bad |= as_fault(as, p + i * step, AS_PF_WRITE | AS_PF_USER) != AS_FAULT_OK;
+	t = (rdtsc() - t0) / n;
+	bad |= as_resident_frames(as) != n * step / PAGE_SIZE;
+	bad |= as_munmap(as, p, n * step) != 0;
+	return bad ? 0 : t;
+}
+
+/* Demand-zero faults: per 4 KiB page (1 MiB VMA), and per 2 MiB leaf. */
 TEST(bench, fault_demand_zero)
 {
+	unsigned long long small[BENCH_REPS], big[BENCH_REPS];
 	struct aspace *as;
-	long small, big;
-	unsigned long long t0;
-	int bad = 0;
 
 	bench_only();
 	as = as_create();
 	ASSERT_NE(as, NULL);
-	small = as_mmap(as, 0, 256 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
-	big = as_mmap(as, 0x200000000ULL, 16 * PAGE_2M, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
-	ASSERT_GT(small, 0);
-	ASSERT_GT(big, 0);
-	t0 = rdtsc();
-	for (int i = 0; i < 256; i++)
-		bad |= as_fault(as, small + i * PAGE_SIZE, AS_PF_WRITE | AS_PF_USER) != AS_FAULT_OK;
-	ktest_diag("bench fault.zero_4k %llu", (rdtsc() - t0) / 256);
-	t0 = rdtsc();
-	for (int i = 0; i < 16; i++)
-		bad |= as_fault(as, big + i * PAGE_2M, AS_PF_WRITE | AS_PF_USER) != AS_FAULT_OK;
-	ktest_diag("bench fault.zero_2m %llu", (rdtsc() - t0) / 16);
-	EXPECT_EQ(bad, 0);
+	for (int i = 0; i < BENCH_REPS; i++) {
+		small[i] = bench_zero_round(as, 0, BENCH_FAULT_PAGES, PAGE_SIZE);
+		big[i] = bench_zero_round(as, 0x200000000ULL, 16, PAGE_2M);
+		EXPECT_NE(small[i], 0);
+		EXPECT_NE(big[i], 0);
+	}
+	bench_report("fault.zero_4k", small, BENCH_REPS);
+	bench_report("fault.zero_2m", big, BENCH_REPS);
 	as_destroy(as);
 }
 
-/* Copy-on-write break per 4 KiB page, after as_clone. */
+/* Cycles per copy-on-write break of BENCH_FAULT_PAGES pages in a clone; 0 on error. */
+static unsigned long long bench_cow_round(struct aspace *as, long p)
+{
+	struct aspace *child = as_clone(as);
+	unsigned long long t0, t;
+	int bad = 0;
+
+	if (!child)
+		return 0;
+	t0 = rdtsc();
+	for (int i = 0; i < BENCH_FAULT_PAGES; i++)
+		bad |= as_fault(child, p + i * PAGE_SIZE,
+				AS_PF_WRITE | AS_PF_USER | AS_PF_PRESENT) != AS_FAULT_OK;
+	t = (rdtsc() - t0) / BENCH_FAULT_PAGES;
+	as_destroy(child);
+	return bad ? 0 : t;
+}
+
+/* Copy-on-write break per 4 KiB page, after as_clone (clone untimed). */
 TEST(bench, fault_cow_break)
 {
-	struct aspace *as, *child;
-	unsigned long long t0;
+	unsigned long long cow[BENCH_REPS];
+	struct aspace *as;
 	long p;
-	int bad = 0;
 
 	bench_only();
 	as = as_create();
 	ASSERT_NE(as, NULL);
-	p = as_mmap(as, 0, 256 * PAGE_SIZE, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE);
+	p = as_mmap(as, 0, BENCH_FAULT_PAGES * PAGE_SIZE, BENCH_RW, BENCH_ANON | MAP_POPULATE);
 	ASSERT_GT(p, 0);
-	child = as_clone(as);
-	ASSERT_NE(child, NULL);
-	t0 = rdtsc();
-	for (int i = 0; i < 256; i++)
-		bad |= as_fault(child, p + i * PAGE_SIZE, AS_PF_WRITE | AS_PF_USER | AS_PF_PRESENT) !=
-		       AS_FAULT_OK;
-	ktest_diag("bench fault.cow_4k %llu", (rdtsc() - t0) / 256);
-	EXPECT_EQ(bad, 0);
-	as_destroy(child);
+	for (int i = 0; i < BENCH_REPS; i++) {
+		cow[i] = bench_cow_round(as, p);
+		EXPECT_NE(cow[i], 0);
+	}
+	bench_report("fault.cow_4k", cow, BENCH_REPS);
 	as_destroy(as);
 }
 
-/* as_destroy of an address space holding 1 GiB of populated memory. */
+/* as_destroy of an address space holding 1 GiB of populated memory, 3 times. */
 TEST(bench, destroy_gib)
 {
-	unsigned long long t0;
-	struct aspace *as;
+	unsigned long long t[3], t0;
 	size_t free0 = pmm_free_frames();
+	struct aspace *as;
 
 	bench_only();
 	if (free0 < GiB(1) / PAGE_SIZE * 3 / 2)
-		ktest_skip("needs about 1.5 GiB free (make bench boots with MEM=2G)");
-	as = as_create();
-	ASSERT_NE(as, NULL);
-	ASSERT_GT(as_mmap(as, 0x200000000ULL, GiB(1), PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_POPULATE), 0);
-	ktest_diag("bench destroy.gib_frames %zu", free0 - pmm_free_frames());
-	t0 = rdtsc();
-	as_destroy(as);
-	ktest_diag("bench destroy.gib %llu", rdtsc() - t0);
-	EXPECT_EQ(pmm_free_frames(), free0);
+		ktest_skip("needs about 1.5 GiB free (make bench boots with --mem 2G)");
+	for (int i = 0; i < 3; i++) {
+		as = as_create();
+		ASSERT_NE(as, NULL);
+		ASSERT_GT(as_mmap(as, 0x200000000ULL, GiB(1), BENCH_RW,
+				  BENCH_ANON | MAP_FIXED | MAP_POPULATE), 0);
+		EXPECT_EQ(as_resident_frames(as), GiB(1) / PAGE_SIZE);
+		if (i == 0)
+			ktest_diag("bench destroy.gib_frames %zu", free0 - pmm_free_frames());
+		t0 = rdtsc();
+		as_destroy(as);
+		t[i] = rdtsc() - t0;
+		EXPECT_EQ(pmm_free_frames(), free0);
+	}
+	bench_report("destroy.gib", t, 3);
 }
