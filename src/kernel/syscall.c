@@ -79,21 +79,47 @@ const char *syscall_name(uint64_t nr)
 	return nr < ARRAY_SIZE(sys_names) ? sys_names[nr] : NULL;
 }
 
-/* write(2) to fd 1/2: copy in chunks, frame each; partial counts as Linux. */
-static long sys_write_out(struct proc *p, int fd, uint64_t buf, uint64_t count)
+/*
+ * The program's output stream, with a pipe's rules (the host runs programs
+ * with pipes, and Linux is the reference): data goes out in chunks of
+ * SYS_CHUNK bytes; a chunk that faults part-way is dropped whole, and the
+ * call returns what earlier chunks wrote, or -EFAULT when there is none.
+ */
+struct sys_out {
+	struct proc *p;
+	int fd;
+	size_t fill;   /* bytes waiting in sys_buf */
+	long done;     /* bytes written out */
+};
+
+/* Append [buf, buf+count) of user memory; false when a copy faulted. */
+static bool sys_out_add(struct sys_out *o, uint64_t buf, uint64_t count)
 {
-	uint64_t done = 0;
+	while (count) {
+		size_t n = MIN(count, SYS_CHUNK - o->fill);
 
-	while (done < count) {
-		/* At most to the next page end: a fault leaves the readable prefix written, as Linux. */
-		size_t n = MIN(MIN(count - done, SYS_CHUNK), PAGE_SIZE - ((buf + done) & (PAGE_SIZE - 1)));
-
-		if (copy_from_user(sys_buf, buf + done, n))
-			return done ? (long)done : -EFAULT;
-		proc_output(p, fd, sys_buf, n);
-		done += n;
+		if (copy_from_user(sys_buf + o->fill, buf, n))
+			return false;
+		o->fill += n;
+		buf += n;
+		count -= n;
+		if (o->fill == SYS_CHUNK) {
+			proc_output(o->p, o->fd, sys_buf, o->fill);
+			o->done += o->fill;
+			o->fill = 0;
+		}
 	}
-	return (long)done;
+	return true;
+}
+
+/* Write out the last partial chunk; the call's result. */
+static long sys_out_end(struct sys_out *o, bool faulted)
+{
+	if (faulted)
+		return o->done ? o->done : -EFAULT;
+	if (o->fill)
+		proc_output(o->p, o->fd, sys_buf, o->fill);
+	return o->done + (long)o->fill;
 }
 
 static long sys_write(struct proc *p, uint64_t fd, uint64_t buf, uint64_t count)
@@ -102,7 +128,9 @@ static long sys_write(struct proc *p, uint64_t fd, uint64_t buf, uint64_t count)
 		return -EBADF;
 	if ((int64_t)count < 0)
 		return -EINVAL;
-	return sys_write_out(p, (int)fd, buf, MIN(count, SYS_MAX_RW));
+	struct sys_out o = {p, (int)fd, 0, 0};
+
+	return sys_out_end(&o, !sys_out_add(&o, buf, MIN(count, SYS_MAX_RW)));
 }
 
 static long sys_read(uint64_t fd, uint64_t buf, uint64_t count)
@@ -135,7 +163,8 @@ static long sys_iov_import(uint64_t uiov, uint64_t cnt, struct sys_iovec *iov)
 static long sys_writev(struct proc *p, uint64_t fd, uint64_t uiov, uint64_t cnt)
 {
 	static struct sys_iovec iov[SYS_UIO_MAXIOV];
-	long done = 0, err;
+	struct sys_out o = {p, (int)fd, 0, 0};
+	long err;
 
 	if (fd != 1 && fd != 2)
 		return -EBADF;
@@ -146,14 +175,10 @@ static long sys_writev(struct proc *p, uint64_t fd, uint64_t uiov, uint64_t cnt)
 	err = sys_iov_import(uiov, cnt, iov);
 	if (err)
 		return err;
-	for (uint64_t i = 0; i < cnt; i++) {
-		long n = sys_write_out(p, (int)fd, iov[i].base, iov[i].len);
-
-		if (n < 0)
-			return done ? done : n;
-		done += n;
-	}
-	return done;
+	for (uint64_t i = 0; i < cnt; i++)
+		if (!sys_out_add(&o, iov[i].base, iov[i].len))
+			return sys_out_end(&o, true);
+	return sys_out_end(&o, false);
 }
 
 static long sys_mmap(struct proc *p, struct uregs *r)

@@ -746,10 +746,10 @@ static long as_mremap_to(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 
 	if (as->vmas.count + 2 >= AS_MAX_MAP_COUNT - 3)
 		return -ENOMEM;
-	if (old_len > AS_TASK_SIZE - addr)
-		return -EINVAL;
 	if (keep > vma_end(v) - addr)
 		return -EFAULT;
+	if (old_len > AS_TASK_SIZE - addr)
+		return -EINVAL; /* as munmap of the tail says */
 	if (!(flags & MREMAP_FIXED) && as_place(as, new_addr, new_len, &new_addr) != 0)
 		return -ENOMEM;
 	return as_move(as, v, addr, old_len, keep, new_addr, new_len,
