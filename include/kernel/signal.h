@@ -49,6 +49,7 @@
 #define MINSIGSTKSZ 2048
 
 /* si_code values */
+#define SI_USER 0
 #define SI_KERNEL 0x80
 #define SI_TKILL (-6)
 #define SEGV_MAPERR 1
@@ -75,6 +76,7 @@ struct sig_state {
 	struct k_sigaction act[SIG_NSIG]; /* act[sig - 1] */
 	uint64_t blocked;
 	uint64_t pending;        /* raised by kill/tkill/tgkill, not yet acted on */
+	uint64_t pending_user;   /* those of them raised by kill (SI_USER, else SI_TKILL) */
 	uint64_t ss_sp, ss_size; /* sigaltstack */
 	uint32_t ss_flags;       /* SS_DISABLE or SS_AUTODISARM */
 };
@@ -112,12 +114,16 @@ int sig_return(struct sig_state *s, struct uregs *regs);
 
 /*
  * kill/tkill/tgkill aimed at the program itself: mark `sig` pending (0 only
- * checks). Returns 0 or -EINVAL.
+ * checks) with si_code `code` (SI_USER or SI_TKILL; a signal already pending
+ * keeps its first code, as Linux drops the second). Returns 0 or -EINVAL.
  */
-long sig_raise(struct sig_state *s, int sig);
+long sig_raise(struct sig_state *s, int sig, int code);
 
-/* Take the lowest pending signal that is not blocked; 0 when none. */
-int sig_take_pending(struct sig_state *s);
+/*
+ * Take the lowest pending signal that is not blocked, its si_code in *code;
+ * 0 when none.
+ */
+int sig_take_pending(struct sig_state *s, int *code);
 
 /*
  * True when the default action of `sig` is to ignore it (SIGCHLD, SIGCONT,

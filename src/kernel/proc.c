@@ -382,11 +382,11 @@ static void proc_signal(struct proc *p, struct uregs *regs,
 
 bool proc_pending_signals(struct proc *p, struct uregs *regs)
 {
-	int sig;
+	int sig, code;
 
-	while ((sig = sig_take_pending(&p->sig)) != 0) {
+	while ((sig = sig_take_pending(&p->sig, &code)) != 0) {
 		const struct k_sigaction *ka = &p->sig.act[sig - 1];
-		struct sig_fault f = { sig, SI_TKILL, PROC_PID, 0, 0 };
+		struct sig_fault f = { sig, code, PROC_PID, 0, 0 };
 
 		if (ka->handler == SIG_IGN ||
 		    (ka->handler == SIG_DFL && sig_default_ignored(sig)))

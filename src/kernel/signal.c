@@ -266,16 +266,21 @@ int sig_return(struct sig_state *s, struct uregs *regs)
 	return 0;
 }
 
-long sig_raise(struct sig_state *s, int sig)
+long sig_raise(struct sig_state *s, int sig, int code)
 {
 	if (sig < 0 || sig > SIG_NSIG)
 		return -EINVAL;
-	if (sig)
-		s->pending |= SIG_BIT(sig);
+	if (sig == 0 || (s->pending & SIG_BIT(sig)))
+		return 0;
+	s->pending |= SIG_BIT(sig);
+	if (code == SI_USER)
+		s->pending_user |= SIG_BIT(sig);
+	else
+		s->pending_user &= ~SIG_BIT(sig);
 	return 0;
 }
 
-int sig_take_pending(struct sig_state *s)
+int sig_take_pending(struct sig_state *s, int *code)
 {
 	uint64_t ready = s->pending & ~(s->blocked & ~SIG_UNBLOCKABLE);
 	int sig;
@@ -285,6 +290,7 @@ int sig_take_pending(struct sig_state *s)
 	sig = __builtin_ctzll(ready) + 1;
 
 	s->pending &= ~SIG_BIT(sig);
+	*code = (s->pending_user & SIG_BIT(sig)) ? SI_USER : SI_TKILL;
 	return sig;
 }
 

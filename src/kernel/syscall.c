@@ -336,7 +336,7 @@ static long sys_kill(struct proc *p, uint64_t nr, struct uregs *r)
 	if ((nr == SYS_tkill && a != PROC_PID) ||
 	    (nr == SYS_tgkill && (a != PROC_PID || b != PROC_PID)))
 		return -ESRCH;
-	return sig_raise(&p->sig, sig);
+	return sig_raise(&p->sig, sig, nr == SYS_kill ? SI_USER : SI_TKILL);
 }
 
 static long sys_ioctl(uint64_t fd)
