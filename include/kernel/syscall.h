@@ -37,6 +37,8 @@ _Static_assert(sizeof(struct uregs) == 21 * 8, "uregs is pt_regs");
 #define SYS_writev 20
 #define SYS_sched_yield 24
 #define SYS_mremap 25
+#define SYS_msync 26
+#define SYS_mincore 27
 #define SYS_madvise 28
 #define SYS_getpid 39
 #define SYS_kill 62

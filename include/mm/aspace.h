@@ -131,8 +131,34 @@ int as_mprotect(struct aspace *as, vaddr_t addr, uint64_t len, int prot);
 long as_mremap(struct aspace *as, vaddr_t old_addr, uint64_t old_len,
 	       uint64_t new_len, int flags, vaddr_t new_addr);
 
-/* Errors: EINVAL (unaligned start, unknown advice), ENOMEM (unmapped page in range). */
+/*
+ * Errors: EINVAL (unaligned start, unknown advice, a range that wraps, or one
+ * that runs past the user half over a mapping for advice that drops or fills
+ * pages), ENOMEM (unmapped page in range).
+ */
 int as_madvise(struct aspace *as, vaddr_t addr, uint64_t len, int advice);
+
+#ifndef MS_ASYNC
+#define MS_ASYNC 1
+#define MS_INVALIDATE 2
+#define MS_SYNC 4
+#endif
+
+/*
+ * msync(2) over anonymous memory, which has no backing store to write: the
+ * checks and errnos of Linux. Errors: EINVAL (unknown flags, MS_ASYNC with
+ * MS_SYNC, unaligned start), ENOMEM (a range that wraps, or an unmapped page
+ * in it: at once for plain MS_ASYNC, after the walk otherwise).
+ */
+int as_msync(struct aspace *as, vaddr_t addr, uint64_t len, int flags);
+
+/*
+ * mincore(2) for the npages pages from the page-aligned addr: vec[i] = 1
+ * when page i is resident. Fills at most the pages of the VMA holding addr
+ * and returns how many it filled (> 0), or -ENOMEM when addr is in no VMA.
+ * The caller splits a long request and checks the range against the user half.
+ */
+long as_mincore(struct aspace *as, vaddr_t addr, uint64_t npages, uint8_t *vec);
 
 /* Set where the program break starts (end of the loaded image). Call once before as_brk. */
 void as_brk_init(struct aspace *as, vaddr_t start);

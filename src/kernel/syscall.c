@@ -344,6 +344,36 @@ static long sys_ioctl(uint64_t fd)
 	return fd <= 2 ? -ENOTTY : -EBADF;
 }
 
+/*
+ * mincore(2): one byte per page of [addr, addr+len) into the user's vec, in
+ * chunks of SYS_CHUNK pages. Linux's order of checks: EINVAL (unaligned),
+ * ENOMEM (range outside the user half), EFAULT (vec outside it), then per
+ * chunk ENOMEM (a page in no VMA) or EFAULT (vec not writable).
+ */
+static long sys_mincore(struct proc *p, uint64_t addr, uint64_t len, uint64_t vec)
+{
+	uint64_t pages = len / PAGE_SIZE + (len % PAGE_SIZE != 0);
+
+	if (!IS_ALIGNED(addr, PAGE_SIZE))
+		return -EINVAL;
+	if (len > AS_TASK_SIZE || addr > AS_TASK_SIZE - len)
+		return -ENOMEM;
+	if (pages > AS_TASK_SIZE || vec > AS_TASK_SIZE - pages)
+		return -EFAULT;
+	while (pages) {
+		long n = as_mincore(p->as, addr, MIN(pages, SYS_CHUNK), sys_buf);
+
+		if (n < 0)
+			return n;
+		if (copy_to_user(vec, sys_buf, (size_t)n))
+			return -EFAULT;
+		pages -= (uint64_t)n;
+		vec += (uint64_t)n;
+		addr += (uint64_t)n * PAGE_SIZE;
+	}
+	return 0;
+}
+
 /* Memory-management calls, straight to the address space. */
 static long sys_mm(struct proc *p, uint64_t nr, struct uregs *r)
 {
@@ -358,6 +388,10 @@ static long sys_mm(struct proc *p, uint64_t nr, struct uregs *r)
 		return as_mremap(p->as, r->rdi, r->rsi, r->rdx, (int)r->r10, r->r8);
 	case SYS_madvise:
 		return as_madvise(p->as, r->rdi, r->rsi, (int)r->rdx);
+	case SYS_msync:
+		return as_msync(p->as, r->rdi, r->rsi, (int)r->rdx);
+	case SYS_mincore:
+		return sys_mincore(p, r->rdi, r->rsi, r->rdx);
 	case SYS_brk:
 		return (long)as_brk(p->as, r->rdi);
 	default:
@@ -373,7 +407,7 @@ static long sys_call(struct proc *p, uint64_t nr, struct uregs *r)
 	case SYS_write: return sys_write(p, r->rdi, r->rsi, r->rdx);
 	case SYS_writev: return sys_writev(p, r->rdi, r->rsi, r->rdx);
 	case SYS_mmap: case SYS_munmap: case SYS_mprotect:
-	case SYS_mremap: case SYS_madvise: case SYS_brk:
+	case SYS_mremap: case SYS_madvise: case SYS_brk: case SYS_msync: case SYS_mincore:
 		return sys_mm(p, nr, r);
 	case SYS_rt_sigaction:
 		return sys_rt_sigaction(&p->sig, (int)r->rdi, r->rsi, r->rdx, r->r10);

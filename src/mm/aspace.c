@@ -215,7 +215,7 @@ static bool as_fits(const struct aspace *as, vaddr_t addr, uint64_t len)
 {
 	struct vma *next = vma_lower_bound(&as->vmas, addr);
 
-	return addr >= AS_MMAP_MIN_ADDR && len <= AS_TASK_SIZE - addr &&
+	return addr >= AS_MMAP_MIN_ADDR && len <= AS_TASK_SIZE && addr <= AS_TASK_SIZE - len &&
 	       (!next || addr + len <= vma_start_gap(next));
 }
 
@@ -266,6 +266,31 @@ static int as_place(const struct aspace *as, vaddr_t hint, uint64_t len, vaddr_t
 	if (as_place_topdown(as, len, out) == 0)
 		return 0;
 	return as_place_bottomup(as, len, out);
+}
+
+/* ---------------------------------------------------------------- commit */
+
+/*
+ * True when a mapping of this prot and kind commits memory under Linux's
+ * accounting: private writable, or shared anonymous (shmem), unless
+ * MAP_NORESERVE.
+ */
+static bool as_commits(int prot, int kind)
+{
+	if (kind & MAP_NORESERVE)
+		return false;
+	return (kind & MAP_SHARED) || (prot & PROT_WRITE);
+}
+
+/*
+ * Linux's default overcommit heuristic (vm.overcommit_memory=0,
+ * __vm_enough_memory's OVERCOMMIT_GUESS): one request for more pages than
+ * RAM plus swap fails with ENOMEM, whatever is already committed. bootmm has
+ * no swap; RAM is every frame the frame allocator manages.
+ */
+static bool as_commit_fits(uint64_t len)
+{
+	return len / PAGE_SIZE <= pmm_total_frames();
 }
 
 /* ---------------------------------------------------------------- mmap */
@@ -378,6 +403,8 @@ long as_mmap(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags)
 	if (kind < 0)
 		return kind;
 	prot &= AS_PROT_RWX;
+	if (as_commits(prot, kind) && !as_commit_fits(len))
+		return -ENOMEM;
 	res = as_map_new(as, addr, len, prot, kind);
 	if (res >= 0 && (flags & MAP_POPULATE) && prot != PROT_NONE)
 		as_populate(as, addr, addr + len, prot & PROT_WRITE);
@@ -722,6 +749,13 @@ static long as_move(struct aspace *as, struct vma *v, vaddr_t addr, uint64_t old
 	return to;
 }
 
+/* True when growing a part of v from old_len to new_len passes the overcommit heuristic. */
+static bool as_growth_fits(const struct vma *v, uint64_t old_len, uint64_t new_len)
+{
+	return new_len <= old_len || !as_commits(v->prot, v->flags) ||
+	       as_commit_fits(new_len - old_len);
+}
+
 /* Grow v (whose end is where the old range ends) in place by delta; false when not free. */
 static bool as_grow_in_place(struct aspace *as, struct vma *v, uint64_t delta)
 {
@@ -748,6 +782,8 @@ static long as_mremap_to(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 		return -ENOMEM;
 	if (keep > vma_end(v) - addr)
 		return -EFAULT;
+	if (!as_growth_fits(v, old_len, new_len))
+		return -ENOMEM;
 	if (old_len > AS_TASK_SIZE - addr)
 		return -EINVAL; /* as munmap of the tail says */
 	if (!(flags & MREMAP_FIXED) && as_place(as, new_addr, new_len, &new_addr) != 0)
@@ -777,6 +813,8 @@ static long as_mremap_at(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 	}
 	if (old_len > vma_end(v) - addr)
 		return -EFAULT;
+	if (!as_growth_fits(v, old_len, new_len))
+		return -ENOMEM;
 	if (addr + old_len == vma_end(v) && as_grow_in_place(as, v, new_len - old_len))
 		return addr;
 	if (!(flags & MREMAP_MAYMOVE))
@@ -923,7 +961,8 @@ vaddr_t as_brk(struct aspace *as, vaddr_t brk)
 		as->brk = brk;
 		return brk;
 	}
-	if (!as_brk_room(as, oldbrk, newbrk) || as->vmas.count > AS_MAX_MAP_COUNT)
+	if (!as_brk_room(as, oldbrk, newbrk) || as->vmas.count > AS_MAX_MAP_COUNT ||
+	    !as_commit_fits(newbrk - oldbrk))
 		return as->brk;
 	if (as_map_new(as, oldbrk, newbrk - oldbrk, PROT_READ | PROT_WRITE, MAP_PRIVATE) < 0)
 		return as->brk;
@@ -979,6 +1018,35 @@ static int as_advise_vma(struct aspace *as, const struct vma *v, vaddr_t s, vadd
 	}
 }
 
+/* True for the advice values that change or fill pages (Linux refuses them on its vvar). */
+static bool as_advice_touches_pages(int advice)
+{
+	switch (advice) {
+	case MADV_DONTNEED:
+	case MADV_FREE:
+	case AS_MADV_DONTNEED_LOCKED:
+	case AS_MADV_REMOVE:
+	case AS_MADV_POPULATE_READ:
+	case AS_MADV_POPULATE_WRITE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * True when advice on [addr, end) must fail with EINVAL before it changes
+ * anything: the range runs past the user half and meets a mapping. On Linux
+ * such a walk reaches the [vvar] mapping (VM_PFNMAP, which these advices
+ * refuse) before the stack; bootmm has no vDSO, so it refuses up front
+ * rather than drop every page up to the end, the stack included.
+ */
+static bool as_advice_past_top(const struct aspace *as, vaddr_t addr, vaddr_t end, int advice)
+{
+	return end > AS_TASK_SIZE && as_advice_touches_pages(advice) &&
+	       vma_lower_bound(&as->vmas, addr) != NULL;
+}
+
 int as_madvise(struct aspace *as, vaddr_t addr, uint64_t len, int advice)
 {
 	uint64_t alen = ALIGN_UP(len, PAGE_SIZE);
@@ -991,6 +1059,8 @@ int as_madvise(struct aspace *as, vaddr_t addr, uint64_t len, int advice)
 		return -EINVAL;
 	if (end == addr)
 		return 0;
+	if (as_advice_past_top(as, addr, end, advice))
+		return -EINVAL;
 	v = vma_lower_bound(&as->vmas, addr);
 	if (!v)
 		return -ENOMEM;
@@ -1004,6 +1074,63 @@ int as_madvise(struct aspace *as, vaddr_t addr, uint64_t len, int advice)
 		s = vma_end(v);
 	}
 	return s < end ? -ENOMEM : hole;
+}
+
+/* ---------------------------------------------------------------- msync, mincore */
+
+int as_msync(struct aspace *as, vaddr_t addr, uint64_t len, int flags)
+{
+	vaddr_t end;
+	const struct vma *v;
+	int hole = 0;
+
+	if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || !IS_ALIGNED(addr, PAGE_SIZE) ||
+	    ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+		return -EINVAL;
+	end = addr + ALIGN_UP(len, PAGE_SIZE);
+	if (end < addr)
+		return -ENOMEM;
+	if (end == addr)
+		return 0;
+	for (v = vma_lower_bound(&as->vmas, addr); v; v = vma_next(v)) {
+		if (vma_start(v) > addr) {
+			if (flags == MS_ASYNC || vma_start(v) >= end)
+				return -ENOMEM;
+			hole = -ENOMEM;
+		}
+		addr = vma_end(v);
+		if (addr >= end)
+			return hole;
+	}
+	return -ENOMEM;
+}
+
+/* pt_walk callback: mark the resident pages of the leaf inside the window. */
+static int as_mincore_cb(void *ctx, const struct pt_leaf *leaf)
+{
+	const struct { vaddr_t start, end; uint8_t *vec; } *w = ctx;
+	vaddr_t s = MAX(leaf->va, w->start), e = MIN(leaf->va + leaf->size, w->end);
+
+	for (; s < e; s += PAGE_SIZE)
+		w->vec[(s - w->start) / PAGE_SIZE] = 1;
+	return 0;
+}
+
+long as_mincore(struct aspace *as, vaddr_t addr, uint64_t npages, uint8_t *vec)
+{
+	const struct vma *v = vma_find(&as->vmas, addr);
+	struct { vaddr_t start, end; uint8_t *vec; } w;
+	uint64_t n;
+
+	if (!v)
+		return -ENOMEM;
+	n = MIN(npages, (vma_end(v) - addr) / PAGE_SIZE);
+	w.start = addr;
+	w.end = addr + n * PAGE_SIZE;
+	w.vec = vec;
+	memset(vec, 0, n);
+	pt_walk(as->root, addr, n * PAGE_SIZE, as_mincore_cb, &w);
+	return (long)n;
 }
 
 /* ---------------------------------------------------------------- stack */
