@@ -26,6 +26,7 @@
 #define AS_MADV_POPULATE_READ 22
 #define AS_MADV_POPULATE_WRITE 23
 #define AS_MADV_DONTNEED_LOCKED 24
+#define AS_MAX_ERRNO 4095 /* Linux's MAX_ERRNO */
 
 /* Linux mmap_base without randomisation: below the stack rlimit and guard, at least 128 MiB. */
 static vaddr_t as_mmap_base(void)
@@ -366,7 +367,16 @@ static long as_mmap_addr(struct aspace *as, vaddr_t addr, uint64_t len, int flag
 	vaddr_t out;
 
 	if (flags & MAP_FIXED) {
-		if (len > AS_TASK_SIZE || addr > AS_TASK_SIZE - len)
+		/*
+		 * Linux's get_unmapped_area hands a fixed address back as it is,
+		 * and its caller reads one in the last 4095 bytes as an error
+		 * number (IS_ERR_VALUE): mmap((void *)-1, MAP_FIXED) is EPERM.
+		 */
+		if (len > AS_TASK_SIZE)
+			return -ENOMEM;
+		if (addr >= -(vaddr_t)AS_MAX_ERRNO)
+			return (long)addr;
+		if (addr > AS_TASK_SIZE - len)
 			return -ENOMEM;
 		if (!IS_ALIGNED(addr, PAGE_SIZE))
 			return -EINVAL;
@@ -770,6 +780,19 @@ static bool as_grow_in_place(struct aspace *as, struct vma *v, uint64_t delta)
 }
 
 /*
+ * mremap_to whose tail cannot be unmapped (it runs past the user half): Linux
+ * unmaps the MREMAP_FIXED target first, then the tail's munmap says EINVAL.
+ */
+static long as_mremap_bad_tail(struct aspace *as, int flags, vaddr_t new_addr, uint64_t new_len)
+{
+	int err = 0;
+
+	if (flags & MREMAP_FIXED)
+		err = as_unmap_range(as, new_addr, new_addr + new_len);
+	return err ? err : -EINVAL;
+}
+
+/*
  * mremap with MREMAP_FIXED or MREMAP_DONTUNMAP (Linux's mremap_to): the part
  * of the old range that is kept must lie in one VMA; the target is replaced.
  */
@@ -785,7 +808,7 @@ static long as_mremap_to(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 	if (!as_growth_fits(v, old_len, new_len))
 		return -ENOMEM;
 	if (old_len > AS_TASK_SIZE - addr)
-		return -EINVAL; /* as munmap of the tail says */
+		return as_mremap_bad_tail(as, flags, new_addr, new_len);
 	if (!(flags & MREMAP_FIXED) && as_place(as, new_addr, new_len, &new_addr) != 0)
 		return -ENOMEM;
 	return as_move(as, v, addr, old_len, keep, new_addr, new_len,

@@ -191,3 +191,27 @@ Test(edges, mincore_reports_resident_pages_of_one_vma)
 	cr_assert_eq(vec[4], 9, "wrote past the pages it reported");
 	cr_assert_eq(as_mincore(as, (vaddr_t)a + 4 * PAGE_SIZE, 1, vec), -ENOMEM);
 }
+
+Test(edges, fixed_in_the_last_page_is_read_as_an_errno)
+{
+	cr_assert_eq(as_mmap(as, -1UL, PAGE_SIZE, RW, ANON | MAP_FIXED), -EPERM);
+	cr_assert_eq(as_mmap(as, -(vaddr_t)ENOMEM, 1, RW, ANON | MAP_FIXED_NOREPLACE), -ENOMEM);
+	cr_assert_eq(as_mmap(as, -4095UL, 1, RW, ANON | MAP_FIXED), -4095);
+	cr_assert_eq(as_mmap(as, -4096UL, 1, RW, ANON | MAP_FIXED), -ENOMEM);
+	cr_assert_eq(as_mmap(as, -1UL, 1ULL << 47, RW, ANON | MAP_FIXED), -ENOMEM, "length first");
+	cr_assert_eq(as_vma_count(as), 0);
+}
+
+Test(edges, mremap_fixed_with_a_tail_past_the_top_unmaps_the_target_then_fails)
+{
+	long a = as_mmap(as, 0, 2 * PAGE_SIZE, RW, ANON);
+	long t = as_mmap(as, 0, 4 * PAGE_SIZE, RW, ANON);
+
+	cr_assert_geq(a, 0);
+	cr_assert_geq(t, 0);
+	cr_assert_eq(as_mremap(as, (vaddr_t)a, -(vaddr_t)a, PAGE_SIZE,
+			       MREMAP_MAYMOVE | MREMAP_FIXED, (vaddr_t)t), -EINVAL);
+	cr_assert_eq(as_vma_at(as, (vaddr_t)t, NULL), false, "Linux unmaps the target first");
+	cr_assert_eq(as_vma_at(as, (vaddr_t)t + PAGE_SIZE, NULL), true);
+	cr_assert_eq(as_vma_at(as, (vaddr_t)a, NULL), true, "the source stays");
+}
