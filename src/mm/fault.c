@@ -293,7 +293,12 @@ int as_fault(struct aspace *as, vaddr_t va, unsigned error_code)
 	return as_fault_in(as, v, va, error_code);
 }
 
-/* Fault in every missing page of [start, end); 0, -EFAULT (hole) or -ENOMEM. */
+/*
+ * Fault in every page of [start, end) that a user access of this kind would
+ * fault on: missing pages, and for a write also read-only ones (copy-on-write
+ * is broken as a write fault breaks it, as Linux's MADV_POPULATE_WRITE does).
+ * Returns 0, -EFAULT (hole) or -ENOMEM.
+ */
 int as_populate(struct aspace *as, vaddr_t start, vaddr_t end, bool write)
 {
 	unsigned err = AS_PF_USER | (write ? AS_PF_WRITE : 0);
@@ -302,7 +307,9 @@ int as_populate(struct aspace *as, vaddr_t start, vaddr_t end, bool write)
 	vaddr_t va = start;
 
 	while (va < end) {
-		if (pt_query(as->root, va, &leaf)) {
+		bool present = pt_query(as->root, va, &leaf);
+
+		if (present && (!write || (leaf.flags & PT_WRITE))) {
 			va = leaf.va + leaf.size;
 			continue;
 		}
