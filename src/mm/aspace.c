@@ -21,7 +21,6 @@
 #define AS_MAP_TYPE 0x0f
 #define AS_PROT_RWX (PROT_READ | PROT_WRITE | PROT_EXEC)
 #define AS_PROT_SEM 0x8
-#define AS_KERNEL_SLOT 256 /* first top-level entry shared with the kernel */
 #define AS_MADV_REMOVE 9
 #define AS_MADV_POPULATE_READ 22
 #define AS_MADV_POPULATE_WRITE 23
@@ -40,20 +39,12 @@ static vaddr_t as_mmap_base(void)
 struct aspace *as_create(void)
 {
 	struct aspace *as = kzalloc(sizeof(*as));
-	paddr_t cur = mm_current_root();
-	uint64_t *dst, *src;
 
 	if (!as)
 		return NULL;
-	if (pt_create(&as->root) != 0) {
+	if (pt_create_user(mm_current_root(), &as->root) != 0) {
 		kfree(as);
 		return NULL;
-	}
-	if (cur) {
-		dst = mm_phys_to_virt(as->root);
-		src = mm_phys_to_virt(cur);
-		memcpy(dst + AS_KERNEL_SLOT, src + AS_KERNEL_SLOT,
-		       AS_KERNEL_SLOT * sizeof(uint64_t));
 	}
 	rtree_init(&as->vmas, AS_MMAP_MIN_ADDR, AS_TASK_SIZE);
 	as->mmap_base = as_mmap_base();
@@ -76,7 +67,7 @@ void as_destroy(struct aspace *as)
 	if (!as)
 		return;
 	as_unref_range(as->root, 0, PT_USER_TOP);
-	pt_destroy(as->root, AS_KERNEL_SLOT);
+	pt_destroy(as->root, PT_DESTROY_USER_HALF);
 	as_free_vmas(as);
 	kfree(as);
 }
@@ -648,32 +639,21 @@ static void as_plan_done(struct as_move_plan *pl)
 
 /*
  * Upper bound of the tables that mapping the present pages of [addr, end) at
- * `to` needs: one per 2 MiB, 1 GiB and 512 GiB region of the target that
- * the pages touch (counted as if every table were missing).
+ * `to` needs (pt_tally_tables over the target of every present leaf part).
  */
 static size_t as_move_tables(paddr_t root, vaddr_t addr, vaddr_t end, vaddr_t to)
 {
-	static const int shift[3] = {21, 30, 39};
-	uint64_t last[3] = {0, 0, 0};
+	struct pt_table_tally tally = {0};
 	struct pt_leaf leaf;
 	vaddr_t va = addr;
-	size_t n = 0;
 
 	while (va < end && as_next_leaf(root, va, end, &leaf)) {
 		vaddr_t s = MAX(leaf.va, va), e = MIN(leaf.va + leaf.size, end);
-		uint64_t ts = to + (s - addr), te = to + (e - addr) - 1;
 
-		for (int l = 0; l < 3; l++) {
-			uint64_t first = (ts >> shift[l]) + 1, lastr = (te >> shift[l]) + 1;
-
-			first = MAX(first, last[l] + 1);
-			if (lastr >= first)
-				n += lastr - first + 1;
-			last[l] = MAX(last[l], lastr);
-		}
+		pt_tally_tables(&tally, to + (s - addr), to + (e - addr));
 		va = e;
 	}
-	return n;
+	return tally.tables;
 }
 
 /*

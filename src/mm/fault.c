@@ -121,15 +121,16 @@ static bool as_access_ok(int prot, unsigned err)
 	return true;
 }
 
-/* Map a zeroed block of 2^order frames at va; 0 or -ENOMEM (nothing changed). */
-static int as_map_zero(paddr_t root, vaddr_t va, unsigned order, unsigned flags)
+/* Map a zeroed block of `size` bytes (a leaf size) at va; 0 or -ENOMEM (nothing changed). */
+static int as_map_zero(paddr_t root, vaddr_t va, uint64_t size, unsigned flags)
 {
+	unsigned order = __builtin_ctzll(size / PAGE_SIZE);
 	paddr_t pa = pmm_alloc(order);
 
 	if (!pa)
 		return -ENOMEM;
-	memset(mm_phys_to_virt(pa), 0, PAGE_SIZE << order);
-	if (pt_map(root, va, pa, PAGE_SIZE << order, flags) != 0) {
+	memset(mm_phys_to_virt(pa), 0, size);
+	if (pt_map(root, va, pa, size, flags) != 0) {
 		pmm_free(pa, order);
 		return -ENOMEM;
 	}
@@ -137,30 +138,27 @@ static int as_map_zero(paddr_t root, vaddr_t va, unsigned order, unsigned flags)
 }
 
 /*
- * True while memory is plentiful enough for a 2 MiB demand-zero leaf: after
- * taking it, at least a quarter of all frames stay free. Below that, faults
- * take 4 KiB pages, so a sparsely touched mapping cannot eat the machine in
- * 2 MiB bites (Linux falls back the same way when huge pages run short).
+ * Demand-zero fault at va in v: the largest leaf pt_leaf_size allows for fresh
+ * frames whose block lies inside the VMA and holds no page yet, else 4 KiB.
  */
-static bool as_huge_affordable(void)
-{
-	size_t huge = PAGE_2M / PAGE_SIZE;
-
-	return pmm_free_frames() >= huge + pmm_total_frames() / 4;
-}
-
-/* Demand-zero fault at va in v: a 2 MiB leaf where the VMA and memory allow, else 4 KiB. */
 static int as_fault_zero(struct aspace *as, struct vma *v, vaddr_t va)
 {
 	unsigned flags = as_pt_flags(v->prot);
-	vaddr_t big = ALIGN_DOWN(va, PAGE_2M);
 	struct pt_leaf leaf;
 
-	if (big >= vma_start(v) && vma_end(v) - big >= PAGE_2M && as_huge_affordable() &&
-	    !as_next_leaf(as->root, big, big + PAGE_2M, &leaf) &&
-	    as_map_zero(as->root, big, 9, flags) == 0)
-		return AS_FAULT_OK;
-	if (as_map_zero(as->root, ALIGN_DOWN(va, PAGE_SIZE), 0, flags) != 0)
+	for (int level = PT_LEVELS - 1; level > 0; level--) {
+		uint64_t size = PT_LEVEL_SIZE(level);
+		vaddr_t block = ALIGN_DOWN(va, size);
+
+		if (block < vma_start(v) || vma_end(v) - block < size ||
+		    pt_leaf_size(block, 0, vma_end(v) - block, PT_LEAF_FRESH) < size)
+			continue;
+		if (!as_next_leaf(as->root, block, block + size, &leaf) &&
+		    as_map_zero(as->root, block, size, flags) == 0)
+			return AS_FAULT_OK;
+		break;
+	}
+	if (as_map_zero(as->root, ALIGN_DOWN(va, PAGE_SIZE), PAGE_SIZE, flags) != 0)
 		return AS_FAULT_OOM;
 	return AS_FAULT_OK;
 }
