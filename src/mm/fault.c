@@ -1,7 +1,7 @@
 /*
  * fault: the page-level half of the address space: demand-zero and
- * copy-on-write faults, stack growth, population, and the helpers that drop
- * or move frames together with their references.
+ * copy-on-write faults, stack growth, population. The helpers that drop or
+ * move frames together with their references are in page.c.
  */
 #include "lib/assert.h"
 #include "lib/errno.h"
@@ -10,104 +10,7 @@
 #include "mm/mmarch.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
-#include "vma.h"
-
-/* Leaf flags for a fresh page with rights `prot`; PROT_NONE pages stay supervisor-only. */
-unsigned as_pt_flags(int prot)
-{
-	unsigned flags = 0;
-
-	if (prot & (PROT_READ | PROT_WRITE | PROT_EXEC))
-		flags |= PT_USER;
-	if (!(prot & PROT_EXEC))
-		flags |= PT_NX;
-	if (prot & PROT_WRITE)
-		flags |= PT_WRITE;
-	return flags;
-}
-
-/*
- * Leaf flags for pages already present in a VMA of `kind` that gets `prot`.
- * Private pages may be shared copy-on-write, so they become writable only
- * through a write fault that finds them exclusive.
- */
-unsigned as_pt_flags_existing(int prot, int kind)
-{
-	unsigned flags = as_pt_flags(prot);
-
-	if (!(kind & MAP_SHARED))
-		flags &= ~PT_WRITE;
-	return flags;
-}
-
-/* pt_walk callback: keep the first leaf and stop. */
-static int as_first_leaf_cb(void *ctx, const struct pt_leaf *leaf)
-{
-	*(struct pt_leaf *)ctx = *leaf;
-	return 1;
-}
-
-/* The first leaf meeting [va, end); false when none. */
-bool as_next_leaf(paddr_t root, vaddr_t va, vaddr_t end, struct pt_leaf *out)
-{
-	return va < end && pt_walk(root, va, end - va, as_first_leaf_cb, out) == 1;
-}
-
-struct as_span {
-	vaddr_t start, end;
-};
-
-/* pt_walk callback: unreference the frames of the leaf part inside the span. */
-static int as_unref_cb(void *ctx, const struct pt_leaf *leaf)
-{
-	const struct as_span *span = ctx;
-	vaddr_t va = MAX(leaf->va, span->start);
-	vaddr_t end = MIN(leaf->va + leaf->size, span->end);
-
-	for (; va < end; va += PAGE_SIZE)
-		pmm_unref(leaf->pa + (va - leaf->va));
-	return 0;
-}
-
-/* Drop one reference for every 4 KiB page mapped in [start, end). */
-void as_unref_range(paddr_t root, vaddr_t start, vaddr_t end)
-{
-	struct as_span span = {start, end};
-
-	if (start < end)
-		pt_walk(root, start, end - start, as_unref_cb, &span);
-}
-
-/* Make start and end leaf boundaries; 0 or -ENOMEM with nothing changed. */
-int as_split_ends(paddr_t root, vaddr_t start, vaddr_t end)
-{
-	int err = pt_split_at(root, start);
-
-	if (err)
-		return err;
-	err = pt_split_at(root, end);
-	if (err)
-		pt_fold_at(root, start);
-	return err;
-}
-
-/* Undo as_split_ends. */
-void as_fold_ends(paddr_t root, vaddr_t start, vaddr_t end)
-{
-	pt_fold_at(root, start);
-	pt_fold_at(root, end);
-}
-
-/* Unmap and unreference [start, end); its ends must already be leaf boundaries. */
-void as_zap(paddr_t root, vaddr_t start, vaddr_t end)
-{
-	if (start >= end)
-		return;
-	as_unref_range(root, start, end);
-	if (pt_unmap(root, start, end - start) != 0)
-		panic("as_zap: unmap of split range [%#llx, %#llx) failed",
-		      (unsigned long long)start, (unsigned long long)end);
-}
+#include "aspace_internal.h"
 
 /* True when rights `prot` allow the access described by `err`. */
 static bool as_access_ok(int prot, unsigned err)
@@ -297,8 +200,9 @@ int as_fault(struct aspace *as, vaddr_t va, unsigned error_code)
  * is broken as a write fault breaks it, as Linux's MADV_POPULATE_WRITE does).
  * Returns 0, -EFAULT (hole) or -ENOMEM.
  */
-int as_populate(struct aspace *as, vaddr_t start, vaddr_t end, bool write)
+int as_populate(struct aspace *as, vaddr_t start, vaddr_t end, enum as_populate_mode mode)
 {
+	bool write = mode == AS_POPULATE_WRITE;
 	unsigned err = AS_PF_USER | (write ? AS_PF_WRITE : 0);
 	struct pt_leaf leaf;
 	struct vma *v;
