@@ -472,33 +472,40 @@ static int as_split_points(struct aspace *as, vaddr_t start, vaddr_t end)
 	}
 }
 
-/* Number of VMA splits changing [start, end) to prot needs (0..2). */
-static int as_protect_splits(const struct vma *first, const struct vma *last,
-			     vaddr_t start, vaddr_t end, int prot)
-{
-	int n = 0;
+/* The spare VMAs an mprotect takes for the VMAs it splits at its two ends. */
+struct as_protect_spares {
+	struct vma *head; /* split at start: the first VMA begins before it */
+	struct vma *tail; /* split at end: the last VMA ends after it */
+};
 
-	if (first->prot != prot && start > vma_start(first))
-		n++;
-	if (last->prot != prot && end < vma_end(last))
-		n++;
-	return n;
+/* Take a spare for each end of [start, end) where changing to prot splits a VMA; 0 or -ENOMEM. */
+static int as_protect_take(struct aspace *as, const struct vma *first, const struct vma *last,
+			   vaddr_t start, vaddr_t end, int prot, struct as_protect_spares *sp)
+{
+	bool head = first->prot != prot && start > vma_start(first);
+	bool tail = last->prot != prot && end < vma_end(last);
+
+	if (!as_map_count_room(as, head + tail))
+		return -ENOMEM;
+	if ((head && !(sp->head = vma_alloc())) || (tail && !(sp->tail = vma_alloc())))
+		return -ENOMEM;
+	return 0;
 }
 
-/* Set prot on every VMA part of the covered range [start, end); spares for the splits. */
+/* Set prot on every VMA part of the covered range [start, end), splitting with the spares. */
 static void as_protect_vmas(struct aspace *as, vaddr_t start, vaddr_t end, int prot,
-			    struct vma **spares)
+			    const struct as_protect_spares *sp)
 {
 	struct vma *v = vma_find(&as->vmas, start);
 	vaddr_t s;
 
 	if (v->prot != prot && start > vma_start(v))
-		v = vma_split(&as->vmas, v, start, *spares++);
+		v = vma_split(&as->vmas, v, start, sp->head);
 	for (; v && vma_start(v) < end; v = vma_next(v)) {
 		if (v->prot == prot)
 			continue;
 		if (vma_end(v) > end)
-			vma_split(&as->vmas, v, end, *spares++);
+			vma_split(&as->vmas, v, end, sp->tail);
 		s = vma_start(v);
 		if (pt_protect(as->root, s, vma_end(v) - s,
 			       as_pt_flags_existing(prot, v->flags)) != 0)
@@ -513,22 +520,17 @@ static int as_protect_range(struct aspace *as, vaddr_t start, vaddr_t end, int p
 {
 	struct vma *first = vma_find(&as->vmas, start);
 	struct vma *last = vma_find(&as->vmas, end - 1);
-	struct vma *spares[2] = {NULL, NULL};
-	int i, n = as_protect_splits(first, last, start, end, prot);
+	struct as_protect_spares sp = {NULL, NULL};
 
-	if (!as_map_count_room(as, n))
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		if (!(spares[i] = vma_alloc()))
-			goto out_free;
-	if (as_split_points(as, start, end) != 0)
+	if (as_protect_take(as, first, last, start, end, prot, &sp) != 0 ||
+	    as_split_points(as, start, end) != 0)
 		goto out_free;
-	as_protect_vmas(as, start, end, prot, spares);
+	as_protect_vmas(as, start, end, prot, &sp);
 	return 0;
 
 out_free:
-	vma_free(spares[0]);
-	vma_free(spares[1]);
+	vma_free(sp.head);
+	vma_free(sp.tail);
 	return -ENOMEM;
 }
 
