@@ -542,7 +542,7 @@ uint64_t pt_leaf_size(vaddr_t va, paddr_t pa, uint64_t room, enum pt_leaf_use us
 	for (; level > 0; level--) {
 		uint64_t size = PT_LEVEL_SIZE(level);
 
-		if (pte_leaf_supported(level) && IS_ALIGNED(va | pa, size) && room >= size &&
+		if (IS_ALIGNED(va | pa, size) && room >= size && pte_leaf_supported(level) &&
 		    (use != PT_LEAF_FRESH || pt_fresh_affordable(size)))
 			return size;
 	}
