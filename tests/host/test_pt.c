@@ -731,3 +731,28 @@ Test(pt, tally_tables)
 	pt_tally_tables(&t, GiB(512), GiB(512) + PAGE_SIZE);
 	cr_expect_eq(t.tables, 10);
 }
+
+/* pt_create_kernel gives each kernel-half top-level entry a table; all or nothing. */
+Test(pt, create_kernel_prefills_kernel_half)
+{
+	size_t free_frames = pmm_free_frames();
+	paddr_t k, u;
+	struct pt_leaf q;
+
+	pmm_fail_nth(5);
+	cr_expect_eq(pt_create_kernel(&k), -ENOMEM);
+	pmm_fail_nth(0);
+	cr_expect_eq(pt_table_frames(), frames0);
+	cr_expect_eq(pmm_free_frames(), free_frames);
+	cr_assert_eq(pt_create_kernel(&k), 0);
+	cr_expect_eq(pt_table_frames(), frames0 + 1 + PT_ENTRIES / 2);
+	cr_assert_eq(pt_create_user(k, &u), 0);
+	/* a kernel mapping made after the user root exists is seen through it */
+	cr_assert_eq(pt_map(k, PT_KERNEL_BASE + GiB(3), PA_OFF, PAGE_SIZE, PT_WRITE), 0);
+	cr_expect(pt_query(u, PT_KERNEL_BASE + GiB(3), &q) && q.pa == PA_OFF);
+	pt_destroy(u, PT_DESTROY_USER_HALF);
+	cr_assert_eq(pt_unmap(k, PT_KERNEL_BASE + GiB(3), PAGE_SIZE), 0);
+	pt_destroy(k, PT_DESTROY_ALL);
+	cr_expect_eq(pt_table_frames(), frames0);
+	cr_expect_eq(pmm_free_frames(), free_frames);
+}
