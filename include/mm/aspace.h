@@ -2,8 +2,8 @@
  * aspace: a user address space with Linux x86-64 semantics.
  *
  * The user half runs from AS_MMAP_MIN_ADDR (64 KiB, vm.mmap_min_addr) to
- * AS_TASK_SIZE (0x7ffffffff000). Each address space has its own root; the
- * upper 256 top-level entries are the kernel's, shared. VMAs live in an rtree
+ * AS_TASK_SIZE (0x7ffffffff000). Each address space has its own root; its
+ * kernel half is the kernel's, shared (pt_create_user). VMAs live in an rtree
  * (O(log n) lookup, conflict search and top-down placement); adjacent VMAs of
  * the same rights and kind are always merged. Anonymous memory is mapped on
  * first touch (demand zero) unless MAP_POPULATE; large VMAs get 2 MiB leaves

@@ -1,13 +1,13 @@
 /*
- * pt: the page-table engine, arch-neutral (4-level, 48-bit x86_64 tables,
- * PTE bits only through mm/pte.h). A root is the physical address of a
+ * pt: the page-table engine, arch-neutral (levels, entries and bits only
+ * through mm/pte.h). A root is the physical address of a
  * top-level table. Table frames come from pmm_alloc(0) and are reached
  * through mm_phys_to_virt().
  *
- * Mapping chooses 1 GiB leaves (when mm_cpu_has_1g()), 2 MiB leaves where both
- * addresses and the remaining length allow, 4 KiB leaves elsewhere. Changing
+ * Mapping chooses the largest leaf pt_leaf_size() allows (1 GiB, 2 MiB, 4 KiB
+ * on x86_64) where both addresses and the remaining length allow. Changing
  * part of a large leaf splits it into the next smaller size, keeping every
- * other page's address and flags. When a table's 512 entries form one
+ * other page's address and flags. When all of a table's entries form one
  * physically contiguous run of leaves with equal flags, suitably aligned, the
  * table is folded back into one large leaf and freed. Emptied tables are
  * freed. Every call is all or nothing: on -ENOMEM the tables are exactly as
@@ -20,21 +20,9 @@
 #define MM_PT_H
 
 #include "lib/types.h"
-
-/* Leaf flags (generic; mm/pte.h turns them into PTE bits). */
-#define PT_WRITE (1u << 0)    /* writable */
-#define PT_USER (1u << 1)     /* reachable from ring 3 */
-#define PT_NX (1u << 2)       /* no instruction fetch */
-#define PT_GLOBAL (1u << 3)   /* survives CR3 reloads (kernel only) */
-#define PT_NOCACHE (1u << 4)  /* cache disable (PCD) */
-#define PT_WRTHRU (1u << 5)   /* write-through (PWT) */
-#define PT_FLAGS_ALL 0x3fu
+#include "mm/pte.h" /* PT_* flags, the entry format and the geometry */
 
 #define PT_FLUSH_ALL_THRESHOLD 33 /* leaves; as Linux's tlb_single_page_flush_ceiling */
-
-/* Lower 48-bit canonical user half, and the kernel half start. */
-#define PT_USER_TOP 0x0000800000000000ULL
-#define PT_KERNEL_BASE 0xffff800000000000ULL
 
 struct pt_leaf {
 	vaddr_t va;     /* start of the leaf (aligned to size) */
@@ -47,11 +35,61 @@ struct pt_leaf {
 int pt_create(paddr_t *root);
 
 /*
- * Free the top-level table `root` and every table under it whose top-level
- * index is below `first_shared` (entries at and above it are shared with
- * another root and left alone). Leaf frames are not freed.
+ * Allocate a root for the kernel: every top-level entry of the kernel half
+ * [PT_KERNEL_BASE, 2^64) gets an empty table now, so that roots made later by
+ * pt_create_user share every kernel mapping made afterwards. Returns 0 or
+ * -ENOMEM (nothing allocated).
  */
-void pt_destroy(paddr_t root, unsigned first_shared);
+int pt_create_kernel(paddr_t *root);
+
+/*
+ * Allocate a user root: an empty user half, and a kernel half that shares
+ * the top-level entries of `kernel_root` (none when kernel_root is 0).
+ * Returns 0 or -ENOMEM.
+ */
+int pt_create_user(paddr_t kernel_root, paddr_t *root);
+
+/* What pt_destroy frees besides the root. */
+enum pt_destroy_scope {
+	PT_DESTROY_USER_HALF, /* user-half tables; the kernel half is shared */
+	PT_DESTROY_ALL,       /* every table (a root made by pt_create_kernel) */
+};
+
+/* Free the top-level table `root` and the tables under it `scope` names. Leaf frames are not freed. */
+void pt_destroy(paddr_t root, enum pt_destroy_scope scope);
+
+/* What the frames of a leaf asked about in pt_leaf_size are. */
+enum pt_leaf_use {
+	PT_LEAF_MAP,   /* frames that exist (pt_map, folds, moves): pa given */
+	PT_LEAF_FRESH, /* frames still to allocate for a demand-zero fault: pa 0 */
+};
+
+/*
+ * The leaf-size policy, the one place that decides it: the size of the
+ * largest leaf that may map `va` to `pa` with `room` bytes available from va
+ * (va and pa page aligned, room >= PAGE_SIZE). A size qualifies when the MMU
+ * holds leaves of it (pte_leaf_supported) and va, pa and room are multiples
+ * of it. For PT_LEAF_FRESH the size is at most the first large one (PT_LEVEL_SIZE(1),
+ * Linux's THP size), and a large one only while memory is plentiful: after
+ * taking it at least a quarter of all frames stay free, so sparsely touched
+ * mappings cannot eat the machine in large bites (Linux falls back the same
+ * way). Never less than PAGE_SIZE. pt_map, folding, faults and mremap moves
+ * all ask here.
+ */
+uint64_t pt_leaf_size(vaddr_t va, paddr_t pa, uint64_t room, enum pt_leaf_use use);
+
+/*
+ * Geometry: an upper bound of the tables that mapping ranges needs, counted
+ * as if every table were missing, over several ranges given in ascending
+ * order (tables two ranges share count once). Start from a zeroed tally.
+ */
+struct pt_table_tally {
+	uint64_t last[PT_LEVELS]; /* 1 + last entry counted, per level */
+	size_t tables;            /* the bound so far */
+};
+
+/* Add the tables [va, end) (non-empty, above the previous ranges) needs to the tally. */
+void pt_tally_tables(struct pt_table_tally *t, vaddr_t va, vaddr_t end);
 
 /*
  * Map [va, va+len) to [pa, pa+len) with `flags`. va, pa, len 4 KiB aligned,

@@ -16,17 +16,33 @@
 #include "mm/mmarch.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
-#include "vma.h"
+#include "aspace_internal.h"
 
 #define AS_MAP_TYPE 0x0f
 #define AS_PROT_RWX (PROT_READ | PROT_WRITE | PROT_EXEC)
 #define AS_PROT_SEM 0x8
-#define AS_KERNEL_SLOT 256 /* first top-level entry shared with the kernel */
 #define AS_MADV_REMOVE 9
 #define AS_MADV_POPULATE_READ 22
 #define AS_MADV_POPULATE_WRITE 23
 #define AS_MADV_DONTNEED_LOCKED 24
 #define AS_MAX_ERRNO 4095 /* Linux's MAX_ERRNO */
+
+/*
+ * VMAs Linux's mremap wants free under max_map_count before it moves: move_vma
+ * checks map_count >= max - 3, mremap_to map_count + 2 >= max - 3.
+ */
+#define AS_MREMAP_MOVE_ROOM 4
+#define AS_MREMAP_TO_ROOM 6
+
+/*
+ * True when the space may have `more` VMAs more than now under
+ * vm.max_map_count (AS_MAX_MAP_COUNT): the one room check of every operation
+ * that can add VMAs (0 asks whether the count is over the limit already).
+ */
+static bool as_map_count_room(const struct aspace *as, size_t more)
+{
+	return as->vmas.count + more <= AS_MAX_MAP_COUNT;
+}
 
 /* Linux mmap_base without randomisation: below the stack rlimit and guard, at least 128 MiB. */
 static vaddr_t as_mmap_base(void)
@@ -41,20 +57,12 @@ static vaddr_t as_mmap_base(void)
 struct aspace *as_create(void)
 {
 	struct aspace *as = kzalloc(sizeof(*as));
-	paddr_t cur = mm_current_root();
-	uint64_t *dst, *src;
 
 	if (!as)
 		return NULL;
-	if (pt_create(&as->root) != 0) {
+	if (pt_create_user(mm_current_root(), &as->root) != 0) {
 		kfree(as);
 		return NULL;
-	}
-	if (cur) {
-		dst = mm_phys_to_virt(as->root);
-		src = mm_phys_to_virt(cur);
-		memcpy(dst + AS_KERNEL_SLOT, src + AS_KERNEL_SLOT,
-		       AS_KERNEL_SLOT * sizeof(uint64_t));
 	}
 	rtree_init(&as->vmas, AS_MMAP_MIN_ADDR, AS_TASK_SIZE);
 	as->mmap_base = as_mmap_base();
@@ -77,7 +85,7 @@ void as_destroy(struct aspace *as)
 	if (!as)
 		return;
 	as_unref_range(as->root, 0, PT_USER_TOP);
-	pt_destroy(as->root, AS_KERNEL_SLOT);
+	pt_destroy(as->root, PT_DESTROY_USER_HALF);
 	as_free_vmas(as);
 	kfree(as);
 }
@@ -167,7 +175,7 @@ static int as_populate_shared(struct aspace *as)
 
 	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v))
 		if ((v->flags & MAP_SHARED) && v->prot != PROT_NONE &&
-		    as_populate(as, vma_start(v), vma_end(v), false) != 0)
+		    as_populate(as, vma_start(v), vma_end(v), AS_POPULATE_READ) != 0)
 			return -ENOMEM;
 	return 0;
 }
@@ -319,7 +327,7 @@ static long as_map_new(struct aspace *as, vaddr_t addr, uint64_t len, int prot, 
 	if (!v)
 		return -ENOMEM;
 	if (vma_carve_growth(&as->vmas, addr, end)) {
-		if (as->vmas.count >= AS_MAX_MAP_COUNT || !(spare = vma_alloc()))
+		if (!as_map_count_room(as, 1) || !(spare = vma_alloc()))
 			goto out_free;
 	}
 	if (!vma_range_free(&as->vmas, addr, end)) {
@@ -399,7 +407,7 @@ long as_mmap(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags)
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!len)
 		return -ENOMEM;
-	if (as->vmas.count > AS_MAX_MAP_COUNT)
+	if (!as_map_count_room(as, 0))
 		return -ENOMEM;
 	if (flags & MAP_FIXED_NOREPLACE)
 		flags |= MAP_FIXED;
@@ -417,7 +425,8 @@ long as_mmap(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags)
 		return -ENOMEM;
 	res = as_map_new(as, addr, len, prot, kind);
 	if (res >= 0 && (flags & MAP_POPULATE) && prot != PROT_NONE)
-		as_populate(as, addr, addr + len, prot & PROT_WRITE);
+		as_populate(as, addr, addr + len,
+			    (prot & PROT_WRITE) ? AS_POPULATE_WRITE : AS_POPULATE_READ);
 	return res;
 }
 
@@ -431,7 +440,7 @@ static int as_unmap_range(struct aspace *as, vaddr_t start, vaddr_t end)
 	if (vma_range_free(&as->vmas, start, end))
 		return 0;
 	if (vma_carve_growth(&as->vmas, start, end)) {
-		if (as->vmas.count >= AS_MAX_MAP_COUNT || !(spare = vma_alloc()))
+		if (!as_map_count_room(as, 1) || !(spare = vma_alloc()))
 			return -ENOMEM;
 	}
 	if (as_split_ends(as->root, start, end) != 0) {
@@ -500,33 +509,40 @@ static int as_split_points(struct aspace *as, vaddr_t start, vaddr_t end)
 	}
 }
 
-/* Number of VMA splits changing [start, end) to prot needs (0..2). */
-static int as_protect_splits(const struct vma *first, const struct vma *last,
-			     vaddr_t start, vaddr_t end, int prot)
-{
-	int n = 0;
+/* The spare VMAs an mprotect takes for the VMAs it splits at its two ends. */
+struct as_protect_spares {
+	struct vma *head; /* split at start: the first VMA begins before it */
+	struct vma *tail; /* split at end: the last VMA ends after it */
+};
 
-	if (first->prot != prot && start > vma_start(first))
-		n++;
-	if (last->prot != prot && end < vma_end(last))
-		n++;
-	return n;
+/* Take a spare for each end of [start, end) where changing to prot splits a VMA; 0 or -ENOMEM. */
+static int as_protect_take(struct aspace *as, const struct vma *first, const struct vma *last,
+			   vaddr_t start, vaddr_t end, int prot, struct as_protect_spares *sp)
+{
+	bool head = first->prot != prot && start > vma_start(first);
+	bool tail = last->prot != prot && end < vma_end(last);
+
+	if (!as_map_count_room(as, head + tail))
+		return -ENOMEM;
+	if ((head && !(sp->head = vma_alloc())) || (tail && !(sp->tail = vma_alloc())))
+		return -ENOMEM;
+	return 0;
 }
 
-/* Set prot on every VMA part of the covered range [start, end); spares for the splits. */
+/* Set prot on every VMA part of the covered range [start, end), splitting with the spares. */
 static void as_protect_vmas(struct aspace *as, vaddr_t start, vaddr_t end, int prot,
-			    struct vma **spares)
+			    const struct as_protect_spares *sp)
 {
 	struct vma *v = vma_find(&as->vmas, start);
 	vaddr_t s;
 
 	if (v->prot != prot && start > vma_start(v))
-		v = vma_split(&as->vmas, v, start, *spares++);
+		v = vma_split(&as->vmas, v, start, sp->head);
 	for (; v && vma_start(v) < end; v = vma_next(v)) {
 		if (v->prot == prot)
 			continue;
 		if (vma_end(v) > end)
-			vma_split(&as->vmas, v, end, *spares++);
+			vma_split(&as->vmas, v, end, sp->tail);
 		s = vma_start(v);
 		if (pt_protect(as->root, s, vma_end(v) - s,
 			       as_pt_flags_existing(prot, v->flags)) != 0)
@@ -541,22 +557,17 @@ static int as_protect_range(struct aspace *as, vaddr_t start, vaddr_t end, int p
 {
 	struct vma *first = vma_find(&as->vmas, start);
 	struct vma *last = vma_find(&as->vmas, end - 1);
-	struct vma *spares[2] = {NULL, NULL};
-	int i, n = as_protect_splits(first, last, start, end, prot);
+	struct as_protect_spares sp = {NULL, NULL};
 
-	if (as->vmas.count + n > AS_MAX_MAP_COUNT)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		if (!(spares[i] = vma_alloc()))
-			goto out_free;
-	if (as_split_points(as, start, end) != 0)
+	if (as_protect_take(as, first, last, start, end, prot, &sp) != 0 ||
+	    as_split_points(as, start, end) != 0)
 		goto out_free;
-	as_protect_vmas(as, start, end, prot, spares);
+	as_protect_vmas(as, start, end, prot, &sp);
 	return 0;
 
 out_free:
-	vma_free(spares[0]);
-	vma_free(spares[1]);
+	vma_free(sp.head);
+	vma_free(sp.tail);
 	return -ENOMEM;
 }
 
@@ -602,161 +613,183 @@ int as_mprotect(struct aspace *as, vaddr_t start, uint64_t len, int prot)
 
 /* ---------------------------------------------------------------- mremap */
 
-/*
- * Map the pages of [addr, end) at `to` with their flags and frames (no new
- * references: they move). All or nothing: -ENOMEM leaves `to` unmapped.
- */
-static int as_move_pages(paddr_t root, vaddr_t addr, vaddr_t end, vaddr_t to)
-{
-	struct pt_leaf leaf;
-	vaddr_t va = addr, s, e;
+/* What happens to the old range of a move once its pages are mapped at the target. */
+enum as_move_mode {
+	AS_MOVE_UNMAP_OLD, /* mremap: the old pages and VMA go */
+	AS_MOVE_KEEP_OLD,  /* MREMAP_DONTUNMAP: the old pages go, the VMA stays, empty */
+	AS_MOVE_SHARE,     /* mremap of old_len 0: both ranges map the same pages */
+};
 
-	while (as_next_leaf(root, va, end, &leaf)) {
-		s = MAX(leaf.va, va);
-		e = MIN(leaf.va + leaf.size, end);
-		if (pt_map(root, to + (s - addr), leaf.pa + (s - leaf.va), e - s,
-			   leaf.flags) != 0) {
-			if (s > addr && pt_unmap(root, to, s - addr) != 0)
-				panic("as_move_pages: cannot undo at %#llx", (unsigned long long)to);
-			return -ENOMEM;
-		}
-		va = e;
-	}
-	return 0;
-}
+/* Whether unmapping a planned range removes its VMAs too. */
+enum as_cut_kind {
+	AS_CUT_PAGES, /* page tables only */
+	AS_CUT_VMAS,  /* pages and VMAs */
+};
 
-/*
- * What a move takes before it changes anything: the new VMA, a spare VMA
- * for each range it carves, and the ranges whose ends it split in the page
- * tables (so that unmapping them cannot fail).
- */
-struct as_move_plan {
-	struct vma *nv;
-	struct vma *spare[3];
-	vaddr_t cut[3][2];
-	int ncuts;
+/* One range a move unmaps, with what unmapping it without failing takes. */
+struct as_cut {
+	vaddr_t start, end;    /* [start, end); empty when equal */
+	enum as_cut_kind kind;
+	struct vma *spare;     /* for a carve that splits a VMA; NULL when none is needed */
+	bool split;            /* its ends were split in the page tables (undo folds them) */
 };
 
 /*
- * Make [start, end) ready to be unmapped without failing: split its ends in
- * the page tables and, when `carve` and removing its VMAs would split one,
- * take a spare VMA. An empty range is recorded too, so that cut i is always
- * the i-th call's. 0 or -ENOMEM (the cut is not recorded then).
+ * What a move takes before it changes anything, by part: the new VMA over
+ * `target` (whatever is mapped there goes), the `tail` of the old range past
+ * what is kept (unmapped), and the `kept` part of the old range (its pages
+ * move to the target start), plus the rights and kind of the new VMA.
  */
-static int as_plan_cut(struct as_move_plan *pl, struct aspace *as, vaddr_t start,
-		       vaddr_t end, bool carve)
-{
-	struct vma *spare = NULL;
+struct as_move_plan {
+	enum as_move_mode mode;
+	int prot, kind;
+	struct vma *nv;
+	struct as_cut target, tail, kept;
+};
 
-	if (start < end && carve && vma_carve_growth(&as->vmas, start, end) &&
-	    !(spare = vma_alloc()))
+/*
+ * Take what unmapping [start, end) as `kind` needs so that it cannot fail:
+ * split its ends in the page tables and, for AS_CUT_VMAS when removing the
+ * VMAs would split one, a spare VMA. An empty range takes nothing. Returns 0
+ * or -ENOMEM (nothing taken).
+ */
+static int as_plan_cut(struct aspace *as, struct as_cut *cut, vaddr_t start, vaddr_t end,
+		       enum as_cut_kind kind)
+{
+	*cut = (struct as_cut){.start = start, .end = end, .kind = kind};
+	if (start >= end)
+		return 0;
+	if (kind == AS_CUT_VMAS && vma_carve_growth(&as->vmas, start, end) &&
+	    !(cut->spare = vma_alloc()))
 		return -ENOMEM;
-	if (start < end && as_split_ends(as->root, start, end) != 0) {
-		vma_free(spare);
+	if (as_split_ends(as->root, start, end) != 0) {
+		vma_free(cut->spare);
+		cut->spare = NULL;
 		return -ENOMEM;
 	}
-	pl->spare[pl->ncuts] = spare;
-	pl->cut[pl->ncuts][0] = start;
-	pl->cut[pl->ncuts][1] = end;
-	pl->ncuts++;
+	cut->split = true;
 	return 0;
 }
 
-/* Give back everything a plan took: folds its splits, frees its VMAs and reserve. */
+/* Give back what as_plan_cut took (folds the split ends, frees the spare). */
+static void as_cut_undo(struct aspace *as, struct as_cut *cut)
+{
+	if (cut->split)
+		as_fold_ends(as->root, cut->start, cut->end);
+	vma_free(cut->spare);
+	cut->spare = NULL;
+	cut->split = false;
+}
+
+/* Unmap a planned cut: drop its pages and, for AS_CUT_VMAS, its VMAs (cannot fail). */
+static void as_cut_apply(struct aspace *as, struct as_cut *cut)
+{
+	if (cut->start == cut->end)
+		return;
+	as_zap(as->root, cut->start, cut->end);
+	if (cut->kind == AS_CUT_VMAS)
+		vma_carve(&as->vmas, cut->start, cut->end, &cut->spare);
+}
+
+/* Give back everything a plan took, last taken first, and the table reserve. */
 static void as_plan_undo(struct as_move_plan *pl, struct aspace *as)
 {
-	while (pl->ncuts > 0) {
-		pl->ncuts--;
-		if (pl->cut[pl->ncuts][0] < pl->cut[pl->ncuts][1])
-			as_fold_ends(as->root, pl->cut[pl->ncuts][0], pl->cut[pl->ncuts][1]);
-		vma_free(pl->spare[pl->ncuts]);
-	}
+	as_cut_undo(as, &pl->kept);
+	as_cut_undo(as, &pl->tail);
+	as_cut_undo(as, &pl->target);
 	vma_free(pl->nv);
 	pt_release();
 }
 
-/* Free the spare VMAs a finished plan did not use. */
-static void as_plan_done(struct as_move_plan *pl)
+/* Unmap the old kept range after its pages moved (they keep their references). */
+static void as_plan_drop_kept(struct as_move_plan *pl, struct aspace *as)
 {
-	for (int i = 0; i < pl->ncuts; i++)
-		vma_free(pl->spare[i]);
+	struct as_cut *kept = &pl->kept;
+
+	if (kept->start == kept->end)
+		return;
+	if (pt_unmap(as->root, kept->start, kept->end - kept->start) != 0)
+		panic("as_plan_commit: unmap of split range [%#llx, %#llx) failed",
+		      (unsigned long long)kept->start, (unsigned long long)kept->end);
+	if (pl->mode == AS_MOVE_UNMAP_OLD)
+		vma_carve(&as->vmas, kept->start, kept->end, &kept->spare);
+}
+
+/*
+ * Carry out a plan whose every part is taken; nothing here can fail. Clears
+ * the target and the tail, maps the kept pages at the target start, then
+ * drops the old ones (AS_MOVE_UNMAP_OLD, AS_MOVE_KEEP_OLD) or takes one more
+ * reference on them (AS_MOVE_SHARE), and puts the new VMA over the target.
+ * Returns the target start.
+ */
+static long as_plan_commit(struct as_move_plan *pl, struct aspace *as)
+{
+	vaddr_t to = pl->target.start;
+	struct vma *nv = pl->nv;
+
+	as_cut_apply(as, &pl->target);
+	as_cut_apply(as, &pl->tail);
+	if (as_move_pages(as->root, pl->kept.start, pl->kept.end, to) != 0)
+		panic("as_plan_commit: reserved tables ran out at %#llx", (unsigned long long)to);
+	if (pl->mode == AS_MOVE_SHARE)
+		as_ref_range(as->root, pl->kept.start, pl->kept.end);
+	else
+		as_plan_drop_kept(pl, as);
+	nv->node.start = to;
+	nv->node.end = pl->target.end;
+	nv->prot = pl->prot;
+	nv->flags = pl->kind;
+	if (rtree_insert(&as->vmas, &nv->node) != 0)
+		panic("as_plan_commit: overlap at %#llx", (unsigned long long)to);
+	vma_merge(&as->vmas, nv);
+	vma_free(pl->target.spare);
+	vma_free(pl->tail.spare);
+	vma_free(pl->kept.spare);
 	pt_release();
+	return to;
 }
 
 /*
  * Upper bound of the tables that mapping the present pages of [addr, end) at
- * `to` needs: one per 2 MiB, 1 GiB and 512 GiB region of the target that
- * the pages touch (counted as if every table were missing).
+ * `to` needs (pt_tally_tables over the target of every present leaf part).
  */
 static size_t as_move_tables(paddr_t root, vaddr_t addr, vaddr_t end, vaddr_t to)
 {
-	static const int shift[3] = {21, 30, 39};
-	uint64_t last[3] = {0, 0, 0};
+	struct pt_table_tally tally = {0};
 	struct pt_leaf leaf;
 	vaddr_t va = addr;
-	size_t n = 0;
 
 	while (va < end && as_next_leaf(root, va, end, &leaf)) {
 		vaddr_t s = MAX(leaf.va, va), e = MIN(leaf.va + leaf.size, end);
-		uint64_t ts = to + (s - addr), te = to + (e - addr) - 1;
 
-		for (int l = 0; l < 3; l++) {
-			uint64_t first = (ts >> shift[l]) + 1, lastr = (te >> shift[l]) + 1;
-
-			first = MAX(first, last[l] + 1);
-			if (lastr >= first)
-				n += lastr - first + 1;
-			last[l] = MAX(last[l], lastr);
-		}
+		pt_tally_tables(&tally, to + (s - addr), to + (e - addr));
 		va = e;
 	}
-	return n;
+	return tally.tables;
 }
 
 /*
  * Move the first `keep` bytes of [addr, addr+old_len) (inside VMA v) to a
  * new VMA [to, to+new_len), replacing whatever is mapped there, and unmap
- * the rest of the old range. keep_old leaves the old VMA in place, empty
- * (MREMAP_DONTUNMAP). All or nothing: everything that can fail is taken
- * first; -ENOMEM leaves the address space as it was.
+ * the rest of the old range; `mode` AS_MOVE_UNMAP_OLD or AS_MOVE_KEEP_OLD
+ * (MREMAP_DONTUNMAP: the old VMA stays, empty). All or nothing: everything
+ * that can fail is taken first; -ENOMEM leaves the address space as it was.
  */
 static long as_move(struct aspace *as, struct vma *v, vaddr_t addr, uint64_t old_len,
-		    uint64_t keep, vaddr_t to, uint64_t new_len, bool keep_old)
+		    uint64_t keep, vaddr_t to, uint64_t new_len, enum as_move_mode mode)
 {
-	struct as_move_plan pl = {0};
-	int prot = v->prot, kind = v->flags;
-	struct vma *nv;
+	struct as_move_plan pl = {.mode = mode, .prot = v->prot, .kind = v->flags};
+	enum as_cut_kind old = mode == AS_MOVE_KEEP_OLD ? AS_CUT_PAGES : AS_CUT_VMAS;
 
 	if (!(pl.nv = vma_alloc()) ||
-	    as_plan_cut(&pl, as, to, to + new_len, true) != 0 ||
-	    as_plan_cut(&pl, as, addr + keep, addr + old_len, true) != 0 ||
-	    as_plan_cut(&pl, as, addr, addr + keep, !keep_old) != 0 ||
+	    as_plan_cut(as, &pl.target, to, to + new_len, AS_CUT_VMAS) != 0 ||
+	    as_plan_cut(as, &pl.tail, addr + keep, addr + old_len, AS_CUT_VMAS) != 0 ||
+	    as_plan_cut(as, &pl.kept, addr, addr + keep, old) != 0 ||
 	    pt_reserve(as_move_tables(as->root, addr, addr + keep, to)) != 0) {
 		as_plan_undo(&pl, as);
 		return -ENOMEM;
 	}
-	for (int i = 0; i < 2; i++) {
-		if (pl.cut[i][0] == pl.cut[i][1])
-			continue;
-		as_zap(as->root, pl.cut[i][0], pl.cut[i][1]);
-		vma_carve(&as->vmas, pl.cut[i][0], pl.cut[i][1], &pl.spare[i]);
-	}
-	if (as_move_pages(as->root, addr, addr + keep, to) != 0)
-		panic("as_move: reserved tables ran out at %#llx", (unsigned long long)to);
-	if (keep && pt_unmap(as->root, addr, keep) != 0)
-		panic("as_move: unmap of split range failed");
-	if (!keep_old)
-		vma_carve(&as->vmas, addr, addr + keep, &pl.spare[2]);
-	nv = pl.nv;
-	nv->node.start = to;
-	nv->node.end = to + new_len;
-	nv->prot = prot;
-	nv->flags = kind;
-	if (rtree_insert(&as->vmas, &nv->node) != 0)
-		panic("as_move: overlap at %#llx", (unsigned long long)to);
-	vma_merge(&as->vmas, nv);
-	as_plan_done(&pl);
-	return to;
+	return as_plan_commit(&pl, as);
 }
 
 /* True when growing a part of v from old_len to new_len passes the overcommit heuristic. */
@@ -801,7 +834,7 @@ static long as_mremap_to(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 {
 	uint64_t keep = MIN(old_len, new_len);
 
-	if (as->vmas.count + 2 >= AS_MAX_MAP_COUNT - 3)
+	if (!as_map_count_room(as, AS_MREMAP_TO_ROOM))
 		return -ENOMEM;
 	if (keep > vma_end(v) - addr)
 		return -EFAULT;
@@ -812,7 +845,7 @@ static long as_mremap_to(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 	if (!(flags & MREMAP_FIXED) && as_place(as, new_addr, new_len, &new_addr) != 0)
 		return -ENOMEM;
 	return as_move(as, v, addr, old_len, keep, new_addr, new_len,
-		       flags & MREMAP_DONTUNMAP);
+		       (flags & MREMAP_DONTUNMAP) ? AS_MOVE_KEEP_OLD : AS_MOVE_UNMAP_OLD);
 }
 
 /*
@@ -842,21 +875,9 @@ static long as_mremap_at(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 		return addr;
 	if (!(flags & MREMAP_MAYMOVE))
 		return -ENOMEM;
-	if (as->vmas.count >= AS_MAX_MAP_COUNT - 3 || as_place(as, 0, new_len, &to) != 0)
+	if (!as_map_count_room(as, AS_MREMAP_MOVE_ROOM) || as_place(as, 0, new_len, &to) != 0)
 		return -ENOMEM;
-	return as_move(as, v, addr, old_len, old_len, to, new_len, false);
-}
-
-/* pt_walk callback: one more reference for each frame of the leaf part inside the span. */
-static int as_ref_cb(void *ctx, const struct pt_leaf *leaf)
-{
-	const vaddr_t *span = ctx;
-	vaddr_t s = MAX(leaf->va, span[0]), e = MIN(leaf->va + leaf->size, span[1]);
-	paddr_t pa = leaf->pa + (s - leaf->va);
-
-	for (; s < e; s += PAGE_SIZE, pa += PAGE_SIZE)
-		pmm_ref(pa);
-	return 0;
+	return as_move(as, v, addr, old_len, old_len, to, new_len, AS_MOVE_UNMAP_OLD);
 }
 
 /*
@@ -868,10 +889,8 @@ static long as_mremap_dup(struct aspace *as, struct vma *v, vaddr_t addr, uint64
 			  int flags, vaddr_t to)
 {
 	vaddr_t end = MIN(addr + new_len, vma_end(v));
-	vaddr_t span[2] = {addr, end};
-	struct as_move_plan pl = {0};
-	int prot = v->prot, kind = v->flags;
-	struct vma *nv;
+	struct as_move_plan pl = {.mode = AS_MOVE_SHARE, .prot = v->prot, .kind = v->flags,
+				  .kept = {.start = addr, .end = end, .kind = AS_CUT_PAGES}};
 
 	if (!(flags & MREMAP_MAYMOVE))
 		return -ENOMEM;
@@ -879,28 +898,15 @@ static long as_mremap_dup(struct aspace *as, struct vma *v, vaddr_t addr, uint64
 		return -ENOMEM;
 	if ((flags & MREMAP_FIXED) && to < end && to + new_len > addr)
 		return -EINVAL;
-	if (prot != PROT_NONE && as_populate(as, addr, end, false) != 0)
+	if (pl.prot != PROT_NONE && as_populate(as, addr, end, AS_POPULATE_READ) != 0)
 		return -ENOMEM;
-	if (!(pl.nv = vma_alloc()) || as_plan_cut(&pl, as, to, to + new_len, true) != 0 ||
+	if (!(pl.nv = vma_alloc()) ||
+	    as_plan_cut(as, &pl.target, to, to + new_len, AS_CUT_VMAS) != 0 ||
 	    pt_reserve(as_move_tables(as->root, addr, end, to)) != 0) {
 		as_plan_undo(&pl, as);
 		return -ENOMEM;
 	}
-	as_zap(as->root, to, to + new_len);
-	vma_carve(&as->vmas, to, to + new_len, &pl.spare[0]);
-	if (as_move_pages(as->root, addr, end, to) != 0)
-		panic("as_mremap_dup: reserved tables ran out at %#llx", (unsigned long long)to);
-	pt_walk(as->root, addr, end - addr, as_ref_cb, span);
-	nv = pl.nv;
-	nv->node.start = to;
-	nv->node.end = to + new_len;
-	nv->prot = prot;
-	nv->flags = kind;
-	if (rtree_insert(&as->vmas, &nv->node) != 0)
-		panic("as_mremap_dup: overlap at %#llx", (unsigned long long)to);
-	vma_merge(&as->vmas, nv);
-	as_plan_done(&pl);
-	return to;
+	return as_plan_commit(&pl, as);
 }
 
 /* Argument checks of mremap(2) before any VMA is looked at. */
@@ -984,7 +990,7 @@ vaddr_t as_brk(struct aspace *as, vaddr_t brk)
 		as->brk = brk;
 		return brk;
 	}
-	if (!as_brk_room(as, oldbrk, newbrk) || as->vmas.count > AS_MAX_MAP_COUNT ||
+	if (!as_brk_room(as, oldbrk, newbrk) || !as_map_count_room(as, 0) ||
 	    !as_commit_fits(newbrk - oldbrk))
 		return as->brk;
 	if (as_map_new(as, oldbrk, newbrk - oldbrk, PROT_READ | PROT_WRITE, MAP_PRIVATE) < 0)
@@ -1031,11 +1037,11 @@ static int as_advise_vma(struct aspace *as, const struct vma *v, vaddr_t s, vadd
 	case AS_MADV_POPULATE_WRITE:
 		if (!(v->prot & PROT_WRITE))
 			return -EINVAL;
-		return as_populate(as, s, e, true);
+		return as_populate(as, s, e, AS_POPULATE_WRITE);
 	case AS_MADV_POPULATE_READ:
 		if (v->prot == PROT_NONE)
 			return -ENOMEM;
-		return as_populate(as, s, e, false);
+		return as_populate(as, s, e, AS_POPULATE_READ);
 	default:
 		return 0;
 	}
@@ -1176,7 +1182,7 @@ int as_stack_init(struct aspace *as, vaddr_t top, uint64_t initial)
 			 MAP_PRIVATE | MAP_GROWSDOWN);
 	if (res < 0)
 		return (int)res;
-	if (as_populate(as, bottom, top, true) != 0) {
+	if (as_populate(as, bottom, top, AS_POPULATE_WRITE) != 0) {
 		if (as_unmap_range(as, bottom, top) != 0)
 			kprintf("as_stack_init: stack VMA left after lack of memory\n");
 		return -ENOMEM;

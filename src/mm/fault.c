@@ -1,7 +1,7 @@
 /*
  * fault: the page-level half of the address space: demand-zero and
- * copy-on-write faults, stack growth, population, and the helpers that drop
- * or move frames together with their references.
+ * copy-on-write faults, stack growth, population. The helpers that drop or
+ * move frames together with their references are in page.c.
  */
 #include "lib/assert.h"
 #include "lib/errno.h"
@@ -10,104 +10,7 @@
 #include "mm/mmarch.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
-#include "vma.h"
-
-/* Leaf flags for a fresh page with rights `prot`; PROT_NONE pages stay supervisor-only. */
-unsigned as_pt_flags(int prot)
-{
-	unsigned flags = 0;
-
-	if (prot & (PROT_READ | PROT_WRITE | PROT_EXEC))
-		flags |= PT_USER;
-	if (!(prot & PROT_EXEC))
-		flags |= PT_NX;
-	if (prot & PROT_WRITE)
-		flags |= PT_WRITE;
-	return flags;
-}
-
-/*
- * Leaf flags for pages already present in a VMA of `kind` that gets `prot`.
- * Private pages may be shared copy-on-write, so they become writable only
- * through a write fault that finds them exclusive.
- */
-unsigned as_pt_flags_existing(int prot, int kind)
-{
-	unsigned flags = as_pt_flags(prot);
-
-	if (!(kind & MAP_SHARED))
-		flags &= ~PT_WRITE;
-	return flags;
-}
-
-/* pt_walk callback: keep the first leaf and stop. */
-static int as_first_leaf_cb(void *ctx, const struct pt_leaf *leaf)
-{
-	*(struct pt_leaf *)ctx = *leaf;
-	return 1;
-}
-
-/* The first leaf meeting [va, end); false when none. */
-bool as_next_leaf(paddr_t root, vaddr_t va, vaddr_t end, struct pt_leaf *out)
-{
-	return va < end && pt_walk(root, va, end - va, as_first_leaf_cb, out) == 1;
-}
-
-struct as_span {
-	vaddr_t start, end;
-};
-
-/* pt_walk callback: unreference the frames of the leaf part inside the span. */
-static int as_unref_cb(void *ctx, const struct pt_leaf *leaf)
-{
-	const struct as_span *span = ctx;
-	vaddr_t va = MAX(leaf->va, span->start);
-	vaddr_t end = MIN(leaf->va + leaf->size, span->end);
-
-	for (; va < end; va += PAGE_SIZE)
-		pmm_unref(leaf->pa + (va - leaf->va));
-	return 0;
-}
-
-/* Drop one reference for every 4 KiB page mapped in [start, end). */
-void as_unref_range(paddr_t root, vaddr_t start, vaddr_t end)
-{
-	struct as_span span = {start, end};
-
-	if (start < end)
-		pt_walk(root, start, end - start, as_unref_cb, &span);
-}
-
-/* Make start and end leaf boundaries; 0 or -ENOMEM with nothing changed. */
-int as_split_ends(paddr_t root, vaddr_t start, vaddr_t end)
-{
-	int err = pt_split_at(root, start);
-
-	if (err)
-		return err;
-	err = pt_split_at(root, end);
-	if (err)
-		pt_fold_at(root, start);
-	return err;
-}
-
-/* Undo as_split_ends. */
-void as_fold_ends(paddr_t root, vaddr_t start, vaddr_t end)
-{
-	pt_fold_at(root, start);
-	pt_fold_at(root, end);
-}
-
-/* Unmap and unreference [start, end); its ends must already be leaf boundaries. */
-void as_zap(paddr_t root, vaddr_t start, vaddr_t end)
-{
-	if (start >= end)
-		return;
-	as_unref_range(root, start, end);
-	if (pt_unmap(root, start, end - start) != 0)
-		panic("as_zap: unmap of split range [%#llx, %#llx) failed",
-		      (unsigned long long)start, (unsigned long long)end);
-}
+#include "aspace_internal.h"
 
 /* True when rights `prot` allow the access described by `err`. */
 static bool as_access_ok(int prot, unsigned err)
@@ -121,15 +24,16 @@ static bool as_access_ok(int prot, unsigned err)
 	return true;
 }
 
-/* Map a zeroed block of 2^order frames at va; 0 or -ENOMEM (nothing changed). */
-static int as_map_zero(paddr_t root, vaddr_t va, unsigned order, unsigned flags)
+/* Map a zeroed block of `size` bytes (a leaf size) at va; 0 or -ENOMEM (nothing changed). */
+static int as_map_zero(paddr_t root, vaddr_t va, uint64_t size, unsigned flags)
 {
+	unsigned order = __builtin_ctzll(size / PAGE_SIZE);
 	paddr_t pa = pmm_alloc(order);
 
 	if (!pa)
 		return -ENOMEM;
-	memset(mm_phys_to_virt(pa), 0, PAGE_SIZE << order);
-	if (pt_map(root, va, pa, PAGE_SIZE << order, flags) != 0) {
+	memset(mm_phys_to_virt(pa), 0, size);
+	if (pt_map(root, va, pa, size, flags) != 0) {
 		pmm_free(pa, order);
 		return -ENOMEM;
 	}
@@ -137,30 +41,27 @@ static int as_map_zero(paddr_t root, vaddr_t va, unsigned order, unsigned flags)
 }
 
 /*
- * True while memory is plentiful enough for a 2 MiB demand-zero leaf: after
- * taking it, at least a quarter of all frames stay free. Below that, faults
- * take 4 KiB pages, so a sparsely touched mapping cannot eat the machine in
- * 2 MiB bites (Linux falls back the same way when huge pages run short).
+ * Demand-zero fault at va in v: the largest leaf pt_leaf_size allows for fresh
+ * frames whose block lies inside the VMA and holds no page yet, else 4 KiB.
  */
-static bool as_huge_affordable(void)
-{
-	size_t huge = PAGE_2M / PAGE_SIZE;
-
-	return pmm_free_frames() >= huge + pmm_total_frames() / 4;
-}
-
-/* Demand-zero fault at va in v: a 2 MiB leaf where the VMA and memory allow, else 4 KiB. */
 static int as_fault_zero(struct aspace *as, struct vma *v, vaddr_t va)
 {
 	unsigned flags = as_pt_flags(v->prot);
-	vaddr_t big = ALIGN_DOWN(va, PAGE_2M);
 	struct pt_leaf leaf;
 
-	if (big >= vma_start(v) && vma_end(v) - big >= PAGE_2M && as_huge_affordable() &&
-	    !as_next_leaf(as->root, big, big + PAGE_2M, &leaf) &&
-	    as_map_zero(as->root, big, 9, flags) == 0)
-		return AS_FAULT_OK;
-	if (as_map_zero(as->root, ALIGN_DOWN(va, PAGE_SIZE), 0, flags) != 0)
+	for (int level = PT_LEVELS - 1; level > 0; level--) {
+		uint64_t size = PT_LEVEL_SIZE(level);
+		vaddr_t block = ALIGN_DOWN(va, size);
+
+		if (block < vma_start(v) || vma_end(v) - block < size ||
+		    pt_leaf_size(block, 0, vma_end(v) - block, PT_LEAF_FRESH) < size)
+			continue;
+		if (!as_next_leaf(as->root, block, block + size, &leaf) &&
+		    as_map_zero(as->root, block, size, flags) == 0)
+			return AS_FAULT_OK;
+		break;
+	}
+	if (as_map_zero(as->root, ALIGN_DOWN(va, PAGE_SIZE), PAGE_SIZE, flags) != 0)
 		return AS_FAULT_OOM;
 	return AS_FAULT_OK;
 }
@@ -293,16 +194,24 @@ int as_fault(struct aspace *as, vaddr_t va, unsigned error_code)
 	return as_fault_in(as, v, va, error_code);
 }
 
-/* Fault in every missing page of [start, end); 0, -EFAULT (hole) or -ENOMEM. */
-int as_populate(struct aspace *as, vaddr_t start, vaddr_t end, bool write)
+/*
+ * Fault in every page of [start, end) that a user access of this kind would
+ * fault on: missing pages, and for a write also read-only ones (copy-on-write
+ * is broken as a write fault breaks it, as Linux's MADV_POPULATE_WRITE does).
+ * Returns 0, -EFAULT (hole) or -ENOMEM.
+ */
+int as_populate(struct aspace *as, vaddr_t start, vaddr_t end, enum as_populate_mode mode)
 {
+	bool write = mode == AS_POPULATE_WRITE;
 	unsigned err = AS_PF_USER | (write ? AS_PF_WRITE : 0);
 	struct pt_leaf leaf;
 	struct vma *v;
 	vaddr_t va = start;
 
 	while (va < end) {
-		if (pt_query(as->root, va, &leaf)) {
+		bool present = pt_query(as->root, va, &leaf);
+
+		if (present && (!write || (leaf.flags & PT_WRITE))) {
 			va = leaf.va + leaf.size;
 			continue;
 		}

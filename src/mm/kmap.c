@@ -1,9 +1,10 @@
 /*
  * kmap: the kernel's own page tables (see include/mm/kmap.h).
  *
- * kmap_init builds a fresh root: every top-level entry of the kernel half
- * gets its table up front, so address spaces created later (which copy those
- * 256 entries) see every kernel mapping made afterwards; then the direct map
+ * kmap_init builds a fresh root with pt_create_kernel: every top-level entry
+ * of the kernel half gets its table up front, so address spaces created later
+ * (pt_create_user shares those entries) see every kernel mapping made
+ * afterwards; then the direct map
  * of RAM, the image sections with their real rights, and a supervisor-only
  * identity map of low memory. Identity mappings asked for later are tracked
  * in a small table so they can be removed exactly.
@@ -14,10 +15,8 @@
 #include "lib/string.h"
 #include "mm/mmarch.h"
 #include "mm/pt.h"
-#include "mm/pte.h"
 
 #define KMAP_MAX_IDENTITY 16
-#define KMAP_KERNEL_FIRST_INDEX 256
 
 struct kmap_identity_range {
 	paddr_t pa;
@@ -30,21 +29,6 @@ static struct kmap_identity_range kmap_ids[KMAP_MAX_IDENTITY];
 paddr_t kmap_root(void)
 {
 	return kmap_root_pa;
-}
-
-/* Give each kernel-half top-level entry of `root` an empty table. */
-static int kmap_prefill_kernel_half(paddr_t root)
-{
-	pte_t *top = mm_phys_to_virt(root);
-
-	for (unsigned i = KMAP_KERNEL_FIRST_INDEX; i < PT_ENTRIES; i++) {
-		paddr_t table;
-
-		if (pt_create(&table))
-			return -ENOMEM;
-		top[i] = table | PTE_P | PTE_W | PTE_U;
-	}
-	return 0;
 }
 
 /* Direct map of every usable RAM range, RW NX global, largest leaves. */
@@ -106,20 +90,18 @@ static int kmap_image_sections(paddr_t root, const struct kmap_image *img)
 int kmap_init(const struct pmm_range *ram, size_t nram, const struct kmap_image *img)
 {
 	paddr_t root;
-	int err = pt_create(&root);
+	int err = pt_create_kernel(&root);
 
 	if (err)
 		return err;
-	err = kmap_prefill_kernel_half(root);
-	if (!err)
-		err = kmap_direct(root, ram, nram);
+	err = kmap_direct(root, ram, nram);
 	if (!err)
 		err = kmap_image_sections(root, img);
 	if (!err)
 		err = pt_map(root, PAGE_SIZE, PAGE_SIZE, KMAP_IDENTITY_LOW - PAGE_SIZE,
 			     PT_WRITE | PT_NX);
 	if (err) {
-		pt_destroy(root, PT_ENTRIES);
+		pt_destroy(root, PT_DESTROY_ALL);
 		return err;
 	}
 	memset(kmap_ids, 0, sizeof(kmap_ids));

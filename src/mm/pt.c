@@ -10,8 +10,9 @@
  *   - map checks the range is empty, maps, and on -ENOMEM removes what it
  *     mapped (the range was empty, so that is an exact undo); folding only
  *     happens once the whole change succeeded.
- * Top-level entries of the kernel half (index >= 256) point to tables that
- * every address space shares; pt never frees those.
+ * Top-level entries of the kernel half (from PT_KERNEL_FIRST_INDEX on) point
+ * to tables that every address space shares; pt frees those only for
+ * PT_DESTROY_ALL.
  */
 #include "mm/pt.h"
 
@@ -22,8 +23,9 @@
 #include "mm/pmm.h"
 #include "mm/pte.h"
 
-#define PT_TOP_LEVEL 3
-#define PT_KERNEL_FIRST_INDEX 256
+#define PT_TOP_LEVEL (PT_LEVELS - 1)
+#define PT_KERNEL_FIRST_INDEX PT_INDEX(PT_TOP_LEVEL, PT_KERNEL_BASE)
+#define PT_FRESH_MAX_LEVEL 1 /* demand-zero leaves: the first large size at most (THP) */
 
 /* Leaves whose TLB entries must go, flushed together at the end of a call. */
 struct pt_tlb {
@@ -46,58 +48,6 @@ static size_t pt_tables;
 static pte_t *pt_entries(paddr_t table)
 {
 	return mm_phys_to_virt(table);
-}
-
-static bool pte_present(pte_t e)
-{
-	return e & PTE_P;
-}
-
-/* True when `e` (present, at `level`) maps memory rather than a table. */
-static bool pte_is_leaf(pte_t e, int level)
-{
-	return level == 0 || (e & PTE_PS);
-}
-
-static paddr_t pte_addr(pte_t e, int level)
-{
-	return level > 0 && (e & PTE_PS) ? e & PTE_LARGE_ADDR_MASK : e & PTE_ADDR_MASK;
-}
-
-/* Encode a leaf of `level` mapping `pa` with PT_* `flags`. */
-static pte_t pte_make_leaf(paddr_t pa, unsigned flags, int level)
-{
-	pte_t e = pa | PTE_P;
-
-	if (level > 0)
-		e |= PTE_PS;
-	if (flags & PT_WRITE)
-		e |= PTE_W;
-	if (flags & PT_USER)
-		e |= PTE_U;
-	if (flags & PT_NX)
-		e |= PTE_NX;
-	if (flags & PT_GLOBAL)
-		e |= PTE_G;
-	if (flags & PT_NOCACHE)
-		e |= PTE_PCD;
-	if (flags & PT_WRTHRU)
-		e |= PTE_PWT;
-	return e;
-}
-
-/* PT_* flags of a leaf entry. */
-static unsigned pte_leaf_flags(pte_t e)
-{
-	return (e & PTE_W ? PT_WRITE : 0) | (e & PTE_U ? PT_USER : 0) |
-	       (e & PTE_NX ? PT_NX : 0) | (e & PTE_G ? PT_GLOBAL : 0) |
-	       (e & PTE_PCD ? PT_NOCACHE : 0) | (e & PTE_PWT ? PT_WRTHRU : 0);
-}
-
-/* A table entry: permissive; the leaf decides the rights. */
-static pte_t pte_make_table(paddr_t table)
-{
-	return table | PTE_P | PTE_W | PTE_U;
 }
 
 /* End of the entry of `level` that holds va, clipped to `end`. */
@@ -360,7 +310,7 @@ static void pt_protect_level(paddr_t table, int level, vaddr_t va, vaddr_t end,
 		if (pte_present(e) && pte_is_leaf(e, level)) {
 			pte_t ne = pte_make_leaf(pte_addr(e, level), op->flags, level);
 
-			if ((ne | PTE_A | PTE_D) != (e | PTE_A | PTE_D)) {
+			if (!pte_same_leaf(ne, e)) {
 				t[i] = ne;
 				pt_tlb_add(&op->tlb, va);
 			}
@@ -374,24 +324,22 @@ static void pt_protect_level(paddr_t table, int level, vaddr_t va, vaddr_t end,
 /* ---------------------------------------------------------------- fold */
 
 /*
- * If the 512 entries of `child` (a table of level `child_level`) are present
- * leaves with equal flags mapping one contiguous, aligned physical run,
- * return the large leaf that replaces them; else 0.
+ * If the entries of `child` (a table of level `child_level` covering `va`)
+ * are present leaves with equal flags mapping one contiguous physical run that
+ * pt_leaf_size allows as one leaf of the next level, return that leaf; else 0.
  */
-static pte_t pt_fold_candidate(paddr_t child, int child_level)
+static pte_t pt_fold_candidate(paddr_t child, int child_level, vaddr_t va)
 {
 	const pte_t *t = pt_entries(child);
-	uint64_t size = PT_LEVEL_SIZE(child_level);
+	uint64_t size = PT_LEVEL_SIZE(child_level), big = PT_LEVEL_SIZE(child_level + 1);
 	paddr_t pa0;
 	unsigned flags;
 
-	if (child_level + 1 == 2 && !mm_cpu_has_1g())
-		return 0;
 	if (!pte_present(t[0]) || !pte_is_leaf(t[0], child_level))
 		return 0;
 	pa0 = pte_addr(t[0], child_level);
 	flags = pte_leaf_flags(t[0]);
-	if (!IS_ALIGNED(pa0, PT_LEVEL_SIZE(child_level + 1)))
+	if (pt_leaf_size(ALIGN_DOWN(va, big), pa0, big, PT_LEAF_MAP) < big)
 		return 0;
 	for (int i = 1; i < PT_ENTRIES; i++) {
 		if (!pte_present(t[i]) || !pte_is_leaf(t[i], child_level) ||
@@ -402,14 +350,14 @@ static pte_t pt_fold_candidate(paddr_t child, int child_level)
 	return pte_make_leaf(pa0, flags, child_level + 1);
 }
 
-/* Fold entry `i` of a `level` table (1 or 2) when its child table is uniform. */
+/* Fold entry `i` of a `level` table when its child table is uniform. */
 static void pt_try_fold(pte_t *t, unsigned i, int level, vaddr_t va, struct pt_op *op)
 {
 	pte_t big;
 
-	if (level < 1 || level > 2 || !pte_present(t[i]) || pte_is_leaf(t[i], level))
+	if (level == 0 || !pte_present(t[i]) || pte_is_leaf(t[i], level))
 		return;
-	big = pt_fold_candidate(pte_addr(t[i], level), level - 1);
+	big = pt_fold_candidate(pte_addr(t[i], level), level - 1, va);
 	if (!big)
 		return;
 	pt_table_free(pte_addr(t[i], level));
@@ -495,18 +443,28 @@ static pte_t *pt_find_leaf(paddr_t root, vaddr_t va, int *level)
 	return NULL;
 }
 
+/* Tables splitting a leaf of `level` down until va is a leaf boundary takes. */
+static int pt_split_need(vaddr_t va, int level)
+{
+	int need = 0;
+
+	for (; !IS_ALIGNED(va, PT_LEVEL_SIZE(level)); level--)
+		need++;
+	return need;
+}
+
 int pt_split_at(paddr_t root, vaddr_t va)
 {
-	paddr_t frames[2];
-	int level, need = 0, used = 0;
+	paddr_t frames[PT_LEVELS - 1];
+	int level, need, used = 0;
 	pte_t *e;
 
 	if (!pt_canonical(va) || !IS_ALIGNED(va, PAGE_SIZE))
 		return -EINVAL;
 	e = pt_find_leaf(root, va, &level);
-	if (!e || IS_ALIGNED(va, PT_LEVEL_SIZE(level)))
+	if (!e)
 		return 0;
-	need = level == 2 && !IS_ALIGNED(va, PAGE_2M) ? 2 : 1;
+	need = pt_split_need(va, level);
 	for (int i = 0; i < need; i++) {
 		frames[i] = pt_table_alloc();
 		if (!frames[i]) {
@@ -569,19 +527,29 @@ static int pt_split_range(paddr_t root, vaddr_t va, vaddr_t end)
 	return err;
 }
 
-/* ---------------------------------------------------------------- map */
+/* ---------------------------------------------------------------- leaf size */
 
-/* Can a leaf of `level` map [va, next) to pa? */
-static bool pt_can_leaf(int level, vaddr_t va, vaddr_t next, paddr_t pa)
+/* True while a large fresh leaf of `size` bytes leaves a quarter of all frames free. */
+static bool pt_fresh_affordable(uint64_t size)
 {
-	uint64_t size = PT_LEVEL_SIZE(level);
-
-	if (level == 0)
-		return true;
-	if (level > 2 || (level == 2 && !mm_cpu_has_1g()))
-		return false;
-	return IS_ALIGNED(va, size) && IS_ALIGNED(pa, size) && next - va == size;
+	return pmm_free_frames() >= size / PAGE_SIZE + pmm_total_frames() / 4;
 }
+
+uint64_t pt_leaf_size(vaddr_t va, paddr_t pa, uint64_t room, enum pt_leaf_use use)
+{
+	int level = use == PT_LEAF_FRESH ? PT_FRESH_MAX_LEVEL : PT_TOP_LEVEL;
+
+	for (; level > 0; level--) {
+		uint64_t size = PT_LEVEL_SIZE(level);
+
+		if (IS_ALIGNED(va | pa, size) && room >= size && pte_leaf_supported(level) &&
+		    (use != PT_LEAF_FRESH || pt_fresh_affordable(size)))
+			return size;
+	}
+	return PT_LEVEL_SIZE(0);
+}
+
+/* ---------------------------------------------------------------- map */
 
 /* Map [va, end) under `table`; the range is known to be empty. */
 static int pt_map_level(paddr_t table, int level, vaddr_t va, vaddr_t end,
@@ -595,7 +563,8 @@ static int pt_map_level(paddr_t table, int level, vaddr_t va, vaddr_t end,
 		paddr_t pa = op->pa0 + (va - op->va0);
 		int err;
 
-		if (!pte_present(*e) && pt_can_leaf(level, va, next, pa)) {
+		if (!pte_present(*e) &&
+		    (level == 0 || pt_leaf_size(va, pa, end - va, PT_LEAF_MAP) >= PT_LEVEL_SIZE(level))) {
 			*e = pte_make_leaf(pa, op->flags, level);
 		} else {
 			if (!pte_present(*e)) {
@@ -689,6 +658,35 @@ int pt_create(paddr_t *root)
 	return 0;
 }
 
+int pt_create_kernel(paddr_t *root)
+{
+	pte_t *top;
+	paddr_t table;
+
+	if (pt_create(root))
+		return -ENOMEM;
+	top = pt_entries(*root);
+	for (unsigned i = PT_KERNEL_FIRST_INDEX; i < PT_ENTRIES; i++) {
+		if (pt_create(&table)) {
+			pt_destroy(*root, PT_DESTROY_ALL);
+			return -ENOMEM;
+		}
+		top[i] = pte_make_table(table);
+	}
+	return 0;
+}
+
+int pt_create_user(paddr_t kernel_root, paddr_t *root)
+{
+	if (pt_create(root))
+		return -ENOMEM;
+	if (kernel_root)
+		memcpy(pt_entries(*root) + PT_KERNEL_FIRST_INDEX,
+		       pt_entries(kernel_root) + PT_KERNEL_FIRST_INDEX,
+		       (PT_ENTRIES - PT_KERNEL_FIRST_INDEX) * sizeof(pte_t));
+	return 0;
+}
+
 /* Free `table` (at `level`) and every table below it. */
 static void pt_free_tree(paddr_t table, int level)
 {
@@ -700,12 +698,28 @@ static void pt_free_tree(paddr_t table, int level)
 	pt_table_free(table);
 }
 
-void pt_destroy(paddr_t root, unsigned first_shared)
+void pt_destroy(paddr_t root, enum pt_destroy_scope scope)
 {
+	unsigned end = scope == PT_DESTROY_ALL ? PT_ENTRIES : PT_KERNEL_FIRST_INDEX;
 	pte_t *t = pt_entries(root);
 
-	for (unsigned i = 0; i < first_shared && i < PT_ENTRIES; i++)
-		if (pte_present(t[i]))
+	for (unsigned i = 0; i < end; i++)
+		if (pte_present(t[i]) && !pte_is_leaf(t[i], PT_TOP_LEVEL))
 			pt_free_tree(pte_addr(t[i], PT_TOP_LEVEL), PT_TOP_LEVEL - 1);
 	pt_table_free(root);
+}
+
+/* ---------------------------------------------------------------- geometry */
+
+void pt_tally_tables(struct pt_table_tally *t, vaddr_t va, vaddr_t end)
+{
+	for (int l = 1; l < PT_LEVELS; l++) {
+		uint64_t size = PT_LEVEL_SIZE(l);
+		uint64_t first = va / size + 1, last = (end - 1) / size + 1;
+
+		first = MAX(first, t->last[l] + 1);
+		if (last >= first)
+			t->tables += last - first + 1;
+		t->last[l] = MAX(t->last[l], last);
+	}
 }

@@ -1,5 +1,5 @@
 /*
- * vma: the VMA set of one address space (private to src/mm/aspace.c).
+ * vma: the VMA set of one address space (private to src/mm: aspace.c, fault.c).
  *
  * A VMA is a half-open range [start, end) of user addresses with one set of
  * rights (PROT_*) and one kind (MAP_PRIVATE or MAP_SHARED, plus MAP_GROWSDOWN
@@ -78,39 +78,5 @@ void vma_carve(struct rtree *t, vaddr_t start, vaddr_t end, struct vma **spare);
 
 /* Number of VMAs that carving [start, end) would add (0 or 1). */
 int vma_carve_growth(const struct rtree *t, vaddr_t start, vaddr_t end);
-
-/* ---- shared between aspace.c and fault.c ---- */
-
-struct aspace {
-	paddr_t root;       /* top-level table */
-	struct rtree vmas;  /* window [AS_MMAP_MIN_ADDR, AS_TASK_SIZE) */
-	vaddr_t mmap_base;  /* top of the top-down placement area */
-	vaddr_t brk_start;  /* page aligned; 0 until as_brk_init */
-	vaddr_t brk;        /* current break (unaligned, as Linux keeps it) */
-};
-
-/* Leaf flags for a fresh page of a VMA with rights `prot` (PROT_NONE: supervisor only). */
-unsigned as_pt_flags(int prot);
-
-/* Leaf flags for pages already present when a VMA of `kind` gets `prot` (private: no write until a fault). */
-unsigned as_pt_flags_existing(int prot, int kind);
-
-/* The first leaf meeting [va, end) (whole, not clipped); false when none. */
-bool as_next_leaf(paddr_t root, vaddr_t va, vaddr_t end, struct pt_leaf *out);
-
-/* Drop one frame reference for every 4 KiB page mapped in [start, end). */
-void as_unref_range(paddr_t root, vaddr_t start, vaddr_t end);
-
-/* Make start and end leaf boundaries; 0 or -ENOMEM with nothing changed. */
-int as_split_ends(paddr_t root, vaddr_t start, vaddr_t end);
-
-/* Undo as_split_ends. */
-void as_fold_ends(paddr_t root, vaddr_t start, vaddr_t end);
-
-/* Unmap and unreference the pages of [start, end), whose ends are leaf boundaries. */
-void as_zap(paddr_t root, vaddr_t start, vaddr_t end);
-
-/* Fault in every missing page of [start, end) (inside VMAs); 0 or -ENOMEM/-EFAULT. */
-int as_populate(struct aspace *as, vaddr_t start, vaddr_t end, bool write);
 
 #endif

@@ -496,6 +496,67 @@ Test(aspace, clone_oom_all_or_nothing)
 	CHECK();
 }
 
+#define MADV_POPULATE_WRITE_ 23 /* Linux uapi value */
+
+/*
+ * Page va after MADV_POPULATE_WRITE in `writer` of pages shared with `other`
+ * by as_clone: the writer holds a private, writable copy with `byte` in it,
+ * the other side keeps the original frame, read-only, with the same byte;
+ * each frame has one reference.
+ */
+static void expect_cow_broken(struct aspace *writer, struct aspace *other, vaddr_t va,
+			      paddr_t orig, unsigned char byte)
+{
+	struct pt_leaf w, o;
+
+	cr_assert(pt_query(as_root(writer), va, &w) && pt_query(as_root(other), va, &o));
+	cr_expect_neq(w.pa + (va - w.va), o.pa + (va - o.va), "page %#lx still shared", va);
+	cr_expect_eq(o.pa + (va - o.va), orig, "the other space's frame changed at %#lx", va);
+	cr_expect_neq(w.flags & PT_WRITE, 0, "page %#lx not writable after populate", va);
+	cr_expect_eq(o.flags & PT_WRITE, 0, "the other space's page %#lx became writable", va);
+	cr_expect_eq(pmm_refcount(w.pa + (va - w.va)), 1);
+	cr_expect_eq(pmm_refcount(orig), 1);
+	cr_expect_eq(*((unsigned char *)mm_phys_to_virt(w.pa) + (va - w.va)), byte);
+	cr_expect_eq(*((unsigned char *)mm_phys_to_virt(o.pa) + (va - o.va)), byte);
+}
+
+/* MADV_POPULATE_WRITE breaks copy-on-write as a write fault does (Linux). */
+Test(aspace, populate_write_breaks_cow_after_clone)
+{
+	vaddr_t a = 0x40000000, big = 0x40200000;
+	paddr_t pa[3];
+	struct pt_leaf l;
+	struct aspace *child;
+
+	cr_assert_eq(as_mmap(as, a, 0x2000, RW, ANON | MAP_FIXED), (long)a);
+	cr_assert_eq(as_mmap(as, big, MiB(2), RW | PROT_EXEC, ANON | MAP_FIXED), (long)big);
+	cr_assert(uwrite(as, a, 1) && uwrite(as, a + 0x1000, 2) && uwrite(as, big + 0x5000, 3));
+	cr_assert(pt_query(as_root(as), big, &l) && l.size == MiB(2));
+	child = as_clone(as);
+	cr_assert_not_null(child);
+	cr_assert(pt_query(as_root(as), a, &l));
+	pa[0] = l.pa;
+	cr_assert(pt_query(as_root(as), a + 0x1000, &l));
+	pa[1] = l.pa;
+	cr_assert(pt_query(as_root(as), big + 0x5000, &l));
+	pa[2] = l.pa + (big + 0x5000 - l.va);
+	cr_assert_eq(pmm_refcount(pa[0]), 2);
+	cr_assert_eq(as_madvise(as, a, 0x2000, MADV_POPULATE_WRITE_), 0);
+	cr_assert_eq(as_madvise(child, big, MiB(2), MADV_POPULATE_WRITE_), 0);
+	expect_cow_broken(as, child, a, pa[0], 1);
+	expect_cow_broken(as, child, a + 0x1000, pa[1], 2);
+	expect_cow_broken(child, as, big + 0x5000, pa[2], 3);
+	cr_assert(pt_query(as_root(child), big + MiB(2) - 0x1000, &l));
+	cr_expect_neq(l.flags & PT_WRITE, 0);
+	cr_assert(uwrite(child, a, 9));
+	cr_expect_eq(uread(as, a), 1);
+	cr_expect_eq(uread(child, big + 0x5000), 3);
+	cr_assert_eq(as_check(child), 0);
+	CHECK();
+	as_destroy(child);
+	CHECK();
+}
+
 /* ---------------------------------------------------------------- large */
 
 Test(aspace, noreserve_16g)

@@ -118,7 +118,7 @@ static void setup(void)
 static void teardown(void)
 {
 	pmm_fail_nth(0);
-	pt_destroy(root, PT_ENTRIES);
+	pt_destroy(root, PT_DESTROY_ALL);
 	cr_expect_eq(pt_table_frames(), 0);
 }
 
@@ -622,22 +622,27 @@ Test(pt, kernel_half_top_child_kept)
 	cr_expect_eq(pt_table_frames(), frames0 + 1);
 }
 
-/* pt_destroy frees the root and the user-half tables, not the shared ones. */
+/*
+ * pt_create_user shares the kernel half of a root; pt_destroy of the user
+ * root frees it and its user-half tables, not the shared ones.
+ */
 Test(pt, destroy_frees_everything)
 {
-	paddr_t r2, shared;
+	paddr_t r2;
+	struct pt_leaf q;
 	size_t free_frames = pmm_free_frames();
 
-	cr_assert_eq(pt_create(&r2), 0);
+	cr_assert_eq(pt_map(root, 0xffffe00000000000ULL, 0, PAGE_SIZE, PT_WRITE), 0);
+	cr_assert_eq(pt_create_user(root, &r2), 0);
+	cr_assert_eq(pt_table_frames(), frames0 + 4);
+	cr_assert(pt_query(r2, 0xffffe00000000000ULL, &q) && q.pa == 0);
 	cr_assert_eq(pt_map(r2, GiB(1) + KiB(4), PA_OFF, MiB(4), FL), 0);
 	cr_assert_eq(pt_map(r2, GiB(300), PA_OFF, GiB(2), FL), 0);
-	cr_assert_eq(pt_map(root, 0xffffe00000000000ULL, 0, PAGE_SIZE, PT_WRITE), 0);
-	shared = pt_table_frames();
-	/* share the kernel-half child of `root` into r2 as kmap's users do */
-	((uint64_t *)host_arena())[r2 / 8 + 448] = ((uint64_t *)host_arena())[root / 8 + 448];
-	pt_destroy(r2, 256);
+	cr_expect_not(pt_query(root, GiB(1) + KiB(4), &q));
+	cr_expect_gt(pt_table_frames(), frames0 + 4);
+	pt_destroy(r2, PT_DESTROY_USER_HALF);
 	cr_expect_eq(pt_table_frames(), frames0 + 3);
-	cr_expect_lt(pt_table_frames(), shared);
+	cr_expect(pt_query(root, 0xffffe00000000000ULL, &q));
 	cr_expect_eq(pmm_free_frames(), free_frames - 3);
 }
 
@@ -676,4 +681,78 @@ Test(pt, reserve_all_or_nothing)
 	cr_assert_eq(pt_reserve(2), 0);
 	pt_release();
 	cr_expect_eq(pmm_free_frames(), free0);
+}
+
+/* ------------------------------------------------------------ policy and geometry */
+
+/* pt_leaf_size: largest supported size both addresses and the room allow. */
+Test(pt, leaf_size_policy)
+{
+	cr_expect_eq(pt_leaf_size(GiB(1), GiB(2), GiB(1), PT_LEAF_MAP), GiB(1));
+	cr_expect_eq(pt_leaf_size(GiB(1), GiB(2), GiB(1) - PAGE_SIZE, PT_LEAF_MAP), MiB(2));
+	cr_expect_eq(pt_leaf_size(GiB(1), GiB(2) + MiB(2), GiB(4), PT_LEAF_MAP), MiB(2));
+	cr_expect_eq(pt_leaf_size(GiB(1) + PAGE_SIZE, GiB(2), GiB(4), PT_LEAF_MAP), PAGE_SIZE);
+	cr_expect_eq(pt_leaf_size(0, 0, GiB(1024), PT_LEAF_MAP), GiB(1)); /* no 512 GiB leaves */
+	host_has_1g = false;
+	cr_expect_eq(pt_leaf_size(GiB(1), GiB(2), GiB(1), PT_LEAF_MAP), MiB(2));
+	host_has_1g = true;
+	/* fresh frames: the first large size at most, only while memory is plentiful */
+	cr_expect_eq(pt_leaf_size(GiB(1), 0, GiB(1), PT_LEAF_FRESH), MiB(2));
+	cr_expect_eq(pt_leaf_size(GiB(1), 0, MiB(1), PT_LEAF_FRESH), PAGE_SIZE);
+	pmm_fail_nth(0);
+	{
+		size_t keep = pmm_total_frames() / 4 + MiB(2) / PAGE_SIZE - 1;
+		size_t n = pmm_free_frames() - keep, i;
+		paddr_t *held = calloc(n, sizeof(*held));
+
+		cr_assert_not_null(held);
+		for (i = 0; i < n; i++)
+			cr_assert_neq(held[i] = pmm_alloc(0), 0);
+		cr_expect_eq(pt_leaf_size(GiB(1), 0, GiB(1), PT_LEAF_FRESH), PAGE_SIZE);
+		pmm_free(held[0], 0);
+		cr_expect_eq(pt_leaf_size(GiB(1), 0, GiB(1), PT_LEAF_FRESH), MiB(2));
+		for (i = 1; i < n; i++)
+			pmm_free(held[i], 0);
+		free(held);
+	}
+}
+
+/* pt_tally_tables: one table per level-1, -2 and -3 entry a range meets, shared ones once. */
+Test(pt, tally_tables)
+{
+	struct pt_table_tally t = {0};
+
+	pt_tally_tables(&t, GiB(1), GiB(1) + PAGE_SIZE);
+	cr_expect_eq(t.tables, 3);
+	pt_tally_tables(&t, GiB(1) + MiB(1), GiB(1) + MiB(3));
+	cr_expect_eq(t.tables, 4); /* a second 2 MiB region */
+	pt_tally_tables(&t, GiB(3), GiB(3) + MiB(4));
+	cr_expect_eq(t.tables, 7); /* a second 1 GiB region with two 2 MiB ones */
+	pt_tally_tables(&t, GiB(512), GiB(512) + PAGE_SIZE);
+	cr_expect_eq(t.tables, 10);
+}
+
+/* pt_create_kernel gives each kernel-half top-level entry a table; all or nothing. */
+Test(pt, create_kernel_prefills_kernel_half)
+{
+	size_t free_frames = pmm_free_frames();
+	paddr_t k, u;
+	struct pt_leaf q;
+
+	pmm_fail_nth(5);
+	cr_expect_eq(pt_create_kernel(&k), -ENOMEM);
+	pmm_fail_nth(0);
+	cr_expect_eq(pt_table_frames(), frames0);
+	cr_expect_eq(pmm_free_frames(), free_frames);
+	cr_assert_eq(pt_create_kernel(&k), 0);
+	cr_expect_eq(pt_table_frames(), frames0 + 1 + PT_ENTRIES / 2);
+	cr_assert_eq(pt_create_user(k, &u), 0);
+	/* a kernel mapping made after the user root exists is seen through it */
+	cr_assert_eq(pt_map(k, PT_KERNEL_BASE + GiB(3), PA_OFF, PAGE_SIZE, PT_WRITE), 0);
+	cr_expect(pt_query(u, PT_KERNEL_BASE + GiB(3), &q) && q.pa == PA_OFF);
+	pt_destroy(u, PT_DESTROY_USER_HALF);
+	cr_assert_eq(pt_unmap(k, PT_KERNEL_BASE + GiB(3), PAGE_SIZE), 0);
+	pt_destroy(k, PT_DESTROY_ALL);
+	cr_expect_eq(pt_table_frames(), frames0);
+	cr_expect_eq(pmm_free_frames(), free_frames);
 }

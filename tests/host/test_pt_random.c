@@ -266,7 +266,7 @@ static void random_run(uint64_t seed, bool has_1g)
 	check_region(WIN_BASE, WIN_BASE + WIN_SIZE);
 	cr_assert_eq(pt_unmap(root, WIN_BASE, WIN_SIZE), 0);
 	cr_expect_eq(pt_table_frames(), 1);
-	pt_destroy(root, PT_KERNEL_BASE >> 39 & 0x1ff);
+	pt_destroy(root, PT_DESTROY_USER_HALF);
 	cr_expect_eq(pt_table_frames(), 0);
 	cr_expect_eq(pmm_free_frames(), free_frames);
 	free(model);

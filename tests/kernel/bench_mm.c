@@ -109,7 +109,7 @@ static bool bench_gib_once(paddr_t pa, uint64_t leaf, unsigned long long *map,
 	     got.size == leaf;
 	ok = pt_unmap(root, BENCH_SCRATCH_VA, GiB(1)) == 0 && ok;
 	t2 = rdtsc();
-	pt_destroy(root, 256);
+	pt_destroy(root, PT_DESTROY_USER_HALF);
 	*map = t1 - t0;
 	*unmap = t2 - t1;
 	return ok;
@@ -165,7 +165,7 @@ TEST(bench, pt_split_fold)
 	bench_report("pt.split_2m", split, BENCH_REPS);
 	bench_report("pt.fold_2m", fold, BENCH_REPS);
 	ASSERT_EQ(pt_unmap(root, BENCH_SCRATCH_VA, PAGE_2M), 0);
-	pt_destroy(root, 256);
+	pt_destroy(root, PT_DESTROY_USER_HALF);
 }
 
 /*

@@ -123,6 +123,52 @@ TEST(aspace, cow_after_clone_through_mmu)
 	EXPECT_EQ(pmm_free_frames(), before);
 }
 
+#define KA_MADV_POPULATE_WRITE 23 /* Linux uapi value */
+
+/*
+ * MADV_POPULATE_WRITE after as_clone breaks copy-on-write as a write fault
+ * does: the caller gets a private writable copy (refcount 1), the other space
+ * keeps the original frame read-only (refcount 1), contents preserved.
+ */
+TEST(aspace, populate_write_breaks_cow_after_clone)
+{
+	size_t before = pmm_free_frames();
+	struct aspace *as = as_create(), *child;
+	vaddr_t a = 0x40000000;
+	struct pt_leaf p, c;
+
+	ASSERT_TRUE(as != NULL);
+	ASSERT_EQ(as_mmap(as, a, 0x2000, KA_RW, KA_ANON | MAP_FIXED), a);
+	mm_load_root(as_root(as));
+	ASSERT_EQ(as_fault(as, a, AS_PF_USER | AS_PF_WRITE), AS_FAULT_OK);
+	ka_poke(a, 0x41);
+	child = as_clone(as);
+	ASSERT_TRUE(child != NULL);
+	ASSERT_TRUE(pt_query(as_root(child), a, &c));
+	EXPECT_EQ(pmm_refcount(c.pa), 2);
+	EXPECT_EQ(as_madvise(as, a, 0x2000, KA_MADV_POPULATE_WRITE), 0);
+	ASSERT_TRUE(pt_query(as_root(as), a, &p));
+	ASSERT_TRUE(pt_query(as_root(child), a, &c));
+	EXPECT_NE(p.pa, c.pa);
+	EXPECT_EQ(pmm_refcount(p.pa), 1);
+	EXPECT_EQ(pmm_refcount(c.pa), 1);
+	ASSERT_TRUE(p.flags & PT_WRITE);
+	EXPECT_FALSE(c.flags & PT_WRITE);
+	ASSERT_TRUE(pt_query(as_root(as), a + 0x1000, &p));
+	ASSERT_TRUE(p.flags & PT_WRITE);
+	mm_load_root(as_root(as));
+	EXPECT_EQ(ka_peek(a), 0x41);
+	ka_poke(a, 0x42); /* no fault: the page is writable */
+	EXPECT_EQ(ka_phys_peek(child, a), 0x41);
+	EXPECT_EQ(ka_phys_peek(as, a), 0x42);
+	EXPECT_EQ(as_check(as), 0);
+	EXPECT_EQ(as_check(child), 0);
+	mm_load_root(kmap_root());
+	as_destroy(child);
+	as_destroy(as);
+	EXPECT_EQ(pmm_free_frames(), before);
+}
+
 TEST(aspace, stack_guard_gap)
 {
 	size_t before = pmm_free_frames();

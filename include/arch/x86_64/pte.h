@@ -1,5 +1,6 @@
 /*
- * x86_64 4-level paging entries (Intel SDM Vol. 3A, 4.5).
+ * x86_64 4-level paging entries (Intel SDM Vol. 3A, 4.5): the implementation
+ * of the mm/pte.h contract. Include mm/pte.h, never this file.
  *
  *  63  62..52  51........12  11..9  8  7   6  5  4   3   2  1  0
  *  NX  avail   phys addr     avail  G  PS  D  A  PCD PWT U  W  P
@@ -11,7 +12,12 @@
 #ifndef ARCH_X86_64_PTE_H
 #define ARCH_X86_64_PTE_H
 
+#ifndef MM_PTE_ARCH_INCLUDE
+#error "include mm/pte.h, not arch/x86_64/pte.h"
+#endif
+
 #include "lib/types.h"
+#include "mm/mmarch.h"
 
 typedef uint64_t pte_t;
 _Static_assert(sizeof(pte_t) == 8, "a PTE is 8 bytes");
@@ -33,5 +39,74 @@ _Static_assert(sizeof(pte_t) == 8, "a PTE is 8 bytes");
 #define PT_ENTRIES 512
 #define PT_INDEX(level, va) (((uint64_t)(va) >> (12 + 9 * (level))) & 0x1ff)
 #define PT_LEVEL_SIZE(level) (1ULL << (12 + 9 * (level))) /* bytes one entry covers */
+
+/* Lower 48-bit canonical user half, and the kernel half start. */
+#define PT_USER_TOP 0x0000800000000000ULL
+#define PT_KERNEL_BASE 0xffff800000000000ULL
+
+static inline bool pte_present(pte_t e)
+{
+	return e & PTE_P;
+}
+
+/* True when `e` (present, at `level`) maps memory rather than a table. */
+static inline bool pte_is_leaf(pte_t e, int level)
+{
+	return level == 0 || (e & PTE_PS);
+}
+
+/* Physical address a present entry of `level` points to (frame or table). */
+static inline paddr_t pte_addr(pte_t e, int level)
+{
+	return level > 0 && (e & PTE_PS) ? e & PTE_LARGE_ADDR_MASK : e & PTE_ADDR_MASK;
+}
+
+/* Encode a leaf of `level` mapping `pa` with PT_* `flags`. */
+static inline pte_t pte_make_leaf(paddr_t pa, unsigned flags, int level)
+{
+	pte_t e = pa | PTE_P;
+
+	if (level > 0)
+		e |= PTE_PS;
+	if (flags & PT_WRITE)
+		e |= PTE_W;
+	if (flags & PT_USER)
+		e |= PTE_U;
+	if (flags & PT_NX)
+		e |= PTE_NX;
+	if (flags & PT_GLOBAL)
+		e |= PTE_G;
+	if (flags & PT_NOCACHE)
+		e |= PTE_PCD;
+	if (flags & PT_WRTHRU)
+		e |= PTE_PWT;
+	return e;
+}
+
+/* PT_* flags of a leaf entry. */
+static inline unsigned pte_leaf_flags(pte_t e)
+{
+	return (e & PTE_W ? PT_WRITE : 0) | (e & PTE_U ? PT_USER : 0) |
+	       (e & PTE_NX ? PT_NX : 0) | (e & PTE_G ? PT_GLOBAL : 0) |
+	       (e & PTE_PCD ? PT_NOCACHE : 0) | (e & PTE_PWT ? PT_WRTHRU : 0);
+}
+
+/* A table entry: permissive; the leaf decides the rights. */
+static inline pte_t pte_make_table(paddr_t table)
+{
+	return table | PTE_P | PTE_W | PTE_U;
+}
+
+/* Equal entries but for accessed and dirty, which the MMU sets on its own. */
+static inline bool pte_same_leaf(pte_t a, pte_t b)
+{
+	return ((a ^ b) & ~(PTE_A | PTE_D)) == 0;
+}
+
+/* 4 KiB and 2 MiB leaves always; 1 GiB ones when the CPU has them. */
+static inline bool pte_leaf_supported(int level)
+{
+	return level <= 1 || (level == 2 && mm_cpu_has_1g());
+}
 
 #endif

@@ -1,0 +1,152 @@
+/*
+ * page: the page helpers of the address space: leaf flags for VMA rights,
+ * and mapping, dropping or moving frames together with their references
+ * (declared in aspace_internal.h).
+ */
+#include "lib/assert.h"
+#include "lib/errno.h"
+#include "mm/pmm.h"
+#include "mm/pt.h"
+#include "aspace_internal.h"
+
+/* Leaf flags for a fresh page with rights `prot`; PROT_NONE pages stay supervisor-only. */
+unsigned as_pt_flags(int prot)
+{
+	unsigned flags = 0;
+
+	if (prot & (PROT_READ | PROT_WRITE | PROT_EXEC))
+		flags |= PT_USER;
+	if (!(prot & PROT_EXEC))
+		flags |= PT_NX;
+	if (prot & PROT_WRITE)
+		flags |= PT_WRITE;
+	return flags;
+}
+
+/*
+ * Leaf flags for pages already present in a VMA of `kind` that gets `prot`.
+ * Private pages may be shared copy-on-write, so they become writable only
+ * through a write fault that finds them exclusive.
+ */
+unsigned as_pt_flags_existing(int prot, int kind)
+{
+	unsigned flags = as_pt_flags(prot);
+
+	if (!(kind & MAP_SHARED))
+		flags &= ~PT_WRITE;
+	return flags;
+}
+
+/* pt_walk callback: keep the first leaf and stop. */
+static int as_first_leaf_cb(void *ctx, const struct pt_leaf *leaf)
+{
+	*(struct pt_leaf *)ctx = *leaf;
+	return 1;
+}
+
+/* The first leaf meeting [va, end); false when none. */
+bool as_next_leaf(paddr_t root, vaddr_t va, vaddr_t end, struct pt_leaf *out)
+{
+	return va < end && pt_walk(root, va, end - va, as_first_leaf_cb, out) == 1;
+}
+
+/* A range pt_walk callbacks clip leaves to. */
+struct as_span {
+	vaddr_t start, end;
+};
+
+/* pt_walk callback: one more reference for each frame of the leaf part inside the span. */
+static int as_ref_cb(void *ctx, const struct pt_leaf *leaf)
+{
+	const struct as_span *span = ctx;
+	vaddr_t s = MAX(leaf->va, span->start), e = MIN(leaf->va + leaf->size, span->end);
+	paddr_t pa = leaf->pa + (s - leaf->va);
+
+	for (; s < e; s += PAGE_SIZE, pa += PAGE_SIZE)
+		pmm_ref(pa);
+	return 0;
+}
+
+void as_ref_range(paddr_t root, vaddr_t start, vaddr_t end)
+{
+	struct as_span span = {start, end};
+
+	if (start < end)
+		pt_walk(root, start, end - start, as_ref_cb, &span);
+}
+
+/* pt_walk callback: unreference the frames of the leaf part inside the span. */
+static int as_unref_cb(void *ctx, const struct pt_leaf *leaf)
+{
+	const struct as_span *span = ctx;
+	vaddr_t va = MAX(leaf->va, span->start);
+	vaddr_t end = MIN(leaf->va + leaf->size, span->end);
+
+	for (; va < end; va += PAGE_SIZE)
+		pmm_unref(leaf->pa + (va - leaf->va));
+	return 0;
+}
+
+/* Drop one reference for every 4 KiB page mapped in [start, end). */
+void as_unref_range(paddr_t root, vaddr_t start, vaddr_t end)
+{
+	struct as_span span = {start, end};
+
+	if (start < end)
+		pt_walk(root, start, end - start, as_unref_cb, &span);
+}
+
+/* Make start and end leaf boundaries; 0 or -ENOMEM with nothing changed. */
+int as_split_ends(paddr_t root, vaddr_t start, vaddr_t end)
+{
+	int err = pt_split_at(root, start);
+
+	if (err)
+		return err;
+	err = pt_split_at(root, end);
+	if (err)
+		pt_fold_at(root, start);
+	return err;
+}
+
+/* Undo as_split_ends. */
+void as_fold_ends(paddr_t root, vaddr_t start, vaddr_t end)
+{
+	pt_fold_at(root, start);
+	pt_fold_at(root, end);
+}
+
+/* Unmap and unreference [start, end); its ends must already be leaf boundaries. */
+void as_zap(paddr_t root, vaddr_t start, vaddr_t end)
+{
+	if (start >= end)
+		return;
+	as_unref_range(root, start, end);
+	if (pt_unmap(root, start, end - start) != 0)
+		panic("as_zap: unmap of split range [%#llx, %#llx) failed",
+		      (unsigned long long)start, (unsigned long long)end);
+}
+
+/*
+ * Map the pages of [addr, end) at `to` with their flags and frames (no new
+ * references: they move). All or nothing: -ENOMEM leaves `to` unmapped.
+ */
+int as_move_pages(paddr_t root, vaddr_t addr, vaddr_t end, vaddr_t to)
+{
+	struct pt_leaf leaf;
+	vaddr_t va = addr, s, e;
+
+	while (as_next_leaf(root, va, end, &leaf)) {
+		s = MAX(leaf.va, va);
+		e = MIN(leaf.va + leaf.size, end);
+		if (pt_map(root, to + (s - addr), leaf.pa + (s - leaf.va), e - s,
+			   leaf.flags) != 0) {
+			if (s > addr && pt_unmap(root, to, s - addr) != 0)
+				panic("as_move_pages: cannot undo at %#llx", (unsigned long long)to);
+			return -ENOMEM;
+		}
+		va = e;
+	}
+	return 0;
+}
+
