@@ -797,9 +797,9 @@ def cmd_run(args):
     if os.environ.get("ACCEL") == "kvm" and args.accel is None:
         args.accel = "kvm"
     args.accel = args.accel or "tcg"
-    want_id = read_build_id(args.kernel)
     check_filter(args.filter)
     ramfs = collect_programs(args.program, parse_expects(args.expect))
+    want_id = read_build_id(args.kernel)
     jobs = max(1, args.jobs)
     shards = [args.shard] if jobs == 1 else \
         ["%d/%d" % (i + 1, jobs) for i in range(jobs)]
