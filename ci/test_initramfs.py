@@ -3,6 +3,8 @@ compare-host with a filter) and for KTAP that Linux's reader reads: the
 runner's own logs of passing, failing and panicking runs go through a reader
 with kunit_parser.py's rules (ci/kunit_reader.py) and must give the kernel's
 counts. The boot tests need QEMU (TCG)."""
+import contextlib
+import io
 import os
 import re
 import shutil
@@ -228,6 +230,39 @@ class InitramfsBootTest(unittest.TestCase):
         self.assertIn("# initramfs: 1000 programs in /bootmm/manifest", text)
         self.assertEqual(text.splitlines()[-1], "1000 passed, 0 failed, 0 skipped")
         self.assertEqual(done_counts(text), (1000, 0, 0))
+
+    def test_malformed_archive_never_panics(self):
+        """A broken initramfs (truncated, a path with "..", not cpio at all)
+        fails the unfiltered test programs.initramfs with the reason; the
+        kernel finishes the run and the filtered tests still pass."""
+        elf = build_kernel("robust")
+        good = os.path.join(self.tmp, "good.cpio")
+        runner.write_initramfs(good, runner.collect_programs(
+            [os.path.join(ROOT, "build", "programs", "mmap_basic")]))
+        with open(good, "rb") as f:
+            data = f.read()
+        evil = bytearray(data)
+        i = evil.index(b"programs/mmap_basic\0")
+        evil[i:i + 19] = b"../../../mmap_basic"
+        cases = {"truncated": (data[:len(data) // 2], "truncated data"),
+                 "dotdot": (bytes(evil), 'path with \"..\"'),
+                 "garbage": (b"\x7fELF" + b"\0" * 200, "bad magic")}
+        real_write = runner.write_initramfs
+        self.addCleanup(setattr, runner, "write_initramfs", real_write)
+        for name, (blob, why) in cases.items():
+            def write(path, ramfs, blob=blob):
+                with open(path, "wb") as f:
+                    f.write(blob)
+            runner.write_initramfs = write
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                rc = runner.main(["run", "-q", "--kernel", elf, "--filter", "pmm.*"])
+            text = out.getvalue()
+            self.assertEqual(rc, 1, name + "\n" + text)
+            self.assertIn("bootmm: FAIL: 1 test(s) failed: programs.initramfs", text, name)
+            self.assertIn("initramfs module 0: offset ", text, name)
+            self.assertIn(why, text, name)
+            self.assertRegex(text, r"\n[1-9]\d* passed, 1 failed", name)
 
     def test_compare_host_with_filter(self):
         """COMPARE_HOST with a filter compares only the programs that ran."""
