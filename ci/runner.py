@@ -116,14 +116,13 @@ class Initramfs:
         self.taken.add(name)
         return name
 
-    def add_program(self, host_path, archive_dir):
-        """Add host_path as a program (test name from its file name)."""
-        name = check_name(os.path.basename(host_path), host_path)
-        name = self.unique(name)
-        arc = archive_dir + "/" + (name if archive_dir == "programs"
-                                   else os.path.basename(host_path))
+    def add_file(self, host_path):
+        """A program given as a file: programs/<test name> in the archive,
+        the test name from its file name (made unique)."""
+        name = self.unique(check_name(os.path.basename(host_path), host_path))
+        arc = "programs/" + name
         self.programs.append(Program(name, host_path, arc))
-        return arc
+        self.files.append((arc, host_path, os.stat(host_path).st_mode))
 
 
 def check_name(name, path):
@@ -136,7 +135,8 @@ def check_name(name, path):
     return name
 
 
-def is_executable(path, st):
+def is_executable(st):
+    """A regular file with an execute bit: a program."""
     return stat.S_ISREG(st.st_mode) and bool(st.st_mode & 0o111)
 
 
@@ -162,7 +162,7 @@ def add_directory(ramfs, top):
             arc = arc_dir + "/" + f
             if stat.S_ISLNK(st.st_mode):
                 ramfs.symlinks.append((arc, os.readlink(host)))
-            elif is_executable(host, st):
+            elif is_executable(st):
                 check_name(f, host)
                 name = ramfs.unique(f)
                 ramfs.programs.append(Program(name, host, arc))
@@ -181,8 +181,7 @@ def collect_programs(paths, expects=None):
         if os.path.isdir(path):
             add_directory(ramfs, path)
         elif os.path.isfile(path):
-            arc = ramfs.add_program(path, "programs")
-            ramfs.files.append((arc, path, os.stat(path).st_mode))
+            ramfs.add_file(path)
         else:
             raise SystemExit("bootmm: no such program file or directory: %s" % path)
     for prog in ramfs.programs:

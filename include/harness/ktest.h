@@ -17,6 +17,10 @@
  * with a report; the run goes on. The harness also fails a test that changes
  * the free-frame count or the heap's bytes in use.
  *
+ * Tests made at run time (one per program of the initramfs) are struct
+ * ktest records added with ktest_register (kernel/harness.h); their `arg`
+ * (the program) is passed to fn. No limit on their number but memory.
+ *
  * expect_fault(vector, statements...) runs the statements and passes only if
  * exactly that exception happens in them; execution resumes after the macro,
  * and ktest_last_fault() tells the error code, CR2 and RIP.
