@@ -16,11 +16,11 @@ struct trap_frame;
 __attribute__((noreturn)) void harness_run(const char *cmdline);
 
 /*
- * Add a test at run time, before harness_run (e.g. one per program module).
- * `t` must stay valid; it is sorted and filtered with the .ktest ones.
- * Panics when the registry is full.
+ * Add a test at run time, before the plan is built (e.g. one per program).
+ * `t` must stay valid; it is sorted and filtered with the .ktest ones. No
+ * fixed limit: returns 0, or -ENOMEM when the registry cannot grow.
  */
-void ktest_register(const struct ktest *t);
+int ktest_register(const struct ktest *t);
 
 /*
  * Call `fn` when the running test ends early (watchdog, unexpected

@@ -117,12 +117,6 @@ void proc_user_trap(unsigned vec, uint64_t error_code, uint64_t cr2,
  */
 void proc_abort(void);
 
-/*
- * Register one test `programs.<name>` per program module
- * (module cmdline "<name>[ expect=<status>]").
- */
-void proc_register_modules(void);
-
 /* ---- arch side (src/arch/x86_64/user.c, syscall_entry.S) ---- */
 
 struct trap_frame;

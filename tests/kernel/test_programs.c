@@ -1,7 +1,7 @@
 /*
  * Ring 3 through the program runner: tiny hand-assembled programs wrapped in
  * ELF images (tests/kernel/user_image.h) go through proc_run exactly as the
- * multiboot2 program modules do. Also the usercopy helpers against a bound
+ * initramfs programs do. Also the usercopy helpers against a bound
  * address space.
  */
 #include "harness/ktest.h"
