@@ -99,6 +99,7 @@ static int user_t_run(const char *name, const uint8_t *code, size_t len)
 	size_t size = uimg_code(user_t_buf, code, len);
 	int err = proc_run(name, user_t_buf, size, 0, &user_t_res);
 
+	EXPECT_EQ(user_t_res.as_check, 0);
 	if (err)
 		ktest_fail("proc_run: %d (%s)", err, user_t_res.why);
 	return user_t_res.status;
