@@ -7,7 +7,10 @@
 #include "arch/x86_64/uaccess.h"
 #include "kernel/usercopy.h"
 #include "lib/errno.h"
+#include "lib/string.h"
+#include "mm/access.h"
 #include "mm/aspace.h"
+#include "mm/mmarch.h"
 
 #define UC_MAX_RETRIES 4 /* the same fault resolved this often: give up */
 
@@ -47,6 +50,35 @@ static bool uc_rights_ok(uint64_t uaddr, size_t n)
 	return true;
 }
 
+/*
+ * True when the bound address space is not the loaded one (a copy on behalf
+ * of another process): such copies go through mm/access.h, not the MMU.
+ */
+static bool uc_foreign(void)
+{
+	return uc_as && as_root(uc_as) != mm_current_root();
+}
+
+/* strncpy_from_user of up to `room` bytes from a space that is not loaded. */
+static long uc_strncpy_foreign(char *dst, uint64_t usrc, size_t room)
+{
+	size_t done = 0;
+
+	while (done < room) {
+		uint64_t at = usrc + done;
+		size_t n = MIN(room - done, ALIGN_DOWN(at, PAGE_SIZE) + PAGE_SIZE - at);
+		size_t len;
+
+		if (access_copy_from(uc_as, dst + done, at, n))
+			return -EFAULT;
+		len = strnlen(dst + done, n);
+		if (len < n)
+			return (long)(done + len);
+		done += n;
+	}
+	return (long)room;
+}
+
 int copy_from_user(void *dst, uint64_t usrc, size_t n)
 {
 	long r;
@@ -56,6 +88,8 @@ int copy_from_user(void *dst, uint64_t usrc, size_t n)
 		return 0;
 	if (!user_range_ok(usrc, n) || !uc_rights_ok(usrc, n))
 		return -EFAULT;
+	if (uc_foreign())
+		return access_copy_from(uc_as, dst, usrc, n) ? -EFAULT : 0;
 	smap = uaccess_open();
 	r = uaccess_copy_raw(dst, (const void *)usrc, n);
 	uaccess_close(smap);
@@ -71,6 +105,8 @@ int copy_to_user(uint64_t udst, const void *src, size_t n)
 		return 0;
 	if (!user_range_ok(udst, n) || !uc_rights_ok(udst, n))
 		return -EFAULT;
+	if (uc_foreign())
+		return access_copy_to(uc_as, udst, src, n) ? -EFAULT : 0;
 	smap = uaccess_open();
 	r = uaccess_copy_raw((void *)udst, src, n);
 	uaccess_close(smap);
@@ -86,6 +122,8 @@ int clear_user(uint64_t udst, size_t n)
 		return 0;
 	if (!user_range_ok(udst, n) || !uc_rights_ok(udst, n))
 		return -EFAULT;
+	if (uc_foreign())
+		return access_copy_to(uc_as, udst, NULL, n) ? -EFAULT : 0;
 	smap = uaccess_open();
 	r = uaccess_clear_raw((void *)udst, n);
 	uaccess_close(smap);
@@ -103,9 +141,13 @@ long strncpy_from_user(char *dst, uint64_t usrc, size_t max)
 	if (usrc >= AS_TASK_SIZE)
 		return -EFAULT;
 	room = MIN(max, AS_TASK_SIZE - usrc);
-	smap = uaccess_open();
-	r = uaccess_strncpy_raw(dst, (const char *)usrc, room);
-	uaccess_close(smap);
+	if (uc_foreign()) {
+		r = uc_strncpy_foreign(dst, usrc, room);
+	} else {
+		smap = uaccess_open();
+		r = uaccess_strncpy_raw(dst, (const char *)usrc, room);
+		uaccess_close(smap);
+	}
 	if (r == (long)room && room < max)
 		return -EFAULT; /* the string runs into the kernel half */
 	if (r >= 0 && !uc_rights_ok(usrc, MIN((size_t)r + 1, room)))
