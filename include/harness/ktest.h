@@ -147,7 +147,25 @@ __attribute__((noreturn)) void ktest_fail(const char *fmt, ...)
 /* Give the current test its own watchdog timeout, counted from its start. */
 void ktest_set_timeout(unsigned seconds);
 
-/* True while a test is running (used by the exception path). */
+/* True while a test is running. */
 bool ktest_running(void);
+
+/* "suite.name" of the running test in buf, or NULL between tests. */
+const char *ktest_current_name(char *buf, size_t size);
+
+/*
+ * Add a test at run time, before the plan is built (e.g. one per program).
+ * `t` must stay valid; it is sorted and filtered with the .ktest ones. No
+ * fixed limit: returns 0, or -ENOMEM when the registry cannot grow.
+ */
+int ktest_register(const struct ktest *t);
+
+/*
+ * Call `fn` when the running test ends early (watchdog, unexpected
+ * exception, failed ASSERT, ktest_fail/skip), before the leak check; NULL
+ * removes it. Cleared at the start of every test. (A program the test was
+ * running is torn down by the harness itself: proc_abort.)
+ */
+void ktest_on_abort(void (*fn)(void));
 
 #endif

@@ -2,8 +2,9 @@
 #ifndef HARNESS_INTERNAL_H
 #define HARNESS_INTERNAL_H
 
+#include "arch/x86_64/regs.h"
 #include "harness/ktest.h"
-#include "kernel/cmdline.h"
+#include "harness/options.h"
 
 #define KTEST_INDENT "    "
 
@@ -57,6 +58,18 @@ void ktest_programs_report(void);
 
 /* Leave the running test through run_jb with `code`. */
 __attribute__((noreturn)) void ktest_end(enum ktest_jmp code);
+
+/* The timer-tick hook: ends the running test when it is past its deadline. */
+void ktest_watchdog_tick(uint64_t now_ms);
+
+/*
+ * An exception while a test runs: hand it to expect_fault, or report it and
+ * end the test as failed. Does not return.
+ */
+__attribute__((noreturn)) void ktest_exception(unsigned vector, const struct uregs *f);
+
+/* Install the harness's hooks into the kernel (fault, tick, panic, program diag). */
+void ktest_hooks_install(void);
 
 /* Crash builds (BOOTMM_CRASH_*): misbehave after the first "# start" line. */
 void ktest_crash_after_start(void);

@@ -18,7 +18,7 @@
 #include "harness/ktest.h"
 #include "internal.h"
 #include "fs/vfs.h"
-#include "kernel/cmdline.h"
+#include "harness/options.h"
 #include "kernel/harness.h"
 #include "kernel/proc.h"
 #include "kernel/rootfs.h"
@@ -107,6 +107,7 @@ static void prog_soak(const struct prog *pg, const struct proc_result *first)
 
 		if (err)
 			ktest_fail("run %lu: %s", i + 1, again.why);
+		EXPECT_EQ(again.as_check, 0);
 		if (again.status != first->status || again.out_bytes != first->out_bytes ||
 		    again.err_bytes != first->err_bytes || again.out_len != first->out_len ||
 		    memcmp(again.out, first->out, first->out_len) != 0)
@@ -134,6 +135,7 @@ static void prog_test(void *arg)
 	err = proc_run(pg->name, pg->file->data, pg->file->size, PROC_OUT_COM2 | PROC_DIAG,
 		       &res);
 	pmm_fail_nth(0);
+	EXPECT_EQ(res.as_check, 0);
 	if (err && bootmm_opts.failalloc && err == -ENOMEM) {
 		/* The injected failure hit the set-up: a clean refusal is the pass. */
 		ktest_diag("failalloc=%lu: not started: %s", bootmm_opts.failalloc, res.why);

@@ -10,6 +10,7 @@
 #include "kernel/console.h"
 #include "kernel/exit.h"
 #include "kernel/harness.h"
+#include "kernel/proc.h"
 #include "kernel/timer.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -79,6 +80,8 @@ static int ktest_call(const struct ktest *t, unsigned long timeout_s)
 		ktest_state.running = false;
 	}
 	irq_enable();
+	if (code != 0)
+		proc_abort(); /* a program the test ran is left mid-flight */
 	if (code != 0 && ktest_state.on_abort)
 		ktest_state.on_abort();
 	ktest_state.on_abort = NULL;
@@ -197,6 +200,7 @@ void harness_run(const char *cmdline)
 	struct ktest_totals tot = {0, 0, 0};
 	char why[160];
 
+	ktest_hooks_install();
 	/* Everything that can fail comes first: the plan follows the version line at once. */
 	bootmm_opts_parse(&bootmm_opts, cmdline);
 	if (ktest_programs_register(why, sizeof(why)))

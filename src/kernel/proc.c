@@ -2,13 +2,13 @@
  * The program runner: load, set up the initial stack, run in ring 3, end
  * cleanly whatever the program does. See include/kernel/proc.h.
  */
-#include "harness/ktest.h"
+#include <stdarg.h>
+
 #include "kernel/boot.h"
-#include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/elf.h"
-#include "kernel/harness.h"
 #include "kernel/proc.h"
+#include "kernel/trap.h"
 #include "kernel/usercopy.h"
 #include "arch/x86_64/gdt.h"
 #include "lib/assert.h"
@@ -45,6 +45,7 @@
 
 static struct proc *proc_cur;  /* running in ring 3 (or in a syscall or trap) */
 static struct proc *proc_live; /* allocated by proc_run, not yet freed */
+static proc_diag_fn proc_diag_hook;
 static paddr_t proc_saved_root;
 static uint64_t proc_saved_fs, proc_saved_gs;
 
@@ -167,15 +168,27 @@ static void proc_leave_cpu(void)
 	proc_cur = NULL;
 }
 
-/* Check and free everything the program holds; safe on a partly set up proc. */
-static void proc_free(struct proc *p)
+/* How proc_free treats the address space it destroys. */
+enum proc_free_mode {
+	PROC_FREE_CHECK,   /* the program ended: check its address space first */
+	PROC_FREE_ABANDON, /* torn down mid-flight (proc_abort): no check */
+};
+
+/*
+ * Free everything the program holds; safe on a partly set up proc. With
+ * PROC_FREE_CHECK, returns as_check's verdict on the address space (0 or
+ * -EINVAL: whatever the program did, it must still be sound), else 0.
+ */
+static int proc_free(struct proc *p, enum proc_free_mode mode)
 {
-	/* Whatever the program did, its address space must still be sound. */
-	if (p->as && ktest_running())
-		EXPECT_EQ(as_check(p->as), 0);
+	int err = 0;
+
+	if (p->as && mode == PROC_FREE_CHECK)
+		err = as_check(p->as);
 	as_destroy(p->as);
 	vmarea_free(p->kstack);
 	kfree(p);
+	return err;
 }
 
 void proc_abort(void)
@@ -183,8 +196,28 @@ void proc_abort(void)
 	if (proc_cur)
 		proc_leave_cpu();
 	if (proc_live)
-		proc_free(proc_live);
+		proc_free(proc_live, PROC_FREE_ABANDON);
 	proc_live = NULL;
+}
+
+void proc_set_diag_hook(proc_diag_fn fn)
+{
+	proc_diag_hook = fn;
+}
+
+/* Hand one diagnostic line about `p` to the diag hook (PROC_DIAG runs only). */
+__attribute__((format(printf, 2, 3)))
+static void proc_diag(const struct proc *p, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (!(p->flags & PROC_DIAG) || !proc_diag_hook)
+		return;
+	va_start(ap, fmt);
+	kvsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	proc_diag_hook(p->name, msg);
 }
 
 /* Frame the exit status on COM2: "@@BOOTMM status <len> <name>\n<n>\n". */
@@ -250,13 +283,11 @@ int proc_run(const char *name, const void *img, size_t size, unsigned flags,
 	sig_init(&p->sig);
 	proc_rlimits(p);
 	proc_live = p;
-	ktest_on_abort(proc_abort);
 	err = proc_setup(p, img, size, &info, &sp);
 	if (!err)
 		proc_enter(p, info.entry, sp);
-	ktest_on_abort(NULL);
 	proc_live = NULL;
-	proc_free(p);
+	res->as_check = proc_free(p, PROC_FREE_CHECK);
 	return err;
 }
 
@@ -283,14 +314,6 @@ static void proc_describe_vma(const struct proc *p, uint64_t addr, char *buf,
 		  (vi.prot & PROT_EXEC) ? 'x' : '-');
 }
 
-/* The running test's "suite.name" for diagnostics, else the program's name. */
-static const char *proc_test_name(const struct proc *p, char *buf, size_t size)
-{
-	const char *t = ktest_current_name(buf, size);
-
-	return t ? t : p->name;
-}
-
 /* Signal names for diagnostics. */
 static const char *proc_signame(int sig)
 {
@@ -309,7 +332,7 @@ static const char *proc_signame(int sig)
 void proc_kill(int sig, uint64_t addr, uint64_t rip)
 {
 	struct proc *p = proc_cur;
-	char vma[64], test[160];
+	char vma[64];
 
 	KASSERT(p);
 	proc_describe_vma(p, addr, vma, sizeof(vma));
@@ -324,8 +347,7 @@ void proc_kill(int sig, uint64_t addr, uint64_t rip)
 		ksnprintf(p->res->why, sizeof(p->res->why),
 			  "killed by %s (%d): address 0x%lx, RIP 0x%lx, VMA %s",
 			  proc_signame(sig), sig, addr, rip, vma);
-	if (p->flags & PROC_DIAG)
-		ktest_diag("%s: %s", proc_test_name(p, test, sizeof(test)), p->res->why);
+	proc_diag(p, "%s", p->res->why);
 	user_leave(&p->kctx, 128 + sig);
 }
 
@@ -355,7 +377,6 @@ void proc_output(struct proc *p, int fd, const void *buf, size_t n)
 void proc_unknown_syscall(struct proc *p, uint64_t nr)
 {
 	const char *name = syscall_name(nr);
-	char test[160];
 
 	p->res->unknown++;
 	if (nr < 64 * ARRAY_SIZE(p->unknown_seen)) {
@@ -363,9 +384,7 @@ void proc_unknown_syscall(struct proc *p, uint64_t nr)
 			return;
 		p->unknown_seen[nr / 64] |= 1ULL << (nr % 64);
 	}
-	if (p->flags & PROC_DIAG)
-		ktest_diag("%s: unimplemented syscall %lu (%s)",
-			   proc_test_name(p, test, sizeof(test)), nr, name ? name : "?");
+	proc_diag(p, "unimplemented syscall %lu (%s)", nr, name ? name : "?");
 }
 
 /* Raise fault `f` in the program: run its handler, or end it. */
@@ -409,7 +428,7 @@ void proc_user_trap(unsigned vec, uint64_t error_code, uint64_t cr2,
 
 	if (!p)
 		panic("proc_user_trap: exception %u from ring 3 without a program", vec);
-	if (vec != VEC_PF) {
+	if (vec != TRAP_VEC_PF) {
 		sig_from_exception(vec, error_code, regs->rip, &f);
 		proc_signal(p, regs, &f, regs->rip);
 		return;
@@ -418,13 +437,13 @@ void proc_user_trap(unsigned vec, uint64_t error_code, uint64_t cr2,
 	case AS_FAULT_OK:
 		return;
 	case AS_FAULT_OOM:
-		f = (struct sig_fault){ SIGBUS, BUS_ADRERR, cr2, VEC_PF, error_code };
+		f = (struct sig_fault){ SIGBUS, BUS_ADRERR, cr2, TRAP_VEC_PF, error_code };
 		break;
 	case AS_FAULT_ACCERR:
-		f = (struct sig_fault){ SIGSEGV, SEGV_ACCERR, cr2, VEC_PF, error_code };
+		f = (struct sig_fault){ SIGSEGV, SEGV_ACCERR, cr2, TRAP_VEC_PF, error_code };
 		break;
 	default:
-		f = (struct sig_fault){ SIGSEGV, SEGV_MAPERR, cr2, VEC_PF, error_code };
+		f = (struct sig_fault){ SIGSEGV, SEGV_MAPERR, cr2, TRAP_VEC_PF, error_code };
 		break;
 	}
 	proc_signal(p, regs, &f, cr2);
