@@ -3,8 +3,9 @@
  * space (the program runner's loader).
  *
  * elf_check accepts only what the runner can run: ELFCLASS64, little endian,
- * EM_X86_64, ET_EXEC (ET_DYN, i.e. static-pie, is rejected with a reason), no
- * PT_INTERP, e_phentsize == sizeof(struct elf64_phdr), the program headers
+ * EM_X86_64, ET_EXEC or ET_DYN without PT_INTERP (a static-pie; an image
+ * with PT_INTERP is dynamically linked and is rejected with a reason naming
+ * its interpreter), e_phentsize == sizeof(struct elf64_phdr), the program headers
  * inside the file, 1..ELF_MAX_PHNUM of them, every PT_LOAD inside the user
  * half [AS_MMAP_MIN_ADDR, AS_TASK_SIZE) with p_filesz <= p_memsz and its file
  * range inside the file, no two PT_LOAD segments overlapping, and the entry
@@ -12,6 +13,12 @@
  * as "elf: segment 2 overlaps segment 1" into `why`.
  *
  * Segment numbers in reasons are program-header indexes.
+ *
+ * An ET_DYN image is loaded as Linux loads an ET_DYN program with
+ * randomization off: bias = ELF_ET_DYN_BASE (aligned down to the largest
+ * PT_LOAD p_align) minus the first PT_LOAD's p_vaddr, page aligned; every
+ * address checked and reported (segments, entry, AT_PHDR, the break) is
+ * biased. For ET_EXEC the bias is 0.
  */
 #ifndef KERNEL_ELF_H
 #define KERNEL_ELF_H
@@ -21,6 +28,8 @@
 struct aspace;
 
 #define ELF_MAX_PHNUM 64
+/* Linux x86-64: DEFAULT_MAP_WINDOW / 3 * 2, page aligned (0x555555554000). */
+#define ELF_ET_DYN_BASE ALIGN_DOWN(0x7ffffffff000ULL / 3 * 2, 0x1000ULL)
 
 /* e_ident */
 #define EI_CLASS 4
@@ -79,8 +88,9 @@ _Static_assert(sizeof(struct elf64_phdr) == 56, "ELF64 program header is 56 byte
 
 /* What the runner needs to know about a checked image. */
 struct elf_info {
-	vaddr_t entry;
-	vaddr_t phdr;      /* user address of the program headers (AT_PHDR), 0 if not loaded */
+	vaddr_t entry;     /* biased: AT_ENTRY */
+	uint64_t bias;     /* load bias: 0 for ET_EXEC */
+	vaddr_t phdr;      /* biased user address of the program headers (AT_PHDR), 0 if not loaded */
 	uint16_t phnum;    /* AT_PHNUM */
 	uint16_t phent;    /* AT_PHENT */
 	vaddr_t image_end; /* page-aligned end of the highest PT_LOAD: the program break */

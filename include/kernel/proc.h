@@ -46,8 +46,16 @@ struct proc_kctx {
 	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rflags;
 };
 
+#define PROC_COMM_LEN 16 /* TASK_COMM_LEN: prctl PR_SET_NAME / PR_GET_NAME */
+
 struct proc {
 	const char *name;
+	const char *path;        /* the executable's path: readlink /proc/self/exe */
+	char path_buf[72];       /* "/" + name, until programs come from files */
+	char comm[PROC_COMM_LEN];
+	uint64_t robust_list;    /* set_robust_list head */
+	uint64_t rseq;           /* registered struct rseq, 0 when none */
+	uint32_t rseq_len, rseq_sig;
 	unsigned flags;
 	struct aspace *as;
 	void *kstack;            /* vmarea, PROC_KSTACK_SIZE */
@@ -171,6 +179,13 @@ void user_set_gs(uint64_t base);
 /* Nanoseconds since boot (CLOCK_MONOTONIC) and since the epoch (CLOCK_REALTIME). */
 uint64_t user_clock_mono_ns(void);
 uint64_t user_clock_real_ns(void);
+
+/*
+ * Wait, halted with interrupts on (the timer wakes the CPU every
+ * millisecond), until CLOCK_MONOTONIC reaches mono_ns; interrupts are off
+ * again on return. UINT64_MAX waits until the test's watchdog ends it.
+ */
+void user_wait_until(uint64_t mono_ns);
 
 /* 64 bits from a xorshift generator seeded from the TSC. */
 uint64_t user_random(void);

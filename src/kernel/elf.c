@@ -21,6 +21,7 @@ struct elf_image {
 	struct elf64_phdr ph[ELF_MAX_PHNUM];
 	unsigned order[ELF_MAX_PHNUM]; /* indexes of non-empty PT_LOADs, by p_vaddr */
 	unsigned nload;
+	uint64_t bias; /* added to every p_vaddr and e_entry: 0 for ET_EXEC */
 };
 
 /* Write a reason into why and return -ENOEXEC. */
@@ -53,10 +54,9 @@ static int elf_check_header(const struct elf_image *im, char *why, size_t wl)
 	if (eh->e_machine != EM_X86_64)
 		return elf_reject(why, wl, "elf: machine %u is not x86_64",
 				  eh->e_machine);
-	if (eh->e_type == ET_DYN)
-		return elf_reject(why, wl, "elf: ET_DYN (static-pie) not supported");
-	if (eh->e_type != ET_EXEC)
-		return elf_reject(why, wl, "elf: type %u is not ET_EXEC", eh->e_type);
+	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
+		return elf_reject(why, wl, "elf: type %u is not ET_EXEC or ET_DYN",
+				  eh->e_type);
 	if (eh->e_phentsize != sizeof(struct elf64_phdr))
 		return elf_reject(why, wl, "elf: e_phentsize %u, expected %u",
 				  eh->e_phentsize, (unsigned)sizeof(struct elf64_phdr));
@@ -77,8 +77,6 @@ static int elf_check_phdr(const struct elf_image *im, unsigned i, char *why,
 {
 	const struct elf64_phdr *ph = &im->ph[i];
 
-	if (ph->p_type == PT_INTERP)
-		return elf_reject(why, wl, "elf: PT_INTERP: dynamically linked");
 	if (ph->p_type != PT_LOAD)
 		return 0;
 	if (ph->p_filesz > ph->p_memsz)
@@ -93,6 +91,84 @@ static int elf_check_phdr(const struct elf_image *im, unsigned i, char *why,
 		return elf_reject(why, wl,
 				  "elf: segment %u [0x%lx+0x%lx) outside the user half",
 				  i, ph->p_vaddr, ph->p_memsz);
+	return 0;
+}
+
+/*
+ * Reject a dynamically linked image (one with PT_INTERP), naming the
+ * interpreter it asks for: there is no dynamic loader here.
+ */
+static int elf_check_interp(const struct elf_image *im, char *why, size_t wl)
+{
+	for (unsigned i = 0; i < im->eh.e_phnum; i++) {
+		const struct elf64_phdr *ph = &im->ph[i];
+		size_t len;
+
+		if (ph->p_type != PT_INTERP)
+			continue;
+		if (ph->p_offset > im->size || ph->p_filesz > im->size - ph->p_offset)
+			return elf_reject(why, wl, "elf: dynamically linked (PT_INTERP "
+					  "past end of file); only static executables run here");
+		len = strnlen((const char *)im->base + ph->p_offset, MIN(ph->p_filesz, 96));
+		return elf_reject(why, wl, "elf: dynamically linked: PT_INTERP asks for "
+				  "interpreter %.*s; only static executables (-static, "
+				  "-static-pie) run here",
+				  (int)len, (const char *)im->base + ph->p_offset);
+	}
+	return 0;
+}
+
+/* The largest power-of-two p_align of the PT_LOADs (Linux's maximum_alignment). */
+static uint64_t elf_max_align(const struct elf_image *im)
+{
+	uint64_t align = 0;
+
+	for (unsigned i = 0; i < im->eh.e_phnum; i++) {
+		uint64_t a = im->ph[i].p_align;
+
+		if (im->ph[i].p_type == PT_LOAD && a && !(a & (a - 1)) && a > align)
+			align = a;
+	}
+	return align;
+}
+
+/*
+ * The load bias: 0 for ET_EXEC. An ET_DYN image without interpreter (a
+ * static-pie) goes where Linux puts an ET_DYN program with randomization
+ * off: its first PT_LOAD at ELF_ET_DYN_BASE (aligned down to the largest
+ * p_align), page aligned. Then every PT_LOAD, PT_PHDR and the entry are
+ * moved by the bias. -ENOEXEC when the first PT_LOAD lies above that base.
+ */
+static int elf_rebase(struct elf_image *im, char *why, size_t wl)
+{
+	uint64_t base = ELF_ET_DYN_BASE, align = elf_max_align(im), first = 0;
+	bool found = false;
+
+	im->bias = 0;
+	if (im->eh.e_type != ET_DYN)
+		return 0;
+	for (unsigned i = 0; i < im->eh.e_phnum && !found; i++)
+		if (im->ph[i].p_type == PT_LOAD) {
+			first = im->ph[i].p_vaddr;
+			found = true;
+		}
+	if (align > PAGE_SIZE)
+		base &= ~(align - 1);
+	if (!found || first > base)
+		return elf_reject(why, wl, "elf: ET_DYN first PT_LOAD 0x%lx above 0x%lx",
+				  first, base);
+	im->bias = ALIGN_DOWN(base - first, PAGE_SIZE);
+	for (unsigned i = 0; i < im->eh.e_phnum; i++) {
+		struct elf64_phdr *ph = &im->ph[i];
+
+		if (ph->p_type != PT_LOAD && ph->p_type != PT_PHDR)
+			continue;
+		if (ph->p_vaddr > UINT64_MAX - im->bias)
+			return elf_reject(why, wl, "elf: segment %u [0x%lx+0x%lx) outside "
+					  "the user half", i, ph->p_vaddr, ph->p_memsz);
+		ph->p_vaddr += im->bias;
+	}
+	im->eh.e_entry += im->bias;
 	return 0;
 }
 
@@ -164,6 +240,7 @@ static void elf_fill_info(const struct elf_image *im, struct elf_info *info)
 	const struct elf64_phdr *top = &im->ph[im->order[im->nload - 1]];
 
 	info->entry = im->eh.e_entry;
+	info->bias = im->bias;
 	info->phdr = elf_phdr_addr(im);
 	info->phnum = im->eh.e_phnum;
 	info->phent = im->eh.e_phentsize;
@@ -187,6 +264,11 @@ static int elf_parse(struct elf_image *im, const void *img, size_t size,
 		return err;
 	memcpy(im->ph, im->base + im->eh.e_phoff,
 	       im->eh.e_phnum * sizeof(struct elf64_phdr));
+	err = elf_check_interp(im, why, wl);
+	if (!err)
+		err = elf_rebase(im, why, wl);
+	if (err)
+		return err;
 	for (unsigned i = 0; i < im->eh.e_phnum; i++) {
 		err = elf_check_phdr(im, i, why, wl);
 		if (err)
