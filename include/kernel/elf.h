@@ -14,11 +14,17 @@
  *
  * Segment numbers in reasons are program-header indexes.
  *
- * An ET_DYN image is loaded as Linux loads an ET_DYN program with
- * randomization off: bias = ELF_ET_DYN_BASE (aligned down to the largest
- * PT_LOAD p_align) minus the first PT_LOAD's p_vaddr, page aligned; every
- * address checked and reported (segments, entry, AT_PHDR, the break) is
- * biased. For ET_EXEC the bias is 0.
+ * An ET_DYN image without PT_INTERP (a static-pie) is loaded as Linux 6.x
+ * loads it with randomization off: when its PT_LOADs ask for page alignment
+ * at most, top-down in the mmap region (the first PT_LOAD at mmap_base minus
+ * the image's span: 0x7ffff7fff000 - span in a fresh address space); with
+ * a larger p_align, its first PT_LOAD at ELF_ET_DYN_BASE aligned down to it.
+ * Its program break starts at ELF_ET_DYN_BASE, page aligned (Linux moves a
+ * static-pie's brk there), or after the image when the image covers that
+ * address. Every address checked and reported (segments, entry, AT_PHDR) is
+ * biased; elf_check reports the mmap-region case at ELF_ET_DYN_BASE (the
+ * placement needs the address space). For ET_EXEC the bias is 0 and the
+ * break starts after the image.
  */
 #ifndef KERNEL_ELF_H
 #define KERNEL_ELF_H
@@ -28,8 +34,8 @@
 struct aspace;
 
 #define ELF_MAX_PHNUM 64
-/* Linux x86-64: DEFAULT_MAP_WINDOW / 3 * 2, page aligned (0x555555554000). */
-#define ELF_ET_DYN_BASE ALIGN_DOWN(0x7ffffffff000ULL / 3 * 2, 0x1000ULL)
+/* Linux x86-64: DEFAULT_MAP_WINDOW / 3 * 2 (0x555555554aaa, not page aligned). */
+#define ELF_ET_DYN_BASE (0x7ffffffff000ULL / 3 * 2)
 
 /* e_ident */
 #define EI_CLASS 4
@@ -93,7 +99,8 @@ struct elf_info {
 	vaddr_t phdr;      /* biased user address of the program headers (AT_PHDR), 0 if not loaded */
 	uint16_t phnum;    /* AT_PHNUM */
 	uint16_t phent;    /* AT_PHENT */
-	vaddr_t image_end; /* page-aligned end of the highest PT_LOAD: the program break */
+	vaddr_t image_end; /* page-aligned end of the highest PT_LOAD */
+	vaddr_t brk;       /* where the program break starts */
 };
 
 /*
@@ -107,7 +114,7 @@ int elf_check(const void *img, size_t size, struct elf_info *info, char *why,
  * elf_check, then map every PT_LOAD into `as` (which should be empty): an
  * anonymous private mapping per segment, the file bytes copied in, the rest
  * zero, then the segment's final rights; then start the program break at
- * info->image_end. Returns 0, -ENOEXEC (bad image; why says which check),
+ * info->brk. Returns 0, -ENOEXEC (bad image; why says which check),
  * -ENOMEM (why says so) or another -errno from the address space (why names
  * the segment). On failure `as` may hold partial mappings: destroy it.
  */

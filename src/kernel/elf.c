@@ -133,15 +133,38 @@ static uint64_t elf_max_align(const struct elf_image *im)
 }
 
 /*
- * The load bias: 0 for ET_EXEC. An ET_DYN image without interpreter (a
- * static-pie) goes where Linux puts an ET_DYN program with randomization
- * off: its first PT_LOAD at ELF_ET_DYN_BASE (aligned down to the largest
- * p_align), page aligned. Then every PT_LOAD, PT_PHDR and the entry are
- * moved by the bias. -ENOEXEC when the first PT_LOAD lies above that base.
+ * Move every PT_LOAD, PT_PHDR and the entry by `delta` (mod 2^64) and add it
+ * to the bias. -ENOEXEC when a moved segment would wrap.
+ */
+static int elf_shift(struct elf_image *im, uint64_t delta, char *why, size_t wl)
+{
+	for (unsigned i = 0; i < im->eh.e_phnum; i++) {
+		struct elf64_phdr *ph = &im->ph[i];
+
+		if (ph->p_type != PT_LOAD && ph->p_type != PT_PHDR)
+			continue;
+		if (ph->p_vaddr + delta < ph->p_vaddr && (int64_t)delta > 0)
+			return elf_reject(why, wl, "elf: segment %u [0x%lx+0x%lx) outside "
+					  "the user half", i, ph->p_vaddr, ph->p_memsz);
+		ph->p_vaddr += delta;
+	}
+	im->eh.e_entry += delta;
+	im->bias += delta;
+	return 0;
+}
+
+/*
+ * The provisional load bias: 0 for ET_EXEC. For an ET_DYN image without
+ * interpreter (a static-pie) Linux's load_elf_binary puts the first PT_LOAD
+ * at ELF_ET_DYN_BASE aligned down to the largest p_align when that is more
+ * than a page (final), else in the mmap region, top-down (elf_place moves
+ * it there when loading; checks meanwhile see it at ELF_ET_DYN_BASE).
+ * -ENOEXEC when the first PT_LOAD lies above that base.
  */
 static int elf_rebase(struct elf_image *im, char *why, size_t wl)
 {
-	uint64_t base = ELF_ET_DYN_BASE, align = elf_max_align(im), first = 0;
+	uint64_t base = ALIGN_DOWN(ELF_ET_DYN_BASE, PAGE_SIZE), align = elf_max_align(im);
+	uint64_t first = 0;
 	bool found = false;
 
 	im->bias = 0;
@@ -157,19 +180,7 @@ static int elf_rebase(struct elf_image *im, char *why, size_t wl)
 	if (!found || first > base)
 		return elf_reject(why, wl, "elf: ET_DYN first PT_LOAD 0x%lx above 0x%lx",
 				  first, base);
-	im->bias = ALIGN_DOWN(base - first, PAGE_SIZE);
-	for (unsigned i = 0; i < im->eh.e_phnum; i++) {
-		struct elf64_phdr *ph = &im->ph[i];
-
-		if (ph->p_type != PT_LOAD && ph->p_type != PT_PHDR)
-			continue;
-		if (ph->p_vaddr > UINT64_MAX - im->bias)
-			return elf_reject(why, wl, "elf: segment %u [0x%lx+0x%lx) outside "
-					  "the user half", i, ph->p_vaddr, ph->p_memsz);
-		ph->p_vaddr += im->bias;
-	}
-	im->eh.e_entry += im->bias;
-	return 0;
+	return elf_shift(im, ALIGN_DOWN(base - first, PAGE_SIZE), why, wl);
 }
 
 /* Sort the non-empty PT_LOADs by address and reject any overlapping pair. */
@@ -245,6 +256,13 @@ static void elf_fill_info(const struct elf_image *im, struct elf_info *info)
 	info->phnum = im->eh.e_phnum;
 	info->phent = im->eh.e_phentsize;
 	info->image_end = ALIGN_UP(top->p_vaddr + top->p_memsz, PAGE_SIZE);
+	info->brk = info->image_end;
+	if (im->eh.e_type == ET_DYN) { /* Linux moves a static-pie's break out of the way */
+		vaddr_t lo = ALIGN_DOWN(im->ph[im->order[0]].p_vaddr, PAGE_SIZE);
+		vaddr_t base = ALIGN_UP(ELF_ET_DYN_BASE, PAGE_SIZE);
+
+		info->brk = base >= lo && base < info->image_end ? info->image_end : base;
+	}
 }
 
 /* Parse and check into *im; fill *info. */
@@ -431,6 +449,39 @@ static int elf_protect_segments(struct aspace *as, const struct elf_image *im,
 	return 0;
 }
 
+/*
+ * A static-pie whose segments ask for no more than page alignment goes
+ * where Linux maps it: top-down in the mmap region, as a mapping of the
+ * image's whole span would land (found by making that mapping and removing
+ * it again). Other images stay where elf_rebase put them. Returns 0 or
+ * -errno with a reason.
+ */
+static int elf_place(struct aspace *as, struct elf_image *im, struct elf_info *info,
+		     char *why, size_t wl)
+{
+	vaddr_t lo = ALIGN_DOWN(im->ph[im->order[0]].p_vaddr, PAGE_SIZE);
+	uint64_t span = info->image_end - lo;
+	long at;
+	int err;
+
+	if (im->eh.e_type != ET_DYN || elf_max_align(im) > PAGE_SIZE)
+		return 0;
+	at = as_mmap(as, 0, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS);
+	if (at < 0) {
+		ksnprintf(why, wl, "elf: no room for the %lu-byte image (%ld)", span, at);
+		return (int)at;
+	}
+	err = as_munmap(as, (vaddr_t)at, span);
+	if (!err)
+		err = elf_shift(im, (uint64_t)at - lo, why, wl);
+	if (err) {
+		ksnprintf(why, wl, "elf: placing the image failed (%d)", err);
+		return err;
+	}
+	elf_fill_info(im, info);
+	return 0;
+}
+
 int elf_load(struct aspace *as, const void *img, size_t size,
 	     struct elf_info *info, char *why, size_t whylen)
 {
@@ -443,11 +494,13 @@ int elf_load(struct aspace *as, const void *img, size_t size,
 	}
 	err = elf_parse(im, img, size, info, why, whylen);
 	if (!err)
+		err = elf_place(as, im, info, why, whylen);
+	if (!err)
 		err = elf_map_segments(as, im, why, whylen);
 	if (!err)
 		err = elf_protect_segments(as, im, why, whylen);
 	if (!err)
-		as_brk_init(as, info->image_end);
+		as_brk_init(as, info->brk);
 	kfree(im);
 	return err;
 }

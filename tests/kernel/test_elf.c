@@ -327,9 +327,10 @@ static size_t elf_t_pie(uint64_t align)
 	return size;
 }
 
-TEST(elf, static_pie_loads_at_et_dyn_base)
+TEST(elf, static_pie_loads_top_down_in_the_mmap_region)
 {
-	const uint64_t bias = 0x555555554000ULL;
+	/* Linux 6.x, randomization off: mmap_base 0x7ffff7fff000 minus the 0x6000 span. */
+	const uint64_t bias = 0x7ffff7ff9000ULL, brk = 0x555555555000ULL;
 	size_t size = elf_t_pie(0x1000);
 	struct aspace *as = as_create();
 	struct as_vma_info vi;
@@ -338,13 +339,15 @@ TEST(elf, static_pie_loads_at_et_dyn_base)
 	char why[128] = "";
 
 	ASSERT_TRUE(as != NULL);
-	EXPECT_EQ(ELF_ET_DYN_BASE, bias);
+	EXPECT_EQ(ELF_ET_DYN_BASE, 0x555555554aaaULL);
 	EXPECT_EQ(elf_load(as, elf_t_buf, size, &info, why, sizeof(why)), 0);
 	EXPECT_EQ(info.bias, bias);
 	EXPECT_EQ(info.entry, bias + 0x1000);
 	EXPECT_EQ(info.phdr, bias + sizeof(struct elf64_ehdr)); /* AT_PHDR, biased */
 	EXPECT_EQ(info.image_end, bias + 0x6000);
-	EXPECT_EQ(as_brk(as, 0), bias + 0x6000);               /* the break after the image */
+	EXPECT_EQ(info.brk, brk);
+	EXPECT_EQ(as_brk(as, 0), brk);          /* Linux moves a static-pie's break */
+	EXPECT_EQ(as_brk(as, brk + 0x3000), brk + 0x3000);
 	EXPECT_TRUE(as_vma_at(as, bias, &vi) && vi.start == bias &&
 		    vi.prot == (PROT_READ | PROT_EXEC));
 	EXPECT_TRUE(elf_t_peek(as, bias + 0x1000, got, sizeof(elf_t_code)));
@@ -358,19 +361,26 @@ TEST(elf, static_pie_loads_at_et_dyn_base)
 	EXPECT_TRUE(as_vma_at(as, bias + 0x2000, &vi) && vi.end == bias + 0x6000 &&
 		    vi.prot == (PROT_READ | PROT_WRITE));
 	EXPECT_FALSE(as_vma_at(as, 0x2000, &vi)); /* nothing at the unbiased address */
+	EXPECT_EQ(as_vma_count(as), 3u);          /* text, data, the break */
 	EXPECT_EQ(as_check(as), 0);
 	as_destroy(as);
 }
 
-TEST(elf, static_pie_large_align_aligns_the_bias)
+TEST(elf, static_pie_large_align_goes_to_et_dyn_base)
 {
 	size_t size = elf_t_pie(0x200000);
+	struct aspace *as = as_create();
 	struct elf_info info;
 	char why[128] = "";
 
+	ASSERT_TRUE(as != NULL);
 	ASSERT_EQ(elf_check(elf_t_buf, size, &info, why, sizeof(why)), 0);
 	EXPECT_EQ(info.bias, 0x555555400000ULL);
+	EXPECT_EQ(elf_load(as, elf_t_buf, size, &info, why, sizeof(why)), 0);
+	EXPECT_EQ(info.bias, 0x555555400000ULL);
 	EXPECT_EQ(info.entry, 0x555555401000ULL);
+	EXPECT_EQ(as_brk(as, 0), 0x555555555000ULL);
+	as_destroy(as);
 }
 
 TEST(elf, static_pie_above_base_rejected)
