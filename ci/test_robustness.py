@@ -138,6 +138,32 @@ class RobustnessTest(unittest.TestCase):
         self.assertEqual(failed_tests(text), {"programs." + n for n in bad}, text)
         self.assertIn("%d passed, %d failed" % (1, len(bad)), text)
 
+    def test_dynamically_linked_fails_alone(self):
+        """A dynamically linked binary (PT_INTERP), PIE or not, fails its own
+        test with a line naming the interpreter it asks for; a static-pie
+        and a static program beside them pass and the run goes on."""
+        elf = build_kernel("robust")
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        src = os.path.join(tmp, "hello.c")
+        with open(src, "w") as f:
+            f.write("#include <stdio.h>\nint main(void)\n{\n\tputs(\"hello\");\n"
+                    "\treturn 0;\n}\n")
+        builds = {"dyn_pie": ["-pie", "-fpie"], "dyn_nopie": ["-no-pie", "-fno-pie"],
+                  "static_pie": ["-static-pie", "-fpie"]}
+        args = list(programs("mmap_basic"))
+        for name, flags in builds.items():
+            path = os.path.join(tmp, name)
+            subprocess.run(["gcc", "-O2"] + flags + ["-o", path, src], check=True)
+            args += ["--program", path]
+        rc, text = run_runner("--kernel", elf, "--filter", "programs.*", *args)
+        self.assertEqual(rc, 1, text)
+        self.assertEqual(failed_tests(text), {"programs.dyn_pie", "programs.dyn_nopie"}, text)
+        self.assertEqual(len(re.findall(r"elf: dynamically linked: PT_INTERP asks for "
+                                        r"interpreter /lib64/ld-linux-x86-64\.so\.2", text)),
+                         2, text)
+        self.assertIn("2 passed, 2 failed", text)
+
     def test_soak_1000_runs(self):
         """bootmm.repeat=1000: one program 1,000 times in one boot, the same
         result each time, no frame or heap byte lost."""
