@@ -83,14 +83,19 @@ static long sys_poll_pass(uint64_t ufds, uint64_t nfds, bool write, long *count)
 	return 0;
 }
 
+/* True when a signal the current mask lets through is pending (signal_pending). */
+static bool sys_signal_pending(const struct proc *p)
+{
+	return (p->sig.pending & ~p->sig.blocked) != 0;
+}
+
 /*
  * do_sys_poll with a CLOCK_MONOTONIC deadline: EINVAL when nfds passes
- * RLIMIT_NOFILE; EINTR when nothing is ready and a signal outside `mask`
- * is pending; otherwise the number of ready entries, after waiting until
- * the deadline when there is none.
+ * RLIMIT_NOFILE; EINTR when nothing is ready and an unblocked signal is
+ * pending; otherwise the number of ready entries, after waiting until the
+ * deadline when there is none.
  */
-static long sys_do_poll(struct proc *p, uint64_t ufds, uint64_t nfds, uint64_t deadline,
-			uint64_t mask)
+static long sys_do_poll(struct proc *p, uint64_t ufds, uint64_t nfds, uint64_t deadline)
 {
 	long count, err;
 
@@ -99,7 +104,7 @@ static long sys_do_poll(struct proc *p, uint64_t ufds, uint64_t nfds, uint64_t d
 	err = sys_poll_pass(ufds, nfds, false, &count);
 	if (err)
 		return err;
-	if (!count && (p->sig.pending & ~mask))
+	if (!count && sys_signal_pending(p))
 		return -EINTR;
 	if (!count)
 		user_wait_until(deadline);
@@ -112,18 +117,19 @@ long sys_poll(struct proc *p, uint64_t ufds, uint64_t nfds, int64_t timeout_ms)
 	int32_t ms = (int32_t)timeout_ms;
 	uint64_t deadline = ms < 0 ? UINT64_MAX : sys_deadline((int64_t)ms * 1000000);
 
-	return sys_do_poll(p, ufds, nfds, deadline, p->sig.blocked);
+	return sys_do_poll(p, ufds, nfds, deadline);
 }
 
 /*
  * Read ppoll's or pselect6's timespec (NULL: no timeout) and signal mask
- * (NULL: the current one; else its size must be 8). Returns 0, -EFAULT or
- * -EINVAL; *deadline and *mask are set on success.
+ * (NULL: keep the current one; else its size must be 8), and put the mask
+ * in force for the call (sig_set_temp_mask). Returns 0, -EFAULT or -EINVAL;
+ * *deadline and *ns (-1: no timeout) are set on success.
  */
 static long sys_timed_args(struct proc *p, uint64_t tsp, uint64_t sigmask,
-			   uint64_t sigsetsize, uint64_t *deadline, int64_t *ns,
-			   uint64_t *mask)
+			   uint64_t sigsetsize, uint64_t *deadline, int64_t *ns)
 {
+	uint64_t mask;
 	long err;
 
 	*deadline = UINT64_MAX;
@@ -134,12 +140,26 @@ static long sys_timed_args(struct proc *p, uint64_t tsp, uint64_t sigmask,
 			return err;
 		*deadline = sys_deadline(*ns);
 	}
-	*mask = p->sig.blocked;
 	if (!sigmask)
 		return 0;
 	if (sigsetsize != sizeof(uint64_t))
 		return -EINVAL;
-	return copy_from_user(mask, sigmask, sizeof(*mask));
+	if (copy_from_user(&mask, sigmask, sizeof(mask)))
+		return -EFAULT;
+	sig_set_temp_mask(&p->sig, mask);
+	return 0;
+}
+
+/*
+ * As Linux's restore_saved_sigmask_unless(ret == -EINTR): after EINTR the
+ * call's mask stays in force until the signal's handler is set up (its
+ * frame saves the old mask); otherwise the old mask comes back now.
+ */
+static long sys_timed_end(struct proc *p, long ret)
+{
+	if (ret != -EINTR)
+		sig_restore_mask(&p->sig);
+	return ret;
 }
 
 /*
@@ -159,15 +179,15 @@ static void sys_timespec_left(uint64_t tsp, int64_t ns, uint64_t deadline)
 
 long sys_ppoll(struct proc *p, struct uregs *r)
 {
-	uint64_t deadline, mask;
+	uint64_t deadline;
 	int64_t ns;
-	long ret = sys_timed_args(p, r->rdx, r->r10, r->r8, &deadline, &ns, &mask);
+	long ret = sys_timed_args(p, r->rdx, r->r10, r->r8, &deadline, &ns);
 
 	if (ret)
 		return ret;
-	ret = sys_do_poll(p, r->rdi, r->rsi, deadline, mask);
+	ret = sys_do_poll(p, r->rdi, r->rsi, deadline);
 	sys_timespec_left(r->rdx, ns, deadline);
-	return ret;
+	return sys_timed_end(p, ret);
 }
 
 /* The three fd_set words of select (n <= SYS_MAX_FDS bits each). */
@@ -211,9 +231,8 @@ static long sys_select_scan(int n, struct sys_fdsets *s)
 	return count;
 }
 
-/* core_sys_select with a deadline and the signal mask to wait under. */
-static long sys_core_select(struct proc *p, int64_t n, uint64_t u[3], uint64_t deadline,
-			    uint64_t mask)
+/* core_sys_select with a deadline: EINTR as sys_do_poll. */
+static long sys_core_select(struct proc *p, int64_t n, uint64_t u[3], uint64_t deadline)
 {
 	struct sys_fdsets s;
 	long count;
@@ -227,7 +246,7 @@ static long sys_core_select(struct proc *p, int64_t n, uint64_t u[3], uint64_t d
 		count = sys_select_scan((int)n, &s);
 	if (count < 0)
 		return count;
-	if (!count && (p->sig.pending & ~mask))
+	if (!count && sys_signal_pending(p))
 		return -EINTR;
 	if (!count)
 		user_wait_until(deadline);
@@ -259,7 +278,7 @@ long sys_select(struct proc *p, struct uregs *r)
 		deadline = sys_deadline(sec >= INT64_MAX / SYS_NSEC_PER_SEC ? INT64_MAX :
 					sec * SYS_NSEC_PER_SEC + nsec);
 	}
-	ret = sys_core_select(p, (int64_t)r->rdi, u, deadline, p->sig.blocked);
+	ret = sys_core_select(p, (int64_t)r->rdi, u, deadline);
 	if (r->r8 && (sec || nsec)) {
 		uint64_t now = user_clock_mono_ns(), left = deadline > now ? deadline - now : 0;
 
@@ -273,16 +292,16 @@ long sys_select(struct proc *p, struct uregs *r)
 /* pselect6(2): the sixth argument points at { sigset pointer, its size }. */
 long sys_pselect6(struct proc *p, struct uregs *r)
 {
-	uint64_t u[3] = { r->rsi, r->rdx, r->r10 }, pack[2] = { 0, 0 }, deadline, mask;
+	uint64_t u[3] = { r->rsi, r->rdx, r->r10 }, pack[2] = { 0, 0 }, deadline;
 	int64_t ns;
 	long ret;
 
 	if (r->r9 && copy_from_user(pack, r->r9, sizeof(pack)))
 		return -EFAULT;
-	ret = sys_timed_args(p, r->r8, pack[0], pack[1], &deadline, &ns, &mask);
+	ret = sys_timed_args(p, r->r8, pack[0], pack[1], &deadline, &ns);
 	if (ret)
 		return ret;
-	ret = sys_core_select(p, (int64_t)r->rdi, u, deadline, mask);
+	ret = sys_core_select(p, (int64_t)r->rdi, u, deadline);
 	sys_timespec_left(r->r8, ns, deadline);
-	return ret;
+	return sys_timed_end(p, ret);
 }

@@ -385,7 +385,10 @@ bool syscall_dispatch(struct uregs *regs)
 		return true;
 	}
 	regs->rax = (uint64_t)sys_call(p, nr, regs);
-	if (p->sig.pending && proc_pending_signals(p, regs))
+	if (p->sig.pending && proc_pending_signals(p, regs)) {
+		sig_restore_mask(&p->sig);
 		return true;
+	}
+	sig_restore_mask(&p->sig);
 	return !uregs_canonical(regs->rip);
 }

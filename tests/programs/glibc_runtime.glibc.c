@@ -122,6 +122,51 @@ static void polls(void)
 	CHECK(now_ms() - t0 >= 10);
 }
 
+static volatile int usr1_seen;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1_seen++;
+}
+
+/* ppoll/pselect6 with a signal mask: in force during the call only. */
+static void masked_waits(void)
+{
+	struct pollfd idle = { 1, POLLIN, 0 }, ready = { 1, POLLOUT, 0 };
+	struct timespec ts = { 2, 0 };
+	sigset_t usr1, empty, now;
+	fd_set r;
+	int n;
+
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigemptyset(&empty);
+	signal(SIGUSR1, on_usr1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	raise(SIGUSR1);
+	n = ppoll(&ready, 1, &ts, &empty);
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	printf("ppoll ready, mask opens SIGUSR1: %d, handler ran %d, blocked again %d\n", n,
+	       usr1_seen, sigismember(&now, SIGUSR1));
+	n = ppoll(&idle, 1, &ts, &empty);
+	printf("ppoll idle, mask opens SIGUSR1: %d %s, handler ran %d\n", n,
+	       strerrorname_np(errno), usr1_seen);
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	printf("after the handler SIGUSR1 blocked again: %d\n", sigismember(&now, SIGUSR1));
+	raise(SIGUSR1);
+	FD_ZERO(&r);
+	FD_SET(1, &r);
+	ts.tv_sec = 0;
+	n = pselect(2, &r, NULL, NULL, &ts, &usr1);
+	printf("pselect idle 0 s, mask keeps SIGUSR1: %d\n", n);
+	ts.tv_sec = 2;
+	n = pselect(2, &r, NULL, NULL, &ts, &empty);
+	printf("pselect idle, mask opens SIGUSR1: %d %s, handler ran %d\n", n,
+	       strerrorname_np(errno), usr1_seen);
+	sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+}
+
 static void sleeps(void)
 {
 	struct timespec d = { 0, 25 * 1000000 }, bad = { 0, -1 }, abs;
@@ -225,6 +270,7 @@ int main(void)
 	printf("hello from glibc\n");
 	futexes();
 	polls();
+	masked_waits();
 	sleeps();
 	times_();
 	stats();
