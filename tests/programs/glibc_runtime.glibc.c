@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/rseq.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/stat.h>
@@ -227,6 +228,32 @@ static void stats(void)
 	show("fstat bad buffer", fstat(1, (struct stat *)8));
 }
 
+/* rseq: glibc registered its area at start-up; the kernel's rules around it. */
+static void rseqs(void)
+{
+	static struct rseq own __attribute__((aligned(32)));
+	struct rseq *glibc_area = (struct rseq *)((char *)__builtin_thread_pointer() + __rseq_offset);
+	const unsigned sig = RSEQ_SIG;
+
+	CHECK(__rseq_size >= 20);
+	CHECK((int)glibc_area->cpu_id >= 0);
+	show("rseq again, same area", syscall(SYS_rseq, glibc_area, 32, 0, sig));
+	show("rseq again, other signature", syscall(SYS_rseq, glibc_area, 32, 0, sig + 1));
+	show("rseq other area", syscall(SYS_rseq, &own, 32, 0, sig));
+	show("rseq unknown flag", syscall(SYS_rseq, glibc_area, 32, 2, sig));
+	show("unregister other signature", syscall(SYS_rseq, glibc_area, 32, RSEQ_FLAG_UNREGISTER, sig + 1));
+	show("unregister other length", syscall(SYS_rseq, glibc_area, 64, RSEQ_FLAG_UNREGISTER, sig));
+	show("unregister", syscall(SYS_rseq, glibc_area, 32, RSEQ_FLAG_UNREGISTER, sig));
+	printf("cpu_id after unregistering: %d\n", (int)glibc_area->cpu_id);
+	show("unregister again", syscall(SYS_rseq, glibc_area, 32, RSEQ_FLAG_UNREGISTER, sig));
+	show("rseq misaligned", syscall(SYS_rseq, (char *)&own + 8, 32, 0, sig));
+	show("rseq short", syscall(SYS_rseq, &own, 16, 0, sig));
+	show("rseq kernel address", syscall(SYS_rseq, 0xffff800000000000UL, 32, 0, sig));
+	own.cpu_id = RSEQ_CPU_ID_UNINITIALIZED;
+	show("rseq own area", syscall(SYS_rseq, &own, 32, 0, sig));
+	CHECK((int)own.cpu_id >= 0 && own.cpu_id_start == own.cpu_id);
+}
+
 static void misc(void)
 {
 	char buf[256], name[16];
@@ -274,6 +301,7 @@ int main(void)
 	sleeps();
 	times_();
 	stats();
+	rseqs();
 	misc();
 	fflush(stdout);
 	return failed;
