@@ -43,7 +43,8 @@ long sys_pselect6(struct proc *p, struct uregs *r);
 
 /* sys_misc.c */
 #define AT_FDCWD (-100)
-#define SYS_PATH_MAX 4096
+#define SYS_PATH_MAX 4096                  /* PATH_MAX, the NUL included */
+#define SYS_PATH_BUF (SYS_PATH_MAX + 1)   /* a "/" may go in front */
 long sys_get_path(int32_t dirfd, uint64_t upath, char *buf);
 long sys_misc(struct proc *p, uint64_t nr, struct uregs *r);
 

@@ -255,18 +255,19 @@ static long sys_getcwd(uint64_t buf, uint64_t size)
 }
 
 /*
- * Read the path at user `upath` into buf[SYS_PATH_MAX], made absolute
- * against the working directory "/" when dirfd is AT_FDCWD. Returns 0,
+ * Read the path at user `upath` (PATH_MAX bytes with its NUL at most) into
+ * buf[SYS_PATH_BUF], made absolute against the working directory "/" when
+ * dirfd is AT_FDCWD. Returns 0,
  * -EFAULT, -ENAMETOOLONG, -ENOENT (empty), -ENOTDIR (relative to fds
  * 0..2) or -EBADF (relative to a closed fd).
  */
 long sys_get_path(int32_t dirfd, uint64_t upath, char *buf)
 {
-	long n = strncpy_from_user(buf + 1, upath, SYS_PATH_MAX - 1);
+	long n = strncpy_from_user(buf + 1, upath, SYS_PATH_MAX);
 
 	if (n < 0)
 		return n;
-	if (n == SYS_PATH_MAX - 1)
+	if (n == SYS_PATH_MAX)
 		return -ENAMETOOLONG;
 	if (n == 0)
 		return -ENOENT;
@@ -288,7 +289,7 @@ long sys_get_path(int32_t dirfd, uint64_t upath, char *buf)
 static long sys_readlinkat(struct proc *p, int64_t dirfd, uint64_t upath, uint64_t buf,
 			   int64_t bufsiz)
 {
-	static char path[SYS_PATH_MAX];
+	static char path[SYS_PATH_BUF];
 	size_t len;
 	long err;
 

@@ -159,7 +159,7 @@ static bool sys_at_flags_ok(uint32_t flags)
 static long sys_at_target(struct proc *p, int32_t dirfd, uint64_t upath, uint32_t flags,
 			  bool fd_flags_checked, struct sys_kstat *st)
 {
-	static char path[SYS_PATH_MAX];
+	static char path[SYS_PATH_BUF];
 	char c = 0;
 	long n;
 
