@@ -64,6 +64,8 @@ struct proc {
 	bool killed_by_self;     /* the fatal signal came from kill/tkill/tgkill */
 	uint64_t gs_base;
 	uint64_t start_ns;       /* CLOCK_MONOTONIC at the start (CPU-time clocks) */
+	uint64_t idle_ns;        /* spent asleep (nanosleep, futex, poll...): not CPU time */
+	uint64_t sys_ns;         /* spent serving syscalls, sleeps excluded (ru_stime) */
 	struct sig_state sig;
 	struct {
 		uint64_t cur, max;

@@ -22,13 +22,15 @@ struct sys_timeval {
 };
 
 /* sys_time.c */
+void sys_sleep_until(struct proc *p, uint64_t deadline);
+uint64_t sys_cpu_ns(const struct proc *p);
 int64_t sys_clock_ns(struct proc *p, int64_t clk);
 int sys_get_timespec(uint64_t uts, int64_t *ns);
 uint64_t sys_deadline(int64_t rel_ns);
 void sys_put_ns(int64_t ns, struct sys_timespec *ts);
 long sys_clock_gettime(struct proc *p, int64_t clk, uint64_t tp);
 long sys_clock_getres(struct proc *p, int64_t clk, uint64_t tp);
-long sys_nanosleep(uint64_t req, uint64_t rem);
+long sys_nanosleep(struct proc *p, uint64_t req, uint64_t rem);
 long sys_clock_nanosleep(struct proc *p, int64_t clk, uint64_t flags, uint64_t req,
 			 uint64_t rem);
 long sys_time(uint64_t tloc);

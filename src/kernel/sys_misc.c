@@ -203,7 +203,9 @@ static long sys_sysinfo(uint64_t info)
 
 /*
  * getrusage(2): RUSAGE_SELF and RUSAGE_THREAD report the CPU time used so
- * far as user time and the resident set (KiB) as ru_maxrss; RUSAGE_CHILDREN
+ * far (time asleep excluded), split into system time (serving syscalls)
+ * and user time (the rest, page faults included), and the resident set
+ * (KiB) as ru_maxrss; RUSAGE_CHILDREN
  * is all zero (no children). EINVAL for another `who`, EFAULT.
  */
 static long sys_getrusage(struct proc *p, int64_t who, uint64_t uru)
@@ -212,7 +214,7 @@ static long sys_getrusage(struct proc *p, int64_t who, uint64_t uru)
 		struct sys_timeval utime, stime;
 		int64_t maxrss, rest[13];
 	} ru;
-	uint64_t ns;
+	uint64_t ns, cpu;
 
 	_Static_assert(sizeof(ru) == 144, "struct rusage is 144 bytes");
 	if ((int32_t)who != RUSAGE_SELF && (int32_t)who != RUSAGE_CHILDREN &&
@@ -220,9 +222,12 @@ static long sys_getrusage(struct proc *p, int64_t who, uint64_t uru)
 		return -EINVAL;
 	memset(&ru, 0, sizeof(ru));
 	if ((int32_t)who != RUSAGE_CHILDREN) {
-		ns = user_clock_mono_ns() - p->start_ns;
+		cpu = sys_cpu_ns(p);
+		ns = cpu > p->sys_ns ? cpu - p->sys_ns : 0;
 		ru.utime.tv_sec = (int64_t)(ns / SYS_NSEC_PER_SEC);
 		ru.utime.tv_usec = (int64_t)(ns % SYS_NSEC_PER_SEC / 1000);
+		ru.stime.tv_sec = (int64_t)(p->sys_ns / SYS_NSEC_PER_SEC);
+		ru.stime.tv_usec = (int64_t)(p->sys_ns % SYS_NSEC_PER_SEC / 1000);
 		ru.maxrss = (int64_t)(as_resident_frames(p->as) * (PAGE_SIZE / 1024));
 	}
 	return copy_to_user(uru, &ru, sizeof(ru));

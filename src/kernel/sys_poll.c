@@ -107,7 +107,7 @@ static long sys_do_poll(struct proc *p, uint64_t ufds, uint64_t nfds, uint64_t d
 	if (!count && sys_signal_pending(p))
 		return -EINTR;
 	if (!count)
-		user_wait_until(deadline);
+		sys_sleep_until(p, deadline);
 	err = sys_poll_pass(ufds, nfds, true, &count);
 	return err ? err : count;
 }
@@ -249,7 +249,7 @@ static long sys_core_select(struct proc *p, int64_t n, uint64_t u[3], uint64_t d
 	if (!count && sys_signal_pending(p))
 		return -EINTR;
 	if (!count)
-		user_wait_until(deadline);
+		sys_sleep_until(p, deadline);
 	bytes = (size_t)(n + 63) / 64 * 8;
 	for (int i = 0; i < 3; i++)
 		if (u[i] && bytes && copy_to_user(u[i], &s.res[i], bytes))

@@ -1,7 +1,7 @@
 /*
  * Clocks, sleeps and futexes: clock_gettime, clock_getres, nanosleep,
  * clock_nanosleep, time, gettimeofday, futex. Sleeps really wait, halted
- * on the timer (user_wait_until). Results and errnos are Linux's.
+ * on the timer (sys_sleep_until). Results and errnos are Linux's.
  */
 #include "kernel/proc.h"
 #include "kernel/usercopy.h"
@@ -33,6 +33,24 @@
 #define FUTEX_CMD_MASK (~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME))
 #define FUTEX_BITSET_MATCH_ANY 0xffffffffu
 
+/*
+ * Sleep until CLOCK_MONOTONIC reaches `deadline` (UINT64_MAX: until the
+ * watchdog ends the test), on the timer; the time asleep is not CPU time.
+ */
+void sys_sleep_until(struct proc *p, uint64_t deadline)
+{
+	uint64_t t0 = user_clock_mono_ns();
+
+	user_wait_until(deadline);
+	p->idle_ns += user_clock_mono_ns() - t0;
+}
+
+/* CPU time used so far: time since the start, less the time asleep. */
+uint64_t sys_cpu_ns(const struct proc *p)
+{
+	return user_clock_mono_ns() - p->start_ns - p->idle_ns;
+}
+
 /* Nanoseconds on clock `clk`, or -EINVAL. */
 int64_t sys_clock_ns(struct proc *p, int64_t clk)
 {
@@ -47,7 +65,7 @@ int64_t sys_clock_ns(struct proc *p, int64_t clk)
 		return (int64_t)user_clock_mono_ns();
 	case CLOCK_PROCESS_CPUTIME_ID:
 	case CLOCK_THREAD_CPUTIME_ID:
-		return (int64_t)(user_clock_mono_ns() - p->start_ns);
+		return (int64_t)sys_cpu_ns(p);
 	default:
 		return -EINVAL;
 	}
@@ -112,20 +130,22 @@ uint64_t sys_deadline(int64_t rel_ns)
 }
 
 /* nanosleep(2): waits the whole time (no signal can arrive meanwhile). */
-long sys_nanosleep(uint64_t req, uint64_t rem)
+long sys_nanosleep(struct proc *p, uint64_t req, uint64_t rem)
 {
 	int64_t ns;
 	int err = sys_get_timespec(req, &ns);
 
 	if (err)
 		return err;
-	user_wait_until(sys_deadline(ns));
+	sys_sleep_until(p, sys_deadline(ns));
 	return 0;
 }
 
 /*
  * clock_nanosleep(2): relative or TIMER_ABSTIME on CLOCK_REALTIME,
- * CLOCK_MONOTONIC, CLOCK_BOOTTIME or CLOCK_PROCESS_CPUTIME_ID. EINVAL for
+ * CLOCK_MONOTONIC, CLOCK_BOOTTIME or CLOCK_PROCESS_CPUTIME_ID (which does
+ * not advance while the only thread sleeps: a wait for a later CPU time
+ * lasts until the watchdog, as on Linux it lasts forever). EINVAL for
  * an unknown clock, the thread CPU clock or a bad timespec; EOPNOTSUPP for
  * clocks without sleep (MONOTONIC_RAW, the COARSE ones); EFAULT.
  */
@@ -149,7 +169,9 @@ long sys_clock_nanosleep(struct proc *p, int64_t clk, uint64_t flags, uint64_t r
 		return -EINVAL;
 	if ((uint32_t)flags & TIMER_ABSTIME)
 		ns = ns > now ? ns - now : 0;
-	user_wait_until(sys_deadline(ns));
+	if (clk == CLOCK_PROCESS_CPUTIME_ID && ns > 0) /* asleep, the clock stands still */
+		sys_sleep_until(p, UINT64_MAX);
+	sys_sleep_until(p, sys_deadline(ns));
 	return 0;
 }
 
@@ -201,8 +223,8 @@ static long sys_futex_key(uint64_t uaddr, int op)
  * != val, else sleep until the deadline (none: until the watchdog) and
  * return ETIMEDOUT.
  */
-static long sys_futex_wait(uint64_t uaddr, int op, uint32_t val, uint32_t bitset,
-			   uint64_t deadline)
+static long sys_futex_wait(struct proc *p, uint64_t uaddr, int op, uint32_t val,
+			   uint32_t bitset, uint64_t deadline)
 {
 	uint32_t cur;
 	long err;
@@ -216,7 +238,7 @@ static long sys_futex_wait(uint64_t uaddr, int op, uint32_t val, uint32_t bitset
 		return -EFAULT;
 	if (cur != val)
 		return -EAGAIN;
-	user_wait_until(deadline);
+	sys_sleep_until(p, deadline);
 	return -ETIMEDOUT;
 }
 
@@ -312,7 +334,7 @@ long sys_futex(struct proc *p, struct uregs *r)
 		err = sys_futex_deadline(cmd, op, utime, &deadline);
 		if (err)
 			return err;
-		return sys_futex_wait(uaddr, op, val,
+		return sys_futex_wait(p, uaddr, op, val,
 				      cmd == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : val3, deadline);
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET:

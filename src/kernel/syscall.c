@@ -316,7 +316,7 @@ static long sys_mm(struct proc *p, uint64_t nr, struct uregs *r)
 static long sys_call_more(struct proc *p, uint64_t nr, struct uregs *r)
 {
 	switch (nr) {
-	case SYS_nanosleep: return sys_nanosleep(r->rdi, r->rsi);
+	case SYS_nanosleep: return sys_nanosleep(p, r->rdi, r->rsi);
 	case SYS_clock_nanosleep:
 		return sys_clock_nanosleep(p, (int64_t)r->rdi, r->rsi, r->rdx, r->r10);
 	case SYS_time: return sys_time(r->rdi);
@@ -373,6 +373,7 @@ bool syscall_dispatch(struct uregs *regs)
 {
 	struct proc *p = proc_current();
 	uint64_t nr = (uint32_t)regs->orig_rax; /* Linux reads the number as an int */
+	uint64_t t0, idle0;
 
 	p->res->syscalls++;
 	if (nr == SYS_exit || nr == SYS_exit_group)
@@ -384,7 +385,10 @@ bool syscall_dispatch(struct uregs *regs)
 		proc_pending_signals(p, regs);
 		return true;
 	}
+	t0 = user_clock_mono_ns();
+	idle0 = p->idle_ns;
 	regs->rax = (uint64_t)sys_call(p, nr, regs);
+	p->sys_ns += user_clock_mono_ns() - t0 - (p->idle_ns - idle0);
 	if (p->sig.pending && proc_pending_signals(p, regs)) {
 		sig_restore_mask(&p->sig);
 		return true;

@@ -170,12 +170,17 @@ static void masked_waits(void)
 
 static void sleeps(void)
 {
-	struct timespec d = { 0, 25 * 1000000 }, bad = { 0, -1 }, abs;
+	struct timespec d = { 0, 25 * 1000000 }, bad = { 0, -1 }, abs, c0, c1;
 	long t0 = now_ms();
 
 	show("nanosleep 25 ms", nanosleep(&d, NULL));
 	CHECK(now_ms() - t0 >= 25);
 	show("nanosleep bad", nanosleep(&bad, NULL));
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+	d.tv_nsec = 50 * 1000000;
+	nanosleep(&d, NULL);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+	CHECK((c1.tv_sec - c0.tv_sec) * 1000000000L + c1.tv_nsec - c0.tv_nsec < 25000000L);
 	clock_gettime(CLOCK_MONOTONIC, &abs);
 	abs.tv_nsec += 20 * 1000000;
 	if (abs.tv_nsec >= 1000000000)
