@@ -4,6 +4,9 @@
  * they unpack in order into one root, their file bytes borrowed in place
  * (the modules stay reserved in pmm for the whole run: no copy at boot).
  *
+ * The root is a tmpfs (include/fs/vfs.h): /tmp and /dev/shm (mode 1777),
+ * /dev/null and /dev/zero are added when the archive does not bring them.
+ *
  * A malformed archive never panics: unpacking stops at the bad entry, what
  * came before stays, and rootfs_status() says where and why.
  */

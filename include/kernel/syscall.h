@@ -61,6 +61,51 @@
 #define SYS_pselect6 270
 #define SYS_ppoll 271
 #define SYS_statx 332
+/* files (src/kernel/sys_fd.c, sys_file.c) */
+#define SYS_open 2
+#define SYS_close 3
+#define SYS_stat 4
+#define SYS_lstat 6
+#define SYS_lseek 8
+#define SYS_pread64 17
+#define SYS_pwrite64 18
+#define SYS_readv 19
+#define SYS_access 21
+#define SYS_dup 32
+#define SYS_dup2 33
+#define SYS_fcntl 72
+#define SYS_fsync 74
+#define SYS_fdatasync 75
+#define SYS_truncate 76
+#define SYS_ftruncate 77
+#define SYS_getcwd 79
+#define SYS_chdir 80
+#define SYS_fchdir 81
+#define SYS_rename 82
+#define SYS_mkdir 83
+#define SYS_rmdir 84
+#define SYS_creat 85
+#define SYS_unlink 87
+#define SYS_symlink 88
+#define SYS_readlink 89
+#define SYS_chmod 90
+#define SYS_fchmod 91
+#define SYS_umask 95
+#define SYS_sync 162
+#define SYS_getdents64 217
+#define SYS_openat 257
+#define SYS_mkdirat 258
+#define SYS_unlinkat 263
+#define SYS_renameat 264
+#define SYS_symlinkat 266
+#define SYS_readlinkat 267
+#define SYS_fchmodat 268
+#define SYS_faccessat 269
+#define SYS_fallocate 285
+#define SYS_dup3 292
+#define SYS_renameat2 316
+#define SYS_memfd_create 319
+#define SYS_faccessat2 439
 
 /*
  * Serve the system call in *regs (number in orig_rax), storing the result in

@@ -121,6 +121,8 @@ static void proc_rlimits(struct proc *p)
 	for (size_t i = 0; i < PROC_RLIM_NLIMITS; i++)
 		p->rlim[i].cur = p->rlim[i].max = PROC_RLIM_INFINITY;
 	p->rlim[PROC_RLIM_STACK].cur = AS_STACK_LIMIT;
+	p->rlim[PROC_RLIM_NOFILE].cur = PROC_NOFILE_CUR;
+	p->rlim[PROC_RLIM_NOFILE].max = PROC_NOFILE_MAX;
 }
 
 /*
@@ -138,6 +140,10 @@ static int proc_setup(struct proc *p, const void *img, size_t size,
 	p->kstack = vmarea_alloc(PROC_KSTACK_SIZE, 0);
 	if (!p->kstack) {
 		ksnprintf(why, wl, "proc: no memory for a kernel stack");
+		return -ENOMEM;
+	}
+	if (proc_files_init(p)) {
+		ksnprintf(why, wl, "proc: no memory for the file table");
 		return -ENOMEM;
 	}
 	p->as = as_create();
@@ -185,6 +191,7 @@ static int proc_free(struct proc *p, enum proc_free_mode mode)
 
 	if (p->as && mode == PROC_FREE_CHECK)
 		err = as_check(p->as);
+	proc_files_exit(p);
 	as_destroy(p->as);
 	vmarea_free(p->kstack);
 	kfree(p);
