@@ -177,6 +177,16 @@ long vfs_write(struct vfs_node *n, uint64_t off, const void *buf, size_t len);
 /* Set a regular file's size (copy up first). 0, -ENOMEM / -ENOSPC / -EFBIG. */
 int vfs_truncate(struct vfs_node *n, uint64_t size);
 
+/* The inode number the next node gets (every node's is below it). */
+uint64_t vfs_next_ino_peek(void);
+
+/*
+ * Remove from the tree under root every node whose inode number is at
+ * least `first_new` (made after a snapshot), with whatever lies below it;
+ * they must not be referenced. Returns how many subtrees went.
+ */
+size_t vfs_sweep(struct vfs_node *root, uint64_t first_new);
+
 /* The clock new nodes take their mtime from (seconds since the epoch); NULL: 0. */
 void vfs_set_clock(uint64_t (*now)(void));
 

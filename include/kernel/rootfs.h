@@ -31,6 +31,14 @@ int rootfs_init(void);
 /* The root directory (NULL before rootfs_init or when it had no memory for it). */
 struct vfs_node *rootfs_root(void);
 
+/*
+ * Remove every node made after rootfs_init (what a program left in /tmp or
+ * elsewhere), so that each program test starts from the tree as booted and
+ * the leak check sees its frames and heap back. Returns how many subtrees
+ * went. Bytes a program wrote into a file of the archive stay (copied up).
+ */
+size_t rootfs_sweep(void);
+
 /* What rootfs_init did. */
 const struct rootfs_status *rootfs_status(void);
 

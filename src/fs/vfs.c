@@ -380,6 +380,41 @@ int vfs_truncate(struct vfs_node *n, uint64_t size)
 	return err ? err : mobj_truncate(o, size);
 }
 
+uint64_t vfs_next_ino_peek(void)
+{
+	return vfs_next_ino;
+}
+
+/* The pre-order successor of a node whose subtree is done: up from dir. */
+static struct vfs_node *vfs_sweep_up(struct vfs_node *dir, const struct vfs_node *root)
+{
+	while (dir && dir != root && !dir->next)
+		dir = dir->parent;
+	return !dir || dir == root ? NULL : dir->next;
+}
+
+size_t vfs_sweep(struct vfs_node *root, uint64_t first_new)
+{
+	struct vfs_node *n = root->first, *next, *dir;
+	size_t count = 0;
+
+	while (n) {
+		if (n->ino >= first_new) {
+			dir = n->parent;
+			next = n->next;
+			vfs_free(n);
+			vfs_trim(dir);
+			count++;
+			n = next ? next : vfs_sweep_up(dir, root);
+		} else if (n->first) {
+			n = n->first;
+		} else {
+			n = n->next ? n->next : vfs_sweep_up(n->parent, root);
+		}
+	}
+	return count;
+}
+
 struct vfs_node *vfs_walk(struct vfs_node *root, const char *path)
 {
 	struct vfs_node *n = root;

@@ -10,6 +10,7 @@
 #include "mm/mmarch.h"
 
 static struct vfs_node *rootfs;
+static uint64_t rootfs_first_new = UINT64_MAX; /* inode numbers from here on came after the boot */
 static struct rootfs_status rootfs_st;
 
 struct vfs_node *rootfs_root(void)
@@ -102,6 +103,12 @@ int rootfs_init(void)
 	}
 	if (!st->err && rootfs_add_nodes())
 		ksnprintf(st->report.why, sizeof(st->report.why), "no room for /tmp and /dev");
+	rootfs_first_new = vfs_next_ino_peek();
 	st->unpack_ns = user_clock_mono_ns() - t0;
 	return st->err;
+}
+
+size_t rootfs_sweep(void)
+{
+	return rootfs ? vfs_sweep(rootfs, rootfs_first_new) : 0;
 }
