@@ -189,6 +189,9 @@ int fdt_close(struct fdtable *t, int fd);
 int fdt_get_fdflags(const struct fdtable *t, int fd);
 int fdt_set_fdflags(struct fdtable *t, int fd, unsigned fdflags);
 
+/* The lowest free descriptor >= minfd below limit (nothing taken), or -EMFILE. */
+int fdt_free_fd(const struct fdtable *t, unsigned minfd, unsigned limit);
+
 /* Number of descriptors open. */
 unsigned fdt_count(const struct fdtable *t);
 

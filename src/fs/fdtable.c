@@ -55,22 +55,28 @@ static int fdt_grow(struct fdtable *t, unsigned fd)
 	return 0;
 }
 
-int fdt_install(struct fdtable *t, unsigned minfd, struct file *f, unsigned fdflags,
-		unsigned limit)
+int fdt_free_fd(const struct fdtable *t, unsigned minfd, unsigned limit)
 {
 	unsigned fd = minfd;
-	int err;
 
 	while (fd < t->size && t->files[fd])
 		fd++;
-	if (fd >= limit)
-		return -EMFILE;
-	err = fdt_grow(t, fd);
+	return fd < limit ? (int)fd : -EMFILE;
+}
+
+int fdt_install(struct fdtable *t, unsigned minfd, struct file *f, unsigned fdflags,
+		unsigned limit)
+{
+	int fd = fdt_free_fd(t, minfd, limit), err;
+
+	if (fd < 0)
+		return fd;
+	err = fdt_grow(t, (unsigned)fd);
 	if (err)
 		return err;
 	t->files[fd] = f;
 	t->fdflags[fd] = (uint8_t)(fdflags & FD_CLOEXEC);
-	return (int)fd;
+	return fd;
 }
 
 int fdt_install_at(struct fdtable *t, unsigned fd, struct file *f, unsigned fdflags,

@@ -158,8 +158,8 @@ static long sys_openat(struct proc *p, int32_t dirfd, uint64_t upath, uint64_t u
 
 	if (err)
 		return err;
-	if (fdt_count(p->fdt) >= sys_nofile(p))
-		return -EMFILE;
+	if (fdt_free_fd(p->fdt, 0, sys_nofile(p)) < 0)
+		return -EMFILE; /* Linux takes the descriptor before the walk */
 	nf = ((flags & O_NOFOLLOW) || ((flags & O_CREAT) && (flags & O_EXCL))) ?
 	     NAMEI_NOFOLLOW : NAMEI_FOLLOW;
 	err = sys_lookup(p, dirfd, upath, nf, sys_path_a, &nd);
