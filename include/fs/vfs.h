@@ -78,11 +78,31 @@ struct vfs_node {
 	struct mobj *obj;               /* tmpfs data (then data is NULL, size unused) */
 	/* tmpfs */
 	uint64_t ino;
-	uint32_t refs;                  /* open files, working directories */
+	uint32_t refs;                  /* open files, working directories, hard links */
 	unsigned flags;                 /* VFS_NODE_* */
+	/* hard links: a name whose file is another node (never a directory) */
+	struct vfs_node *link_to;       /* the node holding the file (a reference), or NULL */
+	uint32_t aliases;               /* names linked to this node beside its own */
 };
 
 #define VFS_NODE_UNLINKED (1u << 0) /* out of the tree: freed at its last reference */
+#define VFS_NODE_LINKABLE (1u << 1) /* unnamed (O_TMPFILE) but linkat may name it */
+
+/*
+ * The node holding the file a name stands for: itself, or for a hard link
+ * the node it links to. Its type is the name's; every other attribute (mode
+ * bits, owner, data, object, inode number) is read from the file's node.
+ */
+static inline struct vfs_node *vfs_file_of(struct vfs_node *n)
+{
+	return n->link_to ? n->link_to : n;
+}
+
+/* Names the file has in the tree (st_nlink of a non-directory). */
+static inline uint32_t vfs_nlink(const struct vfs_node *f)
+{
+	return ((f->flags & VFS_NODE_UNLINKED) ? 0 : 1) + f->aliases;
+}
 
 /* A new empty root directory with `mode`'s permission bits, or NULL (no memory). */
 struct vfs_node *vfs_new_root(uint32_t mode);
@@ -155,6 +175,15 @@ int vfs_unlink(struct vfs_node *n);
  */
 int vfs_rename(struct vfs_node *n, struct vfs_node *dir, const char *name, size_t len,
 	       struct vfs_node *victim);
+
+/*
+ * Give the file of non-directory `target` one more name in directory dir
+ * (link(2)); the new name is *out. -EINVAL bad name, -EPERM a directory,
+ * -ENOENT a file without a name that is not linkable, -EEXIST, -ENOTDIR,
+ * -ENOMEM.
+ */
+int vfs_link(struct vfs_node *target, struct vfs_node *dir, const char *name, size_t len,
+	     struct vfs_node **out);
 
 /* True when `n` is `anc` or lies below it. */
 bool vfs_is_below(const struct vfs_node *n, const struct vfs_node *anc);

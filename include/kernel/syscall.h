@@ -85,6 +85,7 @@
 #define SYS_mkdir 83
 #define SYS_rmdir 84
 #define SYS_creat 85
+#define SYS_link 86
 #define SYS_unlink 87
 #define SYS_symlink 88
 #define SYS_readlink 89
@@ -97,6 +98,7 @@
 #define SYS_mkdirat 258
 #define SYS_unlinkat 263
 #define SYS_renameat 264
+#define SYS_linkat 265
 #define SYS_symlinkat 266
 #define SYS_readlinkat 267
 #define SYS_fchmodat 268

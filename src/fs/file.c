@@ -95,8 +95,9 @@ static uint32_t file_subdirs(const struct vfs_node *dir)
 	return n;
 }
 
-void file_stat_node(const struct vfs_node *n, struct file_stat *st)
+void file_stat_node(const struct vfs_node *name, struct file_stat *st)
 {
+	const struct vfs_node *n = vfs_file_of((struct vfs_node *)name);
 	bool linked = !(n->flags & VFS_NODE_UNLINKED);
 
 	memset(st, 0, sizeof(*st));
@@ -118,7 +119,7 @@ void file_stat_node(const struct vfs_node *n, struct file_stat *st)
 		st->size = (n->nchildren + 2) * FILE_BOGO_DIRENT;
 		return;
 	}
-	st->nlink = linked ? 1 : 0;
+	st->nlink = vfs_nlink(n);
 	if (VFS_IS_REG(n->mode) || VFS_IS_LNK(n->mode)) {
 		st->size = vfs_size(n);
 		if (n->obj)
@@ -348,7 +349,8 @@ long file_getdents(struct file *f, void *buf, size_t len)
 				c = vfs_next_sibling(c);
 			if (!c)
 				break;
-			ok = file_dirent(buf, len, &used, c->ino, f->pos + 1, file_dtype(c->mode),
+			ok = file_dirent(buf, len, &used, vfs_file_of(c)->ino, f->pos + 1,
+					 file_dtype(c->mode),
 					 c->name, strlen(c->name));
 		}
 		if (!ok)
@@ -410,8 +412,9 @@ static const struct file_ops *file_node_ops(const struct vfs_node *n)
 	}
 }
 
-int file_open_node(struct vfs_node *n, unsigned oflags, struct file **out)
+int file_open_node(struct vfs_node *name, unsigned oflags, struct file **out)
 {
+	struct vfs_node *n = vfs_file_of(name);
 	const struct file_ops *ops = file_node_ops(n);
 	unsigned fl = (oflags & ~(unsigned)(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC |
 					    O_TMPFILE_BIT)) | O_LARGEFILE;

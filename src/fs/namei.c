@@ -33,8 +33,8 @@ static struct vfs_node *namei_step(struct namei_ctx *c, struct vfs_node *dir, co
 static int namei_follow(struct namei_ctx *c, struct vfs_node *dir, struct vfs_node *link,
 			unsigned flags, struct namei *nd)
 {
-	const char *t = link->data;
-	size_t n = link->size;
+	const char *t = vfs_file_of(link)->data;
+	size_t n = vfs_file_of(link)->size;
 
 	if (++c->links > NAMEI_SYMLOOP_MAX)
 		return -ELOOP;

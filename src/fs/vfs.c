@@ -194,15 +194,32 @@ static void vfs_detach(struct vfs_node *n)
 	n->parent = NULL;
 }
 
+static void vfs_trim(struct vfs_node *dir);
+
 /* Free one node that has no children left. */
 static void vfs_free_one(struct vfs_node *n)
 {
+	struct vfs_node *file = n->link_to;
+
+	if (n->refs) {
+		/* still open or named by hard links: out of the tree, freed at vfs_put */
+		n->flags |= VFS_NODE_UNLINKED;
+		n->parent = n->next = n->prev = NULL;
+		n->first = n->last = NULL; /* its children went before it */
+		n->nchildren = 0;
+		vfs_trim(n);
+		return;
+	}
 	mobj_put(n->obj);
 	if (n->data_flags & VFS_DATA_OWNED)
 		kfree((void *)n->data);
 	kfree(n->buckets);
 	kfree(n->name);
 	kfree(n);
+	if (file) {
+		file->aliases--;
+		vfs_put(file);
+	}
 }
 
 /* Iterative (no recursion: trees may be deep): free the leaves bottom up. */
@@ -276,6 +293,25 @@ int vfs_unlink(struct vfs_node *n)
 	n->flags |= VFS_NODE_UNLINKED;
 	if (!n->refs)
 		vfs_free(n);
+	return 0;
+}
+
+int vfs_link(struct vfs_node *target, struct vfs_node *dir, const char *name, size_t len,
+	     struct vfs_node **out)
+{
+	struct vfs_node *file = vfs_file_of(target);
+	int err;
+
+	if (VFS_IS_DIR(target->mode))
+		return -EPERM;
+	if (!vfs_nlink(file) && !(file->flags & VFS_NODE_LINKABLE))
+		return -ENOENT;
+	err = vfs_create(dir, name, len, target->mode & VFS_S_IFMT, out);
+	if (err)
+		return err;
+	(*out)->link_to = file;
+	file->aliases++;
+	vfs_get(file);
 	return 0;
 }
 

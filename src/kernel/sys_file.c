@@ -1,5 +1,5 @@
 /*
- * Calls that take paths: open, openat, creat, mkdir, mkdirat, unlink,
+ * Calls that take paths: open, openat, creat, mkdir, mkdirat, link, linkat, unlink,
  * unlinkat, rmdir, rename, renameat, renameat2, symlink, symlinkat,
  * readlink, readlinkat, truncate, chdir, fchdir, getcwd, access, faccessat,
  * faccessat2, chmod, fchmod, fchmodat, umask. Paths resolve in the tmpfs
@@ -19,6 +19,7 @@
 #include "sys.h"
 
 #define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_SYMLINK_FOLLOW 0x400
 #define AT_REMOVEDIR 0x200
 #define AT_EACCESS 0x200
 #define AT_EMPTY_PATH 0x1000
@@ -107,6 +108,8 @@ static long sys_open_tmpfile(struct proc *p, struct vfs_node *dir, unsigned flag
 	n = vfs_new_node("", 0, VFS_S_IFREG | (mode & 07777 & ~p->umask));
 	if (!n)
 		return -ENOMEM;
+	if (!(flags & O_EXCL))
+		n->flags |= VFS_NODE_LINKABLE; /* linkat(AT_EMPTY_PATH) may name it */
 	vfs_get(n);
 	err = file_open_node(n, flags & ~(unsigned)O_DIRECTORY, out);
 	vfs_put(n);
@@ -279,8 +282,8 @@ static long sys_renameat2(struct proc *p, int32_t ofd, uint64_t uold, int32_t nf
 		return -ENOENT;
 	if (!VFS_IS_DIR(a.node->mode) && (a.slash || b.slash))
 		return -ENOTDIR;
-	if (a.node == b.node)
-		return (flags & RENAME_NOREPLACE) ? -EEXIST : 0;
+	if (b.node && vfs_file_of(a.node) == vfs_file_of(b.node))
+		return (flags & RENAME_NOREPLACE) ? -EEXIST : 0; /* two names of one file */
 	if (vfs_is_below(b.dir, a.node))
 		return -EINVAL;
 	if (b.node && vfs_is_below(a.dir, b.node))
@@ -328,6 +331,64 @@ static long sys_symlinkat(struct proc *p, uint64_t utarget, int32_t dirfd, uint6
 	return 0;
 }
 
+/* The file linkat's AT_EMPTY_PATH names: fd `dirfd`'s node (ENOENT for none). */
+static long sys_link_source_fd(struct proc *p, int32_t dirfd, struct vfs_node **n)
+{
+	struct file *f;
+
+	if (dirfd == AT_FDCWD) {
+		*n = sys_cwd(p);
+		return 0;
+	}
+	f = sys_file(p, dirfd);
+	if (!f)
+		return -EBADF;
+	if (!f->node)
+		return -ENOENT;
+	*n = f->node;
+	return 0;
+}
+
+/*
+ * linkat(2): a new name for an existing non-directory (EPERM for a
+ * directory); the old path's last link is followed only with
+ * AT_SYMLINK_FOLLOW; AT_EMPTY_PATH with an empty old path links dirfd's
+ * own file (an O_TMPFILE file opened without O_EXCL gets its first name).
+ */
+static long sys_linkat(struct proc *p, int32_t ofd, uint64_t uold, int32_t nfd, uint64_t unew,
+		       uint64_t flags)
+{
+	struct vfs_node *src = NULL, *n;
+	struct namei a, b;
+	char c = 0;
+	long err;
+
+	if (flags & ~(uint64_t)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	if ((flags & AT_EMPTY_PATH) && uold && copy_from_user(&c, uold, 1))
+		return -EFAULT;
+	if ((flags & AT_EMPTY_PATH) && !c) {
+		err = sys_link_source_fd(p, ofd, &src);
+	} else {
+		err = sys_lookup(p, ofd, uold, (flags & AT_SYMLINK_FOLLOW) ? NAMEI_FOLLOW :
+				 NAMEI_NOFOLLOW, sys_path_a, &a);
+		src = err ? NULL : a.node;
+		err = err ? err : (src ? 0 : -ENOENT);
+	}
+	if (err)
+		return err;
+	err = sys_lookup(p, nfd, unew, NAMEI_NOFOLLOW, sys_path_b, &b);
+	if (err)
+		return err;
+	if (b.node || b.type != NAMEI_NORMAL)
+		return -EEXIST;
+	if (VFS_IS_DIR(src->mode))
+		return -EPERM;
+	if (b.slash || !sys_dir_alive(b.dir))
+		return -ENOENT;
+	return vfs_link(src, b.dir, b.last, b.len, &n);
+}
+
 /* True for the paths that name the program itself under /proc (no /proc tree yet). */
 static bool sys_proc_exe(const char *path)
 {
@@ -360,8 +421,8 @@ static long sys_readlinkat(struct proc *p, int32_t dirfd, uint64_t upath, uint64
 		return -ENOENT;
 	if (!VFS_IS_LNK(nd.node->mode))
 		return -EINVAL;
-	len = MIN(nd.node->size, (size_t)(int32_t)bufsiz);
-	return copy_to_user(ubuf, nd.node->data, len) ? -EFAULT : (long)len;
+	len = MIN(vfs_file_of(nd.node)->size, (size_t)(int32_t)bufsiz);
+	return copy_to_user(ubuf, vfs_file_of(nd.node)->data, len) ? -EFAULT : (long)len;
 }
 
 /* truncate(2): follows links; EISDIR for a directory, EINVAL for other non-files. */
@@ -455,7 +516,8 @@ static long sys_faccessat(struct proc *p, int32_t dirfd, uint64_t upath, uint64_
 		return err;
 	if (!nd.node)
 		return -ENOENT;
-	if ((mode & SYS_X_OK) && !VFS_IS_DIR(nd.node->mode) && !(nd.node->mode & 0111))
+	if ((mode & SYS_X_OK) && !VFS_IS_DIR(nd.node->mode) &&
+	    !(vfs_file_of(nd.node)->mode & 0111))
 		return -EACCES;
 	return 0;
 }
@@ -478,7 +540,7 @@ static long sys_fchmodat(struct proc *p, int32_t dirfd, uint64_t upath, uint64_t
 
 	if (err)
 		return err;
-	return nd.node ? sys_chmod_node(nd.node, (uint32_t)mode) : -ENOENT;
+	return nd.node ? sys_chmod_node(vfs_file_of(nd.node), (uint32_t)mode) : -ENOENT;
 }
 
 static long sys_fchmod(struct proc *p, int64_t fd, uint64_t mode)
@@ -509,6 +571,9 @@ long sys_file_call(struct proc *p, uint64_t nr, struct uregs *r)
 		return sys_renameat2(p, (int32_t)r->rdi, r->rsi, (int32_t)r->rdx, r->r10, 0);
 	case SYS_renameat2:
 		return sys_renameat2(p, (int32_t)r->rdi, r->rsi, (int32_t)r->rdx, r->r10, r->r8);
+	case SYS_link: return sys_linkat(p, AT_FDCWD, r->rdi, AT_FDCWD, r->rsi, 0);
+	case SYS_linkat:
+		return sys_linkat(p, (int32_t)r->rdi, r->rsi, (int32_t)r->rdx, r->r10, r->r8);
 	case SYS_symlink: return sys_symlinkat(p, r->rdi, AT_FDCWD, r->rsi);
 	case SYS_symlinkat: return sys_symlinkat(p, r->rdi, (int32_t)r->rsi, r->rdx);
 	case SYS_readlink: return sys_readlinkat(p, AT_FDCWD, r->rdi, r->rsi, (int64_t)r->rdx);

@@ -65,10 +65,16 @@ static unsigned mobj_index(uint64_t pgoff, unsigned level)
 	return (unsigned)(pgoff >> (MOBJ_BITS * (level - 1))) & (MOBJ_FANOUT - 1);
 }
 
+/* The frame a leaf slot holds (its tags off). */
+static paddr_t mobj_frame(uintptr_t slot)
+{
+	return slot & ~(uintptr_t)(PAGE_SIZE - 1);
+}
+
 /* Drop the object's reference to a frame and uncharge it. */
 static void mobj_drop_frame(struct mobj *o, uintptr_t slot)
 {
-	pmm_unref(slot & ~(uintptr_t)(PAGE_SIZE - 1));
+	pmm_unref(mobj_frame(slot));
 	o->pages--;
 	if (o->kind == MOBJ_SHMEM)
 		mobj_shmem_frames--;
@@ -177,7 +183,7 @@ static int mobj_page_tagged(struct mobj *o, uint64_t pgoff, unsigned flags, uint
 		if (err)
 			return err;
 	}
-	*pa = *s & ~(uintptr_t)(PAGE_SIZE - 1);
+	*pa = mobj_frame(*s);
 	return 0;
 }
 
@@ -260,8 +266,7 @@ static void mobj_zero_part(struct mobj *o, uint64_t pgoff, size_t from, size_t t
 	uintptr_t *s = mobj_slot(o, pgoff, false);
 
 	if (s && *s && from < to)
-		memset((uint8_t *)mm_phys_to_virt(*s & ~(uintptr_t)(PAGE_SIZE - 1)) + from, 0,
-		       to - from);
+		memset((uint8_t *)mm_phys_to_virt(mobj_frame(*s)) + from, 0, to - from);
 }
 
 size_t mobj_read(struct mobj *o, uint64_t off, void *buf, size_t len)
@@ -277,8 +282,8 @@ size_t mobj_read(struct mobj *o, uint64_t off, void *buf, size_t len)
 		uintptr_t *s = mobj_slot(o, at / PAGE_SIZE, false);
 
 		if (s && *s)
-			memcpy((uint8_t *)buf + done,
-			       (uint8_t *)mm_phys_to_virt(*s & ~(uintptr_t)(PAGE_SIZE - 1)) + in, n);
+			memcpy((uint8_t *)buf + done, (uint8_t *)mm_phys_to_virt(mobj_frame(*s)) + in,
+			       n);
 		else
 			memset((uint8_t *)buf + done, 0, n);
 		done += n;

@@ -207,7 +207,8 @@ Test(tmpfs, borrowed_bytes_copy_up_all_or_nothing)
 				cr_expect_eq(vfs_size(f), 16);
 				cr_expect_eq(vfs_read(f, 0, buf, 32), 16);
 				cr_expect_eq(memcmp(buf, "01XY456789abcdef", 16), 0);
-				cr_expect_eq(strcmp(module, "0123456789abcdef"), 0, "module untouched");
+				cr_expect_eq(strcmp(module, "0123456789abcdef"), 0,
+					     "module untouched");
 				return;
 			}
 		}
@@ -333,4 +334,43 @@ Test(tmpfs, devices_and_open_flags)
 	cr_expect_eq(fp->flags, O_WRONLY | O_APPEND | O_LARGEFILE);
 	cr_expect_eq(file_lseek_size(fp, -1, FILE_SEEK_SET, 0), -EINVAL);
 	file_put(fp);
+}
+
+Test(tmpfs, hard_links_share_the_file)
+{
+	struct vfs_node *d = mk(root, "d", VFS_S_IFDIR | 0755), *f = mk(root, "f", VFS_S_IFREG | 0640);
+	struct vfs_node *l1, *l2, *t;
+	struct file_stat st;
+	struct file *fp;
+	char buf[8] = {0};
+
+	cr_assert_eq(vfs_write(f, 0, "shared", 6), 6);
+	cr_expect_eq(vfs_link(d, root, "dl", 2, &l1), -EPERM);
+	cr_assert_eq(vfs_link(f, d, "l1", 2, &l1), 0);
+	cr_assert_eq(vfs_link(l1, root, "l2", 2, &l2), 0, "a link to a link names the file");
+	cr_expect_eq(vfs_link(f, d, "l1", 2, &t), -EEXIST);
+	cr_expect_eq(l2->link_to, f);
+	file_stat_node(l2, &st);
+	cr_expect_eq(st.nlink, 3);
+	cr_expect_eq(st.ino, f->ino);
+	cr_expect_eq(st.mode, VFS_S_IFREG | 0640);
+	cr_expect_eq(vfs_unlink(f), 0, "the first name goes, the file stays");
+	file_stat_node(l1, &st);
+	cr_expect_eq(st.nlink, 2);
+	cr_assert_eq(file_open_node(l1, O_RDONLY, &fp), 0);
+	cr_expect_eq(fp->node, f);
+	cr_expect_eq(fp->ops->read(fp, buf, 6, &fp->pos), 6);
+	cr_expect_str_eq(buf, "shared");
+	cr_expect_eq(vfs_unlink(l1), 0);
+	cr_expect_eq(vfs_unlink(l2), 0);
+	cr_expect_eq(vfs_nlink(f), 0);
+	cr_expect_eq(vfs_link(fp->node, root, "again", 5, &t), -ENOENT, "no name, not linkable");
+	file_put(fp); /* the last reference: the file goes */
+	t = vfs_new_node("", 0, VFS_S_IFREG | 0600);
+	t->flags |= VFS_NODE_LINKABLE;
+	vfs_get(t);
+	cr_expect_eq(vfs_link(t, d, "named", 5, &l1), 0, "O_TMPFILE gets a name");
+	cr_expect_eq(vfs_nlink(t), 1);
+	vfs_put(t);
+	cr_expect_eq(vfs_sweep(root, 0), 1, "sweeping d frees the name and the file");
 }
