@@ -9,7 +9,9 @@
  * the syscall layer copies to and from user memory around the ops.
  *
  * Plugging in a new kind of file (a generated /proc file, a console, a
- * pipe) is filling a struct file_ops and calling file_new:
+ * pipe) is filling a struct file_ops and calling file_new, or, for a name
+ * in the tree, setting node->fops (and node->fops_arg) on a regular-file
+ * node: file_open_node then opens it with those ops and calls their `open`.
  *   read/write    move bytes at *pos (the file's position, or pread's own);
  *                 return the count or -errno. NULL: -EINVAL (as Linux for
  *                 a file without the op). Called only when the open mode
@@ -19,6 +21,10 @@
  *   truncate      ftruncate; NULL: -EINVAL.
  *   allocate      fallocate; NULL: -EOPNOTSUPP (-ENODEV for non-regular).
  *   poll          the poll mask; NULL: readable and writable.
+ *   open          called once by file_open_node for a node with fops, the
+ *                 file made (f->node set, f->priv NULL): render the text
+ *                 into f->priv, say; -errno fails the open (release is
+ *                 then called). NULL: nothing to do.
  *   release       free `priv` when the last reference goes.
  * A generated file (procfs) typically renders its text into priv at open
  * and serves read from it with file_lseek_size-like lseek.
@@ -86,6 +92,7 @@ struct file_ops {
 	int (*truncate)(struct file *f, uint64_t size);
 	int (*allocate)(struct file *f, int mode, uint64_t off, uint64_t len);
 	unsigned (*poll)(struct file *f);
+	int (*open)(struct file *f);
 	void (*release)(struct file *f);
 };
 
@@ -114,8 +121,8 @@ int64_t file_lseek_size(struct file *f, int64_t off, int whence, uint64_t size);
 /*
  * Open vfs node n (already resolved) with open flags `oflags`: a directory
  * (only read-only: -EISDIR), a regular file (O_TRUNC truncates when
- * writable), /dev/null (1:3) and /dev/zero (1:5); other special files are
- * -ENXIO. O_DIRECTORY on a non-directory is -ENOTDIR. 0 or -ENOMEM.
+ * writable), a generated file (n->fops: its own ops, no truncation),
+ * /dev/null (1:3) and /dev/zero (1:5); other special files are -ENXIO. O_DIRECTORY on a non-directory is -ENOTDIR. 0 or -ENOMEM.
  */
 int file_open_node(struct vfs_node *n, unsigned oflags, struct file **out);
 

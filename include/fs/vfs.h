@@ -34,6 +34,7 @@
 #include "lib/types.h"
 
 struct mobj;
+struct file_ops;
 
 #define VFS_NAME_MAX 255
 #define VFS_PATH_MAX 4096
@@ -83,6 +84,9 @@ struct vfs_node {
 	/* hard links: a name whose file is another node (never a directory) */
 	struct vfs_node *link_to;       /* the node holding the file (a reference), or NULL */
 	uint32_t aliases;               /* names linked to this node beside its own */
+	/* generated files (procfs): opened with these ops instead of the type's */
+	const struct file_ops *fops;
+	void *fops_arg;                 /* theirs (e.g. which /proc file this is) */
 };
 
 #define VFS_NODE_UNLINKED (1u << 0) /* out of the tree: freed at its last reference */

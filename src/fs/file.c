@@ -398,6 +398,8 @@ static const struct file_ops file_zero_ops = {
 /* The ops for node n, or NULL (-ENXIO: no driver). */
 static const struct file_ops *file_node_ops(const struct vfs_node *n)
 {
+	if (n->fops)
+		return n->fops;
 	switch (VFS_MODE_TYPE(n->mode)) {
 	case VFS_S_IFREG: return &file_reg_ops;
 	case VFS_S_IFDIR: return &file_dir_ops;
@@ -427,9 +429,8 @@ int file_open_node(struct vfs_node *name, unsigned oflags, struct file **out)
 		return -EISDIR;
 	if (!ops)
 		return -ENXIO;
-	if ((oflags & O_TRUNC) && VFS_IS_REG(n->mode) && (oflags & O_ACCMODE) != O_RDONLY &&
-	    vfs_size(n)) {
-		f = NULL;
+	if ((oflags & O_TRUNC) && VFS_IS_REG(n->mode) && !n->fops &&
+	    (oflags & O_ACCMODE) != O_RDONLY && vfs_size(n)) {
 		if (file_seals(n) & (MOBJ_SEAL_SHRINK | MOBJ_SEAL_WRITE | MOBJ_SEAL_FUTURE_WRITE))
 			return -EPERM;
 		err = vfs_truncate(n, 0);
@@ -439,6 +440,11 @@ int file_open_node(struct vfs_node *name, unsigned oflags, struct file **out)
 	f = file_new(ops, n, fl & ~(unsigned)O_DIRECTORY & ~(unsigned)O_NOFOLLOW);
 	if (!f)
 		return -ENOMEM;
+	err = ops->open ? ops->open(f) : 0;
+	if (err) {
+		file_put(f);
+		return err;
+	}
 	*out = f;
 	return 0;
 }

@@ -374,3 +374,61 @@ Test(tmpfs, hard_links_share_the_file)
 	vfs_put(t);
 	cr_expect_eq(vfs_sweep(root, 0), 1, "sweeping d frees the name and the file");
 }
+
+/* A generated file as procfs would make one: text rendered at open. */
+static int gen_open(struct file *f)
+{
+	const char *what = f->node->fops_arg;
+	char *text = kmalloc(32);
+
+	if (!text)
+		return -ENOMEM;
+	snprintf(text, 32, "%s 42\n", what);
+	f->priv = text;
+	return 0;
+}
+
+static long gen_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+{
+	const char *text = f->priv;
+	size_t size = strlen(text);
+
+	if (*pos >= size)
+		return 0;
+	len = MIN(len, size - (size_t)*pos);
+	memcpy(buf, text + *pos, len);
+	*pos += len;
+	return (long)len;
+}
+
+static int64_t gen_lseek(struct file *f, int64_t off, int whence)
+{
+	return file_lseek_size(f, off, whence, strlen(f->priv));
+}
+
+static void gen_release(struct file *f)
+{
+	kfree(f->priv);
+}
+
+static const struct file_ops gen_ops = {
+	.read = gen_read, .lseek = gen_lseek, .open = gen_open, .release = gen_release,
+};
+
+Test(tmpfs, generated_file_plugs_in)
+{
+	struct vfs_node *n = mk(root, "meminfo", VFS_S_IFREG | 0444);
+	struct file *fp;
+	char buf[32] = {0};
+
+	n->fops = &gen_ops;
+	n->fops_arg = "MemTotal:";
+	cr_assert_eq(file_open_node(n, O_RDONLY | O_TRUNC, &fp), 0);
+	cr_expect_eq(fp->ops->read(fp, buf, sizeof(buf), &fp->pos), 13);
+	cr_expect_str_eq(buf, "MemTotal: 42\n");
+	cr_expect_eq(fp->ops->lseek(fp, -3, FILE_SEEK_END), 10);
+	file_put(fp);
+	heap_fail_nth(2); /* the text's kmalloc (the file is the first) */
+	cr_expect_eq(file_open_node(n, O_RDONLY, &fp), -ENOMEM);
+	heap_fail_nth(0);
+}
