@@ -181,6 +181,13 @@ int vfs_rename(struct vfs_node *n, struct vfs_node *dir, const char *name, size_
 	       struct vfs_node *victim);
 
 /*
+ * Swap the places of two linked nodes (renameat2 RENAME_EXCHANGE): each
+ * takes the other's directory and name. The caller keeps a directory out
+ * of its own subtree. Cannot fail.
+ */
+void vfs_exchange(struct vfs_node *a, struct vfs_node *b);
+
+/*
  * Give the file of non-directory `target` one more name in directory dir
  * (link(2)); the new name is *out. -EINVAL bad name, -EPERM a directory,
  * -ENOENT a file without a name that is not linkable, -EEXIST, -ENOTDIR,

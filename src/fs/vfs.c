@@ -296,6 +296,19 @@ int vfs_unlink(struct vfs_node *n)
 	return 0;
 }
 
+void vfs_exchange(struct vfs_node *a, struct vfs_node *b)
+{
+	struct vfs_node *pa = a->parent, *pb = b->parent;
+	char *na = a->name;
+
+	vfs_detach(a);
+	vfs_detach(b); /* the directories keep their tables: attach needs no memory */
+	a->name = b->name;
+	b->name = na;
+	vfs_attach(pb, a);
+	vfs_attach(pa, b);
+}
+
 int vfs_link(struct vfs_node *target, struct vfs_node *dir, const char *name, size_t len,
 	     struct vfs_node **out)
 {

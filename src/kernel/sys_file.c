@@ -258,7 +258,25 @@ static long sys_rename_target(struct vfs_node *old, struct vfs_node *victim, uns
 	return 0;
 }
 
-/* renameat2(2): flags 0 or RENAME_NOREPLACE (RENAME_EXCHANGE, WHITEOUT: EINVAL here). */
+/* RENAME_EXCHANGE once both names are resolved: both must exist. */
+static long sys_rename_exchange(struct namei *a, struct namei *b)
+{
+	if (!a->node || !b->node)
+		return -ENOENT;
+	if ((!VFS_IS_DIR(a->node->mode) && a->slash) || (!VFS_IS_DIR(b->node->mode) && b->slash))
+		return -ENOTDIR;
+	if (a->node == b->node)
+		return 0;
+	if (vfs_is_below(b->dir, a->node) || vfs_is_below(a->dir, b->node))
+		return -EINVAL;
+	vfs_exchange(a->node, b->node);
+	return 0;
+}
+
+/*
+ * renameat2(2): flags 0, RENAME_NOREPLACE or RENAME_EXCHANGE
+ * (RENAME_WHITEOUT, which needs a whiteout device node: EINVAL here).
+ */
 static long sys_renameat2(struct proc *p, int32_t ofd, uint64_t uold, int32_t nfd, uint64_t unew,
 			  uint64_t uflags)
 {
@@ -270,14 +288,16 @@ static long sys_renameat2(struct proc *p, int32_t ofd, uint64_t uold, int32_t nf
 		return -EINVAL;
 	if ((flags & RENAME_EXCHANGE) && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)))
 		return -EINVAL;
-	if (flags & (RENAME_EXCHANGE | RENAME_WHITEOUT))
-		return -EINVAL; /* not supported by this tmpfs (yet) */
+	if (flags & RENAME_WHITEOUT)
+		return -EINVAL; /* no whiteouts in this tmpfs */
 	err = sys_lookup(p, ofd, uold, NAMEI_NOFOLLOW, sys_path_a, &a);
 	err = err ? err : sys_lookup(p, nfd, unew, NAMEI_NOFOLLOW, sys_path_b, &b);
 	if (err)
 		return err;
 	if (a.type != NAMEI_NORMAL || b.type != NAMEI_NORMAL)
 		return (flags & RENAME_NOREPLACE) && b.type != NAMEI_NORMAL ? -EEXIST : -EBUSY;
+	if (flags & RENAME_EXCHANGE)
+		return sys_rename_exchange(&a, &b);
 	if (!a.node)
 		return -ENOENT;
 	if (!VFS_IS_DIR(a.node->mode) && (a.slash || b.slash))

@@ -11,6 +11,7 @@
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE 1
+#define RENAME_EXCHANGE 2
 #endif
 
 static char top[128], p1[256], p2[256];
@@ -140,6 +141,17 @@ static void renames(void)
 	FR("rename to itself", rename(at(p1, "n2"), at(p2, "n2")));
 	FR("rename n2 to g", rename(at(p1, "n2"), at(p2, "g")));
 	FR("rename dot", rename(at(p1, "a/."), at(p2, "z")));
+	FR("exchange file and dir", syscall(SYS_renameat2, AT_FDCWD, at(p1, "g"), AT_FDCWD,
+					     at(p2, "c"), RENAME_EXCHANGE));
+	FR("g is a dir now", stat(at(p1, "g"), &st) || !S_ISDIR(st.st_mode) ? -1 : 0);
+	FR("exchange back", syscall(SYS_renameat2, AT_FDCWD, at(p1, "c"), AT_FDCWD,
+				     at(p2, "g"), RENAME_EXCHANGE));
+	FR("exchange missing", syscall(SYS_renameat2, AT_FDCWD, at(p1, "g"), AT_FDCWD,
+					at(p2, "none"), RENAME_EXCHANGE));
+	FR("exchange into own subtree", syscall(SYS_renameat2, AT_FDCWD, at(p1, "a"), AT_FDCWD,
+						 at(p2, "a/b"), RENAME_EXCHANGE));
+	FR("exchange|noreplace", syscall(SYS_renameat2, AT_FDCWD, at(p1, "g"), AT_FDCWD,
+					  at(p2, "c"), RENAME_EXCHANGE | RENAME_NOREPLACE));
 	list("after renames", top);
 	list("a after renames", at(p1, "a"));
 }
