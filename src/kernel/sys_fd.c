@@ -284,24 +284,28 @@ long sys_file_write(struct proc *p, struct file *f, uint64_t ubuf, uint64_t len)
 	return err ? err : sys_write_at(f, ubuf, len, &f->pos);
 }
 
-/* pread64 / pwrite64: ESPIPE for a file without a position, EINVAL for a negative one. */
+/*
+ * pread64 / pwrite64 in Linux's order: EINVAL for a negative offset, EBADF,
+ * ESPIPE for a file without a position (the console's pipes), then the
+ * checks of read and write.
+ */
 static long sys_pio(struct proc *p, bool write, int64_t fd, uint64_t ubuf, uint64_t len,
 		    int64_t off)
 {
 	struct file *f = sys_file(p, fd);
 	uint64_t pos = (uint64_t)off;
-	long err = write ? sys_write_ok(f, ubuf, len) : sys_read_ok(f, ubuf, len);
+	long err;
 
-	if (err)
-		return err;
 	if (off < 0)
 		return -EINVAL;
+	if (!f)
+		return -EBADF;
 	if (!f->ops->lseek || sys_console_stream(f) > 0)
 		return -ESPIPE;
-	if (write && (f->flags & O_APPEND)) {
-		/* Linux: pwrite on an O_APPEND file appends (the offset is ignored) */
-		return sys_write_at(f, ubuf, len, &pos);
-	}
+	err = write ? sys_write_ok(f, ubuf, len) : sys_read_ok(f, ubuf, len);
+	if (err)
+		return err;
+	/* pwrite on an O_APPEND file appends: the file's write op moves pos to the end */
 	return write ? sys_write_at(f, ubuf, len, &pos) : sys_read_at(f, ubuf, len, &pos);
 }
 
