@@ -476,7 +476,6 @@ int file_memfd(const char *name, unsigned mfd_flags, struct file **out)
 		o->seals = MOBJ_SEAL_EXEC;
 	else if (mfd_flags & MFD_ALLOW_SEALING)
 		o->seals = 0;
-	(*out)->priv = NULL;
 	return 0;
 }
 

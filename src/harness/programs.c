@@ -170,7 +170,7 @@ static void prog_setup_test(void *arg)
 /* Find the file at path for pg, or say in pg->why why there is none. */
 static void prog_resolve(struct prog *pg, const char *path)
 {
-	const struct vfs_node *n = vfs_walk(rootfs_root(), path);
+	struct vfs_node *n = vfs_walk(rootfs_root(), path);
 
 	if (!n)
 		ksnprintf(pg->why, sizeof(pg->why), "no file %.100s in the initramfs", path);
@@ -178,6 +178,8 @@ static void prog_resolve(struct prog *pg, const char *path)
 		ksnprintf(pg->why, sizeof(pg->why), "%.100s is not a regular file", path);
 	else
 		pg->file = n;
+	if (pg->file) /* a program may unlink it: the node stays for the runs to come */
+		vfs_get(n);
 }
 
 /*

@@ -62,6 +62,14 @@ static const char *const sys_names[] = {
 	[325] = "mlock2", [332] = "statx", [334] = "rseq", [435] = "clone3",
 	[125] = "capget", [267] = "readlinkat", [270] = "pselect6", [271] = "ppoll",
 	[274] = "get_robust_list",
+	[74] = "fsync", [75] = "fdatasync", [76] = "truncate", [77] = "ftruncate",
+	[78] = "getdents", [81] = "fchdir", [82] = "rename", [83] = "mkdir", [84] = "rmdir",
+	[85] = "creat", [86] = "link", [87] = "unlink", [88] = "symlink", [90] = "chmod",
+	[91] = "fchmod", [92] = "chown", [93] = "fchown", [95] = "umask", [162] = "sync",
+	[217] = "getdents64", [258] = "mkdirat", [263] = "unlinkat", [264] = "renameat",
+	[265] = "linkat", [266] = "symlinkat", [268] = "fchmodat", [269] = "faccessat",
+	[280] = "utimensat", [285] = "fallocate", [292] = "dup3", [295] = "preadv",
+	[296] = "pwritev", [316] = "renameat2", [439] = "faccessat2",
 };
 
 const char *syscall_name(uint64_t nr)
