@@ -171,16 +171,14 @@ static void devices(void)
 	FR("fsync null", fsync(nl));
 	close(z);
 	close(nl);
-	FR("fsync 1", fsync(1));
-	FR("lseek 1", lseek(1, 0, SEEK_SET));
-	FR("pread 1", pread(1, buf, 1, 0));
+	/*
+	 * Only what stdin (/dev/null) answers alike whether it was opened
+	 * read-write (the runner on the host) or read-only (the Linux oracle);
+	 * stdout and stderr are pipes on the host and files in the oracle.
+	 */
 	FR("pread bad fd, negative offset", pread(999, buf, 1, -1));
 	FV("pread 0", pread(0, buf, 1, 0));
 	FV("lseek 0", lseek(0, 5, SEEK_SET));
-	FV("F_GETFL 1", fcntl(1, F_GETFL));
-	FV("write 0", write(0, "x", 1));
-	FR("fstat 1", fstat(1, &st));
-	printf("stdout fifo %d\n", S_ISFIFO(st.st_mode));
 }
 
 static void bad_paths(void)
