@@ -10,6 +10,8 @@
 
 #define VFS_BUCKETS_MIN 8
 
+static void vfs_trim(struct vfs_node *dir);
+
 static uint64_t (*vfs_clock)(void);
 static uint64_t vfs_next_ino = 1;
 
@@ -165,8 +167,10 @@ int vfs_create(struct vfs_node *dir, const char *name, size_t len, uint32_t mode
 	if (!dir->nbuckets && vfs_rehash(dir, VFS_BUCKETS_MIN))
 		return -ENOMEM;
 	n = vfs_alloc(name, len, mode);
-	if (!n)
+	if (!n) {
+		vfs_trim(dir); /* an empty directory gives back the table it just got */
 		return -ENOMEM;
+	}
 	vfs_attach(dir, n);
 	*out = n;
 	return 0;
@@ -193,8 +197,6 @@ static void vfs_detach(struct vfs_node *n)
 	dir->nchildren--;
 	n->parent = NULL;
 }
-
-static void vfs_trim(struct vfs_node *dir);
 
 /* Free one node that has no children left. */
 static void vfs_free_one(struct vfs_node *n)

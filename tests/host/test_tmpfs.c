@@ -135,6 +135,10 @@ Test(tmpfs, unlink_while_open_and_heap_back)
 	cr_expect_eq(heap_bytes_in_use(), heap0, "an emptied directory gives its table back");
 	cr_expect_eq(pmm_free_frames(), frames);
 
+	heap_fail_nth(2); /* the table comes, the node does not */
+	cr_expect_eq(vfs_create(tmp, "x", 1, VFS_S_IFREG, &f), -ENOMEM);
+	heap_fail_nth(0);
+	cr_expect_eq(heap_bytes_in_use(), heap0, "the empty directory's new table went back");
 	f = mk(tmp, "open", VFS_S_IFREG | 0600);
 	cr_assert_eq(file_open_node(f, O_RDWR, &fp), 0);
 	cr_expect_eq(fp->ops->write(fp, "hello", 5, &fp->pos), 5);
