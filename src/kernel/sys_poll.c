@@ -26,7 +26,8 @@
 #define SYS_POLLIN_SET (POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR)
 #define SYS_POLLOUT_SET (POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR)
 #define SYS_POLLEX_SET POLLPRI
-#define SYS_MAX_FDS 64    /* the size of a fresh descriptor table (NR_OPEN_DEFAULT) */
+#define SYS_SELECT_MAX 1024 /* bits select looks at: FD_SETSIZE (n is clamped to the table) */
+#define SYS_SELECT_WORDS (SYS_SELECT_MAX / 64)
 #define SYS_RLIMIT_NOFILE 7
 #define SYS_POLL_CHUNK 64
 
@@ -195,10 +196,10 @@ long sys_ppoll(struct proc *p, struct uregs *r)
 	return sys_timed_end(p, ret);
 }
 
-/* The three fd_set words of select (n <= SYS_MAX_FDS bits each). */
+/* The three fd_sets of select (n <= SYS_SELECT_MAX bits each). */
 struct sys_fdsets {
-	uint64_t in[3];  /* read, write, except as given */
-	uint64_t res[3]; /* as returned */
+	uint64_t in[3][SYS_SELECT_WORDS];  /* read, write, except as given */
+	uint64_t res[3][SYS_SELECT_WORDS]; /* as returned */
 };
 
 /* get_fd_set for all three (NULL: empty); -EFAULT. */
@@ -208,7 +209,7 @@ static long sys_fdsets_get(uint64_t u[3], int n, struct sys_fdsets *s)
 
 	memset(s, 0, sizeof(*s));
 	for (int i = 0; i < 3; i++)
-		if (u[i] && bytes && copy_from_user(&s->in[i], u[i], bytes))
+		if (u[i] && bytes && copy_from_user(s->in[i], u[i], bytes))
 			return -EFAULT;
 	return 0;
 }
@@ -220,16 +221,17 @@ static long sys_select_scan(struct proc *p, int n, struct sys_fdsets *s)
 	long count = 0;
 
 	for (int fd = 0; fd < n; fd++) {
-		uint64_t bit = 1ULL << fd;
+		uint64_t bit = 1ULL << (fd % 64);
+		size_t w = (size_t)fd / 64;
 		int mask = sys_fd_mask(p, fd);
 
-		if (!((s->in[0] | s->in[1] | s->in[2]) & bit))
+		if (!((s->in[0][w] | s->in[1][w] | s->in[2][w]) & bit))
 			continue;
 		if (mask < 0)
 			return -EBADF;
 		for (int i = 0; i < 3; i++)
-			if ((s->in[i] & bit) && (mask & sets[i])) {
-				s->res[i] |= bit;
+			if ((s->in[i][w] & bit) && (mask & sets[i])) {
+				s->res[i][w] |= bit;
 				count++;
 			}
 	}
@@ -245,7 +247,9 @@ static long sys_core_select(struct proc *p, int64_t n, uint64_t u[3], uint64_t d
 
 	if ((int32_t)n < 0)
 		return -EINVAL;
-	n = MIN((int32_t)n, SYS_MAX_FDS);
+	/* Linux clamps n to the table's size (64, then 128, 256, ...: as fdt_grow) */
+	n = MIN((int32_t)n, (int64_t)MAX(p->fdt->size, 64u));
+	n = MIN(n, SYS_SELECT_MAX);
 	count = sys_fdsets_get(u, (int)n, &s);
 	if (!count)
 		count = sys_select_scan(p, (int)n, &s);
@@ -257,7 +261,7 @@ static long sys_core_select(struct proc *p, int64_t n, uint64_t u[3], uint64_t d
 		sys_sleep_until(p, deadline);
 	bytes = (size_t)(n + 63) / 64 * 8;
 	for (int i = 0; i < 3; i++)
-		if (u[i] && bytes && copy_to_user(u[i], &s.res[i], bytes))
+		if (u[i] && bytes && copy_to_user(u[i], s.res[i], bytes))
 			return -EFAULT;
 	return count;
 }

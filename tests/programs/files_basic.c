@@ -6,6 +6,7 @@
  */
 #include "files.h"
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
 
@@ -112,6 +113,18 @@ static void descriptors(void)
 	int fd = open("/dev/null", O_RDWR), d, n = 0, last = -1;
 
 	FV("dup2 to 100", dup2(fd, 100));
+	{
+		fd_set rd;
+		struct timeval tv = { 0, 0 };
+
+		FD_ZERO(&rd);
+		FD_SET(100, &rd);
+		FV("select fd 100", select(101, &rd, NULL, NULL, &tv));
+		FV("fd 100 readable", FD_ISSET(100, &rd));
+		FD_ZERO(&rd);
+		FD_SET(99, &rd);
+		FR("select closed fd 99", select(100, &rd, NULL, NULL, &tv));
+	}
 	FV("F_GETFD", fcntl(100, F_GETFD));
 	FV("dup3 cloexec", dup3(fd, 101, O_CLOEXEC));
 	FV("F_GETFD cloexec", fcntl(101, F_GETFD));
