@@ -89,6 +89,36 @@ static void sizes(void)
 	close(fd);
 }
 
+/* statx(2) of a path and of an fd: the basic fields (the raw 256-byte struct). */
+static void statx_checks(void)
+{
+	unsigned char sx[256];
+	uint32_t mask, nlink;
+	uint16_t mode;
+	uint64_t size;
+	int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0640);
+
+	FV("write", write(fd, "statx!", 6));
+	FR("statx path", syscall(SYS_statx, AT_FDCWD, path, 0, 0x7ff, sx));
+	memcpy(&mask, sx, 4);
+	memcpy(&nlink, sx + 16, 4);
+	memcpy(&mode, sx + 28, 2);
+	memcpy(&size, sx + 40, 8);
+	printf("basic stats %d nlink %u mode %o size %lu\n", (mask & 0x7ff) == 0x7ff, nlink,
+	       mode & 07777, (unsigned long)size);
+	memset(sx, 0, sizeof(sx));
+	FR("statx fd", syscall(SYS_statx, fd, "", AT_EMPTY_PATH, 0x7ff, sx));
+	memcpy(&size, sx + 40, 8);
+	printf("fd size %lu\n", (unsigned long)size);
+	FR("statx bad flags", syscall(SYS_statx, AT_FDCWD, path, 0x80000000, 0x7ff, sx));
+	FR("statx reserved mask", syscall(SYS_statx, AT_FDCWD, path, 0, 0x80000000u, sx));
+	FR("statx missing", syscall(SYS_statx, AT_FDCWD, "/tmp/bootmm_never_there", 0, 0x7ff, sx));
+	FR("statx bad buffer", syscall(SYS_statx, AT_FDCWD, path, 0, 0x7ff, (void *)16));
+	FR("newfstatat nofollow", fstatat(AT_FDCWD, path, (struct stat *)sx, AT_SYMLINK_NOFOLLOW));
+	close(fd);
+	FR("unlink", unlink(path));
+}
+
 static void vectors(void)
 {
 	char a[4], b[8];
@@ -249,6 +279,7 @@ int main(void)
 	files_scratch(path, sizeof(path), "/tmp", "basic");
 	open_flags();
 	sizes();
+	statx_checks();
 	vectors();
 	devices();
 	bad_paths();
