@@ -4,9 +4,11 @@
  * writev, lseek, close, dup, dup2, dup3, fcntl, ioctl, ftruncate,
  * fallocate, fsync, fdatasync, getdents64, memfd_create.
  *
- * The console (fds 0..2 at start, as the runner sets them up on the host):
- * fd 0 is /dev/null opened O_RDWR (reads end of file, writes vanish), fds 1
- * and 2 are the write ends of pipes: proc_output frames their bytes on COM2.
+ * The console (fds 0..2 at start, as the runners set them up): fd 0 is
+ * /dev/null opened read-only (reads end of file, a write is EBADF, as in
+ * the Linux oracle and as before files existed; the host runner's
+ * /dev/null is read-write: programs must not write to fd 0), fds 1 and 2
+ * are the write ends of pipes: proc_output frames their bytes on COM2.
  * Bytes move between user memory and the files' ops through a one-page
  * kernel buffer; writes to the console keep the pipe's rule (a page that
  * faults part-way is dropped whole) in syscall.c's output path.
@@ -143,7 +145,7 @@ int proc_files_init(struct proc *p)
 		return -ENOMEM;
 	for (int i = 0; i < 3; i++) {
 		struct file *f = file_new(i ? &sys_console_out_ops : &sys_console_in_ops, NULL,
-					  i ? O_WRONLY : O_RDWR | O_LARGEFILE);
+					  i ? O_WRONLY : O_RDONLY | O_LARGEFILE);
 
 		if (!f || fdt_install(p->fdt, (unsigned)i, f, 0, PROC_NOFILE_CUR) != i) {
 			if (f)
