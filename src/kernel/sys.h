@@ -53,7 +53,8 @@ long sys_misc(struct proc *p, uint64_t nr, struct uregs *r);
 struct file;
 #define SYS_NOT_MINE (-(1L << 40)) /* a sys_*_call's answer for a number it does not serve */
 long sys_fd_call(struct proc *p, uint64_t nr, struct uregs *r);
-struct file *sys_file(struct proc *p, int64_t fd);     /* NULL: not open */
+struct file *sys_file(struct proc *p, int64_t fd);     /* NULL: not open (or O_PATH) */
+struct file *sys_file_raw(struct proc *p, int64_t fd); /* O_PATH ones too (fdget_raw) */
 long sys_install(struct proc *p, struct file *f, unsigned oflags); /* fd; drops f on error */
 uint32_t sys_nofile(const struct proc *p);             /* RLIMIT_NOFILE */
 int sys_fd_console(struct proc *p, int fd);            /* console stream 0..2, or -1 */

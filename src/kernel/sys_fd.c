@@ -176,9 +176,16 @@ uint32_t sys_nofile(const struct proc *p)
 	return cur > PROC_NOFILE_MAX * 256ULL ? PROC_NOFILE_MAX * 256U : (uint32_t)cur;
 }
 
-struct file *sys_file(struct proc *p, int64_t fd)
+struct file *sys_file_raw(struct proc *p, int64_t fd)
 {
 	return fdt_get(p->fdt, (int32_t)fd);
+}
+
+struct file *sys_file(struct proc *p, int64_t fd)
+{
+	struct file *f = sys_file_raw(p, fd);
+
+	return f && !(f->flags & O_PATH) ? f : NULL;
 }
 
 long sys_install(struct proc *p, struct file *f, unsigned oflags)
@@ -371,7 +378,7 @@ static long sys_lseek(struct proc *p, int64_t fd, int64_t off, uint64_t whence)
 
 static long sys_dup3(struct proc *p, int64_t oldfd, int64_t newfd, uint64_t flags, bool dup2)
 {
-	struct file *f = sys_file(p, oldfd);
+	struct file *f = sys_file_raw(p, oldfd);
 	int fd;
 
 	if (!dup2 && (flags & ~(uint64_t)O_CLOEXEC))
@@ -405,11 +412,18 @@ static long sys_dupfd(struct proc *p, struct file *f, uint64_t minfd, unsigned f
 	return fd;
 }
 
+/* The fcntl commands an O_PATH descriptor takes (check_fcntl_cmd); EBADF for the rest. */
+static bool sys_fcntl_path_ok(uint32_t cmd)
+{
+	return cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC || cmd == F_GETFD || cmd == F_SETFD ||
+	       cmd == F_GETFL;
+}
+
 static long sys_fcntl(struct proc *p, int64_t fd, uint64_t cmd, uint64_t arg)
 {
-	struct file *f = sys_file(p, fd);
+	struct file *f = sys_file_raw(p, fd);
 
-	if (!f)
+	if (!f || ((f->flags & O_PATH) && !sys_fcntl_path_ok((uint32_t)cmd)))
 		return -EBADF;
 	switch ((uint32_t)cmd) {
 	case F_DUPFD: return sys_dupfd(p, f, arg, 0);
@@ -537,7 +551,7 @@ long sys_fd_call(struct proc *p, uint64_t nr, struct uregs *r)
 	case SYS_lseek: return sys_lseek(p, r->rdi, (int64_t)r->rsi, r->rdx);
 	case SYS_close: return fdt_close(p->fdt, (int32_t)r->rdi);
 	case SYS_dup: {
-		struct file *f = sys_file(p, r->rdi);
+		struct file *f = sys_file_raw(p, r->rdi);
 
 		return f ? sys_dupfd(p, f, 0, 0) : -EBADF;
 	}

@@ -48,7 +48,7 @@ static long sys_start_dir(struct proc *p, int32_t dirfd, struct vfs_node **dir)
 		*dir = sys_cwd(p);
 		return 0;
 	}
-	f = sys_file(p, dirfd);
+	f = sys_file_raw(p, dirfd);
 	if (!f)
 		return -EBADF;
 	if (!f->node || !VFS_IS_DIR(f->node->mode))
@@ -150,6 +150,27 @@ static long sys_open_node(struct proc *p, struct namei *nd, unsigned flags, uint
 	return file_open_node(n, flags, out);
 }
 
+/* The flags an O_PATH open keeps (O_PATH_FLAGS without O_CLOEXEC, which goes to the fd). */
+#define SYS_O_PATH_FLAGS (O_PATH | O_DIRECTORY | O_NOFOLLOW)
+
+/*
+ * O_PATH: a descriptor that only names the node (no driver opened, so
+ * special files and, with O_NOFOLLOW, symbolic links are fine). It answers
+ * fstat, fchdir, *at, dup and a few fcntl commands; the rest is EBADF.
+ */
+static long sys_open_path(struct namei *nd, unsigned flags, struct file **out)
+{
+	static const struct file_ops path_ops = { .stat = NULL };
+	struct vfs_node *n = nd->node;
+
+	if (!n)
+		return -ENOENT;
+	if ((flags & O_DIRECTORY) && !VFS_IS_DIR(n->mode))
+		return -ENOTDIR;
+	*out = file_new(&path_ops, vfs_file_of(n), flags & SYS_O_PATH_FLAGS);
+	return *out ? 0 : -ENOMEM;
+}
+
 /* openat(2) (and open, creat). */
 static long sys_openat(struct proc *p, int32_t dirfd, uint64_t upath, uint64_t uflags,
 		       uint64_t umode)
@@ -157,7 +178,11 @@ static long sys_openat(struct proc *p, int32_t dirfd, uint64_t upath, uint64_t u
 	unsigned flags = (unsigned)uflags, nf;
 	struct namei nd;
 	struct file *f;
-	long err = sys_open_flags_ok(flags);
+	long err;
+
+	if (flags & O_PATH)
+		flags &= SYS_O_PATH_FLAGS | O_CLOEXEC;
+	err = sys_open_flags_ok(flags);
 
 	if (err)
 		return err;
@@ -168,7 +193,9 @@ static long sys_openat(struct proc *p, int32_t dirfd, uint64_t upath, uint64_t u
 	err = sys_lookup(p, dirfd, upath, nf, sys_path_a, &nd);
 	if (err)
 		return err;
-	if (flags & O_TMPFILE_BIT) {
+	if (flags & O_PATH) {
+		err = sys_open_path(&nd, flags, &f);
+	} else if (flags & O_TMPFILE_BIT) {
 		if (!nd.node)
 			return -ENOENT;
 		err = sys_open_tmpfile(p, nd.node, flags, (uint32_t)umode, &f);
@@ -360,7 +387,7 @@ static long sys_link_source_fd(struct proc *p, int32_t dirfd, struct vfs_node **
 		*n = sys_cwd(p);
 		return 0;
 	}
-	f = sys_file(p, dirfd);
+	f = sys_file_raw(p, dirfd);
 	if (!f)
 		return -EBADF;
 	if (!f->node)
@@ -495,7 +522,7 @@ static long sys_chdir(struct proc *p, uint64_t upath)
 
 static long sys_fchdir(struct proc *p, int64_t fd)
 {
-	struct file *f = sys_file(p, fd);
+	struct file *f = sys_file_raw(p, fd);
 
 	if (!f)
 		return -EBADF;

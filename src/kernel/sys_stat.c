@@ -55,7 +55,7 @@ _Static_assert(sizeof(struct sys_statx) == 256, "struct statx is 256 bytes");
 /* The stat of open file fd into *st: -EBADF when not open. */
 static long sys_fd_kstat(struct proc *p, int32_t fd, struct file_stat *st)
 {
-	struct file *f = sys_file(p, fd);
+	struct file *f = sys_file_raw(p, fd);
 
 	if (!f)
 		return -EBADF;

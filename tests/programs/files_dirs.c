@@ -190,6 +190,39 @@ static void cwd_and_at(void)
 	close(dfd);
 }
 
+static void o_path(void)
+{
+	char b[8];
+	struct stat st;
+	int d = open(top, O_PATH | O_DIRECTORY), f = open(at(p1, "g"), O_PATH | O_RDWR | O_CREAT);
+	int l = open(at(p1, "lf"), O_PATH | O_NOFOLLOW), n = open("/dev/null", O_PATH);
+
+	FV("F_GETFL dir", fcntl(d, F_GETFL));
+	FV("F_GETFL file", fcntl(f, F_GETFL));
+	FR("read", read(f, b, 1));
+	FR("write", write(f, b, 1));
+	FR("lseek", lseek(f, 0, SEEK_SET));
+	FR("fsync", fsync(f));
+	/* the raw call: musl's fchmod falls back to /proc/self/fd, which is not here yet */
+	FR("fchmod", syscall(SYS_fchmod, f, 0644));
+	FR("F_SETFL", fcntl(f, F_SETFL, O_APPEND));
+	FR("F_GET_SEALS", fcntl(f, F_GET_SEALS));
+	FV("F_SETFD", fcntl(f, F_SETFD, FD_CLOEXEC));
+	FR("fstat", fstat(f, &st));
+	printf("regular %d\n", S_ISREG(st.st_mode));
+	FR("fstat link", fstat(l, &st));
+	printf("link %d\n", S_ISLNK(st.st_mode));
+	FR("fstat null", fstat(n, &st));
+	printf("chr %d\n", S_ISCHR(st.st_mode));
+	FR("openat via O_PATH dir", close(openat(d, "g", O_RDONLY)));
+	FR("getdents", syscall(SYS_getdents64, d, b, sizeof(b)));
+	FR("O_PATH|O_DIRECTORY on file", open(at(p1, "g"), O_PATH | O_DIRECTORY));
+	FR("O_PATH missing", open(at(p1, "none"), O_PATH));
+	FR("fchdir O_PATH", fchdir(d));
+	FR("chdir back", chdir("/"));
+	FR("close", close(d) | close(f) | close(l) | close(n));
+}
+
 static void access_modes(void)
 {
 	struct stat st;
@@ -237,6 +270,7 @@ int main(void)
 	links();
 	renames();
 	cwd_and_at();
+	o_path();
 	access_modes();
 	clean();
 	return prog_done();
