@@ -183,7 +183,6 @@ static long sys_openat(struct proc *p, int32_t dirfd, uint64_t upath, uint64_t u
 	if (flags & O_PATH)
 		flags &= SYS_O_PATH_FLAGS | O_CLOEXEC;
 	err = sys_open_flags_ok(flags);
-
 	if (err)
 		return err;
 	if (fdt_free_fd(p->fdt, 0, sys_nofile(p)) < 0)
