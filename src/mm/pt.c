@@ -113,7 +113,7 @@ static paddr_t pt_table_alloc(void)
 		pa = pmm_alloc(0);
 	if (!pa)
 		return 0;
-	memset(pt_entries(pa), 0, PAGE_SIZE);
+	mm_page_zero(pt_entries(pa), PAGE_SIZE);
 	pt_tables++;
 	return pa;
 }
