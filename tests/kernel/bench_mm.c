@@ -217,9 +217,12 @@ TEST(bench, fault_demand_zero)
 TEST(bench, page_zero_copy)
 {
 	unsigned long long z4[BENCH_REPS], z2[BENCH_REPS], c4[BENCH_REPS], t0;
-	paddr_t big = pmm_alloc(9), a = pmm_alloc(0), b = pmm_alloc(0);
+	paddr_t big, a, b;
 
 	bench_only();
+	big = pmm_alloc(9);
+	a = pmm_alloc(0);
+	b = pmm_alloc(0);
 	ASSERT_NE(big, 0);
 	ASSERT_NE(a, 0);
 	ASSERT_NE(b, 0);
