@@ -219,12 +219,12 @@ def boot_programs(programs, mem="128M", timeout=60, total_timeout=None,
         raise OracleError(boot.error)
     for path in programs:
         name = os.path.basename(path)
-        prog = boot.programs.get(name)
-        if prog is None:
-            raise OracleError("%s: no result from Linux" % name)
-        if prog["status"] is None:
+        prog = boot.programs.get(name, {"status": None})
+        if b"oracle: timeout %s " % name.encode() in boot.console:
             raise OracleError("%s hangs: killed after %d s in Linux"
                               % (name, timeout))
+        if prog["status"] is None:
+            raise OracleError("%s: no exit status from Linux" % name)
     return boot.programs
 
 

@@ -7,7 +7,8 @@
  * does: argv = { name }, an empty environment, stdin /dev/null, RLIMIT_STACK
  * 8 MiB, cwd /. Its fd 1 and fd 2 go to files; when it ends, they and its
  * status (exit code, or 128 + signal) are framed on COM2 exactly as the bootmm
- * image frames them ("@@BOOTMM out|err|status <len> <name>\n" + bytes).
+ * image frames them ("@@BOOTMM out|err|status <len> <name>\n" + bytes; no
+ * empty frame).
  * Progress lines ("oracle: start|timeout|done ...") go to the console (COM1).
  * A program still running after its timeout is killed with its process group
  * and gets no status frame. Then the machine powers off.
@@ -98,6 +99,8 @@ static void oracle_frame_file(int fd, const char *stream, const char *name,
 	if (in < 0 || fstat(in, &st) != 0)
 		st.st_size = 0;
 	left = st.st_size;
+	if (left == 0) /* like the image: no empty frames */
+		goto out_close;
 	snprintf(hdr, sizeof(hdr), "@@BOOTMM %s %lld %s\n", stream,
 		 (long long)left, name);
 	oracle_write_all(fd, hdr, strlen(hdr));
@@ -112,16 +115,17 @@ static void oracle_frame_file(int fd, const char *stream, const char *name,
 		oracle_write_all(fd, buf, (size_t)n);
 		left -= n;
 	}
+out_close:
 	if (in >= 0)
 		close(in);
 }
 
-/* The status frame: "<status>" as decimal text. */
+/* The status frame: "<status>\n" as the image writes it. */
 static void oracle_frame_status(int fd, const char *name, int status)
 {
 	char hdr[512], val[16];
 
-	snprintf(val, sizeof(val), "%d", status);
+	snprintf(val, sizeof(val), "%d\n", status);
 	snprintf(hdr, sizeof(hdr), "@@BOOTMM status %zu %s\n", strlen(val), name);
 	oracle_write_all(fd, hdr, strlen(hdr));
 	oracle_write_all(fd, val, strlen(val));

@@ -407,27 +407,46 @@ def run_on_host(path):
     return proc.stdout, (128 - code if code < 0 else code)
 
 
-def compare_programs(outcome, programs):
-    """Fail each program whose image stdout/status differ from the host's."""
+def expected_results(programs, compare, mem):
+    """name -> (stdout, status) each program must match: this machine's
+    kernel (compare "host") or the pinned Linux oracle ("linux", ci/oracle.py,
+    booted with the same memory). Raises oracle.OracleError."""
+    if compare == "linux":
+        import oracle
+        return oracle.expected(programs, mem=mem)
+    return {os.path.basename(p): run_on_host(p) for p in programs}
+
+
+def compare_programs(outcome, programs, compare="host", mem="128M"):
+    """Fail each program whose image stdout/status differ from the
+    reference's (compare: "host" or "linux"); a reference that gives no
+    result fails the run with its cause."""
+    from oracle import OracleError  # ci/oracle.py
+    try:
+        want = expected_results(programs, compare, mem)
+    except OracleError as e:
+        outcome.causes.append("bootmm: FAIL: %s: %s" % (compare, e))
+        outcome.passed = False
+        return
     for path in programs:
         name = os.path.basename(path)
-        host_out, host_status = run_on_host(path)
+        ref_out, ref_status = want[name]
         img = outcome.programs.get(name, {"out": b"", "status": None})
         diags = []
-        if img["status"] != host_status:
-            diags.append("exit status: image %s, host %s"
-                         % (img["status"], host_status))
-        if img["out"] != host_out:
-            diags += unified(host_out, img["out"], name)
+        if img["status"] != ref_status:
+            diags.append("exit status: image %s, %s %s"
+                         % (img["status"], compare, ref_status))
+        if img["out"] != ref_out:
+            diags += unified(ref_out, img["out"], name, compare)
         if diags:
-            mark_failed(outcome, name, ["differs from host:"] + diags)
+            mark_failed(outcome, name, ["differs from %s:" % compare] + diags)
 
 
-def unified(host, image, name):
+def unified(host, image, name, ref="host"):
     a = host.decode("utf-8", "replace").splitlines(True)
     b = image.decode("utf-8", "replace").splitlines(True)
     return [line.rstrip("\n") for line in difflib.unified_diff(
-        a, b, "host/" + name, "image/" + name)]
+        a, b, ref + "/" + name, "image/" + name)]
 
 
 def mark_failed(outcome, name, diags):
@@ -606,8 +625,8 @@ def finish_run(args, outcomes, shards):
     merged = Outcome()
     merged.results, merged.causes, merged.programs = results, causes, programs
     merged.passed = all(o.passed for o in outcomes)
-    if args.compare_host:
-        compare_programs(merged, args.program or [])
+    if args.compare:
+        compare_programs(merged, args.program or [], args.compare, args.mem)
     if args.out:
         write_outputs(args.out, programs)
     if args.junit:
@@ -722,7 +741,11 @@ def parser():
     r.add_argument("--out")
     r.add_argument("--program", action="append")
     r.add_argument("--expect", action="append")
-    r.add_argument("--compare-host", action="store_true")
+    r.add_argument("--compare", choices=("host", "linux"),
+                   help="compare each program's stdout and status with this "
+                   "machine's kernel or the pinned Linux oracle")
+    r.add_argument("--compare-host", dest="compare", action="store_const",
+                   const="host", help="same as --compare host")
     r.add_argument("--shard")
     r.add_argument("-j", "--jobs", type=int, default=1)
     r.add_argument("--hang-timeout", type=float, default=120)
