@@ -27,7 +27,7 @@ from ktap import FrameParser  # noqa: E402
 
 CI_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(CI_DIR)
-BUILD = os.path.join(ROOT, "build")
+BUILD = os.environ.get("BOOTMM_BUILD") or os.path.join(ROOT, "build")
 QEMU = "qemu-system-x86_64"
 CPU = "max,la57=off"
 APPEND = "console=ttyS0 panic=-1 quiet"
@@ -287,15 +287,29 @@ def cache_put(key, prog, meta, build=BUILD):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# Top-level names of the initramfs: a program runs as /<name> (see the init).
+RESERVED = {"dev", "proc", "sys", "tmp", "oracle", "init"}
+
+
+def check_names(names):
+    """Raise OracleError unless every name is unique, not reserved and one
+    word of at most 200 bytes."""
+    if len(set(names)) != len(names):
+        raise OracleError("two programs share a name: %s" % " ".join(names))
+    for name in names:
+        if (name in RESERVED or not name or len(name.encode()) > 200 or
+                any(c.isspace() for c in name) or name.startswith(".")):
+            raise OracleError("cannot run a program named %r in the oracle"
+                              % name)
+
+
 def results(programs, mem="128M", timeout=60, total_timeout=None,
             build=BUILD, log=None):
     """name -> {"out", "err", "status"} for each program in Linux, from the
     cache when every input is the same, else from one boot of the programs
     not cached. log(line) hears about a boot. Raises OracleError."""
     _, package = kernel_info(build)
-    names = [os.path.basename(p) for p in programs]
-    if len(set(names)) != len(names):
-        raise OracleError("two programs share a name: %s" % " ".join(names))
+    check_names([os.path.basename(p) for p in programs])
     keys = {p: cache_key(p, package, mem) for p in programs}
     out, todo = {}, []
     for p in programs:

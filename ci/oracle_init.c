@@ -5,7 +5,9 @@
  * each program; runs every program listed in /oracle/list ("<timeout> <name>"
  * lines; the binary is /oracle/bin/<name>) in turn, the way the bootmm image
  * does: argv = { name }, an empty environment, stdin /dev/null, RLIMIT_STACK
- * 8 MiB, cwd /. Its fd 1 and fd 2 go to files; when it ends, they and its
+ * 8 MiB, cwd /. It is linked as /<name> while it runs and executed by that
+ * relative name, so that AT_EXECFN is "<name>" like argv[0], as in the image.
+ * Its fd 1 and fd 2 go to files; when it ends, they and its
  * status (exit code, or 128 + signal) are framed on COM2 exactly as the bootmm
  * image frames them ("@@BOOTMM out|err|status <len> <name>\n" + bytes; no
  * empty frame).
@@ -134,7 +136,6 @@ static void oracle_frame_status(int fd, const char *name, int status)
 /* In the child: set up fds, limits, then exec the program. Never returns. */
 static void oracle_exec(const char *name, const char *out, const char *err)
 {
-	char path[512];
 	char *argv[] = { (char *)name, NULL };
 	char *envp[] = { NULL };
 	struct rlimit stack = { ORACLE_STACK, RLIM_INFINITY };
@@ -151,9 +152,8 @@ static void oracle_exec(const char *name, const char *out, const char *err)
 	setrlimit(RLIMIT_STACK, &stack);
 	if (chdir("/") != 0)
 		_exit(127);
-	snprintf(path, sizeof(path), ORACLE_BIN "%s", name);
-	execve(path, argv, envp);
-	dprintf(2, "oracle: execve %s: %s\n", path, strerror(errno));
+	execve(name, argv, envp);
+	dprintf(2, "oracle: execve %s: %s\n", name, strerror(errno));
 	_exit(127);
 }
 
@@ -190,12 +190,16 @@ static int oracle_wait(pid_t pid, unsigned secs)
 /* Run one program and frame its output and status on frames. */
 static void oracle_run(int frames, const char *name, unsigned secs)
 {
-	char out[512], err[512];
+	char out[512], err[512], bin[512], top[512];
 	int status;
 	pid_t pid;
 
 	snprintf(out, sizeof(out), ORACLE_CAP "%s.out", name);
 	snprintf(err, sizeof(err), ORACLE_CAP "%s.err", name);
+	snprintf(bin, sizeof(bin), ORACLE_BIN "%s", name);
+	snprintf(top, sizeof(top), "/%s", name);
+	if (link(bin, top) != 0)
+		oracle_say("link %s %s: %s", bin, top, strerror(errno));
 	oracle_fresh_tmp();
 	oracle_say("start %s", name);
 	pid = fork();
@@ -215,6 +219,7 @@ static void oracle_run(int frames, const char *name, unsigned secs)
 	tcdrain(frames);
 	unlink(out);
 	unlink(err);
+	unlink(top);
 }
 
 /* The frames port, raw (no newline translation), or -1. */

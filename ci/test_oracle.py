@@ -21,10 +21,22 @@ import test_runner  # noqa: E402  (fake_kernel, transcript, run_runner)
 HAVE_QEMU = shutil.which(oracle.QEMU) is not None
 CC = "musl-gcc" if shutil.which("musl-gcc") else "gcc"
 
+# argv[0], AT_EXECFN, the environment and the cwd as the bootmm image gives them.
 HELLO = r"""
 #include <stdio.h>
-int main(void) { printf("hello from %s\n", "linux"); fputs("E\n", stderr); return 3; }
+#include <sys/auxv.h>
+#include <unistd.h>
+extern char **environ;
+int main(int argc, char **argv)
+{
+	char cwd[64];
+	printf("hello from linux %d %s %s %d %s\n", argc, argv[0],
+	       (char *)getauxval(AT_EXECFN), environ[0] == NULL, getcwd(cwd, 64));
+	fputs("E\n", stderr);
+	return 3;
+}
 """
+HELLO_OUT = b"hello from linux 1 hello hello 1 /\n"
 SEGV = r"""
 #include <stdio.h>
 int main(void) { puts("before"); fflush(stdout); *(volatile int *)8 = 1; return 0; }
@@ -81,6 +93,12 @@ class InitramfsTest(unittest.TestCase):
         self.assertEqual(files["oracle/bin/p1"][4], b"abc")
         self.assertEqual(files["oracle/list"][4], b"7 p1\n")
 
+    def test_names(self):
+        oracle.check_names(["a", "b.c", "x-1"])
+        for bad in (["a", "a"], ["init"], ["proc"], ["a b"], [".x"], [""]):
+            with self.assertRaises(oracle.OracleError, msg=bad):
+                oracle.check_names(bad)
+
     def test_cache_key(self):
         tmp = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, tmp)
@@ -128,7 +146,7 @@ class BootTest(unittest.TestCase):
         self.assertEqual(len(boots), 1)
         out = os.path.join(self.tmp, "out")
         oracle.write_outputs(out, res)
-        want = {"hello.out": b"hello from linux\n", "hello.err": b"E\n",
+        want = {"hello.out": HELLO_OUT, "hello.err": b"E\n",
                 "hello.status": b"3\n", "segv.out": b"before\n",
                 "segv.err": b"", "segv.status": b"139\n"}
         for name, data in want.items():
@@ -144,7 +162,7 @@ class BootTest(unittest.TestCase):
         self.assertEqual(len(boots), 1)
         self.assertEqual(again, res)
         self.assertEqual(oracle.expected(progs, build=self.build),
-                         {"hello": (b"hello from linux\n", 3),
+                         {"hello": (HELLO_OUT, 3),
                           "segv": (b"before\n", 139)})
 
     def test_hang_is_one_line(self):
@@ -187,7 +205,7 @@ class CompareLinuxTest(unittest.TestCase):
         segv = compile_program(tmp, "segv", SEGV)
         text = test_runner.transcript([("programs", [
             ("hello", "pass", "", []), ("segv", "pass", "", [])])])
-        com2 = (b"@@BOOTMM out 17 hello\nhello from linux\n"
+        com2 = (b"@@BOOTMM out %d hello\n%s" % (len(HELLO_OUT), HELLO_OUT) +
                 b"@@BOOTMM status 1 hello\n3"
                 b"@@BOOTMM out 7 segv\nbefore\n@@BOOTMM status 1 segv\n0")
         elf = test_runner.fake_kernel(tmp, text, com2)
