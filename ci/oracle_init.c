@@ -7,7 +7,9 @@
  * does: argv = { name }, an empty environment, stdin /dev/null, RLIMIT_STACK
  * 8 MiB, cwd /. It is linked as /<name> while it runs and executed by that
  * relative name, so that AT_EXECFN is "<name>" like argv[0], as in the image.
- * Its fd 1 and fd 2 go to files; when it ends, they and its
+ * Its fd 1 and fd 2 are pipes, as on the host (runner.py run_on_host: a write
+ * from a partly unmapped buffer ends differently on a pipe than on a file),
+ * copied to files; when it ends, they and its
  * status (exit code, or 128 + signal) are framed on COM2 exactly as the bootmm
  * image frames them ("@@BOOTMM out|err|status <len> <name>\n" + bytes; no
  * empty frame).
@@ -20,6 +22,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,6 +34,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ORACLE_LIST "/oracle/list"
@@ -38,6 +42,16 @@
 #define ORACLE_CAP "/oracle/cap/"
 #define ORACLE_FRAMES "/dev/ttyS1"
 #define ORACLE_STACK (8UL << 20)
+#define ORACLE_GRACE_MS 1000	/* reading pipes after the program ended */
+#define ORACLE_RUNNING (-2)
+#define ORACLE_TIMEOUT (-1)
+
+/* One captured stream: the read end of the program's pipe (-1 at EOF) and
+ * the file its bytes go to. */
+struct oracle_stream {
+	int rd;
+	int file;
+};
 
 static volatile sig_atomic_t oracle_alarm;
 
@@ -134,21 +148,20 @@ static void oracle_frame_status(int fd, const char *name, int status)
 }
 
 /* In the child: set up fds, limits, then exec the program. Never returns. */
-static void oracle_exec(const char *name, const char *out, const char *err)
+static void oracle_exec(const char *name, int out_wr, int err_wr)
 {
 	char *argv[] = { (char *)name, NULL };
 	char *envp[] = { NULL };
 	struct rlimit stack = { ORACLE_STACK, RLIM_INFINITY };
 	sigset_t none;
-	int fd;
 
 	setpgid(0, 0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	fd = open("/dev/null", O_RDONLY);
-	dup2(fd, 0);
-	dup2(open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644), 1);
-	dup2(open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
+	signal(SIGALRM, SIG_DFL);
+	dup2(open("/dev/null", O_RDONLY), 0);
+	dup2(out_wr, 1);
+	dup2(err_wr, 2);
 	setrlimit(RLIMIT_STACK, &stack);
 	if (chdir("/") != 0)
 		_exit(127);
@@ -163,35 +176,139 @@ static void oracle_on_alarm(int sig)
 	oracle_alarm = 1;
 }
 
+static long long oracle_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* The bootmm runner's status for a wait status: exit code or 128 + signal. */
+static int oracle_status(int st)
+{
+	return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+/* Kill pid and its process group, reap pid; returns ORACLE_TIMEOUT. */
+static int oracle_kill(pid_t pid)
+{
+	int st;
+
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return ORACLE_TIMEOUT;
+}
+
 /*
- * Wait for pid at most secs seconds. Returns its status as the bootmm runner
- * records it (exit code, or 128 + signal), or -1 after a timeout (the process
- * group is killed and reaped).
+ * Wait for pid at most secs seconds. Returns its status, or ORACLE_TIMEOUT
+ * after a timeout (it and its process group are killed and reaped).
  */
 static int oracle_wait(pid_t pid, unsigned secs)
 {
 	int st;
 
+	if (secs == 0)
+		return oracle_kill(pid);
 	oracle_alarm = 0;
 	alarm(secs);
 	while (waitpid(pid, &st, 0) != pid) {
 		if (errno != EINTR || oracle_alarm) {
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
 			alarm(0);
-			return -1;
+			return oracle_kill(pid);
 		}
 	}
 	alarm(0);
-	return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+	return oracle_status(st);
+}
+
+/* Move what one poll found readable from each pipe to its file; a pipe at
+ * EOF is closed (rd = -1). */
+static void oracle_poll(struct oracle_stream *s, int ms)
+{
+	struct pollfd p[2] = { { s[0].rd, POLLIN, 0 }, { s[1].rd, POLLIN, 0 } };
+	char buf[4096];
+
+	if (poll(p, 2, ms) <= 0)
+		return;
+	for (int i = 0; i < 2; i++) {
+		ssize_t n;
+
+		if (s[i].rd < 0 || !p[i].revents)
+			continue;
+		n = read(s[i].rd, buf, sizeof(buf));
+		if (n > 0) {
+			oracle_write_all(s[i].file, buf, (size_t)n);
+		} else if (n == 0 || errno != EINTR) {
+			close(s[i].rd);
+			s[i].rd = -1;
+		}
+	}
+}
+
+/*
+ * Copy the program's stdout and stderr pipes to their files until both reach
+ * EOF, then wait for it, at most secs seconds in all. Returns its status or
+ * ORACLE_TIMEOUT. When it ends, its process group is killed; a pipe still
+ * held open by a process that escaped the group is read ORACLE_GRACE_MS more.
+ */
+static int oracle_capture(pid_t pid, struct oracle_stream *s, unsigned secs)
+{
+	long long deadline = oracle_now_ms() + 1000LL * secs, ended = 0, now;
+	int status = ORACLE_RUNNING, st;
+
+	while (s[0].rd >= 0 || s[1].rd >= 0) {
+		now = oracle_now_ms();
+		if (status == ORACLE_RUNNING && now >= deadline) {
+			status = oracle_kill(pid);
+			ended = now;
+		} else if (status == ORACLE_RUNNING && waitpid(pid, &st, WNOHANG) == pid) {
+			status = oracle_status(st);
+			kill(-pid, SIGKILL);
+			ended = now;
+		} else if (status != ORACLE_RUNNING && now - ended > ORACLE_GRACE_MS) {
+			break;
+		}
+		oracle_poll(s, 50);
+	}
+	for (int i = 0; i < 2; i++)
+		if (s[i].rd >= 0)
+			close(s[i].rd);
+	if (status != ORACLE_RUNNING)
+		return status;
+	now = oracle_now_ms();
+	return oracle_wait(pid, now >= deadline ? 0 : (unsigned)((deadline - now + 999) / 1000));
+}
+
+/* Start the program with its fd 1 and 2 on pipes; s gets the read ends and
+ * the capture files. Returns its pid or -1. */
+static pid_t oracle_start(const char *name, struct oracle_stream *s,
+			  const char *out, const char *err)
+{
+	int po[2], pe[2];
+	pid_t pid;
+
+	if (pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0)
+		return -1;
+	pid = fork();
+	if (pid == 0)
+		oracle_exec(name, po[1], pe[1]);
+	close(po[1]);
+	close(pe[1]);
+	s[0].rd = po[0];
+	s[1].rd = pe[0];
+	s[0].file = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	s[1].file = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	return pid;
 }
 
 /* Run one program and frame its output and status on frames. */
 static void oracle_run(int frames, const char *name, unsigned secs)
 {
 	char out[512], err[512], bin[512], top[512];
-	int status;
+	struct oracle_stream s[2];
+	int status = ORACLE_TIMEOUT;
 	pid_t pid;
 
 	snprintf(out, sizeof(out), ORACLE_CAP "%s.out", name);
@@ -202,12 +319,13 @@ static void oracle_run(int frames, const char *name, unsigned secs)
 		oracle_say("link %s %s: %s", bin, top, strerror(errno));
 	oracle_fresh_tmp();
 	oracle_say("start %s", name);
-	pid = fork();
-	if (pid == 0)
-		oracle_exec(name, out, err);
-	status = pid < 0 ? -1 : oracle_wait(pid, secs);
-	if (pid > 0)
+	pid = oracle_start(name, s, out, err);
+	if (pid > 0) {
+		status = oracle_capture(pid, s, secs);
 		kill(-pid, SIGKILL); /* what it left running */
+		close(s[0].file);
+		close(s[1].file);
+	}
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
 	oracle_frame_file(frames, "out", name, out);
