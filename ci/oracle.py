@@ -141,7 +141,8 @@ class Boot:
         self.elapsed = 0.0
         self.error = None
 
-    def run(self, tmp, vmlinuz, initrd, mem, timeout, total_timeout):
+    def run(self, tmp, vmlinuz, initrd, mem, total_timeout):
+        """Boot, wait for QEMU to end (the init powers off) or kill it."""
         com1 = os.path.join(tmp, "com1.txt")
         com2 = os.path.join(tmp, "com2.bin")
         log = os.path.join(tmp, "qemu.log")
@@ -154,7 +155,7 @@ class Boot:
         except OSError as e:
             self.error = "could not start %s: %s" % (QEMU, e)
             return
-        killed = self._watch(proc, com1, start, timeout, total_timeout)
+        killed = self._watch(proc, com1, start, total_timeout)
         self.elapsed = time.monotonic() - start
         self.console = read_file(com1)
         frames = FrameParser()
@@ -162,10 +163,11 @@ class Boot:
         self.programs = frames.programs
         self.error = killed or self._verdict(proc.returncode, frames, log)
 
-    def _watch(self, proc, com1, start, timeout, total_timeout):
+    def _watch(self, proc, com1, start, total_timeout):
         """Wait for QEMU; kill it on a hang. Returns a fail line or None.
-        A program may run `timeout` s (the init kills it after that); the
-        console must show the ready line within BOOT_TIMEOUT s."""
+        The console must show the init's ready line within BOOT_TIMEOUT s
+        and the whole boot end within total_timeout s (a program that hangs
+        is the init's to kill, after its own timeout)."""
         while proc.poll() is None:
             now = time.monotonic() - start
             console = read_file(com1)
@@ -201,9 +203,9 @@ class Boot:
 
 def boot_programs(programs, mem="128M", timeout=60, total_timeout=None,
                   build=BUILD):
-    """Boot the oracle once with programs: name -> {"out", "err", "status"}.
-    Raises OracleError with one line when the kernel does not boot, a
-    program hangs or the output is incomplete."""
+    """Boot the oracle once with programs: (name -> {"out", "err",
+    "status"}, seconds the boot took). Raises OracleError with one line when
+    the kernel does not boot, a program hangs or the output is incomplete."""
     vmlinuz, _ = kernel_info(build)
     init = build_init(build)
     if total_timeout is None:
@@ -213,8 +215,7 @@ def boot_programs(programs, mem="128M", timeout=60, total_timeout=None,
         with open(initrd, "wb") as f:
             f.write(initramfs(init, programs, timeout))
         boot = Boot()
-        boot.run(tmp, vmlinuz, initrd, mem, timeout, total_timeout)
-    boot_programs.last_elapsed = boot.elapsed
+        boot.run(tmp, vmlinuz, initrd, mem, total_timeout)
     if boot.error:
         raise OracleError(boot.error)
     for path in programs:
@@ -225,10 +226,7 @@ def boot_programs(programs, mem="128M", timeout=60, total_timeout=None,
                               % (name, timeout))
         if prog["status"] is None:
             raise OracleError("%s: no exit status from Linux" % name)
-    return boot.programs
-
-
-boot_programs.last_elapsed = None
+    return boot.programs, boot.elapsed
 
 
 # ---------------------------------------------------------------- cache
@@ -319,10 +317,10 @@ def results(programs, mem="128M", timeout=60, total_timeout=None,
         else:
             out[os.path.basename(p)] = hit
     if todo:
-        fresh = boot_programs(todo, mem, timeout, total_timeout, build)
+        fresh, secs = boot_programs(todo, mem, timeout, total_timeout, build)
         if log:
             log("oracle: booted %s with %d program(s) in %.1f s"
-                % (package.split()[0], len(todo), boot_programs.last_elapsed))
+                % (package.split()[0], len(todo), secs))
         for p in todo:
             name = os.path.basename(p)
             out[name] = fresh[name]
