@@ -90,7 +90,8 @@ def cpio_entry(ino, name, mode, data=b"", rdev=(0, 0)):
 
 def initramfs(init, programs, timeouts):
     """A newc cpio archive: /init, /dev/console, /oracle/list and each
-    program as /oracle/bin/<name>, with the "<timeout> <name>" list."""
+    program ((name, path) pairs) as /oracle/bin/<name>, with the
+    "<timeout> <name>" list."""
     with open(init, "rb") as f:
         init_data = f.read()
     entries = [("dev", 0o40755, b""), ("dev/console", 0o20600, b"", (5, 1)),
@@ -98,8 +99,7 @@ def initramfs(init, programs, timeouts):
                ("tmp", 0o41777, b""), ("oracle", 0o40755, b""),
                ("oracle/bin", 0o40755, b""), ("init", 0o100755, init_data)]
     lines = []
-    for path in programs:
-        name = os.path.basename(path)
+    for name, path in programs:
         with open(path, "rb") as f:
             entries.append(("oracle/bin/" + name, 0o100755, f.read()))
         lines.append("%d %s\n" % (timeouts, name))
@@ -203,8 +203,8 @@ class Boot:
 
 def boot_programs(programs, mem="128M", timeout=60, total_timeout=None,
                   build=BUILD):
-    """Boot the oracle once with programs: (name -> {"out", "err",
-    "status"}, seconds the boot took). Raises OracleError with one line when
+    """Boot the oracle once with programs ((name, path) pairs): (name ->
+    {"out", "err", "status"}, seconds the boot took). Raises OracleError with one line when
     the kernel does not boot, a program hangs or the output is incomplete."""
     vmlinuz, _ = kernel_info(build)
     init = build_init(build)
@@ -218,8 +218,7 @@ def boot_programs(programs, mem="128M", timeout=60, total_timeout=None,
         boot.run(tmp, vmlinuz, initrd, mem, total_timeout)
     if boot.error:
         raise OracleError(boot.error)
-    for path in programs:
-        name = os.path.basename(path)
+    for name, _ in programs:
         prog = boot.programs.get(name, {"status": None})
         if b"oracle: timeout %s " % name.encode() in boot.console:
             raise OracleError("%s hangs: killed after %d s in Linux"
@@ -230,7 +229,7 @@ def boot_programs(programs, mem="128M", timeout=60, total_timeout=None,
 
 
 # ---------------------------------------------------------------- cache
-def cache_key(path, package, mem, accel="tcg"):
+def cache_key(name, path, package, mem, accel="tcg"):
     """The cache key of one program's result: sha256 over the binary's
     sha256, its name, the kernel package, memory, CPU flags and the
     oracle's own format (the init's source)."""
@@ -239,7 +238,7 @@ def cache_key(path, package, mem, accel="tcg"):
         binary = hashlib.sha256(f.read()).hexdigest()
     with open(INIT_SRC, "rb") as f:
         init = hashlib.sha256(f.read()).hexdigest()
-    parts = [FORMAT, binary, os.path.basename(path), package, str(mem),
+    parts = [FORMAT, binary, name, package, str(mem),
              CPU, accel, APPEND, init]
     h.update("\0".join(parts).encode())
     return h.hexdigest()
@@ -301,30 +300,38 @@ def check_names(names):
                               % name)
 
 
+def named(programs):
+    """[(name, path)] from paths (named by their file name) or pairs."""
+    return [(os.path.basename(p), p) if isinstance(p, str) else tuple(p)
+            for p in programs]
+
+
 def results(programs, mem="128M", timeout=60, total_timeout=None,
             build=BUILD, log=None):
-    """name -> {"out", "err", "status"} for each program in Linux, from the
+    """name -> {"out", "err", "status"} for each program (a path, or a
+    (name, path) pair: the name the image gives it) in Linux, from the
     cache when every input is the same, else from one boot of the programs
     not cached. log(line) hears about a boot. Raises OracleError."""
     _, package = kernel_info(build)
-    check_names([os.path.basename(p) for p in programs])
-    keys = {p: cache_key(p, package, mem) for p in programs}
+    programs = named(programs)
+    check_names([name for name, _ in programs])
+    keys = {name: cache_key(name, path, package, mem)
+            for name, path in programs}
     out, todo = {}, []
-    for p in programs:
-        hit = cache_get(keys[p], build)
+    for name, path in programs:
+        hit = cache_get(keys[name], build)
         if hit is None:
-            todo.append(p)
+            todo.append((name, path))
         else:
-            out[os.path.basename(p)] = hit
+            out[name] = hit
     if todo:
         fresh, secs = boot_programs(todo, mem, timeout, total_timeout, build)
         if log:
             log("oracle: booted %s with %d program(s) in %.1f s"
                 % (package.split()[0], len(todo), secs))
-        for p in todo:
-            name = os.path.basename(p)
+        for name, _ in todo:
             out[name] = fresh[name]
-            cache_put(keys[p], fresh[name],
+            cache_put(keys[name], fresh[name],
                       {"name": name, "kernel": package, "mem": str(mem),
                        "cpu": CPU}, build)
     return out
@@ -353,6 +360,12 @@ def write_outputs(outdir, programs):
 
 
 def cmd_run(args):
+    for p in args.program:
+        if not os.path.isfile(p):
+            sys.stderr.write("oracle: FAIL: %s: not a file (the oracle runs "
+                             "program files; directories are not supported "
+                             "yet)\n" % p)
+            return 1
     try:
         res = results(args.program, args.mem, args.timeout,
                       args.total_timeout, args.build,

@@ -84,7 +84,7 @@ class InitramfsTest(unittest.TestCase):
         for path, data in ((init, b"\x7fELFinit"), (prog, b"abc")):
             with open(path, "wb") as f:
                 f.write(data)
-        data = oracle.initramfs(init, [prog], 7)
+        data = oracle.initramfs(init, [("p1", prog)], 7)
         self.assertEqual(len(data) % 512, 0)
         files = {e[0]: e for e in read_newc(data)}
         self.assertEqual(files["init"][1], 0o100755)
@@ -106,14 +106,14 @@ class InitramfsTest(unittest.TestCase):
         for path in (a, b):
             with open(path, "wb") as f:
                 f.write(b"same bytes")
-        k = oracle.cache_key(a, "pkg 1", "128M")
-        self.assertEqual(k, oracle.cache_key(a, "pkg 1", "128M"))
-        self.assertNotEqual(k, oracle.cache_key(b, "pkg 1", "128M"))  # name
-        self.assertNotEqual(k, oracle.cache_key(a, "pkg 2", "128M"))
-        self.assertNotEqual(k, oracle.cache_key(a, "pkg 1", "4G"))
+        k = oracle.cache_key("a", a, "pkg 1", "128M")
+        self.assertEqual(k, oracle.cache_key("a", b, "pkg 1", "128M"))
+        self.assertNotEqual(k, oracle.cache_key("b", b, "pkg 1", "128M"))
+        self.assertNotEqual(k, oracle.cache_key("a", a, "pkg 2", "128M"))
+        self.assertNotEqual(k, oracle.cache_key("a", a, "pkg 1", "4G"))
         with open(a, "ab") as f:
             f.write(b"!")
-        self.assertNotEqual(k, oracle.cache_key(a, "pkg 1", "128M"))
+        self.assertNotEqual(k, oracle.cache_key("a", a, "pkg 1", "128M"))
 
 
 def private_build(tmp):

@@ -108,7 +108,7 @@ int elf_load(struct aspace *as, const void *img, size_t size,
  * Copy `len` bytes into the user address range [va, va+len) of `as`, which
  * need not be the current address space, faulting pages in as a user write
  * would (the VMA must allow writing); src NULL writes zeros. Returns 0,
- * -EFAULT (no writable VMA there) or -ENOMEM.
+ * -EFAULT (no writable VMA there) or -ENOMEM. (access_copy_to, mm/access.h.)
  */
 int elf_poke(struct aspace *as, vaddr_t va, const void *src, size_t len);
 

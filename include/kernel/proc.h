@@ -27,7 +27,7 @@
 
 /* proc_run flags. */
 #define PROC_OUT_COM2 (1u << 0) /* frame stdout/stderr and the status on COM2 */
-#define PROC_DIAG (1u << 1)     /* name unknown syscalls and fatal faults in ktest diagnostics */
+#define PROC_DIAG (1u << 1)     /* name unknown syscalls and fatal faults to the diag hook */
 
 struct proc_result {
 	int status;              /* exit status, or 128 + signal */
@@ -39,6 +39,7 @@ struct proc_result {
 	size_t out_len;
 	uint64_t fault_addr, fault_rip; /* of the fatal fault, when signal != 0 */
 	char why[192];           /* why it did not start, or how it died */
+	int as_check;            /* as_check of its address space at the end: 0 or -EINVAL */
 };
 
 /* Saved kernel context to come back to when the program ends (arch). */
@@ -69,7 +70,10 @@ struct proc {
  * Run the static ELF image [img, img+size) as program `name` (argv[0]).
  * Returns 0 when it ran (res->status tells how it ended), -ENOEXEC when the
  * image is rejected, -ENOMEM when the program could not be set up (res->why
- * says why in both cases).
+ * says why in both cases). In every case res->as_check tells whether the
+ * address space was still sound when it was destroyed (the caller asserts
+ * it). When the caller unwinds out of proc_run (a watchdog, a failed
+ * assertion), it must call proc_abort.
  */
 int proc_run(const char *name, const void *img, size_t size, unsigned flags,
 	     struct proc_result *res);
@@ -101,7 +105,7 @@ bool proc_pending_signals(struct proc *p, struct uregs *regs);
 
 /*
  * For the exception path: exception `vec` with `error_code` and `cr2` taken
- * in ring 3, the interrupted registers in *regs (vector in orig_rax).
+ * in ring 3, the interrupted registers in *regs (orig_rax -1).
  * Resolves page faults, delivers a signal to the program's handler by
  * rewriting *regs, or ends the program (then it does not return). When it
  * returns, the caller must iretq to *regs.
@@ -110,22 +114,23 @@ void proc_user_trap(unsigned vec, uint64_t error_code, uint64_t cr2,
 		    struct uregs *regs);
 
 /*
- * For the harness (registered with ktest_on_abort during proc_run): the
- * test was ended early (watchdog, failure) inside proc_run. Tear the program
- * down (CR3, FS/GS base, address space, kernel stack) so the leak check sees
- * every frame back. Does nothing when no program is set up.
+ * For a caller that unwound out of proc_run (the harness, when a test ends
+ * early: watchdog, failure). Tear the program down (CR3, FS/GS base,
+ * address space, kernel stack) so the leak check sees every frame back.
+ * Does nothing when no program is set up.
  */
 void proc_abort(void);
 
 /*
- * Register one test `programs.<name>` per program module
- * (module cmdline "<name>[ expect=<status>]").
+ * A diag hook receives one line about program `prog` (how it was killed,
+ * an unimplemented syscall named the first time) for runs with PROC_DIAG.
  */
-void proc_register_modules(void);
+typedef void (*proc_diag_fn)(const char *prog, const char *msg);
+
+/* Install the diag hook (NULL: the lines are dropped). */
+void proc_set_diag_hook(proc_diag_fn fn);
 
 /* ---- arch side (src/arch/x86_64/user.c, syscall_entry.S) ---- */
-
-struct trap_frame;
 
 /* Once: SSE for ring 3, EFER.SCE, STAR, LSTAR, FMASK, TSC calibration against the PIT clock. */
 void user_arch_init(void);
@@ -154,14 +159,6 @@ long user_enter(struct proc_kctx *ctx, struct uregs *regs);
 /* Return from user_enter(ctx, ...) with `status`, abandoning the current stack. */
 __attribute__((noreturn)) void user_leave(struct proc_kctx *ctx, long status);
 
-/*
- * For trap_dispatch: an exception taken in ring 3 (f->cs has RPL 3).
- * Converts the frame to struct uregs, calls proc_user_trap, and writes the
- * (possibly rewritten) registers back for the stub's iretq; when the
- * program ends it does not return. An NMI is only returned from.
- */
-void user_trap(struct trap_frame *f);
-
 /* FS and GS base MSRs. */
 uint64_t user_get_fs(void);
 void user_set_fs(uint64_t base);
@@ -171,6 +168,9 @@ void user_set_gs(uint64_t base);
 /* Nanoseconds since boot (CLOCK_MONOTONIC) and since the epoch (CLOCK_REALTIME). */
 uint64_t user_clock_mono_ns(void);
 uint64_t user_clock_real_ns(void);
+
+/* TSC ticks per millisecond as calibrated against the PIT at start-up (0: none). */
+uint64_t user_tsc_khz(void);
 
 /* 64 bits from a xorshift generator seeded from the TSC. */
 uint64_t user_random(void);

@@ -8,10 +8,9 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "mm/access.h"
 #include "mm/aspace.h"
 #include "mm/heap.h"
-#include "mm/mmarch.h"
-#include "mm/pt.h"
 
 /* Everything elf_check learns about the file, shared with the mapper. */
 struct elf_image {
@@ -218,56 +217,9 @@ int elf_check(const void *img, size_t size, struct elf_info *info, char *why,
 	return err;
 }
 
-/*
- * Find the kernel address of user address `va` in `as` for writing, faulting
- * the page in as a user write would. Returns 0, -EFAULT or -ENOMEM.
- */
-static int elf_user_page(struct aspace *as, vaddr_t va, uint8_t **out)
-{
-	struct pt_leaf leaf;
-	bool present = pt_query(as_root(as), va, &leaf);
-
-	if (!present || !(leaf.flags & PT_WRITE)) {
-		unsigned code = AS_PF_USER | AS_PF_WRITE | (present ? AS_PF_PRESENT : 0);
-
-		switch (as_fault(as, va, code)) {
-		case AS_FAULT_OK:
-			break;
-		case AS_FAULT_OOM:
-			return -ENOMEM;
-		default:
-			return -EFAULT;
-		}
-		if (!pt_query(as_root(as), va, &leaf) || !(leaf.flags & PT_WRITE))
-			return -EFAULT;
-	}
-	*out = (uint8_t *)mm_phys_to_virt(leaf.pa + (va - leaf.va));
-	return 0;
-}
-
 int elf_poke(struct aspace *as, vaddr_t va, const void *src, size_t len)
 {
-	const uint8_t *s = src;
-
-	if (va + len < va || va + len > AS_TASK_SIZE)
-		return -EFAULT;
-	while (len) {
-		size_t n = MIN(len, ALIGN_DOWN(va, PAGE_SIZE) + PAGE_SIZE - va);
-		uint8_t *dst;
-		int err = elf_user_page(as, va, &dst);
-
-		if (err)
-			return err;
-		if (s) {
-			memcpy(dst, s, n);
-			s += n;
-		} else {
-			memset(dst, 0, n);
-		}
-		va += n;
-		len -= n;
-	}
-	return 0;
+	return access_copy_to(as, va, src, len);
 }
 
 /* PF_* to PROT_*. */

@@ -6,6 +6,7 @@
 #include "kernel/elf.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "mm/access.h"
 #include "mm/aspace.h"
 #include "mm/mmarch.h"
 #include "mm/pt.h"
@@ -233,15 +234,10 @@ TEST(elf, null_image_rejected)
 	EXPECT_TRUE(elf_t_has(why, "truncated"));
 }
 
-/* Read `len` bytes at user `va` of `as` through its page tables; false if unmapped. */
+/* Read `len` bytes at user `va` of `as` as they are now (nothing faulted in); false if unmapped. */
 static bool elf_t_peek(struct aspace *as, vaddr_t va, void *out, size_t len)
 {
-	struct pt_leaf leaf;
-
-	if (!pt_query(as_root(as), va, &leaf))
-		return false;
-	memcpy(out, mm_phys_to_virt(leaf.pa + (va - leaf.va)), len);
-	return true;
+	return access_user(as, va, out, len, ACCESS_READ | ACCESS_FORCE) == AS_FAULT_OK;
 }
 
 TEST(elf, load_maps_segments_with_rights_and_bss)

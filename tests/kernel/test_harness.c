@@ -3,8 +3,10 @@
  * build; the group under BOOTMM_SELFTEST fails on purpose, each in one
  * specific way, so the runner's own tests can check how failures are reported.
  */
+#include "arch/x86_64/cpu.h"
 #include "harness/ktest.h"
-#include "kernel/cmdline.h"
+#include "harness/options.h"
+#include "kernel/proc.h"
 #include "kernel/sections.h"
 #include "kernel/timer.h"
 #include "lib/string.h"
@@ -125,13 +127,48 @@ TEST(selftest, cmdline_parse)
 }
 
 /* The watchdog's clock runs while a test runs (interrupts are on). */
+#define SELFTEST_TSC_SLACK 50 /* wait at most 50 times as long by the TSC */
+
+/*
+ * Busy-wait until the timer has moved `ms` milliseconds, but never longer
+ * than SELFTEST_TSC_SLACK times that by the TSC (a second clock, calibrated
+ * at start-up): true when the timer got there, false when it stalled.
+ */
+static bool selftest_timer_waits(uint64_t ms)
+{
+	uint64_t t0 = timer_ms(), c0 = rdtsc();
+	uint64_t limit = user_tsc_khz() * ms * SELFTEST_TSC_SLACK;
+
+	while (timer_ms() < t0 + ms) {
+		if (rdtsc() - c0 > limit)
+			return false;
+		__asm__ volatile("pause");
+	}
+	return true;
+}
+
 TEST(selftest, timer_advances)
 {
 	uint64_t t0 = timer_ms();
 
-	while (timer_ms() < t0 + 20)
-		__asm__ volatile("pause");
+	ASSERT_NE(user_tsc_khz(), 0);
+	EXPECT_TRUE(selftest_timer_waits(20));
 	EXPECT_GE(timer_ms(), t0 + 20);
+}
+
+/* The bounded wait fails by itself when the timer stalls (IRQ0 held off). */
+TEST(selftest, timer_stall_is_detected)
+{
+	uint64_t t0;
+	bool moved;
+
+	ASSERT_NE(user_tsc_khz(), 0);
+	irq_disable();
+	t0 = timer_ms();
+	moved = selftest_timer_waits(5);
+	EXPECT_EQ(timer_ms(), t0);
+	irq_enable();
+	EXPECT_FALSE(moved);
 }
 
 #ifdef BOOTMM_SELFTEST
