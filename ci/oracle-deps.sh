@@ -9,8 +9,8 @@
 #   BUILD/linux-source/        tools/, include/, arch/x86/, scripts/, usr/ and
 #                              the top-level build files of linux-source-6.12
 #                              (installed with apt: /usr/src/*.tar.xz)
-# 6.12 reaches bookworm through bookworm-security (deb.debian.org/
-# debian-security, a stock Debian 12 source). Idempotent and quiet when all is
+# 6.12 reaches Debian 12 through its security suite (bookworm-security main,
+# in every stock Debian 12 sources list). Idempotent and quiet when all is
 # there; installs and downloads only what is missing.
 set -u
 build=${1:-build}
@@ -73,8 +73,8 @@ oracle_image() {
 	if [ -z "$pkg" ] && apt_update_once; then pkg=$(newest_image); fi
 	if [ -z "$pkg" ]; then
 		[ -e "$odir/kernel/.bootmm-package" ] && return 0
-		say "apt knows no linux-image-$series.*-$flavour-unsigned; Debian 12 has it in"
-		say "  deb http://deb.debian.org/debian-security bookworm-security main"
+		say "apt knows no linux-image-$series.*-$flavour-unsigned; Debian 12 has it"
+		say "in its security suite: add Debian's bookworm-security main to apt's sources"
 		return 1
 	fi
 	ver=$(candidate "$pkg")
