@@ -88,10 +88,10 @@ def cpio_entry(ino, name, mode, data=b"", rdev=(0, 0)):
     return rec + data + b"\0" * (-len(data) % 4)
 
 
-def initramfs(init, programs, timeouts):
+def initramfs(init, programs, timeout):
     """A newc cpio archive: /init, /dev/console, /oracle/list and each
     program ((name, path) pairs) as /oracle/bin/<name>, with the
-    "<timeout> <name>" list."""
+    "<timeout> <name>" list (timeout: seconds each program may run)."""
     with open(init, "rb") as f:
         init_data = f.read()
     entries = [("dev", 0o40755, b""), ("dev/console", 0o20600, b"", (5, 1)),
@@ -102,7 +102,7 @@ def initramfs(init, programs, timeouts):
     for name, path in programs:
         with open(path, "rb") as f:
             entries.append(("oracle/bin/" + name, 0o100755, f.read()))
-        lines.append("%d %s\n" % (timeouts, name))
+        lines.append("%d %s\n" % (timeout, name))
     entries.append(("oracle/list", 0o100644, "".join(lines).encode()))
     out = b"".join(cpio_entry(i + 1, *e) for i, e in enumerate(entries))
     out += cpio_entry(0, "TRAILER!!!", 0)
@@ -127,8 +127,12 @@ def read_file(path):
 
 
 def last_line(data):
-    lines = [x for x in data.decode("utf-8", "replace").splitlines() if x.strip()]
-    return lines[-1].strip()[:160] if lines else "(no console output)"
+    """The console line that says most: a kernel panic's, else the last."""
+    lines = [x.strip() for x in data.decode("utf-8", "replace").splitlines()
+             if x.strip()]
+    panic = [x for x in lines if "Kernel panic" in x]
+    line = (panic or lines or ["(no console output)"])[-1]
+    return line[:160]
 
 
 class Boot:
@@ -175,10 +179,10 @@ class Boot:
             cause = None
             if not ready and now > BOOT_TIMEOUT:
                 cause = ("Linux did not reach the oracle's init within %d s "
-                         "(last console line: %s)" % (BOOT_TIMEOUT,
+                         "(console: %s)" % (BOOT_TIMEOUT,
                                                       last_line(console)))
             elif now > total_timeout:
-                cause = ("total timeout after %g s (last console line: %s)"
+                cause = ("total timeout after %g s (console: %s)"
                          % (total_timeout, last_line(console)))
             if cause:
                 proc.kill()
@@ -195,7 +199,7 @@ class Boot:
         if b"oracle: done" not in self.console:
             text = read_file(log).decode("utf-8", "replace").strip()
             return ("Linux stopped before the oracle's done line (QEMU exit "
-                    "code %s; last console line: %s)%s"
+                    "code %s; console: %s)%s"
                     % (code, last_line(self.console),
                        ("; QEMU: " + text[-200:]) if text else ""))
         return None

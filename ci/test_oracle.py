@@ -192,6 +192,24 @@ class BootTest(unittest.TestCase):
             "Linux stopped before the oracle's done line"), text)
 
 
+    def test_kernel_panic_is_one_line(self):
+        bad_init = os.path.join(self.tmp, "not-an-init")
+        with open(bad_init, "w") as f:
+            f.write("not an ELF\n")
+        saved = oracle.build_init
+        oracle.build_init = lambda build: bad_init
+        try:
+            with self.assertRaises(oracle.OracleError) as cm:
+                oracle.boot_programs([], build=self.build)
+        finally:
+            oracle.build_init = saved
+        text = str(cm.exception)
+        self.assertNotIn("\n", text)
+        self.assertTrue(text.startswith(
+            "Linux stopped before the oracle's done line"), text)
+        self.assertIn("Kernel panic", text)
+
+
 @unittest.skipUnless(HAVE_QEMU, "qemu-system-x86_64 is not installed")
 class CompareLinuxTest(unittest.TestCase):
     """runner.py run --compare linux against a scripted image: hello
