@@ -47,8 +47,16 @@ struct proc_kctx {
 	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rflags;
 };
 
+#define PROC_COMM_LEN 16 /* TASK_COMM_LEN: prctl PR_SET_NAME / PR_GET_NAME */
+
 struct proc {
 	const char *name;
+	const char *path;        /* the executable's path: readlink /proc/self/exe */
+	char path_buf[72];       /* "/" + name, until programs come from files */
+	char comm[PROC_COMM_LEN];
+	uint64_t robust_list;    /* set_robust_list head */
+	uint64_t rseq;           /* registered struct rseq, 0 when none */
+	uint32_t rseq_len, rseq_sig;
 	unsigned flags;
 	struct aspace *as;
 	void *kstack;            /* vmarea, PROC_KSTACK_SIZE */
@@ -57,6 +65,8 @@ struct proc {
 	bool killed_by_self;     /* the fatal signal came from kill/tkill/tgkill */
 	uint64_t gs_base;
 	uint64_t start_ns;       /* CLOCK_MONOTONIC at the start (CPU-time clocks) */
+	uint64_t idle_ns;        /* spent asleep (nanosleep, futex, poll...): not CPU time */
+	uint64_t sys_ns;         /* spent serving syscalls, sleeps excluded (ru_stime) */
 	struct sig_state sig;
 	struct {
 		uint64_t cur, max;
@@ -171,6 +181,13 @@ uint64_t user_clock_real_ns(void);
 
 /* TSC ticks per millisecond as calibrated against the PIT at start-up (0: none). */
 uint64_t user_tsc_khz(void);
+
+/*
+ * Wait, halted with interrupts on (the timer wakes the CPU every
+ * millisecond), until CLOCK_MONOTONIC reaches mono_ns; interrupts are off
+ * again on return. UINT64_MAX waits until the test's watchdog ends it.
+ */
+void user_wait_until(uint64_t mono_ns);
 
 /* 64 bits from a xorshift generator seeded from the TSC. */
 uint64_t user_random(void);

@@ -49,6 +49,18 @@
 #define SYS_tgkill 234
 #define SYS_prlimit64 302
 #define SYS_getrandom 318
+#define SYS_fstat 5
+#define SYS_poll 7
+#define SYS_select 23
+#define SYS_nanosleep 35
+#define SYS_gettimeofday 96
+#define SYS_time 201
+#define SYS_futex 202
+#define SYS_clock_nanosleep 230
+#define SYS_newfstatat 262
+#define SYS_pselect6 270
+#define SYS_ppoll 271
+#define SYS_statx 332
 
 /*
  * Serve the system call in *regs (number in orig_rax), storing the result in

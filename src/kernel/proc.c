@@ -278,6 +278,9 @@ int proc_run(const char *name, const void *img, size_t size, unsigned flags,
 		return -ENOMEM;
 	}
 	p->name = name;
+	ksnprintf(p->path_buf, sizeof(p->path_buf), "/%s", name);
+	p->path = p->path_buf;
+	ksnprintf(p->comm, sizeof(p->comm), "%s", name);
 	p->flags = flags;
 	p->res = res;
 	sig_init(&p->sig);
@@ -387,6 +390,24 @@ void proc_unknown_syscall(struct proc *p, uint64_t nr)
 	proc_diag(p, "unimplemented syscall %lu (%s)", nr, name ? name : "?");
 }
 
+/*
+ * A page fault that no free frame can serve: end the program with SIGKILL
+ * (status 137), as Linux's OOM killer does, saying so with the free-frame
+ * count.
+ */
+static __attribute__((noreturn)) void proc_oom_kill(struct proc *p, uint64_t addr,
+						    uint64_t rip)
+{
+	p->res->signal = SIGKILL;
+	p->res->fault_addr = addr;
+	p->res->fault_rip = rip;
+	ksnprintf(p->res->why, sizeof(p->res->why),
+		  "out of memory: killed by SIGKILL (9): page fault at 0x%lx, RIP 0x%lx, "
+		  "%zu free frames", addr, rip, pmm_free_frames());
+	proc_diag(p, "%s", p->res->why);
+	user_leave(&p->kctx, 128 + SIGKILL);
+}
+
 /* Raise fault `f` in the program: run its handler, or end it. */
 static void proc_signal(struct proc *p, struct uregs *regs,
 			const struct sig_fault *f, uint64_t where)
@@ -437,8 +458,7 @@ void proc_user_trap(unsigned vec, uint64_t error_code, uint64_t cr2,
 	case AS_FAULT_OK:
 		return;
 	case AS_FAULT_OOM:
-		f = (struct sig_fault){ SIGBUS, BUS_ADRERR, cr2, TRAP_VEC_PF, error_code };
-		break;
+		proc_oom_kill(p, cr2, regs->rip);
 	case AS_FAULT_ACCERR:
 		f = (struct sig_fault){ SIGSEGV, SEGV_ACCERR, cr2, TRAP_VEC_PF, error_code };
 		break;

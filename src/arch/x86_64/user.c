@@ -180,6 +180,12 @@ uint64_t user_clock_mono_ns(void)
 	       d % user_tsc_per_ms * 1000000ULL / user_tsc_per_ms;
 }
 
+void user_wait_until(uint64_t mono_ns)
+{
+	while (user_clock_mono_ns() < mono_ns)
+		__asm__ volatile("sti\n\thlt\n\tcli" ::: "memory");
+}
+
 uint64_t user_clock_real_ns(void)
 {
 	return user_epoch_s * 1000000000ULL + user_clock_mono_ns() -
