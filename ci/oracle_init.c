@@ -4,8 +4,8 @@
  * Mounts proc, sysfs, devtmpfs, and a fresh tmpfs on /tmp and /dev/shm for
  * each program; runs every program listed in /oracle/list ("<timeout> <name>"
  * lines; the binary is /oracle/bin/<name>) in turn, the way the bootmm image
- * does: argv = { name }, an empty environment, stdin /dev/null, RLIMIT_STACK
- * 8 MiB, cwd /. It is linked as /<name> while it runs and executed by that
+ * does: argv = { name }, an empty environment, stdin /dev/null, no other fd
+ * than 0, 1 and 2, RLIMIT_STACK 8 MiB, cwd /. It is linked as /<name> while it runs and executed by that
  * relative name, so that AT_EXECFN is "<name>" like argv[0], as in the image.
  * Its fd 1 and fd 2 are pipes, as on the host (runner.py run_on_host: a write
  * from a partly unmapped buffer ends differently on a pipe than on a file),
@@ -43,6 +43,7 @@
 #define ORACLE_FRAMES "/dev/ttyS1"
 #define ORACLE_STACK (8UL << 20)
 #define ORACLE_GRACE_MS 1000	/* reading pipes after the program ended */
+#define ORACLE_MAX_FD 1024	/* the init never has more open */
 #define ORACLE_RUNNING (-2)
 #define ORACLE_TIMEOUT (-1)
 
@@ -159,9 +160,11 @@ static void oracle_exec(const char *name, int out_wr, int err_wr)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGALRM, SIG_DFL);
-	dup2(open("/dev/null", O_RDONLY), 0);
+	dup2(open("/dev/null", O_RDONLY | O_CLOEXEC), 0);
 	dup2(out_wr, 1);
 	dup2(err_wr, 2);
+	for (int fd = 3; fd < ORACLE_MAX_FD; fd++) /* only 0, 1, 2, as on the host */
+		close(fd);
 	setrlimit(RLIMIT_STACK, &stack);
 	if (chdir("/") != 0)
 		_exit(127);

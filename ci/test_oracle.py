@@ -21,8 +21,10 @@ import test_runner  # noqa: E402  (fake_kernel, transcript, run_runner)
 HAVE_QEMU = shutil.which(oracle.QEMU) is not None
 CC = "musl-gcc" if shutil.which("musl-gcc") else "gcc"
 
-# argv[0], AT_EXECFN, the environment and the cwd as the bootmm image gives them.
+# argv[0], AT_EXECFN, the environment, the cwd and the open fds as the bootmm
+# image gives them.
 HELLO = r"""
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/auxv.h>
 #include <unistd.h>
@@ -30,13 +32,16 @@ extern char **environ;
 int main(int argc, char **argv)
 {
 	char cwd[64];
-	printf("hello from linux %d %s %s %d %s\n", argc, argv[0],
-	       (char *)getauxval(AT_EXECFN), environ[0] == NULL, getcwd(cwd, 64));
+	int fds = 0;
+	for (int fd = 0; fd < 1024; fd++)
+		fds += fcntl(fd, F_GETFD) >= 0;
+	printf("hello from linux %d %s %s %d %s %d\n", argc, argv[0],
+	       (char *)getauxval(AT_EXECFN), environ[0] == NULL, getcwd(cwd, 64), fds);
 	fputs("E\n", stderr);
 	return 3;
 }
 """
-HELLO_OUT = b"hello from linux 1 hello hello 1 /\n"
+HELLO_OUT = b"hello from linux 1 hello hello 1 / 3\n"
 SEGV = r"""
 #include <stdio.h>
 int main(void) { puts("before"); fflush(stdout); *(volatile int *)8 = 1; return 0; }
