@@ -208,8 +208,10 @@ class Boot:
 def boot_programs(programs, mem="128M", timeout=60, total_timeout=None,
                   build=BUILD):
     """Boot the oracle once with programs ((name, path) pairs): (name ->
-    {"out", "err", "status"}, seconds the boot took). Raises OracleError with one line when
-    the kernel does not boot, a program hangs or the output is incomplete."""
+    {"out", "err", "status", "hung"}, seconds the boot took). A program the
+    init killed after `timeout` s has status None and hung True. Raises
+    OracleError with one line when the kernel does not boot, the boot takes
+    longer than total_timeout or a result is missing."""
     vmlinuz, _ = kernel_info(build)
     init = build_init(build)
     if total_timeout is None:
@@ -223,11 +225,10 @@ def boot_programs(programs, mem="128M", timeout=60, total_timeout=None,
     if boot.error:
         raise OracleError(boot.error)
     for name, _ in programs:
-        prog = boot.programs.get(name, {"status": None})
-        if b"oracle: timeout %s " % name.encode() in boot.console:
-            raise OracleError("%s hangs: killed after %d s in Linux"
-                              % (name, timeout))
-        if prog["status"] is None:
+        prog = boot.programs.setdefault(name, {"out": b"", "err": b"",
+                                               "status": None})
+        prog["hung"] = b"oracle: timeout %s " % name.encode() in boot.console
+        if prog["status"] is None and not prog["hung"]:
             raise OracleError("%s: no exit status from Linux" % name)
     return boot.programs, boot.elapsed
 
@@ -311,11 +312,14 @@ def named(programs):
 
 
 def results(programs, mem="128M", timeout=60, total_timeout=None,
-            build=BUILD, log=None):
+            build=BUILD, log=None, keep_going=False):
     """name -> {"out", "err", "status"} for each program (a path, or a
     (name, path) pair: the name the image gives it) in Linux, from the
     cache when every input is the same, else from one boot of the programs
-    not cached. log(line) hears about a boot. Raises OracleError."""
+    not cached. log(line) hears about a boot. A program still running after
+    `timeout` s is killed; the others' results are cached all the same, then
+    OracleError names it ("X hangs: ..."), or with keep_going its result
+    comes back with status None and is not cached. Raises OracleError."""
     _, package = kernel_info(build)
     programs = named(programs)
     check_names([name for name, _ in programs])
@@ -333,11 +337,17 @@ def results(programs, mem="128M", timeout=60, total_timeout=None,
         if log:
             log("oracle: booted %s with %d program(s) in %.1f s"
                 % (package.split()[0], len(todo), secs))
+        hung = [name for name, _ in todo if fresh[name].pop("hung")]
         for name, _ in todo:
             out[name] = fresh[name]
-            cache_put(keys[name], fresh[name],
-                      {"name": name, "kernel": package, "mem": str(mem),
-                       "cpu": CPU}, build)
+            if name not in hung:
+                cache_put(keys[name], fresh[name],
+                          {"name": name, "kernel": package, "mem": str(mem),
+                           "cpu": CPU}, build)
+        if hung and not keep_going:
+            raise OracleError("%s hangs: killed after %d s in Linux%s"
+                              % (hung[0], timeout, (" (and %d more)" % (
+                                  len(hung) - 1)) if len(hung) > 1 else ""))
     return out
 
 

@@ -171,13 +171,24 @@ class BootTest(unittest.TestCase):
                           "segv": (b"before\n", 139)})
 
     def test_hang_is_one_line(self):
-        prog = compile_program(self.tmp, "hang", HANG)
+        """A hang fails in one line; the program after it still runs and
+        is cached, the hung one is not."""
+        hang = compile_program(self.tmp, "hang", HANG)
+        hello = compile_program(self.tmp, "hello", HELLO)
         with self.assertRaises(oracle.OracleError) as cm:
-            oracle.results([prog], timeout=2, build=self.build)
+            oracle.results([hang, hello], timeout=2, build=self.build)
         self.assertEqual(str(cm.exception),
                          "hang hangs: killed after 2 s in Linux")
         cache = os.path.join(self.build, "oracle-cache")
-        self.assertFalse(os.path.isdir(cache) and os.listdir(cache))
+        self.assertEqual(len(os.listdir(cache)), 1)
+        boots = []
+        res = oracle.results([hang, hello], timeout=2, build=self.build,
+                             log=boots.append, keep_going=True)
+        self.assertEqual(len(boots), 1)  # hello came from the cache
+        self.assertIn("with 1 program(s)", boots[0])
+        self.assertEqual(res["hang"]["status"], None)
+        self.assertEqual(res["hello"]["out"], HELLO_OUT)
+        self.assertEqual(len(os.listdir(cache)), 1)
 
     def test_kernel_that_does_not_boot(self):
         build = os.path.join(self.tmp, "bad")
