@@ -191,6 +191,68 @@ size_t as_vma_count(const struct aspace *as);
 /* Frames (4 KiB units) currently mapped into the user half. */
 size_t as_resident_frames(const struct aspace *as);
 
+/* ---- read-only queries for /proc (aspace_query.c) ---- */
+
+#define AS_PSS_SHIFT 12 /* Linux's PSS_SHIFT: Pss is kept in bytes << 12 */
+
+/* The first VMA ending above va (the one holding va, or the next one); false when none. */
+bool as_vma_next(const struct aspace *as, vaddr_t va, struct as_vma_info *out);
+
+/*
+ * Resident memory of [start, end) as the page tables and frame reference
+ * counts tell it (a frame's count is the number of mappings of it: every
+ * process sharing it copy-on-write, every shared mapping). Figures in bytes.
+ */
+struct as_mem_stats {
+	uint64_t resident; /* mapped pages */
+	uint64_t pss;      /* each page divided by its mappings, << AS_PSS_SHIFT */
+	uint64_t shared;   /* pages mapped more than once */
+	uint64_t priv;     /* pages mapped once */
+	uint64_t huge;     /* pages mapped by leaves of PT_LEVEL_SIZE(1) (2 MiB) or more */
+};
+
+/* Fill *out for the pages mapped in [start, end) (page aligned). */
+void as_mem_stats(const struct aspace *as, vaddr_t start, vaddr_t end,
+		  struct as_mem_stats *out);
+
+/* One 4 KiB page as the page tables map it. */
+struct as_page_info {
+	paddr_t pa;         /* frame of this 4 KiB page */
+	uint64_t leaf_size; /* size of the leaf mapping it */
+	uint32_t mapcount;  /* mappings of the frame (its reference count) */
+};
+
+/* The page at va (any address in it); false when nothing is mapped there. */
+bool as_page_query(const struct aspace *as, vaddr_t va, struct as_page_info *out);
+
+/* The program break: where it started (page aligned) and where it is now. */
+void as_brk_range(const struct aspace *as, vaddr_t *start, vaddr_t *brk);
+
+/* Page-table frames below the root for the user half (Linux's mm_pgtables_bytes / 4 KiB). */
+size_t as_table_frames(const struct aspace *as);
+
+/* How a VMA's pages are locked in memory (mlock, mlock2, mlockall). */
+enum as_lock_state {
+	AS_UNLOCKED = 0,
+	AS_LOCKED,        /* VM_LOCKED: "lo" */
+	AS_LOCKED_ONFAULT /* VM_LOCKED|VM_LOCKONFAULT: "lo lf" */
+};
+
+/*
+ * The lock state of the VMA holding va. The one place /proc asks (Locked:,
+ * VmLck, VmFlags lo/lf): VMAs carry no lock flag yet, so this says
+ * AS_UNLOCKED until the mlock work records one and answers here.
+ */
+enum as_lock_state as_vma_lock_state(const struct aspace *as, vaddr_t va);
+
+/*
+ * True when a demand-zero fault in the VMA [start, end) may get a 2 MiB leaf
+ * (Linux's THPeligible): the VMA holds a whole aligned block of
+ * PT_LEVEL_SIZE(1) and the MMU has such leaves. Faults take one when the
+ * block has no page yet and memory is plentiful (pt_leaf_size).
+ */
+bool as_vma_thp_eligible(vaddr_t start, vaddr_t end);
+
 /*
  * Check every invariant: tree order and gap fields, no overlap, no mergeable
  * neighbours, every present PTE inside a VMA with matching rights, frame
