@@ -149,4 +149,33 @@ enum procfs_knob {
 /* The text of knob k (one line). Returns b->err, or -EINVAL for an unknown k. */
 int procfs_knob(enum procfs_knob k, struct procfs_buf *b);
 
+/* ---- the tree (procfs_tree.c) ---- */
+
+struct vfs_node;
+
+/*
+ * Where per-process files get their process: fill *out for `pid` and return
+ * 0, or -ESRCH when no such process runs. The kernel layer installs it (fs
+ * cannot see processes); NULL: every per-process file answers -ESRCH.
+ */
+typedef int (*procfs_task_fn)(int pid, struct procfs_task *out);
+
+/* Install the task source (NULL removes it). Returns the previous one. */
+procfs_task_fn procfs_set_task_source(procfs_task_fn fn);
+
+/*
+ * Add under `root`: /proc/self -> "<pid>" (a symbolic link), /proc/<pid>/
+ * {maps, smaps, statm, status, cmdline, pagemap}, /proc/meminfo,
+ * /proc/sys/vm/{mmap_min_addr, max_map_count, overcommit_memory,
+ * overcommit_ratio} and /sys/kernel/mm/transparent_hugepage/{enabled,
+ * defrag, hpage_pmd_size}, as generated files (vfs_set_gen) with Linux's
+ * modes. Directories that exist already are used. 0, or -ENOMEM (what was
+ * added stays; a later call completes it), -ENOTDIR/-EEXIST when a path is
+ * taken by something else.
+ */
+int procfs_mount(struct vfs_node *root, int pid);
+
+/* The generated text of file n (struct vfs_gen's text, for n made by procfs_mount). */
+int procfs_node_text(const struct vfs_node *n, struct procfs_buf *out);
+
 #endif

@@ -467,7 +467,8 @@ static uint64_t procfs_pagemap_entry(const struct procfs_task *t, vaddr_t va,
 
 long procfs_pagemap_read(const struct procfs_task *t, uint64_t pos, void *buf, size_t len)
 {
-	uint64_t page = pos / PROCFS_PM_ENTRY, n = len / PROCFS_PM_ENTRY, last = AS_TASK_SIZE / PAGE_SIZE;
+	uint64_t page = pos / PROCFS_PM_ENTRY, n = len / PROCFS_PM_ENTRY;
+	uint64_t last = AS_TASK_SIZE / PAGE_SIZE;
 	struct as_vma_info v;
 	bool have = false;
 	size_t i;

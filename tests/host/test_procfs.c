@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fs/procfs.h"
+#include "fs/vfs.h"
 #include "lib/errno.h"
 #include "mm/aspace.h"
 #include "mm/heap.h"
@@ -407,5 +408,103 @@ Test(procfs, growing_buffer_out_of_memory)
 		int err = procfs_smaps(&task, &buf);
 		heap_fail_nth(0);
 		cr_assert(err == 0 || err == -ENOMEM);
+	}
+}
+
+/* ------------------------------------------------------------ the tree */
+
+/* The task source of the tree tests: pid 1 is `task`. */
+static int test_task_source(int pid, struct procfs_task *out)
+{
+	if (pid != 1)
+		return -ESRCH;
+	*out = task;
+	return 0;
+}
+
+/* The text of the generated file at path under root, into buf. */
+static int tree_text(struct vfs_node *root, const char *path)
+{
+	struct vfs_node *n = vfs_walk(root, path);
+
+	cr_assert_not_null(n, "%s missing", path);
+	cr_assert(n->gen, "%s is not generated", path);
+	procfs_buf_free(&buf);
+	procfs_buf_init(&buf);
+	return procfs_node_text(n, &buf);
+}
+
+Test(procfs, tree_nodes_and_self_link)
+{
+	struct vfs_node *root = vfs_new_root(0755), *self, *n;
+	static const char *const files[] = {
+		"proc/1/maps", "proc/1/smaps", "proc/1/statm", "proc/1/status",
+		"proc/1/cmdline", "proc/1/pagemap", "proc/meminfo",
+		"proc/sys/vm/mmap_min_addr", "proc/sys/vm/max_map_count",
+		"proc/sys/vm/overcommit_memory", "proc/sys/vm/overcommit_ratio",
+		"sys/kernel/mm/transparent_hugepage/enabled",
+		"sys/kernel/mm/transparent_hugepage/defrag",
+		"sys/kernel/mm/transparent_hugepage/hpage_pmd_size",
+	};
+	uint64_t e;
+
+	cr_assert_not_null(root);
+	cr_assert_eq(procfs_mount(root, 1), 0);
+	cr_assert_eq(procfs_mount(root, 1), 0, "a second mount finds everything in place");
+	cr_assert_eq(vfs_check(root), 0);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		n = vfs_walk(root, files[i]);
+		cr_assert_not_null(n, "%s", files[i]);
+		cr_assert(VFS_IS_REG(n->mode) && n->gen && n->size == 0, "%s", files[i]);
+	}
+	cr_assert_eq(vfs_walk(root, "proc/1/maps")->mode & 0777, 0444);
+	cr_assert_eq(vfs_walk(root, "proc/1/pagemap")->mode & 0777, 0400);
+	cr_assert_eq(vfs_walk(root, "proc/sys/vm/max_map_count")->mode & 0777, 0644);
+	self = vfs_walk(root, "proc/self");
+	cr_assert(VFS_IS_LNK(self->mode));
+	cr_assert_eq(self->size, 1);
+	cr_assert_eq(memcmp(self->data, "1", 1), 0);
+
+	/* No task source: per-process files answer ESRCH, global ones still work. */
+	procfs_set_task_source(NULL);
+	cr_assert_eq(tree_text(root, "proc/1/maps"), -ESRCH);
+	cr_assert_eq(vfs_walk(root, "proc/1/pagemap")->gen->read_at(
+			     vfs_walk(root, "proc/1/pagemap"), 0, &e, 8), -ESRCH);
+	cr_assert_eq(tree_text(root, "sys/kernel/mm/transparent_hugepage/enabled"), 0);
+	cr_assert_str_eq(buf.data, "[always] madvise never\n");
+	cr_assert_eq(tree_text(root, "proc/meminfo"), 0);
+
+	/* With one: the text is the generator's for this address space. */
+	as_brk_init(as, 0x600000);
+	cr_assert_eq(as_brk(as, 0x601000), 0x601000);
+	cr_assert_null(procfs_set_task_source(test_task_source));
+	cr_assert_eq(tree_text(root, "proc/1/maps"), 0);
+	cr_assert_str_eq(buf.data, "00600000-00601000 rw-p 00000000 00:00 0 "
+				   "                                 [heap]\n");
+	touch(0x600000);
+	n = vfs_walk(root, "proc/1/pagemap");
+	cr_assert_eq(n->gen->read_at(n, 0x600000 / 4096 * 8, &e, 8), 8);
+	cr_assert(e & PROCFS_PM_PRESENT);
+	cr_assert_eq(vfs_set_data(n, "x", 1, VFS_DATA_BORROWED), -EINVAL);
+	cr_assert_eq(procfs_set_task_source(NULL), test_task_source);
+	vfs_free(root);
+}
+
+Test(procfs, tree_mount_out_of_memory_then_complete)
+{
+	for (unsigned long k = 1; k < 60; k++) {
+		struct vfs_node *root = vfs_new_root(0755);
+		int err;
+
+		cr_assert_not_null(root);
+		heap_fail_nth(k);
+		err = procfs_mount(root, 1);
+		heap_fail_nth(0);
+		cr_assert(err == 0 || err == -ENOMEM, "k=%lu err=%d", k, err);
+		cr_assert_eq(vfs_check(root), 0);
+		cr_assert_eq(procfs_mount(root, 1), 0, "k=%lu: a second mount completes it", k);
+		cr_assert_not_null(vfs_walk(root, "sys/kernel/mm/transparent_hugepage/defrag"));
+		cr_assert_not_null(vfs_walk(root, "proc/self"));
+		vfs_free(root);
 	}
 }
