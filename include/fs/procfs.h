@@ -93,6 +93,7 @@ struct procfs_task {
 	vaddr_t start_stack;        /* the VMA holding it is [stack] */
 	vaddr_t start_code, end_code; /* VmExe, statm text */
 	uint64_t sig_pending, sig_shpending, sig_blocked, sig_ignored, sig_caught;
+	uint64_t sig_queued, sig_queue_limit; /* SigQ: queued signals / RLIMIT_SIGPENDING */
 	uint64_t nvcsw, nivcsw;     /* context switches */
 	unsigned flags;             /* PROCFS_TASK_* */
 	procfs_vma_file_fn vma_file; /* NULL: no file mappings */

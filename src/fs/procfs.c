@@ -402,7 +402,8 @@ static void procfs_status_mem(const struct procfs_task *t, struct procfs_buf *b)
 /* The signal, capability and scheduling lines of status (task_sig ... thread features). */
 static void procfs_status_rest(const struct procfs_task *t, struct procfs_buf *b)
 {
-	procfs_printf(b, "Threads:\t%u\nSigQ:\t0/%u\n", t->threads, 0u);
+	procfs_printf(b, "Threads:\t%u\nSigQ:\t%llu/%llu\n", t->threads,
+		      (unsigned long long)t->sig_queued, (unsigned long long)t->sig_queue_limit);
 	procfs_printf(b, "SigPnd:\t%016llx\nShdPnd:\t%016llx\nSigBlk:\t%016llx\n",
 		      (unsigned long long)t->sig_pending, (unsigned long long)t->sig_shpending,
 		      (unsigned long long)t->sig_blocked);
@@ -411,7 +412,7 @@ static void procfs_status_rest(const struct procfs_task *t, struct procfs_buf *b
 	procfs_printf(b, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n", 0ULL,
 		      t->uid ? 0ULL : 0x1ffffffffffULL, t->uid ? 0ULL : 0x1ffffffffffULL);
 	procfs_printf(b, "CapBnd:\t%016llx\nCapAmb:\t%016llx\n", 0x1ffffffffffULL, 0ULL);
-	procfs_put(b, "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n", 39);
+	procfs_printf(b, "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n");
 	procfs_printf(b, "Speculation_Store_Bypass:\t%s\nSpeculationIndirectBranch:\t%s\n",
 		      "unknown", "unsupported");
 	procfs_printf(b, "Cpus_allowed:\t1\nCpus_allowed_list:\t0\nMems_allowed:\t");

@@ -16,6 +16,7 @@
 
 #define PROC_PROCFS_FDSIZE 64 /* NR_OPEN_DEFAULT: a new process's fd table */
 #define PROC_PROCFS_UMASK 022 /* Linux's default umask */
+#define PROC_PROCFS_RLIMIT_SIGPENDING 11
 
 /* The lowest executable, non-writable VMA of as: start and end in *t. */
 static void proc_procfs_text(struct aspace *as, struct procfs_task *t)
@@ -62,6 +63,8 @@ int proc_procfs_task(int pid, struct procfs_task *out)
 	};
 	proc_procfs_text(p->as, out);
 	proc_procfs_signals(&p->sig, out);
+	out->sig_queued = (uint64_t)__builtin_popcountll(p->sig.pending);
+	out->sig_queue_limit = p->rlim[PROC_PROCFS_RLIMIT_SIGPENDING].cur;
 	return 0;
 }
 

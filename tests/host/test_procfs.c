@@ -508,3 +508,37 @@ Test(procfs, tree_mount_out_of_memory_then_complete)
 		vfs_free(root);
 	}
 }
+
+Test(procfs, status_full_text)
+{
+	task.sig_queue_limit = 449;
+	task.sig_blocked = 1ULL << 9;
+	task.sig_ignored = 1ULL << 12;
+	task.sig_caught = (1ULL << 10) | (1ULL << 16);
+	expect_text(procfs_status,
+		    "Name:\tprog\nUmask:\t0022\nState:\tR (running)\nTgid:\t1\nNgid:\t0\nPid:\t1\n"
+		    "PPid:\t0\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\n"
+		    "Groups:\t \nNStgid:\t1\nNSpid:\t1\nNSpgid:\t1\nNSsid:\t1\nKthread:\t0\n"
+		    "VmPeak:\t       0 kB\nVmSize:\t       0 kB\nVmLck:\t       0 kB\n"
+		    "VmPin:\t       0 kB\nVmHWM:\t       0 kB\nVmRSS:\t       0 kB\n"
+		    "RssAnon:\t       0 kB\nRssFile:\t       0 kB\nRssShmem:\t       0 kB\n"
+		    "VmData:\t       0 kB\nVmStk:\t       0 kB\nVmExe:\t       0 kB\n"
+		    "VmLib:\t       0 kB\nVmPTE:\t       0 kB\nVmSwap:\t       0 kB\n"
+		    "HugetlbPages:\t       0 kB\nCoreDumping:\t0\nTHP_enabled:\t1\n"
+		    "untag_mask:\t0xffffffffffffffff\nThreads:\t1\nSigQ:\t0/449\n"
+		    "SigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"
+		    "SigBlk:\t0000000000000200\nSigIgn:\t0000000000001000\n"
+		    "SigCgt:\t0000000000010400\nCapInh:\t0000000000000000\n"
+		    "CapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n"
+		    "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\n"
+		    "Seccomp:\t0\nSeccomp_filters:\t0\nSpeculation_Store_Bypass:\tunknown\n"
+		    "SpeculationIndirectBranch:\tunsupported\nCpus_allowed:\t1\n"
+		    "Cpus_allowed_list:\t0\nMems_allowed:\t"
+		    "00000000,00000000,00000000,00000000,00000000,00000000,00000000,00000000,"
+		    "00000000,00000000,00000000,00000000,00000000,00000000,00000000,00000000,"
+		    "00000000,00000000,00000000,00000000,00000000,00000000,00000000,00000000,"
+		    "00000000,00000000,00000000,00000000,00000000,00000000,00000000,00000001\n"
+		    "Mems_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\n"
+		    "nonvoluntary_ctxt_switches:\t0\nx86_Thread_features:\t\n"
+		    "x86_Thread_features_locked:\t\n");
+}

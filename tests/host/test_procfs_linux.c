@@ -266,3 +266,43 @@ Test(procfs_linux, touched_2mib_block_is_one_huge_leaf)
 	free(host_all);
 	free(host);
 }
+
+/* The keys ("Name:" ...) of a status text, one per line, into out. */
+static void status_keys(const char *text, char *out, size_t size)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (const char *line = text; *line;) {
+		const char *colon = strchr(line, ':'), *end = strchr(line, '\n');
+
+		cr_assert(colon && end && colon < end, "bad status line in\n%s", text);
+		cr_assert_lt(len + (size_t)(colon - line) + 2, size);
+		memcpy(out + len, line, (size_t)(colon - line));
+		len += (size_t)(colon - line);
+		out[len++] = '\n';
+		out[len] = '\0';
+		line = end + 1;
+	}
+}
+
+Test(procfs_linux, status_lines_in_linux_order)
+{
+	char *host_all = slurp("/proc/self/status"), host[2048], ours[2048];
+	struct procfs_buf b;
+
+	procfs_buf_init(&b);
+	cr_assert_eq(procfs_status(&task, &b), 0);
+	status_keys(host_all, host, sizeof(host));
+	status_keys(b.data, ours, sizeof(ours));
+	/* x86_Thread_features* print only in kernels built with user shadow stacks (6.12 Debian's). */
+	if (!strstr(host, "x86_Thread_features\n")) {
+		char *p = strstr(ours, "x86_Thread_features\n");
+
+		cr_assert_not_null(p);
+		*p = '\0';
+	}
+	cr_assert_str_eq(ours, host);
+	procfs_buf_free(&b);
+	free(host_all);
+}
