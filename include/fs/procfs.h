@@ -144,6 +144,8 @@ enum procfs_knob {
 	PROCFS_THP_ENABLED,
 	PROCFS_THP_DEFRAG,
 	PROCFS_THP_HPAGE_PMD_SIZE,
+	PROCFS_THP_USE_ZERO_PAGE,
+	PROCFS_THP_2M_ENABLED,  /* hugepages-2048kB/enabled */
 	PROCFS_KNOB_COUNT,
 };
 
@@ -169,10 +171,10 @@ procfs_task_fn procfs_set_task_source(procfs_task_fn fn);
  * {maps, smaps, statm, status, cmdline, pagemap}, /proc/meminfo,
  * /proc/sys/vm/{mmap_min_addr, max_map_count, overcommit_memory,
  * overcommit_ratio} and /sys/kernel/mm/transparent_hugepage/{enabled,
- * defrag, hpage_pmd_size}, as generated files (vfs_set_gen) with Linux's
- * modes. Directories that exist already are used. 0, or -ENOMEM (what was
- * added stays; a later call completes it), -ENOTDIR/-EEXIST when a path is
- * taken by something else.
+ * defrag, hpage_pmd_size, use_zero_page, hugepages-2048kB/enabled}, as
+ * generated files (vfs_set_gen) with Linux's modes. Directories that exist
+ * already are used. 0, or -ENOMEM (what was added stays; a later call
+ * completes it), -ENOTDIR/-EEXIST when a path is taken by something else.
  */
 int procfs_mount(struct vfs_node *root, int pid);
 

@@ -621,7 +621,9 @@ int procfs_meminfo(const struct aspace *running, struct procfs_buf *b)
  * holds the whole aligned 2 MiB block gets a 2 MiB leaf, without madvise
  * ("always"); when no 2 MiB block is free, or taking one would leave less
  * than a quarter of memory free, the fault maps 4 KiB at once, never
- * reclaiming or compacting first ("never" for defrag).
+ * reclaiming or compacting first ("never" for defrag). A read fault maps a
+ * zeroed block of its own, never a shared huge zero page (use_zero_page 0).
+ * The one large size, 2 MiB, follows the top-level setting ("inherit").
  */
 int procfs_knob(enum procfs_knob k, struct procfs_buf *b)
 {
@@ -640,6 +642,10 @@ int procfs_knob(enum procfs_knob k, struct procfs_buf *b)
 		return procfs_printf(b, "always defer defer+madvise madvise [never]\n");
 	case PROCFS_THP_HPAGE_PMD_SIZE:
 		return procfs_printf(b, "%llu\n", (unsigned long long)PT_LEVEL_SIZE(1));
+	case PROCFS_THP_USE_ZERO_PAGE:
+		return procfs_printf(b, "0\n");
+	case PROCFS_THP_2M_ENABLED:
+		return procfs_printf(b, "always [inherit] madvise never\n");
 	default:
 		return -EINVAL;
 	}

@@ -9,6 +9,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/heap.h"
+#include "mm/pt.h"
 
 #define PROCFS_DIR (VFS_S_IFDIR | 0555)
 #define PROCFS_RO (VFS_S_IFREG | 0444)
@@ -192,21 +193,29 @@ static int procfs_mount_global(struct vfs_node *proc, int pid)
 	return dir ? procfs_files(dir, vm, ARRAY_SIZE(vm)) : err;
 }
 
-/* /sys/kernel/mm/transparent_hugepage/. */
+/* /sys/kernel/mm/transparent_hugepage/ and its hugepages-2048kB/ (the one large size). */
 static int procfs_mount_thp(struct vfs_node *root)
 {
 	static const struct procfs_entry thp[] = {
 		{"enabled", PROCFS_RW, &procfs_ops_knob, PROCFS_THP_ENABLED},
 		{"defrag", PROCFS_RW, &procfs_ops_knob, PROCFS_THP_DEFRAG},
 		{"hpage_pmd_size", PROCFS_RO, &procfs_ops_knob, PROCFS_THP_HPAGE_PMD_SIZE},
+		{"use_zero_page", PROCFS_RW, &procfs_ops_knob, PROCFS_THP_USE_ZERO_PAGE},
 	};
 	static const char *const path[] = {"sys", "kernel", "mm", "transparent_hugepage"};
 	struct vfs_node *dir = root;
+	char size_dir[32];
 	int err = 0;
 
+	ksnprintf(size_dir, sizeof(size_dir), "hugepages-%llukB",
+		  (unsigned long long)(PT_LEVEL_SIZE(1) >> 10));
 	for (size_t i = 0; i < ARRAY_SIZE(path) && dir; i++)
 		dir = procfs_dir(dir, path[i], &err);
-	return dir ? procfs_files(dir, thp, ARRAY_SIZE(thp)) : err;
+	if (dir)
+		err = procfs_files(dir, thp, ARRAY_SIZE(thp));
+	dir = dir && !err ? procfs_dir(dir, size_dir, &err) : NULL;
+	return dir ? procfs_file(dir, "enabled", PROCFS_RW, &procfs_ops_knob,
+				 PROCFS_THP_2M_ENABLED) : err;
 }
 
 int procfs_mount(struct vfs_node *root, int pid)

@@ -384,7 +384,8 @@ Test(procfs, knobs)
 {
 	static const char *const want[PROCFS_KNOB_COUNT] = {
 		"65536\n", "65530\n", "0\n", "50\n", "[always] madvise never\n",
-		"always defer defer+madvise madvise [never]\n", "2097152\n",
+		"always defer defer+madvise madvise [never]\n", "2097152\n", "0\n",
+		"always [inherit] madvise never\n",
 	};
 
 	for (int k = 0; k < PROCFS_KNOB_COUNT; k++) {
@@ -445,6 +446,8 @@ Test(procfs, tree_nodes_and_self_link)
 		"sys/kernel/mm/transparent_hugepage/enabled",
 		"sys/kernel/mm/transparent_hugepage/defrag",
 		"sys/kernel/mm/transparent_hugepage/hpage_pmd_size",
+		"sys/kernel/mm/transparent_hugepage/use_zero_page",
+		"sys/kernel/mm/transparent_hugepage/hugepages-2048kB/enabled",
 	};
 	uint64_t e;
 

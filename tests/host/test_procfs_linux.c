@@ -295,7 +295,7 @@ Test(procfs_linux, status_lines_in_linux_order)
 	cr_assert_eq(procfs_status(&task, &b), 0);
 	status_keys(host_all, host, sizeof(host));
 	status_keys(b.data, ours, sizeof(ours));
-	/* x86_Thread_features* print only in kernels built with user shadow stacks (6.12 Debian's). */
+	/* x86_Thread_features* print only in kernels with user shadow stacks (Debian 6.12's). */
 	if (!strstr(host, "x86_Thread_features\n")) {
 		char *p = strstr(ours, "x86_Thread_features\n");
 
