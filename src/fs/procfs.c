@@ -109,13 +109,13 @@ static void procfs_pad(struct procfs_buf *b, size_t line_start, size_t col)
 
 /* ---------------------------------------------------------------- maps */
 
-/* True when the VMA is the initial heap (vma_is_initial_heap). */
+/* True when the VMA is the initial heap (vma_is_initial_heap: it meets [start_brk, brk)). */
 static bool procfs_is_heap(const struct procfs_task *t, const struct as_vma_info *v)
 {
 	vaddr_t start, brk;
 
 	as_brk_range(t->as, &start, &brk);
-	return start && v->start <= brk && v->end >= start;
+	return start && v->start < brk && v->end > start;
 }
 
 /* True when the VMA holds the initial stack pointer (vma_is_initial_stack). */

@@ -545,3 +545,15 @@ Test(procfs, status_full_text)
 		    "nonvoluntary_ctxt_switches:\t0\nx86_Thread_features:\t\n"
 		    "x86_Thread_features_locked:\t\n");
 }
+
+Test(procfs, heap_name_needs_a_byte_of_the_break)
+{
+	cr_assert_eq(as_mmap(as, 0x400000, 0x1000, PROT_READ | PROT_EXEC, ANON | MAP_FIXED),
+		     0x400000);
+	as_brk_init(as, 0x401000);
+	expect_text(procfs_maps, "00400000-00401000 r-xp 00000000 00:00 0 \n");
+	cr_assert_eq(as_brk(as, 0x401001), 0x401001);
+	expect_text(procfs_maps, "00400000-00401000 r-xp 00000000 00:00 0 \n"
+				 "00401000-00402000 rw-p 00000000 00:00 0 "
+				 "                                 [heap]\n");
+}

@@ -17,6 +17,7 @@
 #include "mm/access.h"
 #include "mm/aspace.h"
 #include "mm/pmm.h"
+#include "user_image.h"
 
 #define KP_RW (PROT_READ | PROT_WRITE)
 #define KP_ANON (MAP_PRIVATE | MAP_ANONYMOUS)
@@ -218,4 +219,72 @@ TEST(procfs, thp_enabled_says_what_faults_do)
 	as_destroy(kp_as);
 	kp_as = NULL;
 	procfs_set_task_source(old);
+}
+
+/* ------------------------------------------------------------ a real program */
+
+/* mov eax, 500 (no such syscall); syscall; mov eax, 60; xor edi, edi; syscall */
+static const uint8_t kp_prog[] = {
+	0xb8, 0xf4, 0x01, 0x00, 0x00, 0x0f, 0x05, 0xb8, 0x3c, 0x00, 0x00, 0x00,
+	0x31, 0xff, 0x0f, 0x05,
+};
+static uint8_t kp_img[UIMG_SIZE];
+static char kp_maps[1024], kp_status[4096], kp_cmdline[32];
+static size_t kp_cmdline_len;
+static int kp_seen_err = 1;
+
+/* Copy the generated text of path (through the node and the kernel's task source) into out. */
+static int kp_capture(const char *path, char *out, size_t size, size_t *len)
+{
+	struct procfs_buf b;
+	int err = kp_read(path, &b);
+
+	if (!err && b.len < size) {
+		memcpy(out, b.data, b.len + 1);
+		if (len)
+			*len = b.len;
+	} else if (!err) {
+		err = -EOVERFLOW;
+	}
+	procfs_buf_free(&b);
+	return err;
+}
+
+/* Diag hook: the program is in its unknown syscall; read its /proc files now. */
+static void kp_diag(const char *prog, const char *msg)
+{
+	kp_seen_err = kp_capture("/proc/self/maps", kp_maps, sizeof(kp_maps), NULL);
+	if (!kp_seen_err)
+		kp_seen_err = kp_capture("/proc/1/status", kp_status, sizeof(kp_status), NULL);
+	if (!kp_seen_err)
+		kp_seen_err = kp_capture("/proc/1/cmdline", kp_cmdline, sizeof(kp_cmdline),
+					 &kp_cmdline_len);
+}
+
+TEST(procfs, files_of_a_running_program)
+{
+	static struct proc_result res;
+	size_t size = uimg_code(kp_img, kp_prog, sizeof(kp_prog));
+	proc_diag_fn old = proc_set_diag_hook(kp_diag);
+	char line[160];
+	int err = proc_run("kprog", kp_img, size, PROC_DIAG, &res);
+
+	proc_set_diag_hook(old);
+	ASSERT_EQ(err, 0);
+	EXPECT_EQ(res.status, 0);
+	ASSERT_EQ(kp_seen_err, 0);
+	/* The text ends where the break starts (no heap yet): no [heap] on it, as Linux. */
+	EXPECT_TRUE(kp_line(kp_maps, 0, line, sizeof(line)));
+	EXPECT_EQ(strcmp(line, "00400000-00401000 r-xp 00000000 00:00 0 "), 0);
+	EXPECT_TRUE(kp_line(kp_maps, 1, line, sizeof(line)));
+	EXPECT_EQ(strcmp(line, "7ffffffdf000-7ffffffff000 rw-p 00000000 00:00 0"
+			       "                          [stack]"), 0);
+	EXPECT_FALSE(kp_line(kp_maps, 2, line, sizeof(line)));
+	EXPECT_TRUE(kp_has(kp_status, "Name:\tkprog\n"));
+	EXPECT_TRUE(kp_has(kp_status, "\nVmExe:\t       4 kB\nVmLib:\t       0 kB\n"));
+	EXPECT_TRUE(kp_has(kp_status, "\nVmStk:\t     128 kB\n"));
+	EXPECT_EQ(kp_cmdline_len, 6);
+	EXPECT_MEMEQ(kp_cmdline, "kprog\0", 6);
+	/* After the program: no process, ESRCH. */
+	EXPECT_EQ(kp_capture("/proc/self/maps", kp_maps, sizeof(kp_maps), NULL), -ESRCH);
 }
