@@ -6,6 +6,8 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/heap.h"
+#include "mm/kmap.h"
+#include "mm/mmarch.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
 #include "mm/vmarea.h"
@@ -533,12 +535,65 @@ static void procfs_running_mem(const struct aspace *as, struct as_mem_stats *ano
 	}
 }
 
+/* Bytes mapped in the kernel root by leaves of each level, over [va, va+len). */
+struct procfs_leaf_tally {
+	uint64_t bytes[PT_LEVELS];
+};
+
+/* pt_walk callback: count the leaf under its level. */
+static int procfs_tally_cb(void *ctx, const struct pt_leaf *leaf)
+{
+	struct procfs_leaf_tally *t = ctx;
+
+	for (int level = 0; level < PT_LEVELS; level++)
+		if (leaf->size == PT_LEVEL_SIZE(level))
+			t->bytes[level] += leaf->size;
+	return 0;
+}
+
+/* Tally the kernel's leaves over [va, va+len) (nothing before kmap_init). */
+static void procfs_kernel_leaves(vaddr_t va, uint64_t len, struct procfs_leaf_tally *t)
+{
+	*t = (struct procfs_leaf_tally){0};
+	if (kmap_root())
+		pt_walk(kmap_root(), va, len, procfs_tally_cb, t);
+}
+
+/*
+ * DirectMap4k/2M/1G (x86's arch_report_meminfo): the direct map's leaves by
+ * size, 1G only where the CPU has 1 GiB leaves (Linux: direct_gbpages).
+ */
+static void procfs_meminfo_direct(struct procfs_buf *b)
+{
+	struct procfs_leaf_tally t;
+
+	procfs_kernel_leaves(KMAP_DIRECT_BASE, PT_LEVEL_SIZE(PT_LEVELS - 1), &t);
+	procfs_printf(b, "DirectMap4k:    %8llu kB\n", (unsigned long long)(t.bytes[0] >> 10));
+	procfs_printf(b, "DirectMap2M:    %8llu kB\n", (unsigned long long)(t.bytes[1] >> 10));
+	if (mm_cpu_has_1g())
+		procfs_printf(b, "DirectMap1G:    %8llu kB\n",
+			      (unsigned long long)(t.bytes[2] >> 10));
+}
+
+/* Pages mapped in the kernel's virtual areas (vmarea: stacks and buffers), for VmallocUsed. */
+static uint64_t procfs_vmalloc_pages(void)
+{
+	struct procfs_leaf_tally t;
+	uint64_t bytes = 0;
+
+	procfs_kernel_leaves(VMAREA_BASE, VMAREA_SIZE, &t);
+	for (int level = 0; level < PT_LEVELS; level++)
+		bytes += t.bytes[level];
+	return bytes / PAGE_SIZE;
+}
+
 /*
  * The lines of meminfo_proc_show after Shmem, for what the kernel itself
  * holds: the heap as unreclaimable slab, the running space's page tables,
  * commitments as Linux accounts them (no swap: CommitLimit is half of RAM,
  * vm.overcommit_ratio 50), 2 MiB leaves as AnonHugePages/ShmemPmdMapped.
- * KernelStack, VmallocUsed and Percpu are not tracked and read 0.
+ * VmallocUsed counts the pages of the kernel's virtual areas (program
+ * kernel stacks among them). KernelStack and Percpu are not tracked: 0.
  */
 static void procfs_meminfo_kernel(const struct aspace *as, uint64_t anon_huge,
 				  uint64_t shmem_huge, struct procfs_buf *b)
@@ -558,7 +613,7 @@ static void procfs_meminfo_kernel(const struct aspace *as, uint64_t anon_huge,
 	procfs_mem_kb(b, "CommitLimit:    ", pmm_total_frames() * 50 / 100);
 	procfs_mem_kb(b, "Committed_AS:   ", procfs_committed(as));
 	procfs_printf(b, "VmallocTotal:   %8llu kB\n", (unsigned long long)(VMAREA_SIZE >> 10));
-	procfs_mem_kb(b, "VmallocUsed:    ", 0);
+	procfs_mem_kb(b, "VmallocUsed:    ", procfs_vmalloc_pages());
 	procfs_mem_kb(b, "VmallocChunk:   ", 0);
 	procfs_mem_kb(b, "Percpu:         ", 0);
 	procfs_printf(b, "HardwareCorrupted: %5u kB\n", 0);
@@ -572,6 +627,7 @@ static void procfs_meminfo_kernel(const struct aspace *as, uint64_t anon_huge,
 	procfs_printf(b, "HugePages_Rsvd:    %5u\nHugePages_Surp:    %5u\n", 0, 0);
 	procfs_printf(b, "Hugepagesize:   %8llu kB\nHugetlb:        %8u kB\n",
 		      (unsigned long long)(PT_LEVEL_SIZE(1) >> 10), 0);
+	procfs_meminfo_direct(b);
 }
 
 /* The lines of meminfo_proc_show up to Percpu. */

@@ -17,6 +17,7 @@
 #include "mm/access.h"
 #include "mm/aspace.h"
 #include "mm/pmm.h"
+#include "mm/vmarea.h"
 #include "user_image.h"
 
 #define KP_RW (PROT_READ | PROT_WRITE)
@@ -287,4 +288,58 @@ TEST(procfs, files_of_a_running_program)
 	EXPECT_MEMEQ(kp_cmdline, "kprog\0", 6);
 	/* After the program: no process, ESRCH. */
 	EXPECT_EQ(kp_capture("/proc/self/maps", kp_maps, sizeof(kp_maps), NULL), -ESRCH);
+}
+
+/* The number after `key` in text (0 when absent). */
+static uint64_t kp_value(const char *text, const char *key)
+{
+	size_t n = strlen(key);
+	uint64_t v = 0;
+
+	for (; *text; text++) {
+		if (strncmp(text, key, n) != 0)
+			continue;
+		for (text += n; *text == ' ' || *text == '\t'; text++)
+			;
+		for (; *text >= '0' && *text <= '9'; text++)
+			v = v * 10 + (uint64_t)(*text - '0');
+		return v;
+	}
+	return 0;
+}
+
+TEST(procfs, meminfo_figures)
+{
+	struct procfs_buf b;
+	uint64_t direct;
+
+	procfs_buf_init(&b);
+	ASSERT_EQ(kp_read("/proc/meminfo", &b), 0);
+	EXPECT_EQ(kp_value(b.data, "MemTotal:"), pmm_total_frames() * 4);
+	EXPECT_GT(kp_value(b.data, "MemFree:"), 0);
+	EXPECT_LE(kp_value(b.data, "MemFree:"), kp_value(b.data, "MemTotal:"));
+	EXPECT_EQ(kp_value(b.data, "CommitLimit:"), pmm_total_frames() * 50 / 100 * 4);
+	EXPECT_EQ(kp_value(b.data, "Hugepagesize:"), 2048);
+	/* The direct map covers all usable RAM; the harness's areas are mapped. */
+	direct = kp_value(b.data, "DirectMap4k:") + kp_value(b.data, "DirectMap2M:") +
+		 kp_value(b.data, "DirectMap1G:");
+	EXPECT_GE(direct, kp_value(b.data, "MemTotal:"));
+	procfs_buf_free(&b);
+}
+
+TEST(procfs, meminfo_vmalloc_used_counts_areas)
+{
+	struct procfs_buf b;
+	uint64_t before;
+	void *area;
+
+	procfs_buf_init(&b);
+	ASSERT_EQ(kp_read("/proc/meminfo", &b), 0);
+	before = kp_value(b.data, "VmallocUsed:");
+	area = vmarea_alloc(KiB(16), 0);
+	ASSERT_NE(area, NULL);
+	EXPECT_EQ(kp_read("/proc/meminfo", &b), 0);
+	EXPECT_EQ(kp_value(b.data, "VmallocUsed:"), before + 16);
+	vmarea_free(area);
+	procfs_buf_free(&b);
 }
