@@ -557,3 +557,21 @@ Test(procfs, heap_name_needs_a_byte_of_the_break)
 				 "00401000-00402000 rw-p 00000000 00:00 0 "
 				 "                                 [heap]\n");
 }
+
+Test(procfs, pagemap_of_a_2mib_leaf)
+{
+	long a = as_mmap(as, 0x40000000, MiB(2), RW, ANON | MAP_FIXED);
+	struct as_page_info pg;
+	uint64_t e[3];
+
+	cr_assert_eq(a, 0x40000000);
+	touch(a);
+	cr_assert(as_page_query(as, a, &pg));
+	cr_assert_eq(pg.leaf_size, MiB(2));
+	cr_assert_eq(procfs_pagemap_read(&task, (uint64_t)a / 4096 * 8 + 8 * 510, e, sizeof(e)),
+		     (long)sizeof(e));
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(e[i], PROCFS_PM_PRESENT | PROCFS_PM_EXCLUSIVE | PROCFS_PM_SOFT_DIRTY |
+				       (pg.pa / 4096 + 510 + (uint64_t)i));
+	cr_assert_eq(e[2], 0, "past the VMA");
+}

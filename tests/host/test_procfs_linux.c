@@ -306,3 +306,25 @@ Test(procfs_linux, status_lines_in_linux_order)
 	procfs_buf_free(&b);
 	free(host_all);
 }
+
+Test(procfs_linux, pagemap_present_and_exclusive_bits)
+{
+	const uint64_t mask = ~(PROCFS_PM_PFN_MASK | PROCFS_PM_SOFT_DIRTY);
+	uint64_t host[6], ours[6], pos = (LX_BASE - PAGE_SIZE) / PAGE_SIZE * 8;
+	FILE *f;
+
+	both_mmap(0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE);
+	both_write(0);
+	both_write(2 * PAGE_SIZE);
+	f = fopen("/proc/self/pagemap", "r");
+	cr_assert_not_null(f);
+	cr_assert_eq(fseek(f, (long)pos, SEEK_SET), 0);
+	cr_assert_eq(fread(host, 8, 6, f), 6);
+	fclose(f);
+	cr_assert_eq(procfs_pagemap_read(&task, pos, ours, sizeof(ours)), (long)sizeof(ours));
+	for (int i = 0; i < 6; i++)
+		cr_assert_eq(ours[i] & mask, host[i] & mask, "page %d: ours %#llx host %#llx", i - 1,
+			     (unsigned long long)ours[i], (unsigned long long)host[i]);
+	cr_assert(ours[1] & PROCFS_PM_PRESENT, "the written page is present");
+	cr_assert(!(ours[2] & PROCFS_PM_PRESENT));
+}
