@@ -323,8 +323,8 @@ Test(procfs_linux, pagemap_present_and_exclusive_bits)
 	fclose(f);
 	cr_assert_eq(procfs_pagemap_read(&task, pos, ours, sizeof(ours)), (long)sizeof(ours));
 	for (int i = 0; i < 6; i++)
-		cr_assert_eq(ours[i] & mask, host[i] & mask, "page %d: ours %#llx host %#llx", i - 1,
-			     (unsigned long long)ours[i], (unsigned long long)host[i]);
+		cr_assert_eq(ours[i] & mask, host[i] & mask, "page %d: ours %#llx host %#llx",
+			     i - 1, (unsigned long long)ours[i], (unsigned long long)host[i]);
 	cr_assert(ours[1] & PROCFS_PM_PRESENT, "the written page is present");
 	cr_assert(!(ours[2] & PROCFS_PM_PRESENT));
 }
