@@ -575,3 +575,109 @@ Test(procfs, pagemap_of_a_2mib_leaf)
 				       (pg.pa / 4096 + 510 + (uint64_t)i));
 	cr_assert_eq(e[2], 0, "past the VMA");
 }
+
+/* ------------------------------------------------------------ invariants under random ops */
+
+#define PM_WIN_BASE 0x40000000ULL
+#define PM_WIN_PAGES (MiB(16) / PAGE_SIZE)
+
+static void pm_setup(void)
+{
+	host_mm_setup(MiB(512));
+}
+
+TestSuite(procfs_model, .init = pm_setup);
+
+/* The number after `key` on a line of text, summed over every such line. */
+static uint64_t pm_sum(const char *text, const char *key)
+{
+	uint64_t sum = 0;
+	size_t n = strlen(key);
+
+	for (const char *p = text; (p = strstr(p, key)) != NULL; p += n)
+		if (p == text || p[-1] == '\n')
+			sum += strtoull(p + n, NULL, 10);
+	return sum;
+}
+
+/* maps: one line per VMA, ascending, with the VMA's range and rights. */
+static void pm_check_maps(struct aspace *a, const char *maps)
+{
+	size_t lines = 0;
+	unsigned long long prev_end = 0;
+
+	for (const char *l = maps; *l; l = strchr(l, '\n') + 1) {
+		unsigned long long s, e;
+		char perm[5];
+		struct as_vma_info v;
+
+		cr_assert_eq(sscanf(l, "%llx-%llx %4s", &s, &e, perm), 3, "%s", l);
+		cr_assert(s >= prev_end && s < e);
+		cr_assert(as_vma_at(a, s, &v) && v.start == s && v.end == e);
+		cr_assert_eq(perm[0] == 'r', !!(v.prot & PROT_READ));
+		cr_assert_eq(perm[1] == 'w', !!(v.prot & PROT_WRITE));
+		cr_assert_eq(perm[3] == 's', !!(v.flags & MAP_SHARED));
+		prev_end = e;
+		lines++;
+	}
+	cr_assert_eq(lines, as_vma_count(a));
+}
+
+/* smaps, statm, status and pagemap agree with each other and with as_resident_frames. */
+static void pm_check_space(struct aspace *a)
+{
+	struct procfs_task t = {.as = a, .pid = 1, .comm = "m", .threads = 1,
+				.flags = PROCFS_TASK_ADMIN};
+	struct procfs_buf maps, smaps, statm, status;
+	uint64_t rss = as_resident_frames(a) * 4, present = 0, e;
+	unsigned long long size_pages, res_pages;
+
+	procfs_buf_init(&maps);
+	procfs_buf_init(&smaps);
+	procfs_buf_init(&statm);
+	procfs_buf_init(&status);
+	cr_assert_eq(procfs_maps(&t, &maps) | procfs_smaps(&t, &smaps) |
+		     procfs_statm(&t, &statm) | procfs_status(&t, &status), 0);
+	pm_check_maps(a, maps.data ? maps.data : "");
+	cr_assert_eq(pm_sum(smaps.data ? smaps.data : "", "Rss:"), rss);
+	cr_assert_eq(pm_sum(status.data, "VmRSS:"), rss);
+	cr_assert_eq(pm_sum(smaps.data ? smaps.data : "", "Shared_Dirty:") +
+		     pm_sum(smaps.data ? smaps.data : "", "Private_Dirty:"), rss);
+	cr_assert_leq(pm_sum(smaps.data ? smaps.data : "", "Pss:"), rss);
+	cr_assert_eq(pm_sum(smaps.data ? smaps.data : "", "Size:"), pm_sum(status.data, "VmSize:"));
+	cr_assert_eq(sscanf(statm.data, "%llu %llu", &size_pages, &res_pages), 2);
+	cr_assert_eq(res_pages * 4, rss);
+	cr_assert_eq(size_pages * 4, pm_sum(status.data, "VmSize:"));
+	for (uint64_t i = 0; i < PM_WIN_PAGES; i++) {
+		cr_assert_eq(procfs_pagemap_read(&t, (PM_WIN_BASE / PAGE_SIZE + i) * 8, &e, 8), 8);
+		present += !!(e & PROCFS_PM_PRESENT);
+	}
+	cr_assert_eq(present * 4, rss, "pagemap: %llu present pages, Rss %llu kB",
+		     (unsigned long long)present, (unsigned long long)rss);
+	procfs_buf_free(&maps);
+	procfs_buf_free(&smaps);
+	procfs_buf_free(&statm);
+	procfs_buf_free(&status);
+}
+
+Test(procfs_model, figures_agree_under_random_ops)
+{
+	struct asm_ctx c;
+	struct asm_op op;
+	uint64_t rng = 0x9c0f5, max_rss = 0;
+	unsigned max_spaces = 0;
+
+	cr_assert_eq(asm_init(&c, PM_WIN_BASE, PM_WIN_PAGES), 0);
+	for (int i = 0; i < 300; i++) {
+		asm_random_op(&c, &rng, &op, false);
+		cr_assert_eq(asm_step(&c, &op), 0, "model mismatch at step %d", i);
+		for (unsigned s = 0; s < c.nspaces; s++) {
+			pm_check_space(c.sp[s].as);
+			max_rss = MAX(max_rss, as_resident_frames(c.sp[s].as));
+		}
+		max_spaces = MAX(max_spaces, c.nspaces);
+	}
+	cr_assert_eq(asm_fini(&c), 0);
+	cr_assert_gt(max_rss, 0, "the ops touched no page");
+	cr_assert_eq(max_spaces, 2, "the ops never cloned (no sharing checked)");
+}
