@@ -18,8 +18,8 @@
  *    or more, and its Pss is 4 KiB / mappings, as smaps_account;
  *  - MAP_SHARED anonymous memory counts as shmem (RssShmem, ShmemPmdMapped,
  *    not Anonymous), as on Linux;
- *  - Locked, VmLck and the lo/lf flags come from as_vma_lock_state, which says
- *    unlocked until VMAs record mlock;
+ *  - Locked, VmLck and the lo/lf/dc/wf/dd/hg/nh/dp/sl flags come from
+ *    as_vma_marks, which says none until VMAs record mlock, madvise, mseal;
  *  - VmPeak/VmHWM: the address space keeps no high-water marks yet, so they
  *    equal VmSize/VmRSS (Linux's too until memory is first given back);
  *  - soft-dirty: every VMA is VM_SOFTDIRTY (no clear_refs): "sd" in VmFlags

@@ -231,19 +231,26 @@ void as_brk_range(const struct aspace *as, vaddr_t *start, vaddr_t *brk);
 /* Page-table frames below the root for the user half (Linux's mm_pgtables_bytes / 4 KiB). */
 size_t as_table_frames(const struct aspace *as);
 
-/* How a VMA's pages are locked in memory (mlock, mlock2, mlockall). */
-enum as_lock_state {
-	AS_UNLOCKED = 0,
-	AS_LOCKED,        /* VM_LOCKED: "lo" */
-	AS_LOCKED_ONFAULT /* VM_LOCKED|VM_LOCKONFAULT: "lo lf" */
-};
+/*
+ * What a VMA records beyond its rights and kind, for /proc (VmFlags,
+ * Locked:, VmLck, THPeligible): mlock, madvise and mseal marks.
+ */
+#define AS_MARK_LOCKED (1u << 0)      /* mlock, mlock2, mlockall: VM_LOCKED "lo" */
+#define AS_MARK_LOCKONFAULT (1u << 1) /* MLOCK_ONFAULT, MCL_ONFAULT: "lf" */
+#define AS_MARK_DONTFORK (1u << 2)    /* MADV_DONTFORK: "dc" */
+#define AS_MARK_WIPEONFORK (1u << 3)  /* MADV_WIPEONFORK: "wf" */
+#define AS_MARK_DONTDUMP (1u << 4)    /* MADV_DONTDUMP: "dd" */
+#define AS_MARK_HUGEPAGE (1u << 5)    /* MADV_HUGEPAGE: "hg" */
+#define AS_MARK_NOHUGEPAGE (1u << 6)  /* MADV_NOHUGEPAGE: "nh" (no 2 MiB leaves) */
+#define AS_MARK_DROPPABLE (1u << 7)   /* MAP_DROPPABLE: "dp" */
+#define AS_MARK_SEALED (1u << 8)      /* mseal: "sl" */
 
 /*
- * The lock state of the VMA holding va. The one place /proc asks (Locked:,
- * VmLck, VmFlags lo/lf): VMAs carry no lock flag yet, so this says
- * AS_UNLOCKED until the mlock work records one and answers here.
+ * The AS_MARK_* bits of the VMA holding va (0 when none). The one place
+ * /proc asks: VMAs record none of these yet, so this answers 0 until the
+ * mlock, madvise and mseal work records them on the VMA and answers here.
  */
-enum as_lock_state as_vma_lock_state(const struct aspace *as, vaddr_t va);
+unsigned as_vma_marks(const struct aspace *as, vaddr_t va);
 
 /*
  * True when a demand-zero fault in the VMA [start, end) may get a 2 MiB leaf

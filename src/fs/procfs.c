@@ -187,10 +187,17 @@ int procfs_maps(const struct procfs_task *t, struct procfs_buf *b)
 #define VM_MAYSHARE 0x80ULL
 #define VM_GROWSDOWN 0x100ULL
 #define VM_LOCKED 0x2000ULL
+#define VM_DONTCOPY 0x20000ULL
 #define VM_LOCKONFAULT 0x80000ULL
 #define VM_ACCOUNT 0x100000ULL
 #define VM_NORESERVE 0x200000ULL
+#define VM_WIPEONFORK 0x2000000ULL
+#define VM_DONTDUMP 0x4000000ULL
 #define VM_SOFTDIRTY 0x8000000ULL
+#define VM_HUGEPAGE 0x20000000ULL
+#define VM_NOHUGEPAGE 0x40000000ULL
+#define VM_DROPPABLE (1ULL << 40)
+#define VM_SEALED (1ULL << 63)
 
 static const struct {
 	uint64_t bit;
@@ -198,9 +205,29 @@ static const struct {
 } procfs_vm_names[] = {
 	{VM_READ, "rd"}, {VM_WRITE, "wr"}, {VM_EXEC, "ex"}, {VM_SHARED, "sh"},
 	{VM_MAYREAD, "mr"}, {VM_MAYWRITE, "mw"}, {VM_MAYEXEC, "me"}, {VM_MAYSHARE, "ms"},
-	{VM_GROWSDOWN, "gd"}, {VM_LOCKED, "lo"}, {VM_LOCKONFAULT, "lf"}, {VM_ACCOUNT, "ac"},
-	{VM_NORESERVE, "nr"}, {VM_SOFTDIRTY, "sd"},
+	{VM_GROWSDOWN, "gd"}, {VM_LOCKED, "lo"}, {VM_DONTCOPY, "dc"}, {VM_LOCKONFAULT, "lf"},
+	{VM_ACCOUNT, "ac"}, {VM_NORESERVE, "nr"}, {VM_WIPEONFORK, "wf"}, {VM_DONTDUMP, "dd"},
+	{VM_SOFTDIRTY, "sd"}, {VM_HUGEPAGE, "hg"}, {VM_NOHUGEPAGE, "nh"}, {VM_DROPPABLE, "dp"},
+	{VM_SEALED, "sl"},
 };
+
+/* VMA marks and the vm_flags bits they stand for. */
+static const struct {
+	unsigned mark;
+	uint64_t bit;
+} procfs_mark_bits[] = {
+	{AS_MARK_LOCKED, VM_LOCKED}, {AS_MARK_LOCKONFAULT, VM_LOCKONFAULT},
+	{AS_MARK_DONTFORK, VM_DONTCOPY}, {AS_MARK_WIPEONFORK, VM_WIPEONFORK},
+	{AS_MARK_DONTDUMP, VM_DONTDUMP}, {AS_MARK_HUGEPAGE, VM_HUGEPAGE},
+	{AS_MARK_NOHUGEPAGE, VM_NOHUGEPAGE}, {AS_MARK_DROPPABLE, VM_DROPPABLE},
+	{AS_MARK_SEALED, VM_SEALED},
+};
+
+/* True when the VMA holding va is locked (VM_LOCKED, with or without on-fault). */
+static bool procfs_locked(const struct procfs_task *t, vaddr_t va)
+{
+	return as_vma_marks(t->as, va) & AS_MARK_LOCKED;
+}
 
 /*
  * Linux's vm_flags for v. Accounting ("ac") as mmap sets it: private,
@@ -210,7 +237,7 @@ static const struct {
 static uint64_t procfs_vm_flags(const struct procfs_task *t, const struct as_vma_info *v)
 {
 	uint64_t f = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_SOFTDIRTY;
-	enum as_lock_state lock = as_vma_lock_state(t->as, v->start);
+	unsigned marks = as_vma_marks(t->as, v->start);
 
 	f |= v->prot & PROT_READ ? VM_READ : 0;
 	f |= v->prot & PROT_WRITE ? VM_WRITE : 0;
@@ -221,8 +248,8 @@ static uint64_t procfs_vm_flags(const struct procfs_task *t, const struct as_vma
 		f |= VM_ACCOUNT;
 	f |= v->flags & MAP_GROWSDOWN ? VM_GROWSDOWN : 0;
 	f |= v->flags & MAP_NORESERVE ? VM_NORESERVE : 0;
-	f |= lock != AS_UNLOCKED ? VM_LOCKED : 0;
-	f |= lock == AS_LOCKED_ONFAULT ? VM_LOCKONFAULT : 0;
+	for (size_t i = 0; i < ARRAY_SIZE(procfs_mark_bits); i++)
+		f |= marks & procfs_mark_bits[i].mark ? procfs_mark_bits[i].bit : 0;
 	return f;
 }
 
@@ -238,7 +265,7 @@ static void procfs_smap_mem(const struct procfs_task *t, const struct as_vma_inf
 {
 	struct as_mem_stats st;
 	bool shmem = v->flags & MAP_SHARED;
-	bool locked = as_vma_lock_state(t->as, v->start) != AS_UNLOCKED;
+	bool locked = procfs_locked(t, v->start);
 	uint64_t pss = 0;
 
 	as_mem_stats(t->as, v->start, v->end, &st);
@@ -264,6 +291,14 @@ static void procfs_smap_mem(const struct procfs_task *t, const struct as_vma_inf
 	procfs_kb(b, "Locked:         ", locked ? pss : 0);
 }
 
+/* THPeligible: a whole aligned 2 MiB block inside, and no MADV_NOHUGEPAGE. */
+static unsigned procfs_thp_eligible(const struct procfs_task *t, const struct as_vma_info *v)
+{
+	if (as_vma_marks(t->as, v->start) & AS_MARK_NOHUGEPAGE)
+		return 0;
+	return as_vma_thp_eligible(v->start, v->end) ? 1 : 0;
+}
+
 /* One VMA's smaps entry (show_smap). */
 static void procfs_smap(const struct procfs_task *t, const struct as_vma_info *v,
 			struct procfs_buf *b)
@@ -275,7 +310,7 @@ static void procfs_smap(const struct procfs_task *t, const struct as_vma_info *v
 	procfs_kb(b, "KernelPageSize: ", PAGE_SIZE);
 	procfs_kb(b, "MMUPageSize:    ", PAGE_SIZE);
 	procfs_smap_mem(t, v, b);
-	procfs_printf(b, "THPeligible:    %8u\n", as_vma_thp_eligible(v->start, v->end) ? 1 : 0);
+	procfs_printf(b, "THPeligible:    %8u\n", procfs_thp_eligible(t, v));
 	procfs_put(b, "VmFlags: ", 9);
 	for (size_t i = 0; i < ARRAY_SIZE(procfs_vm_names); i++)
 		if (flags & procfs_vm_names[i].bit)
@@ -317,7 +352,7 @@ static void procfs_count_vma(const struct procfs_task *t, const struct as_vma_in
 		c->data_vm += pages;
 	else if ((v->prot & (PROT_EXEC | PROT_WRITE)) == PROT_EXEC)
 		c->exec_vm += pages;
-	if (as_vma_lock_state(t->as, v->start) != AS_UNLOCKED)
+	if (procfs_locked(t, v->start))
 		c->locked_vm += pages;
 	as_mem_stats(t->as, v->start, v->end, &st);
 	if (v->flags & MAP_SHARED)

@@ -1,9 +1,9 @@
 /*
  * aspace_query: read-only questions about an address space, for /proc
  * (fs/procfs.c): VMAs in order, resident memory from the page tables and
- * frame reference counts, single pages, the break, table frames, lock state
- * and 2 MiB eligibility. Nothing here changes the address space. See the
- * end of include/mm/aspace.h.
+ * frame reference counts, single pages, the break, table frames, the marks
+ * of mlock, madvise and mseal, and 2 MiB eligibility. Nothing here changes
+ * the address space. See the end of include/mm/aspace.h.
  */
 #include "mm/aspace.h"
 #include "mm/pmm.h"
@@ -97,15 +97,16 @@ size_t as_table_frames(const struct aspace *as)
 }
 
 /*
- * VMAs carry no lock flag yet: every VMA is unlocked. The mlock work records
- * VM_LOCKED / VM_LOCKONFAULT on the VMA and answers from it here; /proc's
- * Locked:, VmLck and the lo/lf VmFlags follow without other change.
+ * VMAs record no mark yet (struct vma holds rights and kind only): every
+ * answer is 0. The mlock, madvise and mseal work records its marks on the
+ * VMA and returns them here; /proc's Locked:, VmLck, VmFlags and
+ * THPeligible follow without other change.
  */
-enum as_lock_state as_vma_lock_state(const struct aspace *as, vaddr_t va)
+unsigned as_vma_marks(const struct aspace *as, vaddr_t va)
 {
 	(void)as;
 	(void)va;
-	return AS_UNLOCKED;
+	return 0;
 }
 
 /* The same test as_fault_zero makes before it asks pt_leaf_size for memory. */
