@@ -394,10 +394,25 @@ int procfs_statm(const struct procfs_task *t, struct procfs_buf *b)
 			     (unsigned long long)(c.data_vm + c.stack_vm));
 }
 
+/* The command name as proc_task_name(escape) prints it: '\n' and '\\' escaped. */
+static void procfs_put_comm(struct procfs_buf *b, const char *comm)
+{
+	for (; comm && *comm; comm++) {
+		if (*comm == '\n')
+			procfs_put(b, "\\n", 2);
+		else if (*comm == '\\')
+			procfs_put(b, "\\\\", 2);
+		else
+			procfs_put(b, comm, 1);
+	}
+}
+
 /* The identity lines of status (proc_pid_status's Name and task_state). */
 static void procfs_status_ids(const struct procfs_task *t, struct procfs_buf *b)
 {
-	procfs_printf(b, "Name:\t%s\nUmask:\t0%c%c%c\nState:\tR (running)\n", t->comm,
+	procfs_put(b, "Name:\t", 6);
+	procfs_put_comm(b, t->comm);
+	procfs_printf(b, "\nUmask:\t0%c%c%c\nState:\tR (running)\n",
 		      '0' + (t->umask >> 6 & 7), '0' + (t->umask >> 3 & 7), '0' + (t->umask & 7));
 	procfs_printf(b, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
 		      t->pid, t->pid, t->ppid);

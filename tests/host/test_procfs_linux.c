@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "fs/procfs.h"
@@ -327,4 +328,25 @@ Test(procfs_linux, pagemap_present_and_exclusive_bits)
 			     i - 1, (unsigned long long)ours[i], (unsigned long long)host[i]);
 	cr_assert(ours[1] & PROCFS_PM_PRESENT, "the written page is present");
 	cr_assert(!(ours[2] & PROCFS_PM_PRESENT));
+}
+
+Test(procfs_linux, status_name_escaped_as_linux)
+{
+	static const char comm[] = "a\nb\\c d";
+	char *host_all, *end;
+	struct procfs_buf b;
+
+	cr_assert_eq(prctl(PR_SET_NAME, (unsigned long)comm, 0, 0, 0), 0);
+	host_all = slurp("/proc/self/status");
+	end = strchr(host_all, '\n');
+	cr_assert_not_null(end);
+	end[1] = '\0';
+	task.comm = comm;
+	procfs_buf_init(&b);
+	cr_assert_eq(procfs_status(&task, &b), 0);
+	cr_assert_eq(strncmp(b.data, host_all, strlen(host_all)), 0, "ours %.20s, host %s",
+		     b.data, host_all);
+	cr_assert_str_eq(host_all, "Name:\ta\\nb\\\\c d\n");
+	procfs_buf_free(&b);
+	free(host_all);
 }
