@@ -8,10 +8,12 @@
  * F_DUPFD) holds one reference. Every byte moves through kernel buffers:
  * the syscall layer copies to and from user memory around the ops.
  *
- * Plugging in a new kind of file (a generated /proc file, a console, a
- * pipe) is filling a struct file_ops and calling file_new, or, for a name
- * in the tree, setting node->fops (and node->fops_arg) on a regular-file
- * node: file_open_node then opens it with those ops and calls their `open`.
+ * Plugging in a new kind of file (a console, a pipe) is filling a struct
+ * file_ops and calling file_new. Generated files in the tree (/proc, /sys:
+ * node->gen, fs/vfs.h's struct vfs_gen) are opened by file_open_node with
+ * the gen ops of file.c: a text file's bytes are made once at open (its
+ * `open` op) and read and seeked (SEEK_SET, SEEK_CUR) from that snapshot;
+ * a read_at file (pagemap) is asked at every read.
  *   read/write    move bytes at *pos (the file's position, or pread's own);
  *                 return the count or -errno. NULL: -EINVAL (as Linux for
  *                 a file without the op). Called only when the open mode
@@ -21,10 +23,10 @@
  *   truncate      ftruncate; NULL: -EINVAL.
  *   allocate      fallocate; NULL: -EOPNOTSUPP (-ENODEV for non-regular).
  *   poll          the poll mask; NULL: readable and writable.
- *   open          called once by file_open_node for a node with fops, the
- *                 file made (f->node set, f->priv NULL): render the text
- *                 into f->priv, say; -errno fails the open (release is
- *                 then called). NULL: nothing to do.
+ *   open          called once by file_open_node once the file is made
+ *                 (f->node set, f->priv NULL): render the text into
+ *                 f->priv, say; -errno fails the open (release is then
+ *                 called). NULL: nothing to do.
  *   release       free `priv` when the last reference goes.
  * A generated file (procfs) typically renders its text into priv at open
  * and serves read from it with file_lseek_size-like lseek.
@@ -121,7 +123,7 @@ int64_t file_lseek_size(struct file *f, int64_t off, int whence, uint64_t size);
 /*
  * Open vfs node n (already resolved) with open flags `oflags`: a directory
  * (only read-only: -EISDIR), a regular file (O_TRUNC truncates when
- * writable), a generated file (n->fops: its own ops, no truncation),
+ * writable), a generated file (n->gen: read-only snapshot, no truncation),
  * /dev/null (1:3) and /dev/zero (1:5); other special files are -ENXIO. O_DIRECTORY on a non-directory is -ENOTDIR. 0 or -ENOMEM.
  */
 int file_open_node(struct vfs_node *n, unsigned oflags, struct file **out);

@@ -9,12 +9,10 @@
 
 #include "lib/types.h"
 
-#define BOOTMM_MAX_FILTERS 16
-#define BOOTMM_OPT_BUF 512
-
 struct bootmm_opts {
-	const char *filter[BOOTMM_MAX_FILTERS]; /* bootmm.filter=<glob>[,<glob>] */
-	size_t nfilter;                         /* 0: every test */
+	const char *filter;                     /* bootmm.filter=<glob>[,<glob>...]: */
+	size_t filter_len;                      /* the value, in the command line itself */
+	size_t nfilter;                         /* globs in it; 0: every test */
 	unsigned long timeout;                  /* bootmm.timeout=<s> per test */
 	bool shuffle;                           /* bootmm.shuffle=<seed> given */
 	unsigned long seed;
@@ -24,14 +22,18 @@ struct bootmm_opts {
 	unsigned long failalloc;                /* bootmm.failalloc=<n>: n-th frame allocation of each program fails */
 	unsigned long shard_i, shard_n;         /* bootmm.shard=<i>/<n>, 1-based */
 	size_t unknown;                         /* unknown bootmm.* words seen */
-	char buf[BOOTMM_OPT_BUF];               /* storage for string values */
-	size_t used;
 };
 
 #define BOOTMM_DEFAULT_TIMEOUT 30
 
-/* Defaults, then every bootmm.* word of `cmdline`. Bad values are reported like unknown words. */
+/*
+ * Defaults, then every bootmm.* word of `cmdline`, which must outlive `o`
+ * (string values point into it). Bad values are reported like unknown words.
+ */
 void bootmm_opts_parse(struct bootmm_opts *o, const char *cmdline);
+
+/* True when "suite.name" `full` matches one of the filter's globs, or there is no filter. */
+bool bootmm_filter_match(const struct bootmm_opts *o, const char *full);
 
 /* The options parsed from the boot command line (harness_run fills them). */
 extern struct bootmm_opts bootmm_opts;

@@ -32,7 +32,13 @@ int rootfs_init(void);
 struct vfs_node *rootfs_root(void);
 
 /*
- * Remove every node made after rootfs_init (what a program left in /tmp or
+ * Take the tree as it is now as the booted one (kmain calls it once /proc
+ * and /sys are in; rootfs_init takes the first snapshot).
+ */
+void rootfs_snapshot(void);
+
+/*
+ * Remove every node made after the snapshot (what a program left in /tmp or
  * elsewhere), so that each program test starts from the tree as booted and
  * the leak check sees its frames and heap back. Returns how many subtrees
  * went. Bytes a program wrote into a file of the archive stay (copied up).

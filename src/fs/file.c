@@ -3,6 +3,7 @@
  * /dev/null and /dev/zero, memfds and seals. See include/fs/file.h.
  */
 #include "fs/file.h"
+#include "fs/procfs.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -395,11 +396,79 @@ static const struct file_ops file_zero_ops = {
 	.stat = file_node_stat,
 };
 
+/* ---- generated files (/proc, /sys: struct vfs_gen) ---- */
+
+/* A text file's snapshot, made once per open as Linux's seq_file does. */
+static int file_gen_open(struct file *f)
+{
+	const struct vfs_gen *gen = f->node->gen;
+	struct procfs_buf *b;
+	int err;
+
+	if (!gen->text)
+		return 0;
+	b = kmalloc(sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	procfs_buf_init(b);
+	err = gen->text(f->node, b);
+	err = err ? err : b->err;
+	if (err) {
+		procfs_buf_free(b);
+		kfree(b);
+		return err;
+	}
+	f->priv = b;
+	return 0;
+}
+
+static long file_gen_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+{
+	const struct procfs_buf *b = f->priv;
+	long n;
+
+	if (!b) { /* random access (pagemap) */
+		n = f->node->gen->read_at(f->node, *pos, buf, len);
+		if (n > 0)
+			*pos += (uint64_t)n;
+		return n;
+	}
+	if (*pos >= b->len)
+		return 0;
+	n = (long)MIN(len, b->len - (size_t)*pos);
+	memcpy(buf, b->data + *pos, (size_t)n);
+	*pos += (uint64_t)n;
+	return n;
+}
+
+/* seq_lseek / mem_lseek: SEEK_SET and SEEK_CUR only. */
+static int64_t file_gen_lseek(struct file *f, int64_t off, int whence)
+{
+	if (whence != FILE_SEEK_SET && whence != FILE_SEEK_CUR)
+		return -EINVAL;
+	return file_lseek_size(f, off, whence, 0);
+}
+
+static void file_gen_release(struct file *f)
+{
+	struct procfs_buf *b = f->priv;
+
+	if (b) {
+		procfs_buf_free(b);
+		kfree(b);
+	}
+}
+
+static const struct file_ops file_gen_ops = {
+	.read = file_gen_read, .lseek = file_gen_lseek, .stat = file_node_stat,
+	.open = file_gen_open, .release = file_gen_release,
+};
+
 /* The ops for node n, or NULL (-ENXIO: no driver). */
 static const struct file_ops *file_node_ops(const struct vfs_node *n)
 {
-	if (n->fops)
-		return n->fops;
+	if (n->gen)
+		return &file_gen_ops;
 	switch (VFS_MODE_TYPE(n->mode)) {
 	case VFS_S_IFREG: return &file_reg_ops;
 	case VFS_S_IFDIR: return &file_dir_ops;
@@ -429,7 +498,7 @@ int file_open_node(struct vfs_node *name, unsigned oflags, struct file **out)
 		return -EISDIR;
 	if (!ops)
 		return -ENXIO;
-	if ((oflags & O_TRUNC) && VFS_IS_REG(n->mode) && !n->fops &&
+	if ((oflags & O_TRUNC) && VFS_IS_REG(n->mode) && !n->gen &&
 	    (oflags & O_ACCMODE) != O_RDONLY && vfs_size(n)) {
 		if (file_seals(n) & (MOBJ_SEAL_SHRINK | MOBJ_SEAL_WRITE | MOBJ_SEAL_FUTURE_WRITE))
 			return -EPERM;

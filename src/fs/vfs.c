@@ -251,7 +251,7 @@ void vfs_free(struct vfs_node *top)
 
 int vfs_set_data(struct vfs_node *n, const void *data, size_t size, unsigned flags)
 {
-	if (!VFS_IS_REG(n->mode) && !VFS_IS_LNK(n->mode))
+	if ((!VFS_IS_REG(n->mode) && !VFS_IS_LNK(n->mode)) || n->gen)
 		return -EINVAL;
 	if (n->data_flags & VFS_DATA_OWNED)
 		kfree((void *)n->data);
@@ -394,6 +394,8 @@ int vfs_obj(struct vfs_node *n, struct mobj **out)
 	struct mobj *o;
 	long w;
 
+	if (n->gen)
+		return -EINVAL; /* generated: no bytes to store */
 	if (!n->obj) {
 		o = mobj_create(MOBJ_SHMEM);
 		if (!o)
@@ -464,6 +466,15 @@ size_t vfs_sweep(struct vfs_node *root, uint64_t first_new)
 		}
 	}
 	return count;
+}
+
+int vfs_set_gen(struct vfs_node *n, const struct vfs_gen *gen, uintptr_t arg)
+{
+	if (!VFS_IS_REG(n->mode) || n->data)
+		return -EINVAL;
+	n->gen = gen;
+	n->gen_arg = arg;
+	return 0;
 }
 
 struct vfs_node *vfs_walk(struct vfs_node *root, const char *path)

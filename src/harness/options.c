@@ -52,38 +52,50 @@ static bool opt_ulong(const char *s, const char *end, unsigned long *out)
 	return true;
 }
 
-/* Copy [s, end) into the option buffer; NULL when it is full. */
-static char *opt_store(struct bootmm_opts *o, const char *s, const char *end)
+/*
+ * The next glob of the comma-separated list [*pos, end): its start, with its
+ * length in *len, or NULL at the end. Empty globs are skipped.
+ */
+static const char *opt_next_glob(const char **pos, const char *end, size_t *len)
 {
-	size_t n = (size_t)(end - s);
-	char *p = o->buf + o->used;
+	const char *s = *pos, *comma;
 
-	if (o->used + n + 1 > sizeof(o->buf))
+	while (s < end && *s == ',')
+		s++;
+	if (s >= end)
 		return NULL;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	o->used += n + 1;
-	return p;
+	for (comma = s; comma < end && *comma != ','; comma++)
+		;
+	*len = (size_t)(comma - s);
+	*pos = comma;
+	return s;
 }
 
-/* Split "a,b,c" into the filter list. */
+/* Keep "a,b,c" as the filter (in place, any number of globs); false when it has none. */
 static bool opt_globs(struct bootmm_opts *o, const char *s, const char *end)
 {
-	o->nfilter = 0;
-	while (s < end) {
-		const char *comma = s;
-		char *g;
+	const char *pos = s;
+	size_t len;
 
-		while (comma < end && *comma != ',')
-			comma++;
-		if (comma > s) {
-			if (o->nfilter == BOOTMM_MAX_FILTERS || !(g = opt_store(o, s, comma)))
-				return false;
-			o->filter[o->nfilter++] = g;
-		}
-		s = comma + 1;
-	}
+	o->nfilter = 0;
+	while (opt_next_glob(&pos, end, &len))
+		o->nfilter++;
+	o->filter = s;
+	o->filter_len = (size_t)(end - s);
 	return o->nfilter > 0;
+}
+
+bool bootmm_filter_match(const struct bootmm_opts *o, const char *full)
+{
+	const char *pos = o->filter, *end = o->filter + o->filter_len, *g;
+	size_t len;
+
+	if (o->nfilter == 0)
+		return true;
+	while ((g = opt_next_glob(&pos, end, &len)) != NULL)
+		if (str_glob_match_n(g, len, full))
+			return true;
+	return false;
 }
 
 /* "<i>/<n>" with 1 <= i <= n. */

@@ -75,10 +75,7 @@ static bool reg_selected(const struct ktest *t, const struct bootmm_opts *o)
 	if (o->nfilter == 0 || (t->flags & KTEST_F_UNFILTERED))
 		return true;
 	ksnprintf(full, sizeof(full), "%s.%s", t->suite, t->name);
-	for (size_t i = 0; i < o->nfilter; i++)
-		if (str_glob_match(o->filter[i], full))
-			return true;
-	return false;
+	return bootmm_filter_match(o, full);
 }
 
 /* Mark where each suite starts in p->tests. */

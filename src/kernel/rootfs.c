@@ -103,9 +103,14 @@ int rootfs_init(void)
 	}
 	if (!st->err && rootfs_add_nodes())
 		ksnprintf(st->report.why, sizeof(st->report.why), "no room for /tmp and /dev");
-	rootfs_first_new = vfs_next_ino_peek();
+	rootfs_snapshot();
 	st->unpack_ns = user_clock_mono_ns() - t0;
 	return st->err;
+}
+
+void rootfs_snapshot(void)
+{
+	rootfs_first_new = vfs_next_ino_peek();
 }
 
 size_t rootfs_sweep(void)

@@ -445,7 +445,7 @@ static bool sys_proc_exe(const char *path)
 /*
  * readlinkat(2): the target, not NUL-terminated, cut to bufsiz. EINVAL when
  * bufsiz <= 0 or the node is no link. /proc/self/exe (and /proc/1/exe)
- * give the program's path while the tree has no /proc.
+ * give the program's path while /proc has no exe node.
  */
 static long sys_readlinkat(struct proc *p, int32_t dirfd, uint64_t upath, uint64_t ubuf,
 			   int64_t bufsiz)
@@ -457,7 +457,7 @@ static long sys_readlinkat(struct proc *p, int32_t dirfd, uint64_t upath, uint64
 	if ((int32_t)bufsiz <= 0)
 		return -EINVAL;
 	err = sys_lookup(p, dirfd, upath, NAMEI_NOFOLLOW, sys_path_a, &nd);
-	if (err == -ENOENT && sys_proc_exe(sys_path_a)) {
+	if ((err == -ENOENT || (!err && !nd.node)) && sys_proc_exe(sys_path_a)) {
 		len = MIN(strlen(p->path), (size_t)(int32_t)bufsiz);
 		return copy_to_user(ubuf, p->path, len) ? -EFAULT : (long)len;
 	}
@@ -492,7 +492,7 @@ static long sys_truncate(struct proc *p, uint64_t upath, int64_t len)
 	err = file_open_node(nd.node, O_WRONLY, &f);
 	if (err)
 		return err;
-	err = f->ops->truncate(f, (uint64_t)len);
+	err = f->ops->truncate ? f->ops->truncate(f, (uint64_t)len) : -EINVAL;
 	file_put(f);
 	return err;
 }

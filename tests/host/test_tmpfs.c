@@ -11,6 +11,7 @@
 
 #include "fs/file.h"
 #include "fs/namei.h"
+#include "fs/procfs.h"
 #include "fs/vfs.h"
 #include "lib/errno.h"
 #include "mm/heap.h"
@@ -379,60 +380,33 @@ Test(tmpfs, hard_links_share_the_file)
 	cr_expect_eq(vfs_sweep(root, 0), 1, "sweeping d frees the name and the file");
 }
 
-/* A generated file as procfs would make one: text rendered at open. */
-static int gen_open(struct file *f)
+/* A generated file as procfs makes one (struct vfs_gen): text made at open. */
+static int gen_text(const struct vfs_node *n, struct procfs_buf *b)
 {
-	const char *what = f->node->fops_arg;
-	char *text = kmalloc(32);
-
-	if (!text)
-		return -ENOMEM;
-	snprintf(text, 32, "%s 42\n", what);
-	f->priv = text;
-	return 0;
+	return procfs_printf(b, "%s 42\n", (const char *)n->gen_arg);
 }
 
-static long gen_read(struct file *f, void *buf, size_t len, uint64_t *pos)
-{
-	const char *text = f->priv;
-	size_t size = strlen(text);
+static const struct vfs_gen gen_ops = { .text = gen_text };
 
-	if (*pos >= size)
-		return 0;
-	len = MIN(len, size - (size_t)*pos);
-	memcpy(buf, text + *pos, len);
-	*pos += len;
-	return (long)len;
-}
-
-static int64_t gen_lseek(struct file *f, int64_t off, int whence)
-{
-	return file_lseek_size(f, off, whence, strlen(f->priv));
-}
-
-static void gen_release(struct file *f)
-{
-	kfree(f->priv);
-}
-
-static const struct file_ops gen_ops = {
-	.read = gen_read, .lseek = gen_lseek, .open = gen_open, .release = gen_release,
-};
-
-Test(tmpfs, generated_file_plugs_in)
+Test(tmpfs, generated_file_snapshot_at_open)
 {
 	struct vfs_node *n = mk(root, "meminfo", VFS_S_IFREG | 0444);
 	struct file *fp;
+	struct file_stat st;
 	char buf[32] = {0};
 
-	n->fops = &gen_ops;
-	n->fops_arg = "MemTotal:";
+	cr_assert_eq(vfs_set_gen(n, &gen_ops, (uintptr_t)"MemTotal:"), 0);
 	cr_assert_eq(file_open_node(n, O_RDONLY | O_TRUNC, &fp), 0);
 	cr_expect_eq(fp->ops->read(fp, buf, sizeof(buf), &fp->pos), 13);
 	cr_expect_str_eq(buf, "MemTotal: 42\n");
-	cr_expect_eq(fp->ops->lseek(fp, -3, FILE_SEEK_END), 10);
+	cr_expect_eq(fp->ops->lseek(fp, 3, FILE_SEEK_SET), 3);
+	cr_expect_eq(fp->ops->lseek(fp, -3, FILE_SEEK_END), -EINVAL, "seq_lseek");
+	cr_expect_null(fp->ops->write, "read-only");
+	fp->ops->stat(fp, &st);
+	cr_expect_eq(st.size, 0, "as Linux's /proc files");
+	cr_expect_eq(vfs_write(n, 0, "x", 1), -EINVAL, "never turned into a stored file");
 	file_put(fp);
-	heap_fail_nth(2); /* the text's kmalloc (the file is the first) */
+	heap_fail_nth(2); /* the snapshot's buffer (the file is the first) */
 	cr_expect_eq(file_open_node(n, O_RDONLY, &fp), -ENOMEM);
 	heap_fail_nth(0);
 }

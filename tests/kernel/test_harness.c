@@ -9,6 +9,7 @@
 #include "kernel/proc.h"
 #include "kernel/sections.h"
 #include "kernel/timer.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 
 #define SELFTEST_UNMAPPED 0x0000700000000000ULL /* user half: nothing mapped */
@@ -111,8 +112,10 @@ TEST(selftest, cmdline_parse)
 			      "bootmm.timeout=5 bootmm.shard=2/3 bootmm.list "
 			      "bootmm.shuffle=42 bootmm.bogus=1");
 	ASSERT_EQ(o.nfilter, 2);
-	EXPECT_EQ(strcmp(o.filter[0], "pmm.*"), 0);
-	EXPECT_EQ(strcmp(o.filter[1], "pt.a?"), 0);
+	EXPECT_TRUE(bootmm_filter_match(&o, "pmm.alloc"));
+	EXPECT_TRUE(bootmm_filter_match(&o, "pt.ab"));
+	EXPECT_FALSE(bootmm_filter_match(&o, "pt.abc"));
+	EXPECT_FALSE(bootmm_filter_match(&o, "pmm"));
 	EXPECT_EQ(o.timeout, 5);
 	EXPECT_EQ(o.shard_i, 2);
 	EXPECT_EQ(o.shard_n, 3);
@@ -123,7 +126,25 @@ TEST(selftest, cmdline_parse)
 	bootmm_opts_parse(&o, "");
 	EXPECT_EQ(o.timeout, BOOTMM_DEFAULT_TIMEOUT);
 	EXPECT_EQ(o.nfilter, 0);
+	EXPECT_TRUE(bootmm_filter_match(&o, "anything.at_all"));
 	EXPECT_FALSE(o.list);
+}
+
+/* Any number of filter globs: none is dropped (the 100th still selects). */
+TEST(selftest, cmdline_many_globs)
+{
+	static char line[2400];
+	static struct bootmm_opts o;
+	size_t n = 0;
+
+	n += (size_t)ksnprintf(line, sizeof(line), "bootmm.filter=");
+	for (int i = 0; i < 100; i++)
+		n += (size_t)ksnprintf(line + n, sizeof(line) - n, "s%d.t%d,", i, i);
+	bootmm_opts_parse(&o, line);
+	EXPECT_EQ(o.nfilter, 100);
+	EXPECT_TRUE(bootmm_filter_match(&o, "s99.t99"));
+	EXPECT_TRUE(bootmm_filter_match(&o, "s0.t0"));
+	EXPECT_FALSE(bootmm_filter_match(&o, "s100.t100"));
 }
 
 /* The watchdog's clock runs while a test runs (interrupts are on). */
