@@ -59,6 +59,12 @@ _Static_assert(sizeof(struct uregs) == 21 * 8, "uregs is pt_regs");
 #define SYS_tgkill 234
 #define SYS_prlimit64 302
 #define SYS_getrandom 318
+#define SYS_mlock 149
+#define SYS_munlock 150
+#define SYS_mlockall 151
+#define SYS_munlockall 152
+#define SYS_mlock2 325
+#define SYS_mseal 462
 
 /*
  * Serve the system call in *regs (number in orig_rax), storing the result in

@@ -9,6 +9,7 @@
 #include "kernel/elf.h"
 #include "kernel/harness.h"
 #include "kernel/proc.h"
+#include "kernel/sys_lock.h"
 #include "kernel/usercopy.h"
 #include "arch/x86_64/gdt.h"
 #include "lib/assert.h"
@@ -114,12 +115,13 @@ static int proc_build_stack(struct proc *p, const struct elf_info *info,
 	return err;
 }
 
-/* Default resource limits: RLIMIT_STACK 8 MiB, everything else unlimited. */
+/* Default resource limits: RLIMIT_STACK and RLIMIT_MEMLOCK 8 MiB, everything else unlimited. */
 static void proc_rlimits(struct proc *p)
 {
 	for (size_t i = 0; i < PROC_RLIM_NLIMITS; i++)
 		p->rlim[i].cur = p->rlim[i].max = PROC_RLIM_INFINITY;
 	p->rlim[PROC_RLIM_STACK].cur = AS_STACK_LIMIT;
+	p->rlim[PROC_RLIM_MEMLOCK].cur = p->rlim[PROC_RLIM_MEMLOCK].max = AS_MEMLOCK_DEFAULT;
 }
 
 /*
@@ -144,6 +146,7 @@ static int proc_setup(struct proc *p, const void *img, size_t size,
 		ksnprintf(why, wl, "proc: no memory for an address space");
 		return -ENOMEM;
 	}
+	sys_lock_credential(p);
 	err = elf_load(p->as, img, size, info, why, wl);
 	if (err)
 		return err;
@@ -249,6 +252,7 @@ int proc_run(const char *name, const void *img, size_t size, unsigned flags,
 	p->res = res;
 	sig_init(&p->sig);
 	proc_rlimits(p);
+	p->caps = PROC_CAP_IPC_LOCK; /* programs run as uid 0 */
 	proc_live = p;
 	ktest_on_abort(proc_abort);
 	err = proc_setup(p, img, size, &info, &sp);
