@@ -1,8 +1,10 @@
 /*
- * mlock, mlock2 and munlock: errnos and their order (Linux 6.12 mm/mlock.c,
- * as root: CAP_IPC_LOCK), population on lock (none with MLOCK_ONFAULT), the
- * VMAs before a hole locked anyway, advice refused on locked memory, and
- * mremap of a locked mapping (stays locked, its growth populated).
+ * mlock, mlock2, munlock, mlockall and munlockall: errnos and their order
+ * (Linux 6.12 mm/mlock.c, as root: CAP_IPC_LOCK), population on lock (none
+ * with MLOCK_ONFAULT / MCL_ONFAULT), the VMAs before a hole locked anyway,
+ * advice refused on locked memory, mremap of a locked mapping (stays locked,
+ * its growth populated), MCL_CURRENT, MCL_FUTURE over later mmap, brk and
+ * mremap growth, MAP_LOCKED, and munlockall undoing all of it.
  */
 #include "prog.h"
 #include <sys/syscall.h>
@@ -148,6 +150,90 @@ static void remap(void)
 	munmap(d, 2 * PG);
 }
 
+static void lockall_errnos(void)
+{
+	EXPECT_ERRNO(EINVAL, mlockall(0));
+	EXPECT_ERRNO(EINVAL, mlockall(MCL_ONFAULT));
+	EXPECT_ERRNO(EINVAL, mlockall(8));
+	EXPECT_ERRNO(EINVAL, mlockall(MCL_CURRENT | 16));
+	EXPECT_ERRNO(EINVAL, mlockall(-1));
+	EXPECT_ERRNO(0, munlockall());
+}
+
+static void current(void)
+{
+	char *p = prog_map(NULL, 8 * PG, PROT_READ | PROT_WRITE, 0);
+	char *n = prog_map(NULL, 2 * PG, PROT_NONE, 0);
+	char *q;
+
+	CHECK(resident(p, 8) == 0);
+	EXPECT_ERRNO(0, mlockall(MCL_CURRENT));
+	CHECK(resident(p, 8) == 8 && locked(p) && locked(p + 7 * PG));
+	CHECK(resident(n, 2) == 0 && locked(n));
+	q = prog_map(NULL, 4 * PG, PROT_READ | PROT_WRITE, 0); /* not MCL_FUTURE */
+	CHECK(resident(q, 4) == 0 && !locked(q));
+	EXPECT_ERRNO(0, munlockall());
+	CHECK(!locked(p) && !locked(n) && resident(p, 8) == 7);
+	munmap(p, 8 * PG);
+	munmap(n, 2 * PG);
+	munmap(q, 4 * PG);
+}
+
+static void future(void)
+{
+	char *old = (char *)syscall(SYS_brk, 0), *p, *b, *r;
+
+	EXPECT_ERRNO(0, mlockall(MCL_FUTURE));
+	p = prog_map(NULL, 4 * PG, PROT_READ | PROT_WRITE, 0);
+	CHECK(p != MAP_FAILED && resident(p, 4) == 4 && locked(p));
+	b = (char *)syscall(SYS_brk, old + 2 * PG);
+	CHECK(b == old + 2 * PG);
+	b = (char *)(((unsigned long)old + PG - 1) & ~(PG - 1));
+	CHECK(resident(b, 1) == 1 && locked(b));
+	r = mremap(p, 4 * PG, 8 * PG, MREMAP_MAYMOVE);
+	CHECK(r != MAP_FAILED && resident(r, 8) == 8 && locked(r + 7 * PG));
+	EXPECT_ERRNO(0, munlockall());
+	p = prog_map(NULL, 4 * PG, PROT_READ | PROT_WRITE, 0);
+	CHECK(resident(p, 4) == 0 && !locked(p));
+	CHECK(!locked(r) && !locked(b));
+	CHECK(syscall(SYS_brk, old) == (long)old);
+	munmap(p, 4 * PG);
+	munmap(r, 8 * PG);
+}
+
+static void onfault(void)
+{
+	char *p, *q;
+
+	EXPECT_ERRNO(0, mlockall(MCL_FUTURE | MCL_ONFAULT));
+	p = prog_map(NULL, 4 * PG, PROT_READ | PROT_WRITE, 0);
+	CHECK(resident(p, 4) == 0 && locked(p));
+	q = prog_map(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_POPULATE); /* skipped when ONFAULT */
+	CHECK(resident(q, 4) == 0 && locked(q));
+	p[PG] = 3;
+	CHECK(resident(p, 4) == 1);
+	EXPECT_ERRNO(0, mlockall(MCL_CURRENT)); /* MCL_FUTURE off, everything populated */
+	CHECK(resident(p, 4) == 4 && resident(q, 4) == 4 && p[PG] == 3);
+	EXPECT_ERRNO(0, mlockall(MCL_CURRENT | MCL_ONFAULT));
+	CHECK(locked(p));
+	EXPECT_ERRNO(0, munlockall());
+	munmap(p, 4 * PG);
+	munmap(q, 4 * PG);
+}
+
+static void map_locked(void)
+{
+	char *p = prog_map(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_LOCKED);
+	char *n = prog_map(NULL, 4 * PG, PROT_NONE, MAP_LOCKED);
+
+	CHECK(p != MAP_FAILED && resident(p, 4) == 4 && locked(p + 3 * PG));
+	CHECK(n != MAP_FAILED && resident(n, 4) == 0 && locked(n));
+	EXPECT_ERRNO(0, munlock(p, 4 * PG));
+	CHECK(!locked(p) && resident(p, 4) == 3);
+	munmap(p, 4 * PG);
+	munmap(n, 4 * PG);
+}
+
 int main(void)
 {
 	errnos();
@@ -155,5 +241,10 @@ int main(void)
 	holes();
 	advice();
 	remap();
+	lockall_errnos();
+	current();
+	future();
+	onfault();
+	map_locked();
 	return prog_done();
 }
