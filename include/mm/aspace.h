@@ -176,6 +176,7 @@ int as_munmap(struct aspace *as, vaddr_t addr, uint64_t len);
 /*
  * Errors: EINVAL (unaligned, unknown bits), ENOMEM (unmapped page in range),
  * EACCES, EPERM (a sealed VMA: the VMAs before it are changed, as Linux).
+ * A private locked VMA turning writable is populated for writing (Linux).
  */
 int as_mprotect(struct aspace *as, vaddr_t addr, uint64_t len, int prot);
 
@@ -198,7 +199,9 @@ long as_mremap(struct aspace *as, vaddr_t old_addr, uint64_t old_len,
  * on a sealed read-only private VMA: 6.12's can_modify_vma_madv), EAGAIN (no
  * memory to split a VMA for DONTFORK/DOFORK/WIPEONFORK/KEEPONFORK). VMAs
  * before the failing one keep the advice, as Linux. COLD and PAGEOUT change
- * nothing (no swap: anonymous pages stay).
+ * nothing (no swap: anonymous pages stay). MADV_POPULATE_READ/WRITE go VMA
+ * by VMA and stop at the first hole (ENOMEM) or the first VMA without
+ * PROT_READ / PROT_WRITE (EINVAL), as Linux 6.12's madvise_populate.
  */
 int as_madvise(struct aspace *as, vaddr_t addr, uint64_t len, int advice);
 

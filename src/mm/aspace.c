@@ -585,12 +585,24 @@ static int as_protect_take(struct aspace *as, const struct vma *first, const str
 	return 0;
 }
 
+/*
+ * True when a VMA of `flags` and rights `old` turning `prot` gets its pages
+ * faulted in for writing (Linux's mprotect_fixup: a private locked VMA
+ * becoming writable breaks copy-on-write at once; not for MLOCK_ONFAULT).
+ */
+static bool as_protect_populates(int flags, int old, int prot)
+{
+	return (flags & (AS_VMA_LOCK_MASK | MAP_SHARED)) == AS_VMA_LOCKED &&
+	       !(old & PROT_WRITE) && (prot & PROT_WRITE);
+}
+
 /* Set prot on every VMA part of the covered range [start, end), splitting with the spares. */
 static void as_protect_vmas(struct aspace *as, vaddr_t start, vaddr_t end, int prot,
 			    const struct as_protect_spares *sp)
 {
 	struct vma *v = vma_find(&as->vmas, start);
 	vaddr_t s;
+	int old;
 
 	if (v->prot != prot && start > vma_start(v))
 		v = vma_split(&as->vmas, v, start, sp->head);
@@ -603,7 +615,10 @@ static void as_protect_vmas(struct aspace *as, vaddr_t start, vaddr_t end, int p
 		if (pt_protect(as->root, s, vma_end(v) - s,
 			       as_pt_flags_existing(prot, v->flags)) != 0)
 			panic("as_protect_vmas: protect of split range failed");
+		old = v->prot;
 		v->prot = prot;
+		if (as_protect_populates(v->flags, old, prot))
+			as_populate(as, s, vma_end(v), AS_POPULATE_WRITE); /* as Linux: errors ignored */
 	}
 	as_merge_range(as, start, end);
 }
@@ -1227,14 +1242,6 @@ static int as_advise_vma(struct aspace *as, const struct vma *v, vaddr_t s, vadd
 		return locked ? -EINVAL : 0; /* no swap: the pages stay */
 	case AS_MADV_DODUMP:
 		return (v->flags & AS_VMA_DROPPABLE) ? -EINVAL : 0;
-	case AS_MADV_POPULATE_WRITE:
-		if (!(v->prot & PROT_WRITE))
-			return -EINVAL;
-		return as_populate(as, s, e, AS_POPULATE_WRITE);
-	case AS_MADV_POPULATE_READ:
-		if (v->prot == PROT_NONE)
-			return -ENOMEM;
-		return as_populate(as, s, e, AS_POPULATE_READ);
 	default:
 		return 0;
 	}
@@ -1288,6 +1295,30 @@ static bool as_advice_past_top(const struct aspace *as, vaddr_t addr, vaddr_t en
 	       vma_lower_bound(&as->vmas, addr) != NULL;
 }
 
+/*
+ * MADV_POPULATE_READ/WRITE as Linux 6.12's madvise_populate: VMA by VMA from
+ * addr, stopping at the first hole (-ENOMEM) or the first VMA without the
+ * right (PROT_READ, PROT_WRITE: -EINVAL); the VMAs before keep their pages.
+ */
+static int as_madvise_populate(struct aspace *as, vaddr_t addr, vaddr_t end, int advice)
+{
+	bool write = advice == AS_MADV_POPULATE_WRITE;
+	const struct vma *v;
+	vaddr_t e;
+
+	for (; addr < end; addr = e) {
+		v = vma_find(&as->vmas, addr);
+		if (!v)
+			return -ENOMEM;
+		if (!(v->prot & (write ? PROT_WRITE : PROT_READ)))
+			return -EINVAL;
+		e = MIN(vma_end(v), end);
+		if (as_populate(as, addr, e, write ? AS_POPULATE_WRITE : AS_POPULATE_READ) != 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int as_madvise(struct aspace *as, vaddr_t addr, uint64_t len, int advice)
 {
 	uint64_t alen = ALIGN_UP(len, PAGE_SIZE);
@@ -1302,6 +1333,8 @@ int as_madvise(struct aspace *as, vaddr_t addr, uint64_t len, int advice)
 		return 0;
 	if (as_advice_past_top(as, addr, end, advice))
 		return -EINVAL;
+	if (advice == AS_MADV_POPULATE_READ || advice == AS_MADV_POPULATE_WRITE)
+		return as_madvise_populate(as, addr, end, advice);
 	if (!vma_lower_bound(&as->vmas, addr))
 		return -ENOMEM;
 	for (s = addr; s < end; s = e) {

@@ -100,6 +100,8 @@ int as_mm_populate(struct aspace *as, vaddr_t start, vaddr_t end, enum as_popula
 	vaddr_t s, e;
 	int err;
 
+	if (start >= end)
+		return 0;
 	while (v && vma_start(v) < end) {
 		s = MAX(vma_start(v), start);
 		e = MIN(vma_end(v), end);
