@@ -8,6 +8,7 @@
 
 #include "lib/errno.h"
 #include "mm/aspace.h"
+#include "mm/heap.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
 #include "support/as_testlib.h"
@@ -196,4 +197,218 @@ Test(lock, topdown_like_a_program)
 	cr_expect_eq(as_madvise(as, p + PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED), -EINVAL);
 	cr_expect_eq(as_madvise(as, p + 2 * PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED), 0);
 	cr_expect_eq(as_munlock(as, p, 4 * PAGE_SIZE), 0);
+}
+
+Test(lock, seals_refuse_and_split)
+{
+	struct as_snap before, after;
+
+	map_at(0, 8, RW);
+	cr_expect_eq(as_mseal(as, X + 2 * PAGE_SIZE, 2 * PAGE_SIZE, 1), -EINVAL);
+	cr_expect_eq(as_mseal(as, X + 1, PAGE_SIZE, 0), -EINVAL);
+	cr_expect_eq(as_mseal(as, X, -1ULL, 0), -EINVAL);
+	cr_expect_eq(as_mseal(as, X, 0, 0), 0);
+	cr_expect_eq(as_mseal(as, X + 6 * PAGE_SIZE, 4 * PAGE_SIZE, 0), -ENOMEM);
+	cr_expect_eq(flags_at(6), 0, "all or nothing");
+	cr_expect_eq(as_mseal(as, X + 2 * PAGE_SIZE, 2 * PAGE_SIZE, 0), 0);
+	cr_expect_eq(as_vma_count(as), 3);
+	cr_expect_eq(flags_at(2), AS_VMA_SEALED);
+	cr_expect_eq(as_test_write(as, X + 2 * PAGE_SIZE, "s", 1), AS_FAULT_OK);
+	as_snap_take(as, &before);
+	cr_expect_eq(as_munmap(as, X, 8 * PAGE_SIZE), -EPERM);
+	cr_expect_eq(as_munmap(as, X + 3 * PAGE_SIZE, PAGE_SIZE), -EPERM);
+	cr_expect_eq(as_mremap(as, X + 2 * PAGE_SIZE, PAGE_SIZE, PAGE_SIZE, 0, 0), -EPERM);
+	cr_expect_eq(as_mremap(as, X + 6 * PAGE_SIZE, PAGE_SIZE, PAGE_SIZE,
+			       MREMAP_MAYMOVE | MREMAP_FIXED, X + 3 * PAGE_SIZE), -EPERM);
+	cr_expect_eq(as_mremap(as, X, 4 * PAGE_SIZE, PAGE_SIZE, 0, 0), -EPERM, "sealed tail");
+	cr_expect_eq(as_mmap(as, X + PAGE_SIZE, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED), -EPERM);
+	cr_expect_eq(as_mprotect(as, X + 2 * PAGE_SIZE, PAGE_SIZE, RW), -EPERM);
+	cr_expect_eq(as_madvise(as, X + 2 * PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED), 0,
+		     "writable sealed memory may be discarded");
+	as_snap_take(as, &after);
+	cr_expect_eq(as_snap_compare(&before, &after, "refused"), -1, "only DONTNEED changed it");
+	as_snap_free(&after);
+	cr_expect_eq(as_mprotect(as, X, 4 * PAGE_SIZE, PROT_READ), -EPERM);
+	cr_expect_eq(flags_at(0), 0);
+	cr_expect_eq(as_vma_at(as, X, NULL), true);
+	{
+		struct as_vma_info vi;
+
+		as_vma_at(as, X, &vi);
+		cr_expect_eq(vi.prot, PROT_READ, "the VMA before the sealed one changes");
+		as_vma_at(as, X + 2 * PAGE_SIZE, &vi);
+		cr_expect_eq(vi.prot, RW);
+	}
+	cr_expect_eq(as_mprotect(as, X + 4 * PAGE_SIZE, 4 * PAGE_SIZE, PROT_READ), 0);
+	cr_expect_eq(as_mprotect(as, X + 2 * PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ), -EPERM);
+	as_snap_free(&before);
+}
+
+Test(lock, seal_on_read_only_refuses_discard)
+{
+	static const int discard[] = {MADV_DONTNEED, MADV_FREE, 24, 9, 10, 18};
+	static const int allowed[] = {11, 19, 20, 21, MADV_WILLNEED, 22, MADV_RANDOM};
+
+	map_at(0, 2, PROT_READ);
+	cr_expect_eq(as_madvise(as, X, 2 * PAGE_SIZE, 22), 0);
+	cr_expect_eq(as_mseal(as, X, PAGE_SIZE, 0), 0);
+	for (size_t i = 0; i < sizeof(discard) / sizeof(discard[0]); i++)
+		cr_expect_eq(as_madvise(as, X, PAGE_SIZE, discard[i]), -EPERM, "advice %d",
+			     discard[i]);
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		cr_expect_eq(as_madvise(as, X, PAGE_SIZE, allowed[i]), 0, "advice %d", allowed[i]);
+	cr_expect_eq(resident(0, 2), 2);
+	cr_expect_eq(as_madvise(as, X + PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED), 0);
+	cr_expect_eq(as_madvise(as, X, 2 * PAGE_SIZE, MADV_DONTNEED), -EPERM);
+	cr_expect_eq(resident(0, 2), 1);
+}
+
+Test(lock, limits_without_cap_ipc_lock)
+{
+	as_set_memlock(as, 4 * PAGE_SIZE, 0);
+	map_at(0, 8, RW);
+	cr_expect_eq(as_mlock(as, X, 5 * PAGE_SIZE, 0), -ENOMEM);
+	cr_expect_eq(flags_at(0), 0);
+	cr_expect_eq(as_mlock(as, X, 4 * PAGE_SIZE, 0), 0);
+	cr_expect_eq(as_mlock(as, X, 4 * PAGE_SIZE, 0), 0, "locked pages are not counted twice");
+	cr_expect_eq(as_mlock(as, X + 2 * PAGE_SIZE, 3 * PAGE_SIZE, 0), -ENOMEM);
+	cr_expect_eq(as_mmap(as, X + 16 * PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED | MAP_LOCKED),
+		     -EAGAIN);
+	cr_expect_eq(as_mlock(as, X, -PAGE_SIZE, 0), -ENOMEM, "over the limit before it wraps");
+	cr_expect_eq(as_mlockall(as, MCL_CURRENT), -ENOMEM);
+	cr_expect_eq(as_mlockall(as, MCL_FUTURE), 0);
+	cr_expect_eq(as_mmap(as, X + 16 * PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED), -EAGAIN);
+	as_brk_init(as, X + 32 * PAGE_SIZE);
+	cr_expect_eq(as_brk(as, X + 33 * PAGE_SIZE), X + 32 * PAGE_SIZE, "brk past the limit");
+	cr_expect_eq(as_munlockall(as), 0);
+	cr_expect_eq(as_brk(as, X + 33 * PAGE_SIZE), X + 33 * PAGE_SIZE);
+	cr_expect_eq(as_locked_pages(as), 0);
+	as_set_memlock(as, 0, 0);
+	cr_expect_eq(as_mlock(as, X, PAGE_SIZE, 0), -EPERM);
+	cr_expect_eq(as_mlock(as, X, PAGE_SIZE, 3), -EINVAL, "flags first");
+	cr_expect_eq(as_mlockall(as, MCL_FUTURE), -EPERM);
+	cr_expect_eq(as_mlockall(as, 0), -EINVAL);
+	cr_expect_eq(as_mmap(as, X + 16 * PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED | MAP_LOCKED),
+		     -EPERM);
+	cr_expect_eq(as_munlock(as, X, PAGE_SIZE), 0);
+	as_set_memlock(as, 0, AS_CAP_IPC_LOCK);
+	cr_expect_eq(as_mlock(as, X, 8 * PAGE_SIZE, 0), 0, "CAP_IPC_LOCK is exempt");
+	cr_expect_eq(as_mlock(as, X, -PAGE_SIZE, 0), -EINVAL);
+	cr_expect_eq(as_munlockall(as), 0);
+}
+
+Test(lock, mlockall_future_populates_new_memory)
+{
+	vaddr_t p, q;
+
+	cr_expect_eq(as_mlockall(as, MCL_FUTURE), 0);
+	map_at(0, 4, RW);
+	cr_expect_eq(resident(0, 4), 4);
+	cr_expect_eq(flags_at(0), LK);
+	p = (vaddr_t)as_mmap(as, 0, 4 * PAGE_SIZE, PROT_NONE, ANON);
+	cr_expect_eq(as_mincore(as, p, 4, (uint8_t[4]){0}), 4);
+	as_brk_init(as, X + 32 * PAGE_SIZE);
+	cr_expect_eq(as_brk(as, X + 34 * PAGE_SIZE), X + 34 * PAGE_SIZE);
+	cr_expect_eq(resident(32, 2), 2);
+	cr_expect_eq(flags_at(33), LK);
+	cr_expect_eq(as_mremap(as, X, 4 * PAGE_SIZE, 8 * PAGE_SIZE, 0, 0), (long)X);
+	cr_expect_eq(resident(0, 8), 8, "growth populated");
+	q = (vaddr_t)as_mmap(as, X + 16 * PAGE_SIZE, 2 * PAGE_SIZE, RW,
+			     MAP_DROPPABLE | MAP_ANONYMOUS | MAP_FIXED);
+	cr_expect_eq(q, X + 16 * PAGE_SIZE);
+	cr_expect_eq(flags_at(16), AS_VMA_DROPPABLE | AS_VMA_WIPEONFORK, "never locked");
+	cr_expect_eq(as_mlockall(as, MCL_FUTURE | MCL_ONFAULT), 0);
+	map_at(40, 4, RW);
+	cr_expect_eq(resident(40, 4), 0);
+	cr_expect_eq(flags_at(40), LK | OF);
+	cr_expect_eq(as_mlockall(as, MCL_CURRENT), 0, "MCL_FUTURE off, all populated");
+	cr_expect_eq(resident(40, 4), 4);
+	cr_expect_eq(flags_at(40), LK);
+	map_at(48, 1, RW);
+	cr_expect_eq(flags_at(48), 0);
+	cr_expect_eq(as_munlockall(as), 0);
+	cr_expect_eq(as_locked_pages(as), 0);
+}
+
+Test(lock, clone_drops_dontcopy_wipes_and_unlocks)
+{
+	struct aspace *c;
+	struct as_vma_info vi;
+	uint8_t b = 0;
+
+	map_at(0, 6, RW);
+	cr_assert_eq(as_test_write(as, X, "abcdef", 1), AS_FAULT_OK);
+	cr_assert_eq(as_test_write(as, X + 2 * PAGE_SIZE, "w", 1), AS_FAULT_OK);
+	cr_assert_eq(as_test_write(as, X + 4 * PAGE_SIZE, "l", 1), AS_FAULT_OK);
+	cr_expect_eq(as_mlockall(as, MCL_FUTURE), 0, "not inherited by a clone");
+	cr_expect_eq(as_madvise(as, X + PAGE_SIZE, PAGE_SIZE, 10), 0);
+	cr_expect_eq(as_madvise(as, X + 2 * PAGE_SIZE, PAGE_SIZE, 18), 0);
+	cr_expect_eq(as_mlock(as, X + 4 * PAGE_SIZE, 2 * PAGE_SIZE, 0), 0);
+	cr_expect_eq(as_vma_count(as), 5);
+	c = as_clone(as);
+	cr_assert_not_null(c);
+	cr_expect_eq(as_check(c), 0);
+	cr_expect(!as_vma_at(c, X + PAGE_SIZE, NULL), "MADV_DONTFORK: absent");
+	cr_expect(as_vma_at(c, X + 2 * PAGE_SIZE, &vi));
+	cr_expect_eq(vi.flags & AS_VMA_WIPEONFORK, AS_VMA_WIPEONFORK);
+	cr_expect_eq(as_test_read(c, X + 2 * PAGE_SIZE, &b, 1), AS_FAULT_OK);
+	cr_expect_eq(b, 0, "MADV_WIPEONFORK: zero in the child");
+	cr_expect(as_vma_at(c, X + 4 * PAGE_SIZE, &vi));
+	cr_expect_eq(vi.flags & AS_VMA_LOCK_MASK, 0, "the child is not locked");
+	cr_expect_eq(vi.start, X + 3 * PAGE_SIZE, "unlocked: merged with its neighbour");
+	cr_expect_eq(as_test_read(c, X + 4 * PAGE_SIZE, &b, 1), AS_FAULT_OK);
+	cr_expect_eq(b, 'l');
+	cr_expect_eq(as_test_read(c, X, &b, 1), AS_FAULT_OK);
+	cr_expect_eq(b, 'a');
+	cr_expect_eq(as_test_read(as, X + 2 * PAGE_SIZE, &b, 1), AS_FAULT_OK);
+	cr_expect_eq(b, 'w', "the parent keeps its page");
+	cr_expect_eq(as_mmap(c, X + 32 * PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED),
+		     (long)(X + 32 * PAGE_SIZE));
+	cr_expect(as_vma_at(c, X + 32 * PAGE_SIZE, &vi));
+	cr_expect_eq(vi.flags & AS_VMA_LOCK_MASK, 0, "no MCL_FUTURE in the child");
+	as_destroy(c);
+	cr_expect_eq(as_munlockall(as), 0);
+}
+
+Test(lock, locked_stack_growth_under_the_limit)
+{
+	vaddr_t top = AS_TASK_SIZE;
+
+	cr_assert_eq(as_stack_init(as, top, PAGE_SIZE), 0);
+	as_set_memlock(as, 2 * PAGE_SIZE, 0);
+	cr_expect_eq(as_mlock(as, top - PAGE_SIZE, PAGE_SIZE, 0), 0);
+	cr_expect_eq(as_fault(as, top - 2 * PAGE_SIZE + 8, AS_PF_USER | AS_PF_WRITE), AS_FAULT_OK);
+	cr_expect_eq(as_locked_pages(as), 2);
+	cr_expect_eq(as_fault(as, top - 3 * PAGE_SIZE + 8, AS_PF_USER | AS_PF_WRITE),
+		     AS_FAULT_MAPERR, "a locked stack grows only under RLIMIT_MEMLOCK");
+	as_set_memlock(as, 2 * PAGE_SIZE, AS_CAP_IPC_LOCK);
+	cr_expect_eq(as_fault(as, top - 3 * PAGE_SIZE + 8, AS_PF_USER | AS_PF_WRITE), AS_FAULT_OK);
+	cr_expect_eq(as_locked_pages(as), 3);
+}
+
+Test(lock, lack_of_memory_changes_nothing)
+{
+	struct as_snap before, after;
+
+	map_at(0, 8, RW);
+	as_snap_take(as, &before);
+	heap_fail_nth(1);
+	cr_expect_eq(as_mlock(as, X + PAGE_SIZE, PAGE_SIZE, MLOCK_ONFAULT), -ENOMEM);
+	heap_fail_nth(1);
+	cr_expect_eq(as_mseal(as, X + PAGE_SIZE, PAGE_SIZE, 0), -ENOMEM);
+	heap_fail_nth(1);
+	cr_expect_eq(as_madvise(as, X + PAGE_SIZE, PAGE_SIZE, 10), -EAGAIN);
+	heap_fail_nth(2);
+	cr_expect_eq(as_madvise(as, X + PAGE_SIZE, PAGE_SIZE, 18), -EAGAIN);
+	heap_fail_nth(0);
+	as_snap_take(as, &after);
+	cr_expect_eq(as_snap_compare(&before, &after, "after ENOMEM"), 0);
+	cr_expect_eq(as_vma_count(as), 1);
+	as_snap_free(&before);
+	as_snap_free(&after);
+	pmm_fail_nth(1);
+	cr_expect_eq(as_mlock(as, X, PAGE_SIZE, 0), -EAGAIN, "no frame to populate");
+	pmm_fail_nth(0);
+	cr_expect_eq(flags_at(0), LK, "locked, as Linux, before populating");
+	cr_expect_eq(as_munlockall(as), 0);
 }
