@@ -9,11 +9,13 @@ Python 3 standard library only.
 
 import argparse
 import difflib
+import json
 import os
 import re
 import shlex
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -62,6 +64,169 @@ def fail_line(cause, **kw):
     return "bootmm: FAIL: " + CAUSES[cause].format(**kw).rstrip()
 
 
+# ---------------------------------------------------------------- initramfs
+# The programs travel to the kernel as one initramfs: a cpio "newc" archive
+# (the format Linux unpacks), passed to GRUB as the only multiboot2 module.
+# Layout:
+#   bootmm/manifest         one line per program: "<status> <name> <path>"
+#   programs/<name>         a program given as a file
+#   programs/<dir>/...      every file of a directory given in PROGRAMS=:
+#                           executables are programs, the rest ships beside them
+# <status> is the exit status the test expects (0 unless --expect or
+# "// expect:" says otherwise), <name> the test name (programs.<name>), <path>
+# the file in the archive. The kernel (src/harness/programs.c) registers one
+# test per line.
+MANIFEST = "bootmm/manifest"
+NAME_MAX = 100
+RESERVED_NAMES = {"initramfs"}  # programs.initramfs reports a broken archive
+CPIO_TRAILER = "TRAILER!!!"
+
+
+class Program:
+    """One program of a run: its test name, host file, archive path, expected status."""
+
+    def __init__(self, name, host_path, archive_path, expect=0):
+        self.name = name
+        self.host_path = host_path
+        self.archive_path = archive_path
+        self.expect = expect
+
+    def __repr__(self):
+        return "<Program %s %s>" % (self.name, self.archive_path)
+
+
+class Initramfs:
+    """What goes into the archive: directories, files (with their host
+    paths), symlinks, and the programs among the files. Built by
+    collect_programs(); written by write_initramfs()."""
+
+    def __init__(self):
+        self.dirs = []       # archive paths
+        self.files = []      # (archive path, host path, mode)
+        self.symlinks = []   # (archive path, target)
+        self.programs = []   # Program, in the order given
+        self.taken = set(RESERVED_NAMES)
+
+    def unique(self, name):
+        """name, or name_2, name_3... when it is taken."""
+        base, k = name, 2
+        while name in self.taken:
+            name = "%s_%d" % (base, k)
+            k += 1
+        self.taken.add(name)
+        return name
+
+    def add_file(self, host_path):
+        """A program given as a file: programs/<test name> in the archive,
+        the test name from its file name (made unique)."""
+        name = self.unique(check_name(os.path.basename(host_path), host_path))
+        arc = "programs/" + name
+        self.programs.append(Program(name, host_path, arc))
+        self.files.append((arc, host_path, os.stat(host_path).st_mode))
+
+
+def check_name(name, path):
+    """A file name usable as a test name, or exit with a clear message."""
+    if (not name or len(name.encode()) > NAME_MAX or
+            not re.fullmatch(r"[!-~]+", name) or "#" in name):
+        raise SystemExit("bootmm: program %r: its file name must be 1..%d printable "
+                         "ASCII characters without spaces or '#' (it becomes the "
+                         "test name programs.<name>); rename it" % (path, NAME_MAX))
+    return name
+
+
+def is_executable(st):
+    """A regular file with an execute bit: a program."""
+    return stat.S_ISREG(st.st_mode) and bool(st.st_mode & 0o111)
+
+
+def add_directory(ramfs, top):
+    """Every file under directory `top`: executables become programs, the
+    rest (and subdirectories, symlinks) ship beside them."""
+    base = ramfs.unique(os.path.basename(os.path.normpath(top)) or "dir")
+    root = "programs/" + base
+    ramfs.dirs.append(root)
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames.sort()
+        rel = os.path.relpath(dirpath, top)
+        arc_dir = root if rel == "." else root + "/" + rel.replace(os.sep, "/")
+        if rel != ".":
+            ramfs.dirs.append(arc_dir)
+        for d in list(dirnames):
+            if os.path.islink(os.path.join(dirpath, d)):
+                dirnames.remove(d)
+                filenames.append(d)
+        for f in sorted(filenames):
+            host = os.path.join(dirpath, f)
+            st = os.lstat(host)
+            arc = arc_dir + "/" + f
+            if stat.S_ISLNK(st.st_mode):
+                ramfs.symlinks.append((arc, os.readlink(host)))
+            elif is_executable(st):
+                check_name(f, host)
+                name = ramfs.unique(f)
+                ramfs.programs.append(Program(name, host, arc))
+                ramfs.files.append((arc, host, st.st_mode))
+            elif stat.S_ISREG(st.st_mode):
+                ramfs.files.append((arc, host, st.st_mode))
+
+
+def collect_programs(paths, expects=None):
+    """An Initramfs holding the files and directories in `paths` (files are
+    programs; directories are walked, see add_directory), with expected
+    statuses from `expects` (test name -> status)."""
+    ramfs = Initramfs()
+    ramfs.dirs += ["bootmm", "programs"]
+    for path in paths or []:
+        if os.path.isdir(path):
+            add_directory(ramfs, path)
+        elif os.path.isfile(path):
+            ramfs.add_file(path)
+        else:
+            raise SystemExit("bootmm: no such program file or directory: %s" % path)
+    for prog in ramfs.programs:
+        prog.expect = (expects or {}).get(prog.name, 0)
+    return ramfs
+
+
+def manifest_text(programs):
+    """The manifest the kernel reads (see the layout above)."""
+    lines = ["# bootmm programs: <expected status> <test name> <path>"]
+    lines += ["%d %s /%s" % (p.expect, p.name, p.archive_path) for p in programs]
+    return "\n".join(lines) + "\n"
+
+
+def cpio_entry(out, ino, name, mode, data=b""):
+    """Write one newc entry (magic 070701): header, name, data, 4-byte padding."""
+    name_b = name.encode() + b"\0"
+    fields = [ino, mode, 0, 0, 2 if stat.S_ISDIR(mode) else 1, 0, len(data),
+              0, 0, 0, 0, len(name_b), 0]
+    head = b"070701" + b"".join(b"%08X" % f for f in fields) + name_b
+    out.write(head + b"\0" * (-len(head) % 4))
+    out.write(data + b"\0" * (-len(data) % 4))
+
+
+def write_initramfs(path, ramfs):
+    """Write ramfs as a cpio newc archive at path (file bytes streamed)."""
+    with open(path, "wb") as out:
+        ino = 1
+        cpio_entry(out, ino, ".", stat.S_IFDIR | 0o755)
+        for d in ramfs.dirs:
+            ino += 1
+            cpio_entry(out, ino, d, stat.S_IFDIR | 0o755)
+        ino += 1
+        cpio_entry(out, ino, MANIFEST, stat.S_IFREG | 0o644,
+                   manifest_text(ramfs.programs).encode())
+        for arc, host, mode in ramfs.files:
+            ino += 1
+            with open(host, "rb") as f:
+                cpio_entry(out, ino, arc, stat.S_IFREG | (mode & 0o7777), f.read())
+        for arc, target in ramfs.symlinks:
+            ino += 1
+            cpio_entry(out, ino, arc, stat.S_IFLNK | 0o777, target.encode())
+        cpio_entry(out, 0, CPIO_TRAILER, 0)
+
+
 # ---------------------------------------------------------------- ISO
 def grub_word(word):
     """Quote one command-line word for grub.cfg (GRUB's sh-like syntax)."""
@@ -70,35 +235,29 @@ def grub_word(word):
     return "'" + word.replace("'", "'\\''") + "'"
 
 
-def grub_cfg(cmdline_words, programs, expects):
-    """grub.cfg text: boot the kernel with the words and one module per
-    program, tagged with its expected exit status when there is one."""
+def grub_cfg(cmdline_words):
+    """grub.cfg text: boot the kernel with the words and the initramfs as
+    its one module."""
     lines = ["set timeout=0", "set default=0", "terminal_output console",
              'menuentry "bootmm" {',
              "\tmultiboot2 /boot/bootmm.elf " +
-             " ".join(grub_word(w) for w in cmdline_words)]
-    for path in programs:
-        name = os.path.basename(path)
-        mod = "\tmodule2 /programs/%s %s" % (grub_word(name), grub_word(name))
-        if name in expects:
-            mod += " expect=%d" % expects[name]
-        lines.append(mod)
-    lines += ["\tboot", "}"]
+             " ".join(grub_word(w) for w in cmdline_words),
+             "\tmodule2 /boot/initramfs.cpio initramfs",
+             "\tboot", "}"]
     return "\n".join(lines) + "\n"
 
 
-def make_iso(kernel, out, cmdline_words=(), programs=(), expects=None):
-    """Stage the ISO tree in a temp dir and run grub-mkrescue on it.
-    Raises RuntimeError with grub-mkrescue's output if it fails."""
-    expects = expects or {}
+def make_iso(kernel, out, cmdline_words=(), ramfs=None):
+    """Stage the ISO tree (kernel, initramfs, grub.cfg) in a temp dir and run
+    grub-mkrescue on it. Raises RuntimeError with grub-mkrescue's output if
+    it fails."""
+    ramfs = ramfs or Initramfs()
     with tempfile.TemporaryDirectory(prefix="bootmm-iso-") as tmp:
         os.makedirs(os.path.join(tmp, "boot", "grub"))
-        os.makedirs(os.path.join(tmp, "programs"))
         shutil.copy(kernel, os.path.join(tmp, "boot", "bootmm.elf"))
-        for p in programs:
-            shutil.copy(p, os.path.join(tmp, "programs", os.path.basename(p)))
+        write_initramfs(os.path.join(tmp, "boot", "initramfs.cpio"), ramfs)
         with open(os.path.join(tmp, "boot", "grub", "grub.cfg"), "w") as f:
-            f.write(grub_cfg(list(cmdline_words), programs, expects))
+            f.write(grub_cfg(list(cmdline_words)))
         proc = subprocess.run(["grub-mkrescue", "-o", out, tmp],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               stdin=subprocess.DEVNULL)
@@ -108,14 +267,47 @@ def make_iso(kernel, out, cmdline_words=(), programs=(), expects=None):
 
 
 def parse_expects(items):
-    """["name=3", ...] -> {"name": 3}."""
+    """["name=3", ...] -> {"name": 3} (statuses 0..255)."""
     out = {}
     for item in items or []:
         name, sep, value = item.partition("=")
-        if not sep or not value.lstrip("-").isdigit():
-            raise SystemExit("bootmm: bad --expect %r (want NAME=STATUS)" % item)
+        if not sep or not value.isdigit() or int(value) > 255:
+            raise SystemExit("bootmm: bad --expect %r (want NAME=STATUS, "
+                             "STATUS 0..255)" % item)
         out[name] = int(value)
     return out
+
+
+# The kernel keeps 64 KiB of command line (BOOT_CMDLINE_MAX) and takes any
+# number of globs, but a multiboot2 command line of 16 KB never reaches it
+# through GRUB here (the boot hangs silently), while 8 KB does: the filter
+# gets 8,000 bytes, and a longer one is refused.
+FILTER_ROOM = 8000
+
+
+def check_filter(text):
+    """Exit with a clear message when the kernel command line could not
+    carry the whole filter (rather than let it drop patterns). The kernel
+    takes any number of globs."""
+    globs = [g for g in (text or "").split(",") if g]
+    if len(text or "") > FILTER_ROOM:
+        raise SystemExit("bootmm: --filter has %d patterns (%d bytes); the kernel "
+                         "command line holds at most %d bytes of them: use wider globs"
+                         % (len(globs), len(text), FILTER_ROOM))
+
+
+def glob_selected(name, filter_text):
+    """The kernel's bootmm.filter rule: "suite.name" matches one of the
+    comma-separated globs ('*' and '?'), or there is no filter."""
+    globs = [g for g in (filter_text or "").split(",") if g]
+    if not globs:
+        return True
+    for g in globs:
+        rx = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c)
+                     for c in g)
+        if re.fullmatch(rx, name, re.S):
+            return True
+    return False
 
 
 def cmdline_words(args, shard=None):
@@ -407,11 +599,19 @@ def run_on_host(path):
     return proc.stdout, (128 - code if code < 0 else code)
 
 
-def compare_programs(outcome, programs):
-    """Fail each program whose image stdout/status differ from the host's."""
-    for path in programs:
-        name = os.path.basename(path)
-        host_out, host_status = run_on_host(path)
+def compare_programs(outcome, programs, filter_text=None, every_shard=True):
+    """Fail each program whose image stdout/status differ from the host's.
+    Only programs that ran are compared: one the filter left out is skipped;
+    one it selected that left no result (with every shard run) fails as
+    "no result from the image"."""
+    ran = {t.name for t in outcome.results if t.suite == "programs"}
+    for prog in programs:
+        name = prog.name
+        if name not in ran and name not in outcome.programs:
+            if every_shard and glob_selected("programs." + name, filter_text):
+                mark_failed(outcome, name, [])
+            continue
+        host_out, host_status = run_on_host(prog.host_path)
         img = outcome.programs.get(name, {"out": b"", "status": None})
         diags = []
         if img["status"] != host_status:
@@ -424,10 +624,18 @@ def compare_programs(outcome, programs):
 
 
 def unified(host, image, name):
+    """A unified diff of the program's stdout, host against image. Each
+    line of output is quoted (a JSON string after the diff's sign), so that
+    what a program prints never reads as a KTAP/TAP line in our logs."""
     a = host.decode("utf-8", "replace").splitlines(True)
     b = image.decode("utf-8", "replace").splitlines(True)
-    return [line.rstrip("\n") for line in difflib.unified_diff(
-        a, b, "host/" + name, "image/" + name)]
+    out = []
+    for line in difflib.unified_diff(a, b, "host/" + name, "image/" + name):
+        if line.startswith(("---", "+++", "@@")):
+            out.append(line.rstrip("\n"))
+        else:
+            out.append(line[0] + " " + json_quote(line[1:]))
+    return out
 
 
 def mark_failed(outcome, name, diags):
@@ -464,6 +672,29 @@ def counts(results):
                  for k in ("pass", "fail", "skip"))
 
 
+# What a KTAP/TAP reader (Linux's kunit_parser.py) takes for its own: a
+# version line anywhere in a line, a result, plan or subtest line at the
+# start of a line once leading blanks are gone, and its end-of-output marks.
+KTAP_LOOKALIKE = re.compile(
+    r"(K?TAP version \d+\s*$|^\s*(ok|not ok)\b|^\s*\d+\.\.\d+|^\s*#\s*Subtest:"
+    r"|List of all partitions:|Kernel panic - not syncing: VFS:|reboot: System halted)")
+
+
+def json_quote(text):
+    """text as a JSON string literal; ':' is escaped too, so that not even
+    kunit_parser's end-of-output marks ("reboot: System halted") match."""
+    return json.dumps(text, ensure_ascii=False).replace(":", "\\u003a")
+
+
+def quote_diag(text):
+    """A diagnostic line for the summary: "| text", or a JSON string when
+    the text could pass for KTAP (so that no reader takes it for a result,
+    a plan or a version line)."""
+    if KTAP_LOOKALIKE.search(text):
+        return "| " + json_quote(text)
+    return "| " + text
+
+
 def summary_lines(results, causes):
     """Failed tests with diagnostics, the causes, then the count line."""
     lines = []
@@ -474,7 +705,7 @@ def summary_lines(results, causes):
         extra = (" # %s %s" % (t.directive, t.reason)).rstrip() \
             if t.directive else ""
         lines.append("  %s%s" % (t.full_name, extra))
-        lines += ["      " + d for d in t.diagnostics]
+        lines += ["      " + quote_diag(d) for d in t.diagnostics]
     if failed and not causes:
         causes = [fail_line("failed", n=len(failed),
                             names=", ".join(t.full_name for t in failed))]
@@ -523,13 +754,12 @@ def read_build_id(kernel):
         raise SystemExit("bootmm: cannot read the build id from %s" % path)
 
 
-def boot_once(args, want_id, shard, echo):
+def boot_once(args, want_id, shard, echo, ramfs):
     """Build this run's ISO, boot it, judge it: returns an Outcome."""
     with tempfile.TemporaryDirectory(prefix="bootmm-run-") as tmp:
         iso = os.path.join(tmp, "bootmm.iso")
         try:
-            make_iso(args.kernel, iso, cmdline_words(args, shard),
-                     args.program or [], parse_expects(args.expect))
+            make_iso(args.kernel, iso, cmdline_words(args, shard), ramfs)
         except (RuntimeError, OSError) as e:
             out = Outcome()
             out.causes.append(fail_line("start", detail=str(e).strip()))
@@ -570,6 +800,8 @@ def cmd_run(args):
     if os.environ.get("ACCEL") == "kvm" and args.accel is None:
         args.accel = "kvm"
     args.accel = args.accel or "tcg"
+    check_filter(args.filter)
+    ramfs = collect_programs(args.program, parse_expects(args.expect))
     want_id = read_build_id(args.kernel)
     jobs = max(1, args.jobs)
     shards = [args.shard] if jobs == 1 else \
@@ -580,7 +812,7 @@ def cmd_run(args):
     def work(i):
         prefix = ("[%s] " % shards[i]).encode() if jobs > 1 else b""
         outcomes[i] = boot_once(args, want_id, shards[i],
-                                make_echo(args.quiet, prefix, lock))
+                                make_echo(args.quiet, prefix, lock), ramfs)
 
     threads = [threading.Thread(target=work, args=(i,))
                for i in range(len(shards))]
@@ -588,10 +820,10 @@ def cmd_run(args):
         t.start()
     for t in threads:
         t.join()
-    return finish_run(args, outcomes, shards)
+    return finish_run(args, outcomes, shards, ramfs)
 
 
-def finish_run(args, outcomes, shards):
+def finish_run(args, outcomes, shards, ramfs):
     """Merge shard outcomes, compare programs, write reports, print summary."""
     results, causes, programs = [], [], {}
     for shard, out in zip(shards, outcomes):
@@ -607,7 +839,8 @@ def finish_run(args, outcomes, shards):
     merged.results, merged.causes, merged.programs = results, causes, programs
     merged.passed = all(o.passed for o in outcomes)
     if args.compare_host:
-        compare_programs(merged, args.program or [])
+        compare_programs(merged, ramfs.programs, args.filter,
+                         every_shard=not args.shard)
     if args.out:
         write_outputs(args.out, programs)
     if args.junit:
@@ -619,9 +852,9 @@ def finish_run(args, outcomes, shards):
 
 
 def cmd_mkiso(args):
+    ramfs = collect_programs(args.program, parse_expects(args.expect))
     try:
-        make_iso(args.kernel, args.out, shlex.split(args.cmdline or ""),
-                 args.program or [], parse_expects(args.expect))
+        make_iso(args.kernel, args.out, shlex.split(args.cmdline or ""), ramfs)
     except RuntimeError as e:
         sys.stderr.write("bootmm: %s\n" % e)
         return 1
@@ -695,48 +928,91 @@ def cmd_floor(args):
 
 
 # ---------------------------------------------------------------- options
+PROGRAM_HELP = ("a program to run in the image (repeatable): a static x86_64 "
+                "Linux executable, or a directory whose executable files are "
+                "programs and whose other files ship beside them; each becomes "
+                "the test programs.<file name>")
+EXPECT_HELP = ("NAME=STATUS (repeatable): programs.NAME passes when it ends "
+               "with STATUS (0..255, e.g. 139 for SIGSEGV) instead of 0")
+
+
 def add_image_options(p):
-    p.add_argument("--kernel", required=True)
-    p.add_argument("--cmdline", default="")
-    p.add_argument("--mem", default="128M")
+    p.add_argument("--kernel", required=True,
+                   help="the kernel ELF (build/bootmm.elf); its build id is read "
+                   "from build-id beside it")
+    p.add_argument("--cmdline", default="",
+                   help="extra kernel command-line words, e.g. 'bootmm.repeat=3'")
+    p.add_argument("--mem", default="128M",
+                   help="guest memory, e.g. 128M or 6G (default %(default)s)")
 
 
 def parser():
-    ap = argparse.ArgumentParser(prog="runner.py", description=__doc__.split(
-        "\n\n")[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    m = sub.add_parser("mkiso", help="build a bootable ISO")
-    m.add_argument("--kernel", required=True)
-    m.add_argument("--out", required=True)
-    m.add_argument("--cmdline", default="")
-    m.add_argument("--program", action="append")
-    m.add_argument("--expect", action="append")
-    r = sub.add_parser("run", help="boot and judge the image")
+    ap = argparse.ArgumentParser(
+        prog="runner.py", description=__doc__.split("\n\n")[0],
+        epilog="`runner.py COMMAND -h` explains the options of each command. "
+        "Exit status: 0 when the run passed, 1 otherwise.")
+    sub = ap.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+    m = sub.add_parser("mkiso", help="build a bootable ISO (kernel + initramfs)",
+                       description="Build a bootable ISO: the kernel and one "
+                       "initramfs holding the programs.")
+    m.add_argument("--kernel", required=True, help="the kernel ELF")
+    m.add_argument("--out", required=True, help="where to write the ISO")
+    m.add_argument("--cmdline", default="", help="kernel command-line words")
+    m.add_argument("--program", action="append", help=PROGRAM_HELP)
+    m.add_argument("--expect", action="append", help=EXPECT_HELP)
+    r = sub.add_parser("run", help="boot and judge the image",
+                       description="Boot the image, stream its KTAP, and pass "
+                       "only when the exit code, a complete plan and the done "
+                       "line with this build's id agree.")
     add_image_options(r)
-    r.add_argument("--emulator", choices=("qemu", "bochs"), default="qemu")
-    r.add_argument("--accel", choices=("tcg", "kvm"), default=None)
-    r.add_argument("--filter")
-    r.add_argument("--timeout")
-    r.add_argument("--shuffle")
-    r.add_argument("--junit")
-    r.add_argument("--out")
-    r.add_argument("--program", action="append")
-    r.add_argument("--expect", action="append")
-    r.add_argument("--compare-host", action="store_true")
-    r.add_argument("--shard")
-    r.add_argument("-j", "--jobs", type=int, default=1)
-    r.add_argument("--hang-timeout", type=float, default=120)
-    r.add_argument("--total-timeout", type=float, default=1800)
-    r.add_argument("-q", "--quiet", action="store_true")
-    d = sub.add_parser("debug", help="QEMU waiting for gdb, then gdb")
+    r.add_argument("--emulator", choices=("qemu", "bochs"), default="qemu",
+                   help="the emulator (default %(default)s)")
+    r.add_argument("--accel", choices=("tcg", "kvm"), default=None,
+                   help="QEMU accelerator (default tcg, or kvm when ACCEL=kvm "
+                   "is in the environment)")
+    r.add_argument("--filter", metavar="GLOBS",
+                   help="run only tests whose suite.name matches one of these "
+                   "comma-separated globs ('*', '?'), any number of them "
+                   "(up to %d bytes)" % FILTER_ROOM)
+    r.add_argument("--timeout", metavar="SECONDS",
+                   help="per-test watchdog in the kernel (default 30)")
+    r.add_argument("--shuffle", metavar="SEED",
+                   help="run suites and tests in an order shuffled by SEED")
+    r.add_argument("--junit", metavar="FILE", help="write JUnit XML to FILE")
+    r.add_argument("--out", metavar="DIR",
+                   help="write each program's stdout, stderr and exit status "
+                   "to DIR/<name>.out, .err, .status")
+    r.add_argument("--program", action="append", help=PROGRAM_HELP)
+    r.add_argument("--expect", action="append", help=EXPECT_HELP)
+    r.add_argument("--compare-host", action="store_true",
+                   help="also run each program that ran in the image on this "
+                   "host and fail it when its stdout or exit status differ")
+    r.add_argument("--shard", metavar="I/N",
+                   help="run only shard I of N (tests dealt round robin)")
+    r.add_argument("-j", "--jobs", type=int, default=1,
+                   help="boot N emulators, one shard each, and merge the results")
+    r.add_argument("--hang-timeout", type=float, default=120, metavar="SECONDS",
+                   help="fail when the serial console is silent this long "
+                   "(default %(default)s)")
+    r.add_argument("--total-timeout", type=float, default=1800, metavar="SECONDS",
+                   help="fail when the run takes longer (default %(default)s)")
+    r.add_argument("-q", "--quiet", action="store_true",
+                   help="do not echo the serial console; print the summary only")
+    d = sub.add_parser("debug", help="QEMU waiting for gdb, then gdb",
+                       description="Boot in QEMU stopped at the first "
+                       "instruction, with gdb attached to the kernel ELF.")
     add_image_options(d)
-    d.add_argument("--gdb", default="gdb")
+    d.add_argument("--gdb", default="gdb", help="the gdb to run (default gdb)")
     d.add_argument("--gdb-ex", action="append",
                    help="extra gdb command (repeatable), e.g. for scripts")
-    f = sub.add_parser("floor", help="seconds to boot an empty kernel")
-    f.add_argument("--emulator", choices=("qemu", "bochs"), default="qemu")
-    f.add_argument("--mem", default="128M")
-    f.add_argument("--repeat", type=int, default=1)
+    f = sub.add_parser("floor", help="seconds to boot an empty kernel",
+                       description="Time the ISO build and boot of an empty "
+                       "multiboot2 kernel: the floor under any run.")
+    f.add_argument("--emulator", choices=("qemu", "bochs"), default="qemu",
+                   help="the emulator (default %(default)s)")
+    f.add_argument("--mem", default="128M", help="guest memory (default %(default)s)")
+    f.add_argument("--repeat", type=int, default=1,
+                   help="boots to average over (default %(default)s)")
     return ap
 
 

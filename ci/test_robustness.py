@@ -16,9 +16,10 @@ PROGRAMS = os.path.join(ROOT, "build", "programs")
 
 def programs(*names):
     """Build the named in-tree programs (all when none); runner arguments for them."""
-    if not names:
+    if not names:  # the musl programs (<name>.c; other toolchains use <name>.<tc>.c)
         names = [os.path.basename(p)[:-2] for p in
-                 sorted(glob.glob(os.path.join(ROOT, "tests", "programs", "*.c")))]
+                 sorted(glob.glob(os.path.join(ROOT, "tests", "programs", "*.c")))
+                 if "." not in os.path.basename(p)[:-2]]
     targets = ["build/programs/" + n for n in names]
     subprocess.run(["make", "-s", "-j2"] + targets, cwd=ROOT, check=True)
     args = []
@@ -64,6 +65,39 @@ class RobustnessTest(unittest.TestCase):
         self.assertTrue(failed_tests(text) and failed_tests(text) <= allowed, text[-3000:])
         self.assertNotRegex(text, r"bootmm: FAIL: (triple fault|hang|reboot|panic)")
 
+    def test_32m_out_of_memory(self):
+        """In 32 MiB, a program that touches 64 MiB (in 8 MiB mappings, each
+        within what Linux's overcommit heuristic allows) dies of SIGKILL (137)
+        as Linux's OOM killer ends it; the diagnostic says "out of memory"
+        with the free-frame count, the program beside it passes and the run
+        ends with its done line."""
+        elf = build_kernel("robust")
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        src, hog = os.path.join(tmp, "hog.c"), os.path.join(tmp, "hog")
+        with open(src, "w") as f:
+            f.write("#include <stdio.h>\n#include <sys/mman.h>\n"
+                    "int main(void)\n{\n"
+                    "\tfor (int k = 0; k < 8; k++) {\n"
+                    "\t\tchar *p = mmap(0, 8 << 20, PROT_READ | PROT_WRITE,\n"
+                    "\t\t\t       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);\n"
+                    "\t\tif (p == MAP_FAILED)\n\t\t\treturn 2;\n"
+                    "\t\tfor (long i = 0; i < 8 << 20; i += 4096)\n\t\t\tp[i] = 1;\n"
+                    "\t}\n\tputs(\"fits\");\n\treturn 0;\n}\n")
+        subprocess.run(["musl-gcc", "-static", "-O2", "-o", hog, src], check=True)
+        out = os.path.join(tmp, "out")
+        rc, text = run_runner("--kernel", elf, "--mem", "32M", "--filter", "programs.*",
+                              "--program", hog, "--expect", "hog=137", "--out", out,
+                              *programs("mmap_basic"), quiet=False)
+        self.assertEqual(rc, 0, text[-3000:])
+        self.assertRegex(text, r"programs\.hog: out of memory: killed by SIGKILL \(9\).*"
+                         r"\d+ free frames")
+        self.assertRegex(text, r"bootmm: done \S+ pass=2 fail=0 skip=0")
+        with open(os.path.join(out, "hog.status")) as f:
+            self.assertEqual(f.read().strip(), "137")
+        with open(os.path.join(out, "hog.out"), "rb") as f:
+            self.assertEqual(f.read(), b"")
+
     def test_6g_guest(self):
         """With -m 6G the memory map has a hole below 4 GiB and RAM above
         it; pmm uses it, and the whole suite passes."""
@@ -103,6 +137,32 @@ class RobustnessTest(unittest.TestCase):
         self.assertEqual(rc, 1, text)
         self.assertEqual(failed_tests(text), {"programs." + n for n in bad}, text)
         self.assertIn("%d passed, %d failed" % (1, len(bad)), text)
+
+    def test_dynamically_linked_fails_alone(self):
+        """A dynamically linked binary (PT_INTERP), PIE or not, fails its own
+        test with a line naming the interpreter it asks for; a static-pie
+        and a static program beside them pass and the run goes on."""
+        elf = build_kernel("robust")
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        src = os.path.join(tmp, "hello.c")
+        with open(src, "w") as f:
+            f.write("#include <stdio.h>\nint main(void)\n{\n\tputs(\"hello\");\n"
+                    "\treturn 0;\n}\n")
+        builds = {"dyn_pie": ["-pie", "-fpie"], "dyn_nopie": ["-no-pie", "-fno-pie"],
+                  "static_pie": ["-static-pie", "-fpie"]}
+        args = list(programs("mmap_basic"))
+        for name, flags in builds.items():
+            path = os.path.join(tmp, name)
+            subprocess.run(["gcc", "-O2"] + flags + ["-o", path, src], check=True)
+            args += ["--program", path]
+        rc, text = run_runner("--kernel", elf, "--filter", "programs.*", *args)
+        self.assertEqual(rc, 1, text)
+        self.assertEqual(failed_tests(text), {"programs.dyn_pie", "programs.dyn_nopie"}, text)
+        self.assertEqual(len(re.findall(r"elf: dynamically linked: PT_INTERP asks for "
+                                        r"interpreter /lib64/ld-linux-x86-64\.so\.2", text)),
+                         2, text)
+        self.assertIn("2 passed, 2 failed", text)
 
     def test_soak_1000_runs(self):
         """bootmm.repeat=1000: one program 1,000 times in one boot, the same

@@ -17,6 +17,10 @@
  * with a report; the run goes on. The harness also fails a test that changes
  * the free-frame count or the heap's bytes in use.
  *
+ * Tests made at run time (one per program of the initramfs) are struct
+ * ktest records added with ktest_register (kernel/harness.h); their `arg`
+ * (the program) is passed to fn. No limit on their number but memory.
+ *
  * expect_fault(vector, statements...) runs the statements and passes only if
  * exactly that exception happens in them; execution resumes after the macro,
  * and ktest_last_fault() tells the error code, CR2 and RIP.
@@ -26,25 +30,30 @@
 
 #include "lib/types.h"
 
+/* struct ktest flags. */
+#define KTEST_F_UNFILTERED (1u << 0) /* runs whatever bootmm.filter says (setup failures) */
+
 struct ktest {
 	const char *suite;
 	const char *name;
-	void (*fn)(void);
+	void (*fn)(void *arg);
 	const char *file;
 	int line;
+	void *arg;      /* given to fn: NULL for TEST(), the program for programs.<name> */
+	unsigned flags; /* KTEST_F_* */
 };
 
 #define KTEST_CAT_(a, b) a##b
 #define KTEST_FN_(suite, name) KTEST_CAT_(ktest_fn_##suite##_, name)
 
 #define TEST(suite, name)                                                    \
-	static void KTEST_FN_(suite, name)(void);                          \
+	static void KTEST_FN_(suite, name)(void *ktest_arg);               \
 	__attribute__((used, section(".ktest." #suite "." #name),          \
 		       aligned(8))) static const struct ktest              \
 		KTEST_CAT_(ktest_desc_##suite##_, name) = {                \
 			#suite, #name, KTEST_FN_(suite, name), __FILE__,   \
-			__LINE__};                                         \
-	static void KTEST_FN_(suite, name)(void)
+			__LINE__, NULL, 0};                                \
+	static void KTEST_FN_(suite, name)(void *ktest_arg)
 
 /* CPU exception vectors. */
 #define VEC_DE 0
@@ -138,7 +147,25 @@ __attribute__((noreturn)) void ktest_fail(const char *fmt, ...)
 /* Give the current test its own watchdog timeout, counted from its start. */
 void ktest_set_timeout(unsigned seconds);
 
-/* True while a test is running (used by the exception path). */
+/* True while a test is running. */
 bool ktest_running(void);
+
+/* "suite.name" of the running test in buf, or NULL between tests. */
+const char *ktest_current_name(char *buf, size_t size);
+
+/*
+ * Add a test at run time, before the plan is built (e.g. one per program).
+ * `t` must stay valid; it is sorted and filtered with the .ktest ones. No
+ * fixed limit: returns 0, or -ENOMEM when the registry cannot grow.
+ */
+int ktest_register(const struct ktest *t);
+
+/*
+ * Call `fn` when the running test ends early (watchdog, unexpected
+ * exception, failed ASSERT, ktest_fail/skip), before the leak check; NULL
+ * removes it. Cleared at the start of every test. (A program the test was
+ * running is torn down by the harness itself: proc_abort.)
+ */
+void ktest_on_abort(void (*fn)(void));
 
 #endif

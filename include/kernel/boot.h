@@ -13,7 +13,7 @@
 
 #define BOOT_MAX_RAM 64
 #define BOOT_MAX_MODULES 128
-#define BOOT_CMDLINE_MAX 1024
+#define BOOT_CMDLINE_MAX 65536 /* room for long bootmm.filter lists */
 #define BOOT_MODULE_CMDLINE_MAX 256
 
 struct boot_module {

@@ -1,39 +1,13 @@
-/*
- * bootmm.* options from the kernel command line (words separated by spaces).
- * Adding an option: a field in struct bootmm_opts and one line in the table
- * in src/kernel/cmdline.c. Unknown bootmm.* words print
- * "# bootmm: unknown option <word>" and are otherwise ignored.
- */
+/* The kernel command line: words separated by spaces or tabs. */
 #ifndef KERNEL_CMDLINE_H
 #define KERNEL_CMDLINE_H
 
 #include "lib/types.h"
 
-#define BOOTMM_MAX_FILTERS 16
-#define BOOTMM_OPT_BUF 512
-
-struct bootmm_opts {
-	const char *filter[BOOTMM_MAX_FILTERS]; /* bootmm.filter=<glob>[,<glob>] */
-	size_t nfilter;                         /* 0: every test */
-	unsigned long timeout;                  /* bootmm.timeout=<s> per test */
-	bool shuffle;                           /* bootmm.shuffle=<seed> given */
-	unsigned long seed;
-	bool list;                              /* bootmm.list */
-	bool bench;                             /* bootmm.bench: run the bench suite */
-	unsigned long repeat;                   /* bootmm.repeat=<n>: run each program n times (soak) */
-	unsigned long failalloc;                /* bootmm.failalloc=<n>: n-th frame allocation of each program fails */
-	unsigned long shard_i, shard_n;         /* bootmm.shard=<i>/<n>, 1-based */
-	size_t unknown;                         /* unknown bootmm.* words seen */
-	char buf[BOOTMM_OPT_BUF];               /* storage for string values */
-	size_t used;
-};
-
-#define BOOTMM_DEFAULT_TIMEOUT 30
-
-/* Defaults, then every bootmm.* word of `cmdline`. Bad values are reported like unknown words. */
-void bootmm_opts_parse(struct bootmm_opts *o, const char *cmdline);
-
-/* The options parsed from the boot command line (kmain fills them). */
-extern struct bootmm_opts bootmm_opts;
+/*
+ * The next word at or after *pos: returns its start and sets *len, and
+ * moves *pos past it; NULL (and *pos at the end) when no word is left.
+ */
+const char *cmdline_word(const char **pos, size_t *len);
 
 #endif

@@ -3,8 +3,9 @@
  * space (the program runner's loader).
  *
  * elf_check accepts only what the runner can run: ELFCLASS64, little endian,
- * EM_X86_64, ET_EXEC (ET_DYN, i.e. static-pie, is rejected with a reason), no
- * PT_INTERP, e_phentsize == sizeof(struct elf64_phdr), the program headers
+ * EM_X86_64, ET_EXEC or ET_DYN without PT_INTERP (a static-pie; an image
+ * with PT_INTERP is dynamically linked and is rejected with a reason naming
+ * its interpreter), e_phentsize == sizeof(struct elf64_phdr), the program headers
  * inside the file, 1..ELF_MAX_PHNUM of them, every PT_LOAD inside the user
  * half [AS_MMAP_MIN_ADDR, AS_TASK_SIZE) with p_filesz <= p_memsz and its file
  * range inside the file, no two PT_LOAD segments overlapping, and the entry
@@ -12,6 +13,18 @@
  * as "elf: segment 2 overlaps segment 1" into `why`.
  *
  * Segment numbers in reasons are program-header indexes.
+ *
+ * An ET_DYN image without PT_INTERP (a static-pie) is loaded as Linux 6.x
+ * loads it with randomization off: when its PT_LOADs ask for page alignment
+ * at most, top-down in the mmap region (the first PT_LOAD at mmap_base minus
+ * the image's span: 0x7ffff7fff000 - span in a fresh address space); with
+ * a larger p_align, its first PT_LOAD at ELF_ET_DYN_BASE aligned down to it.
+ * Its program break starts at ELF_ET_DYN_BASE, page aligned (Linux moves a
+ * static-pie's brk there), or after the image when the image covers that
+ * address. Every address checked and reported (segments, entry, AT_PHDR) is
+ * biased; elf_check reports the mmap-region case at ELF_ET_DYN_BASE (the
+ * placement needs the address space). For ET_EXEC the bias is 0 and the
+ * break starts after the image.
  */
 #ifndef KERNEL_ELF_H
 #define KERNEL_ELF_H
@@ -21,6 +34,8 @@
 struct aspace;
 
 #define ELF_MAX_PHNUM 64
+/* Linux x86-64: DEFAULT_MAP_WINDOW / 3 * 2 (0x555555554aaa, not page aligned). */
+#define ELF_ET_DYN_BASE (0x7ffffffff000ULL / 3 * 2)
 
 /* e_ident */
 #define EI_CLASS 4
@@ -79,11 +94,13 @@ _Static_assert(sizeof(struct elf64_phdr) == 56, "ELF64 program header is 56 byte
 
 /* What the runner needs to know about a checked image. */
 struct elf_info {
-	vaddr_t entry;
-	vaddr_t phdr;      /* user address of the program headers (AT_PHDR), 0 if not loaded */
+	vaddr_t entry;     /* biased: AT_ENTRY */
+	uint64_t bias;     /* load bias: 0 for ET_EXEC */
+	vaddr_t phdr;      /* biased user address of the program headers (AT_PHDR), 0 if not loaded */
 	uint16_t phnum;    /* AT_PHNUM */
 	uint16_t phent;    /* AT_PHENT */
-	vaddr_t image_end; /* page-aligned end of the highest PT_LOAD: the program break */
+	vaddr_t image_end; /* page-aligned end of the highest PT_LOAD */
+	vaddr_t brk;       /* where the program break starts */
 };
 
 /*
@@ -97,7 +114,7 @@ int elf_check(const void *img, size_t size, struct elf_info *info, char *why,
  * elf_check, then map every PT_LOAD into `as` (which should be empty): an
  * anonymous private mapping per segment, the file bytes copied in, the rest
  * zero, then the segment's final rights; then start the program break at
- * info->image_end. Returns 0, -ENOEXEC (bad image; why says which check),
+ * info->brk. Returns 0, -ENOEXEC (bad image; why says which check),
  * -ENOMEM (why says so) or another -errno from the address space (why names
  * the segment). On failure `as` may hold partial mappings: destroy it.
  */
@@ -108,7 +125,7 @@ int elf_load(struct aspace *as, const void *img, size_t size,
  * Copy `len` bytes into the user address range [va, va+len) of `as`, which
  * need not be the current address space, faulting pages in as a user write
  * would (the VMA must allow writing); src NULL writes zeros. Returns 0,
- * -EFAULT (no writable VMA there) or -ENOMEM.
+ * -EFAULT (no writable VMA there) or -ENOMEM. (access_copy_to, mm/access.h.)
  */
 int elf_poke(struct aspace *as, vaddr_t va, const void *src, size_t len);
 

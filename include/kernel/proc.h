@@ -29,7 +29,7 @@
 
 /* proc_run flags. */
 #define PROC_OUT_COM2 (1u << 0) /* frame stdout/stderr and the status on COM2 */
-#define PROC_DIAG (1u << 1)     /* name unknown syscalls and fatal faults in ktest diagnostics */
+#define PROC_DIAG (1u << 1)     /* name unknown syscalls and fatal faults to the diag hook */
 
 struct proc_result {
 	int status;              /* exit status, or 128 + signal */
@@ -41,6 +41,7 @@ struct proc_result {
 	size_t out_len;
 	uint64_t fault_addr, fault_rip; /* of the fatal fault, when signal != 0 */
 	char why[192];           /* why it did not start, or how it died */
+	int as_check;            /* as_check of its address space at the end: 0 or -EINVAL */
 };
 
 /* Saved kernel context to come back to when the program ends (arch). */
@@ -48,8 +49,16 @@ struct proc_kctx {
 	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rflags;
 };
 
+#define PROC_COMM_LEN 16 /* TASK_COMM_LEN: prctl PR_SET_NAME / PR_GET_NAME */
+
 struct proc {
 	const char *name;
+	const char *path;        /* the executable's path: readlink /proc/self/exe */
+	char path_buf[72];       /* "/" + name, until programs come from files */
+	char comm[PROC_COMM_LEN];
+	uint64_t robust_list;    /* set_robust_list head */
+	uint64_t rseq;           /* registered struct rseq, 0 when none */
+	uint32_t rseq_len, rseq_sig;
 	unsigned flags;
 	struct aspace *as;
 	void *kstack;            /* vmarea, PROC_KSTACK_SIZE */
@@ -58,6 +67,8 @@ struct proc {
 	bool killed_by_self;     /* the fatal signal came from kill/tkill/tgkill */
 	uint64_t gs_base;
 	uint64_t start_ns;       /* CLOCK_MONOTONIC at the start (CPU-time clocks) */
+	uint64_t idle_ns;        /* spent asleep (nanosleep, futex, poll...): not CPU time */
+	uint64_t sys_ns;         /* spent serving syscalls, sleeps excluded (ru_stime) */
 	struct sig_state sig;
 	struct {
 		uint64_t cur, max;
@@ -72,7 +83,10 @@ struct proc {
  * Run the static ELF image [img, img+size) as program `name` (argv[0]).
  * Returns 0 when it ran (res->status tells how it ended), -ENOEXEC when the
  * image is rejected, -ENOMEM when the program could not be set up (res->why
- * says why in both cases).
+ * says why in both cases). In every case res->as_check tells whether the
+ * address space was still sound when it was destroyed (the caller asserts
+ * it). When the caller unwinds out of proc_run (a watchdog, a failed
+ * assertion), it must call proc_abort.
  */
 int proc_run(const char *name, const void *img, size_t size, unsigned flags,
 	     struct proc_result *res);
@@ -104,7 +118,7 @@ bool proc_pending_signals(struct proc *p, struct uregs *regs);
 
 /*
  * For the exception path: exception `vec` with `error_code` and `cr2` taken
- * in ring 3, the interrupted registers in *regs (vector in orig_rax).
+ * in ring 3, the interrupted registers in *regs (orig_rax -1).
  * Resolves page faults, delivers a signal to the program's handler by
  * rewriting *regs, or ends the program (then it does not return). When it
  * returns, the caller must iretq to *regs.
@@ -113,22 +127,23 @@ void proc_user_trap(unsigned vec, uint64_t error_code, uint64_t cr2,
 		    struct uregs *regs);
 
 /*
- * For the harness (registered with ktest_on_abort during proc_run): the
- * test was ended early (watchdog, failure) inside proc_run. Tear the program
- * down (CR3, FS/GS base, address space, kernel stack) so the leak check sees
- * every frame back. Does nothing when no program is set up.
+ * For a caller that unwound out of proc_run (the harness, when a test ends
+ * early: watchdog, failure). Tear the program down (CR3, FS/GS base,
+ * address space, kernel stack) so the leak check sees every frame back.
+ * Does nothing when no program is set up.
  */
 void proc_abort(void);
 
 /*
- * Register one test `programs.<name>` per program module
- * (module cmdline "<name>[ expect=<status>]").
+ * A diag hook receives one line about program `prog` (how it was killed,
+ * an unimplemented syscall named the first time) for runs with PROC_DIAG.
  */
-void proc_register_modules(void);
+typedef void (*proc_diag_fn)(const char *prog, const char *msg);
+
+/* Install the diag hook (NULL: the lines are dropped). */
+void proc_set_diag_hook(proc_diag_fn fn);
 
 /* ---- arch side (src/arch/x86_64/user.c, syscall_entry.S) ---- */
-
-struct trap_frame;
 
 /* Once: SSE for ring 3, EFER.SCE, STAR, LSTAR, FMASK, TSC calibration against the PIT clock. */
 void user_arch_init(void);
@@ -157,14 +172,6 @@ long user_enter(struct proc_kctx *ctx, struct uregs *regs);
 /* Return from user_enter(ctx, ...) with `status`, abandoning the current stack. */
 __attribute__((noreturn)) void user_leave(struct proc_kctx *ctx, long status);
 
-/*
- * For trap_dispatch: an exception taken in ring 3 (f->cs has RPL 3).
- * Converts the frame to struct uregs, calls proc_user_trap, and writes the
- * (possibly rewritten) registers back for the stub's iretq; when the
- * program ends it does not return. An NMI is only returned from.
- */
-void user_trap(struct trap_frame *f);
-
 /* FS and GS base MSRs. */
 uint64_t user_get_fs(void);
 void user_set_fs(uint64_t base);
@@ -174,6 +181,16 @@ void user_set_gs(uint64_t base);
 /* Nanoseconds since boot (CLOCK_MONOTONIC) and since the epoch (CLOCK_REALTIME). */
 uint64_t user_clock_mono_ns(void);
 uint64_t user_clock_real_ns(void);
+
+/* TSC ticks per millisecond as calibrated against the PIT at start-up (0: none). */
+uint64_t user_tsc_khz(void);
+
+/*
+ * Wait, halted with interrupts on (the timer wakes the CPU every
+ * millisecond), until CLOCK_MONOTONIC reaches mono_ns; interrupts are off
+ * again on return. UINT64_MAX waits until the test's watchdog ends it.
+ */
+void user_wait_until(uint64_t mono_ns);
 
 /* 64 bits from a xorshift generator seeded from the TSC. */
 uint64_t user_random(void);

@@ -79,6 +79,8 @@ struct sig_state {
 	uint64_t pending_user;   /* those of them raised by kill (SI_USER, else SI_TKILL) */
 	uint64_t ss_sp, ss_size; /* sigaltstack */
 	uint32_t ss_flags;       /* SS_DISABLE or SS_AUTODISARM */
+	bool restore_blocked;    /* ppoll/pselect6 mask in force: saved_blocked comes back */
+	uint64_t saved_blocked;
 };
 
 /* A raised fault signal. */
@@ -89,6 +91,17 @@ struct sig_fault {
 	unsigned trapno;
 	uint64_t error_code;
 };
+
+/*
+ * ppoll/pselect6: block `mask` (SIGKILL and SIGSTOP never) for the call,
+ * remembering the current mask, as Linux's set_user_sigmask. A signal
+ * frame built meanwhile saves the remembered mask (sigreturn restores it);
+ * sig_restore_mask puts it back when no handler ran.
+ */
+void sig_set_temp_mask(struct sig_state *s, uint64_t mask);
+
+/* End a sig_set_temp_mask when still in force (restore_saved_sigmask). */
+void sig_restore_mask(struct sig_state *s);
 
 /* Default actions, nothing blocked, no alternate stack. */
 void sig_init(struct sig_state *s);

@@ -2,26 +2,16 @@
  * syscall: the Linux x86-64 system-call subset served to scenario programs.
  *
  * src/arch/x86_64/syscall_entry.S saves the user registers as a struct uregs
- * (the layout of Linux's struct pt_regs) on the program's kernel stack and
- * calls syscall_dispatch; numbers, arguments (rdi, rsi, rdx, r10, r8, r9)
+ * (arch/x86_64/regs.h: Linux's struct pt_regs) on the program's kernel
+ * stack and calls syscall_dispatch; numbers, arguments (rdi, rsi, rdx, r10, r8, r9)
  * and results (rax: value or -errno) are Linux's. Unknown numbers return
  * -ENOSYS and are named once in the test's diagnostics.
  */
 #ifndef KERNEL_SYSCALL_H
 #define KERNEL_SYSCALL_H
 
+#include "arch/x86_64/regs.h"
 #include "lib/types.h"
-
-/* User registers as saved on kernel entry (Linux struct pt_regs order). */
-struct uregs {
-	uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
-	uint64_t rax, rcx, rdx, rsi, rdi;
-	uint64_t orig_rax; /* syscall number; the vector for exceptions */
-	uint64_t rip, cs, rflags, rsp, ss; /* the iretq frame */
-};
-_Static_assert(sizeof(struct uregs) == 21 * 8, "uregs is pt_regs");
-
-#define UREGS_RIP_OFFSET 128 /* offsetof(struct uregs, rip), for assembly */
 
 /* Syscall numbers used by the kernel side (Linux x86-64). */
 #define SYS_read 0
@@ -59,6 +49,18 @@ _Static_assert(sizeof(struct uregs) == 21 * 8, "uregs is pt_regs");
 #define SYS_tgkill 234
 #define SYS_prlimit64 302
 #define SYS_getrandom 318
+#define SYS_fstat 5
+#define SYS_poll 7
+#define SYS_select 23
+#define SYS_nanosleep 35
+#define SYS_gettimeofday 96
+#define SYS_time 201
+#define SYS_futex 202
+#define SYS_clock_nanosleep 230
+#define SYS_newfstatat 262
+#define SYS_pselect6 270
+#define SYS_ppoll 271
+#define SYS_statx 332
 #define SYS_mlock 149
 #define SYS_munlock 150
 #define SYS_mlockall 151

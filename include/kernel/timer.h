@@ -1,4 +1,4 @@
-/* The PIT on IRQ0 at TIMER_HZ: a millisecond clock and the harness watchdog. */
+/* The PIT on IRQ0 at TIMER_HZ: a millisecond clock and a tick hook (e.g. a watchdog). */
 #ifndef KERNEL_TIMER_H
 #define KERNEL_TIMER_H
 
@@ -12,7 +12,13 @@ void timer_init(void);
 /* Milliseconds since timer_init. */
 uint64_t timer_ms(void);
 
-/* IRQ0 handler: count, acknowledge, then run the watchdog (which may not return). */
+/* IRQ0 handler: count, acknowledge, then call the tick hook (which may not return). */
 void timer_irq(void);
+
+/* Called from IRQ0 with timer_ms() after every tick; it may not return (it may unwind). */
+typedef void (*timer_tick_fn)(uint64_t now_ms);
+
+/* Install the tick hook (NULL: none). */
+void timer_set_tick_hook(timer_tick_fn fn);
 
 #endif

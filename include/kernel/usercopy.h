@@ -6,7 +6,9 @@
  * offered to as_fault on the bound address space (so demand paging, stack
  * growth and copy-on-write work for user buffers), and when that fails the
  * copy returns -EFAULT instead of crashing. Zero-length copies succeed
- * without touching memory, as on Linux.
+ * without touching memory, as on Linux. When the bound address space is not
+ * the loaded one (a copy for another process), the same copies go through
+ * mm/access.h (its tables and as_fault) with the same results.
  */
 #ifndef KERNEL_USERCOPY_H
 #define KERNEL_USERCOPY_H

@@ -21,4 +21,7 @@ char *strchr(const char *s, int c);
 /* Returns true when `name` matches shell glob `pat` ('*' and '?'). */
 bool str_glob_match(const char *pat, const char *name);
 
+/* The same for a pattern of patlen bytes (no NUL needed). */
+bool str_glob_match_n(const char *pat, size_t patlen, const char *name);
+
 #endif

@@ -6,6 +6,7 @@
 #include "arch/x86_64/cpu.h"
 #include "internal.h"
 #include "kernel/exit.h"
+#include "lib/assert.h"
 
 void ktest_crash_after_start(void)
 {
@@ -15,6 +16,8 @@ void ktest_crash_after_start(void)
 	cpu_halt_forever();
 #elif defined(BOOTMM_CRASH_reboot)
 	machine_reset();
+#elif defined(BOOTMM_CRASH_panic)
+	panic("crash build: panic after the first test started");
 #endif
 }
 

@@ -5,7 +5,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
 #include "internal.h"
-#include "kernel/harness.h"
+#include "kernel/trap.h"
 
 uint64_t *ktest_fault_arm(unsigned vector)
 {
@@ -33,11 +33,12 @@ const struct ktest_fault *ktest_last_fault(void)
 }
 
 /* The awaited exception: record it and resume after the statements. */
-__attribute__((noreturn)) static void ktest_fault_caught(const struct trap_frame *f)
+__attribute__((noreturn)) static void ktest_fault_caught(unsigned vector,
+							  const struct uregs *f)
 {
 	ktest_state.last_fault = (struct ktest_fault){
-		.vector = (unsigned)f->vector,
-		.error_code = f->error_code,
+		.vector = vector,
+		.error_code = f->orig_rax,
 		.rip = f->rip,
 		.cr2 = read_cr2(),
 	};
@@ -48,15 +49,15 @@ __attribute__((noreturn)) static void ktest_fault_caught(const struct trap_frame
 	ktest_longjmp(ktest_state.fault_jb, 1);
 }
 
-void ktest_exception(const struct trap_frame *f)
+void ktest_exception(unsigned vector, const struct uregs *f)
 {
-	if (ktest_state.fault_armed && f->vector == ktest_state.fault_vector)
-		ktest_fault_caught(f);
+	if (ktest_state.fault_armed && vector == ktest_state.fault_vector)
+		ktest_fault_caught(vector, f);
 	ktest_state.running = false;
 	ktest_state.fault_armed = false;
-	ktest_diag("unexpected exception %s in %s.%s", trap_name(f->vector),
+	ktest_diag("unexpected exception %s in %s.%s", trap_name(vector),
 		   ktest_state.cur->suite, ktest_state.cur->name);
-	trap_report(f, KTEST_INDENT "# ");
+	trap_report(vector, f, KTEST_INDENT "# ");
 	ktest_state.failed = true;
 	trap_unwind();
 	ktest_end(KTEST_JMP_FAIL);

@@ -2,10 +2,10 @@
 #ifndef HARNESS_INTERNAL_H
 #define HARNESS_INTERNAL_H
 
+#include "arch/x86_64/regs.h"
 #include "harness/ktest.h"
-#include "kernel/cmdline.h"
+#include "harness/options.h"
 
-#define KTEST_MAX 2048
 #define KTEST_INDENT "    "
 
 /* How a test left its function through run_jb. */
@@ -33,19 +33,43 @@ struct ktest_state {
 
 extern struct ktest_state ktest_state;
 
-/* The selected tests, grouped by suite, in run order. */
+/* The selected tests, grouped by suite, in run order (arrays on the heap). */
 struct ktest_plan {
-	const struct ktest *tests[KTEST_MAX];
+	const struct ktest **tests;
 	size_t ntests;
-	size_t suite_start[KTEST_MAX + 1]; /* suite i: [suite_start[i], suite_start[i+1]) */
+	size_t *suite_start; /* suite i: [suite_start[i], suite_start[i+1]) */
 	size_t nsuites;
 };
 
-/* Collect, sort, filter, shard and (when asked) shuffle the registered tests. */
-void ktest_plan_build(struct ktest_plan *p, const struct bootmm_opts *o);
+/*
+ * Collect, sort, filter, shard and (when asked) shuffle the registered
+ * tests. 0, or -ENOMEM (nothing allocated then).
+ */
+int ktest_plan_build(struct ktest_plan *p, const struct bootmm_opts *o);
+
+/*
+ * Register one test programs.<name> per program of the initramfs manifest
+ * (src/harness/programs.c). 0, or -ENOMEM with why filled in.
+ */
+int ktest_programs_register(char *why, size_t size);
+
+/* Top-level diagnostics about the initramfs and the programs (after the plan). */
+void ktest_programs_report(void);
 
 /* Leave the running test through run_jb with `code`. */
 __attribute__((noreturn)) void ktest_end(enum ktest_jmp code);
+
+/* The timer-tick hook: ends the running test when it is past its deadline. */
+void ktest_watchdog_tick(uint64_t now_ms);
+
+/*
+ * An exception while a test runs: hand it to expect_fault, or report it and
+ * end the test as failed. Does not return.
+ */
+__attribute__((noreturn)) void ktest_exception(unsigned vector, const struct uregs *f);
+
+/* Install the harness's hooks into the kernel (fault, tick, panic, program diag). */
+void ktest_hooks_install(void);
 
 /* Crash builds (BOOTMM_CRASH_*): misbehave after the first "# start" line. */
 void ktest_crash_after_start(void);

@@ -1,26 +1,39 @@
 /*
  * The test registry: the .ktest section (struct ktest records between
- * __ktest_start and __ktest_end) plus tests added by ktest_register, sorted by suite and name, narrowed by
- * bootmm.filter and bootmm.shard, optionally shuffled by bootmm.shuffle.
+ * __ktest_start and __ktest_end) plus tests added by ktest_register, sorted
+ * by suite and name, narrowed by bootmm.filter and bootmm.shard, optionally
+ * shuffled by bootmm.shuffle. No fixed limit: the run-time list and the plan
+ * grow on the heap; lack of memory is an error the caller reports.
  */
 #include "internal.h"
-#include "lib/assert.h"
+#include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "mm/heap.h"
 
 extern const struct ktest __ktest_start[], __ktest_end[];
 
-#define KTEST_DYN_MAX 64
+#define REG_DYN_MIN 64
 
-static const struct ktest *reg_scratch[KTEST_MAX];
-static const struct ktest *reg_dynamic[KTEST_DYN_MAX];
-static size_t reg_ndynamic;
+static const struct ktest **reg_dynamic;
+static size_t reg_ndynamic, reg_cap;
 
-void ktest_register(const struct ktest *t)
+int ktest_register(const struct ktest *t)
 {
-	if (reg_ndynamic == KTEST_DYN_MAX)
-		panic("ktest_register: more than %d run-time tests", KTEST_DYN_MAX);
+	if (reg_ndynamic == reg_cap) {
+		size_t cap = reg_cap ? reg_cap * 2 : REG_DYN_MIN;
+		const struct ktest **v = kmalloc(cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		if (reg_ndynamic)
+			memcpy(v, reg_dynamic, reg_ndynamic * sizeof(*v));
+		kfree(reg_dynamic);
+		reg_dynamic = v;
+		reg_cap = cap;
+	}
 	reg_dynamic[reg_ndynamic++] = t;
+	return 0;
 }
 
 /* Order by suite, then name. */
@@ -31,17 +44,27 @@ static int reg_cmp(const struct ktest *a, const struct ktest *b)
 	return c ? c : strcmp(a->name, b->name);
 }
 
-/* Insertion sort of v[0..n). */
-static void reg_sort(const struct ktest **v, size_t n)
+/* Merge the sorted runs v[lo, mid) and v[mid, hi) through tmp. */
+static void reg_merge(const struct ktest **v, const struct ktest **tmp, size_t lo, size_t mid,
+		      size_t hi)
 {
-	for (size_t i = 1; i < n; i++) {
-		const struct ktest *t = v[i];
-		size_t j = i;
+	size_t i = lo, j = mid, k = lo;
 
-		for (; j > 0 && reg_cmp(v[j - 1], t) > 0; j--)
-			v[j] = v[j - 1];
-		v[j] = t;
-	}
+	while (i < mid && j < hi)
+		tmp[k++] = reg_cmp(v[j], v[i]) < 0 ? v[j++] : v[i++];
+	while (i < mid)
+		tmp[k++] = v[i++];
+	while (j < hi)
+		tmp[k++] = v[j++];
+	memcpy(v + lo, tmp + lo, (hi - lo) * sizeof(*v));
+}
+
+/* Stable bottom-up merge sort of v[0..n) with scratch tmp[0..n): O(n log n). */
+static void reg_sort(const struct ktest **v, const struct ktest **tmp, size_t n)
+{
+	for (size_t w = 1; w < n; w *= 2)
+		for (size_t lo = 0; lo + w < n; lo += 2 * w)
+			reg_merge(v, tmp, lo, lo + w, MIN(lo + 2 * w, n));
 }
 
 /* True when "suite.name" matches one of the filter globs (or there are none). */
@@ -49,13 +72,10 @@ static bool reg_selected(const struct ktest *t, const struct bootmm_opts *o)
 {
 	char full[160];
 
-	if (o->nfilter == 0)
+	if (o->nfilter == 0 || (t->flags & KTEST_F_UNFILTERED))
 		return true;
 	ksnprintf(full, sizeof(full), "%s.%s", t->suite, t->name);
-	for (size_t i = 0; i < o->nfilter; i++)
-		if (str_glob_match(o->filter[i], full))
-			return true;
-	return false;
+	return bootmm_filter_match(o, full);
 }
 
 /* Mark where each suite starts in p->tests. */
@@ -90,10 +110,13 @@ static void reg_shuffle_range(const struct ktest **v, size_t n, uint64_t *rng)
 	}
 }
 
-/* Shuffle the order of the suites, then the tests inside each one. */
-static void reg_shuffle(struct ktest_plan *p, uint64_t seed)
+/*
+ * Shuffle the order of the suites, then the tests inside each one; order
+ * has room for p->nsuites entries, scratch for p->ntests.
+ */
+static void reg_shuffle(struct ktest_plan *p, uint64_t seed, size_t *order,
+			const struct ktest **scratch)
 {
-	static size_t order[KTEST_MAX];
 	size_t n = 0;
 	uint64_t rng = seed;
 
@@ -107,34 +130,56 @@ static void reg_shuffle(struct ktest_plan *p, uint64_t seed)
 	}
 	for (size_t s = 0; s < p->nsuites; s++)
 		for (size_t i = p->suite_start[order[s]]; i < p->suite_start[order[s] + 1]; i++)
-			reg_scratch[n++] = p->tests[i];
-	memcpy(p->tests, reg_scratch, n * sizeof(p->tests[0]));
+			scratch[n++] = p->tests[i];
+	memcpy(p->tests, scratch, n * sizeof(p->tests[0]));
 	reg_group(p);
 	for (size_t s = 0; s < p->nsuites; s++)
 		reg_shuffle_range(&p->tests[p->suite_start[s]],
 				  p->suite_start[s + 1] - p->suite_start[s], &rng);
 }
 
-void ktest_plan_build(struct ktest_plan *p, const struct bootmm_opts *o)
+int ktest_plan_build(struct ktest_plan *p, const struct bootmm_opts *o)
 {
 	size_t nstatic = (size_t)(__ktest_end - __ktest_start), k = 0;
 	size_t all = nstatic + reg_ndynamic;
+	const struct ktest **v = kmalloc((all + 1) * sizeof(*v));
+	const struct ktest **tmp = kmalloc((all + 1) * sizeof(*tmp));
 
-	if (all > KTEST_MAX)
-		panic("ktest: %zu tests registered, at most %d", all, KTEST_MAX);
+	p->tests = kmalloc((all + 1) * sizeof(*p->tests));
+	p->suite_start = kmalloc((all + 1) * sizeof(*p->suite_start));
+	if (!v || !tmp || !p->tests || !p->suite_start) {
+		kfree(v);
+		kfree(tmp);
+		kfree(p->tests);
+		kfree(p->suite_start);
+		p->tests = NULL;
+		p->suite_start = NULL;
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < nstatic; i++)
-		reg_scratch[i] = &__ktest_start[i];
+		v[i] = &__ktest_start[i];
 	for (size_t i = 0; i < reg_ndynamic; i++)
-		reg_scratch[nstatic + i] = reg_dynamic[i];
-	reg_sort(reg_scratch, all);
+		v[nstatic + i] = reg_dynamic[i];
+	reg_sort(v, tmp, all);
 	p->ntests = 0;
 	for (size_t i = 0; i < all; i++) {
-		if (!reg_selected(reg_scratch[i], o))
+		if (!reg_selected(v[i], o))
 			continue;
 		if (k++ % o->shard_n == o->shard_i - 1)
-			p->tests[p->ntests++] = reg_scratch[i];
+			p->tests[p->ntests++] = v[i];
 	}
 	reg_group(p);
-	if (o->shuffle)
-		reg_shuffle(p, o->seed);
+	kfree(v);
+	if (o->shuffle) {
+		size_t *order = kmalloc((p->nsuites + 1) * sizeof(*order));
+
+		if (!order) {
+			kfree(tmp);
+			return -ENOMEM;
+		}
+		reg_shuffle(p, o->seed, order, tmp);
+		kfree(order);
+	}
+	kfree(tmp);
+	return 0;
 }

@@ -10,6 +10,7 @@
 #include "kernel/console.h"
 #include "kernel/exit.h"
 #include "kernel/harness.h"
+#include "kernel/proc.h"
 #include "kernel/timer.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -75,10 +76,12 @@ static int ktest_call(const struct ktest *t, unsigned long timeout_s)
 	code = ktest_setjmp(ktest_state.run_jb);
 	if (code == 0) {
 		ktest_state.running = true;
-		t->fn();
+		t->fn(t->arg);
 		ktest_state.running = false;
 	}
 	irq_enable();
+	if (code != 0)
+		proc_abort(); /* a program the test ran is left mid-flight */
 	if (code != 0 && ktest_state.on_abort)
 		ktest_state.on_abort();
 	ktest_state.on_abort = NULL;
@@ -176,20 +179,43 @@ __attribute__((noreturn)) static void ktest_list(void)
 	machine_exit(true);
 }
 
+/*
+ * The plan could not be built (no memory): report it as the one failed test
+ * harness.setup, so that every reader sees a failed run, and end.
+ */
+__attribute__((noreturn)) static void ktest_setup_failed(const char *cmdline, const char *why)
+{
+	kprintf("KTAP version 1\n1..1\n");
+	kprintf("# bootmm build %s\n", BOOTMM_BUILD_ID);
+	kprintf("# bootmm cmdline: %s\n", cmdline);
+	kprintf(KTEST_INDENT "KTAP version 1\n" KTEST_INDENT "# Subtest: harness\n"
+		KTEST_INDENT "1..1\n" KTEST_INDENT "# start harness.setup\n");
+	kprintf(KTEST_INDENT "# %s\n" KTEST_INDENT "not ok 1 setup\nnot ok 1 harness\n", why);
+	kprintf("bootmm: done %s pass=0 fail=1 skip=0\n", BOOTMM_BUILD_ID);
+	machine_exit(false);
+}
+
 void harness_run(const char *cmdline)
 {
 	struct ktest_totals tot = {0, 0, 0};
+	char why[160];
 
-	kprintf("KTAP version 1\n");
-	kprintf("# bootmm build %s\n", BOOTMM_BUILD_ID);
-	kprintf("# bootmm cmdline: %s\n", cmdline);
+	ktest_hooks_install();
+	/* Everything that can fail comes first: the plan follows the version line at once. */
 	bootmm_opts_parse(&bootmm_opts, cmdline);
-	if (bootmm_opts.shuffle)
-		kprintf("# bootmm shuffle seed %lu\n", bootmm_opts.seed);
-	ktest_plan_build(&ktest_plan, &bootmm_opts);
+	if (ktest_programs_register(why, sizeof(why)))
+		ktest_setup_failed(cmdline, why);
+	if (ktest_plan_build(&ktest_plan, &bootmm_opts))
+		ktest_setup_failed(cmdline, "out of memory building the test plan");
+	kprintf("KTAP version 1\n");
 	if (bootmm_opts.list)
 		ktest_list();
 	kprintf("1..%zu\n", ktest_plan.nsuites);
+	kprintf("# bootmm build %s\n", BOOTMM_BUILD_ID);
+	kprintf("# bootmm cmdline: %s\n", cmdline);
+	if (bootmm_opts.shuffle)
+		kprintf("# bootmm shuffle seed %lu\n", bootmm_opts.seed);
+	ktest_programs_report();
 	for (size_t s = 0; s < ktest_plan.nsuites; s++)
 		ktest_run_suite(s, bootmm_opts.timeout, &tot);
 	kprintf("bootmm: done %s pass=%zu fail=%zu skip=%zu\n", BOOTMM_BUILD_ID,

@@ -1,174 +1,26 @@
-/*
- * bootmm.* command-line options. Each option is one line in opt_table: its
- * name, how its value is parsed, and where it is stored.
- */
-#include "harness/ktest.h"
+/* Splitting the kernel command line into words. See include/kernel/cmdline.h. */
 #include "kernel/cmdline.h"
-#include "lib/string.h"
 
-struct bootmm_opts bootmm_opts;
-
-enum opt_kind {
-	OPT_FLAG,   /* bootmm.name */
-	OPT_ULONG,  /* bootmm.name=<decimal> */
-	OPT_SEED,   /* bootmm.name=<decimal>, also sets opts->shuffle */
-	OPT_GLOBS,  /* bootmm.name=<glob>[,<glob>...] */
-	OPT_SHARD,  /* bootmm.name=<i>/<n>, 1 <= i <= n */
-};
-
-struct opt_desc {
-	const char *name;
-	enum opt_kind kind;
-	size_t offset; /* of the field in struct bootmm_opts */
-};
-
-#define OPT(name, kind, field) {name, kind, offsetof(struct bootmm_opts, field)}
-
-static const struct opt_desc opt_table[] = {
-	OPT("filter", OPT_GLOBS, filter),
-	OPT("timeout", OPT_ULONG, timeout),
-	OPT("shuffle", OPT_SEED, seed),
-	OPT("list", OPT_FLAG, list),
-	OPT("bench", OPT_FLAG, bench),
-	OPT("failalloc", OPT_ULONG, failalloc),
-	OPT("repeat", OPT_ULONG, repeat),
-	OPT("shard", OPT_SHARD, shard_i),
-};
-
-/* Parse a decimal number filling all of [s, end); false when not one. */
-static bool opt_ulong(const char *s, const char *end, unsigned long *out)
+/* True for the characters that separate words. */
+static bool cmdline_space(char c)
 {
-	unsigned long v = 0;
-
-	if (s == end)
-		return false;
-	for (; s < end; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		v = v * 10 + (unsigned long)(*s - '0');
-	}
-	*out = v;
-	return true;
+	return c == ' ' || c == '\t';
 }
 
-/* Copy [s, end) into the option buffer; NULL when it is full. */
-static char *opt_store(struct bootmm_opts *o, const char *s, const char *end)
+const char *cmdline_word(const char **pos, size_t *len)
 {
-	size_t n = (size_t)(end - s);
-	char *p = o->buf + o->used;
+	const char *p = *pos, *w;
 
-	if (o->used + n + 1 > sizeof(o->buf))
+	while (cmdline_space(*p))
+		p++;
+	if (!*p) {
+		*pos = p;
 		return NULL;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	o->used += n + 1;
-	return p;
-}
-
-/* Split "a,b,c" into the filter list. */
-static bool opt_globs(struct bootmm_opts *o, const char *s, const char *end)
-{
-	o->nfilter = 0;
-	while (s < end) {
-		const char *comma = s;
-		char *g;
-
-		while (comma < end && *comma != ',')
-			comma++;
-		if (comma > s) {
-			if (o->nfilter == BOOTMM_MAX_FILTERS || !(g = opt_store(o, s, comma)))
-				return false;
-			o->filter[o->nfilter++] = g;
-		}
-		s = comma + 1;
 	}
-	return o->nfilter > 0;
-}
-
-/* "<i>/<n>" with 1 <= i <= n. */
-static bool opt_shard(struct bootmm_opts *o, const char *s, const char *end)
-{
-	const char *slash = s;
-	unsigned long i, n;
-
-	while (slash < end && *slash != '/')
-		slash++;
-	if (slash == end || !opt_ulong(s, slash, &i) || !opt_ulong(slash + 1, end, &n))
-		return false;
-	if (i < 1 || i > n)
-		return false;
-	o->shard_i = i;
-	o->shard_n = n;
-	return true;
-}
-
-/* Apply the value [v, end) (v NULL: no '=') to option `d`. */
-static bool opt_apply(struct bootmm_opts *o, const struct opt_desc *d,
-		      const char *v, const char *end)
-{
-	void *field = (char *)o + d->offset;
-
-	if (d->kind == OPT_FLAG) {
-		*(bool *)field = true;
-		return v == NULL;
-	}
-	if (!v)
-		return false;
-	switch (d->kind) {
-	case OPT_SEED:
-		o->shuffle = true;
-		return opt_ulong(v, end, field);
-	case OPT_ULONG:
-		return opt_ulong(v, end, field);
-	case OPT_GLOBS:
-		return opt_globs(o, v, end);
-	case OPT_SHARD:
-		return opt_shard(o, v, end);
-	default:
-		return false;
-	}
-}
-
-/* Handle one word [w, end) that starts with "bootmm.". */
-static void opt_word(struct bootmm_opts *o, const char *w, const char *end)
-{
-	const char *name = w + 7, *eq = name, *val = NULL;
-
-	while (eq < end && *eq != '=')
-		eq++;
-	if (eq < end)
-		val = eq + 1;
-	for (size_t i = 0; i < ARRAY_SIZE(opt_table); i++) {
-		const struct opt_desc *d = &opt_table[i];
-
-		if (strlen(d->name) != (size_t)(eq - name) ||
-		    strncmp(d->name, name, (size_t)(eq - name)))
-			continue;
-		if (opt_apply(o, d, val, end))
-			return;
-		break;
-	}
-	o->unknown++;
-	ktest_diag("bootmm: unknown option %.*s", (int)(end - w), w);
-}
-
-void bootmm_opts_parse(struct bootmm_opts *o, const char *cmdline)
-{
-	const char *p = cmdline;
-
-	memset(o, 0, sizeof(*o));
-	o->timeout = BOOTMM_DEFAULT_TIMEOUT;
-	o->shard_i = 1;
-	o->shard_n = 1;
-	while (*p) {
-		const char *w;
-
-		while (*p == ' ' || *p == '\t')
-			p++;
-		w = p;
-		while (*p && *p != ' ' && *p != '\t')
-			p++;
-		if (p - w > 7 && !strncmp(w, "bootmm.", 7))
-			opt_word(o, w, p);
-	}
+	w = p;
+	while (*p && !cmdline_space(*p))
+		p++;
+	*pos = p;
+	*len = (size_t)(p - w);
+	return w;
 }

@@ -8,10 +8,9 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "mm/access.h"
 #include "mm/aspace.h"
 #include "mm/heap.h"
-#include "mm/mmarch.h"
-#include "mm/pt.h"
 
 /* Everything elf_check learns about the file, shared with the mapper. */
 struct elf_image {
@@ -21,6 +20,7 @@ struct elf_image {
 	struct elf64_phdr ph[ELF_MAX_PHNUM];
 	unsigned order[ELF_MAX_PHNUM]; /* indexes of non-empty PT_LOADs, by p_vaddr */
 	unsigned nload;
+	uint64_t bias; /* added to every p_vaddr and e_entry: 0 for ET_EXEC */
 };
 
 /* Write a reason into why and return -ENOEXEC. */
@@ -53,10 +53,9 @@ static int elf_check_header(const struct elf_image *im, char *why, size_t wl)
 	if (eh->e_machine != EM_X86_64)
 		return elf_reject(why, wl, "elf: machine %u is not x86_64",
 				  eh->e_machine);
-	if (eh->e_type == ET_DYN)
-		return elf_reject(why, wl, "elf: ET_DYN (static-pie) not supported");
-	if (eh->e_type != ET_EXEC)
-		return elf_reject(why, wl, "elf: type %u is not ET_EXEC", eh->e_type);
+	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
+		return elf_reject(why, wl, "elf: type %u is not ET_EXEC or ET_DYN",
+				  eh->e_type);
 	if (eh->e_phentsize != sizeof(struct elf64_phdr))
 		return elf_reject(why, wl, "elf: e_phentsize %u, expected %u",
 				  eh->e_phentsize, (unsigned)sizeof(struct elf64_phdr));
@@ -77,8 +76,6 @@ static int elf_check_phdr(const struct elf_image *im, unsigned i, char *why,
 {
 	const struct elf64_phdr *ph = &im->ph[i];
 
-	if (ph->p_type == PT_INTERP)
-		return elf_reject(why, wl, "elf: PT_INTERP: dynamically linked");
 	if (ph->p_type != PT_LOAD)
 		return 0;
 	if (ph->p_filesz > ph->p_memsz)
@@ -94,6 +91,95 @@ static int elf_check_phdr(const struct elf_image *im, unsigned i, char *why,
 				  "elf: segment %u [0x%lx+0x%lx) outside the user half",
 				  i, ph->p_vaddr, ph->p_memsz);
 	return 0;
+}
+
+/*
+ * Reject a dynamically linked image (one with PT_INTERP), naming the
+ * interpreter it asks for: there is no dynamic loader here.
+ */
+static int elf_check_interp(const struct elf_image *im, char *why, size_t wl)
+{
+	for (unsigned i = 0; i < im->eh.e_phnum; i++) {
+		const struct elf64_phdr *ph = &im->ph[i];
+		size_t len;
+
+		if (ph->p_type != PT_INTERP)
+			continue;
+		if (ph->p_offset > im->size || ph->p_filesz > im->size - ph->p_offset)
+			return elf_reject(why, wl, "elf: dynamically linked (PT_INTERP "
+					  "past end of file); only static executables run here");
+		len = strnlen((const char *)im->base + ph->p_offset, MIN(ph->p_filesz, 96));
+		return elf_reject(why, wl, "elf: dynamically linked: PT_INTERP asks for "
+				  "interpreter %.*s; only static executables (-static, "
+				  "-static-pie) run here",
+				  (int)len, (const char *)im->base + ph->p_offset);
+	}
+	return 0;
+}
+
+/* The largest power-of-two p_align of the PT_LOADs (Linux's maximum_alignment). */
+static uint64_t elf_max_align(const struct elf_image *im)
+{
+	uint64_t align = 0;
+
+	for (unsigned i = 0; i < im->eh.e_phnum; i++) {
+		uint64_t a = im->ph[i].p_align;
+
+		if (im->ph[i].p_type == PT_LOAD && a && !(a & (a - 1)) && a > align)
+			align = a;
+	}
+	return align;
+}
+
+/*
+ * Move every PT_LOAD, PT_PHDR and the entry by `delta` (mod 2^64) and add it
+ * to the bias. -ENOEXEC when a moved segment would wrap.
+ */
+static int elf_shift(struct elf_image *im, uint64_t delta, char *why, size_t wl)
+{
+	for (unsigned i = 0; i < im->eh.e_phnum; i++) {
+		struct elf64_phdr *ph = &im->ph[i];
+
+		if (ph->p_type != PT_LOAD && ph->p_type != PT_PHDR)
+			continue;
+		if (ph->p_vaddr + delta < ph->p_vaddr && (int64_t)delta > 0)
+			return elf_reject(why, wl, "elf: segment %u [0x%lx+0x%lx) outside "
+					  "the user half", i, ph->p_vaddr, ph->p_memsz);
+		ph->p_vaddr += delta;
+	}
+	im->eh.e_entry += delta;
+	im->bias += delta;
+	return 0;
+}
+
+/*
+ * The provisional load bias: 0 for ET_EXEC. For an ET_DYN image without
+ * interpreter (a static-pie) Linux's load_elf_binary puts the first PT_LOAD
+ * at ELF_ET_DYN_BASE aligned down to the largest p_align when that is more
+ * than a page (final), else in the mmap region, top-down (elf_place moves
+ * it there when loading; checks meanwhile see it at ELF_ET_DYN_BASE).
+ * -ENOEXEC when the first PT_LOAD lies above that base.
+ */
+static int elf_rebase(struct elf_image *im, char *why, size_t wl)
+{
+	uint64_t base = ALIGN_DOWN(ELF_ET_DYN_BASE, PAGE_SIZE), align = elf_max_align(im);
+	uint64_t first = 0;
+	bool found = false;
+
+	im->bias = 0;
+	if (im->eh.e_type != ET_DYN)
+		return 0;
+	for (unsigned i = 0; i < im->eh.e_phnum && !found; i++)
+		if (im->ph[i].p_type == PT_LOAD) {
+			first = im->ph[i].p_vaddr;
+			found = true;
+		}
+	if (align > PAGE_SIZE)
+		base &= ~(align - 1);
+	if (!found || first > base)
+		return elf_reject(why, wl, "elf: ET_DYN first PT_LOAD 0x%lx above 0x%lx",
+				  first, base);
+	return elf_shift(im, ALIGN_DOWN(base - first, PAGE_SIZE), why, wl);
 }
 
 /* Sort the non-empty PT_LOADs by address and reject any overlapping pair. */
@@ -164,10 +250,18 @@ static void elf_fill_info(const struct elf_image *im, struct elf_info *info)
 	const struct elf64_phdr *top = &im->ph[im->order[im->nload - 1]];
 
 	info->entry = im->eh.e_entry;
+	info->bias = im->bias;
 	info->phdr = elf_phdr_addr(im);
 	info->phnum = im->eh.e_phnum;
 	info->phent = im->eh.e_phentsize;
 	info->image_end = ALIGN_UP(top->p_vaddr + top->p_memsz, PAGE_SIZE);
+	info->brk = info->image_end;
+	if (im->eh.e_type == ET_DYN) { /* Linux moves a static-pie's break out of the way */
+		vaddr_t lo = ALIGN_DOWN(im->ph[im->order[0]].p_vaddr, PAGE_SIZE);
+		vaddr_t base = ALIGN_UP(ELF_ET_DYN_BASE, PAGE_SIZE);
+
+		info->brk = base >= lo && base < info->image_end ? info->image_end : base;
+	}
 }
 
 /* Parse and check into *im; fill *info. */
@@ -187,6 +281,11 @@ static int elf_parse(struct elf_image *im, const void *img, size_t size,
 		return err;
 	memcpy(im->ph, im->base + im->eh.e_phoff,
 	       im->eh.e_phnum * sizeof(struct elf64_phdr));
+	err = elf_check_interp(im, why, wl);
+	if (!err)
+		err = elf_rebase(im, why, wl);
+	if (err)
+		return err;
 	for (unsigned i = 0; i < im->eh.e_phnum; i++) {
 		err = elf_check_phdr(im, i, why, wl);
 		if (err)
@@ -218,56 +317,9 @@ int elf_check(const void *img, size_t size, struct elf_info *info, char *why,
 	return err;
 }
 
-/*
- * Find the kernel address of user address `va` in `as` for writing, faulting
- * the page in as a user write would. Returns 0, -EFAULT or -ENOMEM.
- */
-static int elf_user_page(struct aspace *as, vaddr_t va, uint8_t **out)
-{
-	struct pt_leaf leaf;
-	bool present = pt_query(as_root(as), va, &leaf);
-
-	if (!present || !(leaf.flags & PT_WRITE)) {
-		unsigned code = AS_PF_USER | AS_PF_WRITE | (present ? AS_PF_PRESENT : 0);
-
-		switch (as_fault(as, va, code)) {
-		case AS_FAULT_OK:
-			break;
-		case AS_FAULT_OOM:
-			return -ENOMEM;
-		default:
-			return -EFAULT;
-		}
-		if (!pt_query(as_root(as), va, &leaf) || !(leaf.flags & PT_WRITE))
-			return -EFAULT;
-	}
-	*out = (uint8_t *)mm_phys_to_virt(leaf.pa + (va - leaf.va));
-	return 0;
-}
-
 int elf_poke(struct aspace *as, vaddr_t va, const void *src, size_t len)
 {
-	const uint8_t *s = src;
-
-	if (va + len < va || va + len > AS_TASK_SIZE)
-		return -EFAULT;
-	while (len) {
-		size_t n = MIN(len, ALIGN_DOWN(va, PAGE_SIZE) + PAGE_SIZE - va);
-		uint8_t *dst;
-		int err = elf_user_page(as, va, &dst);
-
-		if (err)
-			return err;
-		if (s) {
-			memcpy(dst, s, n);
-			s += n;
-		} else {
-			memset(dst, 0, n);
-		}
-		va += n;
-		len -= n;
-	}
-	return 0;
+	return access_copy_to(as, va, src, len);
 }
 
 /* PF_* to PROT_*. */
@@ -349,6 +401,39 @@ static int elf_protect_segments(struct aspace *as, const struct elf_image *im,
 	return 0;
 }
 
+/*
+ * A static-pie whose segments ask for no more than page alignment goes
+ * where Linux maps it: top-down in the mmap region, as a mapping of the
+ * image's whole span would land (found by making that mapping and removing
+ * it again). Other images stay where elf_rebase put them. Returns 0 or
+ * -errno with a reason.
+ */
+static int elf_place(struct aspace *as, struct elf_image *im, struct elf_info *info,
+		     char *why, size_t wl)
+{
+	vaddr_t lo = ALIGN_DOWN(im->ph[im->order[0]].p_vaddr, PAGE_SIZE);
+	uint64_t span = info->image_end - lo;
+	long at;
+	int err;
+
+	if (im->eh.e_type != ET_DYN || elf_max_align(im) > PAGE_SIZE)
+		return 0;
+	at = as_mmap(as, 0, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS);
+	if (at < 0) {
+		ksnprintf(why, wl, "elf: no room for the %lu-byte image (%ld)", span, at);
+		return (int)at;
+	}
+	err = as_munmap(as, (vaddr_t)at, span);
+	if (!err)
+		err = elf_shift(im, (uint64_t)at - lo, why, wl);
+	if (err) {
+		ksnprintf(why, wl, "elf: placing the image failed (%d)", err);
+		return err;
+	}
+	elf_fill_info(im, info);
+	return 0;
+}
+
 int elf_load(struct aspace *as, const void *img, size_t size,
 	     struct elf_info *info, char *why, size_t whylen)
 {
@@ -361,11 +446,13 @@ int elf_load(struct aspace *as, const void *img, size_t size,
 	}
 	err = elf_parse(im, img, size, info, why, whylen);
 	if (!err)
+		err = elf_place(as, im, info, why, whylen);
+	if (!err)
 		err = elf_map_segments(as, im, why, whylen);
 	if (!err)
 		err = elf_protect_segments(as, im, why, whylen);
 	if (!err)
-		as_brk_init(as, info->image_end);
+		as_brk_init(as, info->brk);
 	kfree(im);
 	return err;
 }

@@ -1,8 +1,8 @@
 /*
  * kmain: bring the machine up in order (console, GDT/TSS, IDT, boot info,
  * frames, kernel tables, CPU protections, virtual areas, timer, ring 3
- * support, one test per program module) and hand over to the test harness,
- * which ends the run.
+ * support, the initramfs unpacked into the root file tree) and hand over to
+ * the test harness, which ends the run.
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
@@ -11,6 +11,7 @@
 #include "kernel/console.h"
 #include "kernel/harness.h"
 #include "kernel/proc.h"
+#include "kernel/rootfs.h"
 #include "kernel/sections.h"
 #include "kernel/timer.h"
 #include "lib/assert.h"
@@ -78,7 +79,7 @@ void kmain(uint32_t magic, paddr_t mbi_phys)
 	timer_init();
 	irq_enable();
 	user_arch_init();
-	proc_register_modules();
+	rootfs_init(); /* a bad archive is reported by the harness (programs.initramfs) */
 	if (bi->dropped)
 		kprintf("bootmm: warning: %zu memory ranges or modules did not fit (limits %d and %d)\n",
 			bi->dropped, BOOT_MAX_RAM, BOOT_MAX_MODULES);

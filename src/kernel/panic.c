@@ -1,7 +1,7 @@
 /*
- * panic(): a broken invariant. Print the message, the running test and a
- * backtrace, then end the run as a failure (no done line: it could not be
- * trusted).
+ * panic(): a broken invariant. Print the message, what the panic hook says
+ * was running (the harness: the running test) and a backtrace, then end
+ * the run as a failure (no done line: it could not be trusted).
  */
 #include <stdarg.h>
 
@@ -9,15 +9,20 @@
 #include "kernel/backtrace.h"
 #include "kernel/console.h"
 #include "kernel/exit.h"
-#include "kernel/harness.h"
+#include "kernel/panic.h"
 #include "lib/assert.h"
 #include "lib/printf.h"
 
 static bool panic_active;
+static panic_hook_fn panic_hook;
+
+void panic_set_hook(panic_hook_fn fn)
+{
+	panic_hook = fn;
+}
 
 void panic(const char *fmt, ...)
 {
-	char name[128];
 	va_list ap;
 
 	irq_disable();
@@ -31,8 +36,8 @@ void panic(const char *fmt, ...)
 	kvprintf(fmt, ap);
 	va_end(ap);
 	kprintf("\n");
-	if (ktest_current_name(name, sizeof(name)))
-		kprintf("# bootmm: panic in test %s\n", name);
+	if (panic_hook)
+		panic_hook();
 	kprintf("# backtrace:\n");
 	backtrace_print(read_rbp(), "# ");
 	machine_exit(false);

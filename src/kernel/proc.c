@@ -2,14 +2,14 @@
  * The program runner: load, set up the initial stack, run in ring 3, end
  * cleanly whatever the program does. See include/kernel/proc.h.
  */
-#include "harness/ktest.h"
+#include <stdarg.h>
+
 #include "kernel/boot.h"
-#include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/elf.h"
-#include "kernel/harness.h"
 #include "kernel/proc.h"
 #include "kernel/sys_lock.h"
+#include "kernel/trap.h"
 #include "kernel/usercopy.h"
 #include "arch/x86_64/gdt.h"
 #include "lib/assert.h"
@@ -46,6 +46,7 @@
 
 static struct proc *proc_cur;  /* running in ring 3 (or in a syscall or trap) */
 static struct proc *proc_live; /* allocated by proc_run, not yet freed */
+static proc_diag_fn proc_diag_hook;
 static paddr_t proc_saved_root;
 static uint64_t proc_saved_fs, proc_saved_gs;
 
@@ -170,15 +171,27 @@ static void proc_leave_cpu(void)
 	proc_cur = NULL;
 }
 
-/* Check and free everything the program holds; safe on a partly set up proc. */
-static void proc_free(struct proc *p)
+/* How proc_free treats the address space it destroys. */
+enum proc_free_mode {
+	PROC_FREE_CHECK,   /* the program ended: check its address space first */
+	PROC_FREE_ABANDON, /* torn down mid-flight (proc_abort): no check */
+};
+
+/*
+ * Free everything the program holds; safe on a partly set up proc. With
+ * PROC_FREE_CHECK, returns as_check's verdict on the address space (0 or
+ * -EINVAL: whatever the program did, it must still be sound), else 0.
+ */
+static int proc_free(struct proc *p, enum proc_free_mode mode)
 {
-	/* Whatever the program did, its address space must still be sound. */
-	if (p->as && ktest_running())
-		EXPECT_EQ(as_check(p->as), 0);
+	int err = 0;
+
+	if (p->as && mode == PROC_FREE_CHECK)
+		err = as_check(p->as);
 	as_destroy(p->as);
 	vmarea_free(p->kstack);
 	kfree(p);
+	return err;
 }
 
 void proc_abort(void)
@@ -186,8 +199,28 @@ void proc_abort(void)
 	if (proc_cur)
 		proc_leave_cpu();
 	if (proc_live)
-		proc_free(proc_live);
+		proc_free(proc_live, PROC_FREE_ABANDON);
 	proc_live = NULL;
+}
+
+void proc_set_diag_hook(proc_diag_fn fn)
+{
+	proc_diag_hook = fn;
+}
+
+/* Hand one diagnostic line about `p` to the diag hook (PROC_DIAG runs only). */
+__attribute__((format(printf, 2, 3)))
+static void proc_diag(const struct proc *p, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (!(p->flags & PROC_DIAG) || !proc_diag_hook)
+		return;
+	va_start(ap, fmt);
+	kvsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	proc_diag_hook(p->name, msg);
 }
 
 /* Frame the exit status on COM2: "@@BOOTMM status <len> <name>\n<n>\n". */
@@ -248,19 +281,20 @@ int proc_run(const char *name, const void *img, size_t size, unsigned flags,
 		return -ENOMEM;
 	}
 	p->name = name;
+	ksnprintf(p->path_buf, sizeof(p->path_buf), "/%s", name);
+	p->path = p->path_buf;
+	ksnprintf(p->comm, sizeof(p->comm), "%s", name);
 	p->flags = flags;
 	p->res = res;
 	sig_init(&p->sig);
 	proc_rlimits(p);
 	p->caps = PROC_CAP_IPC_LOCK; /* programs run as uid 0 */
 	proc_live = p;
-	ktest_on_abort(proc_abort);
 	err = proc_setup(p, img, size, &info, &sp);
 	if (!err)
 		proc_enter(p, info.entry, sp);
-	ktest_on_abort(NULL);
 	proc_live = NULL;
-	proc_free(p);
+	res->as_check = proc_free(p, PROC_FREE_CHECK);
 	return err;
 }
 
@@ -287,14 +321,6 @@ static void proc_describe_vma(const struct proc *p, uint64_t addr, char *buf,
 		  (vi.prot & PROT_EXEC) ? 'x' : '-');
 }
 
-/* The running test's "suite.name" for diagnostics, else the program's name. */
-static const char *proc_test_name(const struct proc *p, char *buf, size_t size)
-{
-	const char *t = ktest_current_name(buf, size);
-
-	return t ? t : p->name;
-}
-
 /* Signal names for diagnostics. */
 static const char *proc_signame(int sig)
 {
@@ -313,7 +339,7 @@ static const char *proc_signame(int sig)
 void proc_kill(int sig, uint64_t addr, uint64_t rip)
 {
 	struct proc *p = proc_cur;
-	char vma[64], test[160];
+	char vma[64];
 
 	KASSERT(p);
 	proc_describe_vma(p, addr, vma, sizeof(vma));
@@ -328,8 +354,7 @@ void proc_kill(int sig, uint64_t addr, uint64_t rip)
 		ksnprintf(p->res->why, sizeof(p->res->why),
 			  "killed by %s (%d): address 0x%lx, RIP 0x%lx, VMA %s",
 			  proc_signame(sig), sig, addr, rip, vma);
-	if (p->flags & PROC_DIAG)
-		ktest_diag("%s: %s", proc_test_name(p, test, sizeof(test)), p->res->why);
+	proc_diag(p, "%s", p->res->why);
 	user_leave(&p->kctx, 128 + sig);
 }
 
@@ -359,7 +384,6 @@ void proc_output(struct proc *p, int fd, const void *buf, size_t n)
 void proc_unknown_syscall(struct proc *p, uint64_t nr)
 {
 	const char *name = syscall_name(nr);
-	char test[160];
 
 	p->res->unknown++;
 	if (nr < 64 * ARRAY_SIZE(p->unknown_seen)) {
@@ -367,9 +391,25 @@ void proc_unknown_syscall(struct proc *p, uint64_t nr)
 			return;
 		p->unknown_seen[nr / 64] |= 1ULL << (nr % 64);
 	}
-	if (p->flags & PROC_DIAG)
-		ktest_diag("%s: unimplemented syscall %lu (%s)",
-			   proc_test_name(p, test, sizeof(test)), nr, name ? name : "?");
+	proc_diag(p, "unimplemented syscall %lu (%s)", nr, name ? name : "?");
+}
+
+/*
+ * A page fault that no free frame can serve: end the program with SIGKILL
+ * (status 137), as Linux's OOM killer does, saying so with the free-frame
+ * count.
+ */
+static __attribute__((noreturn)) void proc_oom_kill(struct proc *p, uint64_t addr,
+						    uint64_t rip)
+{
+	p->res->signal = SIGKILL;
+	p->res->fault_addr = addr;
+	p->res->fault_rip = rip;
+	ksnprintf(p->res->why, sizeof(p->res->why),
+		  "out of memory: killed by SIGKILL (9): page fault at 0x%lx, RIP 0x%lx, "
+		  "%zu free frames", addr, rip, pmm_free_frames());
+	proc_diag(p, "%s", p->res->why);
+	user_leave(&p->kctx, 128 + SIGKILL);
 }
 
 /* Raise fault `f` in the program: run its handler, or end it. */
@@ -413,7 +453,7 @@ void proc_user_trap(unsigned vec, uint64_t error_code, uint64_t cr2,
 
 	if (!p)
 		panic("proc_user_trap: exception %u from ring 3 without a program", vec);
-	if (vec != VEC_PF) {
+	if (vec != TRAP_VEC_PF) {
 		sig_from_exception(vec, error_code, regs->rip, &f);
 		proc_signal(p, regs, &f, regs->rip);
 		return;
@@ -422,190 +462,13 @@ void proc_user_trap(unsigned vec, uint64_t error_code, uint64_t cr2,
 	case AS_FAULT_OK:
 		return;
 	case AS_FAULT_OOM:
-		f = (struct sig_fault){ SIGBUS, BUS_ADRERR, cr2, VEC_PF, error_code };
-		break;
+		proc_oom_kill(p, cr2, regs->rip);
 	case AS_FAULT_ACCERR:
-		f = (struct sig_fault){ SIGSEGV, SEGV_ACCERR, cr2, VEC_PF, error_code };
+		f = (struct sig_fault){ SIGSEGV, SEGV_ACCERR, cr2, TRAP_VEC_PF, error_code };
 		break;
 	default:
-		f = (struct sig_fault){ SIGSEGV, SEGV_MAPERR, cr2, VEC_PF, error_code };
+		f = (struct sig_fault){ SIGSEGV, SEGV_MAPERR, cr2, TRAP_VEC_PF, error_code };
 		break;
 	}
 	proc_signal(p, regs, &f, cr2);
-}
-
-/* ---- one test per program module ---- */
-
-#define PROC_NAME_MAX 64
-
-struct proc_module {
-	char name[PROC_NAME_MAX];
-	int expect;
-	bool bad;         /* the module cmdline could not be parsed */
-	paddr_t start, end;
-	struct ktest test;
-};
-
-static struct proc_module proc_modules[BOOT_MAX_MODULES];
-static size_t proc_nmodules;
-
-/* Parse a decimal status 0..255 at s (up to a space or the end). */
-static bool proc_parse_status(const char *s, int *out)
-{
-	int v = 0;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	for (; *s >= '0' && *s <= '9'; s++) {
-		v = v * 10 + (*s - '0');
-		if (v > 255)
-			return false;
-	}
-	*out = v;
-	return *s == '\0' || *s == ' ';
-}
-
-/* True when another module already uses `name`. */
-static bool proc_name_taken(const char *name)
-{
-	for (size_t i = 0; i < proc_nmodules; i++)
-		if (strcmp(proc_modules[i].name, name) == 0)
-			return true;
-	return false;
-}
-
-/*
- * "<name>[ expect=<status>]" into *m: the name is the first word without any
- * directory part; a duplicate name gets a "_<n>" suffix.
- */
-static void proc_parse_cmdline(const char *cmd, struct proc_module *m)
-{
-	const char *w = cmd, *sp;
-	size_t len;
-
-	while (*w == ' ')
-		w++;
-	sp = strchr(w, ' ');
-	len = sp ? (size_t)(sp - w) : strlen(w);
-	for (size_t i = len; i > 0; i--) {
-		if (w[i - 1] == '/') {
-			w += i;
-			len -= i;
-			break;
-		}
-	}
-	len = MIN(len, PROC_NAME_MAX - 8);
-	ksnprintf(m->name, sizeof(m->name), "%.*s", (int)len, len ? w : "program");
-	for (unsigned k = 2; proc_name_taken(m->name); k++)
-		ksnprintf(m->name, sizeof(m->name), "%.*s_%u", (int)len,
-			  len ? w : "program", k);
-	m->expect = 0;
-	m->bad = false;
-	for (const char *a = sp; a && *a; a = strchr(a + 1, ' ')) {
-		while (*a == ' ')
-			a++;
-		if (strncmp(a, "expect=", 7) == 0)
-			m->bad |= !proc_parse_status(a + 7, &m->expect);
-		else if (*a)
-			m->bad = true;
-		if (!*a)
-			break;
-	}
-}
-
-/* The module whose test is running. */
-static const struct proc_module *proc_module_current(void)
-{
-	char full[160];
-	const char *name = ktest_current_name(full, sizeof(full));
-
-	if (!name || strncmp(name, "programs.", 9) != 0)
-		return NULL;
-	for (size_t i = 0; i < proc_nmodules; i++)
-		if (strcmp(proc_modules[i].name, name + 9) == 0)
-			return &proc_modules[i];
-	return NULL;
-}
-
-/*
- * Soak (bootmm.repeat=<n>): run the program n - 1 more times, silently; each
- * run must end exactly as the first (status, signal, output) and give back
- * every frame and heap byte.
- */
-static void proc_module_soak(const struct proc_module *m, const struct proc_result *first)
-{
-	static struct proc_result again;
-	size_t free0 = pmm_free_frames(), heap0 = heap_bytes_in_use();
-
-	ktest_set_timeout(1800);
-	for (unsigned long i = 1; i < bootmm_opts.repeat; i++) {
-		int err = proc_run(m->name, mm_phys_to_virt(m->start), m->end - m->start, 0, &again);
-
-		if (err)
-			ktest_fail("run %lu: %s", i + 1, again.why);
-		if (again.status != first->status || again.out_bytes != first->out_bytes ||
-		    again.err_bytes != first->err_bytes || again.out_len != first->out_len ||
-		    memcmp(again.out, first->out, first->out_len) != 0)
-			ktest_fail("run %lu ended differently: status %d, %lu bytes out", i + 1,
-				   again.status, (unsigned long)again.out_bytes);
-		if (pmm_free_frames() != free0 || heap_bytes_in_use() != heap0)
-			ktest_fail("run %lu: %ld frames and %ld heap bytes not given back", i + 1,
-				   (long)(free0 - pmm_free_frames()),
-				   (long)(heap_bytes_in_use() - heap0));
-	}
-	ktest_diag("soak: %lu runs alike; free frames %zu before, %zu after", bootmm_opts.repeat,
-		   free0, pmm_free_frames());
-}
-
-/* Test body of programs.<name>: run it, compare its status with expect=. */
-static void proc_module_test(void)
-{
-	const struct proc_module *m = proc_module_current();
-	static struct proc_result res;
-	int err;
-
-	ASSERT_TRUE(m != NULL);
-	if (m->bad)
-		ktest_fail("bad module cmdline (want \"<name>[ expect=<0..255>]\")");
-	pmm_fail_nth(bootmm_opts.failalloc);
-	err = proc_run(m->name, mm_phys_to_virt(m->start), m->end - m->start,
-		       PROC_OUT_COM2 | PROC_DIAG, &res);
-	pmm_fail_nth(0);
-	if (err && bootmm_opts.failalloc && err == -ENOMEM) {
-		/* The injected failure hit the set-up: a clean refusal is the pass. */
-		ktest_diag("failalloc=%lu: not started: %s", bootmm_opts.failalloc, res.why);
-		return;
-	}
-	if (err)
-		ktest_fail("%s", res.why);
-	if (bootmm_opts.failalloc) {
-		/* Any ending is right under injection; the harness checks nothing leaked. */
-		ktest_diag("failalloc=%lu: exit status %d%s%s", bootmm_opts.failalloc, res.status,
-			   res.signal ? ": " : "", res.signal ? res.why : "");
-		return;
-	}
-	ktest_diag("exit status %d, %lu syscalls (%lu unimplemented), %lu bytes out, %lu bytes err",
-		   res.status, res.syscalls, res.unknown, res.out_bytes, res.err_bytes);
-	if (res.status != m->expect)
-		ktest_fail("exit status %d, expected %d%s%s", res.status, m->expect,
-			   res.signal ? ": " : "", res.signal ? res.why : "");
-	if (bootmm_opts.repeat > 1)
-		proc_module_soak(m, &res);
-}
-
-void proc_register_modules(void)
-{
-	const struct boot_info *bi = boot_info();
-
-	for (size_t i = 0; i < bi->nmodules && proc_nmodules < BOOT_MAX_MODULES; i++) {
-		struct proc_module *m = &proc_modules[proc_nmodules];
-
-		proc_parse_cmdline(bi->modules[i].cmdline, m);
-		m->start = bi->modules[i].start;
-		m->end = bi->modules[i].end;
-		m->test = (struct ktest){ "programs", m->name, proc_module_test,
-					  __FILE__, __LINE__ };
-		proc_nmodules++;
-		ktest_register(&m->test);
-	}
 }

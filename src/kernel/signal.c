@@ -141,9 +141,9 @@ static void sig_build_frame(const struct sig_state *s, const struct uregs *r,
 	sig_save_regs(&fr->uc.uc_mcontext, r);
 	fr->uc.uc_mcontext.err = f->error_code;
 	fr->uc.uc_mcontext.trapno = f->trapno;
-	fr->uc.uc_mcontext.oldmask = s->blocked;
+	fr->uc.uc_mcontext.oldmask = s->restore_blocked ? s->saved_blocked : s->blocked;
 	fr->uc.uc_mcontext.cr2 = f->trapno == 14 ? f->addr : 0;
-	fr->uc.uc_sigmask = s->blocked;
+	fr->uc.uc_sigmask = fr->uc.uc_mcontext.oldmask;
 	fr->info.si_signo = f->signo;
 	fr->info.si_code = f->code;
 	fr->info.si_addr = f->addr;
@@ -205,7 +205,23 @@ int sig_deliver(struct sig_state *s, struct uregs *regs, const struct sig_fault 
 		s->blocked |= SIG_BIT(f->signo);
 	if (ka->flags & SA_RESETHAND)
 		ka->handler = SIG_DFL;
+	s->restore_blocked = false; /* the frame carries the saved mask */
 	return 0;
+}
+
+void sig_set_temp_mask(struct sig_state *s, uint64_t mask)
+{
+	s->saved_blocked = s->blocked;
+	s->restore_blocked = true;
+	s->blocked = mask & ~SIG_UNBLOCKABLE;
+}
+
+void sig_restore_mask(struct sig_state *s)
+{
+	if (!s->restore_blocked)
+		return;
+	s->blocked = s->saved_blocked;
+	s->restore_blocked = false;
 }
 
 /* The sigaltstack change itself (Linux do_sigaltstack). */

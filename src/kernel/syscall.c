@@ -9,6 +9,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/aspace.h"
+#include "sys.h"
 
 /*
  * Most bytes one write/writev/getrandom moves (a short count, as a tty may
@@ -24,15 +25,6 @@
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
 
-#define CLOCK_REALTIME 0
-#define CLOCK_MONOTONIC 1
-#define CLOCK_PROCESS_CPUTIME_ID 2
-#define CLOCK_THREAD_CPUTIME_ID 3
-#define CLOCK_MONOTONIC_RAW 4
-#define CLOCK_REALTIME_COARSE 5
-#define CLOCK_MONOTONIC_COARSE 6
-#define CLOCK_BOOTTIME 7
-
 #define GRND_NONBLOCK 1
 #define GRND_RANDOM 2
 #define GRND_INSECURE 4
@@ -42,10 +34,6 @@ static uint8_t sys_buf[SYS_CHUNK];
 
 struct sys_iovec {
 	uint64_t base, len;
-};
-
-struct sys_timespec {
-	int64_t tv_sec, tv_nsec;
 };
 
 /* Linux names of common syscall numbers, for diagnostics. */
@@ -73,6 +61,8 @@ static const char *const sys_names[] = {
 	[262] = "newfstatat", [273] = "set_robust_list", [302] = "prlimit64",
 	[318] = "getrandom", [319] = "memfd_create", [324] = "membarrier",
 	[325] = "mlock2", [332] = "statx", [334] = "rseq", [435] = "clone3",
+	[125] = "capget", [267] = "readlinkat", [270] = "pselect6", [271] = "ppoll",
+	[274] = "get_robust_list",
 };
 
 const char *syscall_name(uint64_t nr)
@@ -228,49 +218,6 @@ static long sys_uname(uint64_t buf)
 	return copy_to_user(buf, uts, sizeof(uts));
 }
 
-/* Nanoseconds on clock `clk`, or -EINVAL. */
-static int64_t sys_clock_ns(struct proc *p, int64_t clk)
-{
-	switch (clk) {
-	case CLOCK_REALTIME:
-	case CLOCK_REALTIME_COARSE:
-		return (int64_t)user_clock_real_ns();
-	case CLOCK_MONOTONIC:
-	case CLOCK_MONOTONIC_RAW:
-	case CLOCK_MONOTONIC_COARSE:
-	case CLOCK_BOOTTIME:
-		return (int64_t)user_clock_mono_ns();
-	case CLOCK_PROCESS_CPUTIME_ID:
-	case CLOCK_THREAD_CPUTIME_ID:
-		return (int64_t)(user_clock_mono_ns() - p->start_ns);
-	default:
-		return -EINVAL;
-	}
-}
-
-static long sys_clock_gettime(struct proc *p, int64_t clk, uint64_t tp)
-{
-	int64_t ns = sys_clock_ns(p, (int32_t)clk);
-	struct sys_timespec ts;
-
-	if (ns < 0)
-		return ns;
-	ts.tv_sec = ns / 1000000000;
-	ts.tv_nsec = ns % 1000000000;
-	return copy_to_user(tp, &ts, sizeof(ts));
-}
-
-static long sys_clock_getres(struct proc *p, int64_t clk, uint64_t tp)
-{
-	struct sys_timespec ts = { 0, 1 };
-
-	if (sys_clock_ns(p, (int32_t)clk) < 0)
-		return -EINVAL;
-	if (clk == CLOCK_REALTIME_COARSE || clk == CLOCK_MONOTONIC_COARSE)
-		ts.tv_nsec = 1000000;
-	return tp ? copy_to_user(tp, &ts, sizeof(ts)) : 0;
-}
-
 static long sys_getrandom(uint64_t buf, uint64_t len, uint64_t flags)
 {
 	uint64_t done = 0;
@@ -401,6 +348,28 @@ static long sys_mm(struct proc *p, uint64_t nr, struct uregs *r)
 	}
 }
 
+/* Time, waiting, stat and the rest (sys_time.c, sys_poll.c, sys_stat.c, sys_misc.c). */
+static long sys_call_more(struct proc *p, uint64_t nr, struct uregs *r)
+{
+	switch (nr) {
+	case SYS_nanosleep: return sys_nanosleep(p, r->rdi, r->rsi);
+	case SYS_clock_nanosleep:
+		return sys_clock_nanosleep(p, (int64_t)r->rdi, r->rsi, r->rdx, r->r10);
+	case SYS_time: return sys_time(r->rdi);
+	case SYS_gettimeofday: return sys_gettimeofday(r->rdi, r->rsi);
+	case SYS_futex: return sys_futex(p, r);
+	case SYS_poll: return sys_poll(p, r->rdi, r->rsi, (int64_t)r->rdx);
+	case SYS_ppoll: return sys_ppoll(p, r);
+	case SYS_select: return sys_select(p, r);
+	case SYS_pselect6: return sys_pselect6(p, r);
+	case SYS_fstat: return sys_fstat(p, r->rdi, r->rsi);
+	case SYS_newfstatat: return sys_newfstatat(p, r);
+	case SYS_statx: return sys_statx(p, r);
+	default:
+		return sys_misc(p, nr, r);
+	}
+}
+
 /* Every call but rt_sigreturn and exit: the result for rax. */
 static long sys_call(struct proc *p, uint64_t nr, struct uregs *r)
 {
@@ -434,8 +403,7 @@ static long sys_call(struct proc *p, uint64_t nr, struct uregs *r)
 	default:
 		if (sys_lock_serves(nr))
 			return sys_lock(p, nr, r);
-		proc_unknown_syscall(p, nr);
-		return -ENOSYS;
+		return sys_call_more(p, nr, r);
 	}
 }
 
@@ -443,6 +411,7 @@ bool syscall_dispatch(struct uregs *regs)
 {
 	struct proc *p = proc_current();
 	uint64_t nr = (uint32_t)regs->orig_rax; /* Linux reads the number as an int */
+	uint64_t t0, idle0;
 
 	p->res->syscalls++;
 	if (nr == SYS_exit || nr == SYS_exit_group)
@@ -454,8 +423,14 @@ bool syscall_dispatch(struct uregs *regs)
 		proc_pending_signals(p, regs);
 		return true;
 	}
+	t0 = user_clock_mono_ns();
+	idle0 = p->idle_ns;
 	regs->rax = (uint64_t)sys_call(p, nr, regs);
-	if (p->sig.pending && proc_pending_signals(p, regs))
+	p->sys_ns += user_clock_mono_ns() - t0 - (p->idle_ns - idle0);
+	if (p->sig.pending && proc_pending_signals(p, regs)) {
+		sig_restore_mask(&p->sig);
 		return true;
+	}
+	sig_restore_mask(&p->sig);
 	return !uregs_canonical(regs->rip);
 }

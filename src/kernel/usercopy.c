@@ -1,52 +1,18 @@
 /*
- * Copies between the kernel and the running program's memory, with a fault
- * fixup. See include/kernel/usercopy.h.
- *
- * The raw routines below are leaf functions that never touch the stack, so a
- * fault anywhere inside them can be resumed at uc_fixup, which returns
- * -EFAULT straight to the caller.
+ * Copies between the kernel and the running program's memory: the policy
+ * (ranges, rights, which faults are resolved). The raw routines, their
+ * fixup and SMAP's stac/clac are the machine's: arch/x86_64/uaccess.h.
+ * See include/kernel/usercopy.h.
  */
+#include "arch/x86_64/uaccess.h"
 #include "kernel/usercopy.h"
 #include "lib/errno.h"
+#include "lib/string.h"
+#include "mm/access.h"
 #include "mm/aspace.h"
+#include "mm/mmarch.h"
 
-#define CR4_SMAP (1ULL << 21)
 #define UC_MAX_RETRIES 4 /* the same fault resolved this often: give up */
-
-extern char uc_text_start[], uc_fixup[];
-long uc_copy_raw(void *dst, const void *src, size_t n);
-long uc_clear_raw(void *dst, size_t n);
-long uc_strncpy_raw(char *dst, const char *src, size_t max);
-
-__asm__(".text\n"
-	".type uc_copy_raw, @function\n"
-	"uc_text_start:\n"
-	"uc_copy_raw:\n"
-	"	mov %rdx, %rcx\n"
-	"	rep movsb\n"
-	"	xor %eax, %eax\n"
-	"	ret\n"
-	".type uc_clear_raw, @function\n"
-	"uc_clear_raw:\n"
-	"	mov %rsi, %rcx\n"
-	"	xor %eax, %eax\n"
-	"	rep stosb\n"
-	"	ret\n"
-	".type uc_strncpy_raw, @function\n"
-	"uc_strncpy_raw:\n"
-	"	xor %eax, %eax\n"
-	"1:	cmp %rdx, %rax\n"
-	"	je 2f\n"
-	"	movb (%rsi,%rax), %cl\n"
-	"	movb %cl, (%rdi,%rax)\n"
-	"	test %cl, %cl\n"
-	"	je 2f\n"
-	"	inc %rax\n"
-	"	jmp 1b\n"
-	"2:	ret\n"
-	"uc_fixup:\n"
-	"	mov $-14, %rax\n"
-	"	ret\n");
 
 static struct aspace *uc_as;
 static uint64_t uc_last_rip, uc_last_cr2;
@@ -84,23 +50,33 @@ static bool uc_rights_ok(uint64_t uaddr, size_t n)
 	return true;
 }
 
-/* Allow supervisor access to user pages when SMAP is on; returns whether it was. */
-static bool uc_open(void)
+/*
+ * True when the bound address space is not the loaded one (a copy on behalf
+ * of another process): such copies go through mm/access.h, not the MMU.
+ */
+static bool uc_foreign(void)
 {
-	uint64_t cr4;
-
-	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
-	if (!(cr4 & CR4_SMAP))
-		return false;
-	__asm__ volatile("stac" ::: "memory", "cc");
-	return true;
+	return uc_as && as_root(uc_as) != mm_current_root();
 }
 
-/* Undo uc_open. */
-static void uc_close(bool smap)
+/* strncpy_from_user of up to `room` bytes from a space that is not loaded. */
+static long uc_strncpy_foreign(char *dst, uint64_t usrc, size_t room)
 {
-	if (smap)
-		__asm__ volatile("clac" ::: "memory", "cc");
+	size_t done = 0;
+
+	while (done < room) {
+		uint64_t at = usrc + done;
+		size_t n = MIN(room - done, ALIGN_DOWN(at, PAGE_SIZE) + PAGE_SIZE - at);
+		size_t len;
+
+		if (access_copy_from(uc_as, dst + done, at, n))
+			return -EFAULT;
+		len = strnlen(dst + done, n);
+		if (len < n)
+			return (long)(done + len);
+		done += n;
+	}
+	return (long)room;
 }
 
 int copy_from_user(void *dst, uint64_t usrc, size_t n)
@@ -112,9 +88,11 @@ int copy_from_user(void *dst, uint64_t usrc, size_t n)
 		return 0;
 	if (!user_range_ok(usrc, n) || !uc_rights_ok(usrc, n))
 		return -EFAULT;
-	smap = uc_open();
-	r = uc_copy_raw(dst, (const void *)usrc, n);
-	uc_close(smap);
+	if (uc_foreign())
+		return access_copy_from(uc_as, dst, usrc, n) ? -EFAULT : 0;
+	smap = uaccess_open();
+	r = uaccess_copy_raw(dst, (const void *)usrc, n);
+	uaccess_close(smap);
 	return (int)r;
 }
 
@@ -127,9 +105,11 @@ int copy_to_user(uint64_t udst, const void *src, size_t n)
 		return 0;
 	if (!user_range_ok(udst, n) || !uc_rights_ok(udst, n))
 		return -EFAULT;
-	smap = uc_open();
-	r = uc_copy_raw((void *)udst, src, n);
-	uc_close(smap);
+	if (uc_foreign())
+		return access_copy_to(uc_as, udst, src, n) ? -EFAULT : 0;
+	smap = uaccess_open();
+	r = uaccess_copy_raw((void *)udst, src, n);
+	uaccess_close(smap);
 	return (int)r;
 }
 
@@ -142,9 +122,11 @@ int clear_user(uint64_t udst, size_t n)
 		return 0;
 	if (!user_range_ok(udst, n) || !uc_rights_ok(udst, n))
 		return -EFAULT;
-	smap = uc_open();
-	r = uc_clear_raw((void *)udst, n);
-	uc_close(smap);
+	if (uc_foreign())
+		return access_copy_to(uc_as, udst, NULL, n) ? -EFAULT : 0;
+	smap = uaccess_open();
+	r = uaccess_clear_raw((void *)udst, n);
+	uaccess_close(smap);
 	return (int)r;
 }
 
@@ -159,9 +141,13 @@ long strncpy_from_user(char *dst, uint64_t usrc, size_t max)
 	if (usrc >= AS_TASK_SIZE)
 		return -EFAULT;
 	room = MIN(max, AS_TASK_SIZE - usrc);
-	smap = uc_open();
-	r = uc_strncpy_raw(dst, (const char *)usrc, room);
-	uc_close(smap);
+	if (uc_foreign()) {
+		r = uc_strncpy_foreign(dst, usrc, room);
+	} else {
+		smap = uaccess_open();
+		r = uaccess_strncpy_raw(dst, (const char *)usrc, room);
+		uaccess_close(smap);
+	}
 	if (r == (long)room && room < max)
 		return -EFAULT; /* the string runs into the kernel half */
 	if (r >= 0 && !uc_rights_ok(usrc, MIN((size_t)r + 1, room)))
@@ -182,7 +168,7 @@ static bool uc_looping(uint64_t rip, uint64_t cr2)
 
 bool usercopy_fixup(unsigned vec, uint64_t *rip, uint64_t cr2, uint64_t error_code)
 {
-	if (*rip < (uint64_t)uc_text_start || *rip >= (uint64_t)uc_fixup)
+	if (!uaccess_in_raw(*rip))
 		return false;
 	if (vec == 14) {
 		if (cr2 >= AS_TASK_SIZE)
@@ -192,6 +178,6 @@ bool usercopy_fixup(unsigned vec, uint64_t *rip, uint64_t cr2, uint64_t error_co
 			return true;
 	}
 	uc_last_rip = 0;
-	*rip = (uint64_t)uc_fixup;
+	*rip = uaccess_fixup_rip();
 	return true;
 }

@@ -99,13 +99,18 @@ char *strchr(const char *s, int c)
  */
 bool str_glob_match(const char *pat, const char *name)
 {
-	const char *star = NULL, *resume = NULL;
+	return str_glob_match_n(pat, strlen(pat), name);
+}
+
+bool str_glob_match_n(const char *pat, size_t patlen, const char *name)
+{
+	const char *end = pat + patlen, *star = NULL, *resume = NULL;
 
 	while (*name) {
-		if (*pat == '*') {
+		if (pat < end && *pat == '*') {
 			star = pat++;
 			resume = name;
-		} else if (*pat == '?' || *pat == *name) {
+		} else if (pat < end && (*pat == '?' || *pat == *name)) {
 			pat++;
 			name++;
 		} else if (star) {
@@ -115,7 +120,7 @@ bool str_glob_match(const char *pat, const char *name)
 			return false;
 		}
 	}
-	while (*pat == '*')
+	while (pat < end && *pat == '*')
 		pat++;
-	return *pat == '\0';
+	return pat == end;
 }

@@ -9,7 +9,7 @@
 #include "../../bench/bench_as.h"
 #include "arch/x86_64/cpu.h"
 #include "harness/ktest.h"
-#include "kernel/cmdline.h"
+#include "harness/options.h"
 #include "mm/aspace.h"
 #include "mm/kmap.h"
 #include "mm/mmarch.h"

@@ -5,6 +5,7 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "harness/ktest.h"
+#include "mm/access.h"
 #include "mm/aspace.h"
 #include "mm/kmap.h"
 #include "mm/mmarch.h"
@@ -58,17 +59,16 @@ TEST(harden, control_register_bits)
 static struct aspace *hd_user_page(void)
 {
 	struct aspace *as = as_create();
-	struct pt_leaf leaf;
+	uint8_t ret = 0xc3;
 
 	if (!as)
 		return NULL;
 	if (as_mmap(as, HD_VA, PAGE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_POPULATE) != (long)HD_VA ||
-	    !pt_query(as_root(as), HD_VA, &leaf)) {
+	    access_copy_to(as, HD_VA, &ret, 1) != 0) {
 		as_destroy(as);
 		return NULL;
 	}
-	*(volatile uint8_t *)mm_phys_to_virt(leaf.pa) = 0xc3; /* ret */
 	return as;
 }
 

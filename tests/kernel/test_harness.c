@@ -3,10 +3,13 @@
  * build; the group under BOOTMM_SELFTEST fails on purpose, each in one
  * specific way, so the runner's own tests can check how failures are reported.
  */
+#include "arch/x86_64/cpu.h"
 #include "harness/ktest.h"
-#include "kernel/cmdline.h"
+#include "harness/options.h"
+#include "kernel/proc.h"
 #include "kernel/sections.h"
 #include "kernel/timer.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 
 #define SELFTEST_UNMAPPED 0x0000700000000000ULL /* user half: nothing mapped */
@@ -109,8 +112,10 @@ TEST(selftest, cmdline_parse)
 			      "bootmm.timeout=5 bootmm.shard=2/3 bootmm.list "
 			      "bootmm.shuffle=42 bootmm.bogus=1");
 	ASSERT_EQ(o.nfilter, 2);
-	EXPECT_EQ(strcmp(o.filter[0], "pmm.*"), 0);
-	EXPECT_EQ(strcmp(o.filter[1], "pt.a?"), 0);
+	EXPECT_TRUE(bootmm_filter_match(&o, "pmm.alloc"));
+	EXPECT_TRUE(bootmm_filter_match(&o, "pt.ab"));
+	EXPECT_FALSE(bootmm_filter_match(&o, "pt.abc"));
+	EXPECT_FALSE(bootmm_filter_match(&o, "pmm"));
 	EXPECT_EQ(o.timeout, 5);
 	EXPECT_EQ(o.shard_i, 2);
 	EXPECT_EQ(o.shard_n, 3);
@@ -121,17 +126,70 @@ TEST(selftest, cmdline_parse)
 	bootmm_opts_parse(&o, "");
 	EXPECT_EQ(o.timeout, BOOTMM_DEFAULT_TIMEOUT);
 	EXPECT_EQ(o.nfilter, 0);
+	EXPECT_TRUE(bootmm_filter_match(&o, "anything.at_all"));
 	EXPECT_FALSE(o.list);
 }
 
+/* Any number of filter globs: none is dropped (the 100th still selects). */
+TEST(selftest, cmdline_many_globs)
+{
+	static char line[2400];
+	static struct bootmm_opts o;
+	size_t n = 0;
+
+	n += (size_t)ksnprintf(line, sizeof(line), "bootmm.filter=");
+	for (int i = 0; i < 100; i++)
+		n += (size_t)ksnprintf(line + n, sizeof(line) - n, "s%d.t%d,", i, i);
+	bootmm_opts_parse(&o, line);
+	EXPECT_EQ(o.nfilter, 100);
+	EXPECT_TRUE(bootmm_filter_match(&o, "s99.t99"));
+	EXPECT_TRUE(bootmm_filter_match(&o, "s0.t0"));
+	EXPECT_FALSE(bootmm_filter_match(&o, "s100.t100"));
+}
+
 /* The watchdog's clock runs while a test runs (interrupts are on). */
+#define SELFTEST_TSC_SLACK 50 /* wait at most 50 times as long by the TSC */
+
+/*
+ * Busy-wait until the timer has moved `ms` milliseconds, but never longer
+ * than SELFTEST_TSC_SLACK times that by the TSC (a second clock, calibrated
+ * at start-up): true when the timer got there, false when it stalled.
+ */
+static bool selftest_timer_waits(uint64_t ms)
+{
+	uint64_t t0 = timer_ms(), c0 = rdtsc();
+	uint64_t limit = user_tsc_khz() * ms * SELFTEST_TSC_SLACK;
+
+	while (timer_ms() < t0 + ms) {
+		if (rdtsc() - c0 > limit)
+			return false;
+		__asm__ volatile("pause");
+	}
+	return true;
+}
+
 TEST(selftest, timer_advances)
 {
 	uint64_t t0 = timer_ms();
 
-	while (timer_ms() < t0 + 20)
-		__asm__ volatile("pause");
+	ASSERT_NE(user_tsc_khz(), 0);
+	EXPECT_TRUE(selftest_timer_waits(20));
 	EXPECT_GE(timer_ms(), t0 + 20);
+}
+
+/* The bounded wait fails by itself when the timer stalls (IRQ0 held off). */
+TEST(selftest, timer_stall_is_detected)
+{
+	uint64_t t0;
+	bool moved;
+
+	ASSERT_NE(user_tsc_khz(), 0);
+	irq_disable();
+	t0 = timer_ms();
+	moved = selftest_timer_waits(5);
+	EXPECT_EQ(timer_ms(), t0);
+	irq_enable();
+	EXPECT_FALSE(moved);
 }
 
 #ifdef BOOTMM_SELFTEST

@@ -161,7 +161,9 @@ static int oom_program_run(unsigned long n)
 	if (err)
 		return err == -ENOMEM ? 0 : 1;
 	if (oom_res.signal)
-		return oom_res.signal == 7 || oom_res.signal == 11 ? 0 : 1;
+		/* A fault no frame can serve: SIGKILL (137), as the OOM killer. */
+		return (oom_res.signal == SIGKILL && oom_res.status == 128 + SIGKILL) ||
+		       oom_res.signal == SIGSEGV ? 0 : 1;
 	return oom_res.status == 0 || oom_res.status == 12 ? 0 : 1;
 }
 

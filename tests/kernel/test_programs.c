@@ -1,7 +1,7 @@
 /*
  * Ring 3 through the program runner: tiny hand-assembled programs wrapped in
  * ELF images (tests/kernel/user_image.h) go through proc_run exactly as the
- * multiboot2 program modules do. Also the usercopy helpers against a bound
+ * initramfs programs do. Also the usercopy helpers against a bound
  * address space.
  */
 #include "harness/ktest.h"
@@ -99,6 +99,7 @@ static int user_t_run(const char *name, const uint8_t *code, size_t len)
 	size_t size = uimg_code(user_t_buf, code, len);
 	int err = proc_run(name, user_t_buf, size, 0, &user_t_res);
 
+	EXPECT_EQ(user_t_res.as_check, 0);
 	if (err)
 		ktest_fail("proc_run: %d (%s)", err, user_t_res.why);
 	return user_t_res.status;
@@ -238,6 +239,34 @@ TEST(user, usercopy_demand_pages_and_rejects_bad_pointers)
 	EXPECT_EQ(clear_user(0x10000000, 8), 0);
 	EXPECT_EQ(copy_from_user(back, 0, 0), 0);
 	user_t_unbind(as, saved);
+}
+
+/* Bound but not loaded (a copy for another process): the same results through mm/access.h. */
+TEST(user, usercopy_into_a_space_not_loaded)
+{
+	struct aspace *as = as_create();
+	char buf[16] = "hello, world", back[16];
+
+	ASSERT_TRUE(as != NULL);
+	ASSERT_EQ(as_mmap(as, 0x10000000, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS), 0x10000000);
+	usercopy_bind(as);
+	EXPECT_EQ(copy_to_user(0x10000000 + PAGE_SIZE - 8, buf, 8), 0);
+	EXPECT_EQ(copy_to_user(0x10000000, buf, sizeof(buf)), 0);
+	EXPECT_EQ(copy_from_user(back, 0x10000000, sizeof(back)), 0);
+	EXPECT_MEMEQ(back, buf, sizeof(buf));
+	EXPECT_EQ(strncpy_from_user(back, 0x10000000, sizeof(back)), 12);
+	EXPECT_EQ(strncpy_from_user(back, 0x10000000, 5), 5);
+	EXPECT_EQ(strncpy_from_user(back, 0x10000000 + PAGE_SIZE - 8, 16), -EFAULT);
+	EXPECT_EQ(copy_from_user(back, 0x10000000 + PAGE_SIZE - 8, 16), -EFAULT);
+	EXPECT_EQ(clear_user(0x10000000, 4), 0);
+	EXPECT_EQ(copy_from_user(back, 0x10000000, 8), 0);
+	EXPECT_MEMEQ(back, "\0\0\0\0o, w", 8);
+	EXPECT_EQ(as_mprotect(as, 0x10000000, PAGE_SIZE, PROT_READ), 0);
+	EXPECT_EQ(copy_to_user(0x10000000, buf, 1), -EFAULT);
+	EXPECT_EQ(as_resident_frames(as), 1);
+	usercopy_bind(NULL);
+	as_destroy(as);
 }
 
 TEST(user, usercopy_respects_rights)

@@ -1,23 +1,28 @@
 /*
- * Interrupt and exception stubs for vectors 0..47. Each pushes a dummy error
- * code where the CPU pushes none, then its vector, then every general
- * register, and calls trap_dispatch(struct trap_frame *) (arch/x86_64/trap.h).
+ * Interrupt and exception stubs for vectors 0..47. Each pushes a zero error
+ * code where the CPU pushes none (it becomes orig_rax), then every general
+ * register in the order of struct uregs (arch/x86_64/regs.h, Linux's
+ * pt_regs, the same frame syscall_entry.S builds), and calls
+ * trap_dispatch(vector, struct uregs *) (arch/x86_64/trap.h).
  * The table isr_stubs holds the address of each stub, in vector order.
  */
 	.text
 
+/* rdi is saved first so that it can carry the vector to isr_common. */
 .macro ISR_NOERR vec
 	.balign 16
 isr_\vec:
 	pushq $0
-	pushq $\vec
+	pushq %rdi
+	movl $\vec, %edi
 	jmp isr_common
 .endm
 
 .macro ISR_ERR vec
 	.balign 16
 isr_\vec:
-	pushq $\vec
+	pushq %rdi
+	movl $\vec, %edi
 	jmp isr_common
 .endm
 
@@ -48,39 +53,40 @@ isr_common:
 	pushfq
 	andq $~(1 << 18), (%rsp)
 	popfq
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
 	pushq %rsi
-	pushq %rdi
-	pushq %rbp
+	pushq %rdx
+	pushq %rcx
+	pushq %rax
 	pushq %r8
 	pushq %r9
 	pushq %r10
 	pushq %r11
+	pushq %rbx
+	pushq %rbp
 	pushq %r12
 	pushq %r13
 	pushq %r14
 	pushq %r15
-	movq %rsp, %rdi
+	movq %rsp, %rsi
+	subq $8, %rsp			/* 21 words: keep the call 16-byte aligned */
 	call trap_dispatch
+	addq $8, %rsp
 	popq %r15
 	popq %r14
 	popq %r13
 	popq %r12
+	popq %rbp
+	popq %rbx
 	popq %r11
 	popq %r10
 	popq %r9
 	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
 	popq %rax
-	addq $16, %rsp
+	popq %rcx
+	popq %rdx
+	popq %rsi
+	popq %rdi
+	addq $8, %rsp			/* orig_rax: the error code */
 	iretq
 
 .macro ISR_ADDR vec

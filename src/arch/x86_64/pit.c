@@ -1,7 +1,6 @@
-/* PIT channel 0 at TIMER_HZ on IRQ0: the millisecond clock and the watchdog tick. */
+/* PIT channel 0 at TIMER_HZ on IRQ0: the millisecond clock and the tick hook. */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
-#include "kernel/harness.h"
 #include "kernel/timer.h"
 
 #define PIT_CH0 0x40
@@ -10,6 +9,7 @@
 #define PIT_CH0_RATE_LOHI 0x34 /* channel 0, lo/hi byte, mode 2 */
 
 static volatile uint64_t timer_ticks;
+static timer_tick_fn timer_tick_hook;
 
 void timer_init(void)
 {
@@ -29,5 +29,11 @@ void timer_irq(void)
 {
 	timer_ticks++;
 	pic_eoi(0);
-	ktest_watchdog_tick(timer_ms());
+	if (timer_tick_hook)
+		timer_tick_hook(timer_ms());
+}
+
+void timer_set_tick_hook(timer_tick_fn fn)
+{
+	timer_tick_hook = fn;
 }

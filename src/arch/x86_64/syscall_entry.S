@@ -3,7 +3,7 @@
  * sysretq return paths, and user_enter / user_leave, which switch between
  * the test's kernel context and a program.
  *
- * The saved user registers form a struct uregs (kernel/syscall.h, Linux
+ * The saved user registers form a struct uregs (arch/x86_64/regs.h, Linux
  * pt_regs order) on the program's kernel stack. One CPU and FMASK clearing
  * IF make a static scratch slot for the user rsp safe: no swapgs needed.
  */

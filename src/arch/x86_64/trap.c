@@ -1,17 +1,12 @@
 /*
- * Where every interrupt and exception lands: IRQs go to their handler,
- * exceptions from ring 3 to the program runner, exceptions in the kernel
- * during a test to the harness; any other exception ends the run.
+ * Where every interrupt and exception lands first: IRQs go to their
+ * handler, exceptions to the kernel's router (src/kernel/trap.c).
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
-#include "harness/ktest.h"
 #include "kernel/backtrace.h"
-#include "kernel/harness.h"
-#include "kernel/proc.h"
-#include "kernel/usercopy.h"
 #include "kernel/timer.h"
-#include "lib/assert.h"
+#include "kernel/trap.h"
 #include "lib/printf.h"
 
 static const char *const trap_names[32] = {
@@ -21,13 +16,6 @@ static const char *const trap_names[32] = {
 	"#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
 };
 
-static unsigned trap_depth; /* exceptions being handled right now */
-
-void trap_unwind(void)
-{
-	trap_depth = 0;
-}
-
 const char *trap_name(uint64_t vector)
 {
 	if (vector < 32)
@@ -35,10 +23,10 @@ const char *trap_name(uint64_t vector)
 	return vector < TRAP_NVECTORS ? "IRQ" : "?";
 }
 
-void trap_report(const struct trap_frame *f, const char *prefix)
+void trap_report(uint64_t vector, const struct uregs *f, const char *prefix)
 {
 	kprintf("%sexception %s (vector %lu) error code 0x%lx\n", prefix,
-		trap_name(f->vector), f->vector, f->error_code);
+		trap_name(vector), vector, f->orig_rax);
 	kprintf("%sRIP 0x%016lx CR2 0x%016lx RFLAGS 0x%lx CS 0x%lx\n", prefix,
 		f->rip, read_cr2(), f->rflags, f->cs);
 	kprintf("%sRAX 0x%016lx RBX 0x%016lx RCX 0x%016lx RDX 0x%016lx\n", prefix,
@@ -54,7 +42,7 @@ void trap_report(const struct trap_frame *f, const char *prefix)
 	backtrace_print(f->rbp, prefix);
 }
 
-/* IRQ 0..15: the PIT drives the clock and watchdog; the rest are acknowledged. */
+/* IRQ 0..15: the PIT drives the clock and the tick hook; the rest are acknowledged. */
 static void trap_irq(unsigned irq)
 {
 	if (irq == 0) {
@@ -69,24 +57,11 @@ static void trap_irq(unsigned irq)
 	pic_eoi(irq);
 }
 
-void trap_dispatch(struct trap_frame *f)
+void trap_dispatch(uint64_t vector, struct uregs *f)
 {
-	if (f->vector >= TRAP_IRQ_BASE) {
-		trap_irq((unsigned)(f->vector - TRAP_IRQ_BASE));
+	if (vector >= TRAP_IRQ_BASE) {
+		trap_irq((unsigned)(vector - TRAP_IRQ_BASE));
 		return;
 	}
-	if ((f->cs & 3) == 3) {
-		user_trap(f);
-		return;
-	}
-	if (usercopy_fixup((unsigned)f->vector, &f->rip, read_cr2(), f->error_code))
-		return; /* a fault inside copy_from_user & co.: resolved or -EFAULT */
-	if (trap_depth++ == 0 && ktest_running())
-		ktest_exception(f);
-	if (trap_depth > 1)
-		panic("exception %s at 0x%lx while handling an exception",
-		      trap_name(f->vector), f->rip);
-	kprintf("# bootmm: unexpected exception outside a test\n");
-	trap_report(f, "# ");
-	panic("unexpected exception %s at 0x%lx", trap_name(f->vector), f->rip);
+	trap_exception((unsigned)vector, f);
 }

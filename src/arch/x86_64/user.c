@@ -1,11 +1,10 @@
 /*
  * The x86_64 side of running programs: syscall MSRs, the FS/GS base,
- * exceptions taken in ring 3, and the clocks and random numbers the syscalls
+ * the x87/SSE state, and the clocks and random numbers the syscalls
  * hand out.
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
-#include "arch/x86_64/trap.h"
 #include "kernel/proc.h"
 #include "kernel/timer.h"
 #include "lib/string.h"
@@ -24,8 +23,6 @@
 #define CR4_OSFXSR (1ULL << 9)      /* fxsave/fxrstor and SSE */
 #define CR4_OSXMMEXCPT (1ULL << 10) /* SIMD exceptions as #XM */
 #define USER_MXCSR_DEFAULT 0x1f80
-
-#define USER_VEC_NMI 2
 
 #define CMOS_INDEX 0x70
 #define CMOS_DATA 0x71
@@ -167,6 +164,11 @@ void user_set_kernel_stack(uint64_t top)
 	gdt_set_kernel_stack(top);
 }
 
+uint64_t user_tsc_khz(void)
+{
+	return user_tsc_per_ms;
+}
+
 uint64_t user_clock_mono_ns(void)
 {
 	uint64_t d;
@@ -176,6 +178,12 @@ uint64_t user_clock_mono_ns(void)
 	d = rdtsc() - user_tsc0;
 	return user_ms0 * 1000000ULL + d / user_tsc_per_ms * 1000000ULL +
 	       d % user_tsc_per_ms * 1000000ULL / user_tsc_per_ms;
+}
+
+void user_wait_until(uint64_t mono_ns)
+{
+	while (user_clock_mono_ns() < mono_ns)
+		__asm__ volatile("sti\n\thlt\n\tcli" ::: "memory");
 }
 
 uint64_t user_clock_real_ns(void)
@@ -215,26 +223,4 @@ uint64_t user_get_gs(void)
 void user_set_gs(uint64_t base)
 {
 	wrmsr(MSR_GS_BASE, base);
-}
-
-void user_trap(struct trap_frame *f)
-{
-	struct uregs r = {
-		.r15 = f->r15, .r14 = f->r14, .r13 = f->r13, .r12 = f->r12,
-		.rbp = f->rbp, .rbx = f->rbx, .r11 = f->r11, .r10 = f->r10,
-		.r9 = f->r9, .r8 = f->r8, .rax = f->rax, .rcx = f->rcx,
-		.rdx = f->rdx, .rsi = f->rsi, .rdi = f->rdi,
-		.orig_rax = f->vector, .rip = f->rip, .cs = f->cs,
-		.rflags = f->rflags, .rsp = f->rsp, .ss = f->ss,
-	};
-
-	if (f->vector == USER_VEC_NMI)
-		return;
-	proc_user_trap((unsigned)f->vector, f->error_code, read_cr2(), &r);
-	f->r15 = r.r15, f->r14 = r.r14, f->r13 = r.r13, f->r12 = r.r12;
-	f->rbp = r.rbp, f->rbx = r.rbx, f->r11 = r.r11, f->r10 = r.r10;
-	f->r9 = r.r9, f->r8 = r.r8, f->rax = r.rax, f->rcx = r.rcx;
-	f->rdx = r.rdx, f->rsi = r.rsi, f->rdi = r.rdi;
-	f->rip = r.rip, f->cs = r.cs, f->rflags = r.rflags;
-	f->rsp = r.rsp, f->ss = r.ss;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/errno.h"
+#include "mm/access.h"
 #include "mm/heap.h"
 #include "mm/mmarch.h"
 #include "mm/pmm.h"
@@ -13,61 +14,14 @@
 
 /* ------------------------------------------------------------ accesses */
 
-/*
- * Make one user access to the page holding va possible, as the MMU and the
- * fault handler would. Returns AS_FAULT_OK with *out pointing at va's byte.
- */
-static int as_test_resolve(struct aspace *as, vaddr_t va, bool write, uint8_t **out)
-{
-	for (int tries = 0; tries < 4; tries++) {
-		struct pt_leaf leaf;
-		bool present = pt_query(as_root(as), va, &leaf);
-		unsigned err = AS_PF_USER | (write ? AS_PF_WRITE : 0);
-
-		if (present && (leaf.flags & PT_USER) &&
-		    (!write || (leaf.flags & PT_WRITE))) {
-			*out = mm_phys_to_virt(leaf.pa + (va - leaf.va));
-			return AS_FAULT_OK;
-		}
-		if (present)
-			err |= AS_PF_PRESENT;
-		int v = as_fault(as, va, err);
-		if (v != AS_FAULT_OK)
-			return v;
-	}
-	return AS_TEST_FAULT_LOOP;
-}
-
-/* Copy between buf and user memory page by page; stops at the first refused page. */
-static int as_test_access(struct aspace *as, vaddr_t va, uint8_t *buf, size_t len,
-			  bool write)
-{
-	while (len) {
-		size_t chunk = MIN(len, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
-		uint8_t *p;
-		int v = as_test_resolve(as, va, write, &p);
-
-		if (v != AS_FAULT_OK)
-			return v;
-		if (write)
-			memcpy(p, buf, chunk);
-		else
-			memcpy(buf, p, chunk);
-		va += chunk;
-		buf += chunk;
-		len -= chunk;
-	}
-	return AS_FAULT_OK;
-}
-
 int as_test_read(struct aspace *as, vaddr_t va, void *buf, size_t len)
 {
-	return as_test_access(as, va, buf, len, false);
+	return access_user(as, va, buf, len, ACCESS_READ);
 }
 
 int as_test_write(struct aspace *as, vaddr_t va, const void *buf, size_t len)
 {
-	return as_test_access(as, va, (uint8_t *)buf, len, true);
+	return access_user(as, va, (void *)buf, len, ACCESS_WRITE);
 }
 
 bool as_test_page(const struct aspace *as, vaddr_t va, int *prot)

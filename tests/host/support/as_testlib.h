@@ -1,9 +1,9 @@
 /*
  * as_testlib: host-test helpers for the user address space (mm/aspace.h).
  *
- * - user accesses: as_test_read/as_test_write walk the page tables like the
- *   MMU, call as_fault on a miss with the x86 error code, and copy through
- *   mm_phys_to_virt once the access is allowed;
+ * - user accesses: as_test_read/as_test_write are access_user (mm/access.h):
+ *   the page tables walked like the MMU, as_fault on a miss with the x86
+ *   error code, the copy through mm_phys_to_virt once the access is allowed;
  * - snapshots: VMAs, every present leaf and a hash of each leaf's contents,
  *   compared with a report of the first difference;
  * - a per-page view (mapped? prot?);
@@ -16,10 +16,11 @@
 #define AS_TESTLIB_H
 
 #include "lib/types.h"
+#include "mm/access.h"
 #include "mm/aspace.h"
 
 /* Extra verdict of the access helpers: as_fault said OK but the access still missed. */
-#define AS_TEST_FAULT_LOOP 100
+#define AS_TEST_FAULT_LOOP ACCESS_FAULT_LOOP
 
 /*
  * Copy len bytes from user address va of `as` into buf, as a user-mode read

@@ -1,0 +1,58 @@
+/*
+ * Private to the syscall files (syscall.c, sys_time.c, sys_poll.c,
+ * sys_misc.c, sys_stat.c): the calls each file serves, and what they share.
+ * Every call returns its result for rax: a value or -errno, as Linux.
+ */
+#ifndef KERNEL_SYS_H
+#define KERNEL_SYS_H
+
+#include "lib/types.h"
+
+struct proc;
+struct uregs;
+
+#define SYS_NSEC_PER_SEC 1000000000LL
+
+struct sys_timespec {
+	int64_t tv_sec, tv_nsec;
+};
+
+struct sys_timeval {
+	int64_t tv_sec, tv_usec;
+};
+
+/* sys_time.c */
+void sys_sleep_until(struct proc *p, uint64_t deadline);
+uint64_t sys_cpu_ns(const struct proc *p);
+int64_t sys_clock_ns(struct proc *p, int64_t clk);
+int sys_get_timespec(uint64_t uts, int64_t *ns);
+uint64_t sys_deadline(int64_t rel_ns);
+void sys_put_ns(int64_t ns, struct sys_timespec *ts);
+long sys_clock_gettime(struct proc *p, int64_t clk, uint64_t tp);
+long sys_clock_getres(struct proc *p, int64_t clk, uint64_t tp);
+long sys_nanosleep(struct proc *p, uint64_t req, uint64_t rem);
+long sys_clock_nanosleep(struct proc *p, int64_t clk, uint64_t flags, uint64_t req,
+			 uint64_t rem);
+long sys_time(uint64_t tloc);
+long sys_gettimeofday(uint64_t tv, uint64_t tz);
+long sys_futex(struct proc *p, struct uregs *r);
+
+/* sys_poll.c */
+long sys_poll(struct proc *p, uint64_t ufds, uint64_t nfds, int64_t timeout_ms);
+long sys_ppoll(struct proc *p, struct uregs *r);
+long sys_select(struct proc *p, struct uregs *r);
+long sys_pselect6(struct proc *p, struct uregs *r);
+
+/* sys_misc.c */
+#define AT_FDCWD (-100)
+#define SYS_PATH_MAX 4096                  /* PATH_MAX, the NUL included */
+#define SYS_PATH_BUF (SYS_PATH_MAX + 1)   /* a "/" may go in front */
+long sys_get_path(int32_t dirfd, uint64_t upath, char *buf);
+long sys_misc(struct proc *p, uint64_t nr, struct uregs *r);
+
+/* sys_stat.c */
+long sys_fstat(struct proc *p, uint64_t fd, uint64_t buf);
+long sys_newfstatat(struct proc *p, struct uregs *r);
+long sys_statx(struct proc *p, struct uregs *r);
+
+#endif

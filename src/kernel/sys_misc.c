@@ -1,0 +1,335 @@
+/*
+ * What runtimes ask of the kernel at start-up and now and then: robust
+ * futex lists, rseq, the process name, capabilities, memory and usage
+ * totals, CPU affinity, the working directory and /proc/self/exe.
+ * Results and errnos are Linux's for a single-threaded root process on one
+ * CPU.
+ */
+#include "kernel/proc.h"
+#include "kernel/usercopy.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "mm/aspace.h"
+#include "mm/pmm.h"
+#include "sys.h"
+
+#define SYS_getcwd 79
+#define SYS_readlink 89
+#define SYS_getrusage 98
+#define SYS_sysinfo 99
+#define SYS_capget 125
+#define SYS_prctl 157
+#define SYS_sched_getaffinity 204
+#define SYS_set_robust_list 273
+#define SYS_get_robust_list 274
+#define SYS_readlinkat 267
+#define SYS_rseq 334
+
+#define SYS_ROBUST_HEAD_LEN 24  /* sizeof(struct robust_list_head) */
+#define SYS_RSEQ_ORIG_SIZE 32   /* ORIG_RSEQ_SIZE, also the struct's alignment */
+#define SYS_RSEQ_UNREGISTER 1
+#define SYS_RSEQ_CPU_UNINIT 0xffffffffu /* RSEQ_CPU_ID_UNINITIALIZED */
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+#define CAP_V1 0x19980330
+#define CAP_V2 0x20071026
+#define CAP_V3 0x20080522
+#define CAP_LAST_CAP 40
+#define RUSAGE_SELF 0
+#define RUSAGE_CHILDREN (-1)
+#define RUSAGE_THREAD 1
+
+/* set_robust_list(2): record the head; EINVAL unless len is the head's size. */
+static long sys_set_robust_list(struct proc *p, uint64_t head, uint64_t len)
+{
+	if (len != SYS_ROBUST_HEAD_LEN)
+		return -EINVAL;
+	p->robust_list = head;
+	return 0;
+}
+
+/* get_robust_list(2) of pid 0 or ourselves: the recorded head and its size. */
+static long sys_get_robust_list(struct proc *p, int64_t pid, uint64_t head_ptr,
+				uint64_t len_ptr)
+{
+	uint64_t len = SYS_ROBUST_HEAD_LEN;
+
+	if ((int32_t)pid != 0 && (int32_t)pid != PROC_PID)
+		return -ESRCH;
+	if (copy_to_user(len_ptr, &len, sizeof(len)))
+		return -EFAULT;
+	return copy_to_user(head_ptr, &p->robust_list, sizeof(p->robust_list));
+}
+
+/*
+ * Write the rseq area's cpu_id_start, cpu_id, node_id and mm_cid as the
+ * return to user mode does (cpu_id = `cpu`: 0 on our one CPU, or
+ * RSEQ_CPU_ID_UNINITIALIZED on unregistering). Returns 0 or -EFAULT.
+ */
+static int sys_rseq_write(uint64_t rseq, uint32_t cpu)
+{
+	uint32_t ids[2] = { 0, cpu }, node_cid[2] = { 0, 0 };
+
+	if (copy_to_user(rseq, ids, sizeof(ids)))
+		return -EFAULT;
+	return copy_to_user(rseq + 20, node_cid, sizeof(node_cid));
+}
+
+/* rseq(2) unregistration: EINVAL for another area or length, EPERM for another signature. */
+static long sys_rseq_unregister(struct proc *p, uint64_t rseq, uint32_t len, uint32_t flags,
+				uint32_t sig)
+{
+	if (flags & ~SYS_RSEQ_UNREGISTER)
+		return -EINVAL;
+	if (!p->rseq || p->rseq != rseq || len != p->rseq_len)
+		return -EINVAL;
+	if (p->rseq_sig != sig)
+		return -EPERM;
+	if (sys_rseq_write(rseq, SYS_RSEQ_CPU_UNINIT))
+		return -EFAULT;
+	p->rseq = 0;
+	p->rseq_len = p->rseq_sig = 0;
+	return 0;
+}
+
+/*
+ * rseq(2), Linux 6.3+ rules: registering again is EBUSY (EINVAL for another
+ * area or length, EPERM for another signature); a new area needs len >= 32
+ * and 32-byte alignment (EINVAL) inside the user half (EFAULT). The ids are
+ * written at once, as the return to user mode does; when that faults the
+ * program dies of SIGSEGV, as Linux's force_sigsegv.
+ */
+static long sys_rseq(struct proc *p, struct uregs *r)
+{
+	uint64_t rseq = r->rdi;
+	uint32_t len = (uint32_t)r->rsi, flags = (uint32_t)r->rdx, sig = (uint32_t)r->r10;
+
+	if (flags & SYS_RSEQ_UNREGISTER)
+		return sys_rseq_unregister(p, rseq, len, flags, sig);
+	if (flags)
+		return -EINVAL;
+	if (p->rseq) {
+		if (p->rseq != rseq || len != p->rseq_len)
+			return -EINVAL;
+		return p->rseq_sig != sig ? -EPERM : -EBUSY;
+	}
+	if (len < SYS_RSEQ_ORIG_SIZE || !IS_ALIGNED(rseq, SYS_RSEQ_ORIG_SIZE))
+		return -EINVAL;
+	if (!user_range_ok(rseq, len))
+		return -EFAULT;
+	p->rseq = rseq;
+	p->rseq_len = len;
+	p->rseq_sig = sig;
+	if (sys_rseq_write(rseq, 0))
+		proc_kill(SIGSEGV, rseq, r->rip);
+	return 0;
+}
+
+/* prctl(2): PR_SET_NAME and PR_GET_NAME (16 bytes, NUL-terminated); EINVAL otherwise. */
+static long sys_prctl(struct proc *p, int64_t option, uint64_t arg2)
+{
+	char comm[PROC_COMM_LEN];
+
+	switch ((int32_t)option) {
+	case PR_SET_NAME:
+		memset(comm, 0, sizeof(comm));
+		if (strncpy_from_user(comm, arg2, sizeof(comm) - 1) < 0)
+			return -EFAULT;
+		memcpy(p->comm, comm, sizeof(comm));
+		return 0;
+	case PR_GET_NAME:
+		return copy_to_user(arg2, p->comm, sizeof(p->comm));
+	default:
+		return -EINVAL;
+	}
+}
+
+/*
+ * capget(2) for root: every capability up to CAP_LAST_CAP effective and
+ * permitted, none inheritable. An unknown version gets v3 written back and
+ * EINVAL (0 when data is NULL, the probe); v1 copies one 32-bit set, v2/v3
+ * two. EINVAL for a negative pid, ESRCH for another process, EFAULT.
+ */
+static long sys_capget(uint64_t hdr, uint64_t data)
+{
+	uint32_t head[2], d[6] = { 0xffffffffu, 0xffffffffu, 0,
+				   (1u << (CAP_LAST_CAP - 31)) - 1,
+				   (1u << (CAP_LAST_CAP - 31)) - 1, 0 };
+	size_t n;
+
+	if (copy_from_user(&head[0], hdr, sizeof(head[0])))
+		return -EFAULT;
+	if (head[0] != CAP_V1 && head[0] != CAP_V2 && head[0] != CAP_V3) {
+		head[0] = CAP_V3;
+		if (copy_to_user(hdr, &head[0], sizeof(head[0])))
+			return -EFAULT;
+		return data ? -EINVAL : 0;
+	}
+	if (!data)
+		return 0;
+	if (copy_from_user(&head[1], hdr + 4, sizeof(head[1])))
+		return -EFAULT;
+	if ((int32_t)head[1] < 0)
+		return -EINVAL;
+	if (head[1] != 0 && head[1] != PROC_PID)
+		return -ESRCH;
+	n = head[0] == CAP_V1 ? 3 : 6;
+	return copy_to_user(data, d, n * sizeof(d[0]));
+}
+
+/* sysinfo(2): uptime (rounded up), memory totals from the frame allocator, one process. */
+static long sys_sysinfo(uint64_t info)
+{
+	struct {
+		int64_t uptime;
+		uint64_t loads[3];
+		uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+		uint16_t procs, pad;
+		uint64_t totalhigh, freehigh;
+		uint32_t mem_unit;
+		char f[4];
+	} si;
+	uint64_t ns = user_clock_mono_ns();
+
+	_Static_assert(sizeof(si) == 112, "struct sysinfo is 112 bytes");
+	memset(&si, 0, sizeof(si));
+	si.uptime = (int64_t)(ns / SYS_NSEC_PER_SEC + (ns % SYS_NSEC_PER_SEC ? 1 : 0));
+	si.totalram = pmm_total_frames() * PAGE_SIZE;
+	si.freeram = pmm_free_frames() * PAGE_SIZE;
+	si.procs = 1;
+	si.mem_unit = 1;
+	return copy_to_user(info, &si, sizeof(si));
+}
+
+/*
+ * getrusage(2): RUSAGE_SELF and RUSAGE_THREAD report the CPU time used so
+ * far (time asleep excluded), split into system time (serving syscalls)
+ * and user time (the rest, page faults included), and the resident set
+ * (KiB) as ru_maxrss; RUSAGE_CHILDREN
+ * is all zero (no children). EINVAL for another `who`, EFAULT.
+ */
+static long sys_getrusage(struct proc *p, int64_t who, uint64_t uru)
+{
+	struct {
+		struct sys_timeval utime, stime;
+		int64_t maxrss, rest[13];
+	} ru;
+	uint64_t ns, cpu;
+
+	_Static_assert(sizeof(ru) == 144, "struct rusage is 144 bytes");
+	if ((int32_t)who != RUSAGE_SELF && (int32_t)who != RUSAGE_CHILDREN &&
+	    (int32_t)who != RUSAGE_THREAD)
+		return -EINVAL;
+	memset(&ru, 0, sizeof(ru));
+	if ((int32_t)who != RUSAGE_CHILDREN) {
+		cpu = sys_cpu_ns(p);
+		ns = cpu > p->sys_ns ? cpu - p->sys_ns : 0;
+		ru.utime.tv_sec = (int64_t)(ns / SYS_NSEC_PER_SEC);
+		ru.utime.tv_usec = (int64_t)(ns % SYS_NSEC_PER_SEC / 1000);
+		ru.stime.tv_sec = (int64_t)(p->sys_ns / SYS_NSEC_PER_SEC);
+		ru.stime.tv_usec = (int64_t)(p->sys_ns % SYS_NSEC_PER_SEC / 1000);
+		ru.maxrss = (int64_t)(as_resident_frames(p->as) * (PAGE_SIZE / 1024));
+	}
+	return copy_to_user(uru, &ru, sizeof(ru));
+}
+
+/*
+ * sched_getaffinity(2): CPU 0 only. EINVAL when len is 0 or not a multiple
+ * of 8, ESRCH for another pid, EFAULT; returns the bytes written (8).
+ */
+static long sys_sched_getaffinity(int64_t pid, uint64_t len, uint64_t umask)
+{
+	uint64_t mask = 1;
+
+	len = (uint32_t)len;
+	if (len * 8 < 1 || (len & (sizeof(uint64_t) - 1)))
+		return -EINVAL;
+	if ((int32_t)pid != 0 && (int32_t)pid != PROC_PID)
+		return -ESRCH;
+	if (copy_to_user(umask, &mask, sizeof(mask)))
+		return -EFAULT;
+	return sizeof(mask);
+}
+
+/* getcwd(2): "/"; ERANGE when size < 2, EFAULT; returns the length with the NUL. */
+static long sys_getcwd(uint64_t buf, uint64_t size)
+{
+	if (size < 2)
+		return -ERANGE;
+	return copy_to_user(buf, "/", 2) ? -EFAULT : 2;
+}
+
+/*
+ * Read the path at user `upath` (PATH_MAX bytes with its NUL at most) into
+ * buf[SYS_PATH_BUF], made absolute against the working directory "/" when
+ * dirfd is AT_FDCWD. Returns 0,
+ * -EFAULT, -ENAMETOOLONG, -ENOENT (empty), -ENOTDIR (relative to fds
+ * 0..2) or -EBADF (relative to a closed fd).
+ */
+long sys_get_path(int32_t dirfd, uint64_t upath, char *buf)
+{
+	long n = strncpy_from_user(buf + 1, upath, SYS_PATH_MAX);
+
+	if (n < 0)
+		return n;
+	if (n == SYS_PATH_MAX)
+		return -ENAMETOOLONG;
+	if (n == 0)
+		return -ENOENT;
+	if (buf[1] == '/') {
+		memmove(buf, buf + 1, (size_t)n + 1);
+		return 0;
+	}
+	if (dirfd != AT_FDCWD)
+		return dirfd >= 0 && dirfd <= 2 ? -ENOTDIR : -EBADF;
+	buf[0] = '/';
+	return 0;
+}
+
+/*
+ * readlink(2) / readlinkat(2): /proc/self/exe and /proc/<our pid>/exe give
+ * the program's path (not NUL-terminated, cut to bufsiz). EINVAL when
+ * bufsiz <= 0; any other path is ENOENT (there is no file tree yet).
+ */
+static long sys_readlinkat(struct proc *p, int64_t dirfd, uint64_t upath, uint64_t buf,
+			   int64_t bufsiz)
+{
+	static char path[SYS_PATH_BUF];
+	size_t len;
+	long err;
+
+	if ((int32_t)bufsiz <= 0)
+		return -EINVAL;
+	err = sys_get_path((int32_t)dirfd, upath, path);
+	if (err)
+		return err;
+	if (strcmp(path, "/proc/self/exe") != 0 && strcmp(path, "/proc/1/exe") != 0 &&
+	    strcmp(path, "/proc/thread-self/exe") != 0)
+		return -ENOENT;
+	len = MIN(strlen(p->path), (size_t)(int32_t)bufsiz);
+	return copy_to_user(buf, p->path, len) ? -EFAULT : (long)len;
+}
+
+long sys_misc(struct proc *p, uint64_t nr, struct uregs *r)
+{
+	switch (nr) {
+	case SYS_set_robust_list: return sys_set_robust_list(p, r->rdi, r->rsi);
+	case SYS_get_robust_list:
+		return sys_get_robust_list(p, (int64_t)r->rdi, r->rsi, r->rdx);
+	case SYS_rseq: return sys_rseq(p, r);
+	case SYS_prctl: return sys_prctl(p, (int64_t)r->rdi, r->rsi);
+	case SYS_capget: return sys_capget(r->rdi, r->rsi);
+	case SYS_sysinfo: return sys_sysinfo(r->rdi);
+	case SYS_getrusage: return sys_getrusage(p, (int64_t)r->rdi, r->rsi);
+	case SYS_sched_getaffinity:
+		return sys_sched_getaffinity((int64_t)r->rdi, r->rsi, r->rdx);
+	case SYS_getcwd: return sys_getcwd(r->rdi, r->rsi);
+	case SYS_readlink:
+		return sys_readlinkat(p, AT_FDCWD, r->rdi, r->rsi, (int64_t)r->rdx);
+	case SYS_readlinkat:
+		return sys_readlinkat(p, (int64_t)r->rdi, r->rsi, r->rdx, (int64_t)r->r10);
+	default:
+		proc_unknown_syscall(p, nr);
+		return -ENOSYS;
+	}
+}

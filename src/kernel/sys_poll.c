@@ -1,0 +1,307 @@
+/*
+ * poll, ppoll, select, pselect6 over the three descriptors a program has,
+ * set up as the runner sets them up on the host: fd 0 reads /dev/null
+ * (always readable and writable: the default poll mask), fds 1 and 2 are the
+ * write ends of pipes someone reads (writable). Nothing changes while a
+ * call waits, so a call with nothing ready waits out its timeout, on the
+ * timer, and returns 0. Results, write-backs and errnos are Linux's.
+ */
+#include "kernel/proc.h"
+#include "kernel/usercopy.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "sys.h"
+
+#define POLLIN 0x001
+#define POLLPRI 0x002
+#define POLLOUT 0x004
+#define POLLERR 0x008
+#define POLLHUP 0x010
+#define POLLNVAL 0x020
+#define POLLRDNORM 0x040
+#define POLLRDBAND 0x080
+#define POLLWRNORM 0x100
+#define POLLWRBAND 0x200
+#define SYS_POLLIN_SET (POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR)
+#define SYS_POLLOUT_SET (POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR)
+#define SYS_POLLEX_SET POLLPRI
+#define SYS_NFDS 3        /* open descriptors: 0, 1, 2 */
+#define SYS_MAX_FDS 64    /* the size of a fresh descriptor table (NR_OPEN_DEFAULT) */
+#define SYS_RLIMIT_NOFILE 7
+#define SYS_POLL_CHUNK 64
+
+struct sys_pollfd {
+	int32_t fd;
+	int16_t events, revents;
+};
+
+/* What the file behind descriptor `fd` reports to poll (0 ready, -1 closed). */
+static int sys_fd_mask(int fd)
+{
+	if (fd == 0)
+		return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM; /* DEFAULT_POLLMASK */
+	if (fd == 1 || fd == 2)
+		return POLLOUT | POLLWRNORM;                       /* pipe, room to write */
+	return -1;
+}
+
+/* do_pollfd: the revents of one entry. */
+static int16_t sys_revents(const struct sys_pollfd *pf)
+{
+	int mask;
+
+	if (pf->fd < 0)
+		return 0;
+	mask = sys_fd_mask(pf->fd);
+	if (mask < 0)
+		return POLLNVAL;
+	return (int16_t)(mask & ((uint16_t)pf->events | POLLERR | POLLHUP));
+}
+
+/*
+ * One pass over the user's pollfd array: count the ready entries into
+ * *count and, when `write` is set, store every revents. Returns 0 or -EFAULT.
+ */
+static long sys_poll_pass(uint64_t ufds, uint64_t nfds, bool write, long *count)
+{
+	struct sys_pollfd pf[SYS_POLL_CHUNK];
+
+	*count = 0;
+	for (uint64_t i = 0; i < nfds; i += SYS_POLL_CHUNK) {
+		size_t n = MIN(nfds - i, SYS_POLL_CHUNK);
+		uint64_t at = ufds + i * sizeof(pf[0]);
+
+		if (copy_from_user(pf, at, n * sizeof(pf[0])))
+			return -EFAULT;
+		for (size_t k = 0; k < n; k++) {
+			pf[k].revents = sys_revents(&pf[k]);
+			*count += pf[k].revents != 0;
+		}
+		if (write && copy_to_user(at, pf, n * sizeof(pf[0])))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/* True when a signal the current mask lets through is pending (signal_pending). */
+static bool sys_signal_pending(const struct proc *p)
+{
+	return (p->sig.pending & ~p->sig.blocked) != 0;
+}
+
+/*
+ * do_sys_poll with a CLOCK_MONOTONIC deadline: EINVAL when nfds passes
+ * RLIMIT_NOFILE; EINTR when nothing is ready and an unblocked signal is
+ * pending; otherwise the number of ready entries, after waiting until the
+ * deadline when there is none.
+ */
+static long sys_do_poll(struct proc *p, uint64_t ufds, uint64_t nfds, uint64_t deadline)
+{
+	long count, err;
+
+	if (nfds > p->rlim[SYS_RLIMIT_NOFILE].cur)
+		return -EINVAL;
+	err = sys_poll_pass(ufds, nfds, false, &count);
+	if (err)
+		return err;
+	if (!count && sys_signal_pending(p))
+		return -EINTR;
+	if (!count)
+		sys_sleep_until(p, deadline);
+	err = sys_poll_pass(ufds, nfds, true, &count);
+	return err ? err : count;
+}
+
+long sys_poll(struct proc *p, uint64_t ufds, uint64_t nfds, int64_t timeout_ms)
+{
+	int32_t ms = (int32_t)timeout_ms;
+	uint64_t deadline = ms < 0 ? UINT64_MAX : sys_deadline((int64_t)ms * 1000000);
+
+	return sys_do_poll(p, ufds, nfds, deadline);
+}
+
+/*
+ * Read ppoll's or pselect6's timespec (NULL: no timeout) and signal mask
+ * (NULL: keep the current one; else its size must be 8), and put the mask
+ * in force for the call (sig_set_temp_mask). Returns 0, -EFAULT or -EINVAL;
+ * *deadline and *ns (-1: no timeout) are set on success.
+ */
+static long sys_timed_args(struct proc *p, uint64_t tsp, uint64_t sigmask,
+			   uint64_t sigsetsize, uint64_t *deadline, int64_t *ns)
+{
+	uint64_t mask;
+	long err;
+
+	*deadline = UINT64_MAX;
+	*ns = -1;
+	if (tsp) {
+		err = sys_get_timespec(tsp, ns);
+		if (err)
+			return err;
+		*deadline = sys_deadline(*ns);
+	}
+	if (!sigmask)
+		return 0;
+	if (sigsetsize != sizeof(uint64_t))
+		return -EINVAL;
+	if (copy_from_user(&mask, sigmask, sizeof(mask)))
+		return -EFAULT;
+	sig_set_temp_mask(&p->sig, mask);
+	return 0;
+}
+
+/*
+ * As Linux's restore_saved_sigmask_unless(ret == -EINTR): after EINTR the
+ * call's mask stays in force until the signal's handler is set up (its
+ * frame saves the old mask); otherwise the old mask comes back now.
+ */
+static long sys_timed_end(struct proc *p, long ret)
+{
+	if (ret != -EINTR)
+		sig_restore_mask(&p->sig);
+	return ret;
+}
+
+/*
+ * poll_select_finish: a non-zero timespec gets the time left written back
+ * (a failed write is ignored, as Linux).
+ */
+static void sys_timespec_left(uint64_t tsp, int64_t ns, uint64_t deadline)
+{
+	uint64_t now = user_clock_mono_ns();
+	struct sys_timespec left;
+
+	if (!tsp || ns <= 0)
+		return;
+	sys_put_ns(deadline > now ? (int64_t)(deadline - now) : 0, &left);
+	copy_to_user(tsp, &left, sizeof(left));
+}
+
+long sys_ppoll(struct proc *p, struct uregs *r)
+{
+	uint64_t deadline;
+	int64_t ns;
+	long ret = sys_timed_args(p, r->rdx, r->r10, r->r8, &deadline, &ns);
+
+	if (ret)
+		return ret;
+	ret = sys_do_poll(p, r->rdi, r->rsi, deadline);
+	sys_timespec_left(r->rdx, ns, deadline);
+	return sys_timed_end(p, ret);
+}
+
+/* The three fd_set words of select (n <= SYS_MAX_FDS bits each). */
+struct sys_fdsets {
+	uint64_t in[3];  /* read, write, except as given */
+	uint64_t res[3]; /* as returned */
+};
+
+/* get_fd_set for all three (NULL: empty); -EFAULT. */
+static long sys_fdsets_get(uint64_t u[3], int n, struct sys_fdsets *s)
+{
+	size_t bytes = (size_t)(n + 63) / 64 * 8;
+
+	memset(s, 0, sizeof(*s));
+	for (int i = 0; i < 3; i++)
+		if (u[i] && bytes && copy_from_user(&s->in[i], u[i], bytes))
+			return -EFAULT;
+	return 0;
+}
+
+/* do_select's scan: EBADF for a set bit on a closed fd, else the ready count. */
+static long sys_select_scan(int n, struct sys_fdsets *s)
+{
+	static const int sets[3] = { SYS_POLLIN_SET, SYS_POLLOUT_SET, SYS_POLLEX_SET };
+	long count = 0;
+
+	for (int fd = 0; fd < n; fd++) {
+		uint64_t bit = 1ULL << fd;
+		int mask = sys_fd_mask(fd);
+
+		if (!((s->in[0] | s->in[1] | s->in[2]) & bit))
+			continue;
+		if (mask < 0)
+			return -EBADF;
+		for (int i = 0; i < 3; i++)
+			if ((s->in[i] & bit) && (mask & sets[i])) {
+				s->res[i] |= bit;
+				count++;
+			}
+	}
+	return count;
+}
+
+/* core_sys_select with a deadline: EINTR as sys_do_poll. */
+static long sys_core_select(struct proc *p, int64_t n, uint64_t u[3], uint64_t deadline)
+{
+	struct sys_fdsets s;
+	long count;
+	size_t bytes;
+
+	if ((int32_t)n < 0)
+		return -EINVAL;
+	n = MIN((int32_t)n, SYS_MAX_FDS);
+	count = sys_fdsets_get(u, (int)n, &s);
+	if (!count)
+		count = sys_select_scan((int)n, &s);
+	if (count < 0)
+		return count;
+	if (!count && sys_signal_pending(p))
+		return -EINTR;
+	if (!count)
+		sys_sleep_until(p, deadline);
+	bytes = (size_t)(n + 63) / 64 * 8;
+	for (int i = 0; i < 3; i++)
+		if (u[i] && bytes && copy_to_user(u[i], &s.res[i], bytes))
+			return -EFAULT;
+	return count;
+}
+
+/*
+ * select(2): the timeval is normalised as Linux does (tv_usec may exceed a
+ * second; a negative result is EINVAL) and the time left written back.
+ */
+long sys_select(struct proc *p, struct uregs *r)
+{
+	uint64_t u[3] = { r->rsi, r->rdx, r->r10 }, deadline = UINT64_MAX;
+	struct sys_timeval tv;
+	int64_t sec = 0, nsec = 0;
+	long ret;
+
+	if (r->r8) {
+		if (copy_from_user(&tv, r->r8, sizeof(tv)))
+			return -EFAULT;
+		sec = tv.tv_sec + tv.tv_usec / 1000000;
+		nsec = tv.tv_usec % 1000000 * 1000;
+		if (sec < 0 || nsec < 0)
+			return -EINVAL;
+		deadline = sys_deadline(sec >= INT64_MAX / SYS_NSEC_PER_SEC ? INT64_MAX :
+					sec * SYS_NSEC_PER_SEC + nsec);
+	}
+	ret = sys_core_select(p, (int64_t)r->rdi, u, deadline);
+	if (r->r8 && (sec || nsec)) {
+		uint64_t now = user_clock_mono_ns(), left = deadline > now ? deadline - now : 0;
+
+		tv.tv_sec = (int64_t)(left / SYS_NSEC_PER_SEC);
+		tv.tv_usec = (int64_t)(left % SYS_NSEC_PER_SEC / 1000);
+		copy_to_user(r->r8, &tv, sizeof(tv));
+	}
+	return ret;
+}
+
+/* pselect6(2): the sixth argument points at { sigset pointer, its size }. */
+long sys_pselect6(struct proc *p, struct uregs *r)
+{
+	uint64_t u[3] = { r->rsi, r->rdx, r->r10 }, pack[2] = { 0, 0 }, deadline;
+	int64_t ns;
+	long ret;
+
+	if (r->r9 && copy_from_user(pack, r->r9, sizeof(pack)))
+		return -EFAULT;
+	ret = sys_timed_args(p, r->r8, pack[0], pack[1], &deadline, &ns);
+	if (ret)
+		return ret;
+	ret = sys_core_select(p, (int64_t)r->rdi, u, deadline);
+	sys_timespec_left(r->r8, ns, deadline);
+	return sys_timed_end(p, ret);
+}
