@@ -1015,7 +1015,8 @@ static long as_mremap_at(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 /*
  * mremap with old_len 0 of a shared mapping: a second mapping of the same
  * pages (those of the source VMA from addr on; beyond its end, fresh ones).
- * The source range is populated first so that every page is shared.
+ * The source range is populated first so that every page is shared. A
+ * locked source is checked against RLIMIT_MEMLOCK for all of new_len (EAGAIN).
  */
 static long as_mremap_dup(struct aspace *as, struct vma *v, vaddr_t addr, uint64_t new_len,
 			  int flags, vaddr_t to)
@@ -1023,7 +1024,10 @@ static long as_mremap_dup(struct aspace *as, struct vma *v, vaddr_t addr, uint64
 	vaddr_t end = MIN(addr + new_len, vma_end(v));
 	struct as_move_plan pl = {.mode = AS_MOVE_SHARE, .prot = v->prot, .kind = v->flags,
 				  .kept = {.start = addr, .end = end, .kind = AS_CUT_PAGES}};
+	bool lock_ok = as_lock_future_ok(as, v->flags, new_len);
 
+	if (!lock_ok && !(flags & MREMAP_FIXED))
+		return -EAGAIN; /* vma_to_resize, before the move is tried */
 	if (!(flags & MREMAP_MAYMOVE))
 		return -ENOMEM;
 	if (!(flags & MREMAP_FIXED) && as_place(as, to, new_len, &to) != 0)
@@ -1032,6 +1036,8 @@ static long as_mremap_dup(struct aspace *as, struct vma *v, vaddr_t addr, uint64
 		return -EINVAL;
 	if (as_sealed_at(as, to, to + new_len) < to + new_len)
 		return -EPERM;
+	if (!lock_ok)
+		return -EAGAIN; /* mremap_to: after the target's munmap */
 	if (pl.prot != PROT_NONE && as_populate(as, addr, end, AS_POPULATE_READ) != 0)
 		return -ENOMEM;
 	if (!(pl.nv = vma_alloc()) ||
@@ -1084,7 +1090,8 @@ long as_mremap(struct aspace *as, vaddr_t old_addr, uint64_t old_len,
 	if (!old_len && !(v->flags & MAP_SHARED))
 		return -EINVAL;
 	if (!old_len)
-		return as_mremap_dup(as, v, old_addr, new_len, flags, new_addr);
+		return as_mremap_locked(as, as_mremap_dup(as, v, old_addr, new_len, flags,
+							  new_addr), 0, new_len);
 	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP))
 		return as_mremap_to(as, v, old_addr, old_len, new_len, flags, new_addr);
 	return as_mremap_at(as, v, old_addr, old_len, new_len, flags);

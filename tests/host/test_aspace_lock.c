@@ -412,3 +412,28 @@ Test(lock, lack_of_memory_changes_nothing)
 	cr_expect_eq(flags_at(0), LK, "locked, as Linux, before populating");
 	cr_expect_eq(as_munlockall(as), 0);
 }
+
+Test(lock, mremap_of_locked_memory_under_the_limit)
+{
+	vaddr_t s;
+
+	as_set_memlock(as, 4 * PAGE_SIZE, 0);
+	map_at(0, 2, RW);
+	cr_expect_eq(as_mlock(as, X, 2 * PAGE_SIZE, 0), 0);
+	cr_expect_eq(as_mremap(as, X, 2 * PAGE_SIZE, 3 * PAGE_SIZE, 0, 0), (long)X);
+	cr_expect_eq(resident(0, 3), 3);
+	cr_expect_eq(as_mremap(as, X, 3 * PAGE_SIZE, 5 * PAGE_SIZE, MREMAP_MAYMOVE, 0), -EAGAIN);
+	cr_expect_eq(as_mremap(as, X, 3 * PAGE_SIZE, 4 * PAGE_SIZE, MREMAP_MAYMOVE, 0), (long)X);
+	s = (vaddr_t)as_mmap(as, X + 32 * PAGE_SIZE, PAGE_SIZE, RW,
+			     MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
+	cr_assert_eq(s, X + 32 * PAGE_SIZE);
+	as_set_memlock(as, 6 * PAGE_SIZE, 0);
+	cr_expect_eq(as_mlock(as, s, PAGE_SIZE, 0), 0);
+	cr_expect_eq(as_mremap(as, s, 0, 2 * PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED,
+			       X + 40 * PAGE_SIZE), -EAGAIN, "a duplicate counts whole");
+	cr_expect_eq(as_mremap(as, s, 0, PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED,
+			       X + 40 * PAGE_SIZE), (long)(X + 40 * PAGE_SIZE));
+	cr_expect_eq(flags_at(40), LK);
+	cr_expect_eq(resident(40, 1), 1);
+	cr_expect_eq(as_munlockall(as), 0);
+}
