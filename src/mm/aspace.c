@@ -406,13 +406,16 @@ static int as_mmap_lock(const struct aspace *as, int flags, uint64_t len)
 	return lock;
 }
 
-/* Fault in a new mapping as Linux's mm_populate after mmap: locked, or MAP_POPULATE. */
+/*
+ * Fault in a new mapping as Linux's mm_populate after mmap: locked, or
+ * MAP_POPULATE without MAP_NONBLOCK (which Linux reads as "don't").
+ */
 static void as_mmap_populate(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int kind,
 			     int flags)
 {
 	if (kind & AS_VMA_LOCKED)
 		as_mm_populate(as, addr, addr + len, AS_POPULATE_IGNORE);
-	else if ((flags & MAP_POPULATE) && prot != PROT_NONE)
+	else if ((flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE && prot != PROT_NONE)
 		as_populate(as, addr, addr + len,
 			    (prot & PROT_WRITE) ? AS_POPULATE_WRITE : AS_POPULATE_READ);
 }
@@ -1572,6 +1575,8 @@ int as_check(struct aspace *as)
 	for (v = vma_of(rtree_first(&as->vmas)); v; prev = v, v = vma_next(v))
 		if (as_check_vma(v, prev) != 0)
 			return -EINVAL;
+	if ((as->def_flags & ~AS_VMA_LOCK_MASK) || as->def_flags == AS_VMA_LOCKONFAULT)
+		return kprintf("as_check: default flags %#x\n", as->def_flags), -EINVAL;
 	if (as->brk < as->brk_start || !IS_ALIGNED(as->brk_start, PAGE_SIZE))
 		return kprintf("as_check: brk %#llx below its start %#llx\n",
 			       (unsigned long long)as->brk,

@@ -232,6 +232,12 @@ static void map_locked(void)
 	CHECK(!locked(p) && resident(p, 4) == 3);
 	munmap(p, 4 * PG);
 	munmap(n, 4 * PG);
+	p = prog_map(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_POPULATE | MAP_NONBLOCK);
+	CHECK(p != MAP_FAILED && resident(p, 4) == 0); /* MAP_NONBLOCK: no populate */
+	n = prog_map(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_LOCKED | MAP_NONBLOCK);
+	CHECK(n != MAP_FAILED && resident(n, 4) == 4); /* ... unless locked */
+	munmap(p, 4 * PG);
+	munmap(n, 4 * PG);
 }
 
 int main(void)
