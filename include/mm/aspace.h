@@ -8,6 +8,9 @@
  * the same rights and kind are always merged. Anonymous memory is mapped on
  * first touch (demand zero) unless MAP_POPULATE; large VMAs get 2 MiB leaves
  * where alignment allows. as_clone shares private pages copy-on-write.
+ * VMAs also carry Linux's lock, seal and fork flags (AS_VMA_*: mlock, mseal,
+ * MADV_DONTFORK/WIPEONFORK, MAP_DROPPABLE), split and merged as Linux does;
+ * RLIMIT_MEMLOCK and CAP_IPC_LOCK come from the kernel (as_set_memlock).
  *
  * Every operation is all or nothing under lack of memory: -ENOMEM leaves VMAs,
  * page tables and contents as before (except where Linux itself reports an
