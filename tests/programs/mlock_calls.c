@@ -7,6 +7,7 @@
  * mremap growth, MAP_LOCKED, and munlockall undoing all of it.
  */
 #include "prog.h"
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 #ifndef MADV_DONTNEED_LOCKED
@@ -240,6 +241,25 @@ static void map_locked(void)
 	munmap(n, 4 * PG);
 }
 
+/* Root (CAP_IPC_LOCK) locks past RLIMIT_MEMLOCK, even a limit of 0. */
+static void root_exempt(void)
+{
+	struct rlimit rl = {0, 0};
+	char *big = prog_map(NULL, 16UL << 20, PROT_READ | PROT_WRITE, MAP_NORESERVE);
+	char *p = prog_map(NULL, 2 * PG, PROT_READ | PROT_WRITE, 0);
+
+	EXPECT_ERRNO(0, syscall(SYS_mlock2, big, 16UL << 20, MLOCK_ONFAULT)); /* 16 MiB > 8 MiB */
+	CHECK(resident(big, 4) == 0 && locked(big + (8UL << 20)));
+	EXPECT_ERRNO(0, munlock(big, 16UL << 20));
+	EXPECT_ERRNO(0, setrlimit(RLIMIT_MEMLOCK, &rl));
+	EXPECT_ERRNO(0, mlock(p, 2 * PG));
+	CHECK(resident(p, 2) == 2 && locked(p));
+	EXPECT_ERRNO(0, mlockall(MCL_FUTURE));
+	EXPECT_ERRNO(0, munlockall());
+	munmap(big, 16UL << 20);
+	munmap(p, 2 * PG);
+}
+
 int main(void)
 {
 	errnos();
@@ -252,5 +272,6 @@ int main(void)
 	future();
 	onfault();
 	map_locked();
+	root_exempt();
 	return prog_done();
 }
