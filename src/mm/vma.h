@@ -2,10 +2,11 @@
  * vma: the VMA set of one address space (private to src/mm: aspace.c, fault.c).
  *
  * A VMA is a half-open range [start, end) of user addresses with one set of
- * rights (PROT_*) and one kind (MAP_PRIVATE or MAP_SHARED, plus MAP_GROWSDOWN
- * and MAP_NORESERVE) with its state flags (AS_VMA_*: locked, sealed, ...). The pages themselves live only in the page tables. The
- * set is an rtree ordered by start, so lookup, conflict search and placement
- * are O(log n). Adjacent VMAs of equal rights and kind are always merged.
+ * rights (PROT_*), one kind (MAP_PRIVATE or MAP_SHARED, plus MAP_GROWSDOWN
+ * and MAP_NORESERVE) and its state flags (AS_VMA_*: locked, sealed, ...).
+ * The pages themselves live only in the page tables. The set is an rtree
+ * ordered by start, so lookup, conflict search and placement are O(log n).
+ * Adjacent VMAs of equal rights, kind and flags are always merged.
  */
 #ifndef MM_VMA_H
 #define MM_VMA_H

@@ -98,7 +98,7 @@ Test(lock, errnos_in_linux_order)
 	cr_expect_eq(resident(0, 4), 2);
 }
 
-/* True when page i of X is locked: MADV_DONTNEED says EINVAL only then (it drops the page otherwise). */
+/* True when page i of X is locked: MADV_DONTNEED says EINVAL only then (else it drops the page). */
 static bool locked(uint64_t i)
 {
 	return as_madvise(as, X + i * PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED) == -EINVAL;
