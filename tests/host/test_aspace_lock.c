@@ -437,3 +437,39 @@ Test(lock, mremap_of_locked_memory_under_the_limit)
 	cr_expect_eq(resident(40, 1), 1);
 	cr_expect_eq(as_munlockall(as), 0);
 }
+
+/* True when page i of X is mapped writable in `a`'s tables with a frame of its own. */
+static bool page_private_writable(struct aspace *a, uint64_t i)
+{
+	struct pt_leaf leaf;
+	vaddr_t va = X + i * PAGE_SIZE;
+
+	return pt_query(as_root(a), va, &leaf) && (leaf.flags & PT_WRITE) &&
+	       pmm_refcount(leaf.pa + (va - leaf.va)) == 1;
+}
+
+Test(lock, lock_breaks_copy_on_write)
+{
+	struct aspace *c;
+
+	map_at(0, 4, RW);
+	map_at(8, 2, PROT_READ);
+	cr_assert_eq(as_madvise(as, X, 4 * PAGE_SIZE, 23), 0);
+	cr_assert_eq(as_madvise(as, X + 8 * PAGE_SIZE, 2 * PAGE_SIZE, 22), 0);
+	c = as_clone(as);
+	cr_assert_not_null(c);
+	cr_expect(!page_private_writable(as, 0), "shared with the clone");
+	cr_expect_eq(as_mlock(as, X, 2 * PAGE_SIZE, 0), 0);
+	cr_expect(page_private_writable(as, 0) && page_private_writable(as, 1),
+		  "mlock write-faults a private writable VMA (FOLL_WRITE)");
+	cr_expect(!page_private_writable(as, 2));
+	cr_expect_eq(as_mlock(as, X + 2 * PAGE_SIZE, 2 * PAGE_SIZE, MLOCK_ONFAULT), 0);
+	cr_expect(!page_private_writable(as, 2), "not with MLOCK_ONFAULT");
+	cr_expect_eq(as_mlock(as, X + 8 * PAGE_SIZE, 2 * PAGE_SIZE, 0), 0);
+	cr_expect_eq(as_mprotect(as, X + 8 * PAGE_SIZE, PAGE_SIZE, RW), 0);
+	cr_expect(page_private_writable(as, 8), "locked, turned writable: COW broken at once");
+	cr_expect(!page_private_writable(as, 9));
+	cr_expect_eq(as_check(c), 0);
+	as_destroy(c);
+	cr_expect_eq(as_munlockall(as), 0);
+}
