@@ -134,6 +134,40 @@ struct as_flag_spares {
 	struct vma *tail; /* split at end */
 };
 
+/* True when b, right after a, has a's rights and, after the change, the flags `flags`. */
+static bool as_flags_join(const struct vma *a, const struct vma *b, int flags)
+{
+	return a && b && vma_end(a) == vma_start(b) && a->prot == b->prot && b->flags == flags;
+}
+
+/*
+ * The VMAs the change of [start, end) adds, as Linux's vma_modify counts
+ * them: a split at each end of the range inside a VMA that changes, except
+ * where the changed part joins its neighbour instead (vma_merge_existing_range:
+ * the head part of the first VMA with the next one as it is, the tail part
+ * of the last VMA with the previous one as changed).
+ */
+static int as_flags_growth(const struct aspace *as, vaddr_t start, vaddr_t end,
+			   struct as_flag_change chg)
+{
+	const struct vma *first = vma_find(&as->vmas, start);
+	const struct vma *last = vma_find(&as->vmas, end - 1);
+	const struct vma *prev = vma_prev(last);
+	int nf_first = as_flags_after(first, chg), nf_last = as_flags_after(last, chg);
+	int prev_flags = 0, growth = 0;
+
+	if (prev) /* as Linux sees it when it reaches last: changed when inside the range */
+		prev_flags = vma_end(prev) > start ? as_flags_after(prev, chg) : prev->flags;
+	if (nf_first != first->flags && start > vma_start(first) &&
+	    !(end >= vma_end(first) && as_flags_join(first, vma_next(first), nf_first)))
+		growth++;
+	if (nf_last != last->flags && end < vma_end(last) &&
+	    !(start <= vma_start(last) && prev && vma_end(prev) == vma_start(last) &&
+	      prev->prot == last->prot && prev_flags == nf_last))
+		growth++;
+	return growth;
+}
+
 /* Take a spare for each end of the covered range where chg splits a VMA; 0 or -ENOMEM. */
 static int as_flags_take(struct aspace *as, vaddr_t start, vaddr_t end,
 			 struct as_flag_change chg, struct as_flag_spares *sp)
@@ -143,7 +177,7 @@ static int as_flags_take(struct aspace *as, vaddr_t start, vaddr_t end,
 	bool head = as_flags_after(first, chg) != first->flags && start > vma_start(first);
 	bool tail = as_flags_after(last, chg) != last->flags && end < vma_end(last);
 
-	if (!as_map_count_room(as, head + tail))
+	if (!as_map_count_room(as, as_flags_growth(as, start, end, chg)))
 		return -ENOMEM;
 	if ((head && !(sp->head = vma_alloc())) || (tail && !(sp->tail = vma_alloc()))) {
 		vma_free(sp->head);

@@ -473,3 +473,38 @@ Test(lock, lock_breaks_copy_on_write)
 	as_destroy(c);
 	cr_expect_eq(as_munlockall(as), 0);
 }
+
+/* Fill the space up to max_map_count with one-page VMAs far from X. */
+static void fill_to_max(void)
+{
+	vaddr_t y = X + GiB(1);
+
+	while (as_vma_count(as) < AS_MAX_MAP_COUNT) {
+		cr_assert_eq(as_mmap(as, y, PAGE_SIZE, PROT_READ, ANON | MAP_FIXED), (long)y);
+		y += 2 * PAGE_SIZE;
+	}
+}
+
+Test(lock, max_map_count_as_vma_modify_counts)
+{
+	map_at(0, 4, RW);
+	map_at(4, 2, RW);
+	cr_assert_eq(as_mlock(as, X + 4 * PAGE_SIZE, 2 * PAGE_SIZE, MLOCK_ONFAULT), 0);
+	fill_to_max();
+	cr_expect_eq(as_mlock(as, X + 2 * PAGE_SIZE, 2 * PAGE_SIZE, MLOCK_ONFAULT), 0,
+		     "the tail joins the next VMA: no split");
+	cr_expect_eq(flags_at(2), LK | OF);
+	cr_expect_eq(as_vma_count(as), AS_MAX_MAP_COUNT);
+	cr_expect_eq(as_munlock(as, X + 3 * PAGE_SIZE, PAGE_SIZE), -ENOMEM, "two splits");
+	cr_expect_eq(flags_at(3), LK | OF);
+	cr_expect_eq(as_munlock(as, X + 2 * PAGE_SIZE, PAGE_SIZE), 0,
+		     "the head joins the previous VMA");
+	cr_expect_eq(flags_at(2), 0);
+	cr_expect_eq(as_mlock(as, X, PAGE_SIZE, MLOCK_ONFAULT), -ENOMEM, "one split");
+	cr_expect_eq(as_mseal(as, X + PAGE_SIZE, PAGE_SIZE, 0), -ENOMEM);
+	cr_expect_eq(as_madvise(as, X, PAGE_SIZE, 10), -EAGAIN);
+	cr_expect_eq(as_mlock(as, X, 3 * PAGE_SIZE, MLOCK_ONFAULT), 0,
+		     "whole VMA then the head of the next: merges only");
+	cr_expect_eq(as_vma_count(as), AS_MAX_MAP_COUNT - 1);
+	cr_expect_eq(as_munlockall(as), 0);
+}
