@@ -581,7 +581,7 @@ static int as_protect_take(struct aspace *as, const struct vma *first, const str
 	bool head = first->prot != prot && start > vma_start(first);
 	bool tail = last->prot != prot && end < vma_end(last);
 
-	if (!as_map_count_room(as, head + tail))
+	if ((head || tail) && !as_map_count_room(as, head + tail)) /* a merge needs no room */
 		return -ENOMEM;
 	if ((head && !(sp->head = vma_alloc())) || (tail && !(sp->tail = vma_alloc())))
 		return -ENOMEM;

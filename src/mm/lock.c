@@ -176,8 +176,9 @@ static int as_flags_take(struct aspace *as, vaddr_t start, vaddr_t end,
 	const struct vma *last = vma_find(&as->vmas, end - 1);
 	bool head = as_flags_after(first, chg) != first->flags && start > vma_start(first);
 	bool tail = as_flags_after(last, chg) != last->flags && end < vma_end(last);
+	int growth = as_flags_growth(as, start, end, chg);
 
-	if (!as_map_count_room(as, as_flags_growth(as, start, end, chg)))
+	if (growth && !as_map_count_room(as, growth)) /* merges need no room, even past the limit */
 		return -ENOMEM;
 	if ((head && !(sp->head = vma_alloc())) || (tail && !(sp->tail = vma_alloc()))) {
 		vma_free(sp->head);
