@@ -241,6 +241,28 @@ static void map_locked(void)
 	munmap(n, 4 * PG);
 }
 
+/*
+ * Grow the stack by 256 KiB; 1 when a new page is locked. The page probed
+ * is one above the lowest (which holds the frames of the calls made here).
+ */
+static __attribute__((noinline)) int stack_growth_locked(void)
+{
+	volatile char buf[256 * 1024];
+	char *page = (char *)(((unsigned long)&buf[0] + 2 * PG - 1) & ~(PG - 1));
+
+	buf[0] = 1;
+	return locked(page);
+}
+
+/* A locked stack stays locked as it grows (MCL_CURRENT | MCL_FUTURE); unlocked, it does not. */
+static void stack(void)
+{
+	EXPECT_ERRNO(0, mlockall(MCL_CURRENT | MCL_FUTURE));
+	CHECK(stack_growth_locked());
+	EXPECT_ERRNO(0, munlockall());
+	CHECK(!stack_growth_locked());
+}
+
 /* Root (CAP_IPC_LOCK) locks past RLIMIT_MEMLOCK, even a limit of 0. */
 static void root_exempt(void)
 {
@@ -272,6 +294,7 @@ int main(void)
 	future();
 	onfault();
 	map_locked();
+	stack();
 	root_exempt();
 	return prog_done();
 }
