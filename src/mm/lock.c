@@ -128,6 +128,7 @@ static int as_flags_after(const struct vma *v, struct as_flag_change chg)
 		return v->flags;
 	return (v->flags & ~chg.clear) | chg.set;
 }
+
 /* The spare VMAs a flag change takes for the VMAs it splits at its two ends. */
 struct as_flag_spares {
 	struct vma *head; /* split at start */
