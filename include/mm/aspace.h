@@ -142,7 +142,11 @@ struct aspace *as_create(void);
 /* Return every frame and table of `as` and free it. NULL is ignored. */
 void as_destroy(struct aspace *as);
 
-/* A copy-on-write copy of `as` (VMAs, brk, stack), or NULL when out of memory. */
+/*
+ * A copy-on-write copy of `as` (VMAs, brk, stack, lock credential), as fork
+ * makes it: MADV_DONTFORK VMAs absent, MADV_WIPEONFORK ones empty, no VMA
+ * locked and no MCL_FUTURE. NULL when out of memory.
+ */
 struct aspace *as_clone(struct aspace *as);
 
 /* The root table (for mm_load_root). */

@@ -202,6 +202,7 @@ struct aspace *as_clone(struct aspace *as)
 	c->mmap_base = as->mmap_base;
 	c->brk_start = as->brk_start;
 	c->brk = as->brk;
+	as_set_memlock(c, as->memlock, as->caps); /* the child runs with the same credential */
 	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v))
 		if (as_clone_vma(as, c, v) != 0)
 			goto out_destroy;

@@ -366,6 +366,8 @@ Test(lock, clone_drops_dontcopy_wipes_and_unlocks)
 		     (long)(X + 32 * PAGE_SIZE));
 	cr_expect(as_vma_at(c, X + 32 * PAGE_SIZE, &vi));
 	cr_expect_eq(vi.flags & AS_VMA_LOCK_MASK, 0, "no MCL_FUTURE in the child");
+	as_set_memlock(as, 0, 0);
+	cr_expect_eq(as_mlock(c, X, PAGE_SIZE, 0), 0, "the parent's credential (CAP_IPC_LOCK)");
 	as_destroy(c);
 	cr_expect_eq(as_munlockall(as), 0);
 }
