@@ -24,7 +24,6 @@
 #define PROC_RLIM_NLIMITS 16
 #define PROC_RLIM_STACK 3
 #define PROC_RLIM_MEMLOCK 8
-#define PROC_CAP_IPC_LOCK (1u << 0) /* may lock memory past RLIMIT_MEMLOCK */
 #define PROC_RLIM_INFINITY (~0ULL)
 
 /* proc_run flags. */
@@ -73,7 +72,6 @@ struct proc {
 	struct {
 		uint64_t cur, max;
 	} rlim[PROC_RLIM_NLIMITS];
-	unsigned caps;           /* PROC_CAP_*: uid 0 has them all */
 	uint64_t unknown_seen[8]; /* bitmap of unknown syscall numbers already named */
 	struct proc_kctx kctx;
 	struct proc_result *res;

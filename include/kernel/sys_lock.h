@@ -1,8 +1,8 @@
 /*
  * sys_lock: the memory-locking and sealing system calls (mlock, mlock2,
  * munlock, mlockall, munlockall, mseal) over mm/aspace.h, and the hand-over
- * of the process's lock credential (RLIMIT_MEMLOCK, CAP_IPC_LOCK) to its
- * address space.
+ * of a changed RLIMIT_MEMLOCK to the address space (proc_setup hands over
+ * the limit and CAP_IPC_LOCK, uid 0's, when the process starts).
  */
 #ifndef KERNEL_SYS_LOCK_H
 #define KERNEL_SYS_LOCK_H
@@ -19,10 +19,9 @@ bool sys_lock_serves(uint64_t nr);
 long sys_lock(struct proc *p, uint64_t nr, const struct uregs *r);
 
 /*
- * Give p's address space p's RLIMIT_MEMLOCK and whether p has
- * PROC_CAP_IPC_LOCK. Call after the address space is made and after every
- * change of the limit.
+ * Tell p's address space p's RLIMIT_MEMLOCK after a change of the limit
+ * (its capabilities, handed over when the process starts, stay).
  */
-void sys_lock_credential(struct proc *p);
+void sys_lock_rlimit(struct proc *p);
 
 #endif

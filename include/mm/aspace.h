@@ -155,10 +155,13 @@ paddr_t as_root(const struct aspace *as);
 /*
  * Hand over the lock credential of the process owning `as`: its
  * RLIMIT_MEMLOCK in bytes (AS_RLIM_INFINITY for none) and its capabilities
- * (AS_CAP_IPC_LOCK or 0). A fresh space has AS_MEMLOCK_DEFAULT and none.
- * The kernel calls it at exec and whenever the limit changes.
+ * (AS_CAP_IPC_LOCK or 0). A fresh space has AS_MEMLOCK_DEFAULT and none;
+ * as_clone copies them. The kernel calls it when it makes a process's space.
  */
 void as_set_memlock(struct aspace *as, uint64_t limit, unsigned caps);
+
+/* A new RLIMIT_MEMLOCK (bytes) for `as`; its capabilities stay. */
+void as_set_memlock_limit(struct aspace *as, uint64_t limit);
 
 /*
  * mmap of anonymous memory. flags must include MAP_ANONYMOUS handling by the

@@ -8,7 +8,6 @@
 #include "kernel/console.h"
 #include "kernel/elf.h"
 #include "kernel/proc.h"
-#include "kernel/sys_lock.h"
 #include "kernel/trap.h"
 #include "kernel/usercopy.h"
 #include "arch/x86_64/gdt.h"
@@ -147,7 +146,7 @@ static int proc_setup(struct proc *p, const void *img, size_t size,
 		ksnprintf(why, wl, "proc: no memory for an address space");
 		return -ENOMEM;
 	}
-	sys_lock_credential(p);
+	as_set_memlock(p->as, p->rlim[PROC_RLIM_MEMLOCK].cur, AS_CAP_IPC_LOCK); /* uid 0 */
 	err = elf_load(p->as, img, size, info, why, wl);
 	if (err)
 		return err;
@@ -288,7 +287,6 @@ int proc_run(const char *name, const void *img, size_t size, unsigned flags,
 	p->res = res;
 	sig_init(&p->sig);
 	proc_rlimits(p);
-	p->caps = PROC_CAP_IPC_LOCK; /* programs run as uid 0 */
 	proc_live = p;
 	err = proc_setup(p, img, size, &info, &sp);
 	if (!err)

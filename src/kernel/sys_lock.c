@@ -44,8 +44,7 @@ long sys_lock(struct proc *p, uint64_t nr, const struct uregs *r)
 	}
 }
 
-void sys_lock_credential(struct proc *p)
+void sys_lock_rlimit(struct proc *p)
 {
-	as_set_memlock(p->as, p->rlim[PROC_RLIM_MEMLOCK].cur,
-		       (p->caps & PROC_CAP_IPC_LOCK) ? AS_CAP_IPC_LOCK : 0);
+	as_set_memlock_limit(p->as, p->rlim[PROC_RLIM_MEMLOCK].cur);
 }

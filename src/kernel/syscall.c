@@ -261,7 +261,7 @@ static long sys_prlimit64(struct proc *p, int64_t pid, uint64_t res,
 			return -EINVAL;
 		p->rlim[res].cur = nv.cur;
 		p->rlim[res].max = nv.max;
-		sys_lock_credential(p);
+		sys_lock_rlimit(p);
 	}
 	if (uold && copy_to_user(uold, &old, sizeof(old)))
 		return -EFAULT;

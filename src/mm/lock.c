@@ -16,6 +16,11 @@ void as_set_memlock(struct aspace *as, uint64_t limit, unsigned caps)
 	as->caps = caps;
 }
 
+void as_set_memlock_limit(struct aspace *as, uint64_t limit)
+{
+	as->memlock = limit;
+}
+
 /* RLIMIT_MEMLOCK in pages (Linux shifts RLIM_INFINITY too: a huge number). */
 static uint64_t as_lock_limit_pages(const struct aspace *as)
 {
