@@ -2,8 +2,12 @@
 # deps.sh check|install PKG...: make sure the Debian packages bootmm uses are
 # installed. `check` installs what is missing when it can (root, apt-get) and
 # otherwise prints the exact command to run; `install` always tries.
+# deps.sh oracle BUILD: the pinned Linux oracle's packages (ci/oracle-deps.sh).
 set -u
 mode=$1; shift
+if [ "$mode" = oracle ]; then
+	exec "$(dirname "$0")/oracle-deps.sh" "$@"
+fi
 missing=()
 for p in "$@"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

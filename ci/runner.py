@@ -29,6 +29,7 @@ from ktap import KtapParser, FrameParser, TestResult  # noqa: E402
 CI_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(CI_DIR)
 QEMU = "qemu-system-x86_64"
+QEMU_CPU = "max,la57=off"  # the oracle's too (ci/oracle.py): same features, 4-level paging
 BOCHS = "bochs"
 EXIT_PASS = 33   # (0x10 << 1) | 1 written by the kernel on pass
 EXIT_FAIL = 35   # (0x11 << 1) | 1 on fail
@@ -337,7 +338,7 @@ def mem_megs(mem):
 # ---------------------------------------------------------------- emulators
 def qemu_command(iso, mem, accel, com1, com2):
     """QEMU's command line: headless, no reboot, isa-debug-exit."""
-    cpu = "host" if accel == "kvm" else "max"
+    cpu = "host" if accel == "kvm" else QEMU_CPU
     return [QEMU, "-accel", accel, "-cpu", cpu, "-m", mem, "-no-reboot",
             "-display", "none", "-monitor", "none",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
@@ -599,38 +600,63 @@ def run_on_host(path):
     return proc.stdout, (128 - code if code < 0 else code)
 
 
-def compare_programs(outcome, programs, filter_text=None, every_shard=True):
-    """Fail each program whose image stdout/status differ from the host's.
-    Only programs that ran are compared: one the filter left out is skipped;
-    one it selected that left no result (with every shard run) fails as
-    "no result from the image"."""
+def expected_results(programs, compare, mem):
+    """name -> (stdout, status) each program must match: this machine's
+    kernel (compare "host") or the pinned Linux oracle ("linux", ci/oracle.py,
+    booted with the same memory). Raises oracle.OracleError."""
+    if compare == "linux":
+        import oracle
+        return oracle.expected([(p.name, p.host_path) for p in programs],
+                               mem=mem)
+    return {p.name: run_on_host(p.host_path) for p in programs}
+
+
+def compare_programs(outcome, programs, filter_text=None, every_shard=True,
+                     compare="host", mem="128M"):
+    """Fail each program whose image stdout/status differ from the
+    reference's (compare: "host" or "linux"); a reference that gives no
+    result fails the run with its cause. Only programs that ran are
+    compared: one the filter left out is skipped; one it selected that left
+    no result (with every shard run) fails as "no result from the image"."""
+    from oracle import OracleError  # ci/oracle.py
     ran = {t.name for t in outcome.results if t.suite == "programs"}
+    todo = []
     for prog in programs:
         name = prog.name
         if name not in ran and name not in outcome.programs:
             if every_shard and glob_selected("programs." + name, filter_text):
                 mark_failed(outcome, name, [])
             continue
-        host_out, host_status = run_on_host(prog.host_path)
+        todo.append(prog)
+    try:
+        want = expected_results(todo, compare, mem)
+    except OracleError as e:
+        outcome.causes.append("bootmm: FAIL: %s: %s" % (compare, e))
+        outcome.passed = False
+        return
+    for prog in todo:
+        name = prog.name
+        ref_out, ref_status = want[name]
         img = outcome.programs.get(name, {"out": b"", "status": None})
         diags = []
-        if img["status"] != host_status:
-            diags.append("exit status: image %s, host %s"
-                         % (img["status"], host_status))
-        if img["out"] != host_out:
-            diags += unified(host_out, img["out"], name)
+        if img["status"] != ref_status:
+            diags.append("exit status: image %s, %s %s"
+                         % (img["status"], compare, ref_status))
+        if img["out"] != ref_out:
+            diags += unified(ref_out, img["out"], name, compare)
         if diags:
-            mark_failed(outcome, name, ["differs from host:"] + diags)
+            mark_failed(outcome, name, ["differs from %s:" % compare] + diags)
 
 
-def unified(host, image, name):
-    """A unified diff of the program's stdout, host against image. Each
-    line of output is quoted (a JSON string after the diff's sign), so that
-    what a program prints never reads as a KTAP/TAP line in our logs."""
+def unified(host, image, name, ref="host"):
+    """A unified diff of the program's stdout, reference (ref: host or
+    linux) against image. Each line of output is quoted (a JSON string after
+    the diff's sign), so that what a program prints never reads as a
+    KTAP/TAP line in our logs."""
     a = host.decode("utf-8", "replace").splitlines(True)
     b = image.decode("utf-8", "replace").splitlines(True)
     out = []
-    for line in difflib.unified_diff(a, b, "host/" + name, "image/" + name):
+    for line in difflib.unified_diff(a, b, ref + "/" + name, "image/" + name):
         if line.startswith(("---", "+++", "@@")):
             out.append(line.rstrip("\n"))
         else:
@@ -838,9 +864,10 @@ def finish_run(args, outcomes, shards, ramfs):
     merged = Outcome()
     merged.results, merged.causes, merged.programs = results, causes, programs
     merged.passed = all(o.passed for o in outcomes)
-    if args.compare_host:
+    if args.compare:
         compare_programs(merged, ramfs.programs, args.filter,
-                         every_shard=not args.shard)
+                         every_shard=not args.shard, compare=args.compare,
+                         mem=args.mem)
     if args.out:
         write_outputs(args.out, programs)
     if args.junit:
@@ -867,7 +894,7 @@ def cmd_debug(args):
     with tempfile.TemporaryDirectory(prefix="bootmm-debug-") as tmp:
         iso = os.path.join(tmp, "bootmm.iso")
         make_iso(args.kernel, iso, shlex.split(args.cmdline or ""))
-        cmd = [QEMU, "-accel", "tcg", "-cpu", "max", "-m", args.mem,
+        cmd = [QEMU, "-accel", "tcg", "-cpu", QEMU_CPU, "-m", args.mem,
                "-no-reboot", "-display", "none", "-monitor", "none",
                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                "-cdrom", iso, "-boot", "d", "-serial", "stdio", "-s", "-S"]
@@ -984,9 +1011,13 @@ def parser():
                    "to DIR/<name>.out, .err, .status")
     r.add_argument("--program", action="append", help=PROGRAM_HELP)
     r.add_argument("--expect", action="append", help=EXPECT_HELP)
-    r.add_argument("--compare-host", action="store_true",
+    r.add_argument("--compare", choices=("host", "linux"),
                    help="also run each program that ran in the image on this "
-                   "host and fail it when its stdout or exit status differ")
+                   "host (host) or in the pinned Linux oracle (linux, "
+                   "ci/oracle.py) and fail it when its stdout or exit status "
+                   "differ")
+    r.add_argument("--compare-host", dest="compare", action="store_const",
+                   const="host", help="same as --compare host")
     r.add_argument("--shard", metavar="I/N",
                    help="run only shard I of N (tests dealt round robin)")
     r.add_argument("-j", "--jobs", type=int, default=1,

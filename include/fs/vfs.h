@@ -39,6 +39,25 @@
 #define VFS_IS_REG(m) (VFS_MODE_TYPE(m) == VFS_S_IFREG)
 #define VFS_IS_LNK(m) (VFS_MODE_TYPE(m) == VFS_S_IFLNK)
 
+struct vfs_node;
+struct procfs_buf;
+
+/*
+ * A generated regular file (/proc, /sys): no stored bytes; its content is
+ * made from the kernel's state by fs/procfs.h generators. The read path
+ * (fd layer) connects to it so:
+ *  - text files: at open, call text(n, &buf) with a growing procfs_buf
+ *    (procfs_buf_init), keep the bytes for the open file's reads and lseeks,
+ *    procfs_buf_free at close (Linux's seq_file gives one snapshot per open
+ *    file the same way); errors: -ENOMEM, -ESRCH (the process is gone);
+ *  - random-access files (pagemap): read_at at each read(pos, len).
+ * st_size is 0, as Linux reports for /proc files.
+ */
+struct vfs_gen {
+	int (*text)(const struct vfs_node *n, struct procfs_buf *out);
+	long (*read_at)(const struct vfs_node *n, uint64_t pos, void *buf, size_t len);
+};
+
 /* vfs_set_data flags. */
 #define VFS_DATA_BORROWED 0u      /* the bytes stay the caller's; never freed here */
 #define VFS_DATA_OWNED (1u << 0)  /* kmalloc'd bytes; the node frees them */
@@ -60,6 +79,9 @@ struct vfs_node {
 	const void *data;
 	size_t size;
 	unsigned data_flags;            /* VFS_DATA_* */
+	/* generated regular files (data NULL, size 0) */
+	const struct vfs_gen *gen;
+	uintptr_t gen_arg;              /* the generator's argument (a pid, a knob) */
 };
 
 /* A new empty root directory with `mode`'s permission bits, or NULL (no memory). */
@@ -86,9 +108,15 @@ int vfs_create(struct vfs_node *dir, const char *name, size_t len, uint32_t mode
 /*
  * Give regular file or symlink `n` the bytes [data, data+size), borrowed or
  * owned per flags (replacing and, if owned, freeing what it had).
- * -EINVAL when n is not a regular file or symlink.
+ * -EINVAL when n is not a regular file or symlink, or is generated.
  */
 int vfs_set_data(struct vfs_node *n, const void *data, size_t size, unsigned flags);
+
+/*
+ * Make regular file `n` a generated one: `gen` makes its content from `arg`
+ * (see struct vfs_gen). -EINVAL when n is not a regular file or holds bytes.
+ */
+int vfs_set_gen(struct vfs_node *n, const struct vfs_gen *gen, uintptr_t arg);
 
 /*
  * Resolve the relative or absolute path `path` from `root` without

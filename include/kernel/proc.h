@@ -138,8 +138,8 @@ void proc_abort(void);
  */
 typedef void (*proc_diag_fn)(const char *prog, const char *msg);
 
-/* Install the diag hook (NULL: the lines are dropped). */
-void proc_set_diag_hook(proc_diag_fn fn);
+/* Install the diag hook (NULL: the lines are dropped). Returns the previous one. */
+proc_diag_fn proc_set_diag_hook(proc_diag_fn fn);
 
 /* ---- arch side (src/arch/x86_64/user.c, syscall_entry.S) ---- */
 

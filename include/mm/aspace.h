@@ -306,6 +306,75 @@ size_t as_vma_count(const struct aspace *as);
 /* Frames (4 KiB units) currently mapped into the user half. */
 size_t as_resident_frames(const struct aspace *as);
 
+/* ---- read-only queries for /proc (aspace_query.c) ---- */
+
+#define AS_PSS_SHIFT 12 /* Linux's PSS_SHIFT: Pss is kept in bytes << 12 */
+
+/* The first VMA ending above va (the one holding va, or the next one); false when none. */
+bool as_vma_next(const struct aspace *as, vaddr_t va, struct as_vma_info *out);
+
+/*
+ * Resident memory of [start, end) as the page tables and frame reference
+ * counts tell it (a frame's count is the number of mappings of it: every
+ * process sharing it copy-on-write, every shared mapping). Figures in bytes.
+ */
+struct as_mem_stats {
+	uint64_t resident; /* mapped pages */
+	uint64_t pss;      /* each page divided by its mappings, << AS_PSS_SHIFT */
+	uint64_t shared;   /* pages mapped more than once */
+	uint64_t priv;     /* pages mapped once */
+	uint64_t huge;     /* pages mapped by leaves of PT_LEVEL_SIZE(1) (2 MiB) or more */
+};
+
+/* Fill *out for the pages mapped in [start, end) (page aligned). */
+void as_mem_stats(const struct aspace *as, vaddr_t start, vaddr_t end,
+		  struct as_mem_stats *out);
+
+/* One 4 KiB page as the page tables map it. */
+struct as_page_info {
+	paddr_t pa;         /* frame of this 4 KiB page */
+	uint64_t leaf_size; /* size of the leaf mapping it */
+	uint32_t mapcount;  /* mappings of the frame (its reference count) */
+};
+
+/* The page at va (any address in it); false when nothing is mapped there. */
+bool as_page_query(const struct aspace *as, vaddr_t va, struct as_page_info *out);
+
+/* The program break: where it started (page aligned) and where it is now. */
+void as_brk_range(const struct aspace *as, vaddr_t *start, vaddr_t *brk);
+
+/* Page-table frames below the root for the user half (Linux's mm_pgtables_bytes / 4 KiB). */
+size_t as_table_frames(const struct aspace *as);
+
+/*
+ * What a VMA records beyond its rights and kind, for /proc (VmFlags,
+ * Locked:, VmLck, THPeligible): mlock, madvise and mseal marks.
+ */
+#define AS_MARK_LOCKED (1u << 0)      /* mlock, mlock2, mlockall: VM_LOCKED "lo" */
+#define AS_MARK_LOCKONFAULT (1u << 1) /* MLOCK_ONFAULT, MCL_ONFAULT: "lf" */
+#define AS_MARK_DONTFORK (1u << 2)    /* MADV_DONTFORK: "dc" */
+#define AS_MARK_WIPEONFORK (1u << 3)  /* MADV_WIPEONFORK: "wf" */
+#define AS_MARK_DONTDUMP (1u << 4)    /* MADV_DONTDUMP: "dd" */
+#define AS_MARK_HUGEPAGE (1u << 5)    /* MADV_HUGEPAGE: "hg" */
+#define AS_MARK_NOHUGEPAGE (1u << 6)  /* MADV_NOHUGEPAGE: "nh" (no 2 MiB leaves) */
+#define AS_MARK_DROPPABLE (1u << 7)   /* MAP_DROPPABLE: "dp" */
+#define AS_MARK_SEALED (1u << 8)      /* mseal: "sl" */
+
+/*
+ * The AS_MARK_* bits of the VMA holding va (0 when none). The one place
+ * /proc asks: VMAs record none of these yet, so this answers 0 until the
+ * mlock, madvise and mseal work records them on the VMA and answers here.
+ */
+unsigned as_vma_marks(const struct aspace *as, vaddr_t va);
+
+/*
+ * True when a demand-zero fault in the VMA [start, end) may get a 2 MiB leaf
+ * (Linux's THPeligible): the VMA holds a whole aligned block of
+ * PT_LEVEL_SIZE(1) and the MMU has such leaves. Faults take one when the
+ * block has no page yet and memory is plentiful (pt_leaf_size).
+ */
+bool as_vma_thp_eligible(vaddr_t start, vaddr_t end);
+
 /*
  * Check every invariant: tree order and gap fields, no overlap, no mergeable
  * neighbours, every present PTE inside a VMA with matching rights, frame

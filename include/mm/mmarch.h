@@ -30,6 +30,16 @@ void mm_load_root(paddr_t root);
 /* The current top-level table. */
 paddr_t mm_current_root(void);
 
+/*
+ * Fill `size` bytes at page-aligned `dst` with zeros; size is a multiple of
+ * PAGE_SIZE. The machine's fastest way (on x86 under QEMU TCG: rep stosq),
+ * for demand-zero faults and new tables.
+ */
+void mm_page_zero(void *dst, size_t size);
+
+/* Copy `size` bytes (a multiple of PAGE_SIZE) between page-aligned pages, as fast. */
+void mm_page_copy(void *dst, const void *src, size_t size);
+
 /* Time stamp for benchmarks and durations (rdtsc in the kernel). */
 uint64_t mm_cycles(void);
 

@@ -147,6 +147,9 @@ int pt_reserve(size_t n);
 /* Give the unused reserved frames back to pmm. */
 void pt_release(void);
 
+/* Tables below `root` that map part of [va, va+len) (the root itself not counted). */
+size_t pt_count_tables(paddr_t root, vaddr_t va, uint64_t len);
+
 /* Table frames currently allocated by pt (all roots; roots included). */
 size_t pt_table_frames(void);
 

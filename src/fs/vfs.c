@@ -198,13 +198,22 @@ void vfs_free(struct vfs_node *top)
 
 int vfs_set_data(struct vfs_node *n, const void *data, size_t size, unsigned flags)
 {
-	if (!VFS_IS_REG(n->mode) && !VFS_IS_LNK(n->mode))
+	if ((!VFS_IS_REG(n->mode) && !VFS_IS_LNK(n->mode)) || n->gen)
 		return -EINVAL;
 	if (n->data_flags & VFS_DATA_OWNED)
 		kfree((void *)n->data);
 	n->data = data;
 	n->size = size;
 	n->data_flags = flags;
+	return 0;
+}
+
+int vfs_set_gen(struct vfs_node *n, const struct vfs_gen *gen, uintptr_t arg)
+{
+	if (!VFS_IS_REG(n->mode) || n->data)
+		return -EINVAL;
+	n->gen = gen;
+	n->gen_arg = arg;
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "kernel/console.h"
 #include "kernel/harness.h"
 #include "kernel/proc.h"
+#include "kernel/proc_procfs.h"
 #include "kernel/rootfs.h"
 #include "kernel/sections.h"
 #include "kernel/timer.h"
@@ -80,6 +81,7 @@ void kmain(uint32_t magic, paddr_t mbi_phys)
 	irq_enable();
 	user_arch_init();
 	rootfs_init(); /* a bad archive is reported by the harness (programs.initramfs) */
+	proc_procfs_init();
 	if (bi->dropped)
 		kprintf("bootmm: warning: %zu memory ranges or modules did not fit (limits %d and %d)\n",
 			bi->dropped, BOOT_MAX_RAM, BOOT_MAX_MODULES);

@@ -202,9 +202,12 @@ void proc_abort(void)
 	proc_live = NULL;
 }
 
-void proc_set_diag_hook(proc_diag_fn fn)
+proc_diag_fn proc_set_diag_hook(proc_diag_fn fn)
 {
+	proc_diag_fn old = proc_diag_hook;
+
 	proc_diag_hook = fn;
+	return old;
 }
 
 /* Hand one diagnostic line about `p` to the diag hook (PROC_DIAG runs only). */

@@ -32,7 +32,7 @@ static int as_map_zero(paddr_t root, vaddr_t va, uint64_t size, unsigned flags)
 
 	if (!pa)
 		return -ENOMEM;
-	memset(mm_phys_to_virt(pa), 0, size);
+	mm_page_zero(mm_phys_to_virt(pa), size);
 	if (pt_map(root, va, pa, size, flags) != 0) {
 		pmm_free(pa, order);
 		return -ENOMEM;
@@ -87,7 +87,7 @@ static int as_cow_copy(paddr_t root, const struct pt_leaf *leaf, unsigned flags)
 
 	if (!pa)
 		return -ENOMEM;
-	memcpy(mm_phys_to_virt(pa), mm_phys_to_virt(leaf->pa), PAGE_SIZE);
+	mm_page_copy(mm_phys_to_virt(pa), mm_phys_to_virt(leaf->pa), PAGE_SIZE);
 	if (pt_unmap(root, leaf->va, PAGE_SIZE) != 0)
 		goto out_free;
 	if (pt_map(root, leaf->va, pa, PAGE_SIZE, flags) != 0) {

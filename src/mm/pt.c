@@ -113,7 +113,7 @@ static paddr_t pt_table_alloc(void)
 		pa = pmm_alloc(0);
 	if (!pa)
 		return 0;
-	memset(pt_entries(pa), 0, PAGE_SIZE);
+	mm_page_zero(pt_entries(pa), PAGE_SIZE);
 	pt_tables++;
 	return pa;
 }
@@ -238,6 +238,30 @@ int pt_walk(paddr_t root, vaddr_t va, uint64_t len,
 	if (pt_check_range(va, len))
 		return 0;
 	return pt_walk_level(root, PT_TOP_LEVEL, va, va + len, &w);
+}
+
+/* Tables below `table` (of `level`) that the entries meeting [va, end) point to. */
+static size_t pt_count_level(paddr_t table, int level, vaddr_t va, vaddr_t end)
+{
+	const pte_t *t = pt_entries(table);
+	size_t n = 0;
+
+	while (va < end) {
+		vaddr_t next = pt_entry_end(va, level, end);
+		pte_t e = t[PT_INDEX(level, va)];
+
+		if (level > 0 && pte_present(e) && !pte_is_leaf(e, level))
+			n += 1 + pt_count_level(pte_addr(e, level), level - 1, va, next);
+		va = next;
+	}
+	return n;
+}
+
+size_t pt_count_tables(paddr_t root, vaddr_t va, uint64_t len)
+{
+	if (pt_check_range(va, len))
+		return 0;
+	return pt_count_level(root, PT_TOP_LEVEL, va, va + len);
 }
 
 bool pt_query(paddr_t root, vaddr_t va, struct pt_leaf *out)

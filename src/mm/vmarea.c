@@ -97,7 +97,7 @@ static int vmarea_populate(vaddr_t va, uint64_t npages, unsigned flags)
 		if (!pa)
 			goto out_release;
 		if (flags & VMAREA_ZERO)
-			memset(mm_phys_to_virt(pa), 0, PAGE_SIZE);
+			mm_page_zero(mm_phys_to_virt(pa), PAGE_SIZE);
 		if (pt_map(vmarea_root, va + i * PAGE_SIZE, pa, PAGE_SIZE,
 			   ptflags)) {
 			pmm_free(pa, 0);

@@ -209,6 +209,43 @@ TEST(bench, fault_demand_zero)
 	as_destroy(as);
 }
 
+/*
+ * What the faults above cost without the fault: zeroing a 4 KiB page and a
+ * 2 MiB block, and copying a 4 KiB page, with mm_page_zero / mm_page_copy
+ * (the arch's string instructions) on frames from the allocator.
+ */
+TEST(bench, page_zero_copy)
+{
+	unsigned long long z4[BENCH_REPS], z2[BENCH_REPS], c4[BENCH_REPS], t0;
+	paddr_t big, a, b;
+
+	bench_only();
+	big = pmm_alloc(9);
+	a = pmm_alloc(0);
+	b = pmm_alloc(0);
+	ASSERT_NE(big, 0);
+	ASSERT_NE(a, 0);
+	ASSERT_NE(b, 0);
+	for (int i = 0; i < BENCH_REPS; i++) {
+		t0 = rdtsc();
+		mm_page_zero(mm_phys_to_virt(a), PAGE_SIZE);
+		z4[i] = rdtsc() - t0;
+		t0 = rdtsc();
+		mm_page_zero(mm_phys_to_virt(big), PAGE_2M);
+		z2[i] = rdtsc() - t0;
+		t0 = rdtsc();
+		mm_page_copy(mm_phys_to_virt(b), mm_phys_to_virt(a), PAGE_SIZE);
+		c4[i] = rdtsc() - t0;
+	}
+	EXPECT_EQ(*(volatile uint64_t *)mm_phys_to_virt(big + PAGE_2M - 8), 0);
+	pmm_free(big, 9);
+	pmm_free(a, 0);
+	pmm_free(b, 0);
+	bench_report("page.zero_4k", z4, BENCH_REPS);
+	bench_report("page.zero_2m", z2, BENCH_REPS);
+	bench_report("page.copy_4k", c4, BENCH_REPS);
+}
+
 /* Cycles per copy-on-write break of BENCH_FAULT_PAGES pages in a clone; 0 on error. */
 static unsigned long long bench_cow_round(struct aspace *as, long p)
 {

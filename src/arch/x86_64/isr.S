@@ -6,6 +6,8 @@
  * trap_dispatch(vector, struct uregs *) (arch/x86_64/trap.h).
  * The table isr_stubs holds the address of each stub, in vector order.
  */
+#include "arch/x86_64/regs.h"
+
 	.text
 
 /* rdi is saved first so that it can carry the vector to isr_common. */
@@ -53,39 +55,12 @@ isr_common:
 	pushfq
 	andq $~(1 << 18), (%rsp)
 	popfq
-	pushq %rsi
-	pushq %rdx
-	pushq %rcx
-	pushq %rax
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %rbx
-	pushq %rbp
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	UREGS_PUSH_FROM_RSI
 	movq %rsp, %rsi
 	subq $8, %rsp			/* 21 words: keep the call 16-byte aligned */
 	call trap_dispatch
 	addq $8, %rsp
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbp
-	popq %rbx
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rax
-	popq %rcx
-	popq %rdx
-	popq %rsi
-	popq %rdi
+	UREGS_POP_TO_RDI
 	addq $8, %rsp			/* orig_rax: the error code */
 	iretq
 

@@ -8,6 +8,7 @@
  * IF make a static scratch slot for the user rsp safe: no swapgs needed.
  */
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/regs.h"
 
 	.bss
 	.balign 8
@@ -32,39 +33,12 @@ syscall_entry:
 	pushq %rcx			/* rip */
 	pushq %rax			/* orig_rax */
 	pushq %rdi
-	pushq %rsi
-	pushq %rdx
-	pushq %rcx
-	pushq %rax
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %rbx
-	pushq %rbp
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	UREGS_PUSH_FROM_RSI
 	movq %rsp, %rdi
 	call syscall_dispatch
 	testb %al, %al
 	jnz user_iret
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbp
-	popq %rbx
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rax
-	popq %rcx
-	popq %rdx
-	popq %rsi
-	popq %rdi
+	UREGS_POP_TO_RDI
 	/* rsp -> orig_rax, rip, cs, rflags, rsp, ss */
 	movq 8(%rsp), %rcx
 	movq 24(%rsp), %r11
@@ -74,21 +48,7 @@ syscall_entry:
 /* Return to ring 3 with every register from the struct uregs at rsp. */
 	.type user_iret, @function
 user_iret:
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbp
-	popq %rbx
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rax
-	popq %rcx
-	popq %rdx
-	popq %rsi
-	popq %rdi
+	UREGS_POP_TO_RDI
 	addq $8, %rsp			/* orig_rax */
 	iretq
 

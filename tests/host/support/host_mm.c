@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -100,6 +101,16 @@ void mm_load_root(paddr_t root)
 paddr_t mm_current_root(void)
 {
 	return current_root;
+}
+
+void mm_page_zero(void *dst, size_t size)
+{
+	memset(dst, 0, size);
+}
+
+void mm_page_copy(void *dst, const void *src, size_t size)
+{
+	memcpy(dst, src, size);
 }
 
 uint64_t mm_cycles(void)

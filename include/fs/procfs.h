@@ -1,0 +1,184 @@
+/*
+ * procfs: the text of /proc and /sys files, generated from the kernel's state
+ * when they are read, in Linux 6.12's exact formats (fs/proc/task_mmu.c,
+ * fs/proc/array.c, fs/proc/meminfo.c, mm/huge_memory.c).
+ *
+ * The generators are pure: they read an address space (mm/aspace.h queries)
+ * and a description of the process (struct procfs_task, filled by the kernel
+ * layer, which fs cannot see) and write into a procfs_buf, either the
+ * caller's fixed buffer or one that grows on the kernel heap. They build on
+ * the host unchanged (tests/host/test_procfs.c).
+ *
+ * What the figures mean here (where bootmm differs from Linux, the truth):
+ *  - every mapped anonymous page counts as dirty and referenced (no backing
+ *    store it could be dropped to; no clear_refs yet). A read fault maps a
+ *    private zeroed frame, which counts in Rss (Linux maps its shared zero
+ *    page there, which smaps does not count);
+ *  - a page is shared when its frame's reference count (its mappings) is 2
+ *    or more, and its Pss is 4 KiB / mappings, as smaps_account;
+ *  - MAP_SHARED anonymous memory counts as shmem (RssShmem, ShmemPmdMapped,
+ *    not Anonymous), as on Linux;
+ *  - Locked, VmLck and the lo/lf/dc/wf/dd/hg/nh/dp/sl flags come from
+ *    as_vma_marks, which says none until VMAs record mlock, madvise, mseal;
+ *  - VmPeak/VmHWM: the address space keeps no high-water marks yet, so they
+ *    equal VmSize/VmRSS (Linux's too until memory is first given back);
+ *  - soft-dirty: every VMA is VM_SOFTDIRTY (no clear_refs): "sd" in VmFlags
+ *    and bit 55 on every pagemap entry inside a VMA, as Linux before any
+ *    clear_refs.
+ */
+#ifndef FS_PROCFS_H
+#define FS_PROCFS_H
+
+#include <stdarg.h>
+#include "lib/types.h"
+#include "mm/aspace.h"
+
+/* A text being generated. */
+struct procfs_buf {
+	char *data;   /* len bytes (at most cap), NUL after them when room */
+	size_t len;   /* bytes generated (may exceed cap for a fixed buffer) */
+	size_t cap;
+	int err;      /* 0, -ENOMEM (growing buffer) or -EOVERFLOW (fixed buffer full) */
+	unsigned flags;
+};
+
+#define PROCFS_BUF_GROW (1u << 0) /* data is kmalloc'd and grows; free with procfs_buf_free */
+
+/* An empty buffer that grows on the kernel heap. */
+void procfs_buf_init(struct procfs_buf *b);
+
+/* A buffer over the caller's [mem, mem+cap): what does not fit sets -EOVERFLOW. */
+void procfs_buf_fixed(struct procfs_buf *b, char *mem, size_t cap);
+
+/* Free a growing buffer's bytes (a fixed one is left alone). */
+void procfs_buf_free(struct procfs_buf *b);
+
+/* Append [s, s+n). Returns b->err. */
+int procfs_put(struct procfs_buf *b, const char *s, size_t n);
+
+/* Append formatted text (lib/printf conversions). Returns b->err. */
+int procfs_printf(struct procfs_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* What maps shows of a VMA besides its range and rights (Linux's file columns and name). */
+struct procfs_vma_id {
+	uint64_t offset;               /* byte offset in the file (0 for anonymous) */
+	uint32_t dev_major, dev_minor; /* 00:00 for anonymous */
+	uint64_t ino;
+	const char *name;              /* NULL or "" for none; the hook keeps the bytes alive */
+};
+
+struct procfs_task;
+
+/*
+ * The hook for mappings of files and shared memory: fill *id for the VMA `v`
+ * and return true (path in name, e.g. "/tmp/f", "/memfd:x (deleted)",
+ * "/dev/zero (deleted)"), or false for anonymous memory. NULL: every VMA is
+ * anonymous (today's VMAs carry no object).
+ */
+typedef bool (*procfs_vma_file_fn)(const struct procfs_task *t, const struct as_vma_info *v,
+				   struct procfs_vma_id *id);
+
+/* One process as /proc/<pid> shows it (filled by the kernel layer). */
+struct procfs_task {
+	struct aspace *as;
+	int pid, ppid, pgid, sid;
+	const char *comm;           /* Name: (at most 15 bytes) */
+	uint32_t uid, gid;
+	uint32_t umask;
+	unsigned fd_size;           /* FDSize: */
+	unsigned threads;
+	const char *cmdline;        /* argv strings, each with its NUL */
+	size_t cmdline_len;
+	vaddr_t start_stack;        /* the VMA holding it is [stack] */
+	vaddr_t start_code, end_code; /* VmExe, statm text */
+	uint64_t sig_pending, sig_shpending, sig_blocked, sig_ignored, sig_caught;
+	uint64_t sig_queued, sig_queue_limit; /* SigQ: queued signals / RLIMIT_SIGPENDING */
+	uint64_t nvcsw, nivcsw;     /* context switches */
+	unsigned flags;             /* PROCFS_TASK_* */
+	procfs_vma_file_fn vma_file; /* NULL: no file mappings */
+};
+
+#define PROCFS_TASK_ADMIN (1u << 0) /* the reader has CAP_SYS_ADMIN: pagemap shows PFNs */
+
+/* /proc/<pid>/maps. Returns b->err. */
+int procfs_maps(const struct procfs_task *t, struct procfs_buf *b);
+
+/* /proc/<pid>/smaps. Returns b->err. */
+int procfs_smaps(const struct procfs_task *t, struct procfs_buf *b);
+
+/* /proc/<pid>/statm. Returns b->err. */
+int procfs_statm(const struct procfs_task *t, struct procfs_buf *b);
+
+/* /proc/<pid>/status. Returns b->err. */
+int procfs_status(const struct procfs_task *t, struct procfs_buf *b);
+
+/* /proc/<pid>/cmdline (the argv bytes as they are). Returns b->err. */
+int procfs_cmdline(const struct procfs_task *t, struct procfs_buf *b);
+
+/* pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst). */
+#define PROCFS_PM_PFN_MASK ((1ULL << 55) - 1)
+#define PROCFS_PM_SOFT_DIRTY (1ULL << 55)
+#define PROCFS_PM_EXCLUSIVE (1ULL << 56)
+#define PROCFS_PM_FILE (1ULL << 61)
+#define PROCFS_PM_PRESENT (1ULL << 63)
+#define PROCFS_PM_ENTRY 8
+
+/*
+ * read(2) of /proc/<pid>/pagemap at file position pos: one 64-bit entry per
+ * virtual page (entry i is page i), up to AS_TASK_SIZE. Fills buf with up to
+ * len bytes and returns how many (0 at or past the end). Errors: -EINVAL
+ * when pos or len is not a multiple of 8 (Linux's pagemap_read).
+ */
+long procfs_pagemap_read(const struct procfs_task *t, uint64_t pos, void *buf, size_t len);
+
+/* /proc/meminfo from the frame allocator's figures and the running space (may be NULL). */
+int procfs_meminfo(const struct aspace *running, struct procfs_buf *b);
+
+/* The files under /proc/sys/vm and /sys/kernel/mm/transparent_hugepage with a generator. */
+enum procfs_knob {
+	PROCFS_VM_MMAP_MIN_ADDR,
+	PROCFS_VM_MAX_MAP_COUNT,
+	PROCFS_VM_OVERCOMMIT_MEMORY,
+	PROCFS_VM_OVERCOMMIT_RATIO,
+	PROCFS_THP_ENABLED,
+	PROCFS_THP_DEFRAG,
+	PROCFS_THP_HPAGE_PMD_SIZE,
+	PROCFS_THP_USE_ZERO_PAGE,
+	PROCFS_THP_2M_ENABLED,  /* hugepages-2048kB/enabled */
+	PROCFS_KNOB_COUNT,
+};
+
+/* The text of knob k (one line). Returns b->err, or -EINVAL for an unknown k. */
+int procfs_knob(enum procfs_knob k, struct procfs_buf *b);
+
+/* ---- the tree (procfs_tree.c) ---- */
+
+struct vfs_node;
+
+/*
+ * Where per-process files get their process: fill *out for `pid` and return
+ * 0, or -ESRCH when no such process runs. The kernel layer installs it (fs
+ * cannot see processes); NULL: every per-process file answers -ESRCH.
+ */
+typedef int (*procfs_task_fn)(int pid, struct procfs_task *out);
+
+/* Install the task source (NULL removes it). Returns the previous one. */
+procfs_task_fn procfs_set_task_source(procfs_task_fn fn);
+
+/*
+ * Add under `root`: /proc/self -> "<pid>" (a symbolic link), /proc/<pid>/
+ * {maps, smaps, statm, status, cmdline, pagemap}, /proc/meminfo,
+ * /proc/sys/vm/{mmap_min_addr, max_map_count, overcommit_memory,
+ * overcommit_ratio} and /sys/kernel/mm/transparent_hugepage/{enabled,
+ * defrag, hpage_pmd_size, use_zero_page, hugepages-2048kB/enabled}, as
+ * generated files (vfs_set_gen) with Linux's modes. Directories that exist
+ * already are used. 0, or -ENOMEM (what was added stays; a later call
+ * completes it), -ENOTDIR/-EEXIST when a path is taken by something else.
+ */
+int procfs_mount(struct vfs_node *root, int pid);
+
+/* The generated text of file n (struct vfs_gen's text, for n made by procfs_mount). */
+int procfs_node_text(const struct vfs_node *n, struct procfs_buf *out);
+
+#endif

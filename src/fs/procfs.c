@@ -1,0 +1,758 @@
+/*
+ * /proc and /sys text, generated on read. See include/fs/procfs.h.
+ */
+#include "fs/procfs.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/heap.h"
+#include "mm/kmap.h"
+#include "mm/mmarch.h"
+#include "mm/pmm.h"
+#include "mm/pt.h"
+#include "mm/vmarea.h"
+
+#define PROCFS_MAPS_PAD 72 /* seq_setwidth(m, 25 + sizeof(void *) * 6 - 1) */
+#define PROCFS_BUF_MIN 256
+
+/* ---------------------------------------------------------------- buffers */
+
+void procfs_buf_init(struct procfs_buf *b)
+{
+	*b = (struct procfs_buf){.flags = PROCFS_BUF_GROW};
+}
+
+void procfs_buf_fixed(struct procfs_buf *b, char *mem, size_t cap)
+{
+	*b = (struct procfs_buf){.data = mem, .cap = cap};
+	if (cap)
+		mem[0] = '\0';
+}
+
+void procfs_buf_free(struct procfs_buf *b)
+{
+	if (b->flags & PROCFS_BUF_GROW)
+		kfree(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+/* Make room for `more` bytes and a NUL after b->len; 0, or sets and returns b->err. */
+static int procfs_reserve(struct procfs_buf *b, size_t more)
+{
+	size_t need = b->len + more + 1, cap;
+	char *d;
+
+	if (b->err || need <= b->cap)
+		return b->err;
+	if (!(b->flags & PROCFS_BUF_GROW))
+		return b->err = -EOVERFLOW;
+	for (cap = MAX(b->cap, (size_t)PROCFS_BUF_MIN); cap < need; cap *= 2)
+		;
+	d = kmalloc(cap);
+	if (!d)
+		return b->err = -ENOMEM;
+	if (b->data)
+		memcpy(d, b->data, b->len + 1);
+	kfree(b->data);
+	b->data = d;
+	b->cap = cap;
+	return 0;
+}
+
+int procfs_put(struct procfs_buf *b, const char *s, size_t n)
+{
+	if (procfs_reserve(b, n) == 0) {
+		memcpy(b->data + b->len, s, n);
+		b->data[b->len + n] = '\0';
+	} else if (b->err == -EOVERFLOW && b->len < b->cap) {
+		size_t fit = MIN(n, b->cap - 1 - b->len);
+
+		memcpy(b->data + b->len, s, fit);
+		b->data[b->len + fit] = '\0';
+	}
+	b->len += n;
+	return b->err;
+}
+
+int procfs_printf(struct procfs_buf *b, const char *fmt, ...)
+{
+	char small[160];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = kvsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < (int)sizeof(small))
+		return procfs_put(b, small, (size_t)n);
+	if (procfs_reserve(b, (size_t)n)) {
+		b->len += (size_t)n;
+		return b->err;
+	}
+	va_start(ap, fmt);
+	kvsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return b->err;
+}
+
+/* Append spaces until the current line (started at line_start) is `col` bytes long. */
+static void procfs_pad(struct procfs_buf *b, size_t line_start, size_t col)
+{
+	static const char spaces[] = "                                        ";
+
+	while (b->len - line_start < col) {
+		size_t n = MIN(col - (b->len - line_start), sizeof(spaces) - 1);
+
+		procfs_put(b, spaces, n);
+	}
+}
+
+/* ---------------------------------------------------------------- maps */
+
+/* True when the VMA is the initial heap (vma_is_initial_heap: it meets [start_brk, brk)). */
+static bool procfs_is_heap(const struct procfs_task *t, const struct as_vma_info *v)
+{
+	vaddr_t start, brk;
+
+	as_brk_range(t->as, &start, &brk);
+	return start && v->start < brk && v->end > start;
+}
+
+/* True when the VMA holds the initial stack pointer (vma_is_initial_stack). */
+static bool procfs_is_stack(const struct procfs_task *t, const struct as_vma_info *v)
+{
+	return v->start <= t->start_stack && v->end >= t->start_stack;
+}
+
+/* The file columns and name of v: the file hook's, else [heap], [stack] or none. */
+static void procfs_vma_ident(const struct procfs_task *t, const struct as_vma_info *v,
+			     struct procfs_vma_id *id)
+{
+	*id = (struct procfs_vma_id){0};
+	if (t->vma_file && t->vma_file(t, v, id))
+		return;
+	*id = (struct procfs_vma_id){0};
+	if (procfs_is_heap(t, v))
+		id->name = "[heap]";
+	else if (procfs_is_stack(t, v))
+		id->name = "[stack]";
+}
+
+/* One maps line (show_map_vma): the header, then the name at column 73. */
+static void procfs_map_line(const struct procfs_task *t, const struct as_vma_info *v,
+			    struct procfs_buf *b)
+{
+	struct procfs_vma_id id;
+	size_t line = b->len;
+
+	procfs_vma_ident(t, v, &id);
+	procfs_printf(b, "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ",
+		      (unsigned long long)v->start, (unsigned long long)v->end,
+		      v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
+		      v->prot & PROT_EXEC ? 'x' : '-', v->flags & MAP_SHARED ? 's' : 'p',
+		      (unsigned long long)id.offset, id.dev_major, id.dev_minor,
+		      (unsigned long long)id.ino);
+	if (id.name && id.name[0]) {
+		procfs_pad(b, line, PROCFS_MAPS_PAD);
+		procfs_put(b, " ", 1);
+		procfs_put(b, id.name, strlen(id.name));
+	}
+	procfs_put(b, "\n", 1);
+}
+
+int procfs_maps(const struct procfs_task *t, struct procfs_buf *b)
+{
+	struct as_vma_info v;
+	vaddr_t va = 0;
+
+	while (!b->err && as_vma_next(t->as, va, &v)) {
+		procfs_map_line(t, &v, b);
+		va = v.end;
+	}
+	return b->err;
+}
+
+/* ---------------------------------------------------------------- smaps */
+
+/* Linux vm_flags bits that VmFlags names, in bit order (show_smap_vma_flags). */
+#define VM_READ 0x1ULL
+#define VM_WRITE 0x2ULL
+#define VM_EXEC 0x4ULL
+#define VM_SHARED 0x8ULL
+#define VM_MAYREAD 0x10ULL
+#define VM_MAYWRITE 0x20ULL
+#define VM_MAYEXEC 0x40ULL
+#define VM_MAYSHARE 0x80ULL
+#define VM_GROWSDOWN 0x100ULL
+#define VM_LOCKED 0x2000ULL
+#define VM_DONTCOPY 0x20000ULL
+#define VM_LOCKONFAULT 0x80000ULL
+#define VM_ACCOUNT 0x100000ULL
+#define VM_NORESERVE 0x200000ULL
+#define VM_WIPEONFORK 0x2000000ULL
+#define VM_DONTDUMP 0x4000000ULL
+#define VM_SOFTDIRTY 0x8000000ULL
+#define VM_HUGEPAGE 0x20000000ULL
+#define VM_NOHUGEPAGE 0x40000000ULL
+#define VM_DROPPABLE (1ULL << 40)
+#define VM_SEALED (1ULL << 63)
+
+static const struct {
+	uint64_t bit;
+	char name[3];
+} procfs_vm_names[] = {
+	{VM_READ, "rd"}, {VM_WRITE, "wr"}, {VM_EXEC, "ex"}, {VM_SHARED, "sh"},
+	{VM_MAYREAD, "mr"}, {VM_MAYWRITE, "mw"}, {VM_MAYEXEC, "me"}, {VM_MAYSHARE, "ms"},
+	{VM_GROWSDOWN, "gd"}, {VM_LOCKED, "lo"}, {VM_DONTCOPY, "dc"}, {VM_LOCKONFAULT, "lf"},
+	{VM_ACCOUNT, "ac"}, {VM_NORESERVE, "nr"}, {VM_WIPEONFORK, "wf"}, {VM_DONTDUMP, "dd"},
+	{VM_SOFTDIRTY, "sd"}, {VM_HUGEPAGE, "hg"}, {VM_NOHUGEPAGE, "nh"}, {VM_DROPPABLE, "dp"},
+	{VM_SEALED, "sl"},
+};
+
+/* VMA marks and the vm_flags bits they stand for. */
+static const struct {
+	unsigned mark;
+	uint64_t bit;
+} procfs_mark_bits[] = {
+	{AS_MARK_LOCKED, VM_LOCKED}, {AS_MARK_LOCKONFAULT, VM_LOCKONFAULT},
+	{AS_MARK_DONTFORK, VM_DONTCOPY}, {AS_MARK_WIPEONFORK, VM_WIPEONFORK},
+	{AS_MARK_DONTDUMP, VM_DONTDUMP}, {AS_MARK_HUGEPAGE, VM_HUGEPAGE},
+	{AS_MARK_NOHUGEPAGE, VM_NOHUGEPAGE}, {AS_MARK_DROPPABLE, VM_DROPPABLE},
+	{AS_MARK_SEALED, VM_SEALED},
+};
+
+/* True when the VMA holding va is locked (VM_LOCKED, with or without on-fault). */
+static bool procfs_locked(const struct procfs_task *t, vaddr_t va)
+{
+	return as_vma_marks(t->as, va) & AS_MARK_LOCKED;
+}
+
+/*
+ * Linux's vm_flags for v. Accounting ("ac") as mmap sets it: private,
+ * writable and not MAP_NORESERVE (Linux keeps it after an mprotect that
+ * drops the write right; VMAs here do not remember that).
+ */
+static uint64_t procfs_vm_flags(const struct procfs_task *t, const struct as_vma_info *v)
+{
+	uint64_t f = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_SOFTDIRTY;
+	unsigned marks = as_vma_marks(t->as, v->start);
+
+	f |= v->prot & PROT_READ ? VM_READ : 0;
+	f |= v->prot & PROT_WRITE ? VM_WRITE : 0;
+	f |= v->prot & PROT_EXEC ? VM_EXEC : 0;
+	if (v->flags & MAP_SHARED)
+		f |= VM_SHARED | VM_MAYSHARE;
+	else if ((v->prot & PROT_WRITE) && !(v->flags & MAP_NORESERVE))
+		f |= VM_ACCOUNT;
+	f |= v->flags & MAP_GROWSDOWN ? VM_GROWSDOWN : 0;
+	f |= v->flags & MAP_NORESERVE ? VM_NORESERVE : 0;
+	for (size_t i = 0; i < ARRAY_SIZE(procfs_mark_bits); i++)
+		f |= marks & procfs_mark_bits[i].mark ? procfs_mark_bits[i].bit : 0;
+	return f;
+}
+
+/* One "Name:   %8lu kB" line of smaps (SEQ_PUT_DEC), value in bytes. */
+static void procfs_kb(struct procfs_buf *b, const char *label, uint64_t bytes)
+{
+	procfs_printf(b, "%s%8llu kB\n", label, (unsigned long long)(bytes >> 10));
+}
+
+/* The memory lines of one VMA (__show_smap), from its page-table figures. */
+static void procfs_smap_mem(const struct procfs_task *t, const struct as_vma_info *v,
+			    struct procfs_buf *b)
+{
+	struct as_mem_stats st;
+	bool shmem = v->flags & MAP_SHARED;
+	bool locked = procfs_locked(t, v->start);
+	uint64_t pss = 0;
+
+	as_mem_stats(t->as, v->start, v->end, &st);
+	pss = st.pss >> AS_PSS_SHIFT;
+	procfs_kb(b, "Rss:            ", st.resident);
+	procfs_kb(b, "Pss:            ", pss);
+	procfs_kb(b, "Pss_Dirty:      ", pss);
+	procfs_kb(b, "Shared_Clean:   ", 0);
+	procfs_kb(b, "Shared_Dirty:   ", st.shared);
+	procfs_kb(b, "Private_Clean:  ", 0);
+	procfs_kb(b, "Private_Dirty:  ", st.priv);
+	procfs_kb(b, "Referenced:     ", st.resident);
+	procfs_kb(b, "Anonymous:      ", shmem ? 0 : st.resident);
+	procfs_kb(b, "KSM:            ", 0);
+	procfs_kb(b, "LazyFree:       ", 0);
+	procfs_kb(b, "AnonHugePages:  ", shmem ? 0 : st.huge);
+	procfs_kb(b, "ShmemPmdMapped: ", shmem ? st.huge : 0);
+	procfs_kb(b, "FilePmdMapped:  ", 0);
+	procfs_kb(b, "Shared_Hugetlb: ", 0);
+	procfs_printf(b, "Private_Hugetlb: %7u kB\n", 0);
+	procfs_kb(b, "Swap:           ", 0);
+	procfs_kb(b, "SwapPss:        ", 0);
+	procfs_kb(b, "Locked:         ", locked ? pss : 0);
+}
+
+/* THPeligible: a whole aligned 2 MiB block inside, and no MADV_NOHUGEPAGE. */
+static unsigned procfs_thp_eligible(const struct procfs_task *t, const struct as_vma_info *v)
+{
+	if (as_vma_marks(t->as, v->start) & AS_MARK_NOHUGEPAGE)
+		return 0;
+	return as_vma_thp_eligible(v->start, v->end) ? 1 : 0;
+}
+
+/* One VMA's smaps entry (show_smap). */
+static void procfs_smap(const struct procfs_task *t, const struct as_vma_info *v,
+			struct procfs_buf *b)
+{
+	uint64_t flags = procfs_vm_flags(t, v);
+
+	procfs_map_line(t, v, b);
+	procfs_kb(b, "Size:           ", v->end - v->start);
+	procfs_kb(b, "KernelPageSize: ", PAGE_SIZE);
+	procfs_kb(b, "MMUPageSize:    ", PAGE_SIZE);
+	procfs_smap_mem(t, v, b);
+	procfs_printf(b, "THPeligible:    %8u\n", procfs_thp_eligible(t, v));
+	procfs_put(b, "VmFlags: ", 9);
+	for (size_t i = 0; i < ARRAY_SIZE(procfs_vm_names); i++)
+		if (flags & procfs_vm_names[i].bit)
+			procfs_printf(b, "%s ", procfs_vm_names[i].name);
+	procfs_put(b, "\n", 1);
+}
+
+int procfs_smaps(const struct procfs_task *t, struct procfs_buf *b)
+{
+	struct as_vma_info v;
+	vaddr_t va = 0;
+
+	while (!b->err && as_vma_next(t->as, va, &v)) {
+		procfs_smap(t, &v, b);
+		va = v.end;
+	}
+	return b->err;
+}
+
+/* ---------------------------------------------------------------- statm, status */
+
+/* The mm counters of task_mem and task_statm, in pages. */
+struct procfs_mm_counts {
+	uint64_t total_vm, data_vm, stack_vm, exec_vm, locked_vm;
+	uint64_t anon, shmem; /* resident pages (MM_ANONPAGES, MM_SHMEMPAGES) */
+};
+
+/* Add one VMA to the counters (vm_stat_account's rules; VM_STACK is VM_GROWSDOWN). */
+static void procfs_count_vma(const struct procfs_task *t, const struct as_vma_info *v,
+			     struct procfs_mm_counts *c)
+{
+	uint64_t pages = (v->end - v->start) / PAGE_SIZE;
+	struct as_mem_stats st;
+
+	c->total_vm += pages;
+	if (v->flags & MAP_GROWSDOWN)
+		c->stack_vm += pages;
+	else if ((v->prot & PROT_WRITE) && !(v->flags & MAP_SHARED))
+		c->data_vm += pages;
+	else if ((v->prot & (PROT_EXEC | PROT_WRITE)) == PROT_EXEC)
+		c->exec_vm += pages;
+	if (procfs_locked(t, v->start))
+		c->locked_vm += pages;
+	as_mem_stats(t->as, v->start, v->end, &st);
+	if (v->flags & MAP_SHARED)
+		c->shmem += st.resident / PAGE_SIZE;
+	else
+		c->anon += st.resident / PAGE_SIZE;
+}
+
+/* Sum the counters over every VMA. */
+static void procfs_mm_count(const struct procfs_task *t, struct procfs_mm_counts *c)
+{
+	struct as_vma_info v;
+	vaddr_t va = 0;
+
+	*c = (struct procfs_mm_counts){0};
+	while (as_vma_next(t->as, va, &v)) {
+		procfs_count_vma(t, &v, c);
+		va = v.end;
+	}
+}
+
+/* Bytes of text: PAGE_ALIGN(end_code) - (start_code & PAGE_MASK). */
+static uint64_t procfs_text_bytes(const struct procfs_task *t)
+{
+	if (t->end_code <= t->start_code)
+		return 0;
+	return ALIGN_UP(t->end_code, PAGE_SIZE) - ALIGN_DOWN(t->start_code, PAGE_SIZE);
+}
+
+int procfs_statm(const struct procfs_task *t, struct procfs_buf *b)
+{
+	struct procfs_mm_counts c;
+
+	procfs_mm_count(t, &c);
+	return procfs_printf(b, "%llu %llu %llu %llu 0 %llu 0\n",
+			     (unsigned long long)c.total_vm,
+			     (unsigned long long)(c.anon + c.shmem), (unsigned long long)c.shmem,
+			     (unsigned long long)(procfs_text_bytes(t) / PAGE_SIZE),
+			     (unsigned long long)(c.data_vm + c.stack_vm));
+}
+
+/* The command name as proc_task_name(escape) prints it: '\n' and '\\' escaped. */
+static void procfs_put_comm(struct procfs_buf *b, const char *comm)
+{
+	for (; comm && *comm; comm++) {
+		if (*comm == '\n')
+			procfs_put(b, "\\n", 2);
+		else if (*comm == '\\')
+			procfs_put(b, "\\\\", 2);
+		else
+			procfs_put(b, comm, 1);
+	}
+}
+
+/* The identity lines of status (proc_pid_status's Name and task_state). */
+static void procfs_status_ids(const struct procfs_task *t, struct procfs_buf *b)
+{
+	procfs_put(b, "Name:\t", 6);
+	procfs_put_comm(b, t->comm);
+	procfs_printf(b, "\nUmask:\t0%c%c%c\nState:\tR (running)\n",
+		      '0' + (t->umask >> 6 & 7), '0' + (t->umask >> 3 & 7), '0' + (t->umask & 7));
+	procfs_printf(b, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
+		      t->pid, t->pid, t->ppid);
+	procfs_printf(b, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n",
+		      t->uid, t->uid, t->uid, t->uid, t->gid, t->gid, t->gid, t->gid);
+	procfs_printf(b, "FDSize:\t%u\nGroups:\t \nNStgid:\t%d\nNSpid:\t%d\n", t->fd_size,
+		      t->pid, t->pid);
+	procfs_printf(b, "NSpgid:\t%d\nNSsid:\t%d\nKthread:\t0\n", t->pgid, t->sid);
+}
+
+/* The memory lines of status (task_mem), in kB with width 8. */
+static void procfs_status_mem(const struct procfs_task *t, struct procfs_buf *b)
+{
+	struct procfs_mm_counts c;
+	uint64_t text, lib;
+
+	procfs_mm_count(t, &c);
+	text = MIN(procfs_text_bytes(t), c.exec_vm * PAGE_SIZE);
+	lib = c.exec_vm * PAGE_SIZE - text;
+	procfs_kb(b, "VmPeak:\t", c.total_vm * PAGE_SIZE);
+	procfs_kb(b, "VmSize:\t", c.total_vm * PAGE_SIZE);
+	procfs_kb(b, "VmLck:\t", c.locked_vm * PAGE_SIZE);
+	procfs_kb(b, "VmPin:\t", 0);
+	procfs_kb(b, "VmHWM:\t", (c.anon + c.shmem) * PAGE_SIZE);
+	procfs_kb(b, "VmRSS:\t", (c.anon + c.shmem) * PAGE_SIZE);
+	procfs_kb(b, "RssAnon:\t", c.anon * PAGE_SIZE);
+	procfs_kb(b, "RssFile:\t", 0);
+	procfs_kb(b, "RssShmem:\t", c.shmem * PAGE_SIZE);
+	procfs_kb(b, "VmData:\t", c.data_vm * PAGE_SIZE);
+	procfs_kb(b, "VmStk:\t", c.stack_vm * PAGE_SIZE);
+	procfs_kb(b, "VmExe:\t", text);
+	procfs_kb(b, "VmLib:\t", lib);
+	procfs_kb(b, "VmPTE:\t", as_table_frames(t->as) * PAGE_SIZE);
+	procfs_kb(b, "VmSwap:\t", 0);
+	procfs_kb(b, "HugetlbPages:\t", 0);
+	procfs_printf(b, "CoreDumping:\t0\nTHP_enabled:\t1\nuntag_mask:\t0x%llx\n", ~0ULL);
+}
+
+/* The signal, capability and scheduling lines of status (task_sig ... thread features). */
+static void procfs_status_rest(const struct procfs_task *t, struct procfs_buf *b)
+{
+	procfs_printf(b, "Threads:\t%u\nSigQ:\t%llu/%llu\n", t->threads,
+		      (unsigned long long)t->sig_queued, (unsigned long long)t->sig_queue_limit);
+	procfs_printf(b, "SigPnd:\t%016llx\nShdPnd:\t%016llx\nSigBlk:\t%016llx\n",
+		      (unsigned long long)t->sig_pending, (unsigned long long)t->sig_shpending,
+		      (unsigned long long)t->sig_blocked);
+	procfs_printf(b, "SigIgn:\t%016llx\nSigCgt:\t%016llx\n",
+		      (unsigned long long)t->sig_ignored, (unsigned long long)t->sig_caught);
+	procfs_printf(b, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n", 0ULL,
+		      t->uid ? 0ULL : 0x1ffffffffffULL, t->uid ? 0ULL : 0x1ffffffffffULL);
+	procfs_printf(b, "CapBnd:\t%016llx\nCapAmb:\t%016llx\n", 0x1ffffffffffULL, 0ULL);
+	procfs_printf(b, "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n");
+	procfs_printf(b, "Speculation_Store_Bypass:\t%s\nSpeculationIndirectBranch:\t%s\n",
+		      "unknown", "unsupported");
+	procfs_printf(b, "Cpus_allowed:\t1\nCpus_allowed_list:\t0\nMems_allowed:\t");
+	for (int i = 0; i < 31; i++)
+		procfs_put(b, "00000000,", 9);
+	procfs_printf(b, "00000001\nMems_allowed_list:\t0\n");
+	procfs_printf(b, "voluntary_ctxt_switches:\t%llu\nnonvoluntary_ctxt_switches:\t%llu\n",
+		      (unsigned long long)t->nvcsw, (unsigned long long)t->nivcsw);
+	procfs_printf(b, "x86_Thread_features:\t\nx86_Thread_features_locked:\t\n");
+}
+
+int procfs_status(const struct procfs_task *t, struct procfs_buf *b)
+{
+	procfs_status_ids(t, b);
+	procfs_status_mem(t, b);
+	procfs_status_rest(t, b);
+	return b->err;
+}
+
+int procfs_cmdline(const struct procfs_task *t, struct procfs_buf *b)
+{
+	return procfs_put(b, t->cmdline ? t->cmdline : "", t->cmdline ? t->cmdline_len : 0);
+}
+
+/* ---------------------------------------------------------------- pagemap */
+
+/*
+ * The pagemap entry of the page at va (pte_to_pagemap_entry and
+ * pagemap_pte_hole): soft-dirty for every page inside a VMA (VM_SOFTDIRTY),
+ * present with its PFN (for an admin reader), exclusive when mapped once,
+ * "file" for shared memory (shmem pages are not anonymous).
+ */
+static uint64_t procfs_pagemap_entry(const struct procfs_task *t, vaddr_t va,
+				     const struct as_vma_info *v)
+{
+	struct as_page_info pg;
+	uint64_t e;
+
+	if (!v || va < v->start)
+		return 0;
+	e = PROCFS_PM_SOFT_DIRTY;
+	if (!as_page_query(t->as, va, &pg))
+		return e;
+	e |= PROCFS_PM_PRESENT;
+	if (t->flags & PROCFS_TASK_ADMIN)
+		e |= (pg.pa / PAGE_SIZE) & PROCFS_PM_PFN_MASK;
+	if (pg.mapcount == 1)
+		e |= PROCFS_PM_EXCLUSIVE;
+	if (v->flags & MAP_SHARED)
+		e |= PROCFS_PM_FILE;
+	return e;
+}
+
+long procfs_pagemap_read(const struct procfs_task *t, uint64_t pos, void *buf, size_t len)
+{
+	uint64_t page = pos / PROCFS_PM_ENTRY, n = len / PROCFS_PM_ENTRY;
+	uint64_t last = AS_TASK_SIZE / PAGE_SIZE;
+	struct as_vma_info v;
+	bool have = false;
+	size_t i;
+
+	if (pos % PROCFS_PM_ENTRY || len % PROCFS_PM_ENTRY)
+		return -EINVAL;
+	if (page >= last)
+		return 0;
+	n = MIN(n, last - page);
+	for (i = 0; i < n; i++) {
+		vaddr_t va = (page + i) * PAGE_SIZE;
+		uint64_t e;
+
+		if (!have || va >= v.end)
+			have = as_vma_next(t->as, va, &v);
+		e = procfs_pagemap_entry(t, va, have ? &v : NULL);
+		memcpy((char *)buf + i * PROCFS_PM_ENTRY, &e, PROCFS_PM_ENTRY);
+	}
+	return (long)(n * PROCFS_PM_ENTRY);
+}
+
+/* ---------------------------------------------------------------- meminfo */
+
+/* One meminfo line (show_val_kb), value in 4 KiB pages. */
+static void procfs_mem_kb(struct procfs_buf *b, const char *label, uint64_t pages)
+{
+	procfs_printf(b, "%s%8llu kB\n", label, (unsigned long long)(pages * 4));
+}
+
+/* Pages a mapping of v commits (Linux's accounting: private writable or shared, not NORESERVE). */
+static uint64_t procfs_committed(const struct aspace *as)
+{
+	struct as_vma_info v;
+	uint64_t pages = 0;
+	vaddr_t va = 0;
+
+	while (as && as_vma_next(as, va, &v)) {
+		if (!(v.flags & MAP_NORESERVE) && ((v.flags & MAP_SHARED) || (v.prot & PROT_WRITE)))
+			pages += (v.end - v.start) / PAGE_SIZE;
+		va = v.end;
+	}
+	return pages;
+}
+
+/* Resident pages of the running space: anonymous, shared, and in 2 MiB leaves. */
+static void procfs_running_mem(const struct aspace *as, struct as_mem_stats *anon,
+			       struct as_mem_stats *shmem)
+{
+	struct as_vma_info v;
+	struct as_mem_stats st;
+	vaddr_t va = 0;
+
+	*anon = *shmem = (struct as_mem_stats){0};
+	while (as && as_vma_next(as, va, &v)) {
+		struct as_mem_stats *sum = v.flags & MAP_SHARED ? shmem : anon;
+
+		as_mem_stats(as, v.start, v.end, &st);
+		sum->resident += st.resident;
+		sum->huge += st.huge;
+		va = v.end;
+	}
+}
+
+/* Bytes mapped in the kernel root by leaves of each level, over [va, va+len). */
+struct procfs_leaf_tally {
+	uint64_t bytes[PT_LEVELS];
+};
+
+/* pt_walk callback: count the leaf under its level. */
+static int procfs_tally_cb(void *ctx, const struct pt_leaf *leaf)
+{
+	struct procfs_leaf_tally *t = ctx;
+
+	for (int level = 0; level < PT_LEVELS; level++)
+		if (leaf->size == PT_LEVEL_SIZE(level))
+			t->bytes[level] += leaf->size;
+	return 0;
+}
+
+/* Tally the kernel's leaves over [va, va+len) (nothing before kmap_init). */
+static void procfs_kernel_leaves(vaddr_t va, uint64_t len, struct procfs_leaf_tally *t)
+{
+	*t = (struct procfs_leaf_tally){0};
+	if (kmap_root())
+		pt_walk(kmap_root(), va, len, procfs_tally_cb, t);
+}
+
+/*
+ * DirectMap4k/2M/1G (x86's arch_report_meminfo): the direct map's leaves by
+ * size, 1G only where the CPU has 1 GiB leaves (Linux: direct_gbpages).
+ */
+static void procfs_meminfo_direct(struct procfs_buf *b)
+{
+	struct procfs_leaf_tally t;
+
+	procfs_kernel_leaves(KMAP_DIRECT_BASE, PT_LEVEL_SIZE(PT_LEVELS - 1), &t);
+	procfs_printf(b, "DirectMap4k:    %8llu kB\n", (unsigned long long)(t.bytes[0] >> 10));
+	procfs_printf(b, "DirectMap2M:    %8llu kB\n", (unsigned long long)(t.bytes[1] >> 10));
+	if (mm_cpu_has_1g())
+		procfs_printf(b, "DirectMap1G:    %8llu kB\n",
+			      (unsigned long long)(t.bytes[2] >> 10));
+}
+
+/* Pages mapped in the kernel's virtual areas (vmarea: stacks and buffers), for VmallocUsed. */
+static uint64_t procfs_vmalloc_pages(void)
+{
+	struct procfs_leaf_tally t;
+	uint64_t bytes = 0;
+
+	procfs_kernel_leaves(VMAREA_BASE, VMAREA_SIZE, &t);
+	for (int level = 0; level < PT_LEVELS; level++)
+		bytes += t.bytes[level];
+	return bytes / PAGE_SIZE;
+}
+
+/*
+ * The lines of meminfo_proc_show after Shmem, for what the kernel itself
+ * holds: the heap as unreclaimable slab, the running space's page tables,
+ * commitments as Linux accounts them (no swap: CommitLimit is half of RAM,
+ * vm.overcommit_ratio 50), 2 MiB leaves as AnonHugePages/ShmemPmdMapped.
+ * VmallocUsed counts the pages of the kernel's virtual areas (program
+ * kernel stacks among them). KernelStack and Percpu are not tracked: 0.
+ */
+static void procfs_meminfo_kernel(const struct aspace *as, uint64_t anon_huge,
+				  uint64_t shmem_huge, struct procfs_buf *b)
+{
+	uint64_t slab = ALIGN_UP(heap_bytes_in_use(), PAGE_SIZE) / PAGE_SIZE;
+
+	procfs_mem_kb(b, "KReclaimable:   ", 0);
+	procfs_mem_kb(b, "Slab:           ", slab);
+	procfs_mem_kb(b, "SReclaimable:   ", 0);
+	procfs_mem_kb(b, "SUnreclaim:     ", slab);
+	procfs_printf(b, "KernelStack:    %8u kB\n", 0);
+	procfs_mem_kb(b, "PageTables:     ", as ? as_table_frames(as) + 1 : 0);
+	procfs_mem_kb(b, "SecPageTables:  ", 0);
+	procfs_mem_kb(b, "NFS_Unstable:   ", 0);
+	procfs_mem_kb(b, "Bounce:         ", 0);
+	procfs_mem_kb(b, "WritebackTmp:   ", 0);
+	procfs_mem_kb(b, "CommitLimit:    ", pmm_total_frames() * 50 / 100);
+	procfs_mem_kb(b, "Committed_AS:   ", procfs_committed(as));
+	procfs_printf(b, "VmallocTotal:   %8llu kB\n", (unsigned long long)(VMAREA_SIZE >> 10));
+	procfs_mem_kb(b, "VmallocUsed:    ", procfs_vmalloc_pages());
+	procfs_mem_kb(b, "VmallocChunk:   ", 0);
+	procfs_mem_kb(b, "Percpu:         ", 0);
+	procfs_printf(b, "HardwareCorrupted: %5u kB\n", 0);
+	procfs_mem_kb(b, "AnonHugePages:  ", anon_huge / PAGE_SIZE);
+	procfs_mem_kb(b, "ShmemHugePages: ", shmem_huge / PAGE_SIZE);
+	procfs_mem_kb(b, "ShmemPmdMapped: ", shmem_huge / PAGE_SIZE);
+	procfs_mem_kb(b, "FileHugePages:  ", 0);
+	procfs_mem_kb(b, "FilePmdMapped:  ", 0);
+	procfs_mem_kb(b, "Unaccepted:     ", 0);
+	procfs_printf(b, "HugePages_Total:   %5u\nHugePages_Free:    %5u\n", 0, 0);
+	procfs_printf(b, "HugePages_Rsvd:    %5u\nHugePages_Surp:    %5u\n", 0, 0);
+	procfs_printf(b, "Hugepagesize:   %8llu kB\nHugetlb:        %8u kB\n",
+		      (unsigned long long)(PT_LEVEL_SIZE(1) >> 10), 0);
+	procfs_meminfo_direct(b);
+}
+
+/* The lines of meminfo_proc_show up to Percpu. */
+static void procfs_meminfo_main(const struct aspace *as, struct procfs_buf *b)
+{
+	uint64_t total = pmm_total_frames(), free = pmm_free_frames();
+	struct as_mem_stats anon, shmem;
+	static const char *const zero_lru[] = {
+		"Buffers:        ", "Cached:         ", "SwapCached:     ",
+	};
+
+	procfs_running_mem(as, &anon, &shmem);
+	procfs_mem_kb(b, "MemTotal:       ", total);
+	procfs_mem_kb(b, "MemFree:        ", free);
+	procfs_mem_kb(b, "MemAvailable:   ", free);
+	for (size_t i = 0; i < ARRAY_SIZE(zero_lru); i++)
+		procfs_mem_kb(b, zero_lru[i], 0);
+	procfs_mem_kb(b, "Active:         ", (anon.resident + shmem.resident) / PAGE_SIZE);
+	procfs_mem_kb(b, "Inactive:       ", 0);
+	procfs_mem_kb(b, "Active(anon):   ", (anon.resident + shmem.resident) / PAGE_SIZE);
+	procfs_mem_kb(b, "Inactive(anon): ", 0);
+	procfs_mem_kb(b, "Active(file):   ", 0);
+	procfs_mem_kb(b, "Inactive(file): ", 0);
+	procfs_mem_kb(b, "Unevictable:    ", 0);
+	procfs_mem_kb(b, "Mlocked:        ", 0);
+	procfs_mem_kb(b, "SwapTotal:      ", 0);
+	procfs_mem_kb(b, "SwapFree:       ", 0);
+	procfs_mem_kb(b, "Dirty:          ", 0);
+	procfs_mem_kb(b, "Writeback:      ", 0);
+	procfs_mem_kb(b, "AnonPages:      ", anon.resident / PAGE_SIZE);
+	procfs_mem_kb(b, "Mapped:         ", 0);
+	procfs_mem_kb(b, "Shmem:          ", shmem.resident / PAGE_SIZE);
+	procfs_meminfo_kernel(as, anon.huge, shmem.huge, b);
+}
+
+int procfs_meminfo(const struct aspace *running, struct procfs_buf *b)
+{
+	procfs_meminfo_main(running, b);
+	return b->err;
+}
+
+/* ---------------------------------------------------------------- knobs */
+
+/*
+ * The sysctls are the constants mm enforces (mm/aspace.h; overcommit: the
+ * heuristic of as_commit_fits). THP: every demand-zero fault in a VMA that
+ * holds the whole aligned 2 MiB block gets a 2 MiB leaf, without madvise
+ * ("always"); when no 2 MiB block is free, or taking one would leave less
+ * than a quarter of memory free, the fault maps 4 KiB at once, never
+ * reclaiming or compacting first ("never" for defrag). A read fault maps a
+ * zeroed block of its own, never a shared huge zero page (use_zero_page 0).
+ * The one large size, 2 MiB, follows the top-level setting ("inherit").
+ */
+int procfs_knob(enum procfs_knob k, struct procfs_buf *b)
+{
+	switch (k) {
+	case PROCFS_VM_MMAP_MIN_ADDR:
+		return procfs_printf(b, "%llu\n", (unsigned long long)AS_MMAP_MIN_ADDR);
+	case PROCFS_VM_MAX_MAP_COUNT:
+		return procfs_printf(b, "%d\n", AS_MAX_MAP_COUNT);
+	case PROCFS_VM_OVERCOMMIT_MEMORY:
+		return procfs_printf(b, "0\n");
+	case PROCFS_VM_OVERCOMMIT_RATIO:
+		return procfs_printf(b, "50\n");
+	case PROCFS_THP_ENABLED:
+		return procfs_printf(b, "[always] madvise never\n");
+	case PROCFS_THP_DEFRAG:
+		return procfs_printf(b, "always defer defer+madvise madvise [never]\n");
+	case PROCFS_THP_HPAGE_PMD_SIZE:
+		return procfs_printf(b, "%llu\n", (unsigned long long)PT_LEVEL_SIZE(1));
+	case PROCFS_THP_USE_ZERO_PAGE:
+		return procfs_printf(b, "0\n");
+	case PROCFS_THP_2M_ENABLED:
+		return procfs_printf(b, "always [inherit] madvise never\n");
+	default:
+		return -EINVAL;
+	}
+}

@@ -1,0 +1,121 @@
+/*
+ * aspace_query: read-only questions about an address space, for /proc
+ * (fs/procfs.c): VMAs in order, resident memory from the page tables and
+ * frame reference counts, single pages, the break, table frames, the marks
+ * of mlock, madvise and mseal, and 2 MiB eligibility. Nothing here changes
+ * the address space. See the end of include/mm/aspace.h.
+ */
+#include "mm/aspace.h"
+#include "mm/pmm.h"
+#include "mm/pt.h"
+#include "aspace_internal.h"
+
+/* Copy one VMA into the public snapshot. */
+static void as_query_fill(const struct vma *v, struct as_vma_info *out)
+{
+	out->start = vma_start(v);
+	out->end = vma_end(v);
+	out->prot = v->prot;
+	out->flags = v->flags;
+}
+
+bool as_vma_next(const struct aspace *as, vaddr_t va, struct as_vma_info *out)
+{
+	const struct vma *v = vma_lower_bound(&as->vmas, va);
+
+	if (!v)
+		return false;
+	as_query_fill(v, out);
+	return true;
+}
+
+/* pt_walk context of as_mem_stats: the range and the sums. */
+struct as_stats_walk {
+	vaddr_t start, end;
+	struct as_mem_stats *st;
+};
+
+/*
+ * pt_walk callback: add the 4 KiB pages of the leaf part inside the range.
+ * A page mapped once is private and counts whole in Pss; one mapped n times
+ * is shared and counts (4 KiB << AS_PSS_SHIFT) / n, as Linux's smaps_account.
+ */
+static int as_stats_cb(void *ctx, const struct pt_leaf *leaf)
+{
+	struct as_stats_walk *w = ctx;
+	vaddr_t s = MAX(leaf->va, w->start), e = MIN(leaf->va + leaf->size, w->end);
+	paddr_t pa = leaf->pa + (s - leaf->va);
+
+	if (leaf->size >= PT_LEVEL_SIZE(1))
+		w->st->huge += e - s;
+	for (; s < e; s += PAGE_SIZE, pa += PAGE_SIZE) {
+		uint32_t maps = pmm_refcount(pa);
+
+		w->st->resident += PAGE_SIZE;
+		if (maps >= 2) {
+			w->st->shared += PAGE_SIZE;
+			w->st->pss += ((uint64_t)PAGE_SIZE << AS_PSS_SHIFT) / maps;
+		} else {
+			w->st->priv += PAGE_SIZE;
+			w->st->pss += (uint64_t)PAGE_SIZE << AS_PSS_SHIFT;
+		}
+	}
+	return 0;
+}
+
+void as_mem_stats(const struct aspace *as, vaddr_t start, vaddr_t end,
+		  struct as_mem_stats *out)
+{
+	struct as_stats_walk w = {start, end, out};
+
+	*out = (struct as_mem_stats){0};
+	if (start < end)
+		pt_walk(as->root, start, end - start, as_stats_cb, &w);
+}
+
+bool as_page_query(const struct aspace *as, vaddr_t va, struct as_page_info *out)
+{
+	struct pt_leaf leaf;
+
+	if (va >= AS_TASK_SIZE || !pt_query(as->root, va, &leaf))
+		return false;
+	out->pa = leaf.pa + (ALIGN_DOWN(va, PAGE_SIZE) - leaf.va);
+	out->leaf_size = leaf.size;
+	out->mapcount = pmm_refcount(out->pa);
+	return true;
+}
+
+void as_brk_range(const struct aspace *as, vaddr_t *start, vaddr_t *brk)
+{
+	*start = as->brk_start;
+	*brk = as->brk;
+}
+
+size_t as_table_frames(const struct aspace *as)
+{
+	return pt_count_tables(as->root, 0, PT_USER_TOP);
+}
+
+/*
+ * VMAs record no mark yet (struct vma holds rights and kind only): every
+ * answer is 0. The mlock, madvise and mseal work records its marks on the
+ * VMA and returns them here; /proc's Locked:, VmLck, VmFlags and
+ * THPeligible follow without other change.
+ */
+unsigned as_vma_marks(const struct aspace *as, vaddr_t va)
+{
+	(void)as;
+	(void)va;
+	return 0;
+}
+
+/* The same test as_fault_zero makes before it asks pt_leaf_size for memory. */
+bool as_vma_thp_eligible(vaddr_t start, vaddr_t end)
+{
+	uint64_t size = PT_LEVEL_SIZE(1);
+	vaddr_t block = ALIGN_UP(start, size);
+
+	if (!pte_leaf_supported(1))
+		return false;
+	return block >= start && block < end && end - block >= size;
+}
