@@ -103,6 +103,7 @@
 #define AS_VMA_DONTCOPY (1 << 27)    /* VM_DONTCOPY: MADV_DONTFORK (absent in a clone) */
 #define AS_VMA_WIPEONFORK (1 << 28)  /* VM_WIPEONFORK: empty in a clone */
 #define AS_VMA_DROPPABLE (1 << 29)   /* VM_DROPPABLE: MAP_DROPPABLE */
+#define AS_VMA_DONTDUMP (1 << 30)    /* VM_DONTDUMP: MADV_DONTDUMP, MAP_DROPPABLE */
 #define AS_VMA_LOCK_MASK (AS_VMA_LOCKED | AS_VMA_LOCKONFAULT)
 
 /*
@@ -207,7 +208,8 @@ long as_mremap(struct aspace *as, vaddr_t old_addr, uint64_t old_len,
  * shared one; WIPEONFORK on a shared one; KEEPONFORK and DODUMP on a
  * droppable one), ENOMEM (unmapped page in range), EPERM (discarding advice
  * on a sealed read-only private VMA: 6.12's can_modify_vma_madv), EAGAIN (no
- * memory to split a VMA for DONTFORK/DOFORK/WIPEONFORK/KEEPONFORK). VMAs
+ * memory to split a VMA for DONTFORK/DOFORK/WIPEONFORK/KEEPONFORK/DONTDUMP/
+ * DODUMP, which record VMA flags). VMAs
  * before the failing one keep the advice, as Linux. COLD and PAGEOUT change
  * nothing (no swap: anonymous pages stay). MADV_POPULATE_READ/WRITE go VMA
  * by VMA and stop at the first hole (ENOMEM) or the first VMA without
@@ -361,9 +363,9 @@ size_t as_table_frames(const struct aspace *as);
 #define AS_MARK_SEALED (1u << 8)      /* mseal: "sl" */
 
 /*
- * The AS_MARK_* bits of the VMA holding va (0 when none). The one place
- * /proc asks: VMAs record none of these yet, so this answers 0 until the
- * mlock, madvise and mseal work records them on the VMA and answers here.
+ * The AS_MARK_* bits of the VMA holding va (0 when none), from its AS_VMA_*
+ * flags: the one place /proc asks. HUGEPAGE and NOHUGEPAGE are not recorded
+ * yet (never set).
  */
 unsigned as_vma_marks(const struct aspace *as, vaddr_t va);
 

@@ -24,6 +24,7 @@
 #define AS_MADV_REMOVE 9
 #define AS_MADV_DONTFORK 10
 #define AS_MADV_DOFORK 11
+#define AS_MADV_DONTDUMP 16
 #define AS_MADV_DODUMP 17
 #define AS_MADV_WIPEONFORK 18
 #define AS_MADV_KEEPONFORK 19
@@ -368,8 +369,8 @@ out_free:
 /*
  * The VMA kind and flags for mmap flags and the lock bits `lock`, or -EINVAL
  * for an unknown/invalid type. MAP_DROPPABLE (Linux 6.11) is private,
- * unreserved and wiped on fork; never locked, nor with MAP_LOCKED,
- * MAP_HUGETLB or MAP_GROWSDOWN.
+ * unreserved, wiped on fork and left out of core dumps; never locked, nor
+ * with MAP_LOCKED, MAP_HUGETLB or MAP_GROWSDOWN.
  */
 static int as_mmap_kind(int flags, int lock)
 {
@@ -385,7 +386,8 @@ static int as_mmap_kind(int flags, int lock)
 	case MAP_DROPPABLE:
 		if (flags & (MAP_LOCKED | MAP_HUGETLB | MAP_GROWSDOWN))
 			return -EINVAL;
-		return kind | MAP_PRIVATE | MAP_NORESERVE | AS_VMA_DROPPABLE | AS_VMA_WIPEONFORK;
+		return kind | MAP_PRIVATE | MAP_NORESERVE | AS_VMA_DROPPABLE | AS_VMA_WIPEONFORK |
+		       AS_VMA_DONTDUMP;
 	default:
 		return -EINVAL;
 	}
@@ -1201,8 +1203,8 @@ static bool as_advice_allowed(const struct vma *v, int advice)
 /*
  * The flag change of the advice values that only record a VMA flag, or
  * false for other advice. Sets *err to -EINVAL where Linux refuses the
- * advice for this VMA (WIPEONFORK on shared memory, KEEPONFORK on a
- * droppable VMA).
+ * advice for this VMA (WIPEONFORK on shared memory, KEEPONFORK and DODUMP
+ * on a droppable VMA).
  */
 static bool as_advice_flags(const struct vma *v, int advice, struct as_flag_change *chg, int *err)
 {
@@ -1220,6 +1222,13 @@ static bool as_advice_flags(const struct vma *v, int advice, struct as_flag_chan
 		return true;
 	case AS_MADV_KEEPONFORK:
 		*chg = (struct as_flag_change){AS_VMA_WIPEONFORK, 0, 0};
+		*err = (v->flags & AS_VMA_DROPPABLE) ? -EINVAL : 0;
+		return true;
+	case AS_MADV_DONTDUMP:
+		*chg = (struct as_flag_change){0, AS_VMA_DONTDUMP, 0};
+		return true;
+	case AS_MADV_DODUMP:
+		*chg = (struct as_flag_change){AS_VMA_DONTDUMP, 0, 0};
 		*err = (v->flags & AS_VMA_DROPPABLE) ? -EINVAL : 0;
 		return true;
 	default:
@@ -1251,8 +1260,6 @@ static int as_advise_vma(struct aspace *as, const struct vma *v, vaddr_t s, vadd
 	case AS_MADV_COLD:
 	case AS_MADV_PAGEOUT:
 		return locked ? -EINVAL : 0; /* no swap: the pages stay */
-	case AS_MADV_DODUMP:
-		return (v->flags & AS_VMA_DROPPABLE) ? -EINVAL : 0;
 	default:
 		return 0;
 	}

@@ -27,7 +27,7 @@ struct vma {
 
 /* The state bits a VMA carries beside its kind (mm/aspace.h's AS_VMA_*). */
 #define VMA_FLAG_MASK (AS_VMA_LOCK_MASK | AS_VMA_SEALED | AS_VMA_DONTCOPY | \
-		       AS_VMA_WIPEONFORK | AS_VMA_DROPPABLE)
+		       AS_VMA_WIPEONFORK | AS_VMA_DROPPABLE | AS_VMA_DONTDUMP)
 
 static inline struct vma *vma_of(struct rnode *n)
 {

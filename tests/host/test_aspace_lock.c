@@ -316,7 +316,8 @@ Test(lock, mlockall_future_populates_new_memory)
 	q = (vaddr_t)as_mmap(as, X + 16 * PAGE_SIZE, 2 * PAGE_SIZE, RW,
 			     MAP_DROPPABLE | MAP_ANONYMOUS | MAP_FIXED);
 	cr_expect_eq(q, X + 16 * PAGE_SIZE);
-	cr_expect_eq(flags_at(16), AS_VMA_DROPPABLE | AS_VMA_WIPEONFORK, "never locked");
+	cr_expect_eq(flags_at(16), AS_VMA_DROPPABLE | AS_VMA_WIPEONFORK | AS_VMA_DONTDUMP,
+		     "never locked");
 	cr_expect_eq(as_mlockall(as, MCL_FUTURE | MCL_ONFAULT), 0);
 	map_at(40, 4, RW);
 	cr_expect_eq(resident(40, 4), 0);

@@ -5,7 +5,7 @@
  * (MREMAP_FIXED) and writes run as real syscalls in a private window of the
  * test process and as as_* calls on an aspace at the same addresses. After
  * every step the results (errno) must agree, and per page: mapped or not,
- * prot, the flags lo/lf/sl/dc/wf/dp of /proc/self/smaps against AS_VMA_*,
+ * prot, the flags lo/lf/sl/dc/wf/dp/dd of /proc/self/smaps against AS_VMA_*,
  * residency (mincore) and contents. Criterion runs each test in its own
  * process, so the seals die with it. mlock and munlock go through syscall():
  * ASan makes the libc calls no-ops. Runs as root (CAP_IPC_LOCK), as bootmm's
@@ -34,7 +34,7 @@
 #define LW_BASE (0x500000000000ULL + GiB(128))
 #define LW_END (LW_BASE + LW_PAGES * PAGE_SIZE)
 #define LW_FLAGS (AS_VMA_LOCK_MASK | AS_VMA_SEALED | AS_VMA_DONTCOPY | AS_VMA_WIPEONFORK | \
-		  AS_VMA_DROPPABLE)
+		  AS_VMA_DROPPABLE | AS_VMA_DONTDUMP)
 
 /* The state of one page, as either side sees it. */
 struct lw_page {
@@ -76,6 +76,7 @@ static int lw_mnemonic(const char *m)
 	static const struct { const char *m; int flag; } map[] = {
 		{"lo", AS_VMA_LOCKED}, {"lf", AS_VMA_LOCKONFAULT}, {"sl", AS_VMA_SEALED},
 		{"dc", AS_VMA_DONTCOPY}, {"wf", AS_VMA_WIPEONFORK}, {"dp", AS_VMA_DROPPABLE},
+		{"dd", AS_VMA_DONTDUMP},
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
