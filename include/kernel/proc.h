@@ -23,6 +23,7 @@
 #define PROC_PID 1
 #define PROC_RLIM_NLIMITS 16
 #define PROC_RLIM_STACK 3
+#define PROC_RLIM_MEMLOCK 8
 #define PROC_RLIM_INFINITY (~0ULL)
 
 /* proc_run flags. */

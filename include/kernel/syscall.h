@@ -61,6 +61,12 @@
 #define SYS_pselect6 270
 #define SYS_ppoll 271
 #define SYS_statx 332
+#define SYS_mlock 149
+#define SYS_munlock 150
+#define SYS_mlockall 151
+#define SYS_munlockall 152
+#define SYS_mlock2 325
+#define SYS_mseal 462
 
 /*
  * Serve the system call in *regs (number in orig_rax), storing the result in

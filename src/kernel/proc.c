@@ -115,12 +115,13 @@ static int proc_build_stack(struct proc *p, const struct elf_info *info,
 	return err;
 }
 
-/* Default resource limits: RLIMIT_STACK 8 MiB, everything else unlimited. */
+/* Default resource limits: RLIMIT_STACK and RLIMIT_MEMLOCK 8 MiB, everything else unlimited. */
 static void proc_rlimits(struct proc *p)
 {
 	for (size_t i = 0; i < PROC_RLIM_NLIMITS; i++)
 		p->rlim[i].cur = p->rlim[i].max = PROC_RLIM_INFINITY;
 	p->rlim[PROC_RLIM_STACK].cur = AS_STACK_LIMIT;
+	p->rlim[PROC_RLIM_MEMLOCK].cur = p->rlim[PROC_RLIM_MEMLOCK].max = AS_MEMLOCK_DEFAULT;
 }
 
 /*
@@ -145,6 +146,7 @@ static int proc_setup(struct proc *p, const void *img, size_t size,
 		ksnprintf(why, wl, "proc: no memory for an address space");
 		return -ENOMEM;
 	}
+	as_set_memlock(p->as, p->rlim[PROC_RLIM_MEMLOCK].cur, AS_CAP_IPC_LOCK); /* uid 0 */
 	err = elf_load(p->as, img, size, info, why, wl);
 	if (err)
 		return err;
