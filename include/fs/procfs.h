@@ -19,7 +19,7 @@
  *  - MAP_SHARED anonymous memory counts as shmem (RssShmem, ShmemPmdMapped,
  *    not Anonymous), as on Linux;
  *  - Locked, VmLck and the lo/lf/dc/wf/dd/hg/nh/dp/sl flags come from
- *    as_vma_marks, which says none until VMAs record mlock, madvise, mseal;
+ *    as_vma_marks, the VMA's lock, seal and advice flags (no hg/nh yet);
  *  - VmPeak/VmHWM: the address space keeps no high-water marks yet, so they
  *    equal VmSize/VmRSS (Linux's too until memory is first given back);
  *  - soft-dirty: every VMA is VM_SOFTDIRTY (no clear_refs): "sd" in VmFlags

@@ -26,6 +26,7 @@
 #define PROC_RLIM_NOFILE 7
 #define PROC_NOFILE_CUR 1024  /* Linux's default RLIMIT_NOFILE: soft */
 #define PROC_NOFILE_MAX 4096  /* and hard (INR_OPEN_MAX) */
+#define PROC_RLIM_MEMLOCK 8
 #define PROC_RLIM_INFINITY (~0ULL)
 
 /* proc_run flags. */

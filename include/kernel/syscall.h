@@ -108,6 +108,12 @@
 #define SYS_renameat2 316
 #define SYS_memfd_create 319
 #define SYS_faccessat2 439
+#define SYS_mlock 149
+#define SYS_munlock 150
+#define SYS_mlockall 151
+#define SYS_munlockall 152
+#define SYS_mlock2 325
+#define SYS_mseal 462
 
 /*
  * Serve the system call in *regs (number in orig_rax), storing the result in

@@ -8,6 +8,9 @@
  * the same rights and kind are always merged. Anonymous memory is mapped on
  * first touch (demand zero) unless MAP_POPULATE; large VMAs get 2 MiB leaves
  * where alignment allows. as_clone shares private pages copy-on-write.
+ * VMAs also carry Linux's lock, seal and fork flags (AS_VMA_*: mlock, mseal,
+ * MADV_DONTFORK/WIPEONFORK, MAP_DROPPABLE), split and merged as Linux does;
+ * RLIMIT_MEMLOCK and CAP_IPC_LOCK come from the kernel (as_set_memlock).
  *
  * Every operation is all or nothing under lack of memory: -ENOMEM leaves VMAs,
  * page tables and contents as before (except where Linux itself reports an
@@ -76,6 +79,40 @@
 #ifndef MADV_FREE
 #define MADV_FREE 8
 #endif
+#ifndef MAP_DROPPABLE
+#define MAP_DROPPABLE 0x08 /* a map type (Linux 6.11): private, dropped under pressure */
+#endif
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 0x01
+#endif
+#ifndef MCL_CURRENT
+#define MCL_CURRENT 1
+#define MCL_FUTURE 2
+#endif
+#ifndef MCL_ONFAULT
+#define MCL_ONFAULT 4
+#endif
+
+/*
+ * VMA flags beside the MAP_* kind bits of as_vma_info.flags (bootmm's values,
+ * Linux's meaning). AS_VMA_LOCKONFAULT comes only with AS_VMA_LOCKED.
+ */
+#define AS_VMA_LOCKED (1 << 24)      /* VM_LOCKED: mlock, MAP_LOCKED, mlockall */
+#define AS_VMA_LOCKONFAULT (1 << 25) /* VM_LOCKONFAULT: locked, not populated */
+#define AS_VMA_SEALED (1 << 26)      /* VM_SEALED: mseal */
+#define AS_VMA_DONTCOPY (1 << 27)    /* VM_DONTCOPY: MADV_DONTFORK (absent in a clone) */
+#define AS_VMA_WIPEONFORK (1 << 28)  /* VM_WIPEONFORK: empty in a clone */
+#define AS_VMA_DROPPABLE (1 << 29)   /* VM_DROPPABLE: MAP_DROPPABLE */
+#define AS_VMA_DONTDUMP (1 << 30)    /* VM_DONTDUMP: MADV_DONTDUMP, MAP_DROPPABLE */
+#define AS_VMA_LOCK_MASK (AS_VMA_LOCKED | AS_VMA_LOCKONFAULT)
+
+/*
+ * The lock credential (as_set_memlock): AS_CAP_IPC_LOCK exempts the process
+ * from RLIMIT_MEMLOCK (Linux's CAP_IPC_LOCK; bootmm runs programs as root).
+ */
+#define AS_CAP_IPC_LOCK (1u << 0)
+#define AS_RLIM_INFINITY (~0ULL)
+#define AS_MEMLOCK_DEFAULT MiB(8) /* Linux's default RLIMIT_MEMLOCK, soft and hard */
 
 /* Page-fault error code bits (as x86 reports them). */
 #define AS_PF_PRESENT (1u << 0) /* the page was present: a rights violation */
@@ -97,7 +134,7 @@ struct aspace;
 struct as_vma_info {
 	vaddr_t start, end; /* [start, end) */
 	int prot;           /* PROT_* */
-	int flags;          /* MAP_PRIVATE/MAP_SHARED, MAP_GROWSDOWN, MAP_NORESERVE */
+	int flags;          /* MAP_PRIVATE/MAP_SHARED, MAP_GROWSDOWN, MAP_NORESERVE, AS_VMA_* */
 };
 
 /* A fresh, empty address space, or NULL when out of memory. */
@@ -106,37 +143,117 @@ struct aspace *as_create(void);
 /* Return every frame and table of `as` and free it. NULL is ignored. */
 void as_destroy(struct aspace *as);
 
-/* A copy-on-write copy of `as` (VMAs, brk, stack), or NULL when out of memory. */
+/*
+ * A copy-on-write copy of `as` (VMAs, brk, stack, lock credential), as fork
+ * makes it: MADV_DONTFORK VMAs absent, MADV_WIPEONFORK ones empty, no VMA
+ * locked and no MCL_FUTURE. NULL when out of memory.
+ */
 struct aspace *as_clone(struct aspace *as);
 
 /* The root table (for mm_load_root). */
 paddr_t as_root(const struct aspace *as);
 
 /*
+ * Hand over the lock credential of the process owning `as`: its
+ * RLIMIT_MEMLOCK in bytes (AS_RLIM_INFINITY for none) and its capabilities
+ * (AS_CAP_IPC_LOCK or 0). A fresh space has AS_MEMLOCK_DEFAULT and none;
+ * as_clone copies them. The kernel calls it when it makes a process's space.
+ */
+void as_set_memlock(struct aspace *as, uint64_t limit, unsigned caps);
+
+/* A new RLIMIT_MEMLOCK (bytes) for `as`; its capabilities stay. */
+void as_set_memlock_limit(struct aspace *as, uint64_t limit);
+
+/*
  * mmap of anonymous memory. flags must include MAP_ANONYMOUS handling by the
  * caller (file mappings are not supported: the syscall layer gives EBADF).
  * Errors: EINVAL (len 0, neither PRIVATE nor SHARED, FIXED unaligned;
  * unknown prot bits are ignored, as Linux does), ENOMEM (no room, beyond TASK_SIZE, max_map_count),
- * EEXIST (MAP_FIXED_NOREPLACE overlap), EPERM (fixed below mmap_min_addr).
+ * EEXIST (MAP_FIXED_NOREPLACE overlap), EPERM (fixed below mmap_min_addr;
+ * MAP_LOCKED with RLIMIT_MEMLOCK 0 and no AS_CAP_IPC_LOCK; MAP_FIXED over a
+ * sealed VMA), EAGAIN (MAP_LOCKED or mlockall(MCL_FUTURE) past
+ * RLIMIT_MEMLOCK), EINVAL (MAP_DROPPABLE with MAP_LOCKED, MAP_HUGETLB or
+ * MAP_GROWSDOWN). MAP_LOCKED and MCL_FUTURE lock and populate the mapping
+ * (MCL_ONFAULT: lock only); MAP_DROPPABLE is never locked.
  */
 long as_mmap(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags);
 
-/* Errors: EINVAL (unaligned, len 0, beyond TASK_SIZE), ENOMEM (split over max_map_count). */
+/*
+ * Errors: EINVAL (unaligned, len 0, beyond TASK_SIZE), ENOMEM (split over
+ * max_map_count), EPERM (a sealed VMA in the range: nothing unmapped).
+ */
 int as_munmap(struct aspace *as, vaddr_t addr, uint64_t len);
 
-/* Errors: EINVAL (unaligned, unknown bits), ENOMEM (unmapped page in range), EACCES. */
+/*
+ * Errors: EINVAL (unaligned, unknown bits), ENOMEM (unmapped page in range),
+ * EACCES, EPERM (a sealed VMA: the VMAs before it are changed, as Linux).
+ * A private locked VMA turning writable is populated for writing (Linux).
+ */
 int as_mprotect(struct aspace *as, vaddr_t addr, uint64_t len, int prot);
 
-/* Errors: EINVAL, EFAULT, ENOMEM as Linux mremap(2). */
+/*
+ * Errors: EINVAL, EFAULT, ENOMEM as Linux mremap(2); EPERM (the source VMA,
+ * an MREMAP_FIXED target or an unmapped tail is sealed); EAGAIN (growing a
+ * locked mapping past RLIMIT_MEMLOCK). A locked mapping stays locked and its
+ * new part is populated (not with MLOCK_ONFAULT); MREMAP_DONTUNMAP unlocks
+ * the old range.
+ */
 long as_mremap(struct aspace *as, vaddr_t old_addr, uint64_t old_len,
 	       uint64_t new_len, int flags, vaddr_t new_addr);
 
 /*
  * Errors: EINVAL (unaligned start, unknown advice, a range that wraps, or one
  * that runs past the user half over a mapping for advice that drops or fills
- * pages), ENOMEM (unmapped page in range).
+ * pages; DONTNEED, FREE, REMOVE, COLD, PAGEOUT on a locked VMA; FREE on a
+ * shared one; WIPEONFORK on a shared one; KEEPONFORK and DODUMP on a
+ * droppable one), ENOMEM (unmapped page in range), EPERM (discarding advice
+ * on a sealed read-only private VMA: 6.12's can_modify_vma_madv), EAGAIN (no
+ * memory to split a VMA for DONTFORK/DOFORK/WIPEONFORK/KEEPONFORK/DONTDUMP/
+ * DODUMP, which record VMA flags). VMAs
+ * before the failing one keep the advice, as Linux. COLD and PAGEOUT change
+ * nothing (no swap: anonymous pages stay). MADV_POPULATE_READ/WRITE go VMA
+ * by VMA and stop at the first hole (ENOMEM) or the first VMA without
+ * PROT_READ / PROT_WRITE (EINVAL), as Linux 6.12's madvise_populate.
  */
 int as_madvise(struct aspace *as, vaddr_t addr, uint64_t len, int advice);
+
+/*
+ * mlock(2) (flags 0) and mlock2(2): lock the VMAs of [start & page, start +
+ * len rounded up) and fault their pages in (MLOCK_ONFAULT: lock only).
+ * Errors: EINVAL (flags other than MLOCK_ONFAULT; a range that wraps),
+ * EPERM (RLIMIT_MEMLOCK 0 without AS_CAP_IPC_LOCK), ENOMEM (over
+ * RLIMIT_MEMLOCK counting the pages locked already; start unmapped; a hole:
+ * the VMAs before it are locked, as Linux; a PROT_NONE VMA, which is locked
+ * but not populated), EAGAIN (no memory to populate), as Linux 6.12.
+ */
+int as_mlock(struct aspace *as, vaddr_t start, uint64_t len, int flags);
+
+/* munlock(2): as as_mlock with the lock taken off. Errors: EINVAL (wraps), ENOMEM (hole). */
+int as_munlock(struct aspace *as, vaddr_t start, uint64_t len);
+
+/*
+ * mlockall(2): MCL_CURRENT locks (and populates) every VMA, MCL_FUTURE every
+ * later mapping and growth; MCL_ONFAULT with either locks without populating.
+ * Errors: EINVAL (no flag, unknown bits, MCL_ONFAULT alone), EPERM
+ * (RLIMIT_MEMLOCK 0 without AS_CAP_IPC_LOCK), ENOMEM (MCL_CURRENT while the
+ * whole space is larger than RLIMIT_MEMLOCK, without AS_CAP_IPC_LOCK).
+ */
+int as_mlockall(struct aspace *as, int flags);
+
+/* munlockall(2): unlock every VMA and stop MCL_FUTURE. Returns 0. */
+int as_munlockall(struct aspace *as);
+
+/*
+ * mseal(2) (Linux 6.12): seal the VMAs of [start, start + len rounded up)
+ * against munmap, mprotect, mremap, MAP_FIXED over and discarding madvise on
+ * read-only private memory. All or nothing. Errors: EINVAL (flags, unaligned
+ * start, a length that rounds to 0 or a range that wraps), ENOMEM (a page of
+ * the range is unmapped, or no memory or max_map_count room to split).
+ */
+int as_mseal(struct aspace *as, vaddr_t start, uint64_t len, uint64_t flags);
+
+/* Pages of `as` in locked VMAs (Linux's mm->locked_vm, VmLck). */
+uint64_t as_locked_pages(const struct aspace *as);
 
 #ifndef MS_ASYNC
 #define MS_ASYNC 1
@@ -246,9 +363,9 @@ size_t as_table_frames(const struct aspace *as);
 #define AS_MARK_SEALED (1u << 8)      /* mseal: "sl" */
 
 /*
- * The AS_MARK_* bits of the VMA holding va (0 when none). The one place
- * /proc asks: VMAs record none of these yet, so this answers 0 until the
- * mlock, madvise and mseal work records them on the VMA and answers here.
+ * The AS_MARK_* bits of the VMA holding va (0 when none), from its AS_VMA_*
+ * flags: the one place /proc asks. HUGEPAGE and NOHUGEPAGE are not recorded
+ * yet (never set).
  */
 unsigned as_vma_marks(const struct aspace *as, vaddr_t va);
 

@@ -115,7 +115,10 @@ static int proc_build_stack(struct proc *p, const struct elf_info *info,
 	return err;
 }
 
-/* Default resource limits: RLIMIT_STACK 8 MiB, everything else unlimited. */
+/*
+ * Default resource limits: RLIMIT_STACK and RLIMIT_MEMLOCK 8 MiB,
+ * RLIMIT_NOFILE 1024 (hard 4096), everything else unlimited.
+ */
 static void proc_rlimits(struct proc *p)
 {
 	for (size_t i = 0; i < PROC_RLIM_NLIMITS; i++)
@@ -123,6 +126,7 @@ static void proc_rlimits(struct proc *p)
 	p->rlim[PROC_RLIM_STACK].cur = AS_STACK_LIMIT;
 	p->rlim[PROC_RLIM_NOFILE].cur = PROC_NOFILE_CUR;
 	p->rlim[PROC_RLIM_NOFILE].max = PROC_NOFILE_MAX;
+	p->rlim[PROC_RLIM_MEMLOCK].cur = p->rlim[PROC_RLIM_MEMLOCK].max = AS_MEMLOCK_DEFAULT;
 }
 
 /*
@@ -151,6 +155,7 @@ static int proc_setup(struct proc *p, const void *img, size_t size,
 		ksnprintf(why, wl, "proc: no memory for an address space");
 		return -ENOMEM;
 	}
+	as_set_memlock(p->as, p->rlim[PROC_RLIM_MEMLOCK].cur, AS_CAP_IPC_LOCK); /* uid 0 */
 	err = elf_load(p->as, img, size, info, why, wl);
 	if (err)
 		return err;

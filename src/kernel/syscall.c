@@ -4,6 +4,7 @@
  */
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
+#include "kernel/sys_lock.h"
 #include "kernel/usercopy.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -270,6 +271,7 @@ static long sys_prlimit64(struct proc *p, int64_t pid, uint64_t res,
 			return -EINVAL;
 		p->rlim[res].cur = nv.cur;
 		p->rlim[res].max = nv.max;
+		sys_lock_rlimit(p);
 	}
 	if (uold && copy_to_user(uold, &old, sizeof(old)))
 		return -EFAULT;
@@ -422,6 +424,8 @@ static long sys_call(struct proc *p, uint64_t nr, struct uregs *r)
 	case SYS_kill: case SYS_tkill: case SYS_tgkill:
 		return sys_kill(p, nr, r);
 	default:
+		if (sys_lock_serves(nr))
+			return sys_lock(p, nr, r);
 		return sys_call_more(p, nr, r);
 	}
 }

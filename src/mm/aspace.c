@@ -22,6 +22,14 @@
 #define AS_PROT_RWX (PROT_READ | PROT_WRITE | PROT_EXEC)
 #define AS_PROT_SEM 0x8
 #define AS_MADV_REMOVE 9
+#define AS_MADV_DONTFORK 10
+#define AS_MADV_DOFORK 11
+#define AS_MADV_DONTDUMP 16
+#define AS_MADV_DODUMP 17
+#define AS_MADV_WIPEONFORK 18
+#define AS_MADV_KEEPONFORK 19
+#define AS_MADV_COLD 20
+#define AS_MADV_PAGEOUT 21
 #define AS_MADV_POPULATE_READ 22
 #define AS_MADV_POPULATE_WRITE 23
 #define AS_MADV_DONTNEED_LOCKED 24
@@ -33,16 +41,6 @@
  */
 #define AS_MREMAP_MOVE_ROOM 4
 #define AS_MREMAP_TO_ROOM 6
-
-/*
- * True when the space may have `more` VMAs more than now under
- * vm.max_map_count (AS_MAX_MAP_COUNT): the one room check of every operation
- * that can add VMAs (0 asks whether the count is over the limit already).
- */
-static bool as_map_count_room(const struct aspace *as, size_t more)
-{
-	return as->vmas.count + more <= AS_MAX_MAP_COUNT;
-}
 
 /* Linux mmap_base without randomisation: below the stack rlimit and guard, at least 128 MiB. */
 static vaddr_t as_mmap_base(void)
@@ -66,6 +64,7 @@ struct aspace *as_create(void)
 	}
 	rtree_init(&as->vmas, AS_MMAP_MIN_ADDR, AS_TASK_SIZE);
 	as->mmap_base = as_mmap_base();
+	as->memlock = AS_MEMLOCK_DEFAULT;
 	return as;
 }
 
@@ -118,28 +117,42 @@ static int as_clone_leaf(void *ctx, const struct pt_leaf *leaf)
 	return 0;
 }
 
-/* Copy VMA v and its pages into child c. */
+/* True when a clone gets the pages of v (not MADV_DONTFORK, not MADV_WIPEONFORK). */
+static bool as_clone_copies(const struct vma *v)
+{
+	return !(v->flags & (AS_VMA_DONTCOPY | AS_VMA_WIPEONFORK));
+}
+
+/*
+ * Copy VMA v into child c as fork does: without its lock bits, and with its
+ * pages unless MADV_WIPEONFORK (an empty VMA); MADV_DONTFORK ones are absent.
+ */
 static int as_clone_vma(struct aspace *as, struct aspace *c, const struct vma *v)
 {
-	struct vma *nv = vma_alloc();
+	struct vma *nv = (v->flags & AS_VMA_DONTCOPY) ? NULL : vma_alloc();
 	struct as_clone_ctx ctx = {c->root, vma_start(v), vma_end(v),
 				   (v->flags & MAP_SHARED) ? 0 : PT_WRITE};
 
+	if (v->flags & AS_VMA_DONTCOPY)
+		return 0;
 	if (!nv)
 		return -ENOMEM;
 	nv->node.start = vma_start(v);
 	nv->node.end = vma_end(v);
 	nv->prot = v->prot;
-	nv->flags = v->flags;
+	nv->flags = v->flags & ~AS_VMA_LOCK_MASK;
 	if (rtree_insert(&c->vmas, &nv->node) != 0)
 		panic("as_clone_vma: overlap at %#llx", (unsigned long long)vma_start(v));
+	vma_merge(&c->vmas, nv);
+	if (!as_clone_copies(v))
+		return 0;
 	return pt_walk(as->root, ctx.start, ctx.end - ctx.start, as_clone_leaf, &ctx);
 }
 
 /* True when the parent's pages of v must turn read-only for sharing. */
 static bool as_clone_wp(const struct vma *v)
 {
-	return !(v->flags & MAP_SHARED) && (v->prot & PROT_WRITE);
+	return !(v->flags & MAP_SHARED) && (v->prot & PROT_WRITE) && as_clone_copies(v);
 }
 
 /* Fold back the splits as_clone_split made at VMAs before `stop`. */
@@ -190,6 +203,7 @@ struct aspace *as_clone(struct aspace *as)
 	c->mmap_base = as->mmap_base;
 	c->brk_start = as->brk_start;
 	c->brk = as->brk;
+	as_set_memlock(c, as->memlock, as->caps); /* the child runs with the same credential */
 	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v))
 		if (as_clone_vma(as, c, v) != 0)
 			goto out_destroy;
@@ -305,7 +319,7 @@ static bool as_commit_fits(uint64_t len)
 /* ---------------------------------------------------------------- mmap */
 
 /* Merge every VMA meeting [start, end] with its mergeable neighbours. */
-static void as_merge_range(struct aspace *as, vaddr_t start, vaddr_t end)
+void as_merge_range(struct aspace *as, vaddr_t start, vaddr_t end)
 {
 	struct vma *v = vma_lower_bound(&as->vmas, start ? start - 1 : 0);
 
@@ -352,8 +366,13 @@ out_free:
 	return -ENOMEM;
 }
 
-/* The VMA kind for mmap flags, or -EINVAL for an unknown/invalid type. */
-static int as_mmap_kind(int flags)
+/*
+ * The VMA kind and flags for mmap flags and the lock bits `lock`, or -EINVAL
+ * for an unknown/invalid type. MAP_DROPPABLE (Linux 6.11) is private,
+ * unreserved, wiped on fork and left out of core dumps; never locked, nor
+ * with MAP_LOCKED, MAP_HUGETLB or MAP_GROWSDOWN.
+ */
+static int as_mmap_kind(int flags, int lock)
 {
 	int kind = flags & (MAP_GROWSDOWN | MAP_NORESERVE);
 
@@ -361,12 +380,47 @@ static int as_mmap_kind(int flags)
 	case MAP_SHARED:
 		if (flags & MAP_GROWSDOWN)
 			return -EINVAL;
-		return kind | MAP_SHARED;
+		return kind | MAP_SHARED | lock;
 	case MAP_PRIVATE:
-		return kind | MAP_PRIVATE;
+		return kind | MAP_PRIVATE | lock;
+	case MAP_DROPPABLE:
+		if (flags & (MAP_LOCKED | MAP_HUGETLB | MAP_GROWSDOWN))
+			return -EINVAL;
+		return kind | MAP_PRIVATE | MAP_NORESERVE | AS_VMA_DROPPABLE | AS_VMA_WIPEONFORK |
+		       AS_VMA_DONTDUMP;
 	default:
 		return -EINVAL;
 	}
+}
+
+/*
+ * The lock bits of a new mapping (MCL_FUTURE's, MAP_LOCKED), after Linux's
+ * checks: -EPERM (MAP_LOCKED without the right to lock), -EAGAIN (past
+ * RLIMIT_MEMLOCK).
+ */
+static int as_mmap_lock(const struct aspace *as, int flags, uint64_t len)
+{
+	int lock = as->def_flags | ((flags & MAP_LOCKED) ? AS_VMA_LOCKED : 0);
+
+	if ((flags & MAP_LOCKED) && !as_can_lock(as))
+		return -EPERM;
+	if (!as_lock_future_ok(as, lock, len))
+		return -EAGAIN;
+	return lock;
+}
+
+/*
+ * Fault in a new mapping as Linux's mm_populate after mmap: locked, or
+ * MAP_POPULATE without MAP_NONBLOCK (which Linux reads as "don't").
+ */
+static void as_mmap_populate(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int kind,
+			     int flags)
+{
+	if (kind & AS_VMA_LOCKED)
+		as_mm_populate(as, addr, addr + len, AS_POPULATE_IGNORE);
+	else if ((flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE && prot != PROT_NONE)
+		as_populate(as, addr, addr + len,
+			    (prot & PROT_WRITE) ? AS_POPULATE_WRITE : AS_POPULATE_READ);
 }
 
 /* Resolve the address of a mapping (do_mmap up to get_unmapped_area). */
@@ -417,32 +471,40 @@ long as_mmap(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags)
 	addr = (vaddr_t)res;
 	if ((flags & MAP_FIXED_NOREPLACE) && !vma_range_free(&as->vmas, addr, addr + len))
 		return -EEXIST;
-	kind = as_mmap_kind(flags);
+	kind = as_mmap_lock(as, flags, len);
+	if (kind >= 0)
+		kind = as_mmap_kind(flags, kind);
 	if (kind < 0)
 		return kind;
+	if (as_sealed_at(as, addr, addr + len) < addr + len)
+		return -EPERM;
 	prot &= AS_PROT_RWX;
 	if (as_commits(prot, kind) && !as_commit_fits(len))
 		return -ENOMEM;
 	res = as_map_new(as, addr, len, prot, kind);
-	if (res >= 0 && (flags & MAP_POPULATE) && prot != PROT_NONE)
-		as_populate(as, addr, addr + len,
-			    (prot & PROT_WRITE) ? AS_POPULATE_WRITE : AS_POPULATE_READ);
+	if (res >= 0)
+		as_mmap_populate(as, addr, len, prot, kind, flags);
 	return res;
 }
 
 /* ---------------------------------------------------------------- munmap */
 
-/* Unmap [start, end) (aligned) with its VMAs; 0 or -ENOMEM (nothing changed). */
+/*
+ * Unmap [start, end) (aligned) with its VMAs; 0, -ENOMEM or -EPERM (a sealed
+ * VMA), nothing changed on error.
+ */
 static int as_unmap_range(struct aspace *as, vaddr_t start, vaddr_t end)
 {
 	struct vma *spare = NULL;
 
 	if (vma_range_free(&as->vmas, start, end))
 		return 0;
-	if (vma_carve_growth(&as->vmas, start, end)) {
-		if (!as_map_count_room(as, 1) || !(spare = vma_alloc()))
-			return -ENOMEM;
-	}
+	if (vma_carve_growth(&as->vmas, start, end) && !as_map_count_room(as, 1))
+		return -ENOMEM;
+	if (as_sealed_at(as, start, end) < end)
+		return -EPERM;
+	if (vma_carve_growth(&as->vmas, start, end) && !(spare = vma_alloc()))
+		return -ENOMEM;
 	if (as_split_ends(as->root, start, end) != 0) {
 		vma_free(spare);
 		return -ENOMEM;
@@ -466,7 +528,7 @@ int as_munmap(struct aspace *as, vaddr_t addr, uint64_t len)
 /* ---------------------------------------------------------------- mprotect */
 
 /* End of the run of contiguous VMAs starting with v, clipped to end. */
-static vaddr_t as_covered_end(const struct vma *v, vaddr_t end)
+vaddr_t as_covered_end(const struct vma *v, vaddr_t end)
 {
 	vaddr_t c = vma_end(v);
 	const struct vma *n;
@@ -522,11 +584,22 @@ static int as_protect_take(struct aspace *as, const struct vma *first, const str
 	bool head = first->prot != prot && start > vma_start(first);
 	bool tail = last->prot != prot && end < vma_end(last);
 
-	if (!as_map_count_room(as, head + tail))
+	if ((head || tail) && !as_map_count_room(as, head + tail)) /* a merge needs no room */
 		return -ENOMEM;
 	if ((head && !(sp->head = vma_alloc())) || (tail && !(sp->tail = vma_alloc())))
 		return -ENOMEM;
 	return 0;
+}
+
+/*
+ * True when a VMA of `flags` and rights `old` turning `prot` gets its pages
+ * faulted in for writing (Linux's mprotect_fixup: a private locked VMA
+ * becoming writable breaks copy-on-write at once; not for MLOCK_ONFAULT).
+ */
+static bool as_protect_populates(int flags, int old, int prot)
+{
+	return (flags & (AS_VMA_LOCK_MASK | MAP_SHARED)) == AS_VMA_LOCKED &&
+	       !(old & PROT_WRITE) && (prot & PROT_WRITE);
 }
 
 /* Set prot on every VMA part of the covered range [start, end), splitting with the spares. */
@@ -535,6 +608,7 @@ static void as_protect_vmas(struct aspace *as, vaddr_t start, vaddr_t end, int p
 {
 	struct vma *v = vma_find(&as->vmas, start);
 	vaddr_t s;
+	int old;
 
 	if (v->prot != prot && start > vma_start(v))
 		v = vma_split(&as->vmas, v, start, sp->head);
@@ -547,7 +621,10 @@ static void as_protect_vmas(struct aspace *as, vaddr_t start, vaddr_t end, int p
 		if (pt_protect(as->root, s, vma_end(v) - s,
 			       as_pt_flags_existing(prot, v->flags)) != 0)
 			panic("as_protect_vmas: protect of split range failed");
+		old = v->prot;
 		v->prot = prot;
+		if (as_protect_populates(v->flags, old, prot))
+			as_populate(as, s, vma_end(v), AS_POPULATE_WRITE); /* as Linux: errors ignored */
 	}
 	as_merge_range(as, start, end);
 }
@@ -575,7 +652,7 @@ int as_mprotect(struct aspace *as, vaddr_t start, uint64_t len, int prot)
 {
 	int grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
 	struct vma *v;
-	vaddr_t end, cover;
+	vaddr_t end, cover, sealed;
 	int err;
 
 	prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
@@ -605,9 +682,12 @@ int as_mprotect(struct aspace *as, vaddr_t start, uint64_t len, int prot)
 		return -EINVAL;
 	}
 	cover = as_covered_end(v, end);
-	err = as_protect_range(as, start, cover, prot);
+	sealed = as_sealed_at(as, start, cover);
+	err = sealed > start ? as_protect_range(as, start, sealed, prot) : 0;
 	if (err)
 		return err;
+	if (sealed < cover)
+		return -EPERM; /* Linux changes the VMAs before the sealed one */
 	return cover < end ? -ENOMEM : 0;
 }
 
@@ -774,8 +854,9 @@ static size_t as_move_tables(paddr_t root, vaddr_t addr, vaddr_t end, vaddr_t to
  * the rest of the old range; `mode` AS_MOVE_UNMAP_OLD or AS_MOVE_KEEP_OLD
  * (MREMAP_DONTUNMAP: the old VMA stays, empty). All or nothing: everything
  * that can fail is taken first; -ENOMEM leaves the address space as it was.
+ * Of v it reads only the rights and flags the new VMA gets.
  */
-static long as_move(struct aspace *as, struct vma *v, vaddr_t addr, uint64_t old_len,
+static long as_move(struct aspace *as, const struct vma *v, vaddr_t addr, uint64_t old_len,
 		    uint64_t keep, vaddr_t to, uint64_t new_len, enum as_move_mode mode)
 {
 	struct as_move_plan pl = {.mode = mode, .prot = v->prot, .kind = v->flags};
@@ -813,6 +894,48 @@ static bool as_grow_in_place(struct aspace *as, struct vma *v, uint64_t delta)
 }
 
 /*
+ * After an mremap to `res` (or -errno) of a VMA that may be locked: populate
+ * the part past the first `old_len` bytes of a locked one (Linux's
+ * mm_populate of the growth; not for MLOCK_ONFAULT). Returns res.
+ */
+static long as_mremap_locked(struct aspace *as, long res, uint64_t old_len, uint64_t new_len)
+{
+	const struct vma *v;
+
+	if (res < 0 || new_len <= old_len)
+		return res;
+	v = vma_find(&as->vmas, (vaddr_t)res);
+	if (v && (v->flags & AS_VMA_LOCKED))
+		as_mm_populate(as, (vaddr_t)res + old_len, (vaddr_t)res + new_len,
+			       AS_POPULATE_IGNORE);
+	return res;
+}
+
+/*
+ * MREMAP_DONTUNMAP of a locked VMA v (old_len == new_len == len): the target
+ * gets v's lock, the old range loses it (Linux splits the old VMA first, then
+ * clears VM_LOCKED_MASK on it). Returns the target or -ENOMEM; the unlock is
+ * undone when the move fails (should that undo itself lack memory, the old
+ * range stays unlocked: a lock state only, said in the log).
+ */
+static long as_move_unlocking(struct aspace *as, struct vma *v, vaddr_t addr, uint64_t len,
+			      vaddr_t to)
+{
+	int lock = v->flags & AS_VMA_LOCK_MASK;
+	struct as_flag_change unlock = {AS_VMA_LOCK_MASK, 0, 0}, relock = {0, lock, 0};
+	struct vma src = {.prot = v->prot, .flags = v->flags}; /* as_move reads only these */
+	long res;
+
+	if (as_change_flags(as, addr, addr + len, unlock) != 0)
+		return -ENOMEM;
+	res = as_move(as, &src, addr, len, len, to, len, AS_MOVE_KEEP_OLD);
+	if (res < 0 && as_change_flags(as, addr, addr + len, relock) != 0)
+		kprintf("as_move_unlocking: [%#llx, +%#llx) left unlocked\n",
+			(unsigned long long)addr, (unsigned long long)len);
+	return res;
+}
+
+/*
  * mremap_to whose tail cannot be unmapped (it runs past the user half): Linux
  * unmaps the MREMAP_FIXED target first, then the tail's munmap says EINVAL.
  */
@@ -833,19 +956,31 @@ static long as_mremap_to(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 			 uint64_t new_len, int flags, vaddr_t new_addr)
 {
 	uint64_t keep = MIN(old_len, new_len);
+	long res;
 
 	if (!as_map_count_room(as, AS_MREMAP_TO_ROOM))
 		return -ENOMEM;
+	if ((flags & MREMAP_FIXED) && as_sealed_at(as, new_addr, new_addr + new_len) <
+				      new_addr + new_len)
+		return -EPERM; /* Linux's munmap of the target */
+	if (old_len > new_len && old_len <= AS_TASK_SIZE - addr &&
+	    as_sealed_at(as, addr + new_len, addr + old_len) < addr + old_len)
+		return -EPERM; /* and of the tail */
 	if (keep > vma_end(v) - addr)
 		return -EFAULT;
+	if (!as_lock_future_ok(as, v->flags, new_len - keep))
+		return -EAGAIN;
 	if (!as_growth_fits(v, old_len, new_len))
 		return -ENOMEM;
 	if (old_len > AS_TASK_SIZE - addr)
 		return as_mremap_bad_tail(as, flags, new_addr, new_len);
 	if (!(flags & MREMAP_FIXED) && as_place(as, new_addr, new_len, &new_addr) != 0)
 		return -ENOMEM;
-	return as_move(as, v, addr, old_len, keep, new_addr, new_len,
-		       (flags & MREMAP_DONTUNMAP) ? AS_MOVE_KEEP_OLD : AS_MOVE_UNMAP_OLD);
+	if ((flags & MREMAP_DONTUNMAP) && (v->flags & AS_VMA_LOCKED))
+		return as_move_unlocking(as, v, addr, old_len, new_addr);
+	res = as_move(as, v, addr, old_len, keep, new_addr, new_len,
+		      (flags & MREMAP_DONTUNMAP) ? AS_MOVE_KEEP_OLD : AS_MOVE_UNMAP_OLD);
+	return as_mremap_locked(as, res, keep, new_len);
 }
 
 /*
@@ -869,21 +1004,25 @@ static long as_mremap_at(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 	}
 	if (old_len > vma_end(v) - addr)
 		return -EFAULT;
+	if (!as_lock_future_ok(as, v->flags, new_len - old_len))
+		return -EAGAIN;
 	if (!as_growth_fits(v, old_len, new_len))
 		return -ENOMEM;
 	if (addr + old_len == vma_end(v) && as_grow_in_place(as, v, new_len - old_len))
-		return addr;
+		return as_mremap_locked(as, (long)addr, old_len, new_len);
 	if (!(flags & MREMAP_MAYMOVE))
 		return -ENOMEM;
 	if (!as_map_count_room(as, AS_MREMAP_MOVE_ROOM) || as_place(as, 0, new_len, &to) != 0)
 		return -ENOMEM;
-	return as_move(as, v, addr, old_len, old_len, to, new_len, AS_MOVE_UNMAP_OLD);
+	return as_mremap_locked(as, as_move(as, v, addr, old_len, old_len, to, new_len,
+					    AS_MOVE_UNMAP_OLD), old_len, new_len);
 }
 
 /*
  * mremap with old_len 0 of a shared mapping: a second mapping of the same
  * pages (those of the source VMA from addr on; beyond its end, fresh ones).
- * The source range is populated first so that every page is shared.
+ * The source range is populated first so that every page is shared. A
+ * locked source is checked against RLIMIT_MEMLOCK for all of new_len (EAGAIN).
  */
 static long as_mremap_dup(struct aspace *as, struct vma *v, vaddr_t addr, uint64_t new_len,
 			  int flags, vaddr_t to)
@@ -891,13 +1030,20 @@ static long as_mremap_dup(struct aspace *as, struct vma *v, vaddr_t addr, uint64
 	vaddr_t end = MIN(addr + new_len, vma_end(v));
 	struct as_move_plan pl = {.mode = AS_MOVE_SHARE, .prot = v->prot, .kind = v->flags,
 				  .kept = {.start = addr, .end = end, .kind = AS_CUT_PAGES}};
+	bool lock_ok = as_lock_future_ok(as, v->flags, new_len);
 
+	if (!lock_ok && !(flags & MREMAP_FIXED))
+		return -EAGAIN; /* vma_to_resize, before the move is tried */
 	if (!(flags & MREMAP_MAYMOVE))
 		return -ENOMEM;
 	if (!(flags & MREMAP_FIXED) && as_place(as, to, new_len, &to) != 0)
 		return -ENOMEM;
 	if ((flags & MREMAP_FIXED) && to < end && to + new_len > addr)
 		return -EINVAL;
+	if (as_sealed_at(as, to, to + new_len) < to + new_len)
+		return -EPERM;
+	if (!lock_ok)
+		return -EAGAIN; /* mremap_to: after the target's munmap */
 	if (pl.prot != PROT_NONE && as_populate(as, addr, end, AS_POPULATE_READ) != 0)
 		return -ENOMEM;
 	if (!(pl.nv = vma_alloc()) ||
@@ -945,10 +1091,13 @@ long as_mremap(struct aspace *as, vaddr_t old_addr, uint64_t old_len,
 	v = vma_find(&as->vmas, old_addr);
 	if (!v)
 		return -EFAULT;
+	if (v->flags & AS_VMA_SEALED)
+		return -EPERM;
 	if (!old_len && !(v->flags & MAP_SHARED))
 		return -EINVAL;
 	if (!old_len)
-		return as_mremap_dup(as, v, old_addr, new_len, flags, new_addr);
+		return as_mremap_locked(as, as_mremap_dup(as, v, old_addr, new_len, flags,
+							  new_addr), 0, new_len);
 	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP))
 		return as_mremap_to(as, v, old_addr, old_len, new_len, flags, new_addr);
 	return as_mremap_at(as, v, old_addr, old_len, new_len, flags);
@@ -990,12 +1139,16 @@ vaddr_t as_brk(struct aspace *as, vaddr_t brk)
 		as->brk = brk;
 		return brk;
 	}
-	if (!as_brk_room(as, oldbrk, newbrk) || !as_map_count_room(as, 0) ||
+	if (!as_lock_future_ok(as, as->def_flags, newbrk - oldbrk) ||
+	    !as_brk_room(as, oldbrk, newbrk) || !as_map_count_room(as, 0) ||
 	    !as_commit_fits(newbrk - oldbrk))
 		return as->brk;
-	if (as_map_new(as, oldbrk, newbrk - oldbrk, PROT_READ | PROT_WRITE, MAP_PRIVATE) < 0)
+	if (as_map_new(as, oldbrk, newbrk - oldbrk, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | as->def_flags) < 0)
 		return as->brk;
 	as->brk = brk;
+	if (as->def_flags & AS_VMA_LOCKED)
+		as_mm_populate(as, oldbrk, newbrk, AS_POPULATE_IGNORE);
 	return brk;
 }
 
@@ -1021,30 +1174,114 @@ static int as_drop_pages(struct aspace *as, vaddr_t start, vaddr_t end)
 	return 0;
 }
 
+/* True for the advice values 6.12's mseal counts as discarding (is_madv_discard). */
+static bool as_advice_discards(int advice)
+{
+	switch (advice) {
+	case MADV_FREE:
+	case MADV_DONTNEED:
+	case AS_MADV_DONTNEED_LOCKED:
+	case AS_MADV_REMOVE:
+	case AS_MADV_DONTFORK:
+	case AS_MADV_WIPEONFORK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Linux 6.12's can_modify_vma_madv: discarding advice is refused on a sealed
+ * VMA of read-only private anonymous memory (is_ro_anon: no PROT_WRITE).
+ */
+static bool as_advice_allowed(const struct vma *v, int advice)
+{
+	return !(v->flags & AS_VMA_SEALED) || !as_advice_discards(advice) ||
+	       (v->flags & MAP_SHARED) || (v->prot & PROT_WRITE);
+}
+
+/*
+ * The flag change of the advice values that only record a VMA flag, or
+ * false for other advice. Sets *err to -EINVAL where Linux refuses the
+ * advice for this VMA (WIPEONFORK on shared memory, KEEPONFORK and DODUMP
+ * on a droppable VMA).
+ */
+static bool as_advice_flags(const struct vma *v, int advice, struct as_flag_change *chg, int *err)
+{
+	*err = 0;
+	switch (advice) {
+	case AS_MADV_DONTFORK:
+		*chg = (struct as_flag_change){0, AS_VMA_DONTCOPY, 0};
+		return true;
+	case AS_MADV_DOFORK:
+		*chg = (struct as_flag_change){AS_VMA_DONTCOPY, 0, 0};
+		return true;
+	case AS_MADV_WIPEONFORK:
+		*chg = (struct as_flag_change){0, AS_VMA_WIPEONFORK, 0};
+		*err = (v->flags & MAP_SHARED) ? -EINVAL : 0;
+		return true;
+	case AS_MADV_KEEPONFORK:
+		*chg = (struct as_flag_change){AS_VMA_WIPEONFORK, 0, 0};
+		*err = (v->flags & AS_VMA_DROPPABLE) ? -EINVAL : 0;
+		return true;
+	case AS_MADV_DONTDUMP:
+		*chg = (struct as_flag_change){0, AS_VMA_DONTDUMP, 0};
+		return true;
+	case AS_MADV_DODUMP:
+		*chg = (struct as_flag_change){AS_VMA_DONTDUMP, 0, 0};
+		*err = (v->flags & AS_VMA_DROPPABLE) ? -EINVAL : 0;
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Apply `advice` to the part [s, e) of VMA v. */
 static int as_advise_vma(struct aspace *as, const struct vma *v, vaddr_t s, vaddr_t e,
 			 int advice)
 {
+	bool locked = v->flags & AS_VMA_LOCKED;
+
 	switch (advice) {
 	case AS_MADV_REMOVE:
-		if (!(v->flags & MAP_SHARED))
+		if (locked || !(v->flags & MAP_SHARED))
 			return -EINVAL;
 		return as_drop_pages(as, s, e);
-	case MADV_DONTNEED:
 	case MADV_FREE:
+		if (v->flags & MAP_SHARED)
+			return -EINVAL; /* shmem is not vma_is_anonymous */
+		/* fall through */
+	case MADV_DONTNEED:
+		if (locked)
+			return -EINVAL;
+		return as_drop_pages(as, s, e);
 	case AS_MADV_DONTNEED_LOCKED:
 		return as_drop_pages(as, s, e);
-	case AS_MADV_POPULATE_WRITE:
-		if (!(v->prot & PROT_WRITE))
-			return -EINVAL;
-		return as_populate(as, s, e, AS_POPULATE_WRITE);
-	case AS_MADV_POPULATE_READ:
-		if (v->prot == PROT_NONE)
-			return -ENOMEM;
-		return as_populate(as, s, e, AS_POPULATE_READ);
+	case AS_MADV_COLD:
+	case AS_MADV_PAGEOUT:
+		return locked ? -EINVAL : 0; /* no swap: the pages stay */
 	default:
 		return 0;
 	}
+}
+
+/*
+ * One VMA's part [s, e) of madvise: the seal check, then the advice (a flag
+ * change splits v: no memory for that is EAGAIN, as Linux).
+ */
+static int as_advise_one(struct aspace *as, const struct vma *v, vaddr_t s, vaddr_t e,
+			 int advice)
+{
+	struct as_flag_change chg;
+	int err;
+
+	if (!as_advice_allowed(v, advice))
+		return -EPERM;
+	if (!as_advice_flags(v, advice, &chg, &err))
+		return as_advise_vma(as, v, s, e, advice);
+	if (err)
+		return err;
+	return as_change_flags(as, s, e, chg) ? -EAGAIN : 0;
 }
 
 /* True for the advice values that change or fill pages (Linux refuses them on its vvar). */
@@ -1076,10 +1313,34 @@ static bool as_advice_past_top(const struct aspace *as, vaddr_t addr, vaddr_t en
 	       vma_lower_bound(&as->vmas, addr) != NULL;
 }
 
+/*
+ * MADV_POPULATE_READ/WRITE as Linux 6.12's madvise_populate: VMA by VMA from
+ * addr, stopping at the first hole (-ENOMEM) or the first VMA without the
+ * right (PROT_READ, PROT_WRITE: -EINVAL); the VMAs before keep their pages.
+ */
+static int as_madvise_populate(struct aspace *as, vaddr_t addr, vaddr_t end, int advice)
+{
+	bool write = advice == AS_MADV_POPULATE_WRITE;
+	const struct vma *v;
+	vaddr_t e;
+
+	for (; addr < end; addr = e) {
+		v = vma_find(&as->vmas, addr);
+		if (!v)
+			return -ENOMEM;
+		if (!(v->prot & (write ? PROT_WRITE : PROT_READ)))
+			return -EINVAL;
+		e = MIN(vma_end(v), end);
+		if (as_populate(as, addr, e, write ? AS_POPULATE_WRITE : AS_POPULATE_READ) != 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int as_madvise(struct aspace *as, vaddr_t addr, uint64_t len, int advice)
 {
 	uint64_t alen = ALIGN_UP(len, PAGE_SIZE);
-	vaddr_t end = addr + alen, s;
+	vaddr_t end = addr + alen, s, e;
 	struct vma *v;
 	int err, hole = 0;
 
@@ -1090,19 +1351,23 @@ int as_madvise(struct aspace *as, vaddr_t addr, uint64_t len, int advice)
 		return 0;
 	if (as_advice_past_top(as, addr, end, advice))
 		return -EINVAL;
-	v = vma_lower_bound(&as->vmas, addr);
-	if (!v)
+	if (advice == AS_MADV_POPULATE_READ || advice == AS_MADV_POPULATE_WRITE)
+		return as_madvise_populate(as, addr, end, advice);
+	if (!vma_lower_bound(&as->vmas, addr))
 		return -ENOMEM;
-	for (s = addr; v && vma_start(v) < end; v = vma_next(v)) {
+	for (s = addr; s < end; s = e) {
+		v = vma_lower_bound(&as->vmas, s); /* again: advice may split or merge */
+		if (!v || vma_start(v) >= end)
+			return -ENOMEM;
 		if (vma_start(v) > s)
 			hole = -ENOMEM;
 		s = MAX(s, vma_start(v));
-		err = as_advise_vma(as, v, s, MIN(vma_end(v), end), advice);
+		e = MIN(vma_end(v), end);
+		err = as_advise_one(as, v, s, e, advice);
 		if (err)
 			return err;
-		s = vma_end(v);
 	}
-	return s < end ? -ENOMEM : hole;
+	return hole;
 }
 
 /* ---------------------------------------------------------------- msync, mincore */
@@ -1256,8 +1521,10 @@ static int as_check_vma(const struct vma *v, const struct vma *prev)
 		return kprintf("as_check: bad VMA [%#llx, %#llx)\n",
 			       (unsigned long long)vma_start(v),
 			       (unsigned long long)vma_end(v)), -EINVAL;
-	if ((v->prot & ~AS_PROT_RWX) || (v->flags & ~VMA_KIND_MASK) ||
-	    (kind != MAP_PRIVATE && kind != MAP_SHARED))
+	if ((v->prot & ~AS_PROT_RWX) || (v->flags & ~(VMA_KIND_MASK | VMA_FLAG_MASK)) ||
+	    (kind != MAP_PRIVATE && kind != MAP_SHARED) ||
+	    (v->flags & AS_VMA_LOCK_MASK) == AS_VMA_LOCKONFAULT ||
+	    ((v->flags & AS_VMA_DROPPABLE) && (v->flags & AS_VMA_LOCKED)))
 		return kprintf("as_check: VMA %#llx prot %#x flags %#x\n",
 			       (unsigned long long)vma_start(v), v->prot, v->flags), -EINVAL;
 	if (prev && vma_end(prev) > vma_start(v))
@@ -1316,6 +1583,8 @@ int as_check(struct aspace *as)
 	for (v = vma_of(rtree_first(&as->vmas)); v; prev = v, v = vma_next(v))
 		if (as_check_vma(v, prev) != 0)
 			return -EINVAL;
+	if ((as->def_flags & ~AS_VMA_LOCK_MASK) || as->def_flags == AS_VMA_LOCKONFAULT)
+		return kprintf("as_check: default flags %#x\n", as->def_flags), -EINVAL;
 	if (as->brk < as->brk_start || !IS_ALIGNED(as->brk_start, PAGE_SIZE))
 		return kprintf("as_check: brk %#llx below its start %#llx\n",
 			       (unsigned long long)as->brk,

@@ -18,7 +18,20 @@ struct aspace {
 	vaddr_t mmap_base;  /* top of the top-down placement area */
 	vaddr_t brk_start;  /* page aligned; 0 until as_brk_init */
 	vaddr_t brk;        /* current break (unaligned, as Linux keeps it) */
+	int def_flags;      /* AS_VMA_LOCK_MASK bits every new mapping gets (MCL_FUTURE) */
+	uint64_t memlock;   /* RLIMIT_MEMLOCK in bytes (as_set_memlock) */
+	unsigned caps;      /* AS_CAP_IPC_LOCK or 0 */
 };
+
+/*
+ * True when the space may have `more` VMAs more than now under
+ * vm.max_map_count (AS_MAX_MAP_COUNT): the one room check of every operation
+ * that can add VMAs (0 asks whether the count is over the limit already).
+ */
+static inline bool as_map_count_room(const struct aspace *as, size_t more)
+{
+	return as->vmas.count + more <= AS_MAX_MAP_COUNT;
+}
 
 /* The access as_populate faults pages in for. */
 enum as_populate_mode {
@@ -62,5 +75,49 @@ int as_move_pages(paddr_t root, vaddr_t addr, vaddr_t end, vaddr_t to);
 
 /* Fault in every page of [start, end) (inside VMAs) an access of `mode` would fault on; 0 or -ENOMEM/-EFAULT. */
 int as_populate(struct aspace *as, vaddr_t start, vaddr_t end, enum as_populate_mode mode);
+
+/* ---- lock.c ---- */
+
+/* Whether as_mm_populate stops at the first VMA it cannot populate. */
+enum as_populate_errors {
+	AS_POPULATE_STOP,   /* mlock: the first error is the result */
+	AS_POPULATE_IGNORE, /* mmap, brk, mremap, mlockall: errors are ignored */
+};
+
+/*
+ * Linux's __mm_populate over the VMAs meeting [start, end): write-fault
+ * private writable VMAs, read-fault the others; skip AS_VMA_LOCKONFAULT ones;
+ * a PROT_NONE VMA is -EFAULT. Returns 0, -EFAULT or -ENOMEM.
+ */
+int as_mm_populate(struct aspace *as, vaddr_t start, vaddr_t end, enum as_populate_errors errs);
+
+/* Linux's mlock_future_ok: true when `flags` lock nothing or `bytes` more fit under the limit. */
+bool as_lock_future_ok(const struct aspace *as, int flags, uint64_t bytes);
+
+/* Linux's can_do_mlock: a non-zero RLIMIT_MEMLOCK or AS_CAP_IPC_LOCK. */
+bool as_can_lock(const struct aspace *as);
+
+/* The start of the first sealed VMA meeting [start, end), or end when none. */
+vaddr_t as_sealed_at(const struct aspace *as, vaddr_t start, vaddr_t end);
+
+/* A change of VMA flags: new = (old & ~clear) | set, except for VMAs with a `skip` bit. */
+struct as_flag_change {
+	int clear, set, skip;
+};
+
+/*
+ * Apply `chg` to the part [start, end) of the VMAs covering it without a hole,
+ * splitting the end VMAs and merging after. 0, or -ENOMEM (max_map_count or
+ * no memory for a split) with nothing changed.
+ */
+int as_change_flags(struct aspace *as, vaddr_t start, vaddr_t end, struct as_flag_change chg);
+
+/* ---- aspace.c ---- */
+
+/* End of the run of contiguous VMAs starting with v, clipped to end. */
+vaddr_t as_covered_end(const struct vma *v, vaddr_t end);
+
+/* Merge every VMA meeting [start, end] with its mergeable neighbours. */
+void as_merge_range(struct aspace *as, vaddr_t start, vaddr_t end);
 
 #endif

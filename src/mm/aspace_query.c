@@ -97,16 +97,25 @@ size_t as_table_frames(const struct aspace *as)
 }
 
 /*
- * VMAs record no mark yet (struct vma holds rights and kind only): every
- * answer is 0. The mlock, madvise and mseal work records its marks on the
- * VMA and returns them here; /proc's Locked:, VmLck, VmFlags and
- * THPeligible follow without other change.
+ * The marks from the VMA's flags (AS_VMA_*: lock.c, madvise, MAP_DROPPABLE).
+ * MADV_HUGEPAGE and MADV_NOHUGEPAGE are recorded nowhere yet: never "hg"
+ * or "nh".
  */
 unsigned as_vma_marks(const struct aspace *as, vaddr_t va)
 {
-	(void)as;
-	(void)va;
-	return 0;
+	static const struct { int flag; unsigned mark; } map[] = {
+		{AS_VMA_LOCKED, AS_MARK_LOCKED}, {AS_VMA_LOCKONFAULT, AS_MARK_LOCKONFAULT},
+		{AS_VMA_DONTCOPY, AS_MARK_DONTFORK}, {AS_VMA_WIPEONFORK, AS_MARK_WIPEONFORK},
+		{AS_VMA_DONTDUMP, AS_MARK_DONTDUMP}, {AS_VMA_DROPPABLE, AS_MARK_DROPPABLE},
+		{AS_VMA_SEALED, AS_MARK_SEALED},
+	};
+	const struct vma *v = vma_find(&as->vmas, va);
+	unsigned marks = 0;
+
+	for (size_t i = 0; v && i < ARRAY_SIZE(map); i++)
+		if (v->flags & map[i].flag)
+			marks |= map[i].mark;
+	return marks;
 }
 
 /* The same test as_fault_zero makes before it asks pt_leaf_size for memory. */

@@ -145,14 +145,19 @@ static int as_fault_in(struct aspace *as, struct vma *v, vaddr_t va, unsigned er
 	return AS_FAULT_OK;
 }
 
-/* True when a stack VMA v may grow down to `page` (limit, guard gap, min addr). */
-static bool as_may_grow(const struct vma *v, vaddr_t page)
+/*
+ * True when a stack VMA v may grow down to `page` (limit, RLIMIT_MEMLOCK of a
+ * locked stack, guard gap, min addr).
+ */
+static bool as_may_grow(const struct aspace *as, const struct vma *v, vaddr_t page)
 {
 	const struct vma *prev = vma_prev(v);
 
 	if (!(v->flags & MAP_GROWSDOWN) || page < AS_MMAP_MIN_ADDR)
 		return false;
 	if (vma_end(v) - page > AS_STACK_LIMIT)
+		return false;
+	if (!as_lock_future_ok(as, v->flags, vma_start(v) - page))
 		return false;
 	if (prev && !(prev->flags & MAP_GROWSDOWN) && prev->prot != PROT_NONE &&
 	    page - vma_end(prev) < AS_STACK_GUARD_GAP)
@@ -167,7 +172,7 @@ static int as_fault_grow(struct aspace *as, vaddr_t va, unsigned err)
 	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE), old;
 	int res;
 
-	if (!v || !as_may_grow(v, page))
+	if (!v || !as_may_grow(as, v, page))
 		return AS_FAULT_MAPERR;
 	old = vma_start(v);
 	v->node.start = page;

@@ -2,10 +2,11 @@
  * vma: the VMA set of one address space (private to src/mm: aspace.c, fault.c).
  *
  * A VMA is a half-open range [start, end) of user addresses with one set of
- * rights (PROT_*) and one kind (MAP_PRIVATE or MAP_SHARED, plus MAP_GROWSDOWN
- * and MAP_NORESERVE). The pages themselves live only in the page tables. The
- * set is an rtree ordered by start, so lookup, conflict search and placement
- * are O(log n). Adjacent VMAs of equal rights and kind are always merged.
+ * rights (PROT_*), one kind (MAP_PRIVATE or MAP_SHARED, plus MAP_GROWSDOWN
+ * and MAP_NORESERVE) and its state flags (AS_VMA_*: locked, sealed, ...).
+ * The pages themselves live only in the page tables. The set is an rtree
+ * ordered by start, so lookup, conflict search and placement are O(log n).
+ * Adjacent VMAs of equal rights, kind and flags are always merged.
  */
 #ifndef MM_VMA_H
 #define MM_VMA_H
@@ -23,6 +24,10 @@ struct vma {
 
 /* The kind bits a VMA keeps from the mmap flags. */
 #define VMA_KIND_MASK (MAP_PRIVATE | MAP_SHARED | MAP_GROWSDOWN | MAP_NORESERVE)
+
+/* The state bits a VMA carries beside its kind (mm/aspace.h's AS_VMA_*). */
+#define VMA_FLAG_MASK (AS_VMA_LOCK_MASK | AS_VMA_SEALED | AS_VMA_DONTCOPY | \
+		       AS_VMA_WIPEONFORK | AS_VMA_DROPPABLE | AS_VMA_DONTDUMP)
 
 static inline struct vma *vma_of(struct rnode *n)
 {
@@ -57,7 +62,7 @@ struct vma *vma_prev(const struct vma *v);
 /* True when [start, end) meets no VMA. */
 bool vma_range_free(const struct rtree *t, vaddr_t start, vaddr_t end);
 
-/* True when a and b touch (a below b) and have equal rights and kind. */
+/* True when a and b touch (a below b) and have equal rights, kind and flags. */
 bool vma_mergeable(const struct vma *a, const struct vma *b);
 
 /*
