@@ -15,11 +15,25 @@
  * Everything allocates from the kernel heap (mm/heap.h); every action is
  * all or nothing under -ENOMEM. No locking: one CPU, called from the boot
  * path and the harness.
+ *
+ * tmpfs (the files programs make): a regular file's bytes live in a shmem
+ * memory object (mm/mobj.h), made on the first write or truncate. A file
+ * unpacked from the initramfs keeps its bytes borrowed from the module until
+ * then (no copy at boot): the first change copies them into its object
+ * ("copy up") and the node no longer points into the module.
+ *
+ * Lifetime: a node in the tree is linked; vfs_unlink takes it out and marks
+ * it unlinked. Open files and working directories hold references
+ * (vfs_get/vfs_put); an unlinked node is freed when its last reference goes.
+ * A directory that becomes empty gives its hash table back, so a program
+ * that creates and removes files leaves the heap as it found it.
  */
 #ifndef FS_VFS_H
 #define FS_VFS_H
 
 #include "lib/types.h"
+
+struct mobj;
 
 #define VFS_NAME_MAX 255
 #define VFS_PATH_MAX 4096
@@ -34,6 +48,7 @@
 #define VFS_S_IFCHR 0020000
 #define VFS_S_IFIFO 0010000
 #define VFS_S_IXUSR 0100
+#define VFS_S_ISVTX 01000
 #define VFS_MODE_TYPE(m) ((m) & VFS_S_IFMT)
 #define VFS_IS_DIR(m) (VFS_MODE_TYPE(m) == VFS_S_IFDIR)
 #define VFS_IS_REG(m) (VFS_MODE_TYPE(m) == VFS_S_IFREG)
@@ -79,13 +94,46 @@ struct vfs_node {
 	const void *data;
 	size_t size;
 	unsigned data_flags;            /* VFS_DATA_* */
-	/* generated regular files (data NULL, size 0) */
+	struct mobj *obj;               /* tmpfs data (then data is NULL, size unused) */
+	/* tmpfs */
+	uint64_t ino;
+	uint32_t refs;                  /* open files, working directories, hard links */
+	unsigned flags;                 /* VFS_NODE_* */
+	/* hard links: a name whose file is another node (never a directory) */
+	struct vfs_node *link_to;       /* the node holding the file (a reference), or NULL */
+	uint32_t aliases;               /* names linked to this node beside its own */
+	/* generated regular files (data NULL, size 0): opened through fs/file.c's gen ops */
 	const struct vfs_gen *gen;
 	uintptr_t gen_arg;              /* the generator's argument (a pid, a knob) */
 };
 
+#define VFS_NODE_UNLINKED (1u << 0) /* out of the tree: freed at its last reference */
+#define VFS_NODE_LINKABLE (1u << 1) /* unnamed (O_TMPFILE) but linkat may name it */
+
+/*
+ * The node holding the file a name stands for: itself, or for a hard link
+ * the node it links to. Its type is the name's; every other attribute (mode
+ * bits, owner, data, object, inode number) is read from the file's node.
+ */
+static inline struct vfs_node *vfs_file_of(struct vfs_node *n)
+{
+	return n->link_to ? n->link_to : n;
+}
+
+/* Names the file has in the tree (st_nlink of a non-directory). */
+static inline uint32_t vfs_nlink(const struct vfs_node *f)
+{
+	return ((f->flags & VFS_NODE_UNLINKED) ? 0 : 1) + f->aliases;
+}
+
 /* A new empty root directory with `mode`'s permission bits, or NULL (no memory). */
 struct vfs_node *vfs_new_root(uint32_t mode);
+
+/*
+ * A node outside any tree (a memfd, an O_TMPFILE file), already unlinked:
+ * freed at its last vfs_put. The name is not checked. NULL: no memory.
+ */
+struct vfs_node *vfs_new_node(const char *name, size_t len, uint32_t mode);
 
 /* Free `n` and everything below it (unlinking it from its parent first). */
 void vfs_free(struct vfs_node *n);
@@ -134,6 +182,80 @@ struct vfs_node *vfs_next_sibling(const struct vfs_node *n);
  * 0, or -ENAMETOOLONG when it does not fit (buf then holds a truncation).
  */
 int vfs_path(const struct vfs_node *n, char *buf, size_t size);
+
+/* Take a reference to n (an open file, a working directory). */
+void vfs_get(struct vfs_node *n);
+
+/* Drop one; an unlinked node goes with its last reference. */
+void vfs_put(struct vfs_node *n);
+
+/*
+ * Take n out of its directory (unlink, rmdir). A directory must be empty
+ * (-ENOTEMPTY); -EBUSY for a root. n is freed now unless referenced.
+ */
+int vfs_unlink(struct vfs_node *n);
+
+/*
+ * Move n into directory `dir` under `name` (len bytes). `victim` (or NULL)
+ * is the node that name has now: it is unlinked once nothing can fail.
+ * -EINVAL bad name or a move into n's own subtree, -ENOTDIR, -EEXIST (the
+ * name is taken by another node than victim), -ENOMEM (nothing changed).
+ */
+int vfs_rename(struct vfs_node *n, struct vfs_node *dir, const char *name, size_t len,
+	       struct vfs_node *victim);
+
+/*
+ * Swap the places of two linked nodes (renameat2 RENAME_EXCHANGE): each
+ * takes the other's directory and name. The caller keeps a directory out
+ * of its own subtree. Cannot fail.
+ */
+void vfs_exchange(struct vfs_node *a, struct vfs_node *b);
+
+/*
+ * Give the file of non-directory `target` one more name in directory dir
+ * (link(2)); the new name is *out. -EINVAL bad name, -EPERM a directory,
+ * -ENOENT a file without a name that is not linkable, -EEXIST, -ENOTDIR,
+ * -ENOMEM.
+ */
+int vfs_link(struct vfs_node *target, struct vfs_node *dir, const char *name, size_t len,
+	     struct vfs_node **out);
+
+/* True when `n` is `anc` or lies below it. */
+bool vfs_is_below(const struct vfs_node *n, const struct vfs_node *anc);
+
+/* The byte size of a regular file or symlink. */
+uint64_t vfs_size(const struct vfs_node *n);
+
+/* Copy up to len bytes at off into buf; the count (0 at or past the end). */
+size_t vfs_read(struct vfs_node *n, uint64_t off, void *buf, size_t len);
+
+/*
+ * The memory object of regular file n, made (copying borrowed bytes up) when
+ * it has none. 0 with *out set, -ENOMEM / -ENOSPC (n unchanged).
+ */
+int vfs_obj(struct vfs_node *n, struct mobj **out);
+
+/* Write len bytes at off (copy up first). len, or -ENOMEM / -ENOSPC / -EFBIG. */
+long vfs_write(struct vfs_node *n, uint64_t off, const void *buf, size_t len);
+
+/* Set a regular file's size (copy up first). 0, -ENOMEM / -ENOSPC / -EFBIG. */
+int vfs_truncate(struct vfs_node *n, uint64_t size);
+
+/* The inode number the next node gets (every node's is below it). */
+uint64_t vfs_next_ino_peek(void);
+
+/*
+ * Remove from the tree under root every node whose inode number is at
+ * least `first_new` (made after a snapshot), with whatever lies below it;
+ * they must not be referenced. Returns how many subtrees went.
+ */
+size_t vfs_sweep(struct vfs_node *root, uint64_t first_new);
+
+/* The clock new nodes take their mtime from (seconds since the epoch); NULL: 0. */
+void vfs_set_clock(uint64_t (*now)(void));
+
+/* Now by that clock. */
+uint64_t vfs_now(void);
 
 /* Check the tree's invariants (parents, sibling lists, hash chains, counts). 0 or -EINVAL. */
 int vfs_check(const struct vfs_node *root);

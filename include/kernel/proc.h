@@ -23,6 +23,9 @@
 #define PROC_PID 1
 #define PROC_RLIM_NLIMITS 16
 #define PROC_RLIM_STACK 3
+#define PROC_RLIM_NOFILE 7
+#define PROC_NOFILE_CUR 1024  /* Linux's default RLIMIT_NOFILE: soft */
+#define PROC_NOFILE_MAX 4096  /* and hard (INR_OPEN_MAX) */
 #define PROC_RLIM_MEMLOCK 8
 #define PROC_RLIM_INFINITY (~0ULL)
 
@@ -50,6 +53,9 @@ struct proc_kctx {
 
 #define PROC_COMM_LEN 16 /* TASK_COMM_LEN: prctl PR_SET_NAME / PR_GET_NAME */
 
+struct fdtable;
+struct vfs_node;
+
 struct proc {
 	const char *name;
 	const char *path;        /* the executable's path: readlink /proc/self/exe */
@@ -75,7 +81,20 @@ struct proc {
 	uint64_t unknown_seen[8]; /* bitmap of unknown syscall numbers already named */
 	struct proc_kctx kctx;
 	struct proc_result *res;
+	struct fdtable *fdt;     /* open files (src/kernel/sys_fd.c) */
+	struct vfs_node *cwd;    /* working directory (a reference), NULL: the root */
+	uint32_t umask;
 };
+
+/*
+ * The program's files at start: fds 0, 1, 2 (the console: stdin reads end
+ * of file as /dev/null, stdout and stderr go to proc_output), the root as
+ * working directory, umask 022. 0 or -ENOMEM (nothing held).
+ */
+int proc_files_init(struct proc *p);
+
+/* Close every descriptor and drop the working directory. */
+void proc_files_exit(struct proc *p);
 
 /*
  * Run the static ELF image [img, img+size) as program `name` (argv[0]).

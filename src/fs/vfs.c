@@ -6,8 +6,24 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/heap.h"
+#include "mm/mobj.h"
 
 #define VFS_BUCKETS_MIN 8
+
+static void vfs_trim(struct vfs_node *dir);
+
+static uint64_t (*vfs_clock)(void);
+static uint64_t vfs_next_ino = 1;
+
+void vfs_set_clock(uint64_t (*now)(void))
+{
+	vfs_clock = now;
+}
+
+uint64_t vfs_now(void)
+{
+	return vfs_clock ? vfs_clock() : 0;
+}
 
 /* FNV-1a of the name: the bucket index is its low bits. */
 static uint64_t vfs_hash(const char *name, size_t len)
@@ -40,12 +56,23 @@ static struct vfs_node *vfs_alloc(const char *name, size_t len, uint32_t mode)
 	memcpy(n->name, name, len);
 	n->name[len] = '\0';
 	n->mode = mode;
+	n->ino = vfs_next_ino++;
+	n->mtime = vfs_now();
 	return n;
 }
 
 struct vfs_node *vfs_new_root(uint32_t mode)
 {
 	return vfs_alloc("", 0, VFS_S_IFDIR | (mode & ~VFS_S_IFMT));
+}
+
+struct vfs_node *vfs_new_node(const char *name, size_t len, uint32_t mode)
+{
+	struct vfs_node *n = vfs_alloc(name, len, mode);
+
+	if (n)
+		n->flags |= VFS_NODE_UNLINKED;
+	return n;
 }
 
 bool vfs_name_ok(const char *name, size_t len)
@@ -106,10 +133,29 @@ static bool vfs_type_ok(uint32_t mode)
 	}
 }
 
+/* Put n (named already) last in dir, which has buckets. Cannot fail. */
+static void vfs_attach(struct vfs_node *dir, struct vfs_node *n)
+{
+	struct vfs_node **head = vfs_bucket(dir, n->name, strlen(n->name));
+
+	n->parent = dir;
+	n->prev = dir->last;
+	n->next = NULL;
+	if (dir->last)
+		dir->last->next = n;
+	else
+		dir->first = n;
+	dir->last = n;
+	n->hnext = *head;
+	*head = n;
+	if (++dir->nchildren > dir->nbuckets)
+		vfs_rehash(dir, dir->nbuckets * 2); /* best effort */
+}
+
 int vfs_create(struct vfs_node *dir, const char *name, size_t len, uint32_t mode,
 	       struct vfs_node **out)
 {
-	struct vfs_node *n, **head;
+	struct vfs_node *n;
 
 	if (!vfs_name_ok(name, len) || !vfs_type_ok(mode))
 		return -EINVAL;
@@ -121,20 +167,11 @@ int vfs_create(struct vfs_node *dir, const char *name, size_t len, uint32_t mode
 	if (!dir->nbuckets && vfs_rehash(dir, VFS_BUCKETS_MIN))
 		return -ENOMEM;
 	n = vfs_alloc(name, len, mode);
-	if (!n)
+	if (!n) {
+		vfs_trim(dir); /* an empty directory gives back the table it just got */
 		return -ENOMEM;
-	n->parent = dir;
-	n->prev = dir->last;
-	if (dir->last)
-		dir->last->next = n;
-	else
-		dir->first = n;
-	dir->last = n;
-	head = vfs_bucket(dir, name, len);
-	n->hnext = *head;
-	*head = n;
-	if (++dir->nchildren > dir->nbuckets)
-		vfs_rehash(dir, dir->nbuckets * 2); /* best effort */
+	}
+	vfs_attach(dir, n);
 	*out = n;
 	return 0;
 }
@@ -164,11 +201,27 @@ static void vfs_detach(struct vfs_node *n)
 /* Free one node that has no children left. */
 static void vfs_free_one(struct vfs_node *n)
 {
+	struct vfs_node *file = n->link_to;
+
+	if (n->refs) {
+		/* still open or named by hard links: out of the tree, freed at vfs_put */
+		n->flags |= VFS_NODE_UNLINKED;
+		n->parent = n->next = n->prev = NULL;
+		n->first = n->last = NULL; /* its children went before it */
+		n->nchildren = 0;
+		vfs_trim(n);
+		return;
+	}
+	mobj_put(n->obj);
 	if (n->data_flags & VFS_DATA_OWNED)
 		kfree((void *)n->data);
 	kfree(n->buckets);
 	kfree(n->name);
 	kfree(n);
+	if (file) {
+		file->aliases--;
+		vfs_put(file);
+	}
 }
 
 /* Iterative (no recursion: trees may be deep): free the leaves bottom up. */
@@ -206,6 +259,213 @@ int vfs_set_data(struct vfs_node *n, const void *data, size_t size, unsigned fla
 	n->size = size;
 	n->data_flags = flags;
 	return 0;
+}
+
+void vfs_get(struct vfs_node *n)
+{
+	n->refs++;
+}
+
+void vfs_put(struct vfs_node *n)
+{
+	if (--n->refs == 0 && (n->flags & VFS_NODE_UNLINKED))
+		vfs_free(n);
+}
+
+/* An empty directory gives its hash table back (the heap as before its first child). */
+static void vfs_trim(struct vfs_node *dir)
+{
+	if (dir && !dir->nchildren) {
+		kfree(dir->buckets);
+		dir->buckets = NULL;
+		dir->nbuckets = 0;
+	}
+}
+
+int vfs_unlink(struct vfs_node *n)
+{
+	struct vfs_node *dir = n->parent;
+
+	if (!dir)
+		return -EBUSY;
+	if (n->nchildren)
+		return -ENOTEMPTY;
+	vfs_detach(n);
+	vfs_trim(dir);
+	n->flags |= VFS_NODE_UNLINKED;
+	if (!n->refs)
+		vfs_free(n);
+	return 0;
+}
+
+void vfs_exchange(struct vfs_node *a, struct vfs_node *b)
+{
+	struct vfs_node *pa = a->parent, *pb = b->parent;
+	char *na = a->name;
+
+	vfs_detach(a);
+	vfs_detach(b); /* the directories keep their tables: attach needs no memory */
+	a->name = b->name;
+	b->name = na;
+	vfs_attach(pb, a);
+	vfs_attach(pa, b);
+}
+
+int vfs_link(struct vfs_node *target, struct vfs_node *dir, const char *name, size_t len,
+	     struct vfs_node **out)
+{
+	struct vfs_node *file = vfs_file_of(target);
+	int err;
+
+	if (VFS_IS_DIR(target->mode))
+		return -EPERM;
+	if (!vfs_nlink(file) && !(file->flags & VFS_NODE_LINKABLE))
+		return -ENOENT;
+	err = vfs_create(dir, name, len, target->mode & VFS_S_IFMT, out);
+	if (err)
+		return err;
+	(*out)->link_to = file;
+	file->aliases++;
+	vfs_get(file);
+	return 0;
+}
+
+bool vfs_is_below(const struct vfs_node *n, const struct vfs_node *anc)
+{
+	for (; n; n = n->parent)
+		if (n == anc)
+			return true;
+	return false;
+}
+
+int vfs_rename(struct vfs_node *n, struct vfs_node *dir, const char *name, size_t len,
+	       struct vfs_node *victim)
+{
+	struct vfs_node *old = n->parent;
+	char *copy;
+
+	if (!vfs_name_ok(name, len) || !old || vfs_is_below(dir, n))
+		return -EINVAL;
+	if (!VFS_IS_DIR(dir->mode))
+		return -ENOTDIR;
+	if (vfs_lookup(dir, name, len) != victim || victim == n)
+		return -EEXIST;
+	copy = kmalloc(len + 1);
+	if (!copy)
+		return -ENOMEM;
+	if (!dir->nbuckets && vfs_rehash(dir, VFS_BUCKETS_MIN)) {
+		kfree(copy);
+		return -ENOMEM;
+	}
+	memcpy(copy, name, len);
+	copy[len] = '\0';
+	if (victim) {
+		vfs_detach(victim); /* not vfs_unlink: dir keeps its table */
+		victim->flags |= VFS_NODE_UNLINKED;
+		if (!victim->refs)
+			vfs_free(victim);
+	}
+	vfs_detach(n);
+	kfree(n->name);
+	n->name = copy;
+	vfs_attach(dir, n);
+	vfs_trim(old);
+	return 0;
+}
+
+uint64_t vfs_size(const struct vfs_node *n)
+{
+	return n->obj ? n->obj->size : n->size;
+}
+
+size_t vfs_read(struct vfs_node *n, uint64_t off, void *buf, size_t len)
+{
+	if (n->obj)
+		return mobj_read(n->obj, off, buf, len);
+	if (off >= n->size)
+		return 0;
+	len = MIN(len, n->size - (size_t)off);
+	memcpy(buf, (const uint8_t *)n->data + off, len);
+	return len;
+}
+
+int vfs_obj(struct vfs_node *n, struct mobj **out)
+{
+	struct mobj *o;
+	long w;
+
+	if (n->gen)
+		return -EINVAL; /* generated: no bytes to store */
+	if (!n->obj) {
+		o = mobj_create(MOBJ_SHMEM);
+		if (!o)
+			return -ENOMEM;
+		o->seals = MOBJ_SEAL_SEAL; /* tmpfs files take no seals; memfds clear it */
+		w = n->size ? mobj_write(o, 0, n->data, n->size) : 0;
+		if (w < 0) {
+			mobj_put(o);
+			return (int)w;
+		}
+		if (n->data_flags & VFS_DATA_OWNED)
+			kfree((void *)n->data);
+		n->data = NULL;
+		n->size = 0;
+		n->data_flags = 0;
+		n->obj = o;
+	}
+	*out = n->obj;
+	return 0;
+}
+
+long vfs_write(struct vfs_node *n, uint64_t off, const void *buf, size_t len)
+{
+	struct mobj *o = NULL;
+	int err = vfs_obj(n, &o);
+
+	return err ? err : mobj_write(o, off, buf, len);
+}
+
+int vfs_truncate(struct vfs_node *n, uint64_t size)
+{
+	struct mobj *o = NULL;
+	int err = vfs_obj(n, &o);
+
+	return err ? err : mobj_truncate(o, size);
+}
+
+uint64_t vfs_next_ino_peek(void)
+{
+	return vfs_next_ino;
+}
+
+/* The pre-order successor of a node whose subtree is done: up from dir. */
+static struct vfs_node *vfs_sweep_up(struct vfs_node *dir, const struct vfs_node *root)
+{
+	while (dir && dir != root && !dir->next)
+		dir = dir->parent;
+	return !dir || dir == root ? NULL : dir->next;
+}
+
+size_t vfs_sweep(struct vfs_node *root, uint64_t first_new)
+{
+	struct vfs_node *n = root->first, *next, *dir;
+	size_t count = 0;
+
+	while (n) {
+		if (n->ino >= first_new) {
+			dir = n->parent;
+			next = n->next;
+			vfs_free(n);
+			vfs_trim(dir);
+			count++;
+			n = next ? next : vfs_sweep_up(dir, root);
+		} else if (n->first) {
+			n = n->first;
+		} else {
+			n = n->next ? n->next : vfs_sweep_up(n->parent, root);
+		}
+	}
+	return count;
 }
 
 int vfs_set_gen(struct vfs_node *n, const struct vfs_gen *gen, uintptr_t arg)

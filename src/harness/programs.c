@@ -105,6 +105,8 @@ static void prog_soak(const struct prog *pg, const struct proc_result *first)
 	for (unsigned long i = 1; i < bootmm_opts.repeat; i++) {
 		int err = proc_run(pg->name, pg->file->data, pg->file->size, 0, &again);
 
+		rootfs_sweep();
+
 		if (err)
 			ktest_fail("run %lu: %s", i + 1, again.why);
 		EXPECT_EQ(again.as_check, 0);
@@ -135,6 +137,7 @@ static void prog_test(void *arg)
 	err = proc_run(pg->name, pg->file->data, pg->file->size, PROC_OUT_COM2 | PROC_DIAG,
 		       &res);
 	pmm_fail_nth(0);
+	rootfs_sweep(); /* what it left in /tmp goes: the next program starts as booted */
 	EXPECT_EQ(res.as_check, 0);
 	if (err && bootmm_opts.failalloc && err == -ENOMEM) {
 		/* The injected failure hit the set-up: a clean refusal is the pass. */
@@ -167,7 +170,7 @@ static void prog_setup_test(void *arg)
 /* Find the file at path for pg, or say in pg->why why there is none. */
 static void prog_resolve(struct prog *pg, const char *path)
 {
-	const struct vfs_node *n = vfs_walk(rootfs_root(), path);
+	struct vfs_node *n = vfs_walk(rootfs_root(), path);
 
 	if (!n)
 		ksnprintf(pg->why, sizeof(pg->why), "no file %.100s in the initramfs", path);
@@ -175,6 +178,8 @@ static void prog_resolve(struct prog *pg, const char *path)
 		ksnprintf(pg->why, sizeof(pg->why), "%.100s is not a regular file", path);
 	else
 		pg->file = n;
+	if (pg->file) /* a program may unlink it: the node stays for the runs to come */
+		vfs_get(n);
 }
 
 /*

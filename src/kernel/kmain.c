@@ -82,6 +82,7 @@ void kmain(uint32_t magic, paddr_t mbi_phys)
 	user_arch_init();
 	rootfs_init(); /* a bad archive is reported by the harness (programs.initramfs) */
 	proc_procfs_init();
+	rootfs_snapshot(); /* /proc and /sys belong to the tree as booted: no sweep takes them */
 	if (bi->dropped)
 		kprintf("bootmm: warning: %zu memory ranges or modules did not fit (limits %d and %d)\n",
 			bi->dropped, BOOT_MAX_RAM, BOOT_MAX_MODULES);

@@ -115,12 +115,17 @@ static int proc_build_stack(struct proc *p, const struct elf_info *info,
 	return err;
 }
 
-/* Default resource limits: RLIMIT_STACK and RLIMIT_MEMLOCK 8 MiB, everything else unlimited. */
+/*
+ * Default resource limits: RLIMIT_STACK and RLIMIT_MEMLOCK 8 MiB,
+ * RLIMIT_NOFILE 1024 (hard 4096), everything else unlimited.
+ */
 static void proc_rlimits(struct proc *p)
 {
 	for (size_t i = 0; i < PROC_RLIM_NLIMITS; i++)
 		p->rlim[i].cur = p->rlim[i].max = PROC_RLIM_INFINITY;
 	p->rlim[PROC_RLIM_STACK].cur = AS_STACK_LIMIT;
+	p->rlim[PROC_RLIM_NOFILE].cur = PROC_NOFILE_CUR;
+	p->rlim[PROC_RLIM_NOFILE].max = PROC_NOFILE_MAX;
 	p->rlim[PROC_RLIM_MEMLOCK].cur = p->rlim[PROC_RLIM_MEMLOCK].max = AS_MEMLOCK_DEFAULT;
 }
 
@@ -139,6 +144,10 @@ static int proc_setup(struct proc *p, const void *img, size_t size,
 	p->kstack = vmarea_alloc(PROC_KSTACK_SIZE, 0);
 	if (!p->kstack) {
 		ksnprintf(why, wl, "proc: no memory for a kernel stack");
+		return -ENOMEM;
+	}
+	if (proc_files_init(p)) {
+		ksnprintf(why, wl, "proc: no memory for the file table");
 		return -ENOMEM;
 	}
 	p->as = as_create();
@@ -187,6 +196,7 @@ static int proc_free(struct proc *p, enum proc_free_mode mode)
 
 	if (p->as && mode == PROC_FREE_CHECK)
 		err = as_check(p->as);
+	proc_files_exit(p);
 	as_destroy(p->as);
 	vmarea_free(p->kstack);
 	kfree(p);

@@ -7,6 +7,7 @@
  * the text range (VmExe, statm's text) is the lowest executable VMA (a
  * static binary's text segment, page aligned as VmExe prints it).
  */
+#include "fs/file.h"
 #include "kernel/proc.h"
 #include "kernel/proc_procfs.h"
 #include "kernel/rootfs.h"
@@ -15,7 +16,6 @@
 #include "lib/string.h"
 
 #define PROC_PROCFS_FDSIZE 64 /* NR_OPEN_DEFAULT: a new process's fd table */
-#define PROC_PROCFS_UMASK 022 /* Linux's default umask */
 #define PROC_PROCFS_RLIMIT_SIGPENDING 11
 
 /* The lowest executable, non-writable VMA of as: start and end in *t. */
@@ -57,7 +57,8 @@ int proc_procfs_task(int pid, struct procfs_task *out)
 		return -ESRCH;
 	*out = (struct procfs_task){
 		.as = p->as, .pid = PROC_PID, .ppid = 0, .pgid = PROC_PID, .sid = PROC_PID,
-		.comm = p->comm, .umask = PROC_PROCFS_UMASK, .fd_size = PROC_PROCFS_FDSIZE,
+		.comm = p->comm, .umask = p->umask,
+		.fd_size = p->fdt && p->fdt->size ? p->fdt->size : PROC_PROCFS_FDSIZE,
 		.threads = 1, .cmdline = p->name, .cmdline_len = strlen(p->name) + 1,
 		.start_stack = PROC_STACK_TOP - 8, .flags = PROCFS_TASK_ADMIN,
 	};

@@ -1,6 +1,6 @@
 /*
  * Private to the syscall files (syscall.c, sys_time.c, sys_poll.c,
- * sys_misc.c, sys_stat.c): the calls each file serves, and what they share.
+ * sys_misc.c, sys_stat.c, sys_fd.c, sys_file.c): the calls each file serves, and what they share.
  * Every call returns its result for rax: a value or -errno, as Linux.
  */
 #ifndef KERNEL_SYS_H
@@ -47,12 +47,33 @@ long sys_pselect6(struct proc *p, struct uregs *r);
 #define AT_FDCWD (-100)
 #define SYS_PATH_MAX 4096                  /* PATH_MAX, the NUL included */
 #define SYS_PATH_BUF (SYS_PATH_MAX + 1)   /* a "/" may go in front */
-long sys_get_path(int32_t dirfd, uint64_t upath, char *buf);
 long sys_misc(struct proc *p, uint64_t nr, struct uregs *r);
+
+/* sys_fd.c: descriptors and open files */
+struct file;
+#define SYS_NOT_MINE (-(1L << 40)) /* a sys_*_call's answer for a number it does not serve */
+long sys_fd_call(struct proc *p, uint64_t nr, struct uregs *r);
+struct file *sys_file(struct proc *p, int64_t fd);     /* NULL: not open (or O_PATH) */
+struct file *sys_file_raw(struct proc *p, int64_t fd); /* O_PATH ones too (fdget_raw) */
+long sys_install(struct proc *p, struct file *f, unsigned oflags); /* fd; drops f on error */
+uint32_t sys_nofile(const struct proc *p);             /* RLIMIT_NOFILE */
+int sys_fd_console(struct proc *p, int fd);            /* console stream 0..2, or -1 */
+long sys_read(struct proc *p, int64_t fd, uint64_t ubuf, uint64_t len);
+long sys_file_write(struct proc *p, struct file *f, uint64_t ubuf, uint64_t len);
+long sys_file_rwv(struct proc *p, bool write, int64_t fd, uint64_t uiov, uint64_t cnt);
+long sys_ftruncate(struct proc *p, int64_t fd, int64_t len);
+
+/* sys_file.c: calls that take paths */
+long sys_file_call(struct proc *p, uint64_t nr, struct uregs *r);
+struct namei;
+long sys_lookup(struct proc *p, int32_t dirfd, uint64_t upath, unsigned flags, char *buf,
+		struct namei *nd);
+long sys_getcwd(struct proc *p, uint64_t buf, uint64_t size);
 
 /* sys_stat.c */
 long sys_fstat(struct proc *p, uint64_t fd, uint64_t buf);
 long sys_newfstatat(struct proc *p, struct uregs *r);
+long sys_stat_path(struct proc *p, uint64_t upath, uint64_t buf, bool follow);
 long sys_statx(struct proc *p, struct uregs *r);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * What runtimes ask of the kernel at start-up and now and then: robust
  * futex lists, rseq, the process name, capabilities, memory and usage
- * totals, CPU affinity, the working directory and /proc/self/exe.
+ * totals, CPU affinity.
  * Results and errnos are Linux's for a single-threaded root process on one
  * CPU.
  */
@@ -13,8 +13,6 @@
 #include "mm/pmm.h"
 #include "sys.h"
 
-#define SYS_getcwd 79
-#define SYS_readlink 89
 #define SYS_getrusage 98
 #define SYS_sysinfo 99
 #define SYS_capget 125
@@ -22,7 +20,6 @@
 #define SYS_sched_getaffinity 204
 #define SYS_set_robust_list 273
 #define SYS_get_robust_list 274
-#define SYS_readlinkat 267
 #define SYS_rseq 334
 
 #define SYS_ROBUST_HEAD_LEN 24  /* sizeof(struct robust_list_head) */
@@ -251,65 +248,6 @@ static long sys_sched_getaffinity(int64_t pid, uint64_t len, uint64_t umask)
 	return sizeof(mask);
 }
 
-/* getcwd(2): "/"; ERANGE when size < 2, EFAULT; returns the length with the NUL. */
-static long sys_getcwd(uint64_t buf, uint64_t size)
-{
-	if (size < 2)
-		return -ERANGE;
-	return copy_to_user(buf, "/", 2) ? -EFAULT : 2;
-}
-
-/*
- * Read the path at user `upath` (PATH_MAX bytes with its NUL at most) into
- * buf[SYS_PATH_BUF], made absolute against the working directory "/" when
- * dirfd is AT_FDCWD. Returns 0,
- * -EFAULT, -ENAMETOOLONG, -ENOENT (empty), -ENOTDIR (relative to fds
- * 0..2) or -EBADF (relative to a closed fd).
- */
-long sys_get_path(int32_t dirfd, uint64_t upath, char *buf)
-{
-	long n = strncpy_from_user(buf + 1, upath, SYS_PATH_MAX);
-
-	if (n < 0)
-		return n;
-	if (n == SYS_PATH_MAX)
-		return -ENAMETOOLONG;
-	if (n == 0)
-		return -ENOENT;
-	if (buf[1] == '/') {
-		memmove(buf, buf + 1, (size_t)n + 1);
-		return 0;
-	}
-	if (dirfd != AT_FDCWD)
-		return dirfd >= 0 && dirfd <= 2 ? -ENOTDIR : -EBADF;
-	buf[0] = '/';
-	return 0;
-}
-
-/*
- * readlink(2) / readlinkat(2): /proc/self/exe and /proc/<our pid>/exe give
- * the program's path (not NUL-terminated, cut to bufsiz). EINVAL when
- * bufsiz <= 0; any other path is ENOENT (there is no file tree yet).
- */
-static long sys_readlinkat(struct proc *p, int64_t dirfd, uint64_t upath, uint64_t buf,
-			   int64_t bufsiz)
-{
-	static char path[SYS_PATH_BUF];
-	size_t len;
-	long err;
-
-	if ((int32_t)bufsiz <= 0)
-		return -EINVAL;
-	err = sys_get_path((int32_t)dirfd, upath, path);
-	if (err)
-		return err;
-	if (strcmp(path, "/proc/self/exe") != 0 && strcmp(path, "/proc/1/exe") != 0 &&
-	    strcmp(path, "/proc/thread-self/exe") != 0)
-		return -ENOENT;
-	len = MIN(strlen(p->path), (size_t)(int32_t)bufsiz);
-	return copy_to_user(buf, p->path, len) ? -EFAULT : (long)len;
-}
-
 long sys_misc(struct proc *p, uint64_t nr, struct uregs *r)
 {
 	switch (nr) {
@@ -323,11 +261,6 @@ long sys_misc(struct proc *p, uint64_t nr, struct uregs *r)
 	case SYS_getrusage: return sys_getrusage(p, (int64_t)r->rdi, r->rsi);
 	case SYS_sched_getaffinity:
 		return sys_sched_getaffinity((int64_t)r->rdi, r->rsi, r->rdx);
-	case SYS_getcwd: return sys_getcwd(r->rdi, r->rsi);
-	case SYS_readlink:
-		return sys_readlinkat(p, AT_FDCWD, r->rdi, r->rsi, (int64_t)r->rdx);
-	case SYS_readlinkat:
-		return sys_readlinkat(p, (int64_t)r->rdi, r->rsi, r->rdx, (int64_t)r->r10);
 	default:
 		proc_unknown_syscall(p, nr);
 		return -ENOSYS;

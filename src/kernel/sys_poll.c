@@ -1,11 +1,12 @@
 /*
- * poll, ppoll, select, pselect6 over the three descriptors a program has,
- * set up as the runner sets them up on the host: fd 0 reads /dev/null
- * (always readable and writable: the default poll mask), fds 1 and 2 are the
- * write ends of pipes someone reads (writable). Nothing changes while a
+ * poll, ppoll, select, pselect6 over the program's descriptors (each file's
+ * ops say what is ready; the console at fds 0..2 as the runner sets it up
+ * on the host: fd 0 reads /dev/null, always readable and writable, fds 1
+ * and 2 are the write ends of pipes someone reads, writable). Nothing changes while a
  * call waits, so a call with nothing ready waits out its timeout, on the
  * timer, and returns 0. Results, write-backs and errnos are Linux's.
  */
+#include "fs/file.h"
 #include "kernel/proc.h"
 #include "kernel/usercopy.h"
 #include "lib/errno.h"
@@ -25,8 +26,8 @@
 #define SYS_POLLIN_SET (POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR)
 #define SYS_POLLOUT_SET (POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR)
 #define SYS_POLLEX_SET POLLPRI
-#define SYS_NFDS 3        /* open descriptors: 0, 1, 2 */
-#define SYS_MAX_FDS 64    /* the size of a fresh descriptor table (NR_OPEN_DEFAULT) */
+#define SYS_SELECT_MAX 1024 /* bits select looks at: FD_SETSIZE (n is clamped to the table) */
+#define SYS_SELECT_WORDS (SYS_SELECT_MAX / 64)
 #define SYS_RLIMIT_NOFILE 7
 #define SYS_POLL_CHUNK 64
 
@@ -35,24 +36,28 @@ struct sys_pollfd {
 	int16_t events, revents;
 };
 
-/* What the file behind descriptor `fd` reports to poll (0 ready, -1 closed). */
-static int sys_fd_mask(int fd)
+/*
+ * What the file behind descriptor `fd` reports to poll (-1 closed): its
+ * ops' poll (the console: /dev/null always ready, the pipes room to
+ * write), else DEFAULT_POLLMASK as Linux for files without one.
+ */
+static int sys_fd_mask(struct proc *p, int fd)
 {
-	if (fd == 0)
-		return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM; /* DEFAULT_POLLMASK */
-	if (fd == 1 || fd == 2)
-		return POLLOUT | POLLWRNORM;                       /* pipe, room to write */
-	return -1;
+	struct file *f = sys_file(p, fd);
+
+	if (!f)
+		return -1;
+	return f->ops->poll ? (int)f->ops->poll(f) : POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 }
 
 /* do_pollfd: the revents of one entry. */
-static int16_t sys_revents(const struct sys_pollfd *pf)
+static int16_t sys_revents(struct proc *p, const struct sys_pollfd *pf)
 {
 	int mask;
 
 	if (pf->fd < 0)
 		return 0;
-	mask = sys_fd_mask(pf->fd);
+	mask = sys_fd_mask(p, pf->fd);
 	if (mask < 0)
 		return POLLNVAL;
 	return (int16_t)(mask & ((uint16_t)pf->events | POLLERR | POLLHUP));
@@ -62,7 +67,8 @@ static int16_t sys_revents(const struct sys_pollfd *pf)
  * One pass over the user's pollfd array: count the ready entries into
  * *count and, when `write` is set, store every revents. Returns 0 or -EFAULT.
  */
-static long sys_poll_pass(uint64_t ufds, uint64_t nfds, bool write, long *count)
+static long sys_poll_pass(struct proc *p, uint64_t ufds, uint64_t nfds, bool write,
+			  long *count)
 {
 	struct sys_pollfd pf[SYS_POLL_CHUNK];
 
@@ -74,7 +80,7 @@ static long sys_poll_pass(uint64_t ufds, uint64_t nfds, bool write, long *count)
 		if (copy_from_user(pf, at, n * sizeof(pf[0])))
 			return -EFAULT;
 		for (size_t k = 0; k < n; k++) {
-			pf[k].revents = sys_revents(&pf[k]);
+			pf[k].revents = sys_revents(p, &pf[k]);
 			*count += pf[k].revents != 0;
 		}
 		if (write && copy_to_user(at, pf, n * sizeof(pf[0])))
@@ -101,14 +107,14 @@ static long sys_do_poll(struct proc *p, uint64_t ufds, uint64_t nfds, uint64_t d
 
 	if (nfds > p->rlim[SYS_RLIMIT_NOFILE].cur)
 		return -EINVAL;
-	err = sys_poll_pass(ufds, nfds, false, &count);
+	err = sys_poll_pass(p, ufds, nfds, false, &count);
 	if (err)
 		return err;
 	if (!count && sys_signal_pending(p))
 		return -EINTR;
 	if (!count)
 		sys_sleep_until(p, deadline);
-	err = sys_poll_pass(ufds, nfds, true, &count);
+	err = sys_poll_pass(p, ufds, nfds, true, &count);
 	return err ? err : count;
 }
 
@@ -190,10 +196,10 @@ long sys_ppoll(struct proc *p, struct uregs *r)
 	return sys_timed_end(p, ret);
 }
 
-/* The three fd_set words of select (n <= SYS_MAX_FDS bits each). */
+/* The three fd_sets of select (n <= SYS_SELECT_MAX bits each). */
 struct sys_fdsets {
-	uint64_t in[3];  /* read, write, except as given */
-	uint64_t res[3]; /* as returned */
+	uint64_t in[3][SYS_SELECT_WORDS];  /* read, write, except as given */
+	uint64_t res[3][SYS_SELECT_WORDS]; /* as returned */
 };
 
 /* get_fd_set for all three (NULL: empty); -EFAULT. */
@@ -203,28 +209,29 @@ static long sys_fdsets_get(uint64_t u[3], int n, struct sys_fdsets *s)
 
 	memset(s, 0, sizeof(*s));
 	for (int i = 0; i < 3; i++)
-		if (u[i] && bytes && copy_from_user(&s->in[i], u[i], bytes))
+		if (u[i] && bytes && copy_from_user(s->in[i], u[i], bytes))
 			return -EFAULT;
 	return 0;
 }
 
 /* do_select's scan: EBADF for a set bit on a closed fd, else the ready count. */
-static long sys_select_scan(int n, struct sys_fdsets *s)
+static long sys_select_scan(struct proc *p, int n, struct sys_fdsets *s)
 {
 	static const int sets[3] = { SYS_POLLIN_SET, SYS_POLLOUT_SET, SYS_POLLEX_SET };
 	long count = 0;
 
 	for (int fd = 0; fd < n; fd++) {
-		uint64_t bit = 1ULL << fd;
-		int mask = sys_fd_mask(fd);
+		uint64_t bit = 1ULL << (fd % 64);
+		size_t w = (size_t)fd / 64;
+		int mask = sys_fd_mask(p, fd);
 
-		if (!((s->in[0] | s->in[1] | s->in[2]) & bit))
+		if (!((s->in[0][w] | s->in[1][w] | s->in[2][w]) & bit))
 			continue;
 		if (mask < 0)
 			return -EBADF;
 		for (int i = 0; i < 3; i++)
-			if ((s->in[i] & bit) && (mask & sets[i])) {
-				s->res[i] |= bit;
+			if ((s->in[i][w] & bit) && (mask & sets[i])) {
+				s->res[i][w] |= bit;
 				count++;
 			}
 	}
@@ -240,10 +247,12 @@ static long sys_core_select(struct proc *p, int64_t n, uint64_t u[3], uint64_t d
 
 	if ((int32_t)n < 0)
 		return -EINVAL;
-	n = MIN((int32_t)n, SYS_MAX_FDS);
+	/* Linux clamps n to the table's size (64, then 128, 256, ...: as fdt_grow) */
+	n = MIN((int32_t)n, (int64_t)MAX(p->fdt->size, 64u));
+	n = MIN(n, SYS_SELECT_MAX);
 	count = sys_fdsets_get(u, (int)n, &s);
 	if (!count)
-		count = sys_select_scan((int)n, &s);
+		count = sys_select_scan(p, (int)n, &s);
 	if (count < 0)
 		return count;
 	if (!count && sys_signal_pending(p))
@@ -252,7 +261,7 @@ static long sys_core_select(struct proc *p, int64_t n, uint64_t u[3], uint64_t d
 		sys_sleep_until(p, deadline);
 	bytes = (size_t)(n + 63) / 64 * 8;
 	for (int i = 0; i < 3; i++)
-		if (u[i] && bytes && copy_to_user(u[i], &s.res[i], bytes))
+		if (u[i] && bytes && copy_to_user(u[i], s.res[i], bytes))
 			return -EFAULT;
 	return count;
 }

@@ -1,44 +1,25 @@
 /*
- * fstat, newfstatat and statx of the three descriptors a program has, as
- * Linux reports them when the runner starts the program on the host: fd 0
- * is /dev/null (a character device 1:3 on devtmpfs), fds 1 and 2 are pipes
- * (pipefs). Inode and device numbers are this kernel's own; programs that
- * compare with the host must not print them. Paths name no file yet (the
- * file tree comes with the initramfs): a path is ENOENT.
+ * fstat, stat, lstat, newfstatat and statx: of an open file through its
+ * ops' stat (the console's fds 0..2 answer as Linux does when the runner
+ * starts the program on the host: fd 0 is /dev/null on devtmpfs, fds 1 and 2
+ * are pipes), of a path through the tmpfs tree. Inode and device numbers
+ * are this kernel's own; programs that compare with the host must not
+ * print them.
  */
+#include "fs/file.h"
+#include "fs/namei.h"
 #include "kernel/proc.h"
 #include "kernel/usercopy.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "sys.h"
 
-#define S_IFIFO 0010000
-#define S_IFCHR 0020000
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_NO_AUTOMOUNT 0x800
 #define AT_EMPTY_PATH 0x1000
 #define AT_STATX_SYNC_TYPE 0x6000
-#define STATX_BASIC_STATS 0x7ffu
 #define STATX_BTIME 0x800u
-#define STATX_MNT_ID 0x1000u
 #define STATX__RESERVED 0x80000000u
-#define STATX_ATTR_IMMUTABLE 0x10
-#define STATX_ATTR_APPEND 0x20
-#define STATX_ATTR_NODUMP 0x40
-#define STATX_ATTR_AUTOMOUNT 0x1000
-#define STATX_ATTR_MOUNT_ROOT 0x2000
-#define STATX_ATTR_DAX 0x200000
-#define SYS_VFS_ATTRS (STATX_ATTR_AUTOMOUNT | STATX_ATTR_MOUNT_ROOT | STATX_ATTR_DAX)
-#define SYS_SHMEM_ATTRS (STATX_ATTR_IMMUTABLE | STATX_ATTR_APPEND | STATX_ATTR_NODUMP)
-
-/* What we know of an open descriptor's file (struct kstat's fields). */
-struct sys_kstat {
-	uint32_t mode, nlink, uid, gid;
-	uint32_t dev_major, dev_minor, rdev_major, rdev_minor;
-	uint64_t ino, size, blocks, mnt_id, attr_mask;
-	uint32_t blksize, mask;
-	int64_t time_ns; /* atime = mtime = ctime (= btime when in mask) */
-};
 
 /* struct stat on x86-64 (144 bytes). */
 struct sys_stat {
@@ -71,38 +52,19 @@ struct sys_statx {
 };
 _Static_assert(sizeof(struct sys_statx) == 256, "struct statx is 256 bytes");
 
-/*
- * The file behind fd 0..2 into *st: /dev/null created at boot, or a pipe
- * created when the program started. -EBADF for any other fd.
- */
-static long sys_fd_kstat(struct proc *p, int32_t fd, struct sys_kstat *st)
+/* The stat of open file fd into *st: -EBADF when not open. */
+static long sys_fd_kstat(struct proc *p, int32_t fd, struct file_stat *st)
 {
-	int64_t boot_real = (int64_t)(user_clock_real_ns() - user_clock_mono_ns());
+	struct file *f = sys_file_raw(p, fd);
 
-	if (fd < 0 || fd > 2)
+	if (!f)
 		return -EBADF;
-	memset(st, 0, sizeof(*st));
-	st->nlink = 1;
-	st->blksize = PAGE_SIZE;
-	if (fd == 0) {
-		st->mode = S_IFCHR | 0666;
-		st->dev_minor = 6;          /* devtmpfs */
-		st->rdev_major = 1;         /* mem: null */
-		st->rdev_minor = 3;
-		st->ino = 4;
-		st->mnt_id = 24;
-		st->mask = STATX_BASIC_STATS | STATX_BTIME | STATX_MNT_ID;
-		st->attr_mask = SYS_VFS_ATTRS | SYS_SHMEM_ATTRS;
-		st->time_ns = boot_real;
-		return 0;
-	}
-	st->mode = S_IFIFO | 0600;
-	st->dev_minor = 15;                 /* pipefs */
-	st->ino = (uint64_t)fd + 1;
-	st->mnt_id = 16;
-	st->mask = STATX_BASIC_STATS | STATX_MNT_ID;
-	st->attr_mask = SYS_VFS_ATTRS;
-	st->time_ns = boot_real + (int64_t)p->start_ns;
+	if (f->ops->stat)
+		return f->ops->stat(f, st);
+	if (f->node)
+		file_stat_node(f->node, st);
+	else
+		memset(st, 0, sizeof(*st));
 	return 0;
 }
 
@@ -113,7 +75,7 @@ static uint64_t sys_encode_dev(uint32_t major, uint32_t minor)
 }
 
 /* cp_new_stat: *st to the user's struct stat. */
-static long sys_put_stat(const struct sys_kstat *st, uint64_t buf)
+static long sys_put_stat(const struct file_stat *st, uint64_t buf)
 {
 	struct sys_stat s;
 
@@ -135,7 +97,7 @@ static long sys_put_stat(const struct sys_kstat *st, uint64_t buf)
 
 long sys_fstat(struct proc *p, uint64_t fd, uint64_t buf)
 {
-	struct sys_kstat st;
+	struct file_stat st;
 	long err = sys_fd_kstat(p, (int32_t)fd, &st);
 
 	return err ? err : sys_put_stat(&st, buf);
@@ -153,13 +115,14 @@ static bool sys_at_flags_ok(uint32_t flags)
  * AT_EMPTY_PATH, a NULL or empty path and dirfd >= 0 is fd `dirfd` itself
  * (flags then go unchecked unless `fd_flags_checked`). Otherwise flags are
  * checked (EINVAL), the path is read (EFAULT, ENAMETOOLONG, ENOENT when
- * empty) and the path is ENOENT: there is no file tree yet, and that includes the
- * working directory.
+ * empty) and resolved in the tree (links followed unless
+ * AT_SYMLINK_NOFOLLOW).
  */
 static long sys_at_target(struct proc *p, int32_t dirfd, uint64_t upath, uint32_t flags,
-			  bool fd_flags_checked, struct sys_kstat *st)
+			  bool fd_flags_checked, struct file_stat *st)
 {
 	static char path[SYS_PATH_BUF];
+	struct namei nd;
 	char c = 0;
 	long n;
 
@@ -174,14 +137,29 @@ static long sys_at_target(struct proc *p, int32_t dirfd, uint64_t upath, uint32_
 		return -EINVAL;
 	if ((flags & AT_EMPTY_PATH) && !c)
 		return -ENOENT;
-	n = sys_get_path(dirfd, upath, path);
-	return n ? n : -ENOENT;
+	n = sys_lookup(p, dirfd, upath, (flags & AT_SYMLINK_NOFOLLOW) ? NAMEI_NOFOLLOW :
+		       NAMEI_FOLLOW, path, &nd);
+	if (n)
+		return n;
+	if (!nd.node)
+		return -ENOENT;
+	file_stat_node(nd.node, st);
+	return 0;
+}
+
+/* stat(2) and lstat(2). */
+long sys_stat_path(struct proc *p, uint64_t upath, uint64_t buf, bool follow)
+{
+	struct file_stat st;
+	long err = sys_at_target(p, AT_FDCWD, upath, follow ? 0 : AT_SYMLINK_NOFOLLOW, false, &st);
+
+	return err ? err : sys_put_stat(&st, buf);
 }
 
 /* newfstatat(2): flags AT_SYMLINK_NOFOLLOW, AT_NO_AUTOMOUNT, AT_EMPTY_PATH. */
 long sys_newfstatat(struct proc *p, struct uregs *r)
 {
-	struct sys_kstat st;
+	struct file_stat st;
 	long err = sys_at_target(p, (int32_t)r->rdi, r->rsi, (uint32_t)r->r10, false, &st);
 
 	return err ? err : sys_put_stat(&st, r->rdx);
@@ -196,7 +174,7 @@ static void sys_statx_time(int64_t ns, struct sys_statx_ts *t)
 /* statx(2): EINVAL for STATX__RESERVED in mask or both sync types at once. */
 long sys_statx(struct proc *p, struct uregs *r)
 {
-	struct sys_kstat st;
+	struct file_stat st;
 	struct sys_statx sx;
 	uint32_t flags = (uint32_t)r->rdx, mask = (uint32_t)r->r10;
 	long err;
@@ -217,6 +195,7 @@ long sys_statx(struct proc *p, struct uregs *r)
 	sx.size = st.size;
 	sx.blocks = st.blocks;
 	sx.attributes_mask = st.attr_mask;
+	sx.attributes = st.attributes;
 	sys_statx_time(st.time_ns, &sx.atime);
 	sys_statx_time(st.time_ns, &sx.ctime);
 	sys_statx_time(st.time_ns, &sx.mtime);

@@ -63,6 +63,14 @@ static const char *const sys_names[] = {
 	[325] = "mlock2", [332] = "statx", [334] = "rseq", [435] = "clone3",
 	[125] = "capget", [267] = "readlinkat", [270] = "pselect6", [271] = "ppoll",
 	[274] = "get_robust_list",
+	[74] = "fsync", [75] = "fdatasync", [76] = "truncate", [77] = "ftruncate",
+	[78] = "getdents", [81] = "fchdir", [82] = "rename", [83] = "mkdir", [84] = "rmdir",
+	[85] = "creat", [86] = "link", [87] = "unlink", [88] = "symlink", [90] = "chmod",
+	[91] = "fchmod", [92] = "chown", [93] = "fchown", [95] = "umask", [162] = "sync",
+	[217] = "getdents64", [258] = "mkdirat", [263] = "unlinkat", [264] = "renameat",
+	[265] = "linkat", [266] = "symlinkat", [268] = "fchmodat", [269] = "faccessat",
+	[280] = "utimensat", [285] = "fallocate", [292] = "dup3", [295] = "preadv",
+	[296] = "pwritev", [316] = "renameat2", [439] = "faccessat2",
 };
 
 const char *syscall_name(uint64_t nr)
@@ -113,24 +121,25 @@ static long sys_out_end(struct sys_out *o, bool faulted)
 	return o->done + (long)o->fill;
 }
 
-static long sys_write(struct proc *p, uint64_t fd, uint64_t buf, uint64_t count)
+/* The console stream (1 or 2) a write to fd goes out on, or 0 for any other file. */
+static int sys_out_stream(struct proc *p, uint64_t fd)
 {
-	if (fd != 1 && fd != 2)
-		return -EBADF;
-	if ((int64_t)count < 0)
-		return -EINVAL;
-	struct sys_out o = {p, (int)fd, 0, 0};
+	int s = sys_fd_console(p, (int)(int32_t)fd);
 
-	return sys_out_end(&o, !sys_out_add(&o, buf, MIN(count, SYS_MAX_RW)));
+	return s > 0 ? s : 0;
 }
 
-static long sys_read(uint64_t fd, uint64_t buf, uint64_t count)
+static long sys_write(struct proc *p, uint64_t fd, uint64_t buf, uint64_t count)
 {
-	if (fd != 0)
-		return -EBADF;
+	int stream = sys_out_stream(p, fd);
+
+	if (!stream)
+		return sys_file_write(p, sys_file(p, (int64_t)fd), buf, count);
 	if ((int64_t)count < 0)
 		return -EINVAL;
-	return 0; /* stdin is at end of file */
+	struct sys_out o = {p, stream, 0, 0};
+
+	return sys_out_end(&o, !sys_out_add(&o, buf, MIN(count, SYS_MAX_RW)));
 }
 
 /* Read and check an iovec array as Linux's import_iovec. */
@@ -154,11 +163,12 @@ static long sys_iov_import(uint64_t uiov, uint64_t cnt, struct sys_iovec *iov)
 static long sys_writev(struct proc *p, uint64_t fd, uint64_t uiov, uint64_t cnt)
 {
 	static struct sys_iovec iov[SYS_UIO_MAXIOV];
-	struct sys_out o = {p, (int)fd, 0, 0};
+	int stream = sys_out_stream(p, fd);
+	struct sys_out o = {p, stream, 0, 0};
 	long err;
 
-	if (fd != 1 && fd != 2)
-		return -EBADF;
+	if (!stream)
+		return sys_file_rwv(p, true, (int64_t)fd, uiov, cnt);
 	if (cnt > SYS_UIO_MAXIOV)
 		return -EINVAL;
 	if (cnt == 0)
@@ -180,7 +190,7 @@ static long sys_mmap(struct proc *p, struct uregs *r)
 	if (off & (PAGE_SIZE - 1))
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS))
-		return -EBADF; /* no file can be mapped: there are no files */
+		return -EBADF; /* file mappings come with the VMA-as-window work: not yet */
 	return as_mmap(p->as, r->rdi, r->rsi, (int)r->rdx, flags);
 }
 
@@ -288,9 +298,10 @@ static long sys_kill(struct proc *p, uint64_t nr, struct uregs *r)
 	return sig_raise(&p->sig, sig, nr == SYS_kill ? SI_USER : SI_TKILL);
 }
 
-static long sys_ioctl(uint64_t fd)
+/* ioctl(2): no file here answers any request (a terminal is none of them). */
+static long sys_ioctl(struct proc *p, uint64_t fd)
 {
-	return fd <= 2 ? -ENOTTY : -EBADF;
+	return sys_file(p, (int64_t)fd) ? -ENOTTY : -EBADF;
 }
 
 /*
@@ -348,6 +359,16 @@ static long sys_mm(struct proc *p, uint64_t nr, struct uregs *r)
 	}
 }
 
+/* Descriptors and paths (sys_fd.c, sys_file.c), then the rest (sys_misc.c). */
+static long sys_call_files(struct proc *p, uint64_t nr, struct uregs *r)
+{
+	long ret = sys_fd_call(p, nr, r);
+
+	if (ret == SYS_NOT_MINE)
+		ret = sys_file_call(p, nr, r);
+	return ret == SYS_NOT_MINE ? sys_misc(p, nr, r) : ret;
+}
+
 /* Time, waiting, stat and the rest (sys_time.c, sys_poll.c, sys_stat.c, sys_misc.c). */
 static long sys_call_more(struct proc *p, uint64_t nr, struct uregs *r)
 {
@@ -365,8 +386,10 @@ static long sys_call_more(struct proc *p, uint64_t nr, struct uregs *r)
 	case SYS_fstat: return sys_fstat(p, r->rdi, r->rsi);
 	case SYS_newfstatat: return sys_newfstatat(p, r);
 	case SYS_statx: return sys_statx(p, r);
+	case SYS_stat: return sys_stat_path(p, r->rdi, r->rsi, true);
+	case SYS_lstat: return sys_stat_path(p, r->rdi, r->rsi, false);
 	default:
-		return sys_misc(p, nr, r);
+		return sys_call_files(p, nr, r);
 	}
 }
 
@@ -374,7 +397,7 @@ static long sys_call_more(struct proc *p, uint64_t nr, struct uregs *r)
 static long sys_call(struct proc *p, uint64_t nr, struct uregs *r)
 {
 	switch (nr) {
-	case SYS_read: return sys_read(r->rdi, r->rsi, r->rdx);
+	case SYS_read: return sys_read(p, (int64_t)r->rdi, r->rsi, r->rdx);
 	case SYS_write: return sys_write(p, r->rdi, r->rsi, r->rdx);
 	case SYS_writev: return sys_writev(p, r->rdi, r->rsi, r->rdx);
 	case SYS_mmap: case SYS_munmap: case SYS_mprotect:
@@ -385,7 +408,7 @@ static long sys_call(struct proc *p, uint64_t nr, struct uregs *r)
 	case SYS_rt_sigprocmask:
 		return sys_rt_sigprocmask(&p->sig, (int)r->rdi, r->rsi, r->rdx, r->r10);
 	case SYS_sigaltstack: return sys_sigaltstack(&p->sig, r->rdi, r->rsi, r->rsp);
-	case SYS_ioctl: return sys_ioctl(r->rdi);
+	case SYS_ioctl: return sys_ioctl(p, r->rdi);
 	case SYS_sched_yield: return 0;
 	case SYS_getpid: case SYS_gettid: return PROC_PID;
 	case SYS_uname: return sys_uname(r->rdi);
