@@ -173,6 +173,9 @@ FIGURES = [
     ("fault.zero_4k", "demand-zero fault, 4 KiB page", "cycles", 1),
     ("fault.zero_2m", "demand-zero fault, 2 MiB leaf", "cycles", 512),
     ("fault.cow_4k", "copy-on-write break after as_clone, 4 KiB page", "cycles", 1),
+    ("page.zero_4k", "zeroing one 4 KiB page alone (rep stosq)", "cycles", 1),
+    ("page.zero_2m", "zeroing one 2 MiB block alone (rep stosq)", "cycles", 512),
+    ("page.copy_4k", "copying one 4 KiB page alone (rep movsq)", "cycles", 1),
     ("destroy.gib", "as_destroy of a space holding 1 GiB populated", "cycles", 262144),
     ("destroy.gib_frames", "frames that 1 GiB populated took (data + tables)", "frames", 0),
 ]
