@@ -59,6 +59,17 @@
 #define O_PATH 010000000
 #define O_TMPFILE 020200000
 #define O_TMPFILE_BIT 020000000
+/* statx(2) mask and attribute bits (Linux values). */
+#define STATX_BASIC_STATS 0x7ffu
+#define STATX_BTIME 0x800u
+#define STATX_MNT_ID 0x1000u
+#define STATX_ATTR_IMMUTABLE 0x10
+#define STATX_ATTR_APPEND 0x20
+#define STATX_ATTR_NODUMP 0x40
+#define STATX_ATTR_AUTOMOUNT 0x1000
+#define STATX_ATTR_MOUNT_ROOT 0x2000
+#define STATX_ATTR_DAX 0x200000
+
 /* What F_SETFL may change. */
 #define FILE_SETFL_MASK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME)
 

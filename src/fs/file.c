@@ -19,15 +19,6 @@
 #define FILE_MAX_OFF 0x7fffffffffffffffLL
 #define FILE_FALLOC_KEEP_SIZE 0x01
 #define FILE_FALLOC_PUNCH_HOLE 0x02
-#define STATX_BASIC_STATS 0x7ffu
-#define STATX_BTIME 0x800u
-#define STATX_MNT_ID 0x1000u
-#define STATX_ATTR_IMMUTABLE 0x10
-#define STATX_ATTR_APPEND 0x20
-#define STATX_ATTR_NODUMP 0x40
-#define STATX_ATTR_AUTOMOUNT 0x1000
-#define STATX_ATTR_MOUNT_ROOT 0x2000
-#define STATX_ATTR_DAX 0x200000
 
 struct file *file_new(const struct file_ops *ops, struct vfs_node *node, unsigned flags)
 {

@@ -34,15 +34,6 @@
 #define F_GET_SEALS 1034
 #define S_IFIFO 0010000
 #define S_IFCHR 0020000
-#define STATX_BASIC_STATS 0x7ffu
-#define STATX_BTIME 0x800u
-#define STATX_MNT_ID 0x1000u
-#define STATX_ATTR_IMMUTABLE 0x10
-#define STATX_ATTR_APPEND 0x20
-#define STATX_ATTR_NODUMP 0x40
-#define STATX_ATTR_AUTOMOUNT 0x1000
-#define STATX_ATTR_MOUNT_ROOT 0x2000
-#define STATX_ATTR_DAX 0x200000
 #define SYS_VFS_ATTRS (STATX_ATTR_AUTOMOUNT | STATX_ATTR_MOUNT_ROOT | STATX_ATTR_DAX)
 #define SYS_SHMEM_ATTRS (STATX_ATTR_IMMUTABLE | STATX_ATTR_APPEND | STATX_ATTR_NODUMP)
 #define MFD_NAME_MAX 249
@@ -250,12 +241,16 @@ static long sys_write_at(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *
 	return done;
 }
 
-/* The checks read(2) makes before moving a byte. 0 or -errno. */
-static long sys_read_ok(struct file *f, uint64_t ubuf, uint64_t len)
+/*
+ * The checks read(2) (write: write(2)) makes before moving a byte: EBADF
+ * for a file not open that way, EINVAL when it has no such op or the length
+ * is negative, EFAULT for a buffer outside the user half. 0 or -errno.
+ */
+static long sys_rw_ok(struct file *f, bool write, uint64_t ubuf, uint64_t len)
 {
-	if (!f || !file_readable(f))
+	if (!f || !(write ? file_writable(f) : file_readable(f)))
 		return -EBADF;
-	if (!f->ops->read)
+	if (write ? !f->ops->write : !f->ops->read)
 		return -EINVAL;
 	if ((int64_t)len < 0)
 		return -EINVAL;
@@ -264,19 +259,8 @@ static long sys_read_ok(struct file *f, uint64_t ubuf, uint64_t len)
 	return 0;
 }
 
-/* The checks write(2) makes. */
-static long sys_write_ok(struct file *f, uint64_t ubuf, uint64_t len)
-{
-	if (!f || !file_writable(f))
-		return -EBADF;
-	if (!f->ops->write)
-		return -EINVAL;
-	if ((int64_t)len < 0)
-		return -EINVAL;
-	if (!user_range_ok(ubuf, len))
-		return -EFAULT;
-	return 0;
-}
+#define sys_read_ok(f, ubuf, len) sys_rw_ok(f, false, ubuf, len)
+#define sys_write_ok(f, ubuf, len) sys_rw_ok(f, true, ubuf, len)
 
 long sys_read(struct proc *p, int64_t fd, uint64_t ubuf, uint64_t len)
 {
@@ -311,7 +295,7 @@ static long sys_pio(struct proc *p, bool write, int64_t fd, uint64_t ubuf, uint6
 		return -EBADF;
 	if (!f->ops->lseek || sys_console_stream(f) > 0)
 		return -ESPIPE;
-	err = write ? sys_write_ok(f, ubuf, len) : sys_read_ok(f, ubuf, len);
+	err = sys_rw_ok(f, write, ubuf, len);
 	if (err)
 		return err;
 	/* pwrite on an O_APPEND file appends: the file's write op moves pos to the end */
@@ -327,7 +311,7 @@ long sys_file_rwv(struct proc *p, bool write, int64_t fd, uint64_t uiov, uint64_
 {
 	static struct sys_fd_iovec iov[SYS_UIO_MAXIOV];
 	struct file *f = sys_file(p, fd);
-	long done = 0, err = write ? sys_write_ok(f, 0, 0) : sys_read_ok(f, 0, 0);
+	long done = 0, err = sys_rw_ok(f, write, 0, 0);
 	uint64_t total = 0;
 
 	if (err)

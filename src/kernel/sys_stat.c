@@ -18,7 +18,6 @@
 #define AT_NO_AUTOMOUNT 0x800
 #define AT_EMPTY_PATH 0x1000
 #define AT_STATX_SYNC_TYPE 0x6000
-#define STATX_BTIME 0x800u
 #define STATX__RESERVED 0x80000000u
 
 /* struct stat on x86-64 (144 bytes). */
