@@ -949,6 +949,22 @@ static long as_mremap_bad_tail(struct aspace *as, int flags, vaddr_t new_addr, u
 }
 
 /*
+ * mremap_to with a fixed target below mmap_min_addr: Linux unmaps the tail
+ * of a shrink first, then the security check of get_unmapped_area says
+ * EPERM, as for mmap (bootmm maps below it for nobody, root included: see
+ * as_mmap). The target itself holds nothing to unmap.
+ */
+static long as_mremap_low_target(struct aspace *as, vaddr_t addr, uint64_t old_len,
+				 uint64_t new_len)
+{
+	int err = 0;
+
+	if (old_len > new_len)
+		err = as_unmap_range(as, addr + new_len, addr + old_len);
+	return err ? err : -EPERM;
+}
+
+/*
  * mremap with MREMAP_FIXED or MREMAP_DONTUNMAP (Linux's mremap_to): the part
  * of the old range that is kept must lie in one VMA; the target is replaced.
  */
@@ -976,6 +992,8 @@ static long as_mremap_to(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 		return as_mremap_bad_tail(as, flags, new_addr, new_len);
 	if (!(flags & MREMAP_FIXED) && as_place(as, new_addr, new_len, &new_addr) != 0)
 		return -ENOMEM;
+	if (new_addr < AS_MMAP_MIN_ADDR)
+		return as_mremap_low_target(as, addr, old_len, new_len);
 	if ((flags & MREMAP_DONTUNMAP) && (v->flags & AS_VMA_LOCKED))
 		return as_move_unlocking(as, v, addr, old_len, new_addr);
 	res = as_move(as, v, addr, old_len, keep, new_addr, new_len,
@@ -1040,8 +1058,8 @@ static long as_mremap_dup(struct aspace *as, struct vma *v, vaddr_t addr, uint64
 		return -ENOMEM;
 	if ((flags & MREMAP_FIXED) && to < end && to + new_len > addr)
 		return -EINVAL;
-	if (as_sealed_at(as, to, to + new_len) < to + new_len)
-		return -EPERM;
+	if (as_sealed_at(as, to, to + new_len) < to + new_len || to < AS_MMAP_MIN_ADDR)
+		return -EPERM; /* a seal, or a target below mmap_min_addr (as_mremap_low_target) */
 	if (!lock_ok)
 		return -EAGAIN; /* mremap_to: after the target's munmap */
 	if (pl.prot != PROT_NONE && as_populate(as, addr, end, AS_POPULATE_READ) != 0)

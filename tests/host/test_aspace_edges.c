@@ -215,3 +215,24 @@ Test(edges, mremap_fixed_with_a_tail_past_the_top_unmaps_the_target_then_fails)
 	cr_assert_eq(as_vma_at(as, (vaddr_t)t + PAGE_SIZE, NULL), true);
 	cr_assert_eq(as_vma_at(as, (vaddr_t)a, NULL), true, "the source stays");
 }
+
+Test(edges, mremap_fixed_below_mmap_min_addr_is_eperm_after_the_tail)
+{
+	long a = as_mmap(as, 0, 4 * PAGE_SIZE, RW, ANON);
+	long s = as_mmap(as, 0, PAGE_SIZE, PROT_READ, MAP_SHARED | MAP_ANONYMOUS);
+
+	cr_assert_geq(a, 0);
+	/* Linux's mseal_test moves a mapping to 0 this way (root may; bootmm lets nobody). */
+	cr_assert_eq(as_mremap(as, (vaddr_t)a, 4 * PAGE_SIZE, 2 * PAGE_SIZE,
+			       MREMAP_MAYMOVE | MREMAP_FIXED, 0), -EPERM);
+	cr_assert(as_vma_at(as, (vaddr_t)a + PAGE_SIZE, NULL), "the kept part stays");
+	cr_assert(!as_vma_at(as, (vaddr_t)a + 2 * PAGE_SIZE, NULL), "the tail goes first");
+	cr_assert_eq(as_mremap(as, (vaddr_t)a, 2 * PAGE_SIZE, 2 * PAGE_SIZE,
+			       MREMAP_MAYMOVE | MREMAP_FIXED, PAGE_SIZE), -EPERM);
+	cr_assert_eq(as_mremap(as, (vaddr_t)a, 2 * PAGE_SIZE, 2 * PAGE_SIZE,
+			       MREMAP_MAYMOVE | MREMAP_FIXED, 0x10000 - PAGE_SIZE), -EPERM);
+	cr_assert_geq(s, 0);
+	cr_assert_eq(as_mremap(as, (vaddr_t)s, 0, PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, 0),
+		     -EPERM);
+	cr_assert_eq(as_vma_count(as), 2);
+}
