@@ -35,6 +35,11 @@ class TapTest(unittest.TestCase):
         self.assertEqual(selftests.tally([], 4), (0, 0, 1))
         self.assertEqual(selftests.tally([], 139), (0, 1, 0))
 
+    def test_bail_out_is_one_failed_result(self):
+        self.assertEqual(selftests.subtests(b"ok 1 a\nBail out! no VmFlags "
+                                            b"for 0x7f00\n"),
+                         [("a", "pass"), ("Bail out!", "fail")])
+
     def test_directive_after_name(self):
         self.assertEqual(selftests.subtests(b"not ok 7 - name # TODO later\n"
                                             b"ok 8 x # XFAIL known\n"),
@@ -104,6 +109,7 @@ class JudgeTest(unittest.TestCase):
                 self.assertEqual(f.read().splitlines()[-1],
                                  "1 passed, 0 failed, 1 skipped")
         self.assertEqual(lines[-1], "1 passed, 0 failed, 1 skipped")
+        self.assertEqual(rows[0]["same"], [4, 4])
 
 
 class JunitTest(unittest.TestCase):
