@@ -295,13 +295,16 @@ def junit_results(path):
 
 
 def crash_line(message, text):
-    """One line for a test the runner reported broken (panic, hang,
-    watchdog timeout), or None for an ordinary result."""
+    """One line for a test the runner reported broken (the panic line, else
+    the runner's fail line; a watchdog timeout), or None for an ordinary
+    result."""
     lines = text.splitlines()
-    fails = [x for x in lines if x.startswith("bootmm: FAIL:")]
+    panics = [x for x in lines if x.startswith("bootmm: panic:")]
+    fails = [x[len("bootmm: FAIL: "):] for x in lines
+             if x.startswith("bootmm: FAIL:")]
     if message.startswith("CRASH"):
-        return "bootmm crashed: " + (fails[-1][len("bootmm: FAIL: "):]
-                                     if fails else "run ended during it")
+        return "bootmm crashed: " + (panics or fails or
+                                     ["run ended during it"])[0]
     if "TIMEOUT" in message:
         return "bootmm: " + message.strip()
     return None
