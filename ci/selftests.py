@@ -319,7 +319,7 @@ def read_outputs(outdir, name):
             return None
     st = rd("status")
     return {"out": rd("out") or b"", "err": rd("err") or b"",
-            "status": int(st) if st is not None else None}
+            "status": int(st) if st and st.strip().isdigit() else None}
 
 
 def run_bootmm(programs, args, out):
