@@ -303,8 +303,9 @@ def crash_line(message, text):
     fails = [x[len("bootmm: FAIL: "):] for x in lines
              if x.startswith("bootmm: FAIL:")]
     if message.startswith("CRASH"):
-        return "bootmm crashed: " + (panics or fails or
-                                     ["run ended during it"])[0]
+        if panics:
+            return "bootmm " + panics[0][len("bootmm: "):]
+        return "bootmm crashed: " + (fails or ["run ended during it"])[0]
     if "TIMEOUT" in message:
         return "bootmm: " + message.strip()
     return None

@@ -120,7 +120,7 @@ class JunitTest(unittest.TestCase):
         self.assertEqual(
             selftests.crash_line("CRASH", "a\nbootmm: panic: overlap at 0x0\n"
                                  "bootmm: FAIL: truncated plan"),
-            "bootmm crashed: bootmm: panic: overlap at 0x0")
+            "bootmm panic: overlap at 0x0")
         self.assertEqual(selftests.crash_line("# TIMEOUT after 120 s", ""),
                          "bootmm: # TIMEOUT after 120 s")
         self.assertIsNone(selftests.crash_line("not ok", "status 1"))
