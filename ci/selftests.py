@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -330,6 +331,7 @@ def run_bootmm(programs, args, out):
     boots)."""
     todo = list(programs)
     results, boots, start = {}, 0, time.monotonic()
+    shutil.rmtree(os.path.join(out, "bootmm"), ignore_errors=True)
     while todo and boots < args.max_boots:
         boots += 1
         tag = "boot%d" % boots
@@ -337,8 +339,6 @@ def run_bootmm(programs, args, out):
         junit = os.path.join(out, "bootmm", tag + ".xml")
         console = os.path.join(out, "bootmm", tag + ".log")
         os.makedirs(odir, exist_ok=True)
-        for f in os.listdir(odir):
-            os.unlink(os.path.join(odir, f))
         cmd = [sys.executable, os.path.join(CI_DIR, "runner.py"), "run",
                "--kernel", args.kernel, "--mem", args.mem, "--timeout",
                str(args.timeout), "--filter", "programs.*", "--out", odir,
@@ -506,6 +506,7 @@ def main(argv=None):
     programs = [("%s-%s" % k, b["binary"]) for k, b in built.items()
                 if "binary" in b]
     linux, osecs = run_oracle(programs, args)
+    shutil.rmtree(os.path.join(out, "linux"), ignore_errors=True)
     oracle.write_outputs(os.path.join(out, "linux"),
                          {n: r for n, r in linux.items() if "error" not in r})
     ours, bsecs, boots = run_bootmm(programs, args, out)
