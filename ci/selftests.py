@@ -486,6 +486,9 @@ def main(argv=None):
     ap.add_argument("--strict", action="store_true",
                     help="exit 1 unless every built test is identical")
     args = ap.parse_args(argv)
+    # make -C runs inside the source tree: every path handed on must be absolute.
+    args.build = os.path.abspath(args.build)
+    args.kernel = os.path.abspath(args.kernel)
     tests = [t for t in args.only.split(",") if t] or TESTS
     unknown = [t for t in tests if t not in TESTS]
     if unknown:
