@@ -190,10 +190,12 @@ struct mobj;
  * and copies a page on its first write. The mapping takes its own reference
  * to obj; a fault past the object's size is AS_FAULT_SIGBUS. obj NULL is
  * as_mmap (anonymous: MAP_SHARED gets a new shmem object of len bytes).
- * The caller checks the file's access mode and seals. Errors as as_mmap.
+ * vflags AS_VMA_NOMAYWRITE makes a shared mapping one that mprotect can
+ * never make writable (EACCES). The caller checks the file's access mode
+ * and seals. Errors as as_mmap.
  */
 long as_mmap_obj(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags,
-		 struct mobj *obj, uint64_t pgoff);
+		 struct mobj *obj, uint64_t pgoff, int vflags);
 
 /*
  * Errors: EINVAL (unaligned, len 0, beyond TASK_SIZE), ENOMEM (split over
@@ -203,7 +205,8 @@ int as_munmap(struct aspace *as, vaddr_t addr, uint64_t len);
 
 /*
  * Errors: EINVAL (unaligned, unknown bits), ENOMEM (unmapped page in range),
- * EACCES, EPERM (a sealed VMA: the VMAs before it are changed, as Linux).
+ * EACCES (PROT_WRITE on an AS_VMA_NOMAYWRITE VMA), EPERM (a sealed VMA);
+ * the VMAs before the one refused are changed, as Linux.
  * A private locked VMA turning writable is populated for writing (Linux).
  */
 int as_mprotect(struct aspace *as, vaddr_t addr, uint64_t len, int prot);
@@ -279,10 +282,11 @@ uint64_t as_locked_pages(const struct aspace *as);
 #endif
 
 /*
- * msync(2) over anonymous memory, which has no backing store to write: the
- * checks and errnos of Linux. Errors: EINVAL (unknown flags, MS_ASYNC with
- * MS_SYNC, unaligned start), ENOMEM (a range that wraps, or an unmapped page
- * in it: at once for plain MS_ASYNC, after the walk otherwise).
+ * msync(2): no backing store to write (anonymous memory, and tmpfs files
+ * whose pages are the file): the checks and errnos of Linux. Errors: EINVAL
+ * (unknown flags, MS_ASYNC with MS_SYNC, unaligned start), ENOMEM (a range
+ * that wraps, or an unmapped page in it: at once for plain MS_ASYNC, after
+ * the walk otherwise), EBUSY (MS_INVALIDATE meeting a locked VMA, at once).
  */
 int as_msync(struct aspace *as, vaddr_t addr, uint64_t len, int flags);
 

@@ -492,11 +492,11 @@ static long as_mmap_place(struct aspace *as, vaddr_t addr, uint64_t len, int pro
 
 long as_mmap(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags)
 {
-	return as_mmap_obj(as, addr, len, prot, flags, NULL, 0);
+	return as_mmap_obj(as, addr, len, prot, flags, NULL, 0, 0);
 }
 
 long as_mmap_obj(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags,
-		 struct mobj *obj, uint64_t pgoff)
+		 struct mobj *obj, uint64_t pgoff, int vflags)
 {
 	int kind;
 	long res;
@@ -521,6 +521,8 @@ long as_mmap_obj(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int fl
 		kind = as_mmap_kind(flags, kind);
 	if (kind < 0)
 		return kind;
+	if (kind & MAP_SHARED)
+		kind |= vflags & AS_VMA_NOMAYWRITE;
 	if (as_sealed_at(as, addr, addr + len) < addr + len)
 		return -EPERM;
 	prot &= AS_PROT_RWX;
@@ -690,11 +692,26 @@ out_free:
 	return -ENOMEM;
 }
 
+/*
+ * The start of the first VMA meeting [start, end) that may never be written
+ * (AS_VMA_NOMAYWRITE: a shared map of a read-only fd or of a write-sealed
+ * object), or end when none.
+ */
+static vaddr_t as_nowrite_at(const struct aspace *as, vaddr_t start, vaddr_t end)
+{
+	const struct vma *v;
+
+	for (v = vma_lower_bound(&as->vmas, start); v && vma_start(v) < end; v = vma_next(v))
+		if (v->flags & AS_VMA_NOMAYWRITE)
+			return MAX(vma_start(v), start);
+	return end;
+}
+
 int as_mprotect(struct aspace *as, vaddr_t start, uint64_t len, int prot)
 {
 	int grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
 	struct vma *v;
-	vaddr_t end, cover, sealed;
+	vaddr_t end, cover, sealed, denied;
 	int err;
 
 	prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
@@ -725,9 +742,12 @@ int as_mprotect(struct aspace *as, vaddr_t start, uint64_t len, int prot)
 	}
 	cover = as_covered_end(v, end);
 	sealed = as_sealed_at(as, start, cover);
-	err = sealed > start ? as_protect_range(as, start, sealed, prot) : 0;
+	denied = (prot & PROT_WRITE) ? as_nowrite_at(as, start, sealed) : sealed;
+	err = denied > start ? as_protect_range(as, start, denied, prot) : 0;
 	if (err)
 		return err;
+	if (denied < sealed)
+		return -EACCES; /* no VM_MAYWRITE: the VMAs before it are changed, as Linux */
 	if (sealed < cover)
 		return -EPERM; /* Linux changes the VMAs before the sealed one */
 	return cover < end ? -ENOMEM : 0;
@@ -1457,6 +1477,8 @@ int as_msync(struct aspace *as, vaddr_t addr, uint64_t len, int flags)
 				return -ENOMEM;
 			hole = -ENOMEM;
 		}
+		if ((flags & MS_INVALIDATE) && (v->flags & AS_VMA_LOCKED))
+			return -EBUSY;
 		addr = vma_end(v);
 		if (addr >= end)
 			return hole;

@@ -92,7 +92,7 @@ Test(aspace_obj, shared_reads_object_pages_at_offset)
 {
 	struct mobj *o = obj_new(8);
 
-	cr_assert_eq(as_mmap_obj(as, AT, 4 * P, RW, MAP_SHARED | MAP_FIXED, o, 2), (long)AT);
+	cr_assert_eq(as_mmap_obj(as, AT, 4 * P, RW, MAP_SHARED | MAP_FIXED, o, 2, 0), (long)AT);
 	cr_expect_eq(peek(AT), 'C');
 	cr_expect_eq(peek(AT + 3 * P), 'F');
 	cr_expect_eq(poke(AT + P, 'z'), AS_FAULT_OK);
@@ -113,7 +113,7 @@ Test(aspace_obj, private_copies_on_write_and_stays_private)
 	struct mobj *o = obj_new(4);
 	char c;
 
-	cr_assert_eq(as_mmap_obj(as, AT, 4 * P, RW, MAP_PRIVATE | MAP_FIXED, o, 0), (long)AT);
+	cr_assert_eq(as_mmap_obj(as, AT, 4 * P, RW, MAP_PRIVATE | MAP_FIXED, o, 0, 0), (long)AT);
 	cr_expect_eq(peek(AT + P), 'B');
 	cr_expect_eq(poke(AT + P, 'p'), AS_FAULT_OK);
 	cr_expect_eq(peek(AT + P), 'p');
@@ -132,7 +132,7 @@ Test(aspace_obj, split_and_merge_keep_offsets)
 {
 	struct mobj *o = obj_new(8);
 
-	cr_assert_eq(as_mmap_obj(as, AT, 8 * P, RW, MAP_SHARED | MAP_FIXED, o, 0), (long)AT);
+	cr_assert_eq(as_mmap_obj(as, AT, 8 * P, RW, MAP_SHARED | MAP_FIXED, o, 0, 0), (long)AT);
 	cr_assert_eq(as_mprotect(as, AT + 2 * P, 2 * P, PROT_READ), 0);
 	cr_expect_eq(as_vma_count(as), 3);
 	window(AT, o, 0);
@@ -154,14 +154,14 @@ Test(aspace_obj, no_merge_across_objects_or_gaps_in_offsets)
 {
 	struct mobj *o = obj_new(8), *q = obj_new(8);
 
-	cr_assert_eq(as_mmap_obj(as, AT, 2 * P, RW, MAP_SHARED | MAP_FIXED, o, 0), (long)AT);
-	cr_assert_eq(as_mmap_obj(as, AT + 2 * P, 2 * P, RW, MAP_SHARED | MAP_FIXED, o, 3),
+	cr_assert_eq(as_mmap_obj(as, AT, 2 * P, RW, MAP_SHARED | MAP_FIXED, o, 0, 0), (long)AT);
+	cr_assert_eq(as_mmap_obj(as, AT + 2 * P, 2 * P, RW, MAP_SHARED | MAP_FIXED, o, 3, 0),
 		     (long)(AT + 2 * P));
 	cr_expect_eq(as_vma_count(as), 2, "offsets 0-1 then 3-4 do not merge");
-	cr_assert_eq(as_mmap_obj(as, AT + 4 * P, 2 * P, RW, MAP_SHARED | MAP_FIXED, q, 5),
+	cr_assert_eq(as_mmap_obj(as, AT + 4 * P, 2 * P, RW, MAP_SHARED | MAP_FIXED, q, 5, 0),
 		     (long)(AT + 4 * P));
 	cr_expect_eq(as_vma_count(as), 3, "another object does not merge");
-	cr_assert_eq(as_mmap_obj(as, AT + 6 * P, 2 * P, RW, MAP_SHARED | MAP_FIXED, q, 7),
+	cr_assert_eq(as_mmap_obj(as, AT + 6 * P, 2 * P, RW, MAP_SHARED | MAP_FIXED, q, 7, 0),
 		     (long)(AT + 6 * P));
 	cr_expect_eq(as_vma_count(as), 3, "contiguous offsets merge");
 	cr_assert_eq(as_mmap(as, AT + 8 * P, P, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED),
@@ -180,8 +180,8 @@ Test(aspace_obj, sigbus_past_end_and_truncate_zaps_every_mapping)
 	vaddr_t b = AT + 16 * P;
 	size_t held;
 
-	cr_assert_eq(as_mmap_obj(as, AT, 6 * P, RW, MAP_SHARED | MAP_FIXED, o, 0), (long)AT);
-	cr_assert_eq(as_mmap_obj(as, b, 4 * P, RW, MAP_PRIVATE | MAP_FIXED, o, 0), (long)b);
+	cr_assert_eq(as_mmap_obj(as, AT, 6 * P, RW, MAP_SHARED | MAP_FIXED, o, 0, 0), (long)AT);
+	cr_assert_eq(as_mmap_obj(as, b, 4 * P, RW, MAP_PRIVATE | MAP_FIXED, o, 0, 0), (long)b);
 	cr_expect_eq(as_fault(as, AT + 4 * P, AS_PF_USER), AS_FAULT_SIGBUS);
 	for (unsigned i = 0; i < 4; i++) {
 		cr_expect_eq(peek(AT + i * P), 'A' + (int)i);
@@ -248,7 +248,7 @@ Test(aspace_obj, mremap_keeps_object_and_offset)
 	struct mobj *o = obj_new(8);
 	long to;
 
-	cr_assert_eq(as_mmap_obj(as, AT, 4 * P, RW, MAP_SHARED | MAP_FIXED, o, 1), (long)AT);
+	cr_assert_eq(as_mmap_obj(as, AT, 4 * P, RW, MAP_SHARED | MAP_FIXED, o, 1, 0), (long)AT);
 	cr_expect_eq(peek(AT + P), 'C');
 	to = as_mremap(as, AT + P, 2 * P, 2 * P, MREMAP_MAYMOVE | MREMAP_FIXED, AT + 32 * P);
 	cr_assert_eq(to, (long)(AT + 32 * P));
@@ -274,10 +274,32 @@ Test(aspace_obj, mincore_sees_object_pages)
 	uint8_t vec[4];
 
 	cr_assert_eq(mobj_truncate(o, 4 * P), 0);
-	cr_assert_eq(as_mmap_obj(as, AT, 4 * P, PROT_READ, MAP_PRIVATE | MAP_FIXED, o, 0),
+	cr_assert_eq(as_mmap_obj(as, AT, 4 * P, PROT_READ, MAP_PRIVATE | MAP_FIXED, o, 0, 0),
 		     (long)AT);
 	cr_expect_eq(as_mincore(as, AT, 4, vec), 4);
 	cr_expect(vec[0] == 1 && vec[1] == 1 && vec[2] == 1 && vec[3] == 0,
 		  "object pages resident, the hole not");
+	mobj_put(o);
+}
+
+Test(aspace_obj, never_writable_shared_and_the_writable_mapping_mark)
+{
+	struct mobj *o = obj_new(4);
+
+	cr_assert_eq(as_mmap_obj(as, AT, 4 * P, PROT_READ, MAP_SHARED | MAP_FIXED, o, 0,
+				 AS_VMA_NOMAYWRITE), (long)AT);
+	cr_expect_not(mobj_mapped_with(o, MOBJ_MAP_SHARED_WRITE));
+	cr_assert_eq(as_mprotect(as, AT + P, P, PROT_READ | PROT_EXEC), 0);
+	cr_expect_eq(as_mprotect(as, AT, 4 * P, RW), -EACCES);
+	cr_expect_eq(as_madvise(as, AT, P, MADV_REMOVE_), -EACCES);
+	cr_assert_eq(as_mmap_obj(as, AT + 8 * P, P, PROT_READ, MAP_SHARED | MAP_FIXED, o, 0, 0),
+		     (long)(AT + 8 * P));
+	cr_expect(mobj_mapped_with(o, MOBJ_MAP_SHARED_WRITE), "a shared map that may be written");
+	cr_expect_eq(as_munmap(as, AT + 8 * P, P), 0);
+	cr_expect_not(mobj_mapped_with(o, MOBJ_MAP_SHARED_WRITE));
+	cr_expect_eq(as_mlock(as, AT, P, 0), 0);
+	cr_expect_eq(as_msync(as, AT, 2 * P, MS_INVALIDATE), -EBUSY);
+	cr_expect_eq(as_msync(as, AT + P, P, MS_INVALIDATE), 0);
+	CHECK();
 	mobj_put(o);
 }
