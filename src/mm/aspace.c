@@ -871,8 +871,13 @@ static long as_plan_commit(struct as_move_plan *pl, struct aspace *as)
 	vaddr_t to = pl->target.start;
 	struct vma *nv = pl->nv;
 
-	if (pl->obj)
-		mobj_get(pl->obj); /* for nv: the cuts below may drop the source's last one */
+	nv->node.start = to;
+	nv->node.end = pl->target.end;
+	nv->prot = pl->prot;
+	nv->flags = pl->kind;
+	if (pl->obj) /* before the cuts, which may drop the source's last reference and mapping */
+		mobj_get(pl->obj);
+	vma_attach(nv, pl->obj, pl->pgoff, as, as_vma_zap);
 	as_cut_apply(as, &pl->target);
 	as_cut_apply(as, &pl->tail);
 	if (as_move_pages(as->root, pl->kept.start, pl->kept.end, to) != 0)
@@ -881,11 +886,6 @@ static long as_plan_commit(struct as_move_plan *pl, struct aspace *as)
 		as_ref_range(as->root, pl->kept.start, pl->kept.end);
 	else
 		as_plan_drop_kept(pl, as);
-	nv->node.start = to;
-	nv->node.end = pl->target.end;
-	nv->prot = pl->prot;
-	nv->flags = pl->kind;
-	vma_attach(nv, pl->obj, pl->pgoff, as, as_vma_zap);
 	if (rtree_insert(&as->vmas, &nv->node) != 0)
 		panic("as_plan_commit: overlap at %#llx", (unsigned long long)to);
 	vma_merge(&as->vmas, nv);
