@@ -409,7 +409,9 @@ bool as_vma_thp_eligible(vaddr_t start, vaddr_t end);
 /*
  * Check every invariant: tree order and gap fields, no overlap, no mergeable
  * neighbours, every present PTE inside a VMA with matching rights, frame
- * reference counts consistent. Returns 0, or -EINVAL after printing why.
+ * reference counts consistent, object windows registered for their size
+ * and every page of a shared window the object's own. Returns 0, or
+ * -EINVAL after printing why.
  */
 int as_check(struct aspace *as);
 

@@ -1637,7 +1637,21 @@ static int as_check_vma(const struct vma *v, const struct vma *prev)
 	if (vma_mergeable(prev, v))
 		return kprintf("as_check: mergeable VMAs at %#llx\n",
 			       (unsigned long long)vma_start(v)), -EINVAL;
+	if (v->obj && (v->rmap.npages != (vma_end(v) - vma_start(v)) / PAGE_SIZE ||
+		       v->rmap.zap != as_vma_zap || !v->obj->refs))
+		return kprintf("as_check: VMA %#llx window of %llu pages, object refs %lu\n",
+			       (unsigned long long)vma_start(v),
+			       (unsigned long long)v->rmap.npages, v->obj->refs), -EINVAL;
 	return 0;
+}
+
+/* True when the 4 KiB page pa mapped at va of shared window v is the object's own page. */
+static bool as_check_window_page(const struct vma *v, vaddr_t va, paddr_t pa)
+{
+	paddr_t opa;
+
+	return !v->obj || !(v->flags & MAP_SHARED) ||
+	       (mobj_page(v->obj, vma_pgoff_at(v, va), MOBJ_LOOKUP, &opa) == 0 && opa == pa);
 }
 
 /* Check the frames of [s, e) of a leaf mapped in v: referenced; writable private ones exclusive. */
@@ -1650,6 +1664,9 @@ static int as_check_frames(const struct pt_leaf *leaf, const struct vma *v, vadd
 		if (ref == 0 || ((leaf->flags & PT_WRITE) && !(v->flags & MAP_SHARED) && ref != 1))
 			return kprintf("as_check: page %#llx frame refcount %u\n",
 				       (unsigned long long)s, ref), -EINVAL;
+		if (!as_check_window_page(v, s, leaf->pa + (s - leaf->va)))
+			return kprintf("as_check: page %#llx is not its object's page\n",
+				       (unsigned long long)s), -EINVAL;
 	}
 	return 0;
 }
