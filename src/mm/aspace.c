@@ -991,8 +991,9 @@ static long as_move_unlocking(struct aspace *as, struct vma *v, vaddr_t addr, ui
 {
 	int lock = v->flags & AS_VMA_LOCK_MASK;
 	struct as_flag_change unlock = {AS_VMA_LOCK_MASK, 0, 0}, relock = {0, lock, 0};
+	/* what as_move reads of the source: rights, flags and window */
 	struct vma src = {.node = {.start = addr}, .prot = v->prot, .flags = v->flags,
-			  .obj = v->obj, .rmap = {.pgoff = vma_pgoff_at(v, addr)}}; /* as_move reads these */
+			  .obj = v->obj, .rmap = {.pgoff = vma_pgoff_at(v, addr)}};
 	long res;
 
 	if (as_change_flags(as, addr, addr + len, unlock) != 0)

@@ -107,7 +107,10 @@ bool vma_range_free(const struct rtree *t, vaddr_t start, vaddr_t end);
  */
 bool vma_window_follows(const struct vma *a, const struct vma *b);
 
-/* True when a and b touch (a below b), have equal rights, kind and flags, and b's window follows a's. */
+/*
+ * True when a and b touch (a below b), have equal rights, kind and flags,
+ * and b's window follows a's.
+ */
 bool vma_mergeable(const struct vma *a, const struct vma *b);
 
 /*

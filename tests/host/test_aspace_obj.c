@@ -214,7 +214,8 @@ Test(aspace_obj, shared_anon_survives_dontneed_and_remove_punches)
 	cr_expect_eq(peek(a + P), 'y'); /* mapped again: its tables stay */
 	before = pmm_free_frames();
 	cr_expect_eq(as_madvise(as, a, P, MADV_REMOVE_), 0);
-	cr_expect_eq(pmm_free_frames(), before + 1, "freed %zd", (ssize_t)(pmm_free_frames() - before));
+	cr_expect_eq(pmm_free_frames(), before + 1, "freed %zd",
+		     (ssize_t)(pmm_free_frames() - before));
 	cr_expect_eq(peek(a), 0, "punched: zero again");
 	cr_expect_eq(peek(a + P), 'y');
 	cr_expect_eq(as_fault(as, a + 4 * P, AS_PF_USER), AS_FAULT_MAPERR);

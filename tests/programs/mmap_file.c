@@ -145,7 +145,8 @@ static void errnos(const char *path, int fd)
 	int ro = open(path, O_RDONLY), wo = open(path, O_WRONLY), dir = open("/tmp", O_RDONLY);
 	char *r;
 
-	FR("shared writable of O_RDONLY", mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0));
+	FR("shared writable of O_RDONLY",
+	   mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0));
 	FR("private writable of O_RDONLY", r = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE,
 						    ro, 0));
 	munmap(r, PG);
@@ -163,10 +164,11 @@ static void errnos(const char *path, int fd)
 	FR("length 0", mmap(NULL, 0, PROT_READ, MAP_PRIVATE, fd, 0));
 	errno = 0;
 	r = mmap(NULL, 2 * PG, PROT_READ, MAP_PRIVATE, fd, 0x7ffffffffffff000);
-	printf("offset overflow: %s\n", r == MAP_FAILED && errno == EOVERFLOW ? "EOVERFLOW" : "other");
+	printf("offset overflow: %s\n",
+	       r == MAP_FAILED && errno == EOVERFLOW ? "EOVERFLOW" : "other");
 	FR("MAP_GROWSDOWN", mmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_GROWSDOWN, fd, 0));
-	FR("MAP_SHARED_VALIDATE unknown flag", mmap(NULL, PG, PROT_READ,
-						    MAP_SHARED_VALIDATE | MAP_FIXED_NOREPLACE, fd, 0));
+	FR("MAP_SHARED_VALIDATE unknown flag",
+	   mmap(NULL, PG, PROT_READ, MAP_SHARED_VALIDATE | MAP_FIXED_NOREPLACE, fd, 0));
 	FR("MAP_SHARED_VALIDATE", r = mmap(NULL, PG, PROT_READ, MAP_SHARED_VALIDATE, fd, 0));
 	munmap(r, PG);
 	FR("no map type", mmap(NULL, PG, PROT_READ, 0, fd, 0));

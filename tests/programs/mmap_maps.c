@@ -70,7 +70,7 @@ int main(void)
 	zs = mmap(NULL, PG, PROT_READ, MAP_SHARED, z, 3 * PG);
 	zp = mmap(NULL, PG, PROT_READ, MAP_PRIVATE, z, 0);
 	show("shared /dev/zero at page 3", zs);
-	(void)zp; /* Linux 6.12 names private /dev/zero "/dev/zero" (anonymous, vm_file kept): not here */
+	(void)zp; /* Linux 6.12 names private /dev/zero "/dev/zero" (vm_file kept): not here */
 	close(z);
 	close(fd);
 	unlink(file_path);
