@@ -173,6 +173,9 @@ FIGURES = [
     ("fault.zero_4k", "demand-zero fault, 4 KiB page", "cycles", 1),
     ("fault.zero_2m", "demand-zero fault, 2 MiB leaf", "cycles", 512),
     ("fault.cow_4k", "copy-on-write break after as_clone, 4 KiB page", "cycles", 1),
+    ("fault.shared_anon_4k", "write fault, MAP_SHARED|MAP_ANONYMOUS, 4 KiB page", "cycles", 1),
+    ("fault.file_read_4k", "read fault, shared file mapping, page cached", "cycles", 1),
+    ("fault.file_private_write_4k", "write fault, private file mapping (copy)", "cycles", 1),
     ("destroy.gib", "as_destroy of a space holding 1 GiB populated", "cycles", 262144),
     ("destroy.gib_frames", "frames that 1 GiB populated took (data + tables)", "frames", 0),
 ]
