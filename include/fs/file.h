@@ -168,6 +168,14 @@ int file_memfd(const char *name, unsigned mfd_flags, struct file **out);
 int file_add_seals(struct file *f, unsigned seals);
 int file_get_seals(struct file *f);
 
+/*
+ * What mmap of f maps: a tmpfs file's or memfd's object into *out (no new
+ * reference), or NULL for /dev/zero (anonymous memory). -ENODEV for files
+ * that cannot be mapped, -ENOMEM.
+ */
+struct mobj;
+int file_mmap_obj(struct file *f, struct mobj **out);
+
 /* ---- descriptor tables ---- */
 
 #define FD_CLOEXEC 1

@@ -104,6 +104,7 @@
 #define AS_VMA_WIPEONFORK (1 << 28)  /* VM_WIPEONFORK: empty in a clone */
 #define AS_VMA_DROPPABLE (1 << 29)   /* VM_DROPPABLE: MAP_DROPPABLE */
 #define AS_VMA_DONTDUMP (1 << 30)    /* VM_DONTDUMP: MADV_DONTDUMP, MAP_DROPPABLE */
+#define AS_VMA_NOMAYWRITE (1 << 23) /* no VM_MAYWRITE: shared map of a read-only fd or sealed */
 #define AS_VMA_LOCK_MASK (AS_VMA_LOCKED | AS_VMA_LOCKONFAULT)
 
 /*
@@ -126,9 +127,11 @@ enum as_fault_result {
 	AS_FAULT_MAPERR = 1, /* no VMA there: SIGSEGV, SEGV_MAPERR */
 	AS_FAULT_ACCERR = 2, /* VMA forbids the access: SIGSEGV, SEGV_ACCERR */
 	AS_FAULT_OOM = 3,    /* no memory to serve it: SIGBUS */
+	AS_FAULT_SIGBUS = 4, /* past the end of the object it maps: SIGBUS, BUS_ADRERR */
 };
 
 struct aspace;
+struct mobj;
 
 /* A snapshot of one VMA, for tests and diagnostics. */
 struct as_vma_info {
@@ -165,8 +168,9 @@ void as_set_memlock(struct aspace *as, uint64_t limit, unsigned caps);
 void as_set_memlock_limit(struct aspace *as, uint64_t limit);
 
 /*
- * mmap of anonymous memory. flags must include MAP_ANONYMOUS handling by the
- * caller (file mappings are not supported: the syscall layer gives EBADF).
+ * mmap of anonymous memory (the caller handles MAP_ANONYMOUS; files go
+ * through as_mmap_obj). MAP_SHARED memory is a new shmem object of len bytes
+ * (shared by as_clone; a fault past its size, after mremap growth, is SIGBUS).
  * Errors: EINVAL (len 0, neither PRIVATE nor SHARED, FIXED unaligned;
  * unknown prot bits are ignored, as Linux does), ENOMEM (no room, beyond TASK_SIZE, max_map_count),
  * EEXIST (MAP_FIXED_NOREPLACE overlap), EPERM (fixed below mmap_min_addr;
@@ -178,6 +182,21 @@ void as_set_memlock_limit(struct aspace *as, uint64_t limit);
  */
 long as_mmap(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags);
 
+struct mobj;
+
+/*
+ * mmap of a window onto the memory object `obj` from page `pgoff` (a tmpfs
+ * file, a memfd): MAP_SHARED maps the object's pages, MAP_PRIVATE reads them
+ * and copies a page on its first write. The mapping takes its own reference
+ * to obj; a fault past the object's size is AS_FAULT_SIGBUS. obj NULL is
+ * as_mmap (anonymous: MAP_SHARED gets a new shmem object of len bytes).
+ * vflags AS_VMA_NOMAYWRITE makes a shared mapping one that mprotect can
+ * never make writable (EACCES). The caller checks the file's access mode
+ * and seals. Errors as as_mmap.
+ */
+long as_mmap_obj(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags,
+		 struct mobj *obj, uint64_t pgoff, int vflags);
+
 /*
  * Errors: EINVAL (unaligned, len 0, beyond TASK_SIZE), ENOMEM (split over
  * max_map_count), EPERM (a sealed VMA in the range: nothing unmapped).
@@ -186,7 +205,8 @@ int as_munmap(struct aspace *as, vaddr_t addr, uint64_t len);
 
 /*
  * Errors: EINVAL (unaligned, unknown bits), ENOMEM (unmapped page in range),
- * EACCES, EPERM (a sealed VMA: the VMAs before it are changed, as Linux).
+ * EACCES (PROT_WRITE on an AS_VMA_NOMAYWRITE VMA), EPERM (a sealed VMA);
+ * the VMAs before the one refused are changed, as Linux.
  * A private locked VMA turning writable is populated for writing (Linux).
  */
 int as_mprotect(struct aspace *as, vaddr_t addr, uint64_t len, int prot);
@@ -262,10 +282,11 @@ uint64_t as_locked_pages(const struct aspace *as);
 #endif
 
 /*
- * msync(2) over anonymous memory, which has no backing store to write: the
- * checks and errnos of Linux. Errors: EINVAL (unknown flags, MS_ASYNC with
- * MS_SYNC, unaligned start), ENOMEM (a range that wraps, or an unmapped page
- * in it: at once for plain MS_ASYNC, after the walk otherwise).
+ * msync(2): no backing store to write (anonymous memory, and tmpfs files
+ * whose pages are the file): the checks and errnos of Linux. Errors: EINVAL
+ * (unknown flags, MS_ASYNC with MS_SYNC, unaligned start), ENOMEM (a range
+ * that wraps, or an unmapped page in it: at once for plain MS_ASYNC, after
+ * the walk otherwise), EBUSY (MS_INVALIDATE meeting a locked VMA, at once).
  */
 int as_msync(struct aspace *as, vaddr_t addr, uint64_t len, int flags);
 
@@ -298,6 +319,14 @@ int as_fault(struct aspace *as, vaddr_t va, unsigned error_code);
 
 /* The VMA containing va; false when none. */
 bool as_vma_at(const struct aspace *as, vaddr_t va, struct as_vma_info *out);
+
+/*
+ * The window of the VMA containing va: the object it maps (NULL for
+ * anonymous memory) and the object's page at the VMA's start (0 without an
+ * object). False when no VMA holds va.
+ */
+bool as_vma_object(const struct aspace *as, vaddr_t va, const struct mobj **obj,
+		   uint64_t *pgoff);
 
 /* Copy up to `max` VMAs in address order into `out`; returns the total count. */
 size_t as_vmas(const struct aspace *as, struct as_vma_info *out, size_t max);
@@ -380,7 +409,9 @@ bool as_vma_thp_eligible(vaddr_t start, vaddr_t end);
 /*
  * Check every invariant: tree order and gap fields, no overlap, no mergeable
  * neighbours, every present PTE inside a VMA with matching rights, frame
- * reference counts consistent. Returns 0, or -EINVAL after printing why.
+ * reference counts consistent, object windows registered for their size
+ * and every page of a shared window the object's own. Returns 0, or
+ * -EINVAL after printing why.
  */
 int as_check(struct aspace *as);
 

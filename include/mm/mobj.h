@@ -78,6 +78,14 @@ struct mobj {
 	unsigned height;             /* levels: covers pgoff < 64^height */
 	size_t pages;                /* frames held */
 	struct mobj_map *maps;       /* reverse map */
+	/*
+	 * Whose data this is (opaque: a tmpfs node), or NULL. While the object
+	 * has mappings it holds one reference to its owner through owner_ref
+	 * (+1 at the first mapping, -1 after the last), as Linux's vm_file
+	 * keeps the file: a mapping still names its file when every fd is shut.
+	 */
+	void *owner;
+	void (*owner_ref)(void *owner, int delta);
 };
 
 /* A new object of `kind`, size 0, one reference; NULL when out of memory. */
@@ -137,7 +145,12 @@ int mobj_allocate(struct mobj *o, uint64_t off, uint64_t len, unsigned flags);
 enum mobj_seek { MOBJ_SEEK_DATA, MOBJ_SEEK_HOLE };
 uint64_t mobj_seek(const struct mobj *o, uint64_t pgoff, uint64_t limit, enum mobj_seek what);
 
-/* Register / unregister a mapping in the reverse map (m's fields set by the caller). */
+/*
+ * Register / unregister a mapping in the reverse map (m's fields set by the
+ * caller). The first registration takes a reference to the owner, the last
+ * unregistration drops it (which may free the owner, never the object: the
+ * mapper holds its own reference to o).
+ */
 void mobj_map_add(struct mobj *o, struct mobj_map *m);
 void mobj_map_del(struct mobj *o, struct mobj_map *m);
 

@@ -387,6 +387,23 @@ static const struct file_ops file_zero_ops = {
 	.stat = file_node_stat,
 };
 
+/*
+ * What mmap of f maps (Linux's f_op->mmap): a tmpfs regular file or memfd
+ * maps its object (*out, no new reference; made on first use); /dev/zero
+ * maps anonymous memory (*out NULL: Linux's mmap_zero, a new shmem object
+ * when shared). -ENODEV for the files without mmap (directories,
+ * /dev/null, generated /proc files, the console), -ENOMEM.
+ */
+int file_mmap_obj(struct file *f, struct mobj **out)
+{
+	*out = NULL;
+	if (f->ops == &file_zero_ops)
+		return 0;
+	if (f->ops != &file_reg_ops || !f->node)
+		return -ENODEV;
+	return vfs_obj(f->node, out);
+}
+
 /* ---- generated files (/proc, /sys: struct vfs_gen) ---- */
 
 /* A text file's snapshot, made once per open as Linux's seq_file does. */

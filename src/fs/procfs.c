@@ -291,10 +291,19 @@ static void procfs_smap_mem(const struct procfs_task *t, const struct as_vma_inf
 	procfs_kb(b, "Locked:         ", locked ? pss : 0);
 }
 
-/* THPeligible: a whole aligned 2 MiB block inside, and no MADV_NOHUGEPAGE. */
+/*
+ * THPeligible: a whole aligned 2 MiB block inside, no MADV_NOHUGEPAGE, and
+ * anonymous memory: a window onto a shmem object or file never has large
+ * leaves (Linux's shmem_enabled "never" default).
+ */
 static unsigned procfs_thp_eligible(const struct procfs_task *t, const struct as_vma_info *v)
 {
+	const struct mobj *o = NULL;
+	uint64_t pgoff;
+
 	if (as_vma_marks(t->as, v->start) & AS_MARK_NOHUGEPAGE)
+		return 0;
+	if (as_vma_object(t->as, v->start, &o, &pgoff) && o)
 		return 0;
 	return as_vma_thp_eligible(v->start, v->end) ? 1 : 0;
 }

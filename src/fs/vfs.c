@@ -212,6 +212,10 @@ static void vfs_free_one(struct vfs_node *n)
 		vfs_trim(n);
 		return;
 	}
+	if (n->obj) { /* no mapping holds n: only the object may outlive it */
+		n->obj->owner = NULL;
+		n->obj->owner_ref = NULL;
+	}
 	mobj_put(n->obj);
 	if (n->data_flags & VFS_DATA_OWNED)
 		kfree((void *)n->data);
@@ -389,6 +393,15 @@ size_t vfs_read(struct vfs_node *n, uint64_t off, void *buf, size_t len)
 	return len;
 }
 
+/* mobj owner_ref of a tmpfs file's object: its mappings hold the node as an open file does. */
+static void vfs_obj_owner_ref(void *owner, int delta)
+{
+	if (delta > 0)
+		vfs_get(owner);
+	else
+		vfs_put(owner);
+}
+
 int vfs_obj(struct vfs_node *n, struct mobj **out)
 {
 	struct mobj *o;
@@ -411,6 +424,8 @@ int vfs_obj(struct vfs_node *n, struct mobj **out)
 		n->data = NULL;
 		n->size = 0;
 		n->data_flags = 0;
+		o->owner = n;
+		o->owner_ref = vfs_obj_owner_ref;
 		n->obj = o;
 	}
 	*out = n->obj;

@@ -477,6 +477,9 @@ void proc_user_trap(unsigned vec, uint64_t error_code, uint64_t cr2,
 	case AS_FAULT_ACCERR:
 		f = (struct sig_fault){ SIGSEGV, SEGV_ACCERR, cr2, TRAP_VEC_PF, error_code };
 		break;
+	case AS_FAULT_SIGBUS:
+		f = (struct sig_fault){ SIGBUS, BUS_ADRERR, cr2, TRAP_VEC_PF, error_code };
+		break;
 	default:
 		f = (struct sig_fault){ SIGSEGV, SEGV_MAPERR, cr2, TRAP_VEC_PF, error_code };
 		break;

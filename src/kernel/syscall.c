@@ -8,7 +8,9 @@
 #include "kernel/usercopy.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "fs/file.h"
 #include "mm/aspace.h"
+#include "mm/mobj.h"
 #include "sys.h"
 
 /*
@@ -182,6 +184,86 @@ static long sys_writev(struct proc *p, uint64_t fd, uint64_t uiov, uint64_t cnt)
 	return sys_out_end(&o, false);
 }
 
+/* Linux's LEGACY_MAP_MASK: the flags MAP_SHARED_VALIDATE accepts for a tmpfs file. */
+#define SYS_MAP_LEGACY (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE | \
+			MAP_EXECUTABLE | 0x4000000 /* MAP_UNINITIALIZED */ | MAP_GROWSDOWN | \
+			MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | \
+			MAP_HUGETLB)
+#define SYS_MAP_TYPE 0x0f
+
+/*
+ * Linux's do_mmap checks of a file mapping by map type, in its order, and
+ * the VMA flags they leave: MAP_SHARED_VALIDATE refuses flags tmpfs does not
+ * know (EOPNOTSUPP), other types than shared and private are EINVAL; a
+ * shared PROT_WRITE map needs the file open for writing (EACCES), and a
+ * shared map of a read-only file may never become writable; every map needs
+ * it open for reading (EACCES); then the file's own mmap (ENODEV when it has
+ * none, into *o); no MAP_GROWSDOWN (EINVAL); write seals (shmem_mmap's
+ * seal_check_write) refuse a writable shared map (EPERM) and leave a shared
+ * one never writable. *flags gets MAP_SHARED for MAP_SHARED_VALIDATE.
+ */
+static int sys_mmap_file_check(struct file *f, int prot, int *flags, int *vflags,
+			       struct mobj **o)
+{
+	int type = *flags & SYS_MAP_TYPE, err;
+	bool shared = type != MAP_PRIVATE;
+
+	*vflags = 0;
+	if (type == MAP_SHARED_VALIDATE && (*flags & ~SYS_MAP_LEGACY))
+		return -EOPNOTSUPP;
+	if (type != MAP_SHARED && type != MAP_SHARED_VALIDATE && type != MAP_PRIVATE)
+		return -EINVAL;
+	if (shared && (prot & PROT_WRITE) && !file_writable(f))
+		return -EACCES;
+	if (shared && !file_writable(f))
+		*vflags = AS_VMA_NOMAYWRITE;
+	if (!file_readable(f))
+		return -EACCES;
+	err = file_mmap_obj(f, o);
+	if (err)
+		return err;
+	if (*flags & MAP_GROWSDOWN)
+		return -EINVAL;
+	if (shared && *o && ((*o)->seals & (MOBJ_SEAL_WRITE | MOBJ_SEAL_FUTURE_WRITE))) {
+		if (prot & PROT_WRITE)
+			return -EPERM;
+		*vflags = AS_VMA_NOMAYWRITE;
+	}
+	if (shared)
+		*flags = (*flags & ~SYS_MAP_TYPE) | MAP_SHARED;
+	return 0;
+}
+
+/*
+ * mmap of the file open as fd at byte offset off (page aligned): a tmpfs
+ * file or memfd maps its object (shared or copy-on-write), /dev/zero
+ * anonymous memory. Errors: EBADF (not open, O_PATH), EINVAL (len 0),
+ * EOVERFLOW (the window's end past the largest file offset), those of
+ * sys_mmap_file_check, then as_mmap's. Linux places the mapping before it
+ * checks the file; here the file comes first, so a call wrong both ways
+ * gives the file's errno.
+ */
+static long sys_mmap_file(struct proc *p, uint64_t addr, uint64_t len, int prot, int flags,
+			  int fd, uint64_t off)
+{
+	struct file *f = sys_file(p, fd);
+	uint64_t alen = ALIGN_UP(len, PAGE_SIZE);
+	struct mobj *o = NULL;
+	int vflags, err;
+
+	if (!f)
+		return -EBADF;
+	if (!len)
+		return -EINVAL;
+	if (alen && (alen > MOBJ_MAX_SIZE || off > MOBJ_MAX_SIZE - alen))
+		return -EOVERFLOW;
+	err = sys_mmap_file_check(f, prot, &flags, &vflags, &o);
+	if (err)
+		return err;
+	return as_mmap_obj(p->as, addr, len, prot, flags & ~MAP_ANONYMOUS, o, off / PAGE_SIZE,
+			   vflags);
+}
+
 static long sys_mmap(struct proc *p, struct uregs *r)
 {
 	uint64_t off = r->r9;
@@ -190,7 +272,8 @@ static long sys_mmap(struct proc *p, struct uregs *r)
 	if (off & (PAGE_SIZE - 1))
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS))
-		return -EBADF; /* file mappings come with the VMA-as-window work: not yet */
+		return sys_mmap_file(p, r->rdi, r->rsi, (int)r->rdx, flags, (int)(uint32_t)r->r8,
+				     off);
 	return as_mmap(p->as, r->rdi, r->rsi, (int)r->rdx, flags);
 }
 

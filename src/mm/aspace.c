@@ -141,6 +141,9 @@ static int as_clone_vma(struct aspace *as, struct aspace *c, const struct vma *v
 	nv->node.end = vma_end(v);
 	nv->prot = v->prot;
 	nv->flags = v->flags & ~AS_VMA_LOCK_MASK;
+	if (v->obj)
+		mobj_get(v->obj);
+	vma_attach(nv, v->obj, v->rmap.pgoff, c, as_vma_zap);
 	if (rtree_insert(&c->vmas, &nv->node) != 0)
 		panic("as_clone_vma: overlap at %#llx", (unsigned long long)vma_start(v));
 	vma_merge(&c->vmas, nv);
@@ -181,24 +184,12 @@ static int as_clone_split(struct aspace *as)
 	return 0;
 }
 
-/* Populate the shared VMAs so parent and child share their every page. */
-static int as_populate_shared(struct aspace *as)
-{
-	struct vma *v;
-
-	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v))
-		if ((v->flags & MAP_SHARED) && v->prot != PROT_NONE &&
-		    as_populate(as, vma_start(v), vma_end(v), AS_POPULATE_READ) != 0)
-			return -ENOMEM;
-	return 0;
-}
-
 struct aspace *as_clone(struct aspace *as)
 {
 	struct aspace *c;
 	struct vma *v;
 
-	if (as_populate_shared(as) != 0 || !(c = as_create()))
+	if (!(c = as_create()))
 		return NULL;
 	c->mmap_base = as->mmap_base;
 	c->brk_start = as->brk_start;
@@ -331,9 +322,12 @@ void as_merge_range(struct aspace *as, vaddr_t start, vaddr_t end)
 
 /*
  * Put a new VMA [addr, addr+len) in place of whatever was there (MAP_FIXED
- * semantics, all or nothing). Returns addr or -ENOMEM.
+ * semantics, all or nothing), a window onto obj from pgoff when obj is set
+ * (the VMA takes over the caller's reference on success). Returns addr or
+ * -ENOMEM (the caller keeps its reference).
  */
-static long as_map_new(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int kind)
+static long as_map_new(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int kind,
+		       struct mobj *obj, uint64_t pgoff)
 {
 	vaddr_t end = addr + len;
 	struct vma *v = vma_alloc(), *spare = NULL;
@@ -354,6 +348,7 @@ static long as_map_new(struct aspace *as, vaddr_t addr, uint64_t len, int prot, 
 	v->node.end = end;
 	v->prot = prot;
 	v->flags = kind;
+	vma_attach(v, obj, pgoff, as, as_vma_zap);
 	if (rtree_insert(&as->vmas, &v->node) != 0)
 		panic("as_map_new: overlap at %#llx", (unsigned long long)addr);
 	vma_merge(&as->vmas, v);
@@ -451,7 +446,57 @@ static long as_mmap_addr(struct aspace *as, vaddr_t addr, uint64_t len, int flag
 	return out;
 }
 
+/*
+ * The object a new mapping of len bytes is a window onto, with one reference
+ * for it: the caller's `obj` (MAP_SHARED|MAP_ANONYMOUS gets a new shmem
+ * object of size len, as Linux's shmem_zero_setup); NULL for private
+ * anonymous memory. -ENOMEM when no object can be made.
+ */
+static int as_mmap_object(struct mobj *obj, uint64_t len, int kind, struct mobj **out)
+{
+	*out = NULL;
+	if (obj) {
+		mobj_get(obj);
+		*out = obj;
+	} else if (kind & MAP_SHARED) {
+		obj = mobj_create(MOBJ_SHMEM);
+		if (!obj || mobj_truncate(obj, len) != 0) {
+			mobj_put(obj);
+			return -ENOMEM;
+		}
+		*out = obj;
+	}
+	return 0;
+}
+
+/*
+ * Place the VMA of a checked mmap request, a window onto obj from pgoff
+ * (see as_mmap_object), and populate it as asked. addr or -ENOMEM.
+ */
+static long as_mmap_place(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int kind,
+			  int flags, struct mobj *obj, uint64_t pgoff)
+{
+	struct mobj *win;
+	long res;
+
+	if (as_mmap_object(obj, len, kind, &win) != 0)
+		return -ENOMEM;
+	res = as_map_new(as, addr, len, prot, kind, win, pgoff);
+	if (res < 0) {
+		mobj_put(win);
+		return res;
+	}
+	as_mmap_populate(as, addr, len, prot, kind, flags);
+	return res;
+}
+
 long as_mmap(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags)
+{
+	return as_mmap_obj(as, addr, len, prot, flags, NULL, 0, 0);
+}
+
+long as_mmap_obj(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags,
+		 struct mobj *obj, uint64_t pgoff, int vflags)
 {
 	int kind;
 	long res;
@@ -476,15 +521,14 @@ long as_mmap(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags)
 		kind = as_mmap_kind(flags, kind);
 	if (kind < 0)
 		return kind;
+	if (kind & MAP_SHARED)
+		kind |= vflags & AS_VMA_NOMAYWRITE;
 	if (as_sealed_at(as, addr, addr + len) < addr + len)
 		return -EPERM;
 	prot &= AS_PROT_RWX;
-	if (as_commits(prot, kind) && !as_commit_fits(len))
+	if (as_commits(prot, kind) && !(obj && (kind & MAP_SHARED)) && !as_commit_fits(len))
 		return -ENOMEM;
-	res = as_map_new(as, addr, len, prot, kind);
-	if (res >= 0)
-		as_mmap_populate(as, addr, len, prot, kind, flags);
-	return res;
+	return as_mmap_place(as, addr, len, prot, kind, flags, obj, pgoff);
 }
 
 /* ---------------------------------------------------------------- munmap */
@@ -648,11 +692,26 @@ out_free:
 	return -ENOMEM;
 }
 
+/*
+ * The start of the first VMA meeting [start, end) that may never be written
+ * (AS_VMA_NOMAYWRITE: a shared map of a read-only fd or of a write-sealed
+ * object), or end when none.
+ */
+static vaddr_t as_nowrite_at(const struct aspace *as, vaddr_t start, vaddr_t end)
+{
+	const struct vma *v;
+
+	for (v = vma_lower_bound(&as->vmas, start); v && vma_start(v) < end; v = vma_next(v))
+		if (v->flags & AS_VMA_NOMAYWRITE)
+			return MAX(vma_start(v), start);
+	return end;
+}
+
 int as_mprotect(struct aspace *as, vaddr_t start, uint64_t len, int prot)
 {
 	int grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
 	struct vma *v;
-	vaddr_t end, cover, sealed;
+	vaddr_t end, cover, sealed, denied;
 	int err;
 
 	prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
@@ -683,9 +742,12 @@ int as_mprotect(struct aspace *as, vaddr_t start, uint64_t len, int prot)
 	}
 	cover = as_covered_end(v, end);
 	sealed = as_sealed_at(as, start, cover);
-	err = sealed > start ? as_protect_range(as, start, sealed, prot) : 0;
+	denied = (prot & PROT_WRITE) ? as_nowrite_at(as, start, sealed) : sealed;
+	err = denied > start ? as_protect_range(as, start, denied, prot) : 0;
 	if (err)
 		return err;
+	if (denied < sealed)
+		return -EACCES; /* no VM_MAYWRITE: the VMAs before it are changed, as Linux */
 	if (sealed < cover)
 		return -EPERM; /* Linux changes the VMAs before the sealed one */
 	return cover < end ? -ENOMEM : 0;
@@ -718,11 +780,13 @@ struct as_cut {
  * What a move takes before it changes anything, by part: the new VMA over
  * `target` (whatever is mapped there goes), the `tail` of the old range past
  * what is kept (unmapped), and the `kept` part of the old range (its pages
- * move to the target start), plus the rights and kind of the new VMA.
+ * move to the target start), plus the rights, kind and window of the new VMA.
  */
 struct as_move_plan {
 	enum as_move_mode mode;
 	int prot, kind;
+	struct mobj *obj;  /* the new VMA's window: the source's object and its page */
+	uint64_t pgoff;    /* at the start of the kept range */
 	struct vma *nv;
 	struct as_cut target, tail, kept;
 };
@@ -807,6 +871,13 @@ static long as_plan_commit(struct as_move_plan *pl, struct aspace *as)
 	vaddr_t to = pl->target.start;
 	struct vma *nv = pl->nv;
 
+	nv->node.start = to;
+	nv->node.end = pl->target.end;
+	nv->prot = pl->prot;
+	nv->flags = pl->kind;
+	if (pl->obj) /* before the cuts, which may drop the source's last reference and mapping */
+		mobj_get(pl->obj);
+	vma_attach(nv, pl->obj, pl->pgoff, as, as_vma_zap);
 	as_cut_apply(as, &pl->target);
 	as_cut_apply(as, &pl->tail);
 	if (as_move_pages(as->root, pl->kept.start, pl->kept.end, to) != 0)
@@ -815,10 +886,6 @@ static long as_plan_commit(struct as_move_plan *pl, struct aspace *as)
 		as_ref_range(as->root, pl->kept.start, pl->kept.end);
 	else
 		as_plan_drop_kept(pl, as);
-	nv->node.start = to;
-	nv->node.end = pl->target.end;
-	nv->prot = pl->prot;
-	nv->flags = pl->kind;
 	if (rtree_insert(&as->vmas, &nv->node) != 0)
 		panic("as_plan_commit: overlap at %#llx", (unsigned long long)to);
 	vma_merge(&as->vmas, nv);
@@ -854,12 +921,14 @@ static size_t as_move_tables(paddr_t root, vaddr_t addr, vaddr_t end, vaddr_t to
  * the rest of the old range; `mode` AS_MOVE_UNMAP_OLD or AS_MOVE_KEEP_OLD
  * (MREMAP_DONTUNMAP: the old VMA stays, empty). All or nothing: everything
  * that can fail is taken first; -ENOMEM leaves the address space as it was.
- * Of v it reads only the rights and flags the new VMA gets.
+ * Of v it reads only the rights, flags and window (object and the page at
+ * addr) the new VMA gets.
  */
 static long as_move(struct aspace *as, const struct vma *v, vaddr_t addr, uint64_t old_len,
 		    uint64_t keep, vaddr_t to, uint64_t new_len, enum as_move_mode mode)
 {
-	struct as_move_plan pl = {.mode = mode, .prot = v->prot, .kind = v->flags};
+	struct as_move_plan pl = {.mode = mode, .prot = v->prot, .kind = v->flags,
+				  .obj = v->obj, .pgoff = vma_pgoff_at(v, addr)};
 	enum as_cut_kind old = mode == AS_MOVE_KEEP_OLD ? AS_CUT_PAGES : AS_CUT_VMAS;
 
 	if (!(pl.nv = vma_alloc()) ||
@@ -887,8 +956,7 @@ static bool as_grow_in_place(struct aspace *as, struct vma *v, uint64_t delta)
 
 	if (delta > AS_TASK_SIZE - end || !vma_range_free(&as->vmas, end, end + delta))
 		return false;
-	v->node.end = end + delta;
-	rtree_update(&as->vmas, &v->node);
+	vma_set_range(&as->vmas, v, vma_start(v), end + delta);
 	vma_merge(&as->vmas, v);
 	return true;
 }
@@ -923,7 +991,9 @@ static long as_move_unlocking(struct aspace *as, struct vma *v, vaddr_t addr, ui
 {
 	int lock = v->flags & AS_VMA_LOCK_MASK;
 	struct as_flag_change unlock = {AS_VMA_LOCK_MASK, 0, 0}, relock = {0, lock, 0};
-	struct vma src = {.prot = v->prot, .flags = v->flags}; /* as_move reads only these */
+	/* what as_move reads of the source: rights, flags and window */
+	struct vma src = {.node = {.start = addr}, .prot = v->prot, .flags = v->flags,
+			  .obj = v->obj, .rmap = {.pgoff = vma_pgoff_at(v, addr)}};
 	long res;
 
 	if (as_change_flags(as, addr, addr + len, unlock) != 0)
@@ -1037,16 +1107,17 @@ static long as_mremap_at(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 }
 
 /*
- * mremap with old_len 0 of a shared mapping: a second mapping of the same
- * pages (those of the source VMA from addr on; beyond its end, fresh ones).
- * The source range is populated first so that every page is shared. A
- * locked source is checked against RLIMIT_MEMLOCK for all of new_len (EAGAIN).
+ * mremap with old_len 0 of a shared mapping: a second window onto the same
+ * object from the page at addr (its present pages are mapped at once; a
+ * fault past the object's size is SIGBUS). A locked source is checked
+ * against RLIMIT_MEMLOCK for all of new_len (EAGAIN).
  */
 static long as_mremap_dup(struct aspace *as, struct vma *v, vaddr_t addr, uint64_t new_len,
 			  int flags, vaddr_t to)
 {
 	vaddr_t end = MIN(addr + new_len, vma_end(v));
 	struct as_move_plan pl = {.mode = AS_MOVE_SHARE, .prot = v->prot, .kind = v->flags,
+				  .obj = v->obj, .pgoff = vma_pgoff_at(v, addr),
 				  .kept = {.start = addr, .end = end, .kind = AS_CUT_PAGES}};
 	bool lock_ok = as_lock_future_ok(as, v->flags, new_len);
 
@@ -1062,8 +1133,6 @@ static long as_mremap_dup(struct aspace *as, struct vma *v, vaddr_t addr, uint64
 		return -EPERM; /* a seal, or a target below mmap_min_addr (as_mremap_low_target) */
 	if (!lock_ok)
 		return -EAGAIN; /* mremap_to: after the target's munmap */
-	if (pl.prot != PROT_NONE && as_populate(as, addr, end, AS_POPULATE_READ) != 0)
-		return -ENOMEM;
 	if (!(pl.nv = vma_alloc()) ||
 	    as_plan_cut(as, &pl.target, to, to + new_len, AS_CUT_VMAS) != 0 ||
 	    pt_reserve(as_move_tables(as->root, addr, end, to)) != 0) {
@@ -1162,7 +1231,7 @@ vaddr_t as_brk(struct aspace *as, vaddr_t brk)
 	    !as_commit_fits(newbrk - oldbrk))
 		return as->brk;
 	if (as_map_new(as, oldbrk, newbrk - oldbrk, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | as->def_flags) < 0)
+		       MAP_PRIVATE | as->def_flags, NULL, 0) < 0)
 		return as->brk;
 	as->brk = brk;
 	if (as->def_flags & AS_VMA_LOCKED)
@@ -1254,6 +1323,25 @@ static bool as_advice_flags(const struct vma *v, int advice, struct as_flag_chan
 	}
 }
 
+/*
+ * MADV_REMOVE of the part [s, e) of v (Linux's madvise_remove): punch the
+ * object's pages there, which zaps them from every mapping. -EINVAL for a
+ * locked VMA or one without an object, -EACCES unless shared and allowed to
+ * be written, -EPERM when the object is sealed against writes (shmem's
+ * fallocate).
+ */
+static int as_advise_remove(const struct vma *v, vaddr_t s, vaddr_t e)
+{
+	if ((v->flags & AS_VMA_LOCKED) || !v->obj)
+		return -EINVAL;
+	if (!(v->flags & MAP_SHARED) || (v->flags & AS_VMA_NOMAYWRITE))
+		return -EACCES;
+	if (v->obj->seals & (MOBJ_SEAL_WRITE | MOBJ_SEAL_FUTURE_WRITE))
+		return -EPERM;
+	mobj_punch(v->obj, vma_pgoff_at(v, s) * PAGE_SIZE, e - s);
+	return 0;
+}
+
 /* Apply `advice` to the part [s, e) of VMA v. */
 static int as_advise_vma(struct aspace *as, const struct vma *v, vaddr_t s, vaddr_t e,
 			 int advice)
@@ -1262,9 +1350,7 @@ static int as_advise_vma(struct aspace *as, const struct vma *v, vaddr_t s, vadd
 
 	switch (advice) {
 	case AS_MADV_REMOVE:
-		if (locked || !(v->flags & MAP_SHARED))
-			return -EINVAL;
-		return as_drop_pages(as, s, e);
+		return as_advise_remove(v, s, e);
 	case MADV_FREE:
 		if (v->flags & MAP_SHARED)
 			return -EINVAL; /* shmem is not vma_is_anonymous */
@@ -1410,6 +1496,8 @@ int as_msync(struct aspace *as, vaddr_t addr, uint64_t len, int flags)
 				return -ENOMEM;
 			hole = -ENOMEM;
 		}
+		if ((flags & MS_INVALIDATE) && (v->flags & AS_VMA_LOCKED))
+			return -EBUSY;
 		addr = vma_end(v);
 		if (addr >= end)
 			return hole;
@@ -1428,6 +1516,22 @@ static int as_mincore_cb(void *ctx, const struct pt_leaf *leaf)
 	return 0;
 }
 
+/*
+ * Linux's mincore for pages of an object window that this space does not
+ * map: resident when the object holds the page (its page cache).
+ */
+static void as_mincore_obj(const struct vma *v, vaddr_t addr, uint64_t n, uint8_t *vec)
+{
+	paddr_t pa;
+	uint64_t i;
+
+	if (!v->obj)
+		return;
+	for (i = 0; i < n; i++)
+		if (!vec[i] && mobj_page(v->obj, vma_pgoff_at(v, addr) + i, MOBJ_LOOKUP, &pa) == 0)
+			vec[i] = 1;
+}
+
 long as_mincore(struct aspace *as, vaddr_t addr, uint64_t npages, uint8_t *vec)
 {
 	const struct vma *v = vma_find(&as->vmas, addr);
@@ -1442,6 +1546,7 @@ long as_mincore(struct aspace *as, vaddr_t addr, uint64_t npages, uint8_t *vec)
 	w.vec = vec;
 	memset(vec, 0, n);
 	pt_walk(as->root, addr, n * PAGE_SIZE, as_mincore_cb, &w);
+	as_mincore_obj(v, addr, n, vec);
 	return (long)n;
 }
 
@@ -1462,7 +1567,7 @@ int as_stack_init(struct aspace *as, vaddr_t top, uint64_t initial)
 	if (!vma_range_free(&as->vmas, bottom, top))
 		return -EEXIST;
 	res = as_map_new(as, bottom, size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_GROWSDOWN);
+			 MAP_PRIVATE | MAP_GROWSDOWN, NULL, 0);
 	if (res < 0)
 		return (int)res;
 	if (as_populate(as, bottom, top, AS_POPULATE_WRITE) != 0) {
@@ -1551,7 +1656,21 @@ static int as_check_vma(const struct vma *v, const struct vma *prev)
 	if (vma_mergeable(prev, v))
 		return kprintf("as_check: mergeable VMAs at %#llx\n",
 			       (unsigned long long)vma_start(v)), -EINVAL;
+	if (v->obj && (v->rmap.npages != (vma_end(v) - vma_start(v)) / PAGE_SIZE ||
+		       v->rmap.zap != as_vma_zap || !v->obj->refs))
+		return kprintf("as_check: VMA %#llx window of %llu pages, object refs %lu\n",
+			       (unsigned long long)vma_start(v),
+			       (unsigned long long)v->rmap.npages, v->obj->refs), -EINVAL;
 	return 0;
+}
+
+/* True when the 4 KiB page pa mapped at va of shared window v is the object's own page. */
+static bool as_check_window_page(const struct vma *v, vaddr_t va, paddr_t pa)
+{
+	paddr_t opa;
+
+	return !v->obj || !(v->flags & MAP_SHARED) ||
+	       (mobj_page(v->obj, vma_pgoff_at(v, va), MOBJ_LOOKUP, &opa) == 0 && opa == pa);
 }
 
 /* Check the frames of [s, e) of a leaf mapped in v: referenced; writable private ones exclusive. */
@@ -1564,6 +1683,9 @@ static int as_check_frames(const struct pt_leaf *leaf, const struct vma *v, vadd
 		if (ref == 0 || ((leaf->flags & PT_WRITE) && !(v->flags & MAP_SHARED) && ref != 1))
 			return kprintf("as_check: page %#llx frame refcount %u\n",
 				       (unsigned long long)s, ref), -EINVAL;
+		if (!as_check_window_page(v, s, leaf->pa + (s - leaf->va)))
+			return kprintf("as_check: page %#llx is not its object's page\n",
+				       (unsigned long long)s), -EINVAL;
 	}
 	return 0;
 }

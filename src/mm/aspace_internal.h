@@ -71,6 +71,9 @@ void as_zap(paddr_t root, vaddr_t start, vaddr_t end);
  */
 int as_move_pages(paddr_t root, vaddr_t addr, vaddr_t end, vaddr_t to);
 
+/* Reverse-map zap callback of every VMA with an object (its rmap.owner is the aspace). */
+void as_vma_zap(struct mobj_map *m, uint64_t pgoff, uint64_t npages);
+
 /* ---- fault.c ---- */
 
 /* Fault in every page of [start, end) (inside VMAs) an access of `mode` would fault on; 0 or -ENOMEM/-EFAULT. */

@@ -19,6 +19,18 @@ static void as_query_fill(const struct vma *v, struct as_vma_info *out)
 	out->flags = v->flags;
 }
 
+bool as_vma_object(const struct aspace *as, vaddr_t va, const struct mobj **obj,
+		   uint64_t *pgoff)
+{
+	const struct vma *v = vma_find(&as->vmas, va);
+
+	if (!v)
+		return false;
+	*obj = v->obj;
+	*pgoff = v->obj ? v->rmap.pgoff : 0;
+	return true;
+}
+
 bool as_vma_next(const struct aspace *as, vaddr_t va, struct as_vma_info *out)
 {
 	const struct vma *v = vma_lower_bound(&as->vmas, va);

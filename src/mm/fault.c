@@ -131,15 +131,48 @@ static int as_fault_cow(struct aspace *as, struct vma *v, vaddr_t va,
 	return AS_FAULT_OOM;
 }
 
+/*
+ * Fault on a missing page of v's object window: map the object's page (a
+ * hole gets a zeroed page in the object, as shmem's fault does), writable
+ * in a shared VMA, read-only in a private one (its first write copies it).
+ * Past the object's size: AS_FAULT_SIGBUS.
+ */
+static int as_fault_obj(struct aspace *as, struct vma *v, vaddr_t va)
+{
+	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
+	uint64_t pgoff = vma_pgoff_at(v, page);
+	unsigned flags = as_pt_flags_existing(v->prot, v->flags);
+	paddr_t pa;
+	int err;
+
+	if (pgoff >= (v->obj->size + PAGE_SIZE - 1) / PAGE_SIZE)
+		return AS_FAULT_SIGBUS;
+	err = mobj_page(v->obj, pgoff, MOBJ_ALLOC, &pa);
+	if (err)
+		return err == -ENOMEM ? AS_FAULT_OOM : AS_FAULT_SIGBUS;
+	pmm_ref(pa);
+	if (pt_map(as->root, page, pa, PAGE_SIZE, flags) != 0) {
+		pmm_unref(pa);
+		return AS_FAULT_OOM;
+	}
+	return AS_FAULT_OK;
+}
+
 /* Serve a fault at va inside VMA v. */
 static int as_fault_in(struct aspace *as, struct vma *v, vaddr_t va, unsigned err)
 {
 	struct pt_leaf leaf;
+	int res;
 
 	if (!as_access_ok(v->prot, err))
 		return AS_FAULT_ACCERR;
-	if (!pt_query(as->root, va, &leaf))
-		return as_fault_zero(as, v, va);
+	if (!pt_query(as->root, va, &leaf)) {
+		if (!v->obj)
+			return as_fault_zero(as, v, va);
+		res = as_fault_obj(as, v, va); /* then a private write copies the page */
+		if (res != AS_FAULT_OK || !pt_query(as->root, va, &leaf))
+			return res;
+	}
 	if ((err & AS_PF_WRITE) && !(leaf.flags & PT_WRITE))
 		return as_fault_cow(as, v, va, &leaf);
 	return AS_FAULT_OK;

@@ -143,7 +143,8 @@ struct as_flag_spares {
 /* True when b, right after a, has a's rights and, after the change, the flags `flags`. */
 static bool as_flags_join(const struct vma *a, const struct vma *b, int flags)
 {
-	return a && b && vma_end(a) == vma_start(b) && a->prot == b->prot && b->flags == flags;
+	return a && b && vma_end(a) == vma_start(b) && a->prot == b->prot && b->flags == flags &&
+	       vma_window_follows(a, b);
 }
 
 /*
@@ -169,7 +170,7 @@ static int as_flags_growth(const struct aspace *as, vaddr_t start, vaddr_t end,
 		growth++;
 	if (nf_last != last->flags && end < vma_end(last) &&
 	    !(start <= vma_start(last) && prev && vma_end(prev) == vma_start(last) &&
-	      prev->prot == last->prot && prev_flags == nf_last))
+	      prev->prot == last->prot && prev_flags == nf_last && vma_window_follows(prev, last)))
 		growth++;
 	return growth;
 }

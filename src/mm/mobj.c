@@ -414,6 +414,8 @@ uint64_t mobj_seek(const struct mobj *o, uint64_t pgoff, uint64_t limit, enum mo
 
 void mobj_map_add(struct mobj *o, struct mobj_map *m)
 {
+	if (!o->maps && o->owner_ref)
+		o->owner_ref(o->owner, 1);
 	m->prev = NULL;
 	m->next = o->maps;
 	if (o->maps)
@@ -430,6 +432,8 @@ void mobj_map_del(struct mobj *o, struct mobj_map *m)
 	if (m->next)
 		m->next->prev = m->prev;
 	m->prev = m->next = NULL;
+	if (!o->maps && o->owner_ref)
+		o->owner_ref(o->owner, -1);
 }
 
 bool mobj_mapped_with(const struct mobj *o, unsigned flags)

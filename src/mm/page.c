@@ -150,3 +150,28 @@ int as_move_pages(paddr_t root, vaddr_t addr, vaddr_t end, vaddr_t to)
 	return 0;
 }
 
+
+/*
+ * Reverse-map zap callback of a VMA with an object (mobj_zap_fn): unmap the
+ * pages of the object range [pgoff, pgoff + npages) that the VMA maps, its
+ * private copies of them included (as Linux's truncate does). Pages of a
+ * window are 4 KiB leaves, so no split is needed and this cannot fail.
+ */
+void as_vma_zap(struct mobj_map *m, uint64_t pgoff, uint64_t npages)
+{
+	struct vma *v = container_of(m, struct vma, rmap);
+	struct aspace *as = m->owner;
+	uint64_t first = MAX(pgoff, v->rmap.pgoff), last = v->rmap.pgoff + m->npages;
+	vaddr_t s, e;
+
+	if (npages < last - MIN(pgoff, last))
+		last = pgoff + npages;
+	if (first >= last)
+		return;
+	s = vma_start(v) + (first - v->rmap.pgoff) * PAGE_SIZE;
+	e = vma_start(v) + (last - v->rmap.pgoff) * PAGE_SIZE;
+	if (as_split_ends(as->root, s, e) != 0)
+		panic("as_vma_zap: split at [%#llx, %#llx)", (unsigned long long)s,
+		      (unsigned long long)e);
+	as_zap(as->root, s, e);
+}

@@ -11,10 +11,52 @@ struct vma *vma_alloc(void)
 	return kzalloc(sizeof(struct vma));
 }
 
-/* Free an unlinked VMA; NULL is ignored. */
+/* Free an unlinked VMA; NULL is ignored. Its object loses the mapping and a reference. */
 void vma_free(struct vma *v)
 {
+	if (v && v->obj) {
+		mobj_map_del(v->obj, &v->rmap);
+		mobj_put(v->obj);
+	}
 	kfree(v);
+}
+
+/* Bring v's reverse-map entry in line with its window. */
+static void vma_rmap_sync(struct vma *v)
+{
+	if (!v->obj)
+		return;
+	v->rmap.npages = (vma_end(v) - vma_start(v)) / PAGE_SIZE;
+}
+
+/*
+ * Make v a window onto obj at pgoff, taking over the caller's reference (see
+ * vma.h). A shared VMA that may be made writable counts as a writable shared
+ * mapping of obj (Linux's i_mmap_writable: F_SEAL_WRITE is EBUSY).
+ */
+void vma_attach(struct vma *v, struct mobj *obj, uint64_t pgoff, void *owner, mobj_zap_fn zap)
+{
+	v->obj = obj;
+	v->rmap.pgoff = pgoff;
+	if (!obj)
+		return;
+	v->rmap.owner = owner;
+	v->rmap.zap = zap;
+	v->rmap.flags = (v->flags & (MAP_SHARED | AS_VMA_NOMAYWRITE)) == MAP_SHARED ?
+				MOBJ_MAP_SHARED_WRITE : 0;
+	vma_rmap_sync(v);
+	mobj_map_add(obj, &v->rmap);
+}
+
+/* Give v [start, end), moving pgoff with the start (see vma.h). */
+void vma_set_range(struct rtree *t, struct vma *v, vaddr_t start, vaddr_t end)
+{
+	if (v->obj)
+		v->rmap.pgoff = v->rmap.pgoff + (start - vma_start(v)) / PAGE_SIZE;
+	v->node.start = start;
+	v->node.end = end;
+	rtree_update(t, &v->node);
+	vma_rmap_sync(v);
 }
 
 /* The VMA containing va, or NULL. */
@@ -49,11 +91,19 @@ bool vma_range_free(const struct rtree *t, vaddr_t start, vaddr_t end)
 	return !v || vma_start(v) >= end;
 }
 
-/* True when a ends where b starts and both have equal rights and kind. */
+/* True when b's window continues a's: both anonymous, or one object at contiguous pages. */
+bool vma_window_follows(const struct vma *a, const struct vma *b)
+{
+	if (a->obj != b->obj)
+		return false;
+	return !a->obj || a->rmap.pgoff + (vma_end(a) - vma_start(a)) / PAGE_SIZE == b->rmap.pgoff;
+}
+
+/* True when a ends where b starts, both have equal rights and kind, and b's window follows. */
 bool vma_mergeable(const struct vma *a, const struct vma *b)
 {
 	return a && b && vma_end(a) == vma_start(b) && a->prot == b->prot &&
-	       a->flags == b->flags;
+	       a->flags == b->flags && vma_window_follows(a, b);
 }
 
 /* Split v at addr into [start, addr) (v) and [addr, end) (spare, returned). */
@@ -62,12 +112,14 @@ struct vma *vma_split(struct rtree *t, struct vma *v, vaddr_t addr, struct vma *
 	vaddr_t end = vma_end(v);
 
 	KASSERT(addr > vma_start(v) && addr < end && spare);
-	v->node.end = addr;
-	rtree_update(t, &v->node);
+	vma_set_range(t, v, vma_start(v), addr);
 	spare->node.start = addr;
 	spare->node.end = end;
 	spare->prot = v->prot;
 	spare->flags = v->flags;
+	if (v->obj)
+		mobj_get(v->obj);
+	vma_attach(spare, v->obj, vma_pgoff_at(v, addr), v->rmap.owner, v->rmap.zap);
 	if (rtree_insert(t, &spare->node) != 0)
 		panic("vma_split: overlap at %#llx", (unsigned long long)addr);
 	return spare;
@@ -80,8 +132,7 @@ static void vma_absorb(struct rtree *t, struct vma *a, struct vma *b)
 
 	rtree_remove(t, &b->node);
 	vma_free(b);
-	a->node.end = end;
-	rtree_update(t, &a->node);
+	vma_set_range(t, a, vma_start(a), end);
 }
 
 /* Merge v with mergeable neighbours; returns the VMA now holding v's range. */
@@ -118,16 +169,13 @@ void vma_carve(struct rtree *t, vaddr_t start, vaddr_t end, struct vma **spare)
 			KASSERT(*spare);
 			vma_split(t, v, end, *spare);
 			*spare = NULL;
-			v->node.end = start;
-			rtree_update(t, &v->node);
+			vma_set_range(t, v, vma_start(v), start);
 			return;
 		}
 		if (vma_start(v) < start) {
-			v->node.end = start;
-			rtree_update(t, &v->node);
+			vma_set_range(t, v, vma_start(v), start);
 		} else if (vma_end(v) > end) {
-			v->node.start = end;
-			rtree_update(t, &v->node);
+			vma_set_range(t, v, end, vma_end(v));
 			return;
 		} else {
 			rtree_remove(t, &v->node);

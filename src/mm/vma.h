@@ -6,28 +6,45 @@
  * and MAP_NORESERVE) and its state flags (AS_VMA_*: locked, sealed, ...).
  * The pages themselves live only in the page tables. The set is an rtree
  * ordered by start, so lookup, conflict search and placement are O(log n).
- * Adjacent VMAs of equal rights, kind and flags are always merged.
+ * Adjacent VMAs of equal rights, kind and flags, anonymous or onto one object
+ * at contiguous offsets, are always merged.
  */
 #ifndef MM_VMA_H
 #define MM_VMA_H
 
 #include "lib/rtree.h"
 #include "mm/aspace.h"
+#include "mm/mobj.h"
 #include "mm/pt.h"
 #include "lib/types.h"
 
+/*
+ * A VMA with an object (obj != NULL) is a window onto it: the page at
+ * vma_start + i * PAGE_SIZE is the object's page rmap.pgoff + i (for a
+ * private VMA, until a write copies it). Such a VMA is registered in the
+ * object's reverse map through `rmap` (owner: the aspace; pgoff and npages
+ * kept equal to the window by every split, trim and merge) and holds one
+ * reference to the object. A VMA without an object is private anonymous
+ * memory; its rmap means nothing.
+ */
 struct vma {
 	struct rnode node;
 	int prot;
 	int flags;
+	struct mobj *obj;     /* NULL: anonymous */
+	struct mobj_map rmap; /* rmap.pgoff: the object's page at vma_start */
 };
+
+/* One heap class: 20,000 VMAs (programs.vma_20000) must fit a 128 MiB guest. */
+_Static_assert(sizeof(struct vma) <= 128, "struct vma outgrew its heap class");
 
 /* The kind bits a VMA keeps from the mmap flags. */
 #define VMA_KIND_MASK (MAP_PRIVATE | MAP_SHARED | MAP_GROWSDOWN | MAP_NORESERVE)
 
 /* The state bits a VMA carries beside its kind (mm/aspace.h's AS_VMA_*). */
 #define VMA_FLAG_MASK (AS_VMA_LOCK_MASK | AS_VMA_SEALED | AS_VMA_DONTCOPY | \
-		       AS_VMA_WIPEONFORK | AS_VMA_DROPPABLE | AS_VMA_DONTDUMP)
+		       AS_VMA_WIPEONFORK | AS_VMA_DROPPABLE | AS_VMA_DONTDUMP | \
+		       AS_VMA_NOMAYWRITE)
 
 static inline struct vma *vma_of(struct rnode *n)
 {
@@ -47,8 +64,30 @@ static inline vaddr_t vma_end(const struct vma *v)
 /* A new, unlinked VMA, or NULL when out of memory. */
 struct vma *vma_alloc(void);
 
-/* Free a VMA that is not in any tree; NULL is ignored. */
+/*
+ * Free a VMA that is not in any tree; NULL is ignored. One with an object
+ * leaves the object's reverse map and drops its reference.
+ */
 void vma_free(struct vma *v);
+
+/*
+ * Make v (whose range is set) a window onto `obj` from page `pgoff`: v takes
+ * over the caller's reference to obj and is registered in its reverse map
+ * with `owner` and `zap`. obj NULL leaves v anonymous.
+ */
+void vma_attach(struct vma *v, struct mobj *obj, uint64_t pgoff, void *owner, mobj_zap_fn zap);
+
+/* The object page at address va of v (inside it; meaningful when v->obj is set). */
+static inline uint64_t vma_pgoff_at(const struct vma *v, vaddr_t va)
+{
+	return v->rmap.pgoff + (va - v->node.start) / PAGE_SIZE;
+}
+
+/*
+ * Give v the range [start, end) (overlapping its old one), keeping the
+ * object page at every address that stays: pgoff moves with the start.
+ */
+void vma_set_range(struct rtree *t, struct vma *v, vaddr_t start, vaddr_t end);
 
 /* The VMA containing va, or NULL. */
 struct vma *vma_find(const struct rtree *t, vaddr_t va);
@@ -62,7 +101,16 @@ struct vma *vma_prev(const struct vma *v);
 /* True when [start, end) meets no VMA. */
 bool vma_range_free(const struct rtree *t, vaddr_t start, vaddr_t end);
 
-/* True when a and b touch (a below b) and have equal rights, kind and flags. */
+/*
+ * True when b follows a as a window: both anonymous, or onto the same object
+ * with b's pgoff where a's window ends (Linux's rule for merging).
+ */
+bool vma_window_follows(const struct vma *a, const struct vma *b);
+
+/*
+ * True when a and b touch (a below b), have equal rights, kind and flags,
+ * and b's window follows a's.
+ */
 bool vma_mergeable(const struct vma *a, const struct vma *b);
 
 /*

@@ -12,6 +12,7 @@
 #include "harness/options.h"
 #include "mm/aspace.h"
 #include "mm/kmap.h"
+#include "mm/mobj.h"
 #include "mm/mmarch.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
@@ -281,6 +282,65 @@ TEST(bench, fault_cow_break)
 		EXPECT_NE(cow[i], 0);
 	}
 	bench_report("fault.cow_4k", cow, BENCH_REPS);
+	as_destroy(as);
+}
+
+/*
+ * Cycles per fault of BENCH_FAULT_PAGES faults (AS_PF_* bits `err`) one
+ * page apart in a fresh mapping: a window onto obj (MAP_SHARED or
+ * MAP_PRIVATE in `flags`), or with obj NULL MAP_SHARED|MAP_ANONYMOUS memory
+ * (a new shmem object); 0 when a fault failed.
+ */
+static unsigned long long bench_obj_round(struct aspace *as, struct mobj *obj, int flags,
+					  unsigned err)
+{
+	uint64_t len = BENCH_FAULT_PAGES * PAGE_SIZE;
+	long p = obj ? as_mmap_obj(as, 0, len, BENCH_RW, flags, obj, 0, 0) :
+		       as_mmap(as, 0, len, BENCH_RW, MAP_SHARED | MAP_ANONYMOUS);
+	unsigned long long t0, t;
+	int bad = 0;
+
+	if (p < 0)
+		return 0;
+	t0 = rdtsc();
+	for (int i = 0; i < BENCH_FAULT_PAGES; i++)
+		bad |= as_fault(as, p + i * PAGE_SIZE, err | AS_PF_USER) != AS_FAULT_OK;
+	t = (rdtsc() - t0) / BENCH_FAULT_PAGES;
+	bad |= as_resident_frames(as) != BENCH_FAULT_PAGES;
+	bad |= as_munmap(as, p, len) != 0;
+	return bad ? 0 : t;
+}
+
+/*
+ * Faults on memory objects, per 4 KiB page, beside fault.zero_4k: a write
+ * to shared anonymous memory (a zeroed page into the object), a read of a
+ * shared file mapping whose pages are in the file (map the cached page), and
+ * a write to a private file mapping (map the cached page, then copy it).
+ */
+TEST(bench, fault_objects)
+{
+	unsigned long long shanon[BENCH_REPS], fread[BENCH_REPS], fpriv[BENCH_REPS];
+	struct mobj *file;
+	struct aspace *as;
+
+	bench_only();
+	as = as_create();
+	file = mobj_create(MOBJ_SHMEM);
+	ASSERT_NE(as, NULL);
+	ASSERT_NE(file, NULL);
+	ASSERT_EQ(mobj_allocate(file, 0, BENCH_FAULT_PAGES * PAGE_SIZE, MOBJ_ALLOC_GROW), 0);
+	for (int i = 0; i < BENCH_REPS; i++) {
+		shanon[i] = bench_obj_round(as, NULL, MAP_SHARED, AS_PF_WRITE);
+		fread[i] = bench_obj_round(as, file, MAP_SHARED, 0);
+		fpriv[i] = bench_obj_round(as, file, MAP_PRIVATE, AS_PF_WRITE);
+		EXPECT_NE(shanon[i], 0);
+		EXPECT_NE(fread[i], 0);
+		EXPECT_NE(fpriv[i], 0);
+	}
+	bench_report("fault.shared_anon_4k", shanon, BENCH_REPS);
+	bench_report("fault.file_read_4k", fread, BENCH_REPS);
+	bench_report("fault.file_private_write_4k", fpriv, BENCH_REPS);
+	mobj_put(file);
 	as_destroy(as);
 }
 

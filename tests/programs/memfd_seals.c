@@ -2,7 +2,7 @@
  * memfd_create and seals: flags and name rules, what each seal refuses
  * (write, ftruncate, fallocate) with Linux's errnos, F_SEAL_SEAL, seals on
  * tmpfs files and other files, MFD_NOEXEC_SEAL, SEEK_DATA/SEEK_HOLE and
- * hole punching on a memfd, and that mmap of a file is still refused here.
+ * hole punching on a memfd (mmap of memfds and their seals: mmap_memfd).
  */
 #include "files.h"
 #include <sys/stat.h>
