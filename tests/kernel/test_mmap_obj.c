@@ -11,7 +11,7 @@
 #include "lib/errno.h"
 #include "mm/heap.h"
 #include "mm/pmm.h"
-#include "user_image.h"
+#include "user_failpoints.h"
 
 /*
  * memfd_create(""), ftruncate 3 pages, mmap it MAP_SHARED rw and write two
@@ -88,47 +88,12 @@ __asm__(".pushsection .rodata\n"
 static uint8_t mobj_img[UIMG_SIZE] __attribute__((aligned(16)));
 static struct proc_result mobj_res;
 
-/* Run the scenario with the n-th frame (or heap) allocation failing; 0 when it ended cleanly. */
-static int mobj_program_run(unsigned long n, bool heap)
-{
-	size_t size = uimg_code(mobj_img, mobj_user_code, mobj_user_code_end - mobj_user_code);
-	int err;
-
-	if (heap)
-		heap_fail_nth(n);
-	else
-		pmm_fail_nth(n);
-	err = proc_run("mmap_obj", mobj_img, size, 0, &mobj_res);
-	pmm_fail_nth(0);
-	heap_fail_nth(0);
-	rootfs_sweep();
-	if (err)
-		return err == -ENOMEM ? 0 : 1;
-	if (mobj_res.signal)
-		return mobj_res.signal == SIGKILL ? 0 : 1;
-	return mobj_res.status == 0 && mobj_res.as_check == 0 ? 0 : 1;
-}
-
 /* Every frame and heap failure point of the mapping scenario: clean ends, memory back. */
 TEST(mmap_obj, every_failure_point)
 {
-	size_t free0 = pmm_free_frames(), heap0 = heap_bytes_in_use();
-	unsigned long frames = pmm_alloc_calls(), allocs = heap_alloc_calls(), nf, nh;
-	int bad = 0;
+	static const struct ufail_scenario s = {
+		"mmap_obj", mobj_user_code, mobj_user_code_end, mobj_img, &mobj_res,
+	};
 
-	ASSERT_EQ(mobj_program_run(0, false), 0);
-	nf = pmm_alloc_calls() - frames;
-	nh = heap_alloc_calls() - allocs;
-	ASSERT_GT(mobj_res.syscalls, 6);
-	ASSERT_EQ(pmm_free_frames(), free0);
-	for (unsigned long n = 1; n <= nf + nh; n++) {
-		bool heap = n > nf;
-
-		bad += mobj_program_run(heap ? n - nf : n, heap);
-		if (pmm_free_frames() != free0 || heap_bytes_in_use() != heap0)
-			ktest_fail("%s failure point %lu: memory not back", heap ? "heap" : "frame",
-				   heap ? n - nf : n);
-	}
-	ktest_diag("%lu frame and %lu heap failure points", nf, nh);
-	EXPECT_EQ(bad, 0);
+	ufail_every_point(&s, 6);
 }

@@ -9,7 +9,7 @@
 #include "fs/file.h"
 #include "kernel/proc.h"
 #include "mm/heap.h"
-#include "user_image.h"
+#include "user_failpoints.h"
 #include "fs/vfs.h"
 #include "kernel/rootfs.h"
 #include "lib/errno.h"
@@ -127,46 +127,12 @@ __asm__(".pushsection .rodata\n"
 static uint8_t tmpfs_img[UIMG_SIZE] __attribute__((aligned(16)));
 static struct proc_result tmpfs_res;
 
-/* Run the scenario with the n-th frame (or heap) allocation failing; 0 when it ended cleanly. */
-static int tmpfs_program_run(unsigned long n, bool heap)
-{
-	size_t size = uimg_code(tmpfs_img, tmpfs_user_code, tmpfs_user_code_end - tmpfs_user_code);
-	int err;
-
-	if (heap)
-		heap_fail_nth(n);
-	else
-		pmm_fail_nth(n);
-	err = proc_run("tmpfs", tmpfs_img, size, 0, &tmpfs_res);
-	pmm_fail_nth(0);
-	heap_fail_nth(0);
-	rootfs_sweep();
-	if (err)
-		return err == -ENOMEM ? 0 : 1;
-	if (tmpfs_res.signal)
-		return tmpfs_res.signal == SIGKILL ? 0 : 1;
-	return tmpfs_res.status == 0 && tmpfs_res.as_check == 0 ? 0 : 1;
-}
-
 /* Every frame and heap failure point of the file scenario: clean ends, memory back. */
 TEST(tmpfs, files_every_failure)
 {
-	size_t free0 = pmm_free_frames(), heap0 = heap_bytes_in_use();
-	unsigned long frames = pmm_alloc_calls(), allocs = heap_alloc_calls(), nf, nh;
-	int bad = 0;
+	static const struct ufail_scenario s = {
+		"tmpfs", tmpfs_user_code, tmpfs_user_code_end, tmpfs_img, &tmpfs_res,
+	};
 
-	ASSERT_EQ(tmpfs_program_run(0, false), 0);
-	nf = pmm_alloc_calls() - frames;
-	nh = heap_alloc_calls() - allocs;
-	ASSERT_GT(tmpfs_res.syscalls, 8);
-	for (unsigned long n = 1; n <= nf + nh; n++) {
-		bool heap = n > nf;
-
-		bad += tmpfs_program_run(heap ? n - nf : n, heap);
-		if (pmm_free_frames() != free0 || heap_bytes_in_use() != heap0)
-			ktest_fail("%s failure point %lu: memory not back", heap ? "heap" : "frame",
-				   heap ? n - nf : n);
-	}
-	ktest_diag("%lu frame and %lu heap failure points", nf, nh);
-	EXPECT_EQ(bad, 0);
+	ufail_every_point(&s, 8);
 }
