@@ -7,6 +7,7 @@ whole transcript at once, so the runner can feed them while the emulator is
 still running.
 """
 
+import os
 import re
 
 RESULT_RE = re.compile(r"^(not ok|ok)\s+(\d+)\s*(.*)$")
@@ -301,3 +302,19 @@ class FrameParser:
     def incomplete(self):
         """True if the stream ended inside a frame."""
         return self._frame is not None
+
+
+def write_outputs(outdir, programs):
+    """DIR/<name>.out, .err, .status for each program of a run (the image's
+    or the oracle's): the bytes of fd 1 and fd 2 and the exit status
+    (128 + the signal for a killed program; no file when there is none)."""
+    os.makedirs(outdir, exist_ok=True)
+    for name, prog in programs.items():
+        base = os.path.join(outdir, os.path.basename(name))
+        with open(base + ".out", "wb") as f:
+            f.write(prog["out"])
+        with open(base + ".err", "wb") as f:
+            f.write(prog["err"])
+        if prog["status"] is not None:
+            with open(base + ".status", "w") as f:
+                f.write("%d\n" % prog["status"])

@@ -23,7 +23,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ktap import FrameParser  # noqa: E402
+from ktap import FrameParser, write_outputs  # noqa: E402
 
 CI_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(CI_DIR)
@@ -359,20 +359,6 @@ def expected(programs, mem="128M", build=BUILD):
 
 
 # ---------------------------------------------------------------- command
-def write_outputs(outdir, programs):
-    """DIR/<name>.out, .err, .status, as `runner.py run --out` writes them."""
-    os.makedirs(outdir, exist_ok=True)
-    for name, prog in programs.items():
-        base = os.path.join(outdir, os.path.basename(name))
-        with open(base + ".out", "wb") as f:
-            f.write(prog["out"])
-        with open(base + ".err", "wb") as f:
-            f.write(prog["err"])
-        if prog["status"] is not None:
-            with open(base + ".status", "w") as f:
-                f.write("%d\n" % prog["status"])
-
-
 def cmd_run(args):
     for p in args.program:
         if not os.path.isfile(p):

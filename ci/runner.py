@@ -24,7 +24,7 @@ import time
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ktap import KtapParser, FrameParser, TestResult  # noqa: E402
+from ktap import KtapParser, FrameParser, TestResult, write_outputs  # noqa: E402
 
 CI_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(CI_DIR)
@@ -676,20 +676,6 @@ def mark_failed(outcome, name, diags):
         t.diagnostics = ["no result from the image"] + diags
         outcome.results.append(t)
     outcome.passed = False
-
-
-def write_outputs(outdir, programs):
-    """DIR/<name>.out, .err, .status for each program the image ran."""
-    os.makedirs(outdir, exist_ok=True)
-    for name, prog in programs.items():
-        base = os.path.join(outdir, os.path.basename(name))
-        with open(base + ".out", "wb") as f:
-            f.write(prog["out"])
-        with open(base + ".err", "wb") as f:
-            f.write(prog["err"])
-        if prog["status"] is not None:
-            with open(base + ".status", "w") as f:
-                f.write("%d\n" % prog["status"])
 
 
 # ---------------------------------------------------------------- reports
