@@ -17,19 +17,6 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
-/* Resident pages of [p, p + n pages) by mincore. */
-static int resident(const char *p, int n)
-{
-	unsigned char v[64];
-	int c = 0;
-
-	if (mincore((void *)p, n * PG, v) != 0)
-		return -1;
-	for (int i = 0; i < n; i++)
-		c += v[i] & 1;
-	return c;
-}
-
 /* True when the page at p is locked: MADV_DONTNEED says EINVAL only then. */
 static int locked(char *p)
 {
@@ -52,9 +39,9 @@ static void errnos(void)
 	EXPECT_ERRNO(0, munlock(p, 0));
 	EXPECT_ERRNO(ENOMEM, munlock(NULL, PG));
 	EXPECT_ERRNO(ENOMEM, mlock((void *)0x200000000000, PG));
-	CHECK(resident(p, 4) == 0);
+	CHECK(prog_resident(p, 4) == 0);
 	EXPECT_ERRNO(0, mlock(p + 1, PG)); /* two pages: the start rounds down, the end up */
-	CHECK(resident(p, 4) == 2 && locked(p) && locked(p + PG) && !locked(p + 2 * PG));
+	CHECK(prog_resident(p, 4) == 2 && locked(p) && locked(p + PG) && !locked(p + 2 * PG));
 	EXPECT_ERRNO(0, munlock(p, 4 * PG));
 	CHECK(!locked(p) && !locked(p + PG));
 	munmap(p, 4 * PG);
@@ -67,21 +54,21 @@ static void populate(void)
 	char *n = prog_map(NULL, 4 * PG, PROT_NONE, 0);
 
 	EXPECT_ERRNO(0, mlock(p, 4 * PG));
-	CHECK(resident(p, 8) == 4);
+	CHECK(prog_resident(p, 8) == 4);
 	EXPECT_ERRNO(0, syscall(SYS_mlock2, p + 4 * PG, 4 * PG, MLOCK_ONFAULT));
-	CHECK(resident(p, 8) == 4 && locked(p + 5 * PG));
+	CHECK(prog_resident(p, 8) == 4 && locked(p + 5 * PG));
 	p[6 * PG] = 7;
-	CHECK(resident(p, 8) == 5 && p[6 * PG] == 7);
+	CHECK(prog_resident(p, 8) == 5 && p[6 * PG] == 7);
 	EXPECT_ERRNO(0, mlock(p + 4 * PG, 4 * PG)); /* ONFAULT to full: now populated */
-	CHECK(resident(p, 8) == 8);
+	CHECK(prog_resident(p, 8) == 8);
 	EXPECT_ERRNO(0, mlock(r, 4 * PG));
-	CHECK(resident(r, 4) == 4 && r[0] == 0);
+	CHECK(prog_resident(r, 4) == 4 && r[0] == 0);
 	EXPECT_ERRNO(ENOMEM, mlock(n, 4 * PG)); /* locked, not populated */
-	CHECK(resident(n, 4) == 0 && locked(n));
+	CHECK(prog_resident(n, 4) == 0 && locked(n));
 	EXPECT_ERRNO(0, munlock(n, 4 * PG));
 	EXPECT_ERRNO(0, mprotect(n, 2 * PG, PROT_READ));
 	EXPECT_ERRNO(ENOMEM, mlock(n, 4 * PG)); /* the readable half populated first */
-	CHECK(resident(n, 4) == 2);
+	CHECK(prog_resident(n, 4) == 2);
 	EXPECT_ERRNO(0, munlockall());
 	munmap(p, 8 * PG);
 	munmap(r, 4 * PG);
@@ -95,7 +82,7 @@ static void holes(void)
 	munmap(p + 4 * PG, PG);
 	EXPECT_ERRNO(ENOMEM, mlock(p, 8 * PG)); /* the first VMA is locked, not populated */
 	CHECK(locked(p) && locked(p + 3 * PG) && !locked(p + 5 * PG));
-	CHECK(resident(p, 4) == 0);
+	CHECK(prog_resident(p, 4) == 0);
 	EXPECT_ERRNO(ENOMEM, mlock(p + 4 * PG, PG));
 	EXPECT_ERRNO(ENOMEM, munlock(p, 8 * PG));
 	CHECK(!locked(p) && !locked(p + 3 * PG));
@@ -140,12 +127,12 @@ static void remap(void)
 	EXPECT_ERRNO(0, mlock(p, 2 * PG));
 	munmap(g, 8 * PG); /* a free range to move to */
 	q = mremap(p, 2 * PG, 4 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, g);
-	CHECK(q == g && q[0] == 1 && resident(q, 4) == 4 && locked(q + 3 * PG));
+	CHECK(q == g && q[0] == 1 && prog_resident(q, 4) == 4 && locked(q + 3 * PG));
 	q = mremap(q, 4 * PG, 2 * PG, 0);
 	CHECK(q == g && locked(q + PG));
 	d = mremap(q, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
 	CHECK(d != MAP_FAILED && d[0] == 1 && locked(d) && !locked(q));
-	CHECK(resident(q, 2) == 0);
+	CHECK(prog_resident(q, 2) == 0);
 	EXPECT_ERRNO(0, munlockall());
 	munmap(q, 2 * PG);
 	munmap(d, 2 * PG);
@@ -167,14 +154,14 @@ static void current(void)
 	char *n = prog_map(NULL, 2 * PG, PROT_NONE, 0);
 	char *q;
 
-	CHECK(resident(p, 8) == 0);
+	CHECK(prog_resident(p, 8) == 0);
 	EXPECT_ERRNO(0, mlockall(MCL_CURRENT));
-	CHECK(resident(p, 8) == 8 && locked(p) && locked(p + 7 * PG));
-	CHECK(resident(n, 2) == 0 && locked(n));
+	CHECK(prog_resident(p, 8) == 8 && locked(p) && locked(p + 7 * PG));
+	CHECK(prog_resident(n, 2) == 0 && locked(n));
 	q = prog_map(NULL, 4 * PG, PROT_READ | PROT_WRITE, 0); /* not MCL_FUTURE */
-	CHECK(resident(q, 4) == 0 && !locked(q));
+	CHECK(prog_resident(q, 4) == 0 && !locked(q));
 	EXPECT_ERRNO(0, munlockall());
-	CHECK(!locked(p) && !locked(n) && resident(p, 8) == 7);
+	CHECK(!locked(p) && !locked(n) && prog_resident(p, 8) == 7);
 	munmap(p, 8 * PG);
 	munmap(n, 2 * PG);
 	munmap(q, 4 * PG);
@@ -186,16 +173,16 @@ static void future(void)
 
 	EXPECT_ERRNO(0, mlockall(MCL_FUTURE));
 	p = prog_map(NULL, 4 * PG, PROT_READ | PROT_WRITE, 0);
-	CHECK(p != MAP_FAILED && resident(p, 4) == 4 && locked(p));
+	CHECK(p != MAP_FAILED && prog_resident(p, 4) == 4 && locked(p));
 	b = (char *)syscall(SYS_brk, old + 2 * PG);
 	CHECK(b == old + 2 * PG);
 	b = (char *)(((unsigned long)old + PG - 1) & ~(PG - 1));
-	CHECK(resident(b, 1) == 1 && locked(b));
+	CHECK(prog_resident(b, 1) == 1 && locked(b));
 	r = mremap(p, 4 * PG, 8 * PG, MREMAP_MAYMOVE);
-	CHECK(r != MAP_FAILED && resident(r, 8) == 8 && locked(r + 7 * PG));
+	CHECK(r != MAP_FAILED && prog_resident(r, 8) == 8 && locked(r + 7 * PG));
 	EXPECT_ERRNO(0, munlockall());
 	p = prog_map(NULL, 4 * PG, PROT_READ | PROT_WRITE, 0);
-	CHECK(resident(p, 4) == 0 && !locked(p));
+	CHECK(prog_resident(p, 4) == 0 && !locked(p));
 	CHECK(!locked(r) && !locked(b));
 	CHECK(syscall(SYS_brk, old) == (long)old);
 	munmap(p, 4 * PG);
@@ -208,13 +195,13 @@ static void onfault(void)
 
 	EXPECT_ERRNO(0, mlockall(MCL_FUTURE | MCL_ONFAULT));
 	p = prog_map(NULL, 4 * PG, PROT_READ | PROT_WRITE, 0);
-	CHECK(resident(p, 4) == 0 && locked(p));
+	CHECK(prog_resident(p, 4) == 0 && locked(p));
 	q = prog_map(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_POPULATE); /* skipped when ONFAULT */
-	CHECK(resident(q, 4) == 0 && locked(q));
+	CHECK(prog_resident(q, 4) == 0 && locked(q));
 	p[PG] = 3;
-	CHECK(resident(p, 4) == 1);
+	CHECK(prog_resident(p, 4) == 1);
 	EXPECT_ERRNO(0, mlockall(MCL_CURRENT)); /* MCL_FUTURE off, everything populated */
-	CHECK(resident(p, 4) == 4 && resident(q, 4) == 4 && p[PG] == 3);
+	CHECK(prog_resident(p, 4) == 4 && prog_resident(q, 4) == 4 && p[PG] == 3);
 	EXPECT_ERRNO(0, mlockall(MCL_CURRENT | MCL_ONFAULT));
 	CHECK(locked(p));
 	EXPECT_ERRNO(0, munlockall());
@@ -227,16 +214,16 @@ static void map_locked(void)
 	char *p = prog_map(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_LOCKED);
 	char *n = prog_map(NULL, 4 * PG, PROT_NONE, MAP_LOCKED);
 
-	CHECK(p != MAP_FAILED && resident(p, 4) == 4 && locked(p + 3 * PG));
-	CHECK(n != MAP_FAILED && resident(n, 4) == 0 && locked(n));
+	CHECK(p != MAP_FAILED && prog_resident(p, 4) == 4 && locked(p + 3 * PG));
+	CHECK(n != MAP_FAILED && prog_resident(n, 4) == 0 && locked(n));
 	EXPECT_ERRNO(0, munlock(p, 4 * PG));
-	CHECK(!locked(p) && resident(p, 4) == 3);
+	CHECK(!locked(p) && prog_resident(p, 4) == 3);
 	munmap(p, 4 * PG);
 	munmap(n, 4 * PG);
 	p = prog_map(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_POPULATE | MAP_NONBLOCK);
-	CHECK(p != MAP_FAILED && resident(p, 4) == 0); /* MAP_NONBLOCK: no populate */
+	CHECK(p != MAP_FAILED && prog_resident(p, 4) == 0); /* MAP_NONBLOCK: no populate */
 	n = prog_map(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_LOCKED | MAP_NONBLOCK);
-	CHECK(n != MAP_FAILED && resident(n, 4) == 4); /* ... unless locked */
+	CHECK(n != MAP_FAILED && prog_resident(n, 4) == 4); /* ... unless locked */
 	munmap(p, 4 * PG);
 	munmap(n, 4 * PG);
 }
@@ -271,11 +258,11 @@ static void root_exempt(void)
 	char *p = prog_map(NULL, 2 * PG, PROT_READ | PROT_WRITE, 0);
 
 	EXPECT_ERRNO(0, syscall(SYS_mlock2, big, 16UL << 20, MLOCK_ONFAULT)); /* 16 MiB > 8 MiB */
-	CHECK(resident(big, 4) == 0 && locked(big + (8UL << 20)));
+	CHECK(prog_resident(big, 4) == 0 && locked(big + (8UL << 20)));
 	EXPECT_ERRNO(0, munlock(big, 16UL << 20));
 	EXPECT_ERRNO(0, setrlimit(RLIMIT_MEMLOCK, &rl));
 	EXPECT_ERRNO(0, mlock(p, 2 * PG));
-	CHECK(resident(p, 2) == 2 && locked(p));
+	CHECK(prog_resident(p, 2) == 2 && locked(p));
 	EXPECT_ERRNO(0, mlockall(MCL_FUTURE));
 	EXPECT_ERRNO(0, munlockall());
 	munmap(big, 16UL << 20);

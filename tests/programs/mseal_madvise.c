@@ -107,19 +107,6 @@ static void advice(void)
 	CHECK(rw[0] == 0); /* DONTNEED on writable sealed memory is allowed */
 }
 
-/* Resident pages of [p, p + n pages) by mincore. */
-static int resident(const char *p, int n)
-{
-	unsigned char v[64];
-	int c = 0;
-
-	if (mincore((void *)p, n * PG, v) != 0)
-		return -1;
-	for (int i = 0; i < n; i++)
-		c += v[i] & 1;
-	return c;
-}
-
 static void fork_flags(void)
 {
 	char *p = prog_map(NULL, 8 * PG, PROT_READ | PROT_WRITE, 0);
@@ -134,7 +121,7 @@ static void fork_flags(void)
 	EXPECT_ERRNO(0, madvise(s, 2 * PG, MADV_KEEPONFORK));
 	EXPECT_ERRNO(0, madvise(s, 2 * PG, MADV_DONTFORK));
 	EXPECT_ERRNO(0, madvise(s, 2 * PG, MADV_DOFORK));
-	CHECK(p[PG] == 0x11 && p[4 * PG] == 0x11 && resident(p, 8) == 8);
+	CHECK(p[PG] == 0x11 && p[4 * PG] == 0x11 && prog_resident(p, 8) == 8);
 	munmap(p + 6 * PG, PG);
 	EXPECT_ERRNO(ENOMEM, madvise(p + 5 * PG, 3 * PG, MADV_DONTFORK));
 	EXPECT_ERRNO(ENOMEM, madvise(p + 6 * PG, PG, MADV_WIPEONFORK));
@@ -175,7 +162,7 @@ static void droppable(void)
 	char *d = mmap(NULL, 4 * PG, rw, MAP_DROPPABLE | MAP_ANONYMOUS, -1, 0);
 
 	CHECK(d != MAP_FAILED);
-	CHECK(resident(d, 4) == 0);
+	CHECK(prog_resident(d, 4) == 0);
 	CHECK(d[0] == 0);
 	memset(d, 0x33, 4 * PG);
 	CHECK(d[3 * PG] == 0x33);

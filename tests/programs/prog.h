@@ -119,6 +119,19 @@ static inline int prog_writable(volatile char *p)
 	return 1;
 }
 
+/* Resident pages among the n (at most 64) from p, by mincore; -1 when it fails. */
+static inline int prog_resident(const char *p, int n)
+{
+	unsigned char v[64];
+	int c = 0;
+
+	if (mincore((void *)p, (size_t)n * PG, v) != 0)
+		return -1;
+	for (int i = 0; i < n; i++)
+		c += v[i] & 1;
+	return c;
+}
+
 /* The exit status: 0 when every check held. */
 static inline int prog_done(void)
 {
