@@ -13,7 +13,9 @@
 #ifndef KERNEL_PROC_H
 #define KERNEL_PROC_H
 
+#include "lib/list.h"
 #include "lib/types.h"
+#include "lib/waitq.h"
 #include "kernel/signal.h"
 #include "kernel/syscall.h"
 
@@ -51,10 +53,26 @@ struct proc_kctx {
 	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rflags;
 };
 
+#define USER_FPU_SIZE 512 /* fxsave area: the sigframe's fpstate */
 #define PROC_COMM_LEN 16 /* TASK_COMM_LEN: prctl PR_SET_NAME / PR_GET_NAME */
 
 struct fdtable;
 struct vfs_node;
+struct proc_tree;
+
+/* Where a process is in its life (the scheduler's view). */
+enum proc_state {
+	PROC_RUNNABLE, /* running, or on the run queue */
+	PROC_SLEEPING, /* in sched_sleep */
+	PROC_STOPPED,  /* by SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU */
+	PROC_ZOMBIE,   /* exited, waiting for its parent to reap it */
+};
+
+/* Credentials (setuid & co). Everything starts at 0: root. */
+struct proc_cred {
+	uint32_t uid, euid, suid, fsuid;
+	uint32_t gid, egid, sgid, fsgid;
+};
 
 struct proc {
 	const char *name;
@@ -84,6 +102,30 @@ struct proc {
 	struct fdtable *fdt;     /* open files (src/kernel/sys_fd.c) */
 	struct vfs_node *cwd;    /* working directory (a reference), NULL: the root */
 	uint32_t umask;
+
+	/* The process tree (src/kernel/proc_tree.c) */
+	int pid, pgid, sid;
+	struct proc *parent;         /* NULL for the tree's first process */
+	struct list_node children;   /* their sibling links */
+	struct list_node sibling;
+	struct list_node tree_link;  /* in tree->procs */
+	struct proc_tree *tree;      /* the program test it belongs to */
+	struct waitq child_wq;       /* wait4/waitid sleep here; a child's change wakes it */
+	int wait_status;             /* for wait4, once a zombie (Linux's encoding) */
+	bool is_subreaper;           /* PR_SET_CHILD_SUBREAPER */
+	struct proc *vfork_parent;   /* sleeping until this child execs or exits */
+	struct proc_cred cred;
+
+	/* The scheduler (src/kernel/sched.c) */
+	enum proc_state state;
+	struct list_node run_link;   /* on the run queue */
+	struct list_node wait_link;  /* on a waitq */
+	struct list_node timer_link; /* on the sleepers-with-a-deadline list */
+	struct waitq *waiting_on;
+	uint64_t wake_at;            /* CLOCK_MONOTONIC deadline of the sleep */
+	long wake_reason;            /* what sched_sleep returns */
+	uint64_t slice_end_ns;
+	uint8_t fpu[USER_FPU_SIZE] __attribute__((aligned(16))); /* x87/SSE while switched out */
 };
 
 /*
@@ -168,7 +210,6 @@ void user_arch_init(void);
 /* A clean x87/SSE state for a new program (fninit, default MXCSR, zero XMM). */
 void user_fpu_reset(void);
 
-#define USER_FPU_SIZE 512 /* fxsave area: the sigframe's fpstate */
 
 /* fxsave the program's x87/SSE state into buf (16-byte aligned). */
 void user_fpu_save(void *buf);
