@@ -127,6 +127,15 @@ struct proc {
 		PROC_REPORT_CONTINUED, /* a continue waiting for WCONTINUED */
 	} stop_report;
 	struct proc_cred cred;
+	int pdeath_sig;              /* PR_SET_PDEATHSIG: sent when the parent exits */
+
+	/* Interval timers (src/kernel/itimer.c): not inherited by fork, kept by exec */
+	struct proc_itimer {
+		uint64_t expires;    /* REAL: CLOCK_MONOTONIC ns; VIRTUAL, PROF: CPU ns; 0: off */
+		uint64_t incr;       /* the interval; 0: one shot */
+	} itimer[3];                 /* ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
+	struct list_node itimer_link; /* on the armed ITIMER_REAL list while it runs */
+	uint64_t utime_ns;           /* user time as the tick samples it (ITIMER_VIRTUAL) */
 
 	/* The scheduler (src/kernel/sched.c) */
 	enum proc_state state;
@@ -191,7 +200,9 @@ void proc_unknown_syscall(struct proc *p, uint64_t nr);
 
 /*
  * On the way back from a syscall: act on pending unblocked signals (ignore,
- * end the program, or run one handler by rewriting *regs). Returns true when
+ * end the program, or run handlers by rewriting *regs: as Linux, every
+ * signal still deliverable under the mask of the handler before gets its
+ * own frame on top, so the last one set up runs first). Returns true when
  * *regs was rewritten (the return must use iretq).
  */
 bool proc_pending_signals(struct proc *p, struct uregs *regs);

@@ -2,6 +2,7 @@
  * The scheduler: a run queue, sleepers with deadlines, the switch between
  * processes and the idle context. See include/kernel/sched.h.
  */
+#include "kernel/itimer.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/usercopy.h"
@@ -163,6 +164,7 @@ void sched_tick(uint64_t now_ns)
 		if (p->wake_at <= now_ns)
 			sched_wake(p, -ETIMEDOUT);
 	}
+	proc_itimers_tick(sched_cur, now_ns); /* a tick with a process current interrupted ring 3 */
 	if (sched_cur && now_ns >= sched_cur->slice_end_ns && !list_empty(&sched_runq))
 		sched_resched = true;
 }

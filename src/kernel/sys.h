@@ -1,6 +1,7 @@
 /*
  * Private to the syscall files (syscall.c, sys_time.c, sys_poll.c,
- * sys_misc.c, sys_stat.c, sys_fd.c, sys_file.c): the calls each file serves, and what they share.
+ * sys_misc.c, sys_stat.c, sys_fd.c, sys_file.c, sys_signal.c, itimer.c, futex.c): the calls
+ * each file serves, and what they share.
  * Every call returns its result for rax: a value or -errno, as Linux.
  */
 #ifndef KERNEL_SYS_H
@@ -35,7 +36,15 @@ long sys_clock_nanosleep(struct proc *p, int64_t clk, uint64_t flags, uint64_t r
 			 uint64_t rem);
 long sys_time(uint64_t tloc);
 long sys_gettimeofday(uint64_t tv, uint64_t tz);
+
+/* futex.c */
 long sys_futex(struct proc *p, struct uregs *r);
+
+/* sys_signal.c: pause, sigsuspend, sigpending, sigtimedwait, sigqueueinfo */
+long sys_signal_call(struct proc *p, uint64_t nr, struct uregs *r);
+
+/* itimer.c: alarm, setitimer, getitimer */
+long sys_itimer_call(struct proc *p, uint64_t nr, struct uregs *r);
 
 /* sys_poll.c */
 long sys_poll(struct proc *p, uint64_t ufds, uint64_t nfds, int64_t timeout_ms);

@@ -65,7 +65,9 @@ static const char *const sys_names[] = {
 	[318] = "getrandom", [319] = "memfd_create", [324] = "membarrier",
 	[325] = "mlock2", [332] = "statx", [334] = "rseq", [435] = "clone3",
 	[125] = "capget", [267] = "readlinkat", [270] = "pselect6", [271] = "ppoll",
-	[274] = "get_robust_list",
+	[274] = "get_robust_list", [36] = "getitimer", [37] = "alarm", [38] = "setitimer",
+	[127] = "rt_sigpending", [128] = "rt_sigtimedwait", [129] = "rt_sigqueueinfo",
+	[130] = "rt_sigsuspend", [297] = "rt_tgsigqueueinfo",
 	[74] = "fsync", [75] = "fdatasync", [76] = "truncate", [77] = "ftruncate",
 	[78] = "getdents", [81] = "fchdir", [82] = "rename", [83] = "mkdir", [84] = "rmdir",
 	[85] = "creat", [86] = "link", [87] = "unlink", [88] = "symlink", [90] = "chmod",
@@ -468,6 +470,10 @@ static long sys_call(struct proc *p, uint64_t nr, struct uregs *r)
 {
 	long ret = sys_proc_call(p, nr, r);
 
+	if (ret == SYS_NOT_MINE)
+		ret = sys_signal_call(p, nr, r);
+	if (ret == SYS_NOT_MINE)
+		ret = sys_itimer_call(p, nr, r);
 	if (ret != SYS_NOT_MINE)
 		return ret;
 	switch (nr) {
