@@ -3,10 +3,13 @@
  * without the handler, timeout, interrupted), sigqueue's value in an
  * SA_SIGINFO handler, real-time signals queued in order and counted up to
  * RLIMIT_SIGPENDING, rt_sigqueueinfo's EPERM, pause woken by a child's
- * kill, sigsuspend's temporary mask, and stop / continue / kill of a
- * stopped child as waitpid and waitid report them.
+ * kill, sigsuspend's temporary mask, stop / continue / kill of a stopped
+ * child as waitpid and waitid report them, and PR_SET_PDEATHSIG with
+ * PR_SET_CHILD_SUBREAPER: an orphan told of its parent's death, then
+ * reaped by the subreaper.
  */
 #include "prog.h"
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -283,6 +286,68 @@ static void stop_cont_checks(void)
 	CHECK(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 }
 
+static volatile int *pd_flag; /* shared: [0] the grandchild is ready, [1] its signal's si_pid */
+
+static void on_pdeath(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	pd_flag[1] = si->si_pid;
+}
+
+/* The grandchild: asks for SIGUSR1 at its parent's death, then waits for it. */
+static int pdeath_grandchild(void)
+{
+	struct sigaction sa;
+	int sig = -1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_pdeath;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGUSR1, &sa, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGUSR1) || prctl(PR_GET_PDEATHSIG, &sig) || sig != SIGUSR1)
+		return 9;
+	pd_flag[0] = getppid();
+	for (int i = 0; i < 1000 && !pd_flag[1]; i++)
+		usleep(5000);
+	return pd_flag[1] == pd_flag[0] ? 0 : 8;
+}
+
+/* The middle child: starts the grandchild, waits until it is ready, exits. */
+static int pdeath_middle(void)
+{
+	if (fork() == 0)
+		_exit(pdeath_grandchild());
+	for (int i = 0; i < 1000 && !pd_flag[0]; i++)
+		usleep(1000);
+	return 5;
+}
+
+/* PR_SET_PDEATHSIG and PR_SET_CHILD_SUBREAPER together, and their errnos. */
+static void prctl_checks(void)
+{
+	int v = -1, st;
+	pid_t mid, orphan;
+
+	pd_flag = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	EXPECT_ERRNO(EINVAL, prctl(PR_SET_PDEATHSIG, 65));
+	EXPECT_ERRNO(0, prctl(PR_GET_PDEATHSIG, &v));
+	CHECK(v == 0);
+	EXPECT_ERRNO(0, prctl(PR_SET_CHILD_SUBREAPER, 5));
+	EXPECT_ERRNO(0, prctl(PR_GET_CHILD_SUBREAPER, &v));
+	CHECK(v == 1);
+	EXPECT_ERRNO(EFAULT, prctl(PR_GET_CHILD_SUBREAPER, (void *)8));
+	mid = fork();
+	if (mid == 0)
+		_exit(pdeath_middle());
+	CHECK(waitpid(mid, &st, 0) == mid && WIFEXITED(st) && WEXITSTATUS(st) == 5);
+	orphan = waitpid(-1, &st, 0);
+	CHECK(orphan > 0 && WIFEXITED(st));
+	printf("orphan told of its parent's death: %d\n", WEXITSTATUS(st));
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	munmap((void *)pd_flag, PG);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -292,5 +357,6 @@ int main(void)
 	printf("rt limit child: %d\n", child_status(rt_limit_child));
 	pause_suspend_checks();
 	stop_cont_checks();
+	prctl_checks();
 	return prog_done();
 }
