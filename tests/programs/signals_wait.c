@@ -323,6 +323,19 @@ static int pdeath_middle(void)
 	return 5;
 }
 
+/* A change of credentials forgets PR_SET_PDEATHSIG (exit 0 when it did). */
+static int pdeath_cred_child(void)
+{
+	int v = -1;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGUSR2) || setgid(0) || prctl(PR_GET_PDEATHSIG, &v) ||
+	    v != SIGUSR2)
+		return 1;
+	if (setuid(4242) || prctl(PR_GET_PDEATHSIG, &v))
+		return 2;
+	return v;
+}
+
 /* PR_SET_PDEATHSIG and PR_SET_CHILD_SUBREAPER together, and their errnos. */
 static void prctl_checks(void)
 {
@@ -344,6 +357,7 @@ static void prctl_checks(void)
 	orphan = waitpid(-1, &st, 0);
 	CHECK(orphan > 0 && WIFEXITED(st));
 	printf("orphan told of its parent's death: %d\n", WEXITSTATUS(st));
+	printf("pdeath signal after setuid: %d\n", child_status(pdeath_cred_child));
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
 	munmap((void *)pd_flag, PG);
 }
