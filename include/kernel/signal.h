@@ -2,13 +2,14 @@
  * signal: signals for scenario programs, Linux x86-64 ABI.
  *
  * Handlers may be installed for any catchable signal. Signals arise from
- * faults (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) or from the program
- * itself (kill/tkill/tgkill, e.g. abort()). A fault signal runs the
+ * faults (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP), from processes
+ * (kill/tkill/tgkill, e.g. abort(), rt_sigqueueinfo) or from the kernel
+ * (SIGCHLD, the interval timers, PR_SET_PDEATHSIG). A fault signal runs the
  * program's handler when one is installed (SA_RESTORER required, SA_SIGINFO,
  * SA_ONSTACK, SA_NODEFER, SA_RESETHAND honoured) and the signal is not
- * blocked; otherwise the program ends with 128 + signal. A self-sent signal
- * stays pending while blocked, then is ignored, handled or fatal as its
- * action says.
+ * blocked; otherwise the program ends with 128 + signal. A sent signal
+ * stays pending while blocked (real-time ones queued), then is ignored,
+ * handled or fatal as its action says, or taken by rt_sigtimedwait.
  * The handler gets a Linux struct rt_sigframe (return address = restorer,
  * ucontext with struct sigcontext, siginfo, and the fxsave image of the
  * x87/SSE state as fpstate), and rt_sigreturn restores the registers (user

@@ -103,10 +103,13 @@ static void interval_checks(void)
 	CHECK(is_zero(&cur));
 }
 
-/* With SIGALRM blocked the timer waits for the signal to be taken before it runs again. */
+/*
+ * With SIGALRM blocked the timer waits for the signal to be taken before
+ * it runs again: then from its last expiry (10 ms) by its interval (100 ms).
+ */
 static void rearm_checks(void)
 {
-	struct itimerval it = { { 0, 10000 }, { 0, 10000 } }, cur, zero = { { 0, 0 }, { 0, 0 } };
+	struct itimerval it = { { 0, 100000 }, { 0, 10000 } }, cur, zero = { { 0, 0 }, { 0, 0 } };
 	struct timespec ts = { 0, 50000000 }, now = { 0, 0 };
 	sigset_t m;
 	siginfo_t si;
@@ -118,10 +121,10 @@ static void rearm_checks(void)
 	nanosleep(&ts, NULL);
 	getitimer(ITIMER_REAL, &cur);
 	CHECK(cur.it_value.tv_sec == 0 && cur.it_value.tv_usec == 0 &&
-	      cur.it_interval.tv_usec == 10000);
+	      cur.it_interval.tv_usec == 100000);
 	CHECK(sigtimedwait(&m, &si, &now) == SIGALRM && si.si_code == SI_KERNEL);
 	getitimer(ITIMER_REAL, &cur);
-	CHECK(cur.it_value.tv_usec > 0);
+	CHECK(cur.it_value.tv_usec > 0 && cur.it_value.tv_usec < 100000);
 	setitimer(ITIMER_REAL, &zero, NULL);
 	sigtimedwait(&m, &si, &now);
 	sigprocmask(SIG_UNBLOCK, &m, NULL);
