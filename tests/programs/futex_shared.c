@@ -77,6 +77,14 @@ static void settle(unsigned n)
 	nanosleep(&ts, NULL);
 }
 
+/* Let any waiter still asleep go (a late one would otherwise wait forever). */
+static void release_all(void)
+{
+	sh->word = sh->word2 = 1;
+	futex(&sh->word, FUTEX_WAKE, INT_MAX, 0, NULL, 0);
+	futex(&sh->word2, FUTEX_WAKE, INT_MAX, 0, NULL, 0);
+}
+
 static int status_of(pid_t pid)
 {
 	int st;
@@ -116,6 +124,7 @@ static void wake_count(void)
 	printf("wake 2 of 3: %ld\n", futex(&sh->word, FUTEX_WAKE, 2, 0, NULL, 0));
 	printf("wake the rest: %ld\n", futex(&sh->word, FUTEX_WAKE, INT_MAX, 0, NULL, 0));
 	printf("wake none left: %ld\n", futex(&sh->word, FUTEX_WAKE, INT_MAX, 0, NULL, 0));
+	release_all();
 	for (int i = 0; i < 3; i++)
 		st |= status_of(pids[i]);
 	printf("children woken: %d\n", st);
@@ -170,6 +179,7 @@ static void requeue_wake_op(void)
 	       futex(&sh->word, FUTEX_WAKE_OP, 1, 1, &sh->word2,
 		     FUTEX_OP(FUTEX_OP_SET, 1, FUTEX_OP_CMP_EQ, 0)));
 	printf("word2: %u\n", sh->word2);
+	release_all();
 	printf("requeued child: %d\n", status_of(pid));
 }
 
