@@ -211,6 +211,33 @@ static int rt_limit_child(void)
 	return n * 10 + (ok == 4 + taken ? 1 : 0) + (taken == n ? 2 : 0);
 }
 
+/* SIG_IGN (or SIG_DFL that ignores) throws away a pending signal, every queued instance too. */
+static void discard_checks(void)
+{
+	sigset_t pend;
+
+	block(SIGUSR1, SIG_BLOCK);
+	block(SIGRTMIN + 3, SIG_BLOCK);
+	block(SIGCHLD, SIG_BLOCK);
+	kill(getpid(), SIGUSR1);
+	kill(getpid(), SIGCHLD);
+	sigqueue(getpid(), SIGRTMIN + 3, (union sigval){ .sival_int = 1 });
+	sigqueue(getpid(), SIGRTMIN + 3, (union sigval){ .sival_int = 2 });
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGRTMIN + 3, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	sigpending(&pend);
+	CHECK(!sigismember(&pend, SIGUSR1) && !sigismember(&pend, SIGRTMIN + 3));
+	CHECK(!sigismember(&pend, SIGCHLD));
+	handle(SIGUSR1, 0);
+	handle(SIGRTMIN + 3, 0);
+	handled = 0;
+	block(SIGUSR1, SIG_UNBLOCK);
+	block(SIGRTMIN + 3, SIG_UNBLOCK);
+	block(SIGCHLD, SIG_UNBLOCK);
+	CHECK(handled == 0);
+}
+
 /* Fork `fn` as a child and return its exit status (or 1000 + signal). */
 static int child_status(int (*fn)(void))
 {
@@ -368,6 +395,7 @@ int main(void)
 	timedwait_checks();
 	sigqueue_checks();
 	rt_order_checks();
+	discard_checks();
 	printf("rt limit child: %d\n", child_status(rt_limit_child));
 	pause_suspend_checks();
 	stop_cont_checks();
