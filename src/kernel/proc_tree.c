@@ -166,6 +166,8 @@ void proc_release_mm(struct proc *p)
 	as_put(as);
 }
 
+static void proc_tree_kill_all(void);
+
 /* ---------------------------------------------------------------- exit */
 
 /* True when `p`'s parent takes no zombies: SIGCHLD ignored or SA_NOCLDWAIT. */
@@ -256,8 +258,10 @@ void proc_do_exit(struct proc *p, int wstatus)
 	proc_release_mm(p);
 	p->wait_status = wstatus;
 	p->state = PROC_ZOMBIE;
-	if (p == proc_tree.init)
+	if (p == proc_tree.init) {
 		proc_tree.init_exited = true;
+		proc_tree_kill_all(); /* the test is over: the rest of the tree dies */
+	}
 	proc_reparent_children(p);
 	proc_zombie_to_parent(p);
 	sched_exit();
