@@ -143,8 +143,27 @@ struct as_vma_info {
 /* A fresh, empty address space, or NULL when out of memory. */
 struct aspace *as_create(void);
 
-/* Return every frame and table of `as` and free it. NULL is ignored. */
+/*
+ * Return every frame and table of `as` and free it. NULL is ignored. For a
+ * space with a single user (as_create, as_clone): a space that other users
+ * still hold (as_get) must be dropped with as_put instead (panics otherwise).
+ */
 void as_destroy(struct aspace *as);
+
+/*
+ * One more user of `as` (vfork, clone(CLONE_VM): the child borrows the
+ * parent's space): the space lives until every user has called as_put.
+ * as_create and as_clone hand out a space with one user. Returns `as`.
+ * Users are counted, not locked: the callers serialise the operations on a
+ * space (one CPU, no preemption inside mm).
+ */
+struct aspace *as_get(struct aspace *as);
+
+/*
+ * One user less: the last as_put destroys the space (as_destroy). NULL is
+ * ignored. Panics when the space has no user left (a put without its get).
+ */
+void as_put(struct aspace *as);
 
 /*
  * A copy-on-write copy of `as` (VMAs, brk, stack, lock credential), as fork

@@ -65,6 +65,7 @@ struct aspace *as_create(void)
 	rtree_init(&as->vmas, AS_MMAP_MIN_ADDR, AS_TASK_SIZE);
 	as->mmap_base = as_mmap_base();
 	as->memlock = AS_MEMLOCK_DEFAULT;
+	as->users = 1;
 	return as;
 }
 
@@ -83,10 +84,30 @@ void as_destroy(struct aspace *as)
 {
 	if (!as)
 		return;
+	if (as->users > 1)
+		panic("as_destroy: space %p still has %u users", (void *)as, as->users);
 	as_unref_range(as->root, 0, PT_USER_TOP);
 	pt_destroy(as->root, PT_DESTROY_USER_HALF);
 	as_free_vmas(as);
 	kfree(as);
+}
+
+struct aspace *as_get(struct aspace *as)
+{
+	if (as->users == 0)
+		panic("as_get: space %p has no user", (void *)as);
+	as->users++;
+	return as;
+}
+
+void as_put(struct aspace *as)
+{
+	if (!as)
+		return;
+	if (as->users == 0)
+		panic("as_put: space %p has no user", (void *)as);
+	if (--as->users == 0)
+		as_destroy(as);
 }
 
 paddr_t as_root(const struct aspace *as)
