@@ -723,3 +723,442 @@ static void fm_run(uint64_t seed, unsigned long steps)
 Test(aspace_fork, generations_model_seed_1) { fm_run(1, 4000); }
 Test(aspace_fork, generations_model_seed_2) { fm_run(2, 4000); }
 Test(aspace_fork, generations_model_seed_3) { fm_run(0x5eed, 4000); }
+
+/* ---------------------------------------------------------------- a parent to clone */
+
+#define P4K 0x40010000ULL  /* 4 KiB pages, private */
+#define P2M 0x40200000ULL  /* 2 MiB aligned, private: 2 MiB leaves */
+#define PSH 0x40800000ULL  /* MAP_SHARED|MAP_ANONYMOUS */
+#define PWF 0x40a00000ULL  /* MADV_WIPEONFORK */
+#define MADV_DONTFORK_ 10
+#define MADV_WIPEONFORK_ 18
+#define MADV_POPULATE_WRITE_ 23
+
+/* The leaf mapping va in as (asserted present). */
+static struct pt_leaf leaf_at(struct aspace *as, vaddr_t va)
+{
+	struct pt_leaf l;
+
+	cr_assert(pt_query(as_root(as), va, &l), "%#llx not mapped", (unsigned long long)va);
+	return l;
+}
+
+/* The frame of the 4 KiB page at va. */
+static paddr_t frame_at(struct aspace *as, vaddr_t va)
+{
+	struct pt_leaf l = leaf_at(as, va);
+
+	return l.pa + (ALIGN_DOWN(va, PAGE_SIZE) - l.va);
+}
+
+/*
+ * A space with every kind fork treats apart, touched: 4 KiB pages, two 2 MiB
+ * leaves (the second half-DONTFORK, so a VMA end lies inside a leaf), shared
+ * memory and a WIPEONFORK range.
+ */
+static struct aspace *parent_new(void)
+{
+	struct aspace *as = as_create();
+
+	cr_assert_not_null(as);
+	cr_assert_eq(as_mmap(as, P4K, 0x4000, RW, ANON | MAP_FIXED), (long)P4K);
+	cr_assert_eq(as_mmap(as, P2M, MiB(4), RW, ANON | MAP_FIXED), (long)P2M);
+	cr_assert_eq(as_mmap(as, PSH, 0x3000, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED),
+		     (long)PSH);
+	cr_assert_eq(as_mmap(as, PWF, 0x2000, RW, ANON | MAP_FIXED), (long)PWF);
+	for (unsigned k = 0; k < 4; k++)
+		cr_assert(uwrite(as, P4K + k * PAGE_SIZE, (unsigned char)(1 + k)));
+	cr_assert(uwrite(as, P2M + 0x5000, 11) && uwrite(as, P2M + MiB(2) + 0x7000, 12));
+	cr_assert_eq(leaf_at(as, P2M).size, MiB(2));
+	cr_assert_eq(leaf_at(as, P2M + MiB(2)).size, MiB(2));
+	cr_assert_eq(as_madvise(as, P2M + MiB(3), MiB(1), MADV_DONTFORK_), 0);
+	cr_assert_eq(leaf_at(as, P2M + MiB(2)).size, MiB(2), "madvise left the leaf whole");
+	cr_assert(uwrite(as, PSH, 21) && uwrite(as, PSH + 0x2000, 22));
+	cr_assert(uwrite(as, PWF, 31));
+	cr_assert_eq(as_madvise(as, PWF, 0x2000, MADV_WIPEONFORK_), 0);
+	cr_assert_eq(as_check(as), 0);
+	return as;
+}
+
+/* ---------------------------------------------------------------- clone under failures */
+
+/*
+ * as_clone with the k-th frame (or heap) allocation failing, for every k
+ * until it succeeds: NULL, the parent exactly as before (VMAs, leaves, their
+ * flags and contents: still writable), no frame, table or heap byte taken.
+ */
+static void clone_every_failure(bool heap)
+{
+	struct aspace *as = parent_new(), *child = NULL;
+	struct as_snap before, after;
+	unsigned long k;
+
+	/*
+	 * VMA ends inside both 2 MiB leaves: the first leaf's split must be
+	 * undone when the second one's fails.
+	 */
+	cr_assert_eq(as_madvise(as, P2M + MiB(1), MiB(1) + 0x10000, MADV_DONTFORK_), 0);
+	cr_assert_eq(leaf_at(as, P2M).size, MiB(2));
+	for (k = 1; !child; k++) {
+		size_t frames = pmm_free_frames(), tables = pt_table_frames();
+		size_t bytes = heap_bytes_in_use();
+
+		as_snap_take(as, &before);
+		if (heap)
+			heap_fail_nth(k);
+		else
+			pmm_fail_nth(k);
+		child = as_clone(as);
+		heap_fail_nth(0);
+		pmm_fail_nth(0);
+		if (child)
+			break;
+		as_snap_take(as, &after);
+		cr_assert_eq(as_snap_compare(&before, &after, "parent"), 0, "failure %lu", k);
+		cr_assert_eq(pmm_free_frames(), frames, "failure %lu leaked frames", k);
+		cr_assert_eq(pt_table_frames(), tables, "failure %lu", k);
+		cr_assert_eq(heap_bytes_in_use(), bytes, "failure %lu leaked heap", k);
+		cr_assert_eq(as_check(as), 0);
+		as_snap_free(&before);
+		as_snap_free(&after);
+	}
+	as_snap_free(&before);
+	cr_expect_gt(k, 3, "only %lu allocation points", k - 1);
+	cr_assert_eq(as_check(child), 0);
+	cr_expect_eq(uread(child, P2M + 0x5000), 11);
+	cr_expect_eq(uread(child, PSH + 0x2000), 22);
+	as_destroy(child);
+	cr_assert_eq(as_check(as), 0);
+	as_destroy(as);
+}
+
+Test(aspace_fork, clone_fails_cleanly_at_every_frame_allocation) { clone_every_failure(false); }
+Test(aspace_fork, clone_fails_cleanly_at_every_heap_allocation) { clone_every_failure(true); }
+
+/*
+ * A write fault at va of `child` (a COW break) with the k-th frame
+ * allocation failing, for every k until it succeeds: AS_FAULT_OOM and both
+ * spaces exactly as before, no frame taken. Returns the failures seen.
+ */
+static unsigned long cow_every_failure(struct aspace *as, struct aspace *child, vaddr_t va)
+{
+	struct as_snap pb, pa, cb, ca;
+	unsigned long k;
+	int res;
+
+	for (k = 1;; k++) {
+		size_t frames = pmm_free_frames();
+
+		as_snap_take(as, &pb);
+		as_snap_take(child, &cb);
+		pmm_fail_nth(k);
+		res = as_fault(child, va, AS_PF_USER | AS_PF_WRITE | AS_PF_PRESENT);
+		pmm_fail_nth(0);
+		if (res == AS_FAULT_OK)
+			break;
+		cr_assert_eq(res, AS_FAULT_OOM, "failure %lu", k);
+		as_snap_take(as, &pa);
+		as_snap_take(child, &ca);
+		cr_assert_eq(as_snap_compare(&pb, &pa, "parent"), 0, "failure %lu", k);
+		cr_assert_eq(as_snap_compare(&cb, &ca, "child"), 0, "failure %lu", k);
+		cr_assert_eq(pmm_free_frames(), frames, "failure %lu", k);
+		as_snap_free(&pa);
+		as_snap_free(&ca);
+		as_snap_free(&pb);
+		as_snap_free(&cb);
+	}
+	as_snap_free(&pb);
+	as_snap_free(&cb);
+	return k - 1;
+}
+
+/* A COW fault that cannot get a frame (4 KiB page, 2 MiB leaf) is OOM and changes nothing. */
+Test(aspace_fork, cow_fault_without_memory_changes_nothing)
+{
+	struct aspace *as = parent_new(), *child = as_clone(as);
+
+	cr_assert_not_null(child);
+	cr_expect_eq(cow_every_failure(as, child, P4K + 0x1000), 1, "the copy's frame");
+	cr_expect_eq(cow_every_failure(as, child, P2M + 0x9000), 2, "the split's table, the copy");
+	cr_expect_eq(uread(child, P4K + 0x1000), 2);
+	cr_expect_eq(uread(child, P2M + 0x5000), 11);
+	cr_assert_eq(as_check(child), 0);
+	cr_assert_eq(as_check(as), 0);
+	as_destroy(child);
+	as_destroy(as);
+}
+
+/* ---------------------------------------------------------------- reuse */
+
+/*
+ * Write va of `as` and expect a reuse: the same frame, now writable, and no
+ * frame allocated at all (free count and allocation calls unchanged).
+ */
+static void expect_reuse(struct aspace *as, vaddr_t va, unsigned char b)
+{
+	paddr_t pa = frame_at(as, va);
+	size_t frames = pmm_free_frames();
+	unsigned long calls = pmm_alloc_calls();
+
+	cr_assert_eq(pmm_refcount(pa), 1);
+	cr_assert_eq(leaf_at(as, va).flags & PT_WRITE, 0, "not read-only before");
+	cr_assert(uwrite(as, va, b));
+	cr_expect_eq(frame_at(as, va), pa, "%#llx copied, not reused", (unsigned long long)va);
+	cr_expect_neq(leaf_at(as, va).flags & PT_WRITE, 0);
+	cr_expect_eq(pmm_free_frames(), frames, "a frame taken for %#llx", (unsigned long long)va);
+	cr_expect_eq(pmm_alloc_calls(), calls);
+	cr_expect_eq(uread(as, va), b);
+}
+
+/* After the child exits, the parent's write faults reuse its frames (Linux's wp_page_reuse). */
+Test(aspace_fork, parent_reuses_frames_after_child_exit)
+{
+	struct aspace *as = parent_new(), *child = as_clone(as);
+	paddr_t big;
+
+	cr_assert_not_null(child);
+	cr_assert_eq(pmm_refcount(frame_at(as, P4K)), 2);
+	big = leaf_at(as, P2M).pa;
+	as_destroy(child);
+	expect_reuse(as, P4K, 0x41);
+	expect_reuse(as, P2M + 0x5000, 0x42); /* the whole 2 MiB leaf turns writable */
+	cr_expect_eq(leaf_at(as, P2M).size, MiB(2), "the 2 MiB leaf stays whole");
+	cr_expect_eq(leaf_at(as, P2M).pa, big);
+	cr_expect_eq(uread(as, P4K + 0x1000), 2);
+	cr_assert_eq(as_check(as), 0);
+	as_destroy(as);
+}
+
+/* The child writes, then exits: the parent reuses both the shared and the now-lone frames. */
+Test(aspace_fork, reuse_after_a_split_in_the_child)
+{
+	struct aspace *as = parent_new(), *child = as_clone(as);
+
+	cr_assert_not_null(child);
+	cr_assert(uwrite(child, P2M + 0x9000, 0x51)); /* the child's leaf splits, one page copied */
+	cr_assert(uwrite(child, P4K, 0x52));
+	cr_expect_eq(leaf_at(child, P2M).size, PAGE_SIZE);
+	cr_expect_eq(leaf_at(as, P2M).size, MiB(2), "the parent's leaf is not split");
+	as_destroy(child);
+	expect_reuse(as, P2M + 0x9000, 0x53);
+	cr_expect_eq(leaf_at(as, P2M).size, MiB(2), "every frame lone: the leaf is reused whole");
+	expect_reuse(as, P4K, 0x54);
+	cr_assert_eq(as_check(as), 0);
+	as_destroy(as);
+}
+
+/* The parent's leaf split while the child lived: after the exit its pages are reused one by one. */
+Test(aspace_fork, reuse_of_split_pages_after_child_exit)
+{
+	struct aspace *as = parent_new(), *child = as_clone(as);
+
+	cr_assert_not_null(child);
+	cr_assert(uwrite(as, P2M + 0x9000, 0x61));
+	cr_expect_eq(leaf_at(as, P2M).size, PAGE_SIZE);
+	as_destroy(child);
+	expect_reuse(as, P2M + 0xa000, 0x62);
+	expect_reuse(as, P2M + 0x5000, 0x63);
+	cr_expect_eq(uread(as, P2M + 0x9000), 0x61);
+	cr_assert_eq(as_check(as), 0);
+	as_destroy(as);
+}
+
+/* ---------------------------------------------------------------- what a clone gets */
+
+/*
+ * 2 MiB leaves are shared read-only as 2 MiB leaves; a write splits the
+ * writer's leaf and copies one 4 KiB page (one frame and one table taken),
+ * as Linux's do_huge_pmd_wp_page falls back to a split.
+ */
+Test(aspace_fork, two_mib_leaf_shared_then_split_on_write)
+{
+	struct aspace *as = parent_new(), *child = as_clone(as);
+	struct pt_leaf p, c;
+	size_t frames;
+
+	cr_assert_not_null(child);
+	p = leaf_at(as, P2M);
+	c = leaf_at(child, P2M);
+	cr_expect_eq(p.size, MiB(2));
+	cr_expect_eq(c.size, MiB(2));
+	cr_expect_eq(c.pa, p.pa);
+	cr_expect_eq((p.flags | c.flags) & PT_WRITE, 0);
+	for (uint64_t off = 0; off < MiB(2); off += PAGE_SIZE)
+		cr_assert_eq(pmm_refcount(p.pa + off), 2);
+	frames = pmm_free_frames();
+	cr_assert(uwrite(child, P2M + 0x5000, 0x71));
+	cr_expect_eq(frames - pmm_free_frames(), 2, "one table and one page");
+	cr_expect_neq(frame_at(child, P2M + 0x5000), p.pa + 0x5000);
+	cr_expect_eq(frame_at(child, P2M + 0x6000), p.pa + 0x6000, "the other pages still shared");
+	cr_expect_eq(leaf_at(child, P2M + 0x6000).flags & PT_WRITE, 0);
+	cr_expect_eq(pmm_refcount(p.pa + 0x5000), 1);
+	cr_expect_eq(uread(as, P2M + 0x5000), 11);
+	cr_expect_eq(uread(child, P2M + 0x5000), 0x71);
+	cr_assert_eq(as_check(child), 0);
+	cr_assert_eq(as_check(as), 0);
+	as_destroy(child);
+	as_destroy(as);
+}
+
+/* MAP_SHARED: the same frame on both sides, writable at once; DONTFORK absent; WIPEONFORK zero. */
+Test(aspace_fork, shared_dontfork_wipeonfork_in_the_clone)
+{
+	struct aspace *as = parent_new(), *child = as_clone(as);
+	struct as_vma_info vi;
+
+	cr_assert_not_null(child);
+	cr_expect_eq(frame_at(child, PSH), frame_at(as, PSH));
+	cr_expect_neq(leaf_at(child, PSH).flags & PT_WRITE, 0);
+	cr_expect_neq(leaf_at(as, PSH).flags & PT_WRITE, 0);
+	cr_expect_eq(pmm_refcount(frame_at(as, PSH)), 3, "two mappings and the object");
+	cr_assert(uwrite(child, PSH + 0x2000, 0x81));
+	cr_expect_eq(uread(as, PSH + 0x2000), 0x81);
+	cr_expect(!as_vma_at(child, P2M + MiB(3), &vi), "a DONTFORK range in the clone");
+	cr_expect(as_vma_at(child, P2M + MiB(3) - 1, &vi) && vi.end == P2M + MiB(3));
+	cr_expect_eq(uread(child, P2M + MiB(2) + 0x7000), 12, "the forked half of the leaf");
+	cr_expect(as_vma_at(child, PWF, &vi) && (vi.flags & AS_VMA_WIPEONFORK));
+	cr_expect(!pt_query(as_root(child), PWF, &(struct pt_leaf){0}), "wiped: nothing mapped");
+	cr_expect_eq(uread(child, PWF), 0);
+	cr_expect_eq(uread(as, PWF), 31);
+	cr_assert_eq(as_check(child), 0);
+	as_destroy(child);
+	as_destroy(as);
+}
+
+/* Neither mlock nor mlockall(MCL_FUTURE) passes to a clone; the parent keeps both. */
+Test(aspace_fork, locks_not_inherited)
+{
+	struct aspace *as = parent_new(), *child;
+	struct as_vma_info vi;
+	long a;
+
+	cr_assert_eq(as_mlock(as, P4K, 0x4000, 0), 0);
+	cr_assert_eq(as_mlockall(as, MCL_FUTURE), 0);
+	child = as_clone(as);
+	cr_assert_not_null(child);
+	cr_expect_eq(as_locked_pages(child), 0);
+	cr_expect(as_vma_at(child, P4K, &vi) && !(vi.flags & AS_VMA_LOCK_MASK));
+	a = as_mmap(child, 0, 0x2000, RW, ANON);
+	cr_assert_gt(a, 0);
+	cr_expect(as_vma_at(child, a, &vi) && !(vi.flags & AS_VMA_LOCKED), "MCL_FUTURE inherited");
+	cr_expect(!pt_query(as_root(child), a, &(struct pt_leaf){0}),
+		  "a new mapping of the child was populated");
+	a = as_mmap(as, 0, 0x2000, RW, ANON);
+	cr_expect(as_vma_at(as, a, &vi) && (vi.flags & AS_VMA_LOCKED), "the parent keeps MCL_FUTURE");
+	cr_assert_eq(as_check(child), 0);
+	as_destroy(child);
+	as_destroy(as);
+}
+
+/* MADV_POPULATE_WRITE after a clone breaks copy-on-write in the 4 KiB and 2 MiB cases. */
+Test(aspace_fork, populate_write_breaks_cow)
+{
+	struct aspace *as = parent_new(), *child = as_clone(as);
+	paddr_t small = frame_at(as, P4K), big = frame_at(as, P2M + 0x5000);
+
+	cr_assert_not_null(child);
+	cr_assert_eq(as_madvise(child, P4K, 0x4000, MADV_POPULATE_WRITE_), 0);
+	cr_assert_eq(as_madvise(child, P2M, MiB(2), MADV_POPULATE_WRITE_), 0);
+	cr_expect_neq(frame_at(child, P4K), small);
+	cr_expect_neq(frame_at(child, P2M + 0x5000), big);
+	cr_expect_eq(pmm_refcount(small), 1);
+	cr_expect_eq(pmm_refcount(big), 1);
+	cr_expect_neq(leaf_at(child, P2M + 0x5000).flags & PT_WRITE, 0);
+	cr_assert(uwrite(child, P2M + 0x5000, 0x91) && uwrite(child, P4K, 0x92));
+	cr_expect_eq(uread(as, P2M + 0x5000), 11);
+	cr_expect_eq(uread(as, P4K), 1);
+	cr_assert_eq(as_check(child), 0);
+	cr_assert_eq(as_check(as), 0);
+	as_destroy(child);
+	as_destroy(as);
+}
+
+/* ---------------------------------------------------------------- private windows onto objects */
+
+#define PFILE 0x40c00000ULL
+
+/*
+ * A memfd-like object of 4 pages whose page i starts with 'A' + i, mapped
+ * MAP_PRIVATE at PFILE: page 0 written (a private copy), page 1 read (the
+ * object's page, read-only), pages 2 and 3 never touched.
+ */
+static struct aspace *file_parent_new(struct mobj **objp)
+{
+	struct aspace *as = as_create();
+	struct mobj *o = mobj_create(MOBJ_SHMEM);
+
+	cr_assert_not_null(as);
+	cr_assert_not_null(o);
+	for (unsigned i = 0; i < 4; i++) {
+		char ch = (char)('A' + i);
+
+		cr_assert_eq(mobj_write(o, i * PAGE_SIZE, &ch, 1), 1);
+	}
+	cr_assert_eq(as_mmap_obj(as, PFILE, 4 * PAGE_SIZE, RW, MAP_PRIVATE | MAP_FIXED, o, 0, 0),
+		     (long)PFILE);
+	cr_assert(uwrite(as, PFILE, 'a'));
+	cr_assert_eq(uread(as, PFILE + PAGE_SIZE), 'B');
+	*objp = o;
+	return as;
+}
+
+/*
+ * fork of a private file mapping: the copied page is copy-on-write in the
+ * child, the object's pages are the object's on both sides, and pages not
+ * yet copied keep reading the object (a later change of the file shows).
+ */
+Test(aspace_fork, private_window_copies_are_cow_the_rest_reads_the_object)
+{
+	struct mobj *o;
+	struct aspace *as = file_parent_new(&o), *child = as_clone(as);
+	paddr_t copy = frame_at(as, PFILE), opa;
+	char ch = 'z';
+
+	cr_assert_not_null(child);
+	cr_expect_eq(frame_at(child, PFILE), copy);
+	cr_expect_eq(pmm_refcount(copy), 2);
+	cr_expect_eq((leaf_at(child, PFILE).flags | leaf_at(as, PFILE).flags) & PT_WRITE, 0);
+	cr_assert_eq(mobj_page(o, 1, MOBJ_LOOKUP, &opa), 0);
+	cr_expect_eq(frame_at(child, PFILE + PAGE_SIZE), opa);
+	cr_expect_eq(pmm_refcount(opa), 3, "the object and two mappings");
+	cr_expect_eq(uread(child, PFILE), 'a');
+	cr_expect_eq(uread(child, PFILE + 2 * PAGE_SIZE), 'C');
+	cr_assert_eq(mobj_write(o, 3 * PAGE_SIZE, &ch, 1), 1);
+	cr_expect_eq(uread(child, PFILE + 3 * PAGE_SIZE), 'z', "an untouched page reads the file");
+	cr_expect_eq(uread(as, PFILE + 3 * PAGE_SIZE), 'z');
+	cr_assert(uwrite(child, PFILE, 'b'));
+	cr_assert(uwrite(child, PFILE + PAGE_SIZE, 'c'));
+	cr_expect_neq(frame_at(child, PFILE), copy);
+	cr_expect_neq(frame_at(child, PFILE + PAGE_SIZE), opa);
+	cr_expect_eq(uread(as, PFILE), 'a');
+	cr_expect_eq(uread(as, PFILE + PAGE_SIZE), 'B');
+	cr_expect_eq(mobj_read(o, PAGE_SIZE, &ch, 1), 1);
+	cr_expect_eq(ch, 'B', "a private write reached the file");
+	as_destroy(child);
+	expect_reuse(as, PFILE, 'd'); /* the copy is lone again */
+	cr_assert(uwrite(as, PFILE + PAGE_SIZE, 'e'));
+	cr_expect_neq(frame_at(as, PFILE + PAGE_SIZE), opa, "the object's page is never reused");
+	cr_assert_eq(as_check(as), 0);
+	as_destroy(as);
+	mobj_put(o);
+}
+
+/* MADV_WIPEONFORK takes anonymous memory only: EINVAL on a private file mapping (Linux). */
+Test(aspace_fork, wipeonfork_on_a_private_window_is_einval)
+{
+	struct mobj *o;
+	struct aspace *as = file_parent_new(&o), *child;
+	struct as_vma_info vi;
+
+	cr_expect_eq(as_madvise(as, PFILE, 4 * PAGE_SIZE, MADV_WIPEONFORK_), -EINVAL);
+	cr_expect(as_vma_at(as, PFILE, &vi) && !(vi.flags & AS_VMA_WIPEONFORK));
+	cr_expect_eq(as_madvise(as, PFILE + 2 * PAGE_SIZE, PAGE_SIZE, MADV_DONTFORK_), 0);
+	child = as_clone(as);
+	cr_assert_not_null(child);
+	cr_expect_eq(uread(child, PFILE), 'a');
+	cr_expect(!as_vma_at(child, PFILE + 2 * PAGE_SIZE, &vi), "a DONTFORK page in the clone");
+	cr_expect_eq(uread(child, PFILE + 3 * PAGE_SIZE), 'D');
+	as_destroy(child);
+	as_destroy(as);
+	mobj_put(o);
+}
