@@ -127,6 +127,7 @@ Test(aspace_fork, destroy_of_a_shared_space_panics, .signal = SIGABRT)
  * byte is back.
  */
 
+#define MADV_POPULATE_WRITE_ 23
 #define FM_MAX_SPACES 12
 #define FM_UNMAPPED (-1)
 #define FM_DONTFORK 1u
@@ -656,6 +657,29 @@ static void fm_madvise(struct fm_ctx *c)
 		     "madvise %d; " FM_WHERE(c), advice);
 }
 
+/*
+ * MADV_POPULATE_WRITE over a range mapped read-write throughout: 0, every
+ * page present and writable, contents as before (copy-on-write broken as a
+ * write fault breaks it).
+ */
+static void fm_populate(struct fm_ctx *c)
+{
+	struct fm_space *s = fm_pick_space(c);
+	size_t first, n;
+	struct pt_leaf l;
+
+	fm_pick_range(c, &first, &n);
+	for (size_t k = first; k < first + n; k++)
+		if (s->page[k].prot != RW)
+			return;
+	cr_assert_eq(as_madvise(s->as, fm_va(first), n * PAGE_SIZE, MADV_POPULATE_WRITE_), 0,
+		     FM_WHERE(c));
+	for (size_t k = first; k < first + n; k++)
+		cr_assert(pt_query(as_root(s->as), fm_va(k), &l) && (l.flags & PT_WRITE),
+			  "%#llx not populated for writing; " FM_WHERE(c),
+			  (unsigned long long)fm_va(k));
+}
+
 /* remap: MAP_FIXED over a range, fresh memory of the region's kind (a new object if shared). */
 static void fm_remap(struct fm_ctx *c)
 {
@@ -669,7 +693,10 @@ static void fm_remap(struct fm_ctx *c)
 	fm_model_map(c, s, first, n);
 }
 
-/* One random step: fork 8%, exit 6% (never the last space), write 35%, read 13%, ... */
+/*
+ * One random step: fork 8%, exit 6% (never the last space), write 35%, read
+ * 13%, munmap 6%, mprotect 8%, madvise 10%, populate 4%, remap 10%.
+ */
 static void fm_step(struct fm_ctx *c)
 {
 	uint64_t r = fm_rand(c, 100);
@@ -686,8 +713,10 @@ static void fm_step(struct fm_ctx *c)
 		fm_munmap(c);
 	else if (r < 76)
 		fm_mprotect(c);
-	else if (r < 88)
+	else if (r < 86)
 		fm_madvise(c);
+	else if (r < 90)
+		fm_populate(c);
 	else
 		fm_remap(c);
 }
@@ -732,7 +761,6 @@ Test(aspace_fork, generations_model_seed_3) { fm_run(0x5eed, 4000); }
 #define PWF 0x40a00000ULL  /* MADV_WIPEONFORK */
 #define MADV_DONTFORK_ 10
 #define MADV_WIPEONFORK_ 18
-#define MADV_POPULATE_WRITE_ 23
 
 /* The leaf mapping va in as (asserted present). */
 static struct pt_leaf leaf_at(struct aspace *as, vaddr_t va)
