@@ -146,14 +146,13 @@ long usock_send(struct usock *s, struct pipe_io *io, unsigned flags)
 static long usock_recv_stream(struct usock *s, struct pipe_io *io, unsigned flags)
 {
 	struct list_node *l = s->rq.next;
-	uint32_t skip = 0;
 	long done = 0;
 
 	while (io->left && l != &s->rq) {
 		struct usock_msg *m = list_entry(l, struct usock_msg, link);
-		size_t n = MIN((size_t)(m->len - skip), io->left);
+		size_t n = MIN((size_t)m->len, io->left);
 
-		if (io->copy(io, m->data + m->off + skip, n))
+		if (io->copy(io, m->data + m->off, n))
 			return done ? done : -EFAULT;
 		done += (long)n;
 		l = l->next;

@@ -77,7 +77,7 @@ struct sys_iov {
 };
 struct waitq;
 struct file;
-extern struct waitq sys_poll_wq;  /* every pipe and socket change wakes it: poll/select sleep here */
+extern struct waitq sys_poll_wq; /* pipe and socket changes wake it; poll and select sleep on it */
 long sys_pipe_call(struct proc *p, uint64_t nr, struct uregs *r);
 long sys_iov_get(uint64_t uiov, uint64_t cnt, struct sys_iov *iov); /* import_iovec's checks */
 bool sys_pipe_is_stream(const struct file *f);          /* a pipe end or a socket */
