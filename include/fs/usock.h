@@ -1,21 +1,25 @@
 /*
- * usock: connected AF_UNIX socket pairs (socketpair(2)), SOCK_STREAM and
- * SOCK_SEQPACKET, as Linux's net/unix/af_unix.c behaves for them.
+ * usock: connected AF_UNIX socket pairs (socketpair(2)), SOCK_STREAM,
+ * SOCK_SEQPACKET and SOCK_DGRAM, as Linux's net/unix/af_unix.c behaves for
+ * them.
  *
  * Each end has a receive queue of messages (Linux's skbs) that the other
  * end sends. A stream send is cut into messages of at most
  * USOCK_STREAM_CHUNK bytes and a stream read takes bytes across messages;
  * a seqpacket send is one message (at most USOCK_SNDBUF - 32 bytes, else
  * EMSGSIZE, an empty one included) and a read takes at most one message,
- * the rest of it dropped (MSG_TRUNC). Flow control is Linux's: a sender may
+ * the rest of it dropped (MSG_TRUNC). A datagram pair moves messages as
+ * seqpacket does, but has no end of file and shutdown is not mirrored on the
+ * peer; once the peer is closed a send is ECONNREFUSED (dropping what the
+ * peer had sent) and then ENOTCONN. Flow control is Linux's: a sender may
  * queue a new message while what it has queued and the peer not yet read
  * costs less than its send buffer (USOCK_SNDBUF), a message costing its
  * length plus USOCK_MSG_OVERHEAD (the skb's truesize for small messages:
  * 278 one-byte messages fill a pair, as on Linux); it is writable for poll
  * while that cost is at most a quarter of the buffer. Not modelled: the
  * slab rounding of truesize for mid-sized messages, SCM_RIGHTS and
- * SCM_CREDENTIALS (control messages are ignored), MSG_OOB (EOPNOTSUPP),
- * SOCK_DGRAM pairs.
+ * SCM_CREDENTIALS (the caller refuses control messages), MSG_OOB
+ * (EOPNOTSUPP), sending to a named address (nothing can bind).
  *
  * Nothing here sleeps: usock_send and usock_recv return -EAGAIN where
  * they would block; the caller sleeps on the end's `wait` queue and tries
@@ -67,6 +71,7 @@ struct usock {
 	struct usock_pair *pair;
 	unsigned shutdown;      /* USOCK_*_SHUTDOWN */
 	bool open;
+	bool connected;         /* a datagram end still has its peer */
 	struct list_node rq;    /* messages to read (struct usock_msg) */
 	size_t wmem;            /* cost of this end's messages the peer has not read */
 	struct waitq wait;      /* readers and writers of this end */
@@ -74,14 +79,14 @@ struct usock {
 };
 
 struct usock_pair {
-	int type;               /* SOCK_STREAM or SOCK_SEQPACKET */
+	int type;               /* SOCK_STREAM, SOCK_SEQPACKET or SOCK_DGRAM */
 	struct usock end[2];
 	pipe_wake_fn wake;
 	int64_t time_ns;
 };
 
 /*
- * A connected pair of `type` (SOCK_STREAM or SOCK_SEQPACKET) opened O_RDWR
+ * A connected pair of `type` (SOCK_STREAM, SOCK_SEQPACKET, SOCK_DGRAM) opened O_RDWR
  * | (oflags & O_NONBLOCK) as *a and *b. 0, -ENOMEM (nothing held).
  */
 int usock_pair_create(int type, unsigned oflags, pipe_wake_fn wake, int64_t now_ns,
@@ -90,7 +95,7 @@ int usock_pair_create(int type, unsigned oflags, pipe_wake_fn wake, int64_t now_
 /* The end behind f, or NULL when f is no socket. */
 struct usock *usock_of(const struct file *f);
 
-/* SOCK_STREAM or SOCK_SEQPACKET. */
+/* SOCK_STREAM, SOCK_SEQPACKET or SOCK_DGRAM. */
 int usock_type(const struct usock *s);
 
 /*
@@ -99,8 +104,10 @@ int usock_type(const struct usock *s);
  * empty io, -EAGAIN (nothing sent), -EPIPE (s shut for sending, or the
  * peer for receiving or gone: the caller raises SIGPIPE when nothing was
  * sent in the call and MSG_NOSIGNAL is clear), -EFAULT, -ENOMEM.
- * Seqpacket: one message, whole: its length, -EMSGSIZE, -EAGAIN, -EPIPE
- * (no SIGPIPE), -EFAULT, -ENOMEM. MSG_OOB: -EOPNOTSUPP.
+ * Seqpacket: one message, whole: its length, -EMSGSIZE, -EPIPE (no
+ * SIGPIPE), -EAGAIN, -EFAULT, -ENOMEM. Datagram: the same, and -ENOTCONN
+ * (disconnected), -ECONNREFUSED (the peer is gone: s disconnects).
+ * MSG_OOB: -EOPNOTSUPP.
  */
 long usock_send(struct usock *s, struct pipe_io *io, unsigned flags);
 
@@ -108,9 +115,10 @@ long usock_send(struct usock *s, struct pipe_io *io, unsigned flags);
  * Receive into io (one attempt; flags MSG_PEEK, MSG_TRUNC). Stream: the
  * bytes available up to io->left. Seqpacket: one message, truncated to
  * io->left (*msg_flags gets MSG_TRUNC), its whole length returned with
- * MSG_TRUNC in flags. 0 at end of file (shut for receiving or the peer
- * gone, nothing queued; a stream read of 0 bytes), -EAGAIN (nothing yet),
- * -EFAULT (nothing consumed), -EOPNOTSUPP for MSG_OOB.
+ * MSG_TRUNC in flags; datagram: the same. 0 at end of file (shut for
+ * receiving or the peer gone, nothing queued; a stream read of 0 bytes; a
+ * datagram end only when shut for receiving and MSG_DONTWAIT is clear),
+ * -EAGAIN (nothing yet), -EFAULT (nothing consumed), -EOPNOTSUPP for MSG_OOB.
  */
 long usock_recv(struct usock *s, struct pipe_io *io, unsigned flags, unsigned *msg_flags);
 

@@ -48,6 +48,7 @@
 #define EISCONN 106
 #define ENOTCONN 107
 #define ETIMEDOUT 110
+#define ECONNREFUSED 111
 #endif
 
 #endif

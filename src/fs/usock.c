@@ -126,6 +126,8 @@ static long usock_send_seq(struct usock *s, struct pipe_io *io)
 {
 	if (io->left > USOCK_SEQ_MAX)
 		return -EMSGSIZE;
+	if (s->shutdown & USOCK_SEND_SHUTDOWN)
+		return -EPIPE;
 	if (s->wmem >= USOCK_SNDBUF)
 		return -EAGAIN;
 	if (usock_send_closed(s))
@@ -133,13 +135,50 @@ static long usock_send_seq(struct usock *s, struct pipe_io *io)
 	return usock_queue(s, usock_peer(s), io, io->left);
 }
 
+/*
+ * unix_dgram_disconnected: the peer is gone; what it sent is dropped and
+ * s has no peer from now on.
+ */
+static void usock_disconnect(struct usock *s)
+{
+	struct usock_msg *m;
+
+	s->connected = false;
+	while ((m = usock_first(s)))
+		usock_msg_free(m);
+}
+
+/* unix_dgram_sendmsg for a datagram pair, in Linux's order of checks. */
+static long usock_send_dgram(struct usock *s, struct pipe_io *io)
+{
+	struct usock *peer = usock_peer(s);
+
+	if (io->left > USOCK_SEQ_MAX)
+		return -EMSGSIZE;
+	if (!s->connected)
+		return -ENOTCONN;
+	if (s->shutdown & USOCK_SEND_SHUTDOWN)
+		return -EPIPE;
+	if (s->wmem >= USOCK_SNDBUF)
+		return -EAGAIN;
+	if (!peer->open) {
+		usock_disconnect(s);
+		return -ECONNREFUSED;
+	}
+	if (peer->shutdown & USOCK_RCV_SHUTDOWN)
+		return -EPIPE;
+	return usock_queue(s, peer, io, io->left);
+}
+
 long usock_send(struct usock *s, struct pipe_io *io, unsigned flags)
 {
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
-	if (usock_type(s) == SOCK_SEQPACKET)
-		return usock_send_seq(s, io);
-	return usock_send_stream(s, io);
+	switch (usock_type(s)) {
+	case SOCK_SEQPACKET: return usock_send_seq(s, io);
+	case SOCK_DGRAM: return usock_send_dgram(s, io);
+	default: return usock_send_stream(s, io);
+	}
 }
 
 /* unix_stream_read_generic: bytes across messages, up to io->left. */
@@ -168,13 +207,15 @@ static long usock_recv_stream(struct usock *s, struct pipe_io *io, unsigned flag
 	return (s->shutdown & USOCK_RCV_SHUTDOWN) ? 0 : -EAGAIN;
 }
 
-/* unix_dgram_recvmsg: one message, truncated to io->left. */
+/* unix_dgram_recvmsg (seqpacket and datagram): one message, truncated to io->left. */
 static long usock_recv_seq(struct usock *s, struct pipe_io *io, unsigned flags,
 			   unsigned *msg_flags)
 {
 	struct usock_msg *m = usock_first(s);
 	size_t n;
 
+	if (!m && usock_type(s) == SOCK_DGRAM)
+		return (s->shutdown & USOCK_RCV_SHUTDOWN) && !(flags & MSG_DONTWAIT) ? 0 : -EAGAIN;
 	if (!m)
 		return (s->shutdown & USOCK_RCV_SHUTDOWN) ? 0 : -EAGAIN;
 	n = MIN((size_t)m->len, io->left);
@@ -194,7 +235,7 @@ long usock_recv(struct usock *s, struct pipe_io *io, unsigned flags, unsigned *m
 	*msg_flags = 0;
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
-	if (usock_type(s) == SOCK_SEQPACKET)
+	if (usock_type(s) != SOCK_STREAM)
 		return usock_recv_seq(s, io, flags, msg_flags);
 	return usock_recv_stream(s, io, flags);
 }
@@ -208,7 +249,7 @@ int usock_shutdown(struct usock *s, int how)
 		return -EINVAL;
 	mode = (unsigned)how + 1; /* SHUT_RD -> RCV, SHUT_WR -> SEND, SHUT_RDWR -> both */
 	s->shutdown |= mode;
-	if (peer->open) {
+	if (peer->open && usock_type(s) != SOCK_DGRAM) {
 		if (mode & USOCK_RCV_SHUTDOWN)
 			peer_mode |= USOCK_SEND_SHUTDOWN;
 		if (mode & USOCK_SEND_SHUTDOWN)
@@ -301,7 +342,10 @@ static void usock_purge(struct usock *s)
 		usock_msg_free(m);
 }
 
-/* unix_release_sock: the peer sees both directions shut; free the pair with its last end. */
+/*
+ * unix_release_sock: a stream or seqpacket peer sees both directions shut (a
+ * datagram peer finds out at its next send); the last end frees the pair.
+ */
 static void usock_file_release(struct file *f)
 {
 	struct usock *s = f->priv, *peer = usock_peer(s);
@@ -311,7 +355,8 @@ static void usock_file_release(struct file *f)
 	s->shutdown = USOCK_SHUTDOWN_MASK;
 	usock_purge(s);
 	if (peer->open) {
-		peer->shutdown = USOCK_SHUTDOWN_MASK;
+		if (usock_type(s) != SOCK_DGRAM)
+			peer->shutdown = USOCK_SHUTDOWN_MASK;
 		usock_wake(peer);
 		return;
 	}
@@ -331,6 +376,7 @@ static void usock_end_init(struct usock_pair *pr, int i)
 
 	s->pair = pr;
 	s->open = true;
+	s->connected = true;
 	list_init(&s->rq);
 	waitq_init(&s->wait);
 	s->ino = usock_next_ino++;

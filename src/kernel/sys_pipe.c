@@ -27,6 +27,7 @@
 #define SYS_PF_UNIX_PROTO 1           /* protocol PF_UNIX is accepted as 0 */
 #define SYS_NOTIFICATION_PIPE O_EXCL  /* O_NOTIFICATION_PIPE: ENOPKG without watch queues */
 #define SYS_SOCKADDR_MAX 128          /* sizeof(struct sockaddr_storage) */
+#define SYS_SUN_LEN 110               /* sizeof(struct sockaddr_un) */
 #define SYS_FIONREAD 0x541b
 #define SYS_CAP_SYS_RESOURCE 0        /* euid 0 has it */
 
@@ -185,7 +186,7 @@ static long sys_pipe_write(struct proc *p, struct file *f, struct pipe_io *io)
 /* ---- sockets ---- */
 
 /*
- * usock_send until io is empty (a seqpacket message: once), sleeping on
+ * usock_send until io is empty (a seqpacket or datagram message: once), sleeping on
  * flow control unless MSG_DONTWAIT. SIGPIPE as unix_stream_sendmsg: for
  * a stream end that sent nothing, without MSG_NOSIGNAL.
  */
@@ -324,7 +325,7 @@ static long sys_socketpair_family(int32_t family)
 	return -EAFNOSUPPORT;
 }
 
-/* socketpair(2): AF_UNIX SOCK_STREAM and SOCK_SEQPACKET. */
+/* socketpair(2): AF_UNIX SOCK_STREAM, SOCK_SEQPACKET, SOCK_DGRAM (SOCK_RAW is SOCK_DGRAM). */
 static long sys_socketpair(struct proc *p, int64_t domain, int64_t type, int64_t proto,
 			   uint64_t usv)
 {
@@ -343,8 +344,10 @@ static long sys_socketpair(struct proc *p, int64_t domain, int64_t type, int64_t
 		return sys_socketpair_family(fam);
 	if ((int32_t)proto && (int32_t)proto != SYS_PF_UNIX_PROTO)
 		return -EPROTONOSUPPORT;
-	if (base != SOCK_STREAM && base != SOCK_SEQPACKET)
-		return base == SOCK_DGRAM || base == SOCK_RAW ? -EOPNOTSUPP : -ESOCKTNOSUPPORT;
+	if (base == SOCK_RAW)
+		base = SOCK_DGRAM; /* as unix_create */
+	if (base != SOCK_STREAM && base != SOCK_SEQPACKET && base != SOCK_DGRAM)
+		return -ESOCKTNOSUPPORT;
 	err = usock_pair_create(base, fl, sys_pipe_wake, sys_pipe_now(), &a, &b);
 	if (err)
 		return err;
@@ -366,19 +369,41 @@ static long sys_sock_get(struct proc *p, int64_t fd, struct usock **out)
 	return (f->flags & O_NONBLOCK) ? MSG_DONTWAIT : 0;
 }
 
-/* move_addr_to_kernel's checks of a send address (its bytes are not used). */
-static long sys_sock_addr_in(uint64_t uaddr, int64_t alen)
+/*
+ * move_addr_to_kernel's checks of a send address: its length, or -EINVAL,
+ * -EFAULT. The address itself goes to *sun (struct sockaddr_un).
+ */
+static long sys_sock_addr_in(uint64_t uaddr, int64_t alen, uint8_t sun[SYS_SOCKADDR_MAX])
 {
-	uint8_t tmp[SYS_SOCKADDR_MAX];
 	int32_t len = (int32_t)alen;
 
 	if (!uaddr)
 		return 0;
 	if (len < 0 || len > SYS_SOCKADDR_MAX)
 		return -EINVAL;
-	if (len && copy_from_user(tmp, uaddr, (size_t)len))
+	if (len && copy_from_user(sun, uaddr, (size_t)len))
 		return -EFAULT;
 	return len;
+}
+
+/*
+ * What a send with an address of `alen` bytes gets before any data moves
+ * (0: send as if there were none). A stream end is connected: EISCONN
+ * (EOPNOTSUPP with MSG_OOB); a seqpacket end ignores it; a datagram end
+ * would send to the socket bound there, but nothing can bind here: EINVAL
+ * for an address that is no AF_UNIX one (unix_validate_addr), else
+ * ECONNREFUSED for an abstract name and ENOENT for a path, as Linux
+ * answers when nothing is bound at them.
+ */
+static long sys_sock_addr_use(struct usock *s, const uint8_t *sun, long alen, unsigned flags)
+{
+	if (!alen || usock_type(s) == SOCK_SEQPACKET)
+		return 0;
+	if (usock_type(s) == SOCK_STREAM)
+		return (flags & MSG_OOB) ? -EOPNOTSUPP : -EISCONN;
+	if (alen <= 2 || alen > SYS_SUN_LEN || (sun[0] | sun[1] << 8) != AF_UNIX)
+		return -EINVAL;
+	return sun[2] ? -ENOENT : -ECONNREFUSED;
 }
 
 /* move_addr_to_user of an unnamed peer: *ulen = 0 after its checks. */
@@ -399,6 +424,7 @@ static long sys_sock_addr_out(uint64_t uaddr, uint64_t ulen)
 static long sys_sendto(struct proc *p, struct uregs *r)
 {
 	struct sys_iov iov = { r->rsi, r->rdx };
+	uint8_t sun[SYS_SOCKADDR_MAX];
 	unsigned flags = (unsigned)r->r10;
 	struct usock *s;
 	struct sys_uio u;
@@ -409,11 +435,12 @@ static long sys_sendto(struct proc *p, struct uregs *r)
 	fl = sys_sock_get(p, r->rdi, &s);
 	if (fl < 0)
 		return fl;
-	alen = sys_sock_addr_in(r->r8, (int64_t)r->r9);
+	alen = sys_sock_addr_in(r->r8, (int64_t)r->r9, sun);
 	if (alen < 0)
 		return alen;
-	if (alen && usock_type(s) == SOCK_STREAM)
-		return (flags & MSG_OOB) ? -EOPNOTSUPP : -EISCONN;
+	alen = sys_sock_addr_use(s, sun, alen, flags);
+	if (alen < 0)
+		return alen;
 	sys_uio_init(&u, &iov, 1, false);
 	return sys_sock_send(p, s, &u.io, flags | (unsigned)fl);
 }
@@ -471,6 +498,7 @@ static struct sys_iov sys_msg_iov[SYS_UIO_MAXIOV];
 /* sendmsg(2) with plain iovecs; control data is refused (EINVAL). */
 static long sys_sendmsg(struct proc *p, int64_t fd, uint64_t umsg, uint64_t flags)
 {
+	uint8_t sun[SYS_SOCKADDR_MAX];
 	struct sys_msghdr m;
 	struct usock *s;
 	struct sys_uio u;
@@ -483,8 +511,11 @@ static long sys_sendmsg(struct proc *p, int64_t fd, uint64_t umsg, uint64_t flag
 		return err;
 	if (m.controllen)
 		return -EINVAL;
-	if (m.namelen && usock_type(s) == SOCK_STREAM)
-		return ((unsigned)flags & MSG_OOB) ? -EOPNOTSUPP : -EISCONN;
+	err = sys_sock_addr_in(m.name, m.namelen, sun);
+	if (err >= 0)
+		err = sys_sock_addr_use(s, sun, err, (unsigned)flags);
+	if (err < 0)
+		return err;
 	sys_uio_init(&u, sys_msg_iov, m.iovlen, false);
 	return sys_sock_send(p, s, &u.io, (unsigned)flags | (unsigned)fl);
 }

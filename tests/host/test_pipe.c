@@ -332,9 +332,8 @@ Test(pipe, seqpacket_boundaries)
 	cr_expect_eq(ssend(x, src, 1, 0), -EAGAIN);
 	cr_expect_eq(ssend(x, src, 1, MSG_OOB), -EOPNOTSUPP);
 	cr_expect_eq(usock_shutdown(x, 1), 0);
-	cr_expect_eq(ssend(x, src, 1, 0), -EAGAIN, "flow control is checked first");
+	cr_expect_eq(ssend(x, src, 1, 0), -EPIPE, "SHUT_WR is checked before flow control");
 	cr_expect_eq(srecv(y, sizeof(dst), 0, NULL), USOCK_SNDBUF - 32);
-	cr_expect_eq(ssend(x, src, 1, 0), -EPIPE);
 	cr_expect_eq(srecv(y, 10, 0, NULL), 0, "end of file after SHUT_WR");
 	cr_expect_eq(usock_shutdown(x, 3), -EINVAL);
 	file_put(a);
@@ -400,4 +399,33 @@ Test(pipe, stream_shutdown_mirrors_on_the_peer)
 	cr_expect_eq(srecv(y, 10, 0, NULL), -EAGAIN);
 	file_put(b);
 	file_put(a);
+}
+
+Test(pipe, dgram_disconnects_when_the_peer_goes)
+{
+	struct file *a, *b;
+	struct usock *x, *y;
+
+	cr_assert_eq(usock_pair_create(SOCK_DGRAM, 0, record_wake, 0, &a, &b), 0);
+	x = usock_of(a);
+	y = usock_of(b);
+	cr_expect_eq(ssend(x, "hello", 5, 0), 5);
+	cr_expect_eq(ssend(x, "", 0, 0), 0);
+	cr_expect_eq(srecv(y, 2, 0, NULL), 2);
+	cr_expect_eq(srecv(y, 2, 0, NULL), 0, "the empty datagram");
+	cr_expect_eq(srecv(y, 2, MSG_DONTWAIT, NULL), -EAGAIN);
+	cr_expect_eq(usock_shutdown(x, 1), 0);
+	cr_expect_eq(y->shutdown, 0, "a datagram shutdown is not mirrored");
+	cr_expect_eq(ssend(x, "x", 1, 0), -EPIPE);
+	cr_expect_eq(usock_shutdown(x, 0), 0);
+	cr_expect_eq(ssend(y, "y", 1, 0), -EPIPE, "the peer no longer receives");
+	cr_expect_eq(srecv(x, 2, MSG_DONTWAIT, NULL), -EAGAIN);
+	cr_expect_eq(srecv(x, 2, 0, NULL), 0, "a blocking read of a shut end ends");
+	file_put(a);
+	cr_expect(was_woken(&y->wait));
+	cr_expect_eq(y->shutdown, 0);
+	cr_expect_eq(srecv(y, 2, MSG_DONTWAIT, NULL), -EAGAIN, "no end of file for datagrams");
+	cr_expect_eq(ssend(y, "z", 1, 0), -ECONNREFUSED);
+	cr_expect_eq(ssend(y, "z", 1, 0), -ENOTCONN);
+	file_put(b);
 }

@@ -23,6 +23,7 @@ static inline const char *pipes_errname(int e)
 	case EISCONN: return "EISCONN";
 	case ENOTCONN: return "ENOTCONN";
 	case EINTR: return "EINTR";
+	case ECONNREFUSED: return "ECONNREFUSED";
 	default: return files_errname(e);
 	}
 }

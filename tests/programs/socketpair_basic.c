@@ -1,6 +1,7 @@
 /*
- * AF_UNIX socket pairs in one process: SOCK_STREAM (bytes, no boundaries)
- * and SOCK_SEQPACKET (message boundaries, truncation, empty messages),
+ * AF_UNIX socket pairs in one process: SOCK_STREAM (bytes, no boundaries),
+ * SOCK_SEQPACKET (message boundaries, truncation, empty messages) and
+ * SOCK_DGRAM (the same without end of file; ECONNREFUSED, ENOTCONN),
  * read/write, send/recv, sendto/recvfrom, sendmsg/recvmsg, MSG_PEEK,
  * MSG_TRUNC, MSG_DONTWAIT, flow control (EAGAIN, poll not writable),
  * shutdown and close (EOF, EPIPE, SIGPIPE for streams only, MSG_NOSIGNAL),
@@ -10,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 
 static char buf[300000];
 
@@ -182,13 +184,62 @@ static void stream_more(void)
 	close(s[0]);
 }
 
+static void dgram_more(void)
+{
+	int s[2];
+	struct sockaddr_un sun = { AF_UNIX, "" };
+
+	printf("== dgram\n");
+	PV("socketpair", socketpair(AF_UNIX, SOCK_DGRAM, 0, s));
+	PV("send too big", send(s[0], buf, 212961, 0));
+	PV("send largest", send(s[0], buf, 212960, MSG_DONTWAIT));
+	PV("send when full", send(s[0], "x", 1, MSG_DONTWAIT));
+	pipes_poll("poll full sender", s[0], POLLIN | POLLOUT);
+	pipes_poll("poll receiver", s[1], POLLIN | POLLOUT);
+	PV("recv 10 MSG_TRUNC", recv(s[1], buf, 10, MSG_TRUNC));
+	PV("sendto a bad family", sendto(s[0], "x", 1, 0, (void *)&(struct sockaddr_un){ 99, "x" },
+					 sizeof(sun)));
+	PV("sendto a short address", sendto(s[0], "x", 1, 0, (void *)&sun, 2));
+	strcpy(sun.sun_path, "/tmp/bootmm_no_such_socket");
+	PV("sendto a missing path", sendto(s[0], "x", 1, 0, (void *)&sun, sizeof(sun)));
+	sun.sun_path[0] = 0;
+	PV("sendto an unbound abstract name", sendto(s[0], "x", 1, 0, (void *)&sun, sizeof(sun)));
+	pipes_catch_sigpipe();
+	PV("shutdown SHUT_WR", shutdown(s[0], SHUT_WR));
+	pipes_poll("poll after SHUT_WR", s[0], POLLIN | POLLOUT | POLLRDHUP);
+	pipes_poll("poll peer (not mirrored)", s[1], POLLIN | POLLOUT | POLLRDHUP);
+	PV("send after SHUT_WR", send(s[0], "x", 1, 0));
+	PV("peer sends", send(s[1], "y", 1, 0));
+	PV("recv it", recv(s[0], buf, 10, MSG_DONTWAIT));
+	PV("shutdown SHUT_RD", shutdown(s[0], SHUT_RD));
+	pipes_poll("poll after SHUT_RD", s[0], POLLIN | POLLOUT | POLLRDHUP);
+	PV("peer sends", send(s[1], "y", 1, 0));
+	PV("recv dontwait", recv(s[0], buf, 10, MSG_DONTWAIT));
+	PV("blocking recv", recv(s[0], buf, 10, 0));
+	printf("SIGPIPE caught %d times\n", pipes_sigpipes);
+	close(s[0]);
+	close(s[1]);
+
+	PV("socketpair SOCK_RAW", socketpair(AF_UNIX, SOCK_RAW | SOCK_NONBLOCK, 0, s));
+	PV("send", send(s[1], "q", 1, 0));
+	close(s[1]);
+	pipes_poll("poll after peer closed", s[0], POLLIN | POLLOUT | POLLRDHUP);
+	PV("send to the closed peer", send(s[0], "x", 1, 0));
+	PV("send again", send(s[0], "x", 1, 0));
+	PV("recv what it sent (dropped)", recv(s[0], buf, 10, 0));
+	pipes_poll("poll disconnected", s[0], POLLIN | POLLOUT | POLLRDHUP);
+	close(s[0]);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	errnos();
 	basics(SOCK_STREAM, "stream");
 	basics(SOCK_SEQPACKET, "seqpacket");
+	basics(SOCK_DGRAM, "dgram");
 	seqpacket_more();
 	stream_more();
+	dgram_more();
 	return prog_failed;
 }
