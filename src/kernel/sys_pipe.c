@@ -583,18 +583,37 @@ long sys_pipe_ioctl(struct proc *p, struct file *f, uint64_t cmd, uint64_t arg)
 	return copy_to_user(arg, &n, sizeof(n)) ? -EFAULT : 0;
 }
 
+/* The calls on a socket at fd rdi. */
+static long sys_sock_call(struct proc *p, uint64_t nr, struct uregs *r)
+{
+	switch (nr) {
+	case SYS_sendto: return sys_sendto(p, r);
+	case SYS_recvfrom: return sys_recvfrom(p, r);
+	case SYS_sendmsg: return sys_sendmsg(p, (int64_t)r->rdi, r->rsi, r->rdx);
+	case SYS_recvmsg: return sys_recvmsg(p, (int64_t)r->rdi, r->rsi, r->rdx);
+	default: return sys_shutdown(p, (int64_t)r->rdi, (int64_t)r->rsi);
+	}
+}
+
 long sys_pipe_call(struct proc *p, uint64_t nr, struct uregs *r)
 {
+	struct file *f;
+	long ret;
+
 	switch (nr) {
 	case SYS_pipe: return sys_pipe2(p, r->rdi, 0);
 	case SYS_pipe2: return sys_pipe2(p, r->rdi, r->rsi);
 	case SYS_socketpair:
 		return sys_socketpair(p, (int64_t)r->rdi, (int64_t)r->rsi, (int64_t)r->rdx, r->r10);
-	case SYS_sendto: return sys_sendto(p, r);
-	case SYS_recvfrom: return sys_recvfrom(p, r);
-	case SYS_sendmsg: return sys_sendmsg(p, (int64_t)r->rdi, r->rsi, r->rdx);
-	case SYS_recvmsg: return sys_recvmsg(p, (int64_t)r->rdi, r->rsi, r->rdx);
-	case SYS_shutdown: return sys_shutdown(p, (int64_t)r->rdi, (int64_t)r->rsi);
+	case SYS_sendto: case SYS_recvfrom: case SYS_sendmsg: case SYS_recvmsg: case SYS_shutdown:
+		/* the file stays while the call sleeps, whoever closes the fd */
+		f = sys_file(p, (int64_t)r->rdi);
+		if (f)
+			file_get(f);
+		ret = sys_sock_call(p, nr, r);
+		if (f)
+			file_put(f);
+		return ret;
 	default:
 		return SYS_NOT_MINE;
 	}
