@@ -33,6 +33,7 @@ static __attribute__((noreturn)) void session_child(void)
 	proc_exit(prog_failed);
 }
 
+/* Ids of the caller, the errnos of missing processes, a session child, and setpgid on a child (EPERM once it has its own session). */
 static void groups_sessions(void)
 {
 	pid_t pid, me = getpid();
@@ -106,6 +107,7 @@ static __attribute__((noreturn)) void creds_child(pid_t root_pid)
 	proc_exit(prog_failed);
 }
 
+/* The credential checks in children, so the first process stays root. */
 static void credentials(void)
 {
 	pid_t root_pid = getpid(), pid;

@@ -14,6 +14,7 @@ static void child_ids(pid_t forked, pid_t parent)
 	exit(3);
 }
 
+/* fork's two returns, the ids on both sides, and the statuses of exit(3), _exit(0), _exit(255), _exit(263). */
 static void ids_and_exit_status(void)
 {
 	pid_t parent = getpid(), pid;
@@ -49,6 +50,7 @@ static void ids_and_exit_status(void)
 	printf("_exit(263): %s\n", proc_describe(st));
 }
 
+/* WNOHANG on a running child returns 0; with no child left every wait is ECHILD; a bad flag EINVAL. */
 static void wnohang_and_echild(void)
 {
 	int p[2], st = -1;
@@ -118,6 +120,7 @@ static void waitid_fields(void)
 	PROC_ERRNO(EINVAL, waitid(P_PID, 0, &si, WEXITED));
 }
 
+/* Each part prints its checks; exit 0 when all held. */
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);

@@ -36,6 +36,7 @@ static __attribute__((noreturn)) void tree_node(int index, int fd)
 	_exit(code);
 }
 
+/* The root forks processes 1 and 2; the pipe collects every index once, the statuses say each parent reaped its children. */
 static void tree(void)
 {
 	int p[2], seen[NPROC] = { 0 }, count = 0, sum = 0, codes = 0;

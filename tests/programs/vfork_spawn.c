@@ -25,6 +25,7 @@ static int exec_mode(int argc, char **argv)
 	return 12;
 }
 
+/* vfork + _exit: the child runs in the parent's memory while the parent waits. */
 static void vfork_exit(void)
 {
 	static volatile int shared;
@@ -42,6 +43,7 @@ static void vfork_exit(void)
 	REPORT("vfork: the child exited 8", proc_status(pid) == 8);
 }
 
+/* vfork + execve of this program in exec-mode (exit 12); execve of a missing file gives ENOENT. */
 static void vfork_exec(void)
 {
 	char *argv[] = { "vfork_spawn", "exec-mode", "vfork", NULL };

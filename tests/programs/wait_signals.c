@@ -14,6 +14,7 @@ static pid_t sleeper(void)
 	return pid;
 }
 
+/* A sleeping child killed by sig: WIFSIGNALED with WTERMSIG sig. */
 static void killed_by(int sig)
 {
 	pid_t pid = sleeper();
