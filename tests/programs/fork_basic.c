@@ -48,6 +48,10 @@ static void ids_and_exit_status(void)
 		_exit(256 + 7);
 	CHECK(waitpid(0, &st, 0) == pid);
 	printf("_exit(263): %s\n", proc_describe(st));
+	pid = proc_fork();
+	if (pid == 0)
+		_exit(1);
+	CHECK(waitpid(pid, &st, __WALL) == pid && WEXITSTATUS(st) == 1);
 }
 
 /* WNOHANG on a running child returns 0; with no child left every wait is ECHILD; a bad flag EINVAL. */
