@@ -22,7 +22,7 @@ def marked():
 
 
 def make(*args):
-    p = subprocess.run(["make", "-s", "-n"] + list(args), cwd=ROOT,
+    p = subprocess.run(["make", "-s", "--no-print-directory", "-n"] + list(args), cwd=ROOT,
                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     return p.stdout
 
@@ -36,7 +36,7 @@ def given(text):
 class PendingTest(unittest.TestCase):
 
     def test_make_pending_lists_the_marked(self):
-        out = subprocess.run(["make", "-s", "pending"], cwd=ROOT, check=True,
+        out = subprocess.run(["make", "-s", "--no-print-directory", "pending"], cwd=ROOT, check=True,
                              stdout=subprocess.PIPE, text=True).stdout
         self.assertEqual(set(out.split()), marked())
 

@@ -194,7 +194,7 @@ static void alarms(void)
 /* setitimer/getitimer ITIMER_REAL: one-shot and periodic, disarmed reads zero. */
 static void itimer(void)
 {
-	struct itimerval one = { { 0, 0 }, { 0, 200000 } }, tick = { { 0, 20000 }, { 0, 20000 } };
+	struct itimerval one = { { 0, 0 }, { 0, 400000 } }, tick = { { 0, 20000 }, { 0, 20000 } };
 	struct itimerval off = { { 0, 0 }, { 0, 0 } }, cur;
 	sigset_t none;
 
@@ -204,9 +204,9 @@ static void itimer(void)
 	got_count = 0;
 	CHECK(setitimer(ITIMER_REAL, &one, NULL) == 0);
 	CHECK(getitimer(ITIMER_REAL, &cur) == 0);
-	REPORT("armed: 0 < value <= 200 ms, no interval",
+	REPORT("armed: 0 < value <= 400 ms, no interval",
 	       cur.it_value.tv_sec == 0 && cur.it_value.tv_usec > 0 &&
-	       cur.it_value.tv_usec <= 200000 && cur.it_interval.tv_usec == 0);
+	       cur.it_value.tv_usec <= 400000 && cur.it_interval.tv_usec == 0);
 	while (got_count == 0)
 		sigsuspend(&none);
 	CHECK(getitimer(ITIMER_REAL, &cur) == 0);
