@@ -110,6 +110,22 @@ static inline int proc_signal(int fd)
 	return write(fd, "g", 1) == 1 ? 0 : -1;
 }
 
+/*
+ * sigsuspend with nothing blocked until *count reaches n (handlers count).
+ * 0 when it did; -1 when sigsuspend fails otherwise than with EINTR, so a
+ * kernel without it fails the check instead of hanging the program.
+ */
+static inline int proc_suspend_until(volatile sig_atomic_t *count, int n)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	while (*count < n)
+		if (sigsuspend(&none) != -1 || errno != EINTR)
+			return -1;
+	return 0;
+}
+
 /* The name of a signal number, for the ones these programs send. */
 static inline const char *proc_signame(int sig)
 {

@@ -60,11 +60,13 @@ static void pause_woken(void)
 	if (pid == 0) {
 		char c;
 
-		while (read(ack[0], &c, 1) != 1) {
+		for (int tries = 0; tries < 500; tries++) {	/* 10 s at most */
+			if (read(ack[0], &c, 1) == 1)
+				_exit(0);
 			kill(parent, SIGUSR1);
 			sleep_ms(20);
 		}
-		_exit(0);
+		_exit(1);
 	}
 	r = pause();
 	REPORT("pause() returned -1 EINTR", r == -1 && errno == EINTR);
@@ -131,7 +133,6 @@ static void timedwait(void)
 /* sigqueue to an SA_SIGINFO handler; rt_sigqueueinfo to itself and (EPERM with si_code >= 0) to another. */
 static void queued_values(void)
 {
-	sigset_t none;
 	siginfo_t si;
 	pid_t pid;
 
@@ -144,9 +145,7 @@ static void queued_values(void)
 
 		_exit(sigqueue(getppid(), SIGUSR2, v) == 0 ? 0 : 1);
 	}
-	sigemptyset(&none);
-	while (got_count == 0)
-		sigsuspend(&none);
+	proc_suspend_until(&got_count, 1);
 	REPORT("handler: si_value 4321, SI_QUEUE, si_pid the child",
 	       got_value == 4321 && got_code == SI_QUEUE && got_pid == pid);
 	CHECK(proc_status(pid) == 0);
@@ -175,7 +174,6 @@ static void queued_values(void)
 /* alarm: the seconds left, then SIGALRM delivered. */
 static void alarms(void)
 {
-	sigset_t none;
 
 	catch(SIGALRM);
 	CHECK(alarm(5) == 0);
@@ -183,9 +181,7 @@ static void alarms(void)
 	got_count = 0;
 	set_blocked(SIGALRM, SIG_BLOCK);
 	CHECK(alarm(1) == 0);
-	sigemptyset(&none);
-	while (got_count == 0)
-		sigsuspend(&none);
+	proc_suspend_until(&got_count, 1);
 	REPORT("SIGALRM from alarm(1), SI_KERNEL", got_sig == SIGALRM && got_code == SI_KERNEL);
 	CHECK(alarm(0) == 0);
 	set_blocked(SIGALRM, SIG_UNBLOCK);
@@ -196,25 +192,21 @@ static void itimer(void)
 {
 	struct itimerval one = { { 0, 0 }, { 0, 400000 } }, tick = { { 0, 20000 }, { 0, 20000 } };
 	struct itimerval off = { { 0, 0 }, { 0, 0 } }, cur;
-	sigset_t none;
 
 	catch(SIGALRM);
 	set_blocked(SIGALRM, SIG_BLOCK);
-	sigemptyset(&none);
 	got_count = 0;
 	CHECK(setitimer(ITIMER_REAL, &one, NULL) == 0);
 	CHECK(getitimer(ITIMER_REAL, &cur) == 0);
 	REPORT("armed: 0 < value <= 400 ms, no interval",
 	       cur.it_value.tv_sec == 0 && cur.it_value.tv_usec > 0 &&
 	       cur.it_value.tv_usec <= 400000 && cur.it_interval.tv_usec == 0);
-	while (got_count == 0)
-		sigsuspend(&none);
+	proc_suspend_until(&got_count, 1);
 	CHECK(getitimer(ITIMER_REAL, &cur) == 0);
 	REPORT("after it fired: disarmed", cur.it_value.tv_sec == 0 && cur.it_value.tv_usec == 0);
 	got_count = 0;
 	CHECK(setitimer(ITIMER_REAL, &tick, NULL) == 0);
-	while (got_count < 3)
-		sigsuspend(&none);
+	proc_suspend_until(&got_count, 3);
 	CHECK(setitimer(ITIMER_REAL, &off, &cur) == 0);
 	REPORT("periodic: three ticks, the old value had its 20 ms interval",
 	       got_count >= 3 && cur.it_interval.tv_usec == 20000);

@@ -73,7 +73,7 @@ static void on_chld(int sig, siginfo_t *si, void *uc)
 static void sigchld_siginfo(void)
 {
 	struct sigaction sa;
-	sigset_t block, old, none;
+	sigset_t block, old;
 	pid_t pid;
 
 	memset(&sa, 0, sizeof(sa));
@@ -82,13 +82,11 @@ static void sigchld_siginfo(void)
 	CHECK(sigaction(SIGCHLD, &sa, NULL) == 0);
 	sigemptyset(&block);
 	sigaddset(&block, SIGCHLD);
-	sigemptyset(&none);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	pid = proc_fork();
 	if (pid == 0)
 		_exit(4);
-	while (chld_count == 0)
-		sigsuspend(&none);
+	proc_suspend_until(&chld_count, 1);
 	REPORT("handler ran once", chld_count == 1);
 	REPORT("si_signo SIGCHLD, si_code CLD_EXITED", chld_signo == SIGCHLD && chld_code == CLD_EXITED);
 	REPORT("si_status 4, si_pid the child", chld_status == 4 && chld_pid == pid);
@@ -97,8 +95,7 @@ static void sigchld_siginfo(void)
 	chld_count = 0;
 	pid = sleeper();
 	kill(pid, SIGKILL);
-	while (chld_count == 0)
-		sigsuspend(&none);
+	proc_suspend_until(&chld_count, 1);
 	REPORT("killed child: si_code CLD_KILLED, si_status SIGKILL",
 	       chld_code == CLD_KILLED && chld_status == SIGKILL && chld_pid == pid);
 	CHECK(proc_status(pid) == 128 + SIGKILL);
