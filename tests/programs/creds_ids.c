@@ -37,7 +37,7 @@ static __attribute__((noreturn)) void session_child(void)
 static void groups_sessions(void)
 {
 	pid_t pid, me = getpid();
-	int go[2], back[2];
+	int go[2] = { -1, -1 }, back[2] = { -1, -1 };
 
 	CHECK(getpgrp() == getpgid(0) && getpgid(0) == getpgid(me));
 	CHECK(getsid(0) == getsid(me));

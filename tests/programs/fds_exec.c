@@ -123,7 +123,7 @@ static void shebang(void)
 static void sockets(void)
 {
 	char buf[16];
-	int sv[2], sq[2];
+	int sv[2] = { -1, -1 }, sq[2] = { -1, -1 };
 	pid_t pid;
 
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);

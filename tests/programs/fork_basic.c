@@ -57,7 +57,7 @@ static void ids_and_exit_status(void)
 /* WNOHANG on a running child returns 0; with no child left every wait is ECHILD; a bad flag EINVAL. */
 static void wnohang_and_echild(void)
 {
-	int p[2], st = -1;
+	int p[2] = { -1, -1 }, st = -1;
 	pid_t pid;
 
 	CHECK(pipe(p) == 0);
@@ -86,7 +86,7 @@ static void waitid_fields(void)
 {
 	siginfo_t si;
 	pid_t pid;
-	int p[2];
+	int p[2] = { -1, -1 };
 
 	pid = proc_fork();
 	if (pid == 0)

@@ -61,7 +61,7 @@ static __attribute__((noreturn)) void limited(void)
 {
 	struct rlimit rl = { LIMIT, LIMIT };
 	static pid_t kids[MAX_KIDS];
-	int hold[2], err, n;
+	int hold[2] = { -1, -1 }, err, n;
 
 	CHECK(setrlimit(RLIMIT_NPROC, &rl) == 0);
 	CHECK(setresgid(BOMB_UID, BOMB_UID, BOMB_UID) == 0);
@@ -85,7 +85,7 @@ static void root_exempt(void)
 {
 	struct rlimit old, rl;
 	pid_t kids[5];
-	int hold[2], err, n;
+	int hold[2] = { -1, -1 }, err, n;
 
 	/* the soft limit only: raising a hard limit back needs CAP_SYS_RESOURCE */
 	CHECK(getrlimit(RLIMIT_NPROC, &old) == 0);
@@ -103,7 +103,7 @@ static void root_exempt(void)
 static void memory_bomb(void)
 {
 	static pid_t kids[MAX_KIDS];
-	int hold[2], err, n;
+	int hold[2] = { -1, -1 }, err, n;
 
 	if (pipe(hold) != 0) {
 		printf("pipe failed\n");

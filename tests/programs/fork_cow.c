@@ -13,7 +13,7 @@ static int data_word = 1;
  */
 static void private_words(void)
 {
-	int *heap = malloc(sizeof(int)), stack_word = 10, go[2];
+	int *heap = malloc(sizeof(int)), stack_word = 10, go[2] = { -1, -1 };
 	volatile int *sw = &stack_word;
 	pid_t pid;
 
@@ -77,7 +77,7 @@ static void big_region(void)
 {
 	char *raw = prog_map(NULL, BIG + (2UL << 20), PROT_READ | PROT_WRITE, 0);
 	unsigned char *p;
-	int go[2];
+	int go[2] = { -1, -1 };
 	pid_t pid;
 
 	CHECK(raw != MAP_FAILED);
@@ -109,7 +109,7 @@ static void big_region(void)
 static void shared_anon(void)
 {
 	volatile int *s = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	int go[2], back[2];
+	int go[2] = { -1, -1 }, back[2] = { -1, -1 };
 	pid_t pid;
 
 	CHECK(s != MAP_FAILED);

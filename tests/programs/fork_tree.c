@@ -39,7 +39,7 @@ static __attribute__((noreturn)) void tree_node(int index, int fd)
 /* The root forks processes 1 and 2; the pipe collects every index once, the statuses say each parent reaped its children. */
 static void tree(void)
 {
-	int p[2], seen[NPROC] = { 0 }, count = 0, sum = 0, codes = 0;
+	int p[2] = { -1, -1 }, seen[NPROC] = { 0 }, count = 0, sum = 0, codes = 0;
 	unsigned char b;
 	pid_t kid[2];
 
@@ -75,7 +75,7 @@ static void tree(void)
  */
 static void orphan(void)
 {
-	int go[2], back[2];
+	int go[2] = { -1, -1 }, back[2] = { -1, -1 };
 	pid_t root = getpid(), mid, got;
 	int st = 0;
 

@@ -50,7 +50,7 @@ static void set_blocked(int sig, int how)
 static void pause_woken(void)
 {
 	pid_t parent = getpid(), pid;
-	int ack[2];
+	int ack[2] = { -1, -1 };
 	long r;
 
 	catch(SIGUSR1);
@@ -217,7 +217,7 @@ static void itimer(void)
 /* A write to a pipe without readers: SIGPIPE kills by default; ignored, EPIPE; handled, both. */
 static void sigpipe(void)
 {
-	int p[2];
+	int p[2] = { -1, -1 };
 	pid_t pid;
 
 	CHECK(pipe(p) == 0);
@@ -243,7 +243,7 @@ static void sigpipe(void)
 static void pipe_eof(void)
 {
 	char buf[16];
-	int p[2], go[2];
+	int p[2] = { -1, -1 }, go[2] = { -1, -1 };
 	pid_t pid;
 
 	CHECK(pipe(p) == 0 && pipe(go) == 0);
@@ -268,7 +268,7 @@ static void pipe_eof(void)
 static void pipe_capacity(void)
 {
 	static char buf[4096];
-	int p[2];
+	int p[2] = { -1, -1 };
 	long total = 0, n;
 	pid_t pid;
 
@@ -296,7 +296,7 @@ static void pipe_capacity(void)
 static void pipe_atomic(void)
 {
 	static char rec[PIPE_BUF];
-	int p[2], counts[2] = { 0, 0 }, torn = 0;
+	int p[2] = { -1, -1 }, counts[2] = { 0, 0 }, torn = 0;
 	pid_t kids[2];
 
 	CHECK(pipe(p) == 0);
@@ -339,7 +339,7 @@ static void pipe_atomic(void)
 static void poll_block(void)
 {
 	struct pollfd pfd;
-	int p[2];
+	int p[2] = { -1, -1 };
 	pid_t pid;
 
 	CHECK(pipe(p) == 0);

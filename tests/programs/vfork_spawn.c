@@ -72,7 +72,7 @@ static void spawn(void)
 	char *envp[] = { "BOOTMM_MODE=spawn", NULL };
 	posix_spawn_file_actions_t fa;
 	char buf[512];
-	int p[2], rc;
+	int p[2] = { -1, -1 }, rc;
 	ssize_t n, got = 0;
 	pid_t pid;
 
