@@ -63,6 +63,7 @@ static __attribute__((noreturn)) void limited(void)
 	static pid_t kids[MAX_KIDS];
 	int hold[2] = { -1, -1 }, err, n;
 
+	prog_failed = 0;	/* its exit status says whether its own checks held */
 	CHECK(setrlimit(RLIMIT_NPROC, &rl) == 0);
 	CHECK(setresgid(BOMB_UID, BOMB_UID, BOMB_UID) == 0);
 	CHECK(setresuid(BOMB_UID, BOMB_UID, BOMB_UID) == 0);

@@ -60,7 +60,7 @@ static void pause_woken(void)
 	if (pid == 0) {
 		char c;
 
-		for (int tries = 0; tries < 500; tries++) {	/* 10 s at most */
+		for (int tries = 0; tries < 150; tries++) {	/* 3 s at most */
 			if (read(ack[0], &c, 1) == 1)
 				_exit(0);
 			kill(parent, SIGUSR1);
@@ -106,7 +106,7 @@ static void sigsuspend_woken(void)
 /* rt_sigtimedwait: EAGAIN after its timeout, then the child's queued SIGUSR1 with its value. */
 static void timedwait(void)
 {
-	struct timespec short_wait = { 0, 50 * 1000000 }, long_wait = { 10, 0 };
+	struct timespec short_wait = { 0, 50 * 1000000 }, long_wait = { 5, 0 };
 	sigset_t set;
 	siginfo_t si;
 	pid_t pid;
