@@ -56,6 +56,8 @@ static void pause_woken(void)
 	catch(SIGUSR1);
 	got_count = 0;
 	CHECK(pipe2(ack, O_NONBLOCK) == 0);
+	if (ack[0] < 0)
+		return;
 	pid = proc_fork();
 	if (pid == 0) {
 		char c;
@@ -343,6 +345,8 @@ static void poll_block(void)
 	pid_t pid;
 
 	CHECK(pipe(p) == 0);
+	if (p[0] < 0)
+		return;
 	pfd.fd = p[0];
 	pfd.events = POLLIN;
 	CHECK(poll(&pfd, 1, 0) == 0);
