@@ -101,7 +101,8 @@ static bool sys_signal_pending(const struct proc *p)
 /*
  * Wait for a pipe or socket to change (sys_poll_wq), the deadline or a
  * signal, after a scan found nothing ready. Returns 0 to scan again,
- * -ETIMEDOUT (deadline passed: scan a last time) or -EINTR.
+ * -ETIMEDOUT (deadline passed: scan a last time) or -EINTR (the callers
+ * return -ERESTARTNOHAND: EINTR once a handler runs).
  */
 static long sys_poll_wait(struct proc *p, uint64_t deadline)
 {
@@ -182,13 +183,14 @@ static long sys_timed_args(struct proc *p, uint64_t tsp, uint64_t sigmask,
 }
 
 /*
- * As Linux's restore_saved_sigmask_unless(ret == -EINTR): after EINTR the
- * call's mask stays in force until the signal's handler is set up (its
- * frame saves the old mask); otherwise the old mask comes back now.
+ * As Linux's restore_saved_sigmask_unless(ret == -ERESTARTNOHAND): after
+ * an interruption the call's mask stays in force until the signal's
+ * handler is set up (its frame saves the old mask); otherwise the old mask
+ * comes back now.
  */
 static long sys_timed_end(struct proc *p, long ret)
 {
-	if (ret != -EINTR)
+	if (ret != -ERESTARTNOHAND)
 		sig_restore_mask(&p->sig);
 	return ret;
 }
