@@ -175,6 +175,8 @@ void proc_release_mm(struct proc *p)
 	as_put(as);
 }
 
+static void proc_tree_kill_all(void);
+
 /* ---------------------------------------------------------------- exit */
 
 /* True when `p`'s parent takes no zombies: SIGCHLD ignored or SA_NOCLDWAIT. */
@@ -284,8 +286,10 @@ void proc_do_exit(struct proc *p, int wstatus)
 	sig_flush(&p->sig);
 	p->wait_status = wstatus;
 	p->state = PROC_ZOMBIE;
-	if (p == proc_tree.init)
+	if (p == proc_tree.init) {
 		proc_tree.init_exited = true;
+		proc_tree_kill_all(); /* the test is over: the rest of the tree dies */
+	}
 	proc_reparent_children(p);
 	proc_zombie_to_parent(p);
 	sched_exit();
@@ -367,6 +371,13 @@ long proc_send(struct proc *sender, struct proc *t, int sig, const struct sig_in
 	if (sig_wakes(&t->sig))
 		sched_interrupt(t);
 	return 0;
+}
+
+void proc_signal_self(struct proc *p, int sig, int code)
+{
+	struct sig_info info = { .code = code, .pid = p->pid, .uid = p->cred.uid };
+
+	proc_send(p, p, sig, &info);
 }
 
 void proc_stop_self(struct proc *p, int sig)

@@ -1316,8 +1316,9 @@ static bool as_advice_allowed(const struct vma *v, int advice)
 /*
  * The flag change of the advice values that only record a VMA flag, or
  * false for other advice. Sets *err to -EINVAL where Linux refuses the
- * advice for this VMA (WIPEONFORK on shared memory, KEEPONFORK and DODUMP
- * on a droppable VMA).
+ * advice for this VMA (WIPEONFORK on shared memory or on a private window
+ * onto an object: Linux takes it on anonymous memory only; KEEPONFORK and
+ * DODUMP on a droppable VMA).
  */
 static bool as_advice_flags(const struct vma *v, int advice, struct as_flag_change *chg, int *err)
 {
@@ -1331,7 +1332,7 @@ static bool as_advice_flags(const struct vma *v, int advice, struct as_flag_chan
 		return true;
 	case AS_MADV_WIPEONFORK:
 		*chg = (struct as_flag_change){0, AS_VMA_WIPEONFORK, 0};
-		*err = (v->flags & MAP_SHARED) ? -EINVAL : 0;
+		*err = ((v->flags & MAP_SHARED) || v->obj) ? -EINVAL : 0;
 		return true;
 	case AS_MADV_KEEPONFORK:
 		*chg = (struct as_flag_change){AS_VMA_WIPEONFORK, 0, 0};
