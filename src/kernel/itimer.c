@@ -2,6 +2,7 @@
  * Interval timers: alarm, setitimer, getitimer, and their firing from the
  * timer tick. See include/kernel/itimer.h.
  */
+#include "arch/x86_64/cpu.h"
 #include "kernel/itimer.h"
 #include "kernel/proc.h"
 #include "kernel/usercopy.h"
@@ -28,14 +29,23 @@ static bool itimer_real_armed(const struct proc *p)
 	return p->itimer_link.next && !list_empty(&p->itimer_link);
 }
 
-/* Stop p's ITIMER_REAL (its interval and last expiry stay). */
+/*
+ * Stop p's ITIMER_REAL (its interval and last expiry stay). Interrupts are
+ * off meanwhile: the tick walks the list (a tree freed by the harness may
+ * come here with them on).
+ */
 static void itimer_real_stop(struct proc *p)
 {
+	bool irqs = read_rflags() & RFLAGS_IF;
+
+	irq_disable();
 	if (itimer_real_armed(p))
 		list_del(&p->itimer_link);
+	if (irqs)
+		irq_enable();
 }
 
-/* Start p's ITIMER_REAL to expire at `at` (CLOCK_MONOTONIC ns). */
+/* Start p's ITIMER_REAL to expire at `at` (CLOCK_MONOTONIC ns); from syscalls, interrupts off. */
 static void itimer_real_start(struct proc *p, uint64_t at)
 {
 	itimer_real_stop(p);
