@@ -119,7 +119,7 @@ struct sig_info {
 struct sig_state {
 	struct k_sigaction act[SIG_NSIG]; /* act[sig - 1] */
 	uint64_t blocked;
-	uint64_t pending;        /* sent, not yet acted on (a real-time one: queued at least once) */
+	uint64_t pending;        /* sent, not yet acted on (real-time: queued at least once) */
 	struct sig_info info[SIG_NSIG]; /* info[sig - 1]: of a pending standard signal */
 	struct list_node rtq;    /* struct sig_queued: real-time instances, in arrival order */
 	unsigned queued;         /* instances counted against the bound */

@@ -142,7 +142,8 @@ static int itimer_tv_ns(const struct sys_timeval *tv, uint64_t *ns)
 	if (tv->tv_sec >= INT64_MAX / SYS_NSEC_PER_SEC)
 		*ns = INT64_MAX;
 	else
-		*ns = (uint64_t)(tv->tv_sec * SYS_NSEC_PER_SEC + tv->tv_usec * ITIMER_NSEC_PER_USEC);
+		*ns = (uint64_t)(tv->tv_sec * SYS_NSEC_PER_SEC +
+				 tv->tv_usec * ITIMER_NSEC_PER_USEC);
 	return 0;
 }
 

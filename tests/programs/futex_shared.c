@@ -24,8 +24,9 @@
 #define FUTEX_WAKE_PRIVATE (FUTEX_WAKE | FUTEX_PRIVATE_FLAG)
 #define FUTEX_OP_SET 0
 #define FUTEX_OP_CMP_EQ 0
-#define FUTEX_OP(op, oparg, cmp, cmparg) \
-	((((op) & 0xf) << 28) | (((cmp) & 0xf) << 24) | (((oparg) & 0xfff) << 12) | ((cmparg) & 0xfff))
+#define FUTEX_OP(op, oparg, cmp, cmparg)                                   \
+	((((op) & 0xf) << 28) | (((cmp) & 0xf) << 24) | (((oparg) & 0xfff) << 12) | \
+	 ((cmparg) & 0xfff))
 
 struct shared {
 	volatile uint32_t word, word2, ready;

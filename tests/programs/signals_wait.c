@@ -89,7 +89,7 @@ static void timedwait_checks(void)
 	handle(SIGALRM, 0);
 	setitimer(ITIMER_REAL, &it, NULL);
 	printf("sigtimedwait interrupted: %s\n",
-	       sw_err(syscall(SYS_rt_sigtimedwait, &set, &si, &long_ts, 8))); /* musl retries EINTR */
+	       sw_err(syscall(SYS_rt_sigtimedwait, &set, &si, &long_ts, 8))); /* musl retries */
 	CHECK(got_sig == SIGALRM && got_code == SI_KERNEL);
 	printf("rt_sigtimedwait size 4: %s\n",
 	       sw_err(syscall(SYS_rt_sigtimedwait, &set, NULL, &zero, 4)));
@@ -265,7 +265,10 @@ static pid_t nagger(void)
 	return pid;
 }
 
-/* pause returns EINTR once a handler ran; sigsuspend waits under its mask, then the old mask is back. */
+/*
+ * pause returns EINTR once a handler ran; sigsuspend waits under its mask,
+ * then the old mask is back.
+ */
 static void pause_suspend_checks(void)
 {
 	sigset_t none, cur;
