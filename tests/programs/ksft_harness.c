@@ -1,4 +1,3 @@
-// pending: fork, waitpid, setpgrp, alarm, kill to a group (issue 13)
 /*
  * Linux's kselftest_harness.h, unmodified (tools/testing/selftests of
  * linux-source-6.12; the build rule finds it), with tests that all pass:

@@ -1,4 +1,3 @@
-// pending: fork, signals between processes, pipes, timers (issue 13)
 /* Signals and pipes between parent and child: pause, sigsuspend, rt_sigtimedwait, sigqueue/rt_sigqueueinfo values, alarm, ITIMER_REAL, SIGPIPE/EPIPE, pipe EOF, 64 KiB capacity, PIPE_BUF atomicity, poll. */
 #include "proc.h"
 #include <limits.h>

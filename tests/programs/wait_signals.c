@@ -1,4 +1,3 @@
-// pending: fork, kill, SIGCHLD, stop/continue (issue 13)
 /* Children ended by signals as wait4/waitid report them, SIGCHLD with siginfo, SIG_IGN and SA_NOCLDWAIT auto-reaping, SIGSTOP/SIGCONT, kill(pid, 0), kill to a process group. kill(-1) is left out: on the host it would hit every process the caller may signal. */
 #include "proc.h"
 
