@@ -1,4 +1,3 @@
-// pending: fork, process groups, sessions, credentials (issue 13)
 /* Process groups and sessions (setpgid/getpgid/getpgrp/setsid/getsid and their EPERM/ESRCH/EINVAL), then credentials: setuid/setgid/setresuid/setresgid/getresuid as root, EPERM once unprivileged, kill of a root process EPERM. Everything runs in children: whether the first process leads a group or a session depends on who started it. */
 #include "proc.h"
 

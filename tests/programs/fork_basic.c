@@ -1,4 +1,3 @@
-// pending: fork, wait4, waitid (issue 13)
 /* fork returns 0 in the child and its pid in the parent; wait4/waitpid statuses for exit(3) and _exit(0); getpid/getppid/gettid; WNOHANG; ECHILD; waitid's siginfo. */
 #include "proc.h"
 

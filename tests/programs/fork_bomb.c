@@ -1,4 +1,3 @@
-// pending: fork, RLIMIT_NPROC, setresuid (issue 13)
 /* Fork bombs that end: under RLIMIT_NPROC as an unprivileged user fork fails with EAGAIN below the limit (root is exempt); without a limit, children holding memory until fork or mmap fails or 200 of them, all reaped. */
 #include "proc.h"
 

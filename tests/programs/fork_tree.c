@@ -1,4 +1,3 @@
-// pending: fork, wait, reparenting to a subreaper (issue 13)
 /* A tree of 100 processes (process i forks 2i+1 and 2i+2), each exiting with its index after reaping its children; orphans reparented to the subreaper. */
 #include "proc.h"
 #include <sys/prctl.h>
