@@ -165,6 +165,9 @@ struct aspace *as_get(struct aspace *as);
  */
 void as_put(struct aspace *as);
 
+/* How many users hold `as` (1 for a space nobody borrowed). */
+unsigned as_users(const struct aspace *as);
+
 /*
  * A copy-on-write copy of `as` (VMAs, brk, stack, lock credential), as fork
  * makes it: MADV_DONTFORK VMAs absent, MADV_WIPEONFORK ones empty (they read

@@ -110,6 +110,11 @@ void as_put(struct aspace *as)
 		as_destroy(as);
 }
 
+unsigned as_users(const struct aspace *as)
+{
+	return as->users;
+}
+
 paddr_t as_root(const struct aspace *as)
 {
 	return as->root;
