@@ -422,7 +422,9 @@ static void fm_check(struct fm_ctx *c)
 
 /* ---- the operations */
 
-#define FM_WHERE(c) "seed %llu step %lu", (unsigned long long)(c)->seed, (c)->step
+#define FM_AT "seed %llu step %lu"
+#define FM_ARGS(c) (unsigned long long)(c)->seed, (c)->step
+#define FM_WHERE(c) FM_AT, FM_ARGS(c)
 
 /* A region at random: the 4 KiB one 30%, the 2 MiB one 50%, the shared one 20%. */
 static const struct fm_region *fm_pick_region(struct fm_ctx *c)
@@ -556,8 +558,8 @@ static void fm_write(struct fm_ctx *c)
 	uint32_t refs = cow ? pmm_refcount(old) : 0;
 
 	memset(buf, val, sizeof(buf));
-	cr_assert_eq(as_test_write(s->as, va, buf, PAGE_SIZE), want, "write %#llx; " FM_WHERE(c),
-		     (unsigned long long)va);
+	cr_assert_eq(as_test_write(s->as, va, buf, PAGE_SIZE), want, "write %#llx; " FM_AT,
+		     (unsigned long long)va, FM_ARGS(c));
 	if (want != AS_FAULT_OK)
 		return;
 	if (fm_kind(i) == MAP_SHARED)
@@ -582,8 +584,8 @@ static void fm_read(struct fm_ctx *c)
 	if (want != AS_FAULT_OK)
 		return;
 	memset(ref, fm_byte(c, s, i), sizeof(ref));
-	cr_assert_eq(memcmp(buf, ref, PAGE_SIZE), 0, "read %#llx; " FM_WHERE(c),
-		     (unsigned long long)fm_va(i));
+	cr_assert_eq(memcmp(buf, ref, PAGE_SIZE), 0, "read %#llx; " FM_AT,
+		     (unsigned long long)fm_va(i), FM_ARGS(c));
 }
 
 static void fm_munmap(struct fm_ctx *c)
@@ -654,7 +656,7 @@ static void fm_madvise(struct fm_ctx *c)
 			want = -EINVAL;
 	}
 	cr_assert_eq(as_madvise(s->as, fm_va(first), n * PAGE_SIZE, advice), want,
-		     "madvise %d; " FM_WHERE(c), advice);
+		     "madvise %d; " FM_AT, advice, FM_ARGS(c));
 }
 
 /*
@@ -676,8 +678,8 @@ static void fm_populate(struct fm_ctx *c)
 		     FM_WHERE(c));
 	for (size_t k = first; k < first + n; k++)
 		cr_assert(pt_query(as_root(s->as), fm_va(k), &l) && (l.flags & PT_WRITE),
-			  "%#llx not populated for writing; " FM_WHERE(c),
-			  (unsigned long long)fm_va(k));
+			  "%#llx not populated for writing; " FM_AT,
+			  (unsigned long long)fm_va(k), FM_ARGS(c));
 }
 
 /* remap: MAP_FIXED over a range, fresh memory of the region's kind (a new object if shared). */
