@@ -171,6 +171,13 @@ void proc_files_exit(struct proc *p);
 int proc_run(const char *name, const void *img, size_t size, unsigned flags,
 	     struct proc_result *res);
 
+/*
+ * The most processes a program's tree may have at once (fork says EAGAIN
+ * past it, root too): Linux's threads-max for this memory, or `max` when
+ * not 0 (tests that want a fork bomb to end soon on a large machine).
+ */
+void proc_set_max_procs(unsigned max);
+
 /* The running process, or NULL (in the idle context). */
 struct proc *proc_current(void);
 

@@ -25,6 +25,13 @@ static struct proc_tree proc_tree = {
 	.dead = { &proc_tree.dead, &proc_tree.dead },
 };
 
+static unsigned proc_max_override; /* proc_set_max_procs */
+
+void proc_set_max_procs(unsigned max)
+{
+	proc_max_override = max;
+}
+
 struct proc_tree *proc_tree_now(void)
 {
 	return &proc_tree;
@@ -42,6 +49,8 @@ void proc_tree_begin(struct proc_result *res, unsigned flags)
 	t->flags = flags;
 	/* Linux's threads-max: a kernel stack per 8 of its size in RAM */
 	t->max = (unsigned)MAX(pmm_total_frames() / (8 * PROC_STACK_PAGES), PROC_MIN_MAX);
+	if (proc_max_override)
+		t->max = proc_max_override;
 }
 
 /*
