@@ -165,6 +165,26 @@ struct aspace *as_get(struct aspace *as);
  */
 void as_put(struct aspace *as);
 
+/*
+ * Memory-Deny-Write-Execute (prctl PR_SET_MDWE, Linux's MMF_HAS_MDWE): with
+ * AS_MDWE_REFUSE_EXEC_GAIN, mmap of memory both writable and executable
+ * says EACCES (nothing changes), and so does mprotect making a VMA
+ * executable that was not, or writable and executable (the VMAs before it
+ * in the range are changed, as Linux). AS_MDWE_NO_INHERIT: a clone (fork)
+ * or the space of an exec starts without either (as_mdwe_inherited).
+ */
+#define AS_MDWE_REFUSE_EXEC_GAIN (1u << 0) /* PR_MDWE_REFUSE_EXEC_GAIN */
+#define AS_MDWE_NO_INHERIT (1u << 1)       /* PR_MDWE_NO_INHERIT */
+
+/* Set the AS_MDWE_* bits of `as` (the caller checks that set bits are never cleared). */
+void as_set_mdwe(struct aspace *as, unsigned bits);
+
+/* The AS_MDWE_* bits of `as`. */
+unsigned as_mdwe(const struct aspace *as);
+
+/* The AS_MDWE_* bits a clone or an exec'd space of `as` starts with. */
+unsigned as_mdwe_inherited(const struct aspace *as);
+
 /* How many users hold `as` (1 for a space nobody borrowed). */
 unsigned as_users(const struct aspace *as);
 

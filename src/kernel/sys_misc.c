@@ -31,6 +31,8 @@
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
 #define PR_SET_CHILD_SUBREAPER 36
+#define PR_SET_MDWE 65
+#define PR_GET_MDWE 66
 #define PR_GET_CHILD_SUBREAPER 37
 #define CAP_V1 0x19980330
 #define CAP_V2 0x20071026
@@ -130,9 +132,30 @@ static long sys_rseq(struct proc *p, struct uregs *r)
  * prctl(2): PR_SET_NAME and PR_GET_NAME (16 bytes, NUL-terminated);
  * PR_SET_PDEATHSIG (0..64, else EINVAL) and PR_GET_PDEATHSIG (an int);
  * PR_SET_CHILD_SUBREAPER (any non-zero sets) and PR_GET_CHILD_SUBREAPER
- * (an int, 0 or 1); EFAULT; EINVAL for other options.
+ * (an int, 0 or 1); PR_SET_MDWE / PR_GET_MDWE; EFAULT; EINVAL for other
+ * options.
  */
-static long sys_prctl(struct proc *p, int64_t option, uint64_t arg2)
+/*
+ * PR_SET_MDWE (Linux's prctl_set_mdwe): EINVAL for other bits, for arg3..5
+ * not 0 or NO_INHERIT without REFUSE_EXEC_GAIN; EPERM to change bits once set.
+ */
+static long sys_prctl_set_mdwe(struct proc *p, uint64_t bits, const struct uregs *r)
+{
+	unsigned cur = as_mdwe(p->as);
+
+	if (r->rdx || r->r10 || r->r8)
+		return -EINVAL;
+	if (bits & ~(uint64_t)(AS_MDWE_REFUSE_EXEC_GAIN | AS_MDWE_NO_INHERIT))
+		return -EINVAL;
+	if ((bits & AS_MDWE_NO_INHERIT) && !(bits & AS_MDWE_REFUSE_EXEC_GAIN))
+		return -EINVAL;
+	if (cur && cur != bits)
+		return -EPERM;
+	as_set_mdwe(p->as, (unsigned)bits);
+	return 0;
+}
+
+static long sys_prctl(struct proc *p, int64_t option, uint64_t arg2, const struct uregs *r)
 {
 	char comm[PROC_COMM_LEN];
 	int32_t v;
@@ -160,6 +183,10 @@ static long sys_prctl(struct proc *p, int64_t option, uint64_t arg2)
 		return 0;
 	case PR_GET_NAME:
 		return copy_to_user(arg2, p->comm, sizeof(p->comm));
+	case PR_SET_MDWE:
+		return sys_prctl_set_mdwe(p, arg2, r);
+	case PR_GET_MDWE:
+		return arg2 || r->rdx || r->r10 || r->r8 ? -EINVAL : (long)as_mdwe(p->as);
 	default:
 		return -EINVAL;
 	}
@@ -279,7 +306,7 @@ long sys_misc(struct proc *p, uint64_t nr, struct uregs *r)
 	case SYS_get_robust_list:
 		return sys_get_robust_list(p, (int64_t)r->rdi, r->rsi, r->rdx);
 	case SYS_rseq: return sys_rseq(p, r);
-	case SYS_prctl: return sys_prctl(p, (int64_t)r->rdi, r->rsi);
+	case SYS_prctl: return sys_prctl(p, (int64_t)r->rdi, r->rsi, r);
 	case SYS_capget: return sys_capget(r->rdi, r->rsi);
 	case SYS_sysinfo: return sys_sysinfo(r->rdi);
 	case SYS_getrusage: return sys_getrusage(p, (int64_t)r->rdi, r->rsi);

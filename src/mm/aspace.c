@@ -110,6 +110,29 @@ void as_put(struct aspace *as)
 		as_destroy(as);
 }
 
+void as_set_mdwe(struct aspace *as, unsigned bits)
+{
+	as->mdwe = bits;
+}
+
+unsigned as_mdwe(const struct aspace *as)
+{
+	return as->mdwe;
+}
+
+unsigned as_mdwe_inherited(const struct aspace *as)
+{
+	return (as->mdwe & AS_MDWE_NO_INHERIT) ? 0 : as->mdwe;
+}
+
+/* Linux's map_deny_write_exec: rights `prot` for a VMA that had `old` break MDWE. */
+static bool as_mdwe_denies(const struct aspace *as, int old, int prot)
+{
+	if (!(as->mdwe & AS_MDWE_REFUSE_EXEC_GAIN) || !(prot & PROT_EXEC))
+		return false;
+	return (prot & PROT_WRITE) || !(old & PROT_EXEC);
+}
+
 unsigned as_users(const struct aspace *as)
 {
 	return as->users;
@@ -203,6 +226,7 @@ struct aspace *as_clone(struct aspace *as)
 	c->brk_start = as->brk_start;
 	c->brk = as->brk;
 	as_set_memlock(c, as->memlock, as->caps); /* the child runs with the same credential */
+	c->mdwe = as_mdwe_inherited(as);
 	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v))
 		if (as_clone_vma(as, c, v) != 0)
 			goto out_destroy;
@@ -516,6 +540,8 @@ long as_mmap_obj(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int fl
 		return -ENOMEM;
 	if (!as_map_count_room(as, 0))
 		return -ENOMEM;
+	if (as_mdwe_denies(as, prot, prot))
+		return -EACCES;
 	if (flags & MAP_FIXED_NOREPLACE)
 		flags |= MAP_FIXED;
 	res = as_mmap_addr(as, addr, len, flags);
@@ -681,6 +707,17 @@ static void as_protect_vmas(struct aspace *as, vaddr_t start, vaddr_t end, int p
 	as_merge_range(as, start, end);
 }
 
+/* The start of the first VMA meeting [start, end) that MDWE keeps from `prot`, or end. */
+static vaddr_t as_mdwe_at(const struct aspace *as, vaddr_t start, vaddr_t end, int prot)
+{
+	const struct vma *v;
+
+	for (v = vma_lower_bound(&as->vmas, start); v && vma_start(v) < end; v = vma_next(v))
+		if (as_mdwe_denies(as, v->prot, prot))
+			return MAX(vma_start(v), start);
+	return end;
+}
+
 /* mprotect of a range fully covered by VMAs; 0 or -ENOMEM (nothing changed). */
 static int as_protect_range(struct aspace *as, vaddr_t start, vaddr_t end, int prot)
 {
@@ -751,11 +788,12 @@ int as_mprotect(struct aspace *as, vaddr_t start, uint64_t len, int prot)
 	cover = as_covered_end(v, end);
 	sealed = as_sealed_at(as, start, cover);
 	denied = (prot & PROT_WRITE) ? as_nowrite_at(as, start, sealed) : sealed;
+	denied = MIN(denied, as_mdwe_at(as, start, denied, prot));
 	err = denied > start ? as_protect_range(as, start, denied, prot) : 0;
 	if (err)
 		return err;
 	if (denied < sealed)
-		return -EACCES; /* no VM_MAYWRITE: the VMAs before it are changed, as Linux */
+		return -EACCES; /* no VM_MAYWRITE, or MDWE: the VMAs before it are changed, as Linux */
 	if (sealed < cover)
 		return -EPERM; /* Linux changes the VMAs before the sealed one */
 	return cover < end ? -ENOMEM : 0;
