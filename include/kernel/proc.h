@@ -78,6 +78,7 @@ struct proc {
 	const char *name;
 	const char *path;        /* the executable's path: readlink /proc/self/exe */
 	char path_buf[72];       /* "/" + name, until programs come from files */
+	char *path_owned;        /* kmalloc'd p->path (exec, exec_take_image_path), or NULL */
 	char comm[PROC_COMM_LEN];
 	uint64_t robust_list;    /* set_robust_list head */
 	uint64_t rseq;           /* registered struct rseq, 0 when none */
@@ -137,6 +138,12 @@ int proc_files_init(struct proc *p);
 
 /* Close every descriptor and drop the working directory. */
 void proc_files_exit(struct proc *p);
+
+/*
+ * After a successful exec by p: wake the vfork parent sleeping on it, if
+ * any (src/kernel/exec.c has a weak one doing nothing until vfork exists).
+ */
+void proc_vfork_done(struct proc *p);
 
 /*
  * Run the static ELF image [img, img+size) as program `name` (argv[0]).
