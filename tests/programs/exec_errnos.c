@@ -6,9 +6,10 @@
  * with a missing interpreter, EFAULT (path, argv, envp, a string), E2BIG
  * (one string, the total), EINVAL, EBADF. Then execveat(AT_EMPTY_PATH) of
  * an fd of itself, where O_CLOEXEC descriptors are gone and the others
- * kept, and last a "#!" script in /tmp whose interpreter is exec_child.
- * The scratch files have fixed names (exec_child prints the script's path,
- * and removes it and its directory: EXEC_CHILD_UNLINK).
+ * kept, and last a "#!" script in /tmp whose interpreter is this program
+ * again (the Linux oracle has only the programs it compares), which prints
+ * what the script line gave it and removes the script. The scratch files
+ * have fixed names: the script's path is printed.
  */
 #include "files.h"
 #include <limits.h>
@@ -27,7 +28,7 @@
 #define LOOP_B DIR_ "/loop_b"
 #define LINK DIR_ "/link"
 
-static char self[PATH_MAX], child[PATH_MAX + 16];
+static char self[PATH_MAX];
 static char *argv_ok[] = { "exec_errnos", "never", NULL };
 static char *envp_ok[] = { "A=1", NULL };
 
@@ -82,7 +83,7 @@ static void make_files(void)
 	put_file(PHENT, hdr, sizeof(hdr), 0755);
 	put_file(NOINTERP, "#!   \n", 6, 0755);
 	put_file(MISSING, "#!" DIR_ "/no_such_interp arg\n", strlen(DIR_) + 25, 0755);
-	snprintf(line, sizeof(line), "#! %s  first-arg  \necho not reached\n", child);
+	snprintf(line, sizeof(line), "#! %s  first-arg  \necho not reached\n", self);
 	put_file(SCRIPT, line, strlen(line), 0755);
 	symlink(LOOP_B, LOOP_A);
 	symlink(LOOP_A, LOOP_B);
@@ -178,12 +179,12 @@ static void stage1(void)
 	exit(1);
 }
 
-/* Stage "byfd": what came across; then the script, with exec_child as interpreter. */
+/* Stage "byfd": what came across; then the script, with this program as interpreter. */
 static void stage_byfd(char **envp)
 {
 	char comm[17] = {0};
 	char *argv[] = { "script-argv0", "tail", NULL };
-	char *env[] = { "FROM=script", "EXEC_CHILD_UNLINK=" SCRIPT, NULL };
+	char *env[] = { "FROM=script", NULL };
 
 	prctl(PR_GET_NAME, comm);
 	printf("comm after execveat by fd: %s\n", comm);
@@ -198,7 +199,7 @@ static void stage_byfd(char **envp)
 	exit(1);
 }
 
-/* The scratch files go before the script runs (exec_child removes the script). */
+/* The scratch files go before the script runs (which removes the script). */
 static void remove_files(void)
 {
 	static const char *const files[] = { NOX, GARBAGE, SHORT, MACHINE, PHENT, NOINTERP,
@@ -208,17 +209,31 @@ static void remove_files(void)
 		unlink(files[i]);
 }
 
+/* Stage "first-arg": run by the script line; what it gave, then the script goes. */
+static void stage_script(int argc, char **argv, char **envp)
+{
+	char comm[17] = {0};
+
+	printf("interpreter argc: %d\n", argc);
+	for (int i = 1; i < argc; i++)
+		printf("interpreter argv[%d]: \"%s\"\n", i, argv[i]);
+	for (int i = 0; envp[i]; i++)
+		printf("interpreter envp[%d]: \"%s\"\n", i, envp[i]);
+	prctl(PR_GET_NAME, comm);
+	printf("interpreter comm: %s\n", comm);
+	CHECK(unlink(SCRIPT) == 0 && rmdir(DIR_) == 0);
+	exit(prog_failed);
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
 
 	if (n <= 0)
 		return 1;
 	self[n] = 0;
-	strcpy(child, self);
-	slash = strrchr(child, '/');
-	strcpy(slash + 1, "exec_child");
+	if (argc >= 2 && !strcmp(argv[1], "first-arg"))
+		stage_script(argc, argv, envp);
 	if (argc < 2)
 		stage1();
 	if (!strcmp(argv[1], "byfd")) {
