@@ -6,9 +6,10 @@
  * with a missing interpreter, EFAULT (path, argv, envp, a string), E2BIG
  * (one string, the total), EINVAL, EBADF. Then execveat(AT_EMPTY_PATH) of
  * an fd of itself, where O_CLOEXEC descriptors are gone and the others
- * kept, and last a "#!" script in /tmp whose interpreter is this program
- * again (the Linux oracle has only the programs it compares), which prints
- * what the script line gave it and removes the script. The scratch files
+ * kept, and last a "#!" script in /tmp whose interpreter is another script
+ * whose interpreter is this program again (the Linux oracle has only the
+ * programs it compares), which prints what the script lines gave it and
+ * removes the scripts. The scratch files
  * have fixed names: the script's path is printed.
  */
 #include "files.h"
@@ -24,6 +25,9 @@
 #define NOINTERP DIR_ "/nointerp"
 #define MISSING DIR_ "/missing_interp"
 #define SCRIPT DIR_ "/script"
+#define NESTED DIR_ "/nested"
+#define SELF_LOOP DIR_ "/self_loop"
+#define DIR_INTERP DIR_ "/dir_interp"
 #define LOOP_A DIR_ "/loop_a"
 #define LOOP_B DIR_ "/loop_b"
 #define LINK DIR_ "/link"
@@ -85,6 +89,9 @@ static void make_files(void)
 	put_file(MISSING, "#!" DIR_ "/no_such_interp arg\n", strlen(DIR_) + 25, 0755);
 	snprintf(line, sizeof(line), "#! %s  first-arg  \necho not reached\n", self);
 	put_file(SCRIPT, line, strlen(line), 0755);
+	put_file(NESTED, "#!" SCRIPT "\n", strlen(SCRIPT) + 3, 0755);
+	put_file(SELF_LOOP, "#!" SELF_LOOP "\n", strlen(SELF_LOOP) + 3, 0755);
+	put_file(DIR_INTERP, "#!/tmp\n", 7, 0755);
 	symlink(LOOP_B, LOOP_A);
 	symlink(LOOP_A, LOOP_B);
 	symlink(self, LINK);
@@ -122,6 +129,8 @@ static void bad_images(void)
 	EXEC_ERR("ELF e_phentsize 0", ENOEXEC, execve(PHENT, argv_ok, envp_ok));
 	EXEC_ERR("#! without interpreter", ENOEXEC, execve(NOINTERP, argv_ok, envp_ok));
 	EXEC_ERR("#! missing interpreter", ENOENT, execve(MISSING, argv_ok, envp_ok));
+	EXEC_ERR("#! a directory as interpreter", EACCES, execve(DIR_INTERP, argv_ok, envp_ok));
+	EXEC_ERR("#! itself as interpreter", ELOOP, execve(SELF_LOOP, argv_ok, envp_ok));
 }
 
 /* Bad pointers and sizes. */
@@ -168,6 +177,9 @@ static void stage1(void)
 	bad_paths();
 	bad_images();
 	bad_args();
+	EXEC_ERR("execveat AT_EMPTY_PATH of a script by an O_CLOEXEC fd", ENOENT,
+		 syscall(SYS_execveat, open(SCRIPT, O_RDONLY | O_CLOEXEC), "", argv_ok, envp_ok,
+			 AT_EMPTY_PATH));
 	CHECK(dup2(open("/dev/null", O_RDONLY), 10) == 10);
 	CHECK(dup3(open("/dev/null", O_RDONLY), 11, O_CLOEXEC) == 11);
 	fd = open(self, O_RDONLY | O_CLOEXEC);
@@ -179,7 +191,10 @@ static void stage1(void)
 	exit(1);
 }
 
-/* Stage "byfd": what came across; then the script, with this program as interpreter. */
+/*
+ * Stage "byfd": what came across; then a script whose interpreter is a
+ * script whose interpreter is this program.
+ */
 static void stage_byfd(char **envp)
 {
 	char comm[17] = {0};
@@ -194,7 +209,7 @@ static void stage_byfd(char **envp)
 	if (prog_failed)
 		exit(1);
 	fflush(stdout);
-	execve(SCRIPT, argv, env);
+	execve(NESTED, argv, env);
 	printf("execve script: %s\n", files_errname(errno));
 	exit(1);
 }
@@ -203,7 +218,8 @@ static void stage_byfd(char **envp)
 static void remove_files(void)
 {
 	static const char *const files[] = { NOX, GARBAGE, SHORT, MACHINE, PHENT, NOINTERP,
-					     MISSING, LOOP_A, LOOP_B, LINK };
+					     MISSING, LOOP_A, LOOP_B, LINK, SELF_LOOP,
+					     DIR_INTERP };
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		unlink(files[i]);
@@ -221,7 +237,7 @@ static void stage_script(int argc, char **argv, char **envp)
 		printf("interpreter envp[%d]: \"%s\"\n", i, envp[i]);
 	prctl(PR_GET_NAME, comm);
 	printf("interpreter comm: %s\n", comm);
-	CHECK(unlink(SCRIPT) == 0 && rmdir(DIR_) == 0);
+	CHECK(unlink(SCRIPT) == 0 && unlink(NESTED) == 0 && rmdir(DIR_) == 0);
 	exit(prog_failed);
 }
 
