@@ -56,7 +56,7 @@ struct elf_info;
 #define EXEC_ARG_MAX (32 * 4096ULL)        /* ARG_MAX: the least room for strings */
 #define EXEC_STK_LIM MiB(8)                /* _STK_LIM */
 #define EXEC_MAX_ARG_STRINGS 0x7fffffffULL /* MAX_ARG_STRINGS */
-#define EXEC_BUF_SIZE 256                  /* BINPRM_BUF_SIZE: bytes of a file read to tell its kind */
+#define EXEC_BUF_SIZE 256                  /* BINPRM_BUF_SIZE: bytes read to tell the kind */
 #define EXEC_MAX_DEPTH 5                   /* binfmt rewrites (#! scripts) before ELOOP */
 #define EXEC_STACK_INITIAL KiB(128)        /* Linux's stack_expand */
 

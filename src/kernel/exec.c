@@ -70,6 +70,7 @@ struct exec_bprm {
 /* Scratch: exec never sleeps, and one CPU runs the kernel. */
 static char exec_path[SYS_PATH_BUF];
 static char exec_fdpath[EXEC_FDPATH_MAX];
+static char exec_abs[VFS_PATH_MAX];
 static char exec_interp[EXEC_BUF_SIZE + 1];
 static char exec_hdr[EXEC_BUF_SIZE + 1];
 static uint8_t exec_chunk[PAGE_SIZE];
@@ -601,13 +602,13 @@ static int exec_abs_path(const struct vfs_node *f, char **out)
 {
 	size_t len;
 
-	if (vfs_path(f, exec_fdpath, sizeof(exec_fdpath)))
+	if (vfs_path(f, exec_abs, sizeof(exec_abs)))
 		return -ENAMETOOLONG;
-	len = strlen(exec_fdpath) + 1;
+	len = strlen(exec_abs) + 1;
 	*out = kmalloc(len);
 	if (!*out)
 		return -ENOMEM;
-	memcpy(*out, exec_fdpath, len);
+	memcpy(*out, exec_abs, len);
 	return 0;
 }
 
