@@ -192,6 +192,9 @@ struct fdtable *fdt_create(void);
 /* Close every descriptor and free the table (NULL is ignored). */
 void fdt_destroy(struct fdtable *t);
 
+/* fork: a copy of t, every descriptor (and its FD_CLOEXEC) holding one more reference. NULL: no memory. */
+struct fdtable *fdt_clone(const struct fdtable *t);
+
 /*
  * Install f (the caller's reference moves into the table) at the lowest free
  * descriptor >= minfd below `limit` (RLIMIT_NOFILE). The descriptor, or

@@ -94,7 +94,13 @@ void exec_set_image_path(const char *path);
  */
 int exec_take_image_path(struct proc *p);
 
-/* Free what exec gave p (its owned path); for proc_free. */
+/*
+ * fork: child c gets its own copy of the path parent p owns (c->path points
+ * at it), if p owns one. 0 or -ENOMEM (c owns nothing then).
+ */
+int exec_fork_path(struct proc *c, const struct proc *p);
+
+/* Free what exec gave p (its owned path); when p is freed. */
 void exec_proc_free(struct proc *p);
 
 #endif

@@ -1,14 +1,17 @@
 /*
- * proc: the program runner. One scenario program at a time runs in ring 3 in
- * a fresh user address space, on its own kernel stack (a vmarea with a guard
- * page), until it exits, dies of a signal or the watchdog ends its test.
+ * proc: processes and the program runner. One scenario program at a time
+ * runs as a process tree: its first process (pid 1) is loaded from a static
+ * ELF image (include/kernel/elf.h) in a fresh address space with the
+ * initial stack Linux builds (argc, argv = { name }, empty envp, auxv, 16
+ * random bytes for AT_RANDOM) below AS_TASK_SIZE; it may fork, vfork and
+ * clone more (src/kernel/fork.c), each with its own kernel stack (a vmarea
+ * with a guard page), address space, files and signal state, scheduled
+ * round robin on the timer (include/kernel/sched.h).
  *
- * proc_run loads a static ELF image (include/kernel/elf.h), builds the
- * initial stack as Linux does (argc, argv = { name }, empty envp, auxv, 16
- * random bytes for AT_RANDOM) below AS_TASK_SIZE, enters ring 3 with iretq
- * and serves syscalls (include/kernel/syscall.h) and faults until the end.
- * Then it destroys the address space and the kernel stack: every frame comes
- * back.
+ * The test ends when the first process exits or dies: the rest of the tree
+ * is killed and reaped, every address space is checked (as_check) and
+ * destroyed, and every frame comes back. A watchdog that ends the test early
+ * abandons the tree (proc_abort).
  */
 #ifndef KERNEL_PROC_H
 #define KERNEL_PROC_H
@@ -114,7 +117,16 @@ struct proc {
 	struct waitq child_wq;       /* wait4/waitid sleep here; a child's change wakes it */
 	int wait_status;             /* for wait4, once a zombie (Linux's encoding) */
 	bool is_subreaper;           /* PR_SET_CHILD_SUBREAPER */
+	bool did_exec;               /* execve succeeded since fork (setpgid says EACCES) */
+	int exit_signal;             /* sent to the parent at exit: SIGCHLD, or clone's choice */
 	struct proc *vfork_parent;   /* sleeping until this child execs or exits */
+	bool vfork_waiting;          /* this parent waits for its vfork child */
+	int stop_sig;                /* the signal that stopped it */
+	enum {
+		PROC_REPORT_NONE,
+		PROC_REPORT_STOPPED,   /* a stop waiting for WUNTRACED */
+		PROC_REPORT_CONTINUED, /* a continue waiting for WCONTINUED */
+	} stop_report;
 	struct proc_cred cred;
 
 	/* The scheduler (src/kernel/sched.c) */
@@ -140,12 +152,6 @@ int proc_files_init(struct proc *p);
 void proc_files_exit(struct proc *p);
 
 /*
- * After a successful exec by p: wake the vfork parent sleeping on it, if
- * any (src/kernel/exec.c has a weak one doing nothing until vfork exists).
- */
-void proc_vfork_done(struct proc *p);
-
-/*
  * Run the static ELF image [img, img+size) as program `name` (argv[0]).
  * Returns 0 when it ran (res->status tells how it ended), -ENOEXEC when the
  * image is rejected, -ENOMEM when the program could not be set up (res->why
@@ -157,8 +163,17 @@ void proc_vfork_done(struct proc *p);
 int proc_run(const char *name, const void *img, size_t size, unsigned flags,
 	     struct proc_result *res);
 
-/* The running program, or NULL. */
+/* The running process, or NULL (in the idle context). */
 struct proc *proc_current(void);
+
+/* The process `pid` names in a syscall: 0 is `self`; NULL when there is none (or a zombie). */
+struct proc *proc_lookup(struct proc *self, int32_t pid);
+
+/* Free the processes that died with nobody to reap them (not the running one). */
+void proc_free_dead(void);
+
+/* A vfork child `p` execs or exits: its parent goes on. */
+void proc_vfork_done(struct proc *p);
 
 /* End the running program with `status` (from syscall or trap context). */
 __attribute__((noreturn)) void proc_exit(int status);
@@ -181,6 +196,13 @@ void proc_unknown_syscall(struct proc *p, uint64_t nr);
  * *regs was rewritten (the return must use iretq).
  */
 bool proc_pending_signals(struct proc *p, struct uregs *regs);
+
+/*
+ * On the way back to ring 3 from the timer interrupt (regs: the interrupted
+ * registers): switch away when the slice is over, then act on pending
+ * signals as the syscall return does.
+ */
+void proc_irq_return(struct uregs *regs);
 
 /*
  * For the exception path: exception `vec` with `error_code` and `cr2` taken
@@ -218,6 +240,19 @@ void user_arch_init(void);
 void user_fpu_reset(void);
 
 
+/* fxrstor a state this kernel saved with user_fpu_save (no checks). */
+void user_fpu_load(const void *buf);
+
+/*
+ * Make *ctx a context that, once user_switch'ed to, returns to ring 3 with
+ * the registers of *regs (which must lie on the kernel stack the context
+ * runs on: the words below it are its stack).
+ */
+void user_prepare_start(struct proc_kctx *ctx, struct uregs *regs);
+
+/* Save the current kernel context in *from and continue in *to. */
+void user_switch(struct proc_kctx *from, struct proc_kctx *to);
+
 /* fxsave the program's x87/SSE state into buf (16-byte aligned). */
 void user_fpu_save(void *buf);
 
@@ -227,15 +262,6 @@ void user_fpu_restore(void *buf);
 /* The stack syscall entry switches to (the running program's kernel stack top). */
 void user_set_kernel_stack(uint64_t top);
 
-/*
- * Save the kernel context in *ctx and enter ring 3 with the registers in
- * *regs (which lies at the top of the program's kernel stack). Returns the
- * status passed to user_leave.
- */
-long user_enter(struct proc_kctx *ctx, struct uregs *regs);
-
-/* Return from user_enter(ctx, ...) with `status`, abandoning the current stack. */
-__attribute__((noreturn)) void user_leave(struct proc_kctx *ctx, long status);
 
 /* FS and GS base MSRs. */
 uint64_t user_get_fs(void);
@@ -250,12 +276,9 @@ uint64_t user_clock_real_ns(void);
 /* TSC ticks per millisecond as calibrated against the PIT at start-up (0: none). */
 uint64_t user_tsc_khz(void);
 
-/*
- * Wait, halted with interrupts on (the timer wakes the CPU every
- * millisecond), until CLOCK_MONOTONIC reaches mono_ns; interrupts are off
- * again on return. UINT64_MAX waits until the test's watchdog ends it.
- */
-void user_wait_until(uint64_t mono_ns);
+
+/* Halt with interrupts on until the next interrupt; interrupts are off again on return. */
+void user_idle(void);
 
 /* 64 bits from a xorshift generator seeded from the TSC. */
 uint64_t user_random(void);

@@ -82,6 +82,9 @@ __attribute__((noreturn)) void sched_exit(void);
  */
 void sched_run_until(bool (*done)(void *arg), void *arg);
 
+/* The running process gives up its page tables: the kernel's are loaded. */
+void sched_drop_mm(void);
+
 /* Forget every process (proc_abort after a watchdog unwound out of a run). */
 void sched_reset(void);
 

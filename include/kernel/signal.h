@@ -27,8 +27,19 @@
 #define SIGFPE 8
 #define SIGKILL 9
 #define SIGSEGV 11
+#define SIGUSR1 10
+#define SIGUSR2 12
+#define SIGPIPE 13
+#define SIGALRM 14
+#define SIGTERM 15
+#define SIGCHLD 17
+#define SIGCONT 18
 #define SIGSTOP 19
+#define SIGTSTP 20
+#define SIGTTIN 21
+#define SIGTTOU 22
 #define SIG_NSIG 64
+#define SIG_BIT(sig) (1ULL << ((sig)-1))
 
 #define SIG_DFL 0
 #define SIG_IGN 1
@@ -51,7 +62,13 @@
 /* si_code values */
 #define SI_USER 0
 #define SI_KERNEL 0x80
+#define SI_QUEUE (-1)
 #define SI_TKILL (-6)
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+#define CLD_DUMPED 3
+#define CLD_STOPPED 5
+#define CLD_CONTINUED 6
 #define SEGV_MAPERR 1
 #define SEGV_ACCERR 2
 #define BUS_ADRALN 1
@@ -72,24 +89,39 @@ struct k_sigaction {
 	uint64_t mask;
 };
 
+/*
+ * What a signal's siginfo says beside its number: the fields of the union
+ * that its si_code selects (kill and sigqueue: pid, uid, value; SIGCHLD:
+ * pid, uid, status, utime, stime; faults: addr).
+ */
+struct sig_info {
+	int code;        /* si_code */
+	int32_t pid;
+	uint32_t uid;
+	int32_t status;  /* SIGCHLD: the exit code or signal */
+	uint64_t value;  /* sigqueue's sival */
+	uint64_t utime, stime; /* SIGCHLD: clock ticks */
+};
+
 struct sig_state {
 	struct k_sigaction act[SIG_NSIG]; /* act[sig - 1] */
 	uint64_t blocked;
-	uint64_t pending;        /* raised by kill/tkill/tgkill, not yet acted on */
-	uint64_t pending_user;   /* those of them raised by kill (SI_USER, else SI_TKILL) */
+	uint64_t pending;        /* sent, not yet acted on: one instance each */
+	struct sig_info info[SIG_NSIG]; /* info[sig - 1]: of the pending instance */
 	uint64_t ss_sp, ss_size; /* sigaltstack */
 	uint32_t ss_flags;       /* SS_DISABLE or SS_AUTODISARM */
 	bool restore_blocked;    /* ppoll/pselect6 mask in force: saved_blocked comes back */
 	uint64_t saved_blocked;
 };
 
-/* A raised fault signal. */
+/* A raised signal as its handler sees it: a fault's, or a sent one's (info). */
 struct sig_fault {
 	int signo;
 	int code;     /* si_code */
-	uint64_t addr; /* si_addr */
+	uint64_t addr; /* si_addr (faults) */
 	unsigned trapno;
 	uint64_t error_code;
+	const struct sig_info *info; /* sent signals: the siginfo fields; NULL for faults */
 };
 
 /*
@@ -126,23 +158,43 @@ int sig_deliver(struct sig_state *s, struct uregs *regs, const struct sig_fault 
 int sig_return(struct sig_state *s, struct uregs *regs);
 
 /*
- * kill/tkill/tgkill aimed at the program itself: mark `sig` pending (0 only
- * checks) with si_code `code` (SI_USER or SI_TKILL; a signal already pending
- * keeps its first code, as Linux drops the second). Returns 0 or -EINVAL.
+ * Mark `sig` (1..64) pending with siginfo `info`. A signal already pending
+ * keeps its first siginfo: Linux drops a second standard signal; a second
+ * real-time one is dropped here too (no queue: documented limit). Whether
+ * the signal is ignored is the sender's question (sig_ignored).
  */
-long sig_raise(struct sig_state *s, int sig, int code);
+void sig_post(struct sig_state *s, int sig, const struct sig_info *info);
 
 /*
- * Take the lowest pending signal that is not blocked, its si_code in *code;
- * 0 when none.
+ * Take the lowest pending signal that is not blocked (SIGKILL and SIGSTOP
+ * first), its siginfo in *info; 0 when none.
  */
-int sig_take_pending(struct sig_state *s, int *code);
+int sig_take_pending(struct sig_state *s, struct sig_info *info);
 
-/*
- * True when the default action of `sig` is to ignore it (SIGCHLD, SIGCONT,
- * SIGURG, SIGWINCH; the stop signals too, as nothing can continue them).
- */
-bool sig_default_ignored(int sig);
+/* Take `sig` if pending (blocked or not), its siginfo in *info. True when it was. */
+bool sig_take(struct sig_state *s, int sig, struct sig_info *info);
+
+/* True when a pending signal is not blocked: a sleep must end (SIGKILL always). */
+bool sig_wakes(const struct sig_state *s);
+
+/* True when `sig` would be thrown away on arrival: SIG_IGN, or SIG_DFL that ignores, and not blocked. */
+bool sig_ignored(const struct sig_state *s, int sig);
+
+/* What a signal's default action does (Linux's sig_kernel_* sets). */
+enum sig_default {
+	SIG_DEF_TERM,   /* end the process */
+	SIG_DEF_CORE,   /* end it, "core dumped" in the wait status */
+	SIG_DEF_STOP,   /* stop it */
+	SIG_DEF_CONT,   /* continue it (then ignored) */
+	SIG_DEF_IGNORE, /* nothing */
+};
+
+/* The default action of `sig`. */
+enum sig_default sig_default_action(int sig);
+
+/* exec: handlers back to SIG_DFL (SIG_IGN stays), no alternate stack; mask and pending stay. */
+void sig_exec_reset(struct sig_state *s);
+
 
 long sys_rt_sigaction(struct sig_state *s, int sig, uint64_t act, uint64_t oact,
 		      uint64_t sigsetsize);

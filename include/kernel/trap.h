@@ -29,6 +29,12 @@ void trap_set_kernel_hook(trap_kernel_hook_fn fn);
 /* Route exception `vector` with the interrupted registers in *f (from trap_dispatch). */
 void trap_exception(unsigned vector, struct uregs *f);
 
+/*
+ * After the timer interrupt (acknowledged, the tick hook called): the
+ * scheduler's tick, and, when it interrupted ring 3, preemption and signals.
+ */
+void trap_timer(struct uregs *f);
+
 /* Forget the exception being handled: its handler is about to longjmp away. */
 void trap_unwind(void);
 

@@ -12,6 +12,7 @@
 #define E2BIG 7
 #define ENOEXEC 8
 #define EBADF 9
+#define ECHILD 10
 #define EAGAIN 11
 #define ENOMEM 12
 #define EACCES 13
@@ -39,6 +40,13 @@
 #define EOVERFLOW 75
 #define EOPNOTSUPP 95
 #define ETIMEDOUT 110
+#endif
+
+/* Kernel-internal: a syscall a signal interrupted (never seen by a program). */
+#ifndef ERESTARTSYS
+#define ERESTARTSYS 512    /* restart unless the handler lacks SA_RESTART: then EINTR */
+#define ERESTARTNOINTR 513 /* always restart */
+#define ERESTARTNOHAND 514 /* restart when no handler runs, else EINTR */
 #endif
 
 #endif

@@ -25,6 +25,30 @@ void fdt_destroy(struct fdtable *t)
 	kfree(t);
 }
 
+struct fdtable *fdt_clone(const struct fdtable *t)
+{
+	struct fdtable *c = fdt_create();
+
+	if (!c)
+		return NULL;
+	if (t->size) {
+		c->files = kzalloc(t->size * sizeof(*c->files));
+		c->fdflags = kzalloc(t->size);
+		if (!c->files || !c->fdflags) {
+			fdt_destroy(c);
+			return NULL;
+		}
+		c->size = t->size;
+		memcpy(c->fdflags, t->fdflags, t->size);
+	}
+	for (unsigned i = 0; i < t->size; i++) {
+		c->files[i] = t->files[i];
+		if (c->files[i])
+			file_get(c->files[i]);
+	}
+	return c;
+}
+
 /* Make room for descriptor fd (doubling from FDT_MIN). 0 or -ENOMEM. */
 static int fdt_grow(struct fdtable *t, unsigned fd)
 {

@@ -21,6 +21,7 @@
 #include "mm/aspace.h"
 #include "mm/heap.h"
 #include "mm/mmarch.h"
+#include "proc_internal.h"
 #include "sys.h"
 
 #define EXEC_RFLAGS_INIT 0x202ULL /* IF and the reserved bit */
@@ -614,42 +615,6 @@ static int exec_abs_path(const struct vfs_node *f, char **out)
 
 /* ---------------------------------------------------------------- commit */
 
-/*
- * Release p's address space (p->as NULL afterwards).
- * lead: replace with the shared-mm put (a vfork child shares its parent's).
- */
-static void proc_release_mm(struct proc *p)
-{
-	as_destroy(p->as);
-	p->as = NULL;
-}
-
-/*
- * The lead's definition (the vfork parent sleeping on p wakes up) replaces
- * this one; without vfork there is nobody to release.
- */
-__attribute__((weak)) void proc_vfork_done(struct proc *p)
-{
-	(void)p;
-}
-
-/* flush_signal_handlers: SIG_DFL unless ignored, no flags, masks or restorers; no altstack. */
-static void exec_reset_signals(struct sig_state *s)
-{
-	for (size_t i = 0; i < SIG_NSIG; i++) {
-		struct k_sigaction *ka = &s->act[i];
-
-		if (ka->handler != SIG_IGN)
-			ka->handler = SIG_DFL;
-		ka->flags = 0;
-		ka->restorer = 0;
-		ka->mask = 0;
-	}
-	s->ss_sp = 0;
-	s->ss_size = 0;
-	s->ss_flags = SS_DISABLE;
-}
-
 /* Close every O_CLOEXEC descriptor (do_close_on_exec). */
 static void exec_close_on_exec(struct fdtable *t)
 {
@@ -687,15 +652,16 @@ static void exec_commit(struct proc *p, struct exec_bprm *b, uint64_t sp, struct
 {
 	struct aspace *as = b->st.as;
 
+	proc_release_mm(p); /* the kernel's tables are loaded meanwhile */
+	p->as = as;
 	mm_load_root(as_root(as));
 	usercopy_bind(as);
-	proc_release_mm(p);
-	p->as = as;
 	kfree(p->path_owned);
 	p->path_owned = b->exe_path;
 	p->path = b->exe_path;
+	p->did_exec = true;
 	exec_set_comm(p, b);
-	exec_reset_signals(&p->sig);
+	sig_exec_reset(&p->sig);
 	exec_close_on_exec(p->fdt);
 	p->fs_base = p->gs_base = 0;
 	user_set_fs(0);
@@ -776,6 +742,22 @@ int exec_take_image_path(struct proc *p)
 		return -ENOMEM;
 	memcpy(p->path_owned, path, len);
 	p->path = p->path_owned;
+	return 0;
+}
+
+int exec_fork_path(struct proc *c, const struct proc *p)
+{
+	size_t len;
+
+	c->path_owned = NULL;
+	if (!p->path_owned)
+		return 0;
+	len = strlen(p->path_owned) + 1;
+	c->path_owned = kmalloc(len);
+	if (!c->path_owned)
+		return -ENOMEM;
+	memcpy(c->path_owned, p->path_owned, len);
+	c->path = c->path_owned;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "kernel/elf.h"
 #include "kernel/exec.h"
 #include "kernel/proc.h"
+#include "kernel/sched.h"
 #include "kernel/trap.h"
 #include "kernel/usercopy.h"
 #include "arch/x86_64/gdt.h"
@@ -21,38 +22,15 @@
 #include "mm/mmarch.h"
 #include "mm/pmm.h"
 #include "mm/vmarea.h"
+#include "proc_internal.h"
 
 #define PROC_RFLAGS_INIT 0x202ULL   /* IF and the reserved bit */
 
-static struct proc *proc_cur;  /* running in ring 3 (or in a syscall or trap) */
-static struct proc *proc_live; /* allocated by proc_run, not yet freed */
 static proc_diag_fn proc_diag_hook;
-static paddr_t proc_saved_root;
-static uint64_t proc_saved_fs, proc_saved_gs;
-
-struct proc *proc_current(void)
-{
-	return proc_cur;
-}
 
 /*
- * Default resource limits: RLIMIT_STACK and RLIMIT_MEMLOCK 8 MiB,
- * RLIMIT_NOFILE 1024 (hard 4096), everything else unlimited.
- */
-static void proc_rlimits(struct proc *p)
-{
-	for (size_t i = 0; i < PROC_RLIM_NLIMITS; i++)
-		p->rlim[i].cur = p->rlim[i].max = PROC_RLIM_INFINITY;
-	p->rlim[PROC_RLIM_STACK].cur = AS_STACK_LIMIT;
-	p->rlim[PROC_RLIM_NOFILE].cur = PROC_NOFILE_CUR;
-	p->rlim[PROC_RLIM_NOFILE].max = PROC_NOFILE_MAX;
-	p->rlim[PROC_RLIM_MEMLOCK].cur = p->rlim[PROC_RLIM_MEMLOCK].max = AS_MEMLOCK_DEFAULT;
-}
-
-/*
- * Kernel stack, address space, image and stack. The kernel stack comes first
- * so that the kernel half the new address space copies already maps it.
- * Returns 0 or -errno with res->why.
+ * Files, address space, image and stack (the kernel stack came with the
+ * process). Returns 0 or -errno with res->why.
  */
 static int proc_setup(struct proc *p, const void *img, size_t size,
 		      struct elf_info *info, uint64_t *sp)
@@ -63,11 +41,6 @@ static int proc_setup(struct proc *p, const void *img, size_t size,
 
 	if (exec_take_image_path(p)) {
 		ksnprintf(why, wl, "proc: no memory for the program's path");
-		return -ENOMEM;
-	}
-	p->kstack = vmarea_alloc(PROC_KSTACK_SIZE, 0);
-	if (!p->kstack) {
-		ksnprintf(why, wl, "proc: no memory for a kernel stack");
 		return -ENOMEM;
 	}
 	if (proc_files_init(p)) {
@@ -93,48 +66,9 @@ static int proc_setup(struct proc *p, const void *img, size_t size,
 	return 0;
 }
 
-/* Back to the kernel's own state after the program ended or was aborted. */
-static void proc_leave_cpu(void)
-{
-	mm_load_root(proc_saved_root);
-	user_set_fs(proc_saved_fs);
-	user_set_gs(proc_saved_gs);
-	usercopy_bind(NULL);
-	proc_cur = NULL;
-}
-
-/* How proc_free treats the address space it destroys. */
-enum proc_free_mode {
-	PROC_FREE_CHECK,   /* the program ended: check its address space first */
-	PROC_FREE_ABANDON, /* torn down mid-flight (proc_abort): no check */
-};
-
-/*
- * Free everything the program holds; safe on a partly set up proc. With
- * PROC_FREE_CHECK, returns as_check's verdict on the address space (0 or
- * -EINVAL: whatever the program did, it must still be sound), else 0.
- */
-static int proc_free(struct proc *p, enum proc_free_mode mode)
-{
-	int err = 0;
-
-	if (p->as && mode == PROC_FREE_CHECK)
-		err = as_check(p->as);
-	proc_files_exit(p);
-	exec_proc_free(p);
-	as_destroy(p->as);
-	vmarea_free(p->kstack);
-	kfree(p);
-	return err;
-}
-
 void proc_abort(void)
 {
-	if (proc_cur)
-		proc_leave_cpu();
-	if (proc_live)
-		proc_free(proc_live, PROC_FREE_ABANDON);
-	proc_live = NULL;
+	proc_tree_abandon();
 }
 
 proc_diag_fn proc_set_diag_hook(proc_diag_fn fn)
@@ -171,12 +105,11 @@ static void proc_frame_status(const struct proc *p, int status)
 	com2_write(body, (size_t)n);
 }
 
-/* Enter ring 3 at `entry` with stack `sp`; returns when the program has ended. */
-static void proc_enter(struct proc *p, vaddr_t entry, uint64_t sp)
+/* Make the first process runnable at `entry` with stack `sp`, a clean x87/SSE state. */
+static void proc_start_first(struct proc *p, vaddr_t entry, uint64_t sp)
 {
 	uint64_t top = (uint64_t)p->kstack + PROC_KSTACK_SIZE;
 	struct uregs *regs = (struct uregs *)(top - sizeof(*regs));
-	long status;
 
 	memset(regs, 0, sizeof(*regs));
 	regs->rip = entry;
@@ -184,23 +117,31 @@ static void proc_enter(struct proc *p, vaddr_t entry, uint64_t sp)
 	regs->cs = GDT_USER_CS;
 	regs->ss = GDT_USER_DS;
 	regs->rflags = PROC_RFLAGS_INIT;
-	user_arch_init();
+	user_prepare_start(&p->kctx, regs);
 	user_fpu_reset();
+	user_fpu_save(p->fpu);
 	p->start_ns = user_clock_mono_ns();
-	proc_saved_root = mm_current_root();
-	proc_saved_fs = user_get_fs();
-	proc_saved_gs = user_get_gs();
-	user_set_kernel_stack(top);
-	usercopy_bind(p->as);
-	proc_cur = p;
-	mm_load_root(as_root(p->as));
-	user_set_fs(0);
-	user_set_gs(0);
-	status = user_enter(&p->kctx, regs);
-	proc_leave_cpu();
-	p->res->status = (int)status;
-	if (p->flags & PROC_OUT_COM2)
-		proc_frame_status(p, (int)status);
+	sched_start(p);
+}
+
+/* Name, path, command, flags and signal state of the first process. */
+static void proc_init_first(struct proc *p, const char *name, unsigned flags)
+{
+	p->name = name;
+	ksnprintf(p->path_buf, sizeof(p->path_buf), "/%s", name);
+	p->path = p->path_buf;
+	ksnprintf(p->comm, sizeof(p->comm), "%s", name);
+	p->flags = flags;
+	p->res = p->tree->res;
+	sig_init(&p->sig);
+}
+
+/* A first process that could not start: give back what it holds (its space checked). */
+static void proc_discard_first(struct proc *p)
+{
+	proc_files_exit(p);
+	proc_release_mm(p);
+	proc_tree_free(p);
 }
 
 int proc_run(const char *name, const void *img, size_t size, unsigned flags,
@@ -212,34 +153,50 @@ int proc_run(const char *name, const void *img, size_t size, unsigned flags,
 	int err;
 
 	memset(res, 0, sizeof(*res));
-	p = kzalloc(sizeof(*p));
+	user_arch_init();
+	proc_tree_begin(res, flags);
+	p = proc_tree_alloc(NULL, &err);
 	if (!p) {
 		ksnprintf(res->why, sizeof(res->why), "proc: out of memory");
 		return -ENOMEM;
 	}
-	p->name = name;
-	ksnprintf(p->path_buf, sizeof(p->path_buf), "/%s", name);
-	p->path = p->path_buf;
-	ksnprintf(p->comm, sizeof(p->comm), "%s", name);
-	p->flags = flags;
-	p->res = res;
-	sig_init(&p->sig);
-	proc_rlimits(p);
-	proc_live = p;
+	proc_init_first(p, name, flags);
 	err = proc_setup(p, img, size, &info, &sp);
-	if (!err)
-		proc_enter(p, info.entry, sp);
-	proc_live = NULL;
-	res->as_check = proc_free(p, PROC_FREE_CHECK);
+	if (err) {
+		proc_discard_first(p);
+	} else {
+		proc_start_first(p, info.entry, sp);
+		proc_tree_run();
+	}
+	res->as_check = proc_tree_now()->as_check;
 	return err;
+}
+
+/* Wait status of death by `sig`: the core flag as Linux sets it when RLIMIT_CORE allows a dump. */
+static int proc_signal_wstatus(const struct proc *p, int sig)
+{
+	bool core = sig_default_action(sig) == SIG_DEF_CORE && p->rlim[PROC_RLIM_CORE].cur != 0;
+
+	return sig | (core ? 0x80 : 0);
+}
+
+/* The first process ended with `status` (exit code or 128 + signal): the test's result. */
+static void proc_record_end(struct proc *p, int status)
+{
+	if (p != p->tree->init)
+		return;
+	p->res->status = status;
+	if (p->flags & PROC_OUT_COM2)
+		proc_frame_status(p, status);
 }
 
 void proc_exit(int status)
 {
-	struct proc *p = proc_cur;
+	struct proc *p = proc_current();
 
 	KASSERT(p);
-	user_leave(&p->kctx, status & 0xff);
+	proc_record_end(p, status & 0xff);
+	proc_do_exit(p, (status & 0xff) << 8);
 }
 
 /* Describe the VMA around addr ("[start, end) rwx" or "none") into buf. */
@@ -274,10 +231,12 @@ static const char *proc_signame(int sig)
 
 void proc_kill(int sig, uint64_t addr, uint64_t rip)
 {
-	struct proc *p = proc_cur;
+	struct proc *p = proc_current();
 	char vma[64];
 
 	KASSERT(p);
+	if (p != p->tree->init)
+		proc_do_exit(p, proc_signal_wstatus(p, sig));
 	proc_describe_vma(p, addr, vma, sizeof(vma));
 	p->res->signal = sig;
 	p->res->fault_addr = addr;
@@ -291,7 +250,8 @@ void proc_kill(int sig, uint64_t addr, uint64_t rip)
 			  "killed by %s (%d): address 0x%lx, RIP 0x%lx, VMA %s",
 			  proc_signame(sig), sig, addr, rip, vma);
 	proc_diag(p, "%s", p->res->why);
-	user_leave(&p->kctx, 128 + sig);
+	proc_record_end(p, 128 + sig);
+	proc_do_exit(p, proc_signal_wstatus(p, sig));
 }
 
 void proc_output(struct proc *p, int fd, const void *buf, size_t n)
@@ -338,6 +298,8 @@ void proc_unknown_syscall(struct proc *p, uint64_t nr)
 static __attribute__((noreturn)) void proc_oom_kill(struct proc *p, uint64_t addr,
 						    uint64_t rip)
 {
+	if (p != p->tree->init)
+		proc_do_exit(p, SIGKILL);
 	p->res->signal = SIGKILL;
 	p->res->fault_addr = addr;
 	p->res->fault_rip = rip;
@@ -345,7 +307,8 @@ static __attribute__((noreturn)) void proc_oom_kill(struct proc *p, uint64_t add
 		  "out of memory: killed by SIGKILL (9): page fault at 0x%lx, RIP 0x%lx, "
 		  "%zu free frames", addr, rip, pmm_free_frames());
 	proc_diag(p, "%s", p->res->why);
-	user_leave(&p->kctx, 128 + SIGKILL);
+	proc_record_end(p, 128 + SIGKILL);
+	proc_do_exit(p, SIGKILL);
 }
 
 /* Raise fault `f` in the program: run its handler, or end it. */
@@ -360,31 +323,103 @@ static void proc_signal(struct proc *p, struct uregs *regs,
 	proc_kill(err == -EFAULT || !err ? SIGSEGV : f->signo, where, rip);
 }
 
+/* Go back to the syscall instruction: the call runs again (rax = its number). */
+static void proc_restart(struct uregs *regs)
+{
+	regs->rax = regs->orig_rax;
+	regs->rip -= 2;
+}
+
+/*
+ * A syscall that a signal interrupted (-ERESTART*) before a handler runs
+ * (handler) or when none runs: restart it or make it -EINTR, as Linux's
+ * handle_signal and arch_do_signal_or_restart.
+ */
+static bool proc_syscall_restart(struct uregs *regs, const struct k_sigaction *handler)
+{
+	if ((int64_t)regs->orig_rax < 0)
+		return false;
+	switch ((long)regs->rax) {
+	case -ERESTARTNOHAND:
+		if (handler)
+			regs->rax = (uint64_t)-EINTR;
+		else
+			proc_restart(regs);
+		return true;
+	case -ERESTARTSYS:
+		if (handler && !(handler->flags & SA_RESTART))
+			regs->rax = (uint64_t)-EINTR;
+		else
+			proc_restart(regs);
+		return true;
+	case -ERESTARTNOINTR:
+		proc_restart(regs);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Signal `sig` has its default action: nothing, stop until continued, or
+ * death (which does not return). Returns when the process goes on.
+ */
+static void proc_default_action(struct proc *p, int sig, const struct sig_info *info,
+				struct uregs *regs)
+{
+	switch (sig_default_action(sig)) {
+	case SIG_DEF_IGNORE:
+	case SIG_DEF_CONT:
+		return;
+	case SIG_DEF_STOP:
+		proc_stop_self(p, sig);
+		return;
+	default:
+		p->killed_by_self = info->code <= 0 && info->pid == p->pid;
+		proc_kill(sig, 0, regs->rip);
+	}
+}
+
 bool proc_pending_signals(struct proc *p, struct uregs *regs)
 {
-	int sig, code;
+	struct sig_info info;
+	int sig;
 
-	while ((sig = sig_take_pending(&p->sig, &code)) != 0) {
+	while ((sig = sig_take_pending(&p->sig, &info)) != 0) {
 		const struct k_sigaction *ka = &p->sig.act[sig - 1];
-		struct sig_fault f = { sig, code, PROC_PID, 0, 0 };
+		struct sig_fault f = { sig, info.code, 0, 0, 0, &info };
 
-		if (ka->handler == SIG_IGN ||
-		    (ka->handler == SIG_DFL && sig_default_ignored(sig)))
+		if (sig == SIGKILL)
+			proc_kill(SIGKILL, 0, regs->rip);
+		if (ka->handler == SIG_IGN)
 			continue;
-		p->killed_by_self = ka->handler == SIG_DFL;
-		if (ka->handler == SIG_DFL)
-			proc_kill(sig, 0, regs->rip);
+		if (ka->handler == SIG_DFL) {
+			proc_default_action(p, sig, &info, regs);
+			continue;
+		}
+		proc_syscall_restart(regs, ka);
 		if (sig_deliver(&p->sig, regs, &f) || !uregs_canonical(regs->rip))
 			proc_kill(SIGSEGV, regs->rsp, regs->rip);
 		return true;
 	}
-	return false;
+	return proc_syscall_restart(regs, NULL);
+}
+
+void proc_irq_return(struct uregs *regs)
+{
+	struct proc *p;
+
+	regs->orig_rax = (uint64_t)-1;
+	sched_preempt();
+	p = proc_current();
+	if (p && p->sig.pending)
+		proc_pending_signals(p, regs);
 }
 
 void proc_user_trap(unsigned vec, uint64_t error_code, uint64_t cr2,
 		    struct uregs *regs)
 {
-	struct proc *p = proc_cur;
+	struct proc *p = proc_current();
 	struct sig_fault f;
 
 	if (!p)
@@ -400,13 +435,13 @@ void proc_user_trap(unsigned vec, uint64_t error_code, uint64_t cr2,
 	case AS_FAULT_OOM:
 		proc_oom_kill(p, cr2, regs->rip);
 	case AS_FAULT_ACCERR:
-		f = (struct sig_fault){ SIGSEGV, SEGV_ACCERR, cr2, TRAP_VEC_PF, error_code };
+		f = (struct sig_fault){ SIGSEGV, SEGV_ACCERR, cr2, TRAP_VEC_PF, error_code, NULL };
 		break;
 	case AS_FAULT_SIGBUS:
-		f = (struct sig_fault){ SIGBUS, BUS_ADRERR, cr2, TRAP_VEC_PF, error_code };
+		f = (struct sig_fault){ SIGBUS, BUS_ADRERR, cr2, TRAP_VEC_PF, error_code, NULL };
 		break;
 	default:
-		f = (struct sig_fault){ SIGSEGV, SEGV_MAPERR, cr2, TRAP_VEC_PF, error_code };
+		f = (struct sig_fault){ SIGSEGV, SEGV_MAPERR, cr2, TRAP_VEC_PF, error_code, NULL };
 		break;
 	}
 	proc_signal(p, regs, &f, cr2);

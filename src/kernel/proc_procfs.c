@@ -93,12 +93,13 @@ static bool proc_procfs_vma_file(const struct procfs_task *t, const struct as_vm
 
 int proc_procfs_task(int pid, struct procfs_task *out)
 {
-	struct proc *p = proc_current();
+	struct proc *p = proc_lookup(proc_current(), pid);
 
-	if (!p || !p->as || pid != PROC_PID)
+	if (!p || !p->as)
 		return -ESRCH;
 	*out = (struct procfs_task){
-		.as = p->as, .pid = PROC_PID, .ppid = 0, .pgid = PROC_PID, .sid = PROC_PID,
+		.as = p->as, .pid = p->pid, .ppid = p->parent ? p->parent->pid : 0,
+		.pgid = p->pgid, .sid = p->sid,
 		.comm = p->comm, .umask = p->umask,
 		.fd_size = p->fdt && p->fdt->size ? p->fdt->size : PROC_PROCFS_FDSIZE,
 		.threads = 1, .cmdline = p->name, .cmdline_len = strlen(p->name) + 1,

@@ -11,7 +11,6 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 
-#define SIG_BIT(sig) (1ULL << ((sig)-1))
 #define SIG_UNBLOCKABLE (SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP))
 
 #define RFLAGS_FIXED 0x2ULL
@@ -59,8 +58,19 @@ _Static_assert(sizeof(struct k_ucontext) == 304, "struct ucontext");
 
 struct k_siginfo {
 	int32_t si_signo, si_errno, si_code, pad;
-	uint64_t si_addr;
-	uint8_t rest[128 - 24];
+	union {
+		uint64_t si_addr; /* faults */
+		struct {
+			int32_t si_pid;
+			uint32_t si_uid;
+			union {
+				uint64_t si_value; /* kill, sigqueue */
+				int32_t si_status; /* SIGCHLD */
+			};
+			uint64_t si_utime, si_stime; /* SIGCHLD */
+		};
+	};
+	uint8_t rest[128 - 48];
 };
 _Static_assert(sizeof(struct k_siginfo) == 128, "siginfo_t");
 
@@ -102,6 +112,7 @@ void sig_from_exception(unsigned vec, uint64_t error_code, uint64_t rip,
 	}
 	out->trapno = vec;
 	out->error_code = error_code;
+	out->info = NULL;
 }
 
 /* Linux sas_ss_flags: SS_DISABLE, SS_ONSTACK when sp is on the alternate stack, or 0. */
@@ -127,6 +138,26 @@ static void sig_save_regs(struct k_sigcontext *sc, const struct uregs *r)
 	sc->ss = GDT_USER_DS;
 }
 
+/* The union part of the siginfo: the fault address, or the sender's fields. */
+static void sig_fill_info(struct k_siginfo *si, const struct sig_fault *f)
+{
+	const struct sig_info *in = f->info;
+
+	if (!in) {
+		si->si_addr = f->addr;
+		return;
+	}
+	si->si_pid = in->pid;
+	si->si_uid = in->uid;
+	if (f->signo == SIGCHLD && in->code > 0) {
+		si->si_status = in->status;
+		si->si_utime = in->utime;
+		si->si_stime = in->stime;
+	} else {
+		si->si_value = in->value;
+	}
+}
+
 /* Build the rt_sigframe for `f` in *fr, as the handler will see it. */
 static void sig_build_frame(const struct sig_state *s, const struct uregs *r,
 			    const struct k_sigaction *ka, const struct sig_fault *f,
@@ -146,7 +177,7 @@ static void sig_build_frame(const struct sig_state *s, const struct uregs *r,
 	fr->uc.uc_sigmask = fr->uc.uc_mcontext.oldmask;
 	fr->info.si_signo = f->signo;
 	fr->info.si_code = f->code;
-	fr->info.si_addr = f->addr;
+	sig_fill_info(&fr->info, f);
 }
 
 /* The program's x87/SSE state, in and out of signal frames. */
@@ -282,38 +313,78 @@ int sig_return(struct sig_state *s, struct uregs *regs)
 	return 0;
 }
 
-long sig_raise(struct sig_state *s, int sig, int code)
+void sig_post(struct sig_state *s, int sig, const struct sig_info *info)
 {
-	if (sig < 0 || sig > SIG_NSIG)
-		return -EINVAL;
-	if (sig == 0 || (s->pending & SIG_BIT(sig)))
-		return 0;
+	if (s->pending & SIG_BIT(sig))
+		return;
 	s->pending |= SIG_BIT(sig);
-	if (code == SI_USER)
-		s->pending_user |= SIG_BIT(sig);
-	else
-		s->pending_user &= ~SIG_BIT(sig);
-	return 0;
+	s->info[sig - 1] = *info;
 }
 
-int sig_take_pending(struct sig_state *s, int *code)
+int sig_take_pending(struct sig_state *s, struct sig_info *info)
 {
 	uint64_t ready = s->pending & ~(s->blocked & ~SIG_UNBLOCKABLE);
 	int sig;
 
 	if (!ready)
 		return 0;
+	if (ready & SIG_UNBLOCKABLE)
+		ready &= SIG_UNBLOCKABLE;
 	sig = __builtin_ctzll(ready) + 1;
-
-	s->pending &= ~SIG_BIT(sig);
-	*code = (s->pending_user & SIG_BIT(sig)) ? SI_USER : SI_TKILL;
+	sig_take(s, sig, info);
 	return sig;
 }
 
-bool sig_default_ignored(int sig)
+bool sig_take(struct sig_state *s, int sig, struct sig_info *info)
 {
-	return sig == 17 || sig == 18 || sig == 23 || sig == 28 ||
-	       (sig >= 19 && sig <= 22);
+	if (!(s->pending & SIG_BIT(sig)))
+		return false;
+	s->pending &= ~SIG_BIT(sig);
+	*info = s->info[sig - 1];
+	return true;
+}
+
+bool sig_wakes(const struct sig_state *s)
+{
+	return (s->pending & ~(s->blocked & ~SIG_UNBLOCKABLE)) != 0;
+}
+
+enum sig_default sig_default_action(int sig)
+{
+	switch (sig) {
+	case 3: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS: case SIGFPE:
+	case SIGSEGV: case 24: case 25: case 31:
+		return SIG_DEF_CORE; /* QUIT ILL TRAP ABRT BUS FPE SEGV XCPU XFSZ SYS */
+	case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
+		return SIG_DEF_STOP;
+	case SIGCONT:
+		return SIG_DEF_CONT;
+	case SIGCHLD: case 23: case 28:
+		return SIG_DEF_IGNORE; /* CHLD URG WINCH */
+	default:
+		return SIG_DEF_TERM;
+	}
+}
+
+bool sig_ignored(const struct sig_state *s, int sig)
+{
+	uint64_t h = s->act[sig - 1].handler;
+
+	if (s->blocked & SIG_BIT(sig) & ~SIG_UNBLOCKABLE)
+		return false;
+	return h == SIG_IGN || (h == SIG_DFL && sig_default_action(sig) == SIG_DEF_IGNORE);
+}
+
+void sig_exec_reset(struct sig_state *s)
+{
+	for (int i = 0; i < SIG_NSIG; i++) {
+		uint64_t h = s->act[i].handler;
+
+		memset(&s->act[i], 0, sizeof(s->act[i]));
+		s->act[i].handler = h == SIG_IGN ? SIG_IGN : SIG_DFL;
+	}
+	s->ss_sp = s->ss_size = 0;
+	s->ss_flags = SS_DISABLE;
 }
 
 long sys_rt_sigaction(struct sig_state *s, int sig, uint64_t act, uint64_t oact,

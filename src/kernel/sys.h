@@ -22,7 +22,7 @@ struct sys_timeval {
 };
 
 /* sys_time.c */
-void sys_sleep_until(struct proc *p, uint64_t deadline);
+long sys_sleep_until(struct proc *p, uint64_t deadline);
 uint64_t sys_cpu_ns(const struct proc *p);
 int64_t sys_clock_ns(struct proc *p, int64_t clk);
 int sys_get_timespec(uint64_t uts, int64_t *ns);
@@ -42,6 +42,12 @@ long sys_poll(struct proc *p, uint64_t ufds, uint64_t nfds, int64_t timeout_ms);
 long sys_ppoll(struct proc *p, struct uregs *r);
 long sys_select(struct proc *p, struct uregs *r);
 long sys_pselect6(struct proc *p, struct uregs *r);
+
+/* sys_proc.c, fork.c: processes */
+long sys_proc_call(struct proc *p, uint64_t nr, struct uregs *r);
+long sys_fork(struct proc *p, struct uregs *r, int vfork);
+long sys_clone(struct proc *p, struct uregs *r);
+long sys_clone3(struct proc *p, struct uregs *r);
 
 /* sys_misc.c */
 #define AT_FDCWD (-100)

@@ -51,7 +51,7 @@ static long sys_get_robust_list(struct proc *p, int64_t pid, uint64_t head_ptr,
 {
 	uint64_t len = SYS_ROBUST_HEAD_LEN;
 
-	if ((int32_t)pid != 0 && (int32_t)pid != PROC_PID)
+	if (!proc_lookup(p, (int32_t)pid))
 		return -ESRCH;
 	if (copy_to_user(len_ptr, &len, sizeof(len)))
 		return -EFAULT;
@@ -168,7 +168,7 @@ static long sys_capget(uint64_t hdr, uint64_t data)
 		return -EFAULT;
 	if ((int32_t)head[1] < 0)
 		return -EINVAL;
-	if (head[1] != 0 && head[1] != PROC_PID)
+	if (!proc_lookup(proc_current(), (int32_t)head[1]))
 		return -ESRCH;
 	n = head[0] == CAP_V1 ? 3 : 6;
 	return copy_to_user(data, d, n * sizeof(d[0]));
@@ -241,7 +241,7 @@ static long sys_sched_getaffinity(int64_t pid, uint64_t len, uint64_t umask)
 	len = (uint32_t)len;
 	if (len * 8 < 1 || (len & (sizeof(uint64_t) - 1)))
 		return -EINVAL;
-	if ((int32_t)pid != 0 && (int32_t)pid != PROC_PID)
+	if (!proc_lookup(proc_current(), (int32_t)pid))
 		return -ESRCH;
 	if (copy_to_user(umask, &mask, sizeof(mask)))
 		return -EFAULT;

@@ -112,8 +112,8 @@ static long sys_do_poll(struct proc *p, uint64_t ufds, uint64_t nfds, uint64_t d
 		return err;
 	if (!count && sys_signal_pending(p))
 		return -EINTR;
-	if (!count)
-		sys_sleep_until(p, deadline);
+	if (!count && sys_sleep_until(p, deadline))
+		return -ERESTARTNOHAND;
 	err = sys_poll_pass(p, ufds, nfds, true, &count);
 	return err ? err : count;
 }
@@ -257,8 +257,8 @@ static long sys_core_select(struct proc *p, int64_t n, uint64_t u[3], uint64_t d
 		return count;
 	if (!count && sys_signal_pending(p))
 		return -EINTR;
-	if (!count)
-		sys_sleep_until(p, deadline);
+	if (!count && sys_sleep_until(p, deadline))
+		return -ERESTARTNOHAND;
 	bytes = (size_t)(n + 63) / 64 * 8;
 	for (int i = 0; i < 3; i++)
 		if (u[i] && bytes && copy_to_user(u[i], s.res[i], bytes))

@@ -4,6 +4,7 @@
  * on the timer (sys_sleep_until). Results and errnos are Linux's.
  */
 #include "kernel/proc.h"
+#include "kernel/sched.h"
 #include "kernel/usercopy.h"
 #include "lib/errno.h"
 #include "sys.h"
@@ -34,15 +35,18 @@
 #define FUTEX_BITSET_MATCH_ANY 0xffffffffu
 
 /*
- * Sleep until CLOCK_MONOTONIC reaches `deadline` (UINT64_MAX: until the
- * watchdog ends the test), on the timer; the time asleep is not CPU time.
+ * Sleep until CLOCK_MONOTONIC reaches `deadline` (UINT64_MAX: never), other
+ * processes running meanwhile. Returns 0 at the deadline, -EINTR when a
+ * signal the process does not block arrived first.
  */
-void sys_sleep_until(struct proc *p, uint64_t deadline)
+long sys_sleep_until(struct proc *p, uint64_t deadline)
 {
-	uint64_t t0 = user_clock_mono_ns();
+	long err;
 
-	user_wait_until(deadline);
-	p->idle_ns += user_clock_mono_ns() - t0;
+	do
+		err = sched_sleep(NULL, deadline);
+	while (err == 0);
+	return err == -ETIMEDOUT ? 0 : err;
 }
 
 /* CPU time used so far: time since the start, less the time asleep. */
@@ -129,15 +133,34 @@ uint64_t sys_deadline(int64_t rel_ns)
 	return (uint64_t)rel_ns > UINT64_MAX - now ? UINT64_MAX : now + (uint64_t)rel_ns;
 }
 
-/* nanosleep(2): waits the whole time (no signal can arrive meanwhile). */
+/*
+ * The end of an interrupted sleep that was to last until `deadline`: the
+ * time left into rem (when not 0), then EINTR when a handler runs (a
+ * restart, when none does, sleeps the whole request again).
+ */
+static long sys_sleep_interrupted(uint64_t deadline, uint64_t rem)
+{
+	uint64_t now = user_clock_mono_ns();
+	struct sys_timespec left;
+
+	sys_put_ns(deadline > now ? (int64_t)(deadline - now) : 0, &left);
+	if (rem && copy_to_user(rem, &left, sizeof(left)))
+		return -EFAULT;
+	return -ERESTARTNOHAND;
+}
+
+/* nanosleep(2): the whole time, or until a signal (EINTR, the time left in rem). */
 long sys_nanosleep(struct proc *p, uint64_t req, uint64_t rem)
 {
 	int64_t ns;
+	uint64_t deadline;
 	int err = sys_get_timespec(req, &ns);
 
 	if (err)
 		return err;
-	sys_sleep_until(p, sys_deadline(ns));
+	deadline = sys_deadline(ns);
+	if (sys_sleep_until(p, deadline))
+		return sys_sleep_interrupted(deadline, rem);
 	return 0;
 }
 
@@ -170,8 +193,10 @@ long sys_clock_nanosleep(struct proc *p, int64_t clk, uint64_t flags, uint64_t r
 	if ((uint32_t)flags & TIMER_ABSTIME)
 		ns = ns > now ? ns - now : 0;
 	if (clk == CLOCK_PROCESS_CPUTIME_ID && ns > 0) /* asleep, the clock stands still */
-		sys_sleep_until(p, UINT64_MAX);
-	sys_sleep_until(p, sys_deadline(ns));
+		return sys_sleep_until(p, UINT64_MAX) ? -ERESTARTNOHAND : 0;
+	if (sys_sleep_until(p, sys_deadline(ns)))
+		return ((uint32_t)flags & TIMER_ABSTIME) ? -ERESTARTNOHAND
+							 : sys_sleep_interrupted(sys_deadline(ns), rem);
 	return 0;
 }
 
@@ -238,7 +263,8 @@ static long sys_futex_wait(struct proc *p, uint64_t uaddr, int op, uint32_t val,
 		return -EFAULT;
 	if (cur != val)
 		return -EAGAIN;
-	sys_sleep_until(p, deadline);
+	if (sys_sleep_until(p, deadline))
+		return -ERESTARTSYS;
 	return -ETIMEDOUT;
 }
 

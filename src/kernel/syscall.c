@@ -4,6 +4,7 @@
  */
 #include "kernel/exec.h"
 #include "kernel/proc.h"
+#include "kernel/sched.h"
 #include "kernel/syscall.h"
 #include "kernel/sys_lock.h"
 #include "kernel/usercopy.h"
@@ -340,46 +341,32 @@ static long sys_prlimit64(struct proc *p, int64_t pid, uint64_t res,
 			  uint64_t unew, uint64_t uold)
 {
 	struct { uint64_t cur, max; } nv, old;
+	struct proc *t;
 
 	if (unew && copy_from_user(&nv, unew, sizeof(nv)))
 		return -EFAULT;
-	if ((int32_t)pid != 0 && (int32_t)pid != PROC_PID)
-		return -ESRCH;
 	if ((uint32_t)res >= PROC_RLIM_NLIMITS)
 		return -EINVAL;
+	t = proc_lookup(p, (int32_t)pid);
+	if (!t)
+		return -ESRCH;
+	if (p->cred.euid != 0 && t->cred.uid != p->cred.uid)
+		return -EPERM;
 	res = (uint32_t)res;
-	old.cur = p->rlim[res].cur;
-	old.max = p->rlim[res].max;
+	old.cur = t->rlim[res].cur;
+	old.max = t->rlim[res].max;
 	if (unew) {
 		if (nv.cur > nv.max)
 			return -EINVAL;
-		p->rlim[res].cur = nv.cur;
-		p->rlim[res].max = nv.max;
-		sys_lock_rlimit(p);
+		if (nv.max > old.max && p->cred.euid != 0)
+			return -EPERM;
+		t->rlim[res].cur = nv.cur;
+		t->rlim[res].max = nv.max;
+		sys_lock_rlimit(t);
 	}
 	if (uold && copy_to_user(uold, &old, sizeof(old)))
 		return -EFAULT;
 	return 0;
-}
-
-/* kill(2), tkill(2), tgkill(2): only the program itself (pid = tid = 1) exists. */
-static long sys_kill(struct proc *p, uint64_t nr, struct uregs *r)
-{
-	int32_t a = (int32_t)r->rdi, b = (int32_t)r->rsi;
-	int sig = (int)(nr == SYS_tgkill ? r->rdx : r->rsi);
-
-	if (sig < 0 || sig > SIG_NSIG)
-		return -EINVAL;
-	if (nr == SYS_kill && a != 0 && a != -1 && a != PROC_PID)
-		return -ESRCH;
-	if (nr == SYS_tkill && a <= 0)
-		return -EINVAL;
-	if (nr == SYS_tgkill && (a <= 0 || b <= 0))
-		return -EINVAL;
-	if ((nr == SYS_tkill && a != PROC_PID) ||
-	    (nr == SYS_tgkill && (a != PROC_PID || b != PROC_PID)))
-		return -ESRCH;
-	return sig_raise(&p->sig, sig, nr == SYS_kill ? SI_USER : SI_TKILL);
 }
 
 /* ioctl(2): no file here answers any request (a terminal is none of them). */
@@ -485,6 +472,10 @@ static long sys_call_more(struct proc *p, uint64_t nr, struct uregs *r)
 /* Every call but rt_sigreturn and exit: the result for rax. */
 static long sys_call(struct proc *p, uint64_t nr, struct uregs *r)
 {
+	long ret = sys_proc_call(p, nr, r);
+
+	if (ret != SYS_NOT_MINE)
+		return ret;
 	switch (nr) {
 	case SYS_read: return sys_read(p, (int64_t)r->rdi, r->rsi, r->rdx);
 	case SYS_write: return sys_write(p, r->rdi, r->rsi, r->rdx);
@@ -498,20 +489,15 @@ static long sys_call(struct proc *p, uint64_t nr, struct uregs *r)
 		return sys_rt_sigprocmask(&p->sig, (int)r->rdi, r->rsi, r->rdx, r->r10);
 	case SYS_sigaltstack: return sys_sigaltstack(&p->sig, r->rdi, r->rsi, r->rsp);
 	case SYS_ioctl: return sys_ioctl(p, r->rdi);
-	case SYS_sched_yield: return 0;
-	case SYS_getpid: case SYS_gettid: return PROC_PID;
+	case SYS_sched_yield: sched_yield(); return 0;
 	case SYS_uname: return sys_uname(r->rdi);
 	case SYS_arch_prctl: return sys_arch_prctl(p, r->rdi, r->rsi);
-	case SYS_set_tid_address: p->tid_address = r->rdi; return PROC_PID;
+	case SYS_set_tid_address: p->tid_address = r->rdi; return p->pid;
 	case SYS_clock_gettime: return sys_clock_gettime(p, (int64_t)r->rdi, r->rsi);
 	case SYS_clock_getres: return sys_clock_getres(p, (int64_t)r->rdi, r->rsi);
 	case SYS_getrandom: return sys_getrandom(r->rdi, r->rsi, r->rdx);
 	case SYS_prlimit64:
 		return sys_prlimit64(p, (int64_t)r->rdi, r->rsi, r->rdx, r->r10);
-	case SYS_getuid: case SYS_geteuid: case SYS_getgid: case SYS_getegid:
-		return 0;
-	case SYS_kill: case SYS_tkill: case SYS_tgkill:
-		return sys_kill(p, nr, r);
 	default:
 		if (sys_lock_serves(nr))
 			return sys_lock(p, nr, r);

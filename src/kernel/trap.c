@@ -5,6 +5,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
 #include "kernel/proc.h"
+#include "kernel/sched.h"
 #include "kernel/trap.h"
 #include "kernel/usercopy.h"
 #include "lib/assert.h"
@@ -54,4 +55,11 @@ void trap_exception(unsigned vector, struct uregs *f)
 	kprintf("# bootmm: unexpected exception outside a test\n");
 	trap_report(vector, f, "# ");
 	panic("unexpected exception %s at 0x%lx", trap_name(vector), f->rip);
+}
+
+void trap_timer(struct uregs *f)
+{
+	sched_tick(user_clock_mono_ns());
+	if ((f->cs & 3) == 3)
+		proc_irq_return(f);
 }

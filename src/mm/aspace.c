@@ -65,6 +65,7 @@ struct aspace *as_create(void)
 	rtree_init(&as->vmas, AS_MMAP_MIN_ADDR, AS_TASK_SIZE);
 	as->mmap_base = as_mmap_base();
 	as->memlock = AS_MEMLOCK_DEFAULT;
+	as->users = 1;
 	return as;
 }
 
@@ -83,10 +84,35 @@ void as_destroy(struct aspace *as)
 {
 	if (!as)
 		return;
+	if (as->users > 1)
+		panic("as_destroy: space %p still has %u users", (void *)as, as->users);
 	as_unref_range(as->root, 0, PT_USER_TOP);
 	pt_destroy(as->root, PT_DESTROY_USER_HALF);
 	as_free_vmas(as);
 	kfree(as);
+}
+
+struct aspace *as_get(struct aspace *as)
+{
+	if (as->users == 0)
+		panic("as_get: space %p has no user", (void *)as);
+	as->users++;
+	return as;
+}
+
+void as_put(struct aspace *as)
+{
+	if (!as)
+		return;
+	if (as->users == 0)
+		panic("as_put: space %p has no user", (void *)as);
+	if (--as->users == 0)
+		as_destroy(as);
+}
+
+unsigned as_users(const struct aspace *as)
+{
+	return as->users;
 }
 
 paddr_t as_root(const struct aspace *as)
@@ -1290,8 +1316,9 @@ static bool as_advice_allowed(const struct vma *v, int advice)
 /*
  * The flag change of the advice values that only record a VMA flag, or
  * false for other advice. Sets *err to -EINVAL where Linux refuses the
- * advice for this VMA (WIPEONFORK on shared memory, KEEPONFORK and DODUMP
- * on a droppable VMA).
+ * advice for this VMA (WIPEONFORK on shared memory or on a private window
+ * onto an object: Linux takes it on anonymous memory only; KEEPONFORK and
+ * DODUMP on a droppable VMA).
  */
 static bool as_advice_flags(const struct vma *v, int advice, struct as_flag_change *chg, int *err)
 {
@@ -1305,7 +1332,7 @@ static bool as_advice_flags(const struct vma *v, int advice, struct as_flag_chan
 		return true;
 	case AS_MADV_WIPEONFORK:
 		*chg = (struct as_flag_change){0, AS_VMA_WIPEONFORK, 0};
-		*err = (v->flags & MAP_SHARED) ? -EINVAL : 0;
+		*err = ((v->flags & MAP_SHARED) || v->obj) ? -EINVAL : 0;
 		return true;
 	case AS_MADV_KEEPONFORK:
 		*chg = (struct as_flag_change){AS_VMA_WIPEONFORK, 0, 0};

@@ -21,6 +21,7 @@ struct aspace {
 	int def_flags;      /* AS_VMA_LOCK_MASK bits every new mapping gets (MCL_FUTURE) */
 	uint64_t memlock;   /* RLIMIT_MEMLOCK in bytes (as_set_memlock) */
 	unsigned caps;      /* AS_CAP_IPC_LOCK or 0 */
+	unsigned users;     /* holders (as_get/as_put); 1 from as_create and as_clone */
 };
 
 /*

@@ -92,7 +92,7 @@ static struct proc_result mobj_res;
 TEST(mmap_obj, every_failure_point)
 {
 	static const struct ufail_scenario s = {
-		"mmap_obj", mobj_user_code, mobj_user_code_end, mobj_img, &mobj_res, NULL,
+		"mmap_obj", mobj_user_code, mobj_user_code_end, mobj_img, &mobj_res,
 	};
 
 	ufail_every_point(&s, 6);

@@ -131,7 +131,7 @@ static struct proc_result tmpfs_res;
 TEST(tmpfs, files_every_failure)
 {
 	static const struct ufail_scenario s = {
-		"tmpfs", tmpfs_user_code, tmpfs_user_code_end, tmpfs_img, &tmpfs_res, NULL,
+		"tmpfs", tmpfs_user_code, tmpfs_user_code_end, tmpfs_img, &tmpfs_res,
 	};
 
 	ufail_every_point(&s, 8);

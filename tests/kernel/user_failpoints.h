@@ -22,7 +22,6 @@ struct ufail_scenario {
 	const uint8_t *code, *end;  /* the ring-3 code */
 	uint8_t *img;               /* UIMG_SIZE bytes for its ELF image */
 	struct proc_result *res;    /* the last run's result */
-	size_t (*build)(uint8_t *img); /* NULL: img is the code alone (uimg_code); else its size */
 };
 
 enum ufail_kind { UFAIL_FRAME, UFAIL_HEAP };
@@ -33,8 +32,7 @@ enum ufail_kind { UFAIL_FRAME, UFAIL_HEAP };
  */
 static inline int ufail_run(const struct ufail_scenario *s, unsigned long n, enum ufail_kind kind)
 {
-	size_t size = s->build ? s->build(s->img) :
-		      uimg_code(s->img, s->code, (size_t)(s->end - s->code));
+	size_t size = uimg_code(s->img, s->code, (size_t)(s->end - s->code));
 	int err;
 
 	if (kind == UFAIL_HEAP)

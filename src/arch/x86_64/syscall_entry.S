@@ -1,7 +1,7 @@
 /*
  * Ring 3 entry and exit: the syscall entry point (LSTAR), the iretq and
- * sysretq return paths, and user_enter / user_leave, which switch between
- * the test's kernel context and a program.
+ * sysretq return paths, and user_switch, which switches kernel contexts
+ * (processes and the idle context).
  *
  * The saved user registers form a struct uregs (arch/x86_64/regs.h, Linux
  * pt_regs order) on the program's kernel stack. One CPU and FMASK clearing
@@ -46,41 +46,38 @@ syscall_entry:
 	sysretq
 
 /* Return to ring 3 with every register from the struct uregs at rsp. */
+	.globl user_iret
 	.type user_iret, @function
 user_iret:
 	UREGS_POP_TO_RDI
 	addq $8, %rsp			/* orig_rax */
 	iretq
 
-/* long user_enter(struct proc_kctx *ctx, struct uregs *regs) */
-	.globl user_enter
-	.type user_enter, @function
-user_enter:
+/*
+ * void user_switch(struct proc_kctx *from, struct proc_kctx *to)
+ * Save the callee-saved registers, rsp and rflags in *from, load them from
+ * *to and return on to's stack: where to last called user_switch, or, for
+ * a context made by user_prepare_start, into user_iret.
+ */
+	.globl user_switch
+	.type user_switch, @function
+user_switch:
 	pushfq
 	popq 56(%rdi)
-	cli
 	movq %rbx, 0(%rdi)
 	movq %rbp, 8(%rdi)
 	movq %r12, 16(%rdi)
 	movq %r13, 24(%rdi)
 	movq %r14, 32(%rdi)
 	movq %r15, 40(%rdi)
-	movq %rsp, 48(%rdi)		/* points at our return address */
-	movq %rsi, %rsp
-	jmp user_iret
-
-/* void user_leave(struct proc_kctx *ctx, long status) */
-	.globl user_leave
-	.type user_leave, @function
-user_leave:
-	movq %rsi, %rax
-	movq 0(%rdi), %rbx
-	movq 8(%rdi), %rbp
-	movq 16(%rdi), %r12
-	movq 24(%rdi), %r13
-	movq 32(%rdi), %r14
-	movq 40(%rdi), %r15
-	movq 48(%rdi), %rsp
-	pushq 56(%rdi)
+	movq %rsp, 48(%rdi)
+	movq 0(%rsi), %rbx
+	movq 8(%rsi), %rbp
+	movq 16(%rsi), %r12
+	movq 24(%rsi), %r13
+	movq 32(%rsi), %r14
+	movq 40(%rsi), %r15
+	movq 48(%rsi), %rsp
+	pushq 56(%rsi)
 	popfq
 	ret

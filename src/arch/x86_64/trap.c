@@ -61,6 +61,8 @@ void trap_dispatch(uint64_t vector, struct uregs *f)
 {
 	if (vector >= TRAP_IRQ_BASE) {
 		trap_irq((unsigned)(vector - TRAP_IRQ_BASE));
+		if (vector == TRAP_IRQ_BASE)
+			trap_timer(f);
 		return;
 	}
 	trap_exception((unsigned)vector, f);

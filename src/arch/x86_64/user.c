@@ -29,6 +29,9 @@
 
 extern uint64_t syscall_kstack_top;
 void syscall_entry(void);
+void user_iret(void);
+
+#define USER_KERNEL_RFLAGS 0x2ULL /* the reserved bit; interrupts off */
 
 static bool user_ready;
 static uint64_t user_tsc_per_ms;  /* 0: fall back to the PIT millisecond clock */
@@ -142,6 +145,21 @@ void user_fpu_restore(void *buf)
 	__asm__ volatile("fxrstor64 (%0)" : : "r"(buf) : "memory");
 }
 
+void user_fpu_load(const void *buf)
+{
+	__asm__ volatile("fxrstor64 (%0)" : : "r"(buf) : "memory");
+}
+
+void user_prepare_start(struct proc_kctx *ctx, struct uregs *regs)
+{
+	uint64_t *ret = (uint64_t *)regs - 1;
+
+	*ret = (uint64_t)user_iret;
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->rsp = (uint64_t)ret;
+	ctx->rflags = USER_KERNEL_RFLAGS;
+}
+
 void user_arch_init(void)
 {
 	if (user_ready)
@@ -178,12 +196,6 @@ uint64_t user_clock_mono_ns(void)
 	d = rdtsc() - user_tsc0;
 	return user_ms0 * 1000000ULL + d / user_tsc_per_ms * 1000000ULL +
 	       d % user_tsc_per_ms * 1000000ULL / user_tsc_per_ms;
-}
-
-void user_wait_until(uint64_t mono_ns)
-{
-	while (user_clock_mono_ns() < mono_ns)
-		__asm__ volatile("sti\n\thlt\n\tcli" ::: "memory");
 }
 
 uint64_t user_clock_real_ns(void)
@@ -223,4 +235,9 @@ uint64_t user_get_gs(void)
 void user_set_gs(uint64_t base)
 {
 	wrmsr(MSR_GS_BASE, base);
+}
+
+void user_idle(void)
+{
+	__asm__ volatile("sti\n\thlt\n\tcli" ::: "memory");
 }

@@ -1,0 +1,90 @@
+/*
+ * What proc.c, proc_tree.c, fork.c and sys_proc.c share about the process
+ * tree of the program test that runs now (one at a time).
+ */
+#ifndef KERNEL_PROC_INTERNAL_H
+#define KERNEL_PROC_INTERNAL_H
+
+#include "kernel/proc.h"
+
+/* wait4/waitid options (Linux values). */
+#define WNOHANG 0x00000001
+#define WUNTRACED 0x00000002
+#define WSTOPPED WUNTRACED
+#define WEXITED 0x00000004
+#define WCONTINUED 0x00000008
+#define WNOWAIT 0x01000000
+#define __WNOTHREAD 0x20000000
+#define __WALL 0x40000000
+#define __WCLONE 0x80000000
+
+#define SA_NOCLDSTOP 0x00000001u
+#define SA_NOCLDWAIT 0x00000002u
+#define SA_RESTART 0x10000000u
+
+#define PROC_RLIM_CORE 4
+#define PROC_RLIM_NPROC 6
+
+/* The program test's processes. */
+struct proc_tree {
+	struct list_node procs;  /* every process not yet freed (tree_link) */
+	struct list_node dead;   /* zombies nobody will wait for (sibling link) */
+	struct proc *init;       /* the first process; its exit ends the test */
+	int next_pid;
+	unsigned count;          /* processes not yet freed */
+	unsigned max;            /* Linux's threads-max for this memory */
+	bool init_exited;
+	int as_check;            /* 0, or -EINVAL when a space failed as_check at its end */
+	struct proc_result *res;
+	unsigned flags;          /* PROC_OUT_COM2, PROC_DIAG */
+};
+
+/* The tree that runs now. */
+struct proc_tree *proc_tree_now(void);
+
+/* Start a fresh tree for a run (res zeroed by the caller). */
+void proc_tree_begin(struct proc_result *res, unsigned flags);
+
+/*
+ * A new process in the tree, child of `parent` (NULL: the first one, pid 1):
+ * zeroed, ids, links and default limits set, counted; nothing else
+ * allocated. NULL when out of memory or at the tree's process limit (*err
+ * says -ENOMEM or -EAGAIN).
+ */
+struct proc *proc_tree_alloc(struct proc *parent, int *err);
+
+/* Free a process that never ran or is dead (kernel stack, struct); it leaves the tree. */
+void proc_tree_free(struct proc *p);
+
+/* The process with pid `pid` in the tree (zombies too), or NULL. */
+struct proc *proc_find(int pid);
+
+/*
+ * End the running process with wait status `wstatus` (Linux's encoding):
+ * files and address space go, children go to the reaper, the parent is
+ * told (SIGCHLD, or the zombie reaped at once), the CPU goes on.
+ */
+__attribute__((noreturn)) void proc_do_exit(struct proc *p, int wstatus);
+
+/* Run the tree until its first process exits, then proc_tree_end. */
+void proc_tree_run(void);
+
+/* Once the first process exited: kill the rest, let them die, free everything. */
+void proc_tree_end(void);
+
+/* After a watchdog unwound out of a run: free every process as it is, nothing checked. */
+void proc_tree_abandon(void);
+
+/* Release the running process's address space (the last user destroys it, checking it first). */
+void proc_release_mm(struct proc *p);
+
+/*
+ * Send `sig` to `t` as `sender` would (permission checked unless sender is
+ * NULL: the kernel). 0, -EPERM, or -EINVAL. Signal 0 only checks.
+ */
+long proc_send(struct proc *sender, struct proc *t, int sig, const struct sig_info *info);
+
+/* Stop the running process for `sig` (its parent is told); returns once continued. */
+void proc_stop_self(struct proc *p, int sig);
+
+#endif

@@ -1,0 +1,418 @@
+/*
+ * The process tree of a program test: pids, parents and children, exit,
+ * zombies and their reaping, signals sent between processes, stop and
+ * continue. See src/kernel/proc_internal.h.
+ */
+#include "kernel/exec.h"
+#include "kernel/sched.h"
+#include "kernel/usercopy.h"
+#include "lib/assert.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "mm/aspace.h"
+#include "mm/heap.h"
+#include "mm/mmarch.h"
+#include "mm/pmm.h"
+#include "mm/vmarea.h"
+#include "proc_internal.h"
+
+#define PROC_STACK_PAGES (PROC_KSTACK_SIZE / PAGE_SIZE)
+#define PROC_MIN_MAX 20 /* Linux's MIN_THREADS */
+
+static struct proc_tree proc_tree = {
+	.procs = { &proc_tree.procs, &proc_tree.procs },
+	.dead = { &proc_tree.dead, &proc_tree.dead },
+};
+
+struct proc_tree *proc_tree_now(void)
+{
+	return &proc_tree;
+}
+
+void proc_tree_begin(struct proc_result *res, unsigned flags)
+{
+	struct proc_tree *t = &proc_tree;
+
+	memset(t, 0, sizeof(*t));
+	list_init(&t->procs);
+	list_init(&t->dead);
+	t->next_pid = 1;
+	t->res = res;
+	t->flags = flags;
+	/* Linux's threads-max: a kernel stack per 8 of its size in RAM */
+	t->max = (unsigned)MAX(pmm_total_frames() / (8 * PROC_STACK_PAGES), PROC_MIN_MAX);
+}
+
+/* Default limits: Linux's for init (RLIMIT_NPROC half of threads-max, no core files). */
+static void proc_default_limits(struct proc *p, const struct proc_tree *t)
+{
+	for (size_t i = 0; i < PROC_RLIM_NLIMITS; i++)
+		p->rlim[i].cur = p->rlim[i].max = PROC_RLIM_INFINITY;
+	p->rlim[PROC_RLIM_STACK].cur = AS_STACK_LIMIT;
+	p->rlim[PROC_RLIM_NOFILE].cur = PROC_NOFILE_CUR;
+	p->rlim[PROC_RLIM_NOFILE].max = PROC_NOFILE_MAX;
+	p->rlim[PROC_RLIM_MEMLOCK].cur = p->rlim[PROC_RLIM_MEMLOCK].max = AS_MEMLOCK_DEFAULT;
+	p->rlim[PROC_RLIM_NPROC].cur = p->rlim[PROC_RLIM_NPROC].max = t->max / 2;
+	p->rlim[PROC_RLIM_CORE].cur = 0;
+}
+
+/* The links and ids of a new process (child of parent, or the first one). */
+static void proc_tree_link(struct proc_tree *t, struct proc *p, struct proc *parent)
+{
+	list_init(&p->children);
+	list_init(&p->sibling);
+	list_init(&p->run_link);
+	list_init(&p->wait_link);
+	list_init(&p->timer_link);
+	waitq_init(&p->child_wq);
+	p->tree = t;
+	p->pid = t->next_pid++;
+	p->parent = parent;
+	p->exit_signal = SIGCHLD;
+	if (parent) {
+		p->pgid = parent->pgid;
+		p->sid = parent->sid;
+		list_add_tail(&parent->children, &p->sibling);
+	} else {
+		p->pgid = p->sid = p->pid;
+		t->init = p;
+	}
+	list_add_tail(&t->procs, &p->tree_link);
+	t->count++;
+}
+
+struct proc *proc_tree_alloc(struct proc *parent, int *err)
+{
+	struct proc_tree *t = &proc_tree;
+	struct proc *p;
+
+	*err = -EAGAIN;
+	if (t->count >= t->max)
+		return NULL;
+	*err = -ENOMEM;
+	p = kzalloc(sizeof(*p));
+	if (!p)
+		return NULL;
+	p->kstack = vmarea_alloc(PROC_KSTACK_SIZE, 0);
+	if (!p->kstack) {
+		kfree(p);
+		return NULL;
+	}
+	if (!parent)
+		proc_default_limits(p, t);
+	proc_tree_link(t, p, parent);
+	*err = 0;
+	return p;
+}
+
+void proc_tree_free(struct proc *p)
+{
+	list_del(&p->tree_link);
+	list_del(&p->sibling);
+	list_del(&p->run_link);
+	list_del(&p->wait_link);
+	list_del(&p->timer_link);
+	p->tree->count--;
+	if (p->tree->init == p)
+		p->tree->init = NULL;
+	exec_proc_free(p);
+	vmarea_free(p->kstack);
+	kfree(p);
+}
+
+struct proc *proc_find(int pid)
+{
+	struct list_node *n, *tmp;
+
+	if (pid <= 0)
+		return NULL;
+	list_for_each_safe(n, tmp, &proc_tree.procs) {
+		struct proc *p = list_entry(n, struct proc, tree_link);
+
+		if (p->pid == pid)
+			return p;
+	}
+	return NULL;
+}
+
+struct proc *proc_lookup(struct proc *self, int32_t pid)
+{
+	struct proc *t = pid == 0 ? self : proc_find(pid);
+
+	return t && t->state != PROC_ZOMBIE ? t : NULL;
+}
+
+void proc_free_dead(void)
+{
+	struct list_node *n, *tmp;
+
+	list_for_each_safe(n, tmp, &proc_tree.dead) {
+		struct proc *p = list_entry(n, struct proc, sibling);
+
+		if (p != proc_current())
+			proc_tree_free(p);
+	}
+}
+
+void proc_release_mm(struct proc *p)
+{
+	struct aspace *as = p->as;
+
+	if (!as)
+		return;
+	if (proc_current() == p)
+		sched_drop_mm();
+	if (as_users(as) == 1 && as_check(as))
+		p->tree->as_check = -EINVAL;
+	p->as = NULL;
+	as_put(as);
+}
+
+static void proc_tree_kill_all(void);
+
+/* ---------------------------------------------------------------- exit */
+
+/* True when `p`'s parent takes no zombies: SIGCHLD ignored or SA_NOCLDWAIT. */
+static bool proc_parent_autoreaps(const struct proc *p)
+{
+	const struct k_sigaction *ka = &p->parent->sig.act[SIGCHLD - 1];
+
+	return p->exit_signal == SIGCHLD &&
+	       (ka->handler == SIG_IGN || (ka->flags & SA_NOCLDWAIT));
+}
+
+/* The siginfo a parent gets about child `c` (code CLD_*, status the code or signal). */
+static struct sig_info proc_child_info(const struct proc *c, int code, int status)
+{
+	return (struct sig_info){ .code = code, .pid = c->pid, .uid = c->cred.uid,
+				  .status = status };
+}
+
+/* The si_code and si_status of a dead child's wait status. */
+static void proc_exit_code(int wstatus, int *code, int *status)
+{
+	if ((wstatus & 0x7f) == 0) {
+		*code = CLD_EXITED;
+		*status = (wstatus >> 8) & 0xff;
+	} else {
+		*code = (wstatus & 0x80) ? CLD_DUMPED : CLD_KILLED;
+		*status = wstatus & 0x7f;
+	}
+}
+
+/*
+ * Zombie `c` has `parent` now: tell it (its exit signal and a wake-up), or,
+ * when the parent takes no zombies, or there is none, hand it to the dead list.
+ */
+static void proc_zombie_to_parent(struct proc *c)
+{
+	int code, status;
+	struct sig_info info;
+
+	if (!c->parent || proc_parent_autoreaps(c)) {
+		list_del(&c->sibling);
+		list_add_tail(&proc_tree.dead, &c->sibling);
+		if (!c->parent)
+			return;
+	}
+	proc_exit_code(c->wait_status, &code, &status);
+	info = proc_child_info(c, code, status);
+	if (c->exit_signal)
+		proc_send(NULL, c->parent, c->exit_signal, &info);
+	sched_wake_all(&c->parent->child_wq);
+}
+
+/* Where the children of exiting `p` go: the nearest living subreaper above it, else init. */
+static struct proc *proc_reaper_for(const struct proc *p)
+{
+	for (struct proc *a = p->parent; a; a = a->parent)
+		if (a->is_subreaper && a->state != PROC_ZOMBIE)
+			return a;
+	if (proc_tree.init && proc_tree.init != p && proc_tree.init->state != PROC_ZOMBIE)
+		return proc_tree.init;
+	return NULL;
+}
+
+/* Hand the children of exiting `p` to their new parent; zombies among them are announced. */
+static void proc_reparent_children(struct proc *p)
+{
+	struct proc *reaper = proc_reaper_for(p);
+	struct list_node *n, *tmp;
+
+	list_for_each_safe(n, tmp, &p->children) {
+		struct proc *c = list_entry(n, struct proc, sibling);
+
+		list_del(&c->sibling);
+		c->parent = reaper;
+		if (c->vfork_parent == p)
+			c->vfork_parent = NULL;
+		if (reaper)
+			list_add_tail(&reaper->children, &c->sibling);
+		if (c->state == PROC_ZOMBIE)
+			proc_zombie_to_parent(c);
+	}
+}
+
+void proc_do_exit(struct proc *p, int wstatus)
+{
+	proc_vfork_done(p);
+	proc_files_exit(p);
+	proc_release_mm(p);
+	p->wait_status = wstatus;
+	p->state = PROC_ZOMBIE;
+	if (p == proc_tree.init) {
+		proc_tree.init_exited = true;
+		proc_tree_kill_all(); /* the test is over: the rest of the tree dies */
+	}
+	proc_reparent_children(p);
+	proc_zombie_to_parent(p);
+	sched_exit();
+}
+
+void proc_vfork_done(struct proc *p)
+{
+	struct proc *parent = p->vfork_parent;
+
+	if (!parent)
+		return;
+	p->vfork_parent = NULL;
+	parent->vfork_waiting = false;
+	sched_wake_all(&parent->child_wq);
+}
+
+/* ---------------------------------------------------------------- signals */
+
+/* Linux's kill_ok_by_cred: root, or the sender's uid or euid is the target's uid or suid. */
+static bool proc_may_signal(const struct proc *s, const struct proc *t, int sig)
+{
+	if (!s || s->cred.euid == 0 || (sig == SIGCONT && s->sid == t->sid))
+		return true;
+	return s->cred.euid == t->cred.suid || s->cred.euid == t->cred.uid ||
+	       s->cred.uid == t->cred.suid || s->cred.uid == t->cred.uid;
+}
+
+/* Tell the parent of `p` that it stopped (CLD_STOPPED) or continued (CLD_CONTINUED). */
+static void proc_tell_parent_state(struct proc *p, int code, int sig)
+{
+	struct proc *par = p->parent;
+	struct sig_info info;
+
+	if (!par)
+		return;
+	if (!(par->sig.act[SIGCHLD - 1].flags & SA_NOCLDSTOP)) {
+		info = proc_child_info(p, code, sig);
+		proc_send(NULL, par, SIGCHLD, &info);
+	}
+	sched_wake_all(&par->child_wq);
+}
+
+/* SIGCONT or SIGKILL arrives: a stopped `t` runs again; pending stop signals go. */
+static void proc_continue(struct proc *t, int sig)
+{
+	struct sig_info drop;
+
+	for (int s = SIGSTOP; s <= SIGTTOU; s++)
+		sig_take(&t->sig, s, &drop);
+	if (t->state != PROC_STOPPED)
+		return;
+	sched_continue(t);
+	if (sig != SIGCONT)
+		return;
+	t->stop_report = PROC_REPORT_CONTINUED;
+	proc_tell_parent_state(t, CLD_CONTINUED, SIGCONT);
+}
+
+long proc_send(struct proc *sender, struct proc *t, int sig, const struct sig_info *info)
+{
+	struct sig_info drop;
+
+	if (sig < 0 || sig > SIG_NSIG)
+		return -EINVAL;
+	if (!proc_may_signal(sender, t, sig))
+		return -EPERM;
+	if (sig == 0 || t->state == PROC_ZOMBIE)
+		return 0;
+	if (sig == SIGCONT || sig == SIGKILL)
+		proc_continue(t, sig);
+	if (sig_default_action(sig) == SIG_DEF_STOP)
+		sig_take(&t->sig, SIGCONT, &drop);
+	if (sig_ignored(&t->sig, sig))
+		return 0;
+	sig_post(&t->sig, sig, info);
+	if (sig_wakes(&t->sig))
+		sched_interrupt(t);
+	return 0;
+}
+
+void proc_stop_self(struct proc *p, int sig)
+{
+	p->stop_sig = sig;
+	p->stop_report = PROC_REPORT_STOPPED;
+	proc_tell_parent_state(p, CLD_STOPPED, sig);
+	sched_stop(p);
+}
+
+/* ---------------------------------------------------------------- the end */
+
+/* True once the first process exited. */
+static bool proc_tree_init_gone(void *arg)
+{
+	return proc_tree.init_exited;
+}
+
+/* True once no process of the tree is alive (all zombies). */
+static bool proc_tree_all_dead(void *arg)
+{
+	struct list_node *n, *tmp;
+
+	list_for_each_safe(n, tmp, &proc_tree.procs)
+		if (list_entry(n, struct proc, tree_link)->state != PROC_ZOMBIE)
+			return false;
+	return true;
+}
+
+/* SIGKILL to every living process of the tree. */
+static void proc_tree_kill_all(void)
+{
+	struct list_node *n, *tmp;
+	struct sig_info info = { .code = SI_KERNEL };
+
+	list_for_each_safe(n, tmp, &proc_tree.procs) {
+		struct proc *p = list_entry(n, struct proc, tree_link);
+
+		if (p->state != PROC_ZOMBIE)
+			proc_send(NULL, p, SIGKILL, &info);
+	}
+}
+
+void proc_tree_run(void)
+{
+	sched_run_until(proc_tree_init_gone, NULL);
+	proc_tree_end();
+}
+
+void proc_tree_end(void)
+{
+	struct list_node *n, *tmp;
+
+	proc_tree_kill_all();
+	sched_run_until(proc_tree_all_dead, NULL);
+	list_for_each_safe(n, tmp, &proc_tree.procs)
+		proc_tree_free(list_entry(n, struct proc, tree_link));
+}
+
+void proc_tree_abandon(void)
+{
+	struct list_node *n, *tmp;
+
+	sched_reset();
+	list_for_each_safe(n, tmp, &proc_tree.procs) {
+		struct proc *p = list_entry(n, struct proc, tree_link);
+
+		proc_files_exit(p);
+		if (p->as)
+			as_put(p->as);
+		p->as = NULL;
+		proc_tree_free(p);
+	}
+}

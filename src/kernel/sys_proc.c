@@ -1,0 +1,481 @@
+/*
+ * Process syscalls: ids, sessions and groups, credentials, wait4 and
+ * waitid, kill/tkill/tgkill; fork & co. route to fork.c. Results and
+ * errnos are Linux's.
+ */
+#include "kernel/sched.h"
+#include "kernel/syscall.h"
+#include "kernel/usercopy.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "mm/aspace.h"
+#include "proc_internal.h"
+#include "sys.h"
+
+#define SYS_clone 56
+#define SYS_fork 57
+#define SYS_vfork 58
+#define SYS_wait4 61
+#define SYS_getppid 110
+#define SYS_getpgrp 111
+#define SYS_setsid 112
+#define SYS_setpgid 109
+#define SYS_setuid 105
+#define SYS_setgid 106
+#define SYS_setreuid 113
+#define SYS_setregid 114
+#define SYS_setresuid 117
+#define SYS_getresuid 118
+#define SYS_setresgid 119
+#define SYS_getresgid 120
+#define SYS_getpgid 121
+#define SYS_setfsuid 122
+#define SYS_setfsgid 123
+#define SYS_getsid 124
+#define SYS_waitid 247
+#define SYS_clone3 435
+
+#define P_ALL 0
+#define P_PID 1
+#define P_PGID 2
+#define WAIT_NO_ID ((uint32_t)-1)
+
+/* ---------------------------------------------------------------- wait */
+
+/* Which children a wait asks for: wait4's pid or waitid's idtype/id. */
+struct proc_wait {
+	int idtype, id;
+	unsigned options;
+	int pid;          /* found: the child's pid */
+	int wstatus;      /* wait4's status word */
+	int code, status; /* waitid's si_code and si_status */
+	uint32_t uid;
+};
+
+/* True when child `c` is one the wait asks for (id and __WALL/__WCLONE). */
+static bool proc_wait_matches(const struct proc *p, const struct proc *c,
+			      const struct proc_wait *w)
+{
+	bool clone_child = c->exit_signal != SIGCHLD;
+
+	if (!(w->options & __WALL) && clone_child != !!(w->options & __WCLONE))
+		return false;
+	switch (w->idtype) {
+	case P_PID: return c->pid == w->id;
+	case P_PGID: return c->pgid == w->id;
+	default: return true;
+	}
+}
+
+/* Collect zombie `c` into *w (reaped and freed unless WNOWAIT). */
+static void proc_wait_reap(struct proc_wait *w, struct proc *c)
+{
+	int s = c->wait_status;
+
+	w->pid = c->pid;
+	w->uid = c->cred.uid;
+	w->wstatus = s;
+	if ((s & 0x7f) == 0) {
+		w->code = CLD_EXITED;
+		w->status = (s >> 8) & 0xff;
+	} else {
+		w->code = (s & 0x80) ? CLD_DUMPED : CLD_KILLED;
+		w->status = s & 0x7f;
+	}
+	if (!(w->options & WNOWAIT))
+		proc_tree_free(c);
+}
+
+/* A stop or continue of `c` waiting to be reported, when the wait asks for it. True when taken. */
+static bool proc_wait_state(struct proc_wait *w, struct proc *c)
+{
+	bool stop = c->stop_report == PROC_REPORT_STOPPED && c->state == PROC_STOPPED;
+	bool cont = c->stop_report == PROC_REPORT_CONTINUED;
+
+	if (!(stop && (w->options & WUNTRACED)) && !(cont && (w->options & WCONTINUED)))
+		return false;
+	w->pid = c->pid;
+	w->uid = c->cred.uid;
+	w->code = stop ? CLD_STOPPED : CLD_CONTINUED;
+	w->status = stop ? c->stop_sig : SIGCONT;
+	w->wstatus = stop ? (c->stop_sig << 8) | 0x7f : 0xffff;
+	if (!(w->options & WNOWAIT))
+		c->stop_report = PROC_REPORT_NONE;
+	return true;
+}
+
+/*
+ * One look over the children: 1 when one was collected into *w, 0 when
+ * some match but none is ready, -ECHILD when none matches.
+ */
+static int proc_wait_scan(struct proc *p, struct proc_wait *w)
+{
+	struct list_node *n, *tmp;
+	bool any = false;
+
+	list_for_each_safe(n, tmp, &p->children) {
+		struct proc *c = list_entry(n, struct proc, sibling);
+
+		if (!proc_wait_matches(p, c, w))
+			continue;
+		any = true;
+		if (c->state == PROC_ZOMBIE && (w->options & WEXITED)) {
+			proc_wait_reap(w, c);
+			return 1;
+		}
+		if (c->state != PROC_ZOMBIE && proc_wait_state(w, c))
+			return 1;
+	}
+	return any ? 0 : -ECHILD;
+}
+
+/* Wait as *w asks: 1 (collected), 0 (WNOHANG, nothing ready), or -errno. */
+static long proc_wait(struct proc *p, struct proc_wait *w)
+{
+	for (;;) {
+		int r = proc_wait_scan(p, w);
+
+		if (r != 0 || (w->options & WNOHANG))
+			return r;
+		if (sig_wakes(&p->sig))
+			return -ERESTARTSYS;
+		sched_sleep(&p->child_wq, SCHED_FOREVER);
+	}
+}
+
+/* wait4's pid argument as an idtype and id. */
+static void proc_wait4_target(const struct proc *p, int pid, struct proc_wait *w)
+{
+	if (pid > 0) {
+		w->idtype = P_PID, w->id = pid;
+	} else if (pid == 0) {
+		w->idtype = P_PGID, w->id = p->pgid;
+	} else if (pid == -1) {
+		w->idtype = P_ALL;
+	} else {
+		w->idtype = P_PGID, w->id = -pid;
+	}
+}
+
+/* A zeroed struct rusage (bootmm does not account children's usage). */
+static long proc_put_rusage(uint64_t uru)
+{
+	uint8_t ru[144];
+
+	memset(ru, 0, sizeof(ru));
+	return uru && copy_to_user(uru, ru, sizeof(ru)) ? -EFAULT : 0;
+}
+
+static long sys_wait4(struct proc *p, int pid, uint64_t ustatus, unsigned options, uint64_t uru)
+{
+	struct proc_wait w = { .options = options | WEXITED };
+	long r;
+
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL))
+		return -EINVAL;
+	if (pid == INT32_MIN)
+		return -ESRCH;
+	proc_wait4_target(p, pid, &w);
+	r = proc_wait(p, &w);
+	if (r <= 0)
+		return r;
+	if (ustatus && copy_to_user(ustatus, &w.wstatus, sizeof(w.wstatus)))
+		return -EFAULT;
+	return proc_put_rusage(uru) ? -EFAULT : w.pid;
+}
+
+/* waitid's siginfo: SIGCHLD with the child's pid, uid, code and status (all zero when none). */
+static long proc_put_waitid_info(uint64_t uinfo, const struct proc_wait *w, bool found)
+{
+	struct {
+		int32_t signo, errno_, code, pad;
+		int32_t pid;
+		uint32_t uid;
+		int32_t status;
+		uint8_t rest[128 - 28];
+	} si;
+
+	memset(&si, 0, sizeof(si));
+	if (found) {
+		si.signo = SIGCHLD;
+		si.code = w->code;
+		si.pid = w->pid;
+		si.uid = w->uid;
+		si.status = w->status;
+	}
+	return uinfo && copy_to_user(uinfo, &si, sizeof(si)) ? -EFAULT : 0;
+}
+
+static long sys_waitid(struct proc *p, int idtype, int id, uint64_t uinfo, unsigned options,
+		       uint64_t uru)
+{
+	struct proc_wait w = { .idtype = idtype, .id = id, .options = options };
+	long r;
+
+	if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD |
+			__WCLONE | __WALL))
+		return -EINVAL;
+	if (!(options & (WEXITED | WSTOPPED | WCONTINUED)))
+		return -EINVAL;
+	if (idtype == P_PGID && id == 0)
+		w.id = p->pgid;
+	else if ((idtype == P_PID || idtype == P_PGID) && id <= 0)
+		return -EINVAL;
+	else if (idtype != P_ALL && idtype != P_PID && idtype != P_PGID)
+		return -EINVAL;
+	r = proc_wait(p, &w);
+	if (r < 0)
+		return r;
+	if (proc_put_waitid_info(uinfo, &w, r == 1) || proc_put_rusage(uru))
+		return -EFAULT;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- groups, sessions */
+
+/* The process `pid` names for setpgid/getpgid/getsid: 0 is the caller. */
+static struct proc *proc_by_pid(struct proc *p, int pid)
+{
+	return pid == 0 ? p : proc_find(pid);
+}
+
+/* True when some process of session `sid` is in group `pgid` (setpgid may join it). */
+static bool proc_group_in_session(int pgid, int sid)
+{
+	struct list_node *n, *tmp;
+
+	list_for_each_safe(n, tmp, &proc_tree_now()->procs) {
+		struct proc *q = list_entry(n, struct proc, tree_link);
+
+		if (q->pgid == pgid && q->sid == sid && q->state != PROC_ZOMBIE)
+			return true;
+	}
+	return false;
+}
+
+/* setpgid(2) with Linux's checks: ESRCH, EACCES (child exec'd), EPERM (leader, session). */
+static long sys_setpgid(struct proc *p, int pid, int pgid)
+{
+	struct proc *t = proc_by_pid(p, pid);
+
+	if (pgid < 0)
+		return -EINVAL;
+	if (!t || (t != p && t->parent != p))
+		return -ESRCH;
+	if (pgid == 0)
+		pgid = t->pid;
+	if (t != p && t->did_exec)
+		return -EACCES;
+	if (t->sid == t->pid || t->sid != p->sid)
+		return -EPERM;
+	if (pgid != t->pid && !proc_group_in_session(pgid, p->sid))
+		return -EPERM;
+	t->pgid = pgid;
+	return 0;
+}
+
+/* setsid(2): EPERM for a group leader (or when its pid names a group). */
+static long sys_setsid(struct proc *p)
+{
+	struct list_node *n, *tmp;
+
+	list_for_each_safe(n, tmp, &proc_tree_now()->procs)
+		if (list_entry(n, struct proc, tree_link)->pgid == p->pid)
+			return -EPERM;
+	p->sid = p->pgid = p->pid;
+	return p->sid;
+}
+
+/* getpgid/getsid of `pid` (0: the caller). */
+static long sys_getpgid_sid(struct proc *p, int pid, bool sid)
+{
+	struct proc *t = proc_by_pid(p, pid);
+
+	if (pid < 0 || !t)
+		return -ESRCH;
+	return sid ? t->sid : t->pgid;
+}
+
+/* ---------------------------------------------------------------- credentials */
+
+/* True when `id` (uid_t/gid_t) is one of a, b, c. */
+static bool proc_id_in(uint32_t id, uint32_t a, uint32_t b, uint32_t c)
+{
+	return id == a || id == b || id == c;
+}
+
+/* Root keeps CAP_IPC_LOCK for mlock: the aspace's credential follows the euid. */
+static void proc_cred_changed(struct proc *p)
+{
+	as_set_memlock(p->as, p->rlim[PROC_RLIM_MEMLOCK].cur,
+		       p->cred.euid == 0 ? AS_CAP_IPC_LOCK : 0);
+}
+
+/* setresuid/setresgid on one id triple (r, e, s, fs); -1 keeps a value. 0 or -EPERM. */
+static long proc_set_res(uint32_t *id, bool privileged, uint32_t r, uint32_t e, uint32_t s)
+{
+	uint32_t want[3] = { r, e, s };
+
+	for (int i = 0; i < 3 && !privileged; i++)
+		if (want[i] != WAIT_NO_ID && !proc_id_in(want[i], id[0], id[1], id[2]))
+			return -EPERM;
+	for (int i = 0; i < 3; i++)
+		if (want[i] != WAIT_NO_ID)
+			id[i] = want[i];
+	id[3] = id[1]; /* fsuid follows the euid */
+	return 0;
+}
+
+/* setreuid/setregid: r must be uid or euid, e one of uid, euid, suid; suid follows. */
+static long proc_set_re(uint32_t *id, bool privileged, uint32_t r, uint32_t e)
+{
+	uint32_t old_r = id[0];
+
+	if (!privileged && r != WAIT_NO_ID && r != id[0] && r != id[1])
+		return -EPERM;
+	if (!privileged && e != WAIT_NO_ID && !proc_id_in(e, id[0], id[1], id[2]))
+		return -EPERM;
+	if (r != WAIT_NO_ID)
+		id[0] = r;
+	if (e != WAIT_NO_ID)
+		id[1] = e;
+	if (r != WAIT_NO_ID || (e != WAIT_NO_ID && e != old_r))
+		id[2] = id[1];
+	id[3] = id[1];
+	return 0;
+}
+
+/* setuid/setgid: root sets all three; others only the euid, to uid or suid. */
+static long proc_set_one(uint32_t *id, bool privileged, uint32_t v)
+{
+	if (privileged) {
+		id[0] = id[1] = id[2] = id[3] = v;
+		return 0;
+	}
+	if (v != id[0] && v != id[2])
+		return -EPERM;
+	id[1] = id[3] = v;
+	return 0;
+}
+
+/* getresuid/getresgid: three ids to user memory. */
+static long proc_get_res(const uint32_t *id, uint64_t ur, uint64_t ue, uint64_t us)
+{
+	if (copy_to_user(ur, &id[0], 4) || copy_to_user(ue, &id[1], 4) ||
+	    copy_to_user(us, &id[2], 4))
+		return -EFAULT;
+	return 0;
+}
+
+/* setfsuid/setfsgid: the old value; the new one only when allowed. */
+static long proc_set_fs(uint32_t *id, bool privileged, uint32_t v)
+{
+	uint32_t old = id[3];
+
+	if (privileged || proc_id_in(v, id[0], id[1], id[2]) || v == id[3])
+		id[3] = v;
+	return old;
+}
+
+/* The uid and gid calls. */
+static long sys_cred(struct proc *p, uint64_t nr, struct uregs *r)
+{
+	uint32_t *uid = &p->cred.uid, *gid = &p->cred.gid;
+	bool root = p->cred.euid == 0;
+	uint32_t a = (uint32_t)r->rdi, b = (uint32_t)r->rsi, c = (uint32_t)r->rdx;
+	long ret;
+
+	switch (nr) {
+	case SYS_setuid: ret = proc_set_one(uid, root, a); break;
+	case SYS_setgid: return proc_set_one(gid, root, a);
+	case SYS_setreuid: ret = proc_set_re(uid, root, a, b); break;
+	case SYS_setregid: return proc_set_re(gid, root, a, b);
+	case SYS_setresuid: ret = proc_set_res(uid, root, a, b, c); break;
+	case SYS_setresgid: return proc_set_res(gid, root, a, b, c);
+	case SYS_getresuid: return proc_get_res(uid, r->rdi, r->rsi, r->rdx);
+	case SYS_getresgid: return proc_get_res(gid, r->rdi, r->rsi, r->rdx);
+	case SYS_setfsuid: return proc_set_fs(uid, root, a);
+	default: return proc_set_fs(gid, root, a); /* setfsgid */
+	}
+	if (!ret)
+		proc_cred_changed(p);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- kill */
+
+/* kill(2) to a group (pgid > 0) or to every process but init and the caller (pgid 0). */
+static long proc_kill_many(struct proc *p, int pgid, int sig, const struct sig_info *info)
+{
+	struct list_node *n, *tmp;
+	long ret = -ESRCH;
+	bool sent = false;
+
+	list_for_each_safe(n, tmp, &proc_tree_now()->procs) {
+		struct proc *t = list_entry(n, struct proc, tree_link);
+		long err;
+
+		if (pgid ? t->pgid != pgid : (t->pid == 1 || t == p))
+			continue;
+		err = proc_send(p, t, sig, info);
+		sent |= err == 0;
+		ret = err;
+	}
+	return sent ? 0 : ret;
+}
+
+static long sys_kill(struct proc *p, uint64_t nr, struct uregs *r)
+{
+	int32_t a = (int32_t)r->rdi, b = (int32_t)r->rsi;
+	int sig = (int)(nr == SYS_tgkill ? r->rdx : r->rsi);
+	struct sig_info info = { .code = nr == SYS_kill ? SI_USER : SI_TKILL,
+				 .pid = p->pid, .uid = p->cred.uid };
+	struct proc *t;
+
+	if (sig < 0 || sig > SIG_NSIG)
+		return -EINVAL;
+	if (nr == SYS_kill && a == -1)
+		return proc_kill_many(p, 0, sig, &info);
+	if (nr == SYS_kill && a <= 0)
+		return a == INT32_MIN ? -ESRCH : proc_kill_many(p, a ? -a : p->pgid, sig, &info);
+	if ((nr == SYS_tkill && a <= 0) || (nr == SYS_tgkill && (a <= 0 || b <= 0)))
+		return -EINVAL;
+	t = proc_find(nr == SYS_tgkill ? b : a);
+	if (!t || (nr == SYS_tgkill && a != b))
+		return -ESRCH;
+	return proc_send(p, t, sig, &info);
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+long sys_proc_call(struct proc *p, uint64_t nr, struct uregs *r)
+{
+	switch (nr) {
+	case SYS_getpid: return p->pid;
+	case SYS_gettid: return p->pid;
+	case SYS_getppid: return p->parent ? p->parent->pid : 0;
+	case SYS_getpgrp: return p->pgid;
+	case SYS_getpgid: return sys_getpgid_sid(p, (int32_t)r->rdi, false);
+	case SYS_getsid: return sys_getpgid_sid(p, (int32_t)r->rdi, true);
+	case SYS_setpgid: return sys_setpgid(p, (int32_t)r->rdi, (int32_t)r->rsi);
+	case SYS_setsid: return sys_setsid(p);
+	case SYS_getuid: return p->cred.uid;
+	case SYS_geteuid: return p->cred.euid;
+	case SYS_getgid: return p->cred.gid;
+	case SYS_getegid: return p->cred.egid;
+	case SYS_setuid: case SYS_setgid: case SYS_setreuid: case SYS_setregid:
+	case SYS_setresuid: case SYS_setresgid: case SYS_getresuid: case SYS_getresgid:
+	case SYS_setfsuid: case SYS_setfsgid:
+		return sys_cred(p, nr, r);
+	case SYS_kill: case SYS_tkill: case SYS_tgkill: return sys_kill(p, nr, r);
+	case SYS_wait4:
+		return sys_wait4(p, (int32_t)r->rdi, r->rsi, (unsigned)r->rdx, r->r10);
+	case SYS_waitid:
+		return sys_waitid(p, (int)r->rdi, (int32_t)r->rsi, r->rdx, (unsigned)r->r10, r->r8);
+	case SYS_fork: return sys_fork(p, r, 0);
+	case SYS_vfork: return sys_fork(p, r, 1);
+	case SYS_clone: return sys_clone(p, r);
+	case SYS_clone3: return sys_clone3(p, r);
+	default: return SYS_NOT_MINE;
+	}
+}
