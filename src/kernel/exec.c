@@ -75,7 +75,7 @@ static char exec_abs[VFS_PATH_MAX];
 static char exec_interp[EXEC_BUF_SIZE + 1];
 static char exec_hdr[EXEC_BUF_SIZE + 1];
 static uint8_t exec_chunk[PAGE_SIZE];
-static char exec_why[160];
+static char exec_why[160]; /* the loader's reason; the caller sees only its errno */
 static const char *exec_image_path; /* exec_set_image_path */
 
 /* ---------------------------------------------------------------- the stack */
