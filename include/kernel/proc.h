@@ -169,6 +169,9 @@ struct proc *proc_current(void);
 /* The process `pid` names in a syscall: 0 is `self`; NULL when there is none (or a zombie). */
 struct proc *proc_lookup(struct proc *self, int32_t pid);
 
+/* `p` sends itself `sig` with si_code `code` (SIGPIPE from a write, abort's SIGABRT...). */
+void proc_signal_self(struct proc *p, int sig, int code);
+
 /* Free the processes that died with nobody to reap them (not the running one). */
 void proc_free_dead(void);
 

@@ -117,6 +117,15 @@
 /* exec (src/kernel/exec.c) */
 #define SYS_execve 59
 #define SYS_execveat 322
+/* pipes and socket pairs (src/kernel/sys_pipe.c) */
+#define SYS_pipe 22
+#define SYS_sendto 44
+#define SYS_recvfrom 45
+#define SYS_sendmsg 46
+#define SYS_recvmsg 47
+#define SYS_shutdown 48
+#define SYS_socketpair 53
+#define SYS_pipe2 293
 
 /*
  * Serve the system call in *regs (number in orig_rax), storing the result in

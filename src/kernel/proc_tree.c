@@ -344,6 +344,13 @@ long proc_send(struct proc *sender, struct proc *t, int sig, const struct sig_in
 	return 0;
 }
 
+void proc_signal_self(struct proc *p, int sig, int code)
+{
+	struct sig_info info = { .code = code, .pid = p->pid, .uid = p->cred.uid };
+
+	proc_send(p, p, sig, &info);
+}
+
 void proc_stop_self(struct proc *p, int sig)
 {
 	p->stop_sig = sig;

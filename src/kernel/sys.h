@@ -78,6 +78,22 @@ long sys_getcwd(struct proc *p, uint64_t buf, uint64_t size);
 /* True for the paths that name the program itself under /proc (no /proc exe node yet). */
 bool sys_proc_exe(const char *path);
 
+/* sys_pipe.c: pipes and socket pairs */
+#define SYS_UIO_MAXIOV 1024
+struct sys_iov {
+	uint64_t base, len;
+};
+struct waitq;
+struct file;
+extern struct waitq sys_poll_wq; /* pipe and socket changes wake it; poll and select sleep on it */
+long sys_pipe_call(struct proc *p, uint64_t nr, struct uregs *r);
+long sys_iov_get(uint64_t uiov, uint64_t cnt, struct sys_iov *iov); /* import_iovec's checks */
+bool sys_pipe_is_stream(const struct file *f);          /* a pipe end or a socket */
+long sys_pipe_rw(struct proc *p, struct file *f, bool write, const struct sys_iov *iov,
+		 uint64_t cnt);                         /* read/write/readv/writev, blocking */
+long sys_pipe_fcntl(struct proc *p, struct file *f, uint32_t cmd, uint64_t arg);
+long sys_pipe_ioctl(struct proc *p, struct file *f, uint64_t cmd, uint64_t arg);
+
 /* sys_stat.c */
 long sys_fstat(struct proc *p, uint64_t fd, uint64_t buf);
 long sys_newfstatat(struct proc *p, struct uregs *r);

@@ -138,3 +138,38 @@ TEST(proc, fork_bomb_ends_cleanly)
 	EXPECT_EQ(pmm_free_frames(), free0);
 	EXPECT_EQ(heap_bytes_in_use(), heap0);
 }
+
+#ifdef BOOTMM_SELFTEST
+/*
+ * Fails on purpose: the first process waits for a child that spins for
+ * ever, so the watchdog ends the test after 1 s; the whole tree is
+ * abandoned and freed (ci/test_runner.py: TIMEOUT, and no "leak:" line).
+ */
+extern const uint8_t proc_hang_code[], proc_hang_code_end[];
+__asm__(".pushsection .rodata\n"
+	"proc_hang_code:\n"
+	"	mov $57, %eax\n"
+	"	syscall\n"
+	"	test %rax, %rax\n"
+	"	jnz 1f\n"
+	"2:	jmp 2b\n"
+	"1:	mov $61, %eax\n"
+	"	mov $-1, %rdi\n"
+	"	xor %esi, %esi\n"
+	"	xor %edx, %edx\n"
+	"	xor %r10d, %r10d\n"
+	"	syscall\n"
+	"	jmp 1b\n"
+	"proc_hang_code_end:\n"
+	".popsection\n");
+
+TEST(selftest, program_tree_timeout)
+{
+	size_t size = uimg_code(proc_img, proc_hang_code,
+				(size_t)(proc_hang_code_end - proc_hang_code));
+
+	ktest_set_timeout(1);
+	proc_run("hang", proc_img, size, 0, &proc_res);
+	ktest_fail("the hanging tree returned");
+}
+#endif
