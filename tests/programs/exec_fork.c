@@ -4,10 +4,13 @@
  * exec, sees what the child wrote in the shared memory before it, and its
  * own memory is untouched by the new program); vfork then a failing execve
  * (ENOENT seen by the parent through the shared memory, status 127); fork
- * then execve of a "#!" script. The child roles are this program again.
+ * then execve of a "#!" script; posix_spawn (clone(CLONE_VM|CLONE_VFORK),
+ * exec errors reported through an O_CLOEXEC pipe, which the exec closes) of
+ * itself and of a missing program. The child roles are this program again.
  */
 #include "files.h"
 #include <limits.h>
+#include <spawn.h>
 #include <sys/wait.h>
 
 #define SCRIPT "/tmp/bootmm_exec_fork_script"
@@ -112,6 +115,24 @@ static void fork_exec_script(void)
 	unlink(SCRIPT);
 }
 
+static void spawn(void)
+{
+	char *argv[] = { "exec_fork", "spawned", "13", NULL };
+	char *envp[] = { "S=1", NULL };
+	pid_t pid = 0;
+	int err;
+
+	fflush(stdout);
+	err = posix_spawn(&pid, self, NULL, NULL, argv, envp);
+	if (!err) /* its output comes first: printed after the wait */
+		reap("posix_spawn", pid);
+	printf("posix_spawn: %s\n", files_errname(err));
+	err = posix_spawn(&pid, "/no/such/program", NULL, NULL, argv, envp);
+	printf("posix_spawn of a missing program: %s\n", files_errname(err));
+	if (!err)
+		reap("posix_spawn of a missing program", pid);
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -125,5 +146,6 @@ int main(int argc, char **argv, char **envp)
 	vfork_exec();
 	vfork_exec_fails();
 	fork_exec_script();
+	spawn();
 	return 0;
 }
