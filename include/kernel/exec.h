@@ -42,6 +42,12 @@
  *
  * Exec never sleeps: its scratch buffers are static (one CPU, a kernel that
  * is not preemptible).
+ *
+ * Not yet as Linux: ETXTBSY (nothing counts a file's writers: a file open for
+ * writing runs, and a running program's file may be opened for writing);
+ * /proc/<pid>/cmdline keeps the test's name after an exec; /proc/self/exe
+ * is a path, not the file, so once that path is gone exec of it is ENOENT;
+ * a dynamically linked image (PT_INTERP) is ENOEXEC, its reason unsaid.
  */
 #ifndef KERNEL_EXEC_H
 #define KERNEL_EXEC_H
