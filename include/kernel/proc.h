@@ -81,6 +81,7 @@ struct proc {
 	const char *name;
 	const char *path;        /* the executable's path: readlink /proc/self/exe */
 	char path_buf[72];       /* "/" + name, until programs come from files */
+	char *path_owned;        /* kmalloc'd p->path (exec, exec_take_image_path), or NULL */
 	char comm[PROC_COMM_LEN];
 	uint64_t robust_list;    /* set_robust_list head */
 	uint64_t rseq;           /* registered struct rseq, 0 when none */

@@ -114,6 +114,9 @@
 #define SYS_munlockall 152
 #define SYS_mlock2 325
 #define SYS_mseal 462
+/* exec (src/kernel/exec.c) */
+#define SYS_execve 59
+#define SYS_execveat 322
 /* pipes and socket pairs (src/kernel/sys_pipe.c) */
 #define SYS_pipe 22
 #define SYS_sendto 44
@@ -126,10 +129,11 @@
 
 /*
  * Serve the system call in *regs (number in orig_rax), storing the result in
- * regs->rax (or, for rt_sigreturn, replacing every register). Returns true
- * when the return to user mode must use iretq (registers replaced, or a
- * non-canonical return address that sysretq must never see), false when
- * sysretq may return to regs->rip with regs->rflags.
+ * regs->rax (or, for rt_sigreturn and a successful execve, replacing every
+ * register). Returns true when the return to user mode must use iretq
+ * (registers replaced: rcx and r11 no longer hold rip and rflags, as Linux
+ * checks; or a non-canonical return address that sysretq must never see),
+ * false when sysretq may return to regs->rip with regs->rflags.
  */
 bool syscall_dispatch(struct uregs *regs);
 

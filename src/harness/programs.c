@@ -19,6 +19,7 @@
 #include "internal.h"
 #include "fs/vfs.h"
 #include "harness/options.h"
+#include "kernel/exec.h"
 #include "kernel/harness.h"
 #include "kernel/proc.h"
 #include "kernel/rootfs.h"
@@ -91,6 +92,14 @@ __attribute__((format(printf, 1, 2))) static void prog_setup_fail(const char *fm
 	va_end(ap);
 }
 
+/* Tell proc_run where the program's file is (its /proc/self/exe). */
+static void prog_set_path(const struct prog *pg)
+{
+	static char path[VFS_PATH_MAX];
+
+	exec_set_image_path(vfs_path(pg->file, path, sizeof(path)) ? NULL : path);
+}
+
 /*
  * Soak (bootmm.repeat=<n>): run the program n - 1 more times, silently; each
  * run must end exactly as the first (status, signal, output) and give back
@@ -103,7 +112,10 @@ static void prog_soak(const struct prog *pg, const struct proc_result *first)
 
 	ktest_set_timeout(1800);
 	for (unsigned long i = 1; i < bootmm_opts.repeat; i++) {
-		int err = proc_run(pg->name, pg->file->data, pg->file->size, 0, &again);
+		int err;
+
+		prog_set_path(pg);
+		err = proc_run(pg->name, pg->file->data, pg->file->size, 0, &again);
 
 		rootfs_sweep();
 
@@ -133,6 +145,7 @@ static void prog_test(void *arg)
 
 	if (!pg->file)
 		ktest_fail("%s", pg->why);
+	prog_set_path(pg);
 	pmm_fail_nth(bootmm_opts.failalloc);
 	err = proc_run(pg->name, pg->file->data, pg->file->size, PROC_OUT_COM2 | PROC_DIAG,
 		       &res);

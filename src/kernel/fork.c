@@ -5,6 +5,7 @@
  */
 #include "arch/x86_64/regs.h"
 #include "fs/file.h"
+#include "kernel/exec.h"
 #include "kernel/sched.h"
 #include "kernel/usercopy.h"
 #include "lib/errno.h"
@@ -104,6 +105,8 @@ static int proc_fork_copy(const struct proc *p, struct proc *c, uint64_t flags)
 	c->cwd = p->cwd;
 	if (c->cwd)
 		vfs_get(c->cwd);
+	if (exec_fork_path(c, p))
+		return -ENOMEM;
 	c->fdt = fdt_clone(p->fdt);
 	return c->fdt ? 0 : -ENOMEM;
 }

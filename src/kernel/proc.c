@@ -7,6 +7,7 @@
 #include "kernel/boot.h"
 #include "kernel/console.h"
 #include "kernel/elf.h"
+#include "kernel/exec.h"
 #include "kernel/itimer.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
@@ -24,90 +25,9 @@
 #include "mm/vmarea.h"
 #include "proc_internal.h"
 
-#define PROC_STACK_INITIAL KiB(128) /* Linux's stack_expand */
 #define PROC_RFLAGS_INIT 0x202ULL   /* IF and the reserved bit */
 
-/* auxv tags */
-#define AT_NULL 0
-#define AT_PHDR 3
-#define AT_PHENT 4
-#define AT_PHNUM 5
-#define AT_PAGESZ 6
-#define AT_BASE 7
-#define AT_FLAGS 8
-#define AT_ENTRY 9
-#define AT_UID 11
-#define AT_EUID 12
-#define AT_GID 13
-#define AT_EGID 14
-#define AT_HWCAP 16
-#define AT_CLKTCK 17
-#define AT_SECURE 23
-#define AT_RANDOM 25
-#define AT_EXECFN 31
-
 static proc_diag_fn proc_diag_hook;
-
-/* Push n bytes below *sp in the program's (not yet current) address space. */
-static int proc_push(struct aspace *as, uint64_t *sp, const void *data, size_t n)
-{
-	*sp -= n;
-	return elf_poke(as, *sp, data, n);
-}
-
-/* Fill v[] with the auxiliary vector; returns the number of words. */
-static size_t proc_auxv(uint64_t *v, const struct elf_info *info,
-			uint64_t random, uint64_t execfn)
-{
-	const uint64_t aux[][2] = {
-		{ AT_PHDR, info->phdr },  { AT_PHENT, info->phent },
-		{ AT_PHNUM, info->phnum }, { AT_PAGESZ, PAGE_SIZE },
-		{ AT_BASE, 0 },           { AT_FLAGS, 0 },
-		{ AT_ENTRY, info->entry }, { AT_UID, 0 },
-		{ AT_EUID, 0 },           { AT_GID, 0 },
-		{ AT_EGID, 0 },           { AT_HWCAP, user_hwcap() },
-		{ AT_CLKTCK, 100 },       { AT_SECURE, 0 },
-		{ AT_RANDOM, random },    { AT_EXECFN, execfn },
-		{ AT_NULL, 0 },
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(aux); i++) {
-		v[2 * i] = aux[i][0];
-		v[2 * i + 1] = aux[i][1];
-	}
-	return 2 * ARRAY_SIZE(aux);
-}
-
-/*
- * The initial stack as Linux builds it, from the top down: 8 zero bytes, the
- * AT_EXECFN string, the argv[0] string, 16 random bytes; then, 16-byte
- * aligned at *sp_out: argc, argv[0], NULL, (empty envp) NULL, auxv.
- */
-static int proc_build_stack(struct proc *p, const struct elf_info *info,
-			    uint64_t *sp_out)
-{
-	uint64_t sp = PROC_STACK_TOP - 8, execfn, argv0, random, v[48];
-	uint64_t rnd[2] = { user_random(), user_random() };
-	size_t len = strlen(p->name) + 1, n = 0;
-	int err;
-
-	err = proc_push(p->as, &sp, p->name, len);
-	execfn = sp;
-	err = err ? err : proc_push(p->as, &sp, p->name, len);
-	argv0 = sp;
-	sp = ALIGN_DOWN(sp, 16);
-	err = err ? err : proc_push(p->as, &sp, rnd, sizeof(rnd));
-	random = sp;
-	v[n++] = 1;
-	v[n++] = argv0;
-	v[n++] = 0;
-	v[n++] = 0;
-	n += proc_auxv(&v[n], info, random, execfn);
-	sp = ALIGN_DOWN(sp - n * sizeof(v[0]), 16);
-	err = err ? err : elf_poke(p->as, sp, v, n * sizeof(v[0]));
-	*sp_out = sp;
-	return err;
-}
 
 /*
  * Files, address space, image and stack (the kernel stack came with the
@@ -120,6 +40,10 @@ static int proc_setup(struct proc *p, const void *img, size_t size,
 	size_t wl = sizeof(p->res->why);
 	int err;
 
+	if (exec_take_image_path(p)) {
+		ksnprintf(why, wl, "proc: no memory for the program's path");
+		return -ENOMEM;
+	}
 	if (proc_files_init(p)) {
 		ksnprintf(why, wl, "proc: no memory for the file table");
 		return -ENOMEM;
@@ -133,9 +57,9 @@ static int proc_setup(struct proc *p, const void *img, size_t size,
 	err = elf_load(p->as, img, size, info, why, wl);
 	if (err)
 		return err;
-	err = as_stack_init(p->as, PROC_STACK_TOP, PROC_STACK_INITIAL);
+	err = as_stack_init(p->as, PROC_STACK_TOP, EXEC_STACK_INITIAL);
 	if (!err)
-		err = proc_build_stack(p, info, sp);
+		err = exec_first_stack(p, info, sp);
 	if (err) {
 		ksnprintf(why, wl, "proc: cannot set up the stack (%d)", err);
 		return err;

@@ -3,6 +3,7 @@
  * zombies and their reaping, signals sent between processes, stop and
  * continue. See src/kernel/proc_internal.h.
  */
+#include "kernel/exec.h"
 #include "kernel/futex.h"
 #include "kernel/itimer.h"
 #include "kernel/sched.h"
@@ -132,6 +133,7 @@ void proc_tree_free(struct proc *p)
 	p->tree->count--;
 	if (p->tree->init == p)
 		p->tree->init = NULL;
+	exec_proc_free(p);
 	vmarea_free(p->kstack);
 	kfree(p);
 }

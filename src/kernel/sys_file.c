@@ -435,8 +435,7 @@ static long sys_linkat(struct proc *p, int32_t ofd, uint64_t uold, int32_t nfd, 
 	return vfs_link(src, b.dir, b.last, b.len, &n);
 }
 
-/* True for the paths that name the program itself under /proc (no /proc tree yet). */
-static bool sys_proc_exe(const char *path)
+bool sys_proc_exe(const char *path)
 {
 	return !strcmp(path, "/proc/self/exe") || !strcmp(path, "/proc/1/exe") ||
 	       !strcmp(path, "/proc/thread-self/exe");

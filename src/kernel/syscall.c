@@ -2,6 +2,7 @@
  * The Linux x86-64 syscall subset. Results and errno values follow Linux;
  * see include/kernel/syscall.h.
  */
+#include "kernel/exec.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/syscall.h"
@@ -77,7 +78,7 @@ static const char *const sys_names[] = {
 	[217] = "getdents64", [258] = "mkdirat", [263] = "unlinkat", [264] = "renameat",
 	[265] = "linkat", [266] = "symlinkat", [268] = "fchmodat", [269] = "faccessat",
 	[280] = "utimensat", [285] = "fallocate", [292] = "dup3", [295] = "preadv",
-	[296] = "pwritev", [316] = "renameat2", [439] = "faccessat2",
+	[296] = "pwritev", [316] = "renameat2", [439] = "faccessat2", [322] = "execveat",
 };
 
 const char *syscall_name(uint64_t nr)
@@ -466,6 +467,11 @@ static long sys_call_more(struct proc *p, uint64_t nr, struct uregs *r)
 	case SYS_statx: return sys_statx(p, r);
 	case SYS_stat: return sys_stat_path(p, r->rdi, r->rsi, true);
 	case SYS_lstat: return sys_stat_path(p, r->rdi, r->rsi, false);
+	case SYS_execve:
+		return exec_execveat(p, AT_FDCWD, r->rdi, r->rsi, r->rdx, 0, r);
+	case SYS_execveat:
+		return exec_execveat(p, (int32_t)r->rdi, r->rsi, r->rdx, r->r10,
+				     (uint32_t)r->r8, r);
 	default:
 		return sys_call_files(p, nr, r);
 	}
@@ -536,5 +542,6 @@ bool syscall_dispatch(struct uregs *regs)
 		return true;
 	}
 	sig_restore_mask(&p->sig);
-	return !uregs_canonical(regs->rip);
+	return !uregs_canonical(regs->rip) || regs->rcx != regs->rip ||
+	       regs->r11 != regs->rflags;
 }

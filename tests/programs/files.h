@@ -33,6 +33,8 @@ static inline const char *files_errname(int e)
 	case ENODEV: return "ENODEV";
 	case EXDEV: return "EXDEV";
 	case ENOSPC: return "ENOSPC";
+	case ENOEXEC: return "ENOEXEC";
+	case E2BIG: return "E2BIG";
 	default: return prog_errname(e);
 	}
 }
