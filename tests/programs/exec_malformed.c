@@ -1,4 +1,3 @@
-// pending: execve, fork (issue 13)
 /* execve of malformed executables written to /tmp: each is refused (ENOEXEC for a bad ELF header or no format at all, ENOENT for a missing #! interpreter, EACCES without an x bit) and the caller goes on, in the first process and in a forked child. */
 #include "proc.h"
 #include <elf.h>

@@ -1,4 +1,3 @@
-// pending: vfork, clone3, execve, posix_spawn (issue 13)
 /* vfork + _exit (memory borrowed, parent suspended), vfork + execve of /proc/self/exe in a mode chosen by argv, posix_spawn with file actions, clone and clone3 (CLONE_VFORK, exit_signal SIGCHLD, PARENT_SETTID) by raw syscall. CLONE_THREAD is left out (EINVAL in bootmm until threads exist). */
 #include "proc.h"
 #include <sched.h>
