@@ -3,6 +3,7 @@
  * zombies and their reaping, signals sent between processes, stop and
  * continue. See src/kernel/proc_internal.h.
  */
+#include "kernel/proc_procfs.h"
 #include "kernel/sched.h"
 #include "kernel/usercopy.h"
 #include "lib/assert.h"
@@ -114,6 +115,7 @@ void proc_tree_free(struct proc *p)
 	p->tree->count--;
 	if (p->tree->init == p)
 		p->tree->init = NULL;
+	proc_procfs_reaped(p->pid);
 	vmarea_free(p->kstack);
 	kfree(p);
 }
