@@ -456,11 +456,8 @@ static long file_gen_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 /* A writable generated file (mem, clear_refs): write_at at the position. */
 static long file_gen_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
 {
-	long n;
+	long n = f->node->gen->write_at(f->node, *pos, buf, len);
 
-	if (!f->node->gen->write_at)
-		return -EINVAL;
-	n = f->node->gen->write_at(f->node, *pos, buf, len);
 	if (n > 0)
 		*pos += (uint64_t)n;
 	return n;
@@ -485,6 +482,12 @@ static void file_gen_release(struct file *f)
 }
 
 static const struct file_ops file_gen_ops = {
+	.read = file_gen_read, .lseek = file_gen_lseek, .stat = file_node_stat,
+	.open = file_gen_open, .release = file_gen_release,
+};
+
+/* A generated file that takes writes (gen->write_at: mem, clear_refs). */
+static const struct file_ops file_gen_rw_ops = {
 	.read = file_gen_read, .write = file_gen_write, .lseek = file_gen_lseek,
 	.stat = file_node_stat, .open = file_gen_open, .release = file_gen_release,
 };
@@ -493,7 +496,7 @@ static const struct file_ops file_gen_ops = {
 static const struct file_ops *file_node_ops(const struct vfs_node *n)
 {
 	if (n->gen && VFS_IS_REG(n->mode))
-		return &file_gen_ops;
+		return n->gen->write_at ? &file_gen_rw_ops : &file_gen_ops;
 	switch (VFS_MODE_TYPE(n->mode)) {
 	case VFS_S_IFREG: return &file_reg_ops;
 	case VFS_S_IFDIR: return &file_dir_ops;
