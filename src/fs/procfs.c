@@ -622,7 +622,8 @@ static void procfs_stat_mm(const struct procfs_task *t, struct procfs_stat_mm *s
  * guest_time cguest_time start_data end_data start_brk arg_start arg_end
  * env_start env_end exit_code. No tty (0, -1); no fault counts, children's
  * times, data or argument bounds kept: 0. wchan is 1 for a process that is
- * not running, as Linux's "is it waiting" answer.
+ * not running, as Linux's "is it waiting" answer. The name is not escaped
+ * (proc_task_name without escape, unlike status).
  */
 int procfs_stat(const struct procfs_task *t, struct procfs_buf *b)
 {
@@ -631,10 +632,8 @@ int procfs_stat(const struct procfs_task *t, struct procfs_buf *b)
 	struct procfs_stat_mm m;
 
 	procfs_stat_mm(t, &m);
-	procfs_printf(b, "%d (", t->pid);
-	procfs_put_comm(b, t->comm);
-	procfs_printf(b, ") %c %d %d %d 0 -1 %u 0 0 0 0 %llu %llu 0 0 20 0 %u 0 %llu ",
-		      state, t->ppid, t->pgid, t->sid, t->task_flags,
+	procfs_printf(b, "%d (%s) %c %d %d %d 0 -1 %u 0 0 0 0 %llu %llu 0 0 20 0 %u 0 %llu ",
+		      t->pid, t->comm ? t->comm : "", state, t->ppid, t->pgid, t->sid, t->task_flags,
 		      (unsigned long long)t->utime, (unsigned long long)t->stime, t->threads,
 		      (unsigned long long)t->start_time);
 	procfs_printf(b, "%llu %llu %llu %llu %llu %llu 0 0 ", (unsigned long long)m.vsize,

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fs/file.h"
 #include "fs/namei.h"
 #include "fs/procfs.h"
 #include "fs/vfs.h"
@@ -157,11 +158,9 @@ Test(procfs_pids, directories_follow_the_pid_list)
 
 Test(procfs_pids, many_processes_then_none_leave_the_table_as_it_was)
 {
-	static bool many[MAXPID + 1];
 	struct vfs_node *root = mounted(), *proc = vfs_walk(root, "proc");
 	size_t heap_mounted = heap_bytes_in_use();
 
-	(void)many;
 	for (int p = 1; p <= MAXPID; p++)
 		listed[p] = true;
 	cr_assert_eq(vfs_refresh(proc), 0);
@@ -338,6 +337,15 @@ Test(procfs_pids, stat_has_linux_52_fields)
 		    "3 (kid) Z 1 1 1 0 -1 64 0 0 0 0 3 2 0 0 20 0 1 0 42 0 0 "
 		    "18446744073709551615 0 0 0 0 0 0 512 0 0 1 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 "
 		    "768\n");
+	task.comm = "a\nb\\"; /* stat prints the name as it is, status escapes it */
+	procfs_buf_free(&buf);
+	procfs_buf_init(&buf);
+	cr_assert_eq(procfs_stat(&task, &buf), 0);
+	cr_assert_eq(strncmp(buf.data, "3 (a\nb\\) Z ", 11), 0, "%s", buf.data);
+	procfs_buf_free(&buf);
+	procfs_buf_init(&buf);
+	cr_assert_eq(procfs_status(&task, &buf), 0);
+	cr_assert_eq(strncmp(buf.data, "Name:\ta\\nb\\\\\n", 13), 0, "%s", buf.data);
 }
 
 Test(procfs_pids, smaps_rollup_sums_every_vma)
@@ -427,4 +435,31 @@ Test(procfs_pids, clear_refs_parses_as_linux)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		cr_expect_eq(procfs_clear_refs(&task, cases[i].in, strlen(cases[i].in)),
 			     cases[i].want, "\"%s\"", cases[i].in);
+}
+
+Test(procfs_pids, mem_and_clear_refs_through_open_files)
+{
+	struct vfs_node *root = mounted();
+	struct file *f;
+	uint64_t pos = 0x10000000;
+	char got[8] = {0};
+
+	listed[3] = true;
+	cr_assert_eq(as_mmap(as, 0x10000000, 0x1000, RW, ANON | MAP_FIXED), 0x10000000);
+	cr_assert_eq(vfs_refresh(vfs_walk(root, "proc")), 0);
+	cr_assert_eq(file_open_node(vfs_walk(root, "proc/3/mem"), O_RDWR, &f), 0);
+	cr_assert_eq(f->ops->write(f, "abc", 3, &pos), 3);
+	cr_assert_eq(pos, 0x10000003);
+	pos = 0x10000000;
+	cr_assert_eq(f->ops->read(f, got, 3, &pos), 3);
+	cr_assert_str_eq(got, "abc");
+	file_put(f);
+	cr_assert_eq(file_open_node(vfs_walk(root, "proc/3/clear_refs"), O_RDWR, &f), 0);
+	cr_assert_eq(f->ops->write(f, "4\n", 2, &f->pos), 2);
+	cr_assert_eq(f->ops->read(f, got, 1, &f->pos), -EINVAL, "no read op: EINVAL");
+	file_put(f);
+	cr_assert_eq(file_open_node(vfs_walk(root, "proc/3/status"), O_RDONLY, &f), 0);
+	cr_assert_null(f->ops->write, "a text file stays read-only");
+	file_put(f);
+	unmount(root);
 }
