@@ -116,6 +116,7 @@ struct procfs_task {
 
 #define PROCFS_TASK_ADMIN (1u << 0) /* the reader has CAP_SYS_ADMIN: pagemap shows PFNs */
 #define PROCFS_TASK_ATTACH (1u << 1) /* the reader may ptrace it: mem, stat's addresses */
+#define PROCFS_TASK_OWNER (1u << 2)  /* the reader may open its 0600 files (mem, pagemap) */
 
 /* /proc/<pid>/maps. Returns b->err. */
 int procfs_maps(const struct procfs_task *t, struct procfs_buf *b);
@@ -148,7 +149,8 @@ int procfs_stat(const struct procfs_task *t, struct procfs_buf *b);
  * page. The bytes moved up to the first page that refuses, or -EIO when
  * the first one does (no VMA, a write into a read-only shared mapping, no
  * memory); 0 for a zombie (no address space); -EACCES when the reader may
- * not attach (no PROCFS_TASK_ATTACH).
+ * not attach (no PROCFS_TASK_ATTACH: the open of /proc/<pid>/mem says so
+ * first, as Linux's mem_open).
  */
 long procfs_mem(const struct procfs_task *t, uint64_t pos, void *buf, size_t len,
 		unsigned flags);

@@ -67,7 +67,8 @@ struct procfs_buf;
  *    file the same way); errors: -ENOMEM, -ESRCH (the process is gone);
  *  - random-access files (pagemap, mem): read_at at each read(pos, len);
  *  - writable ones (mem, clear_refs): write_at at each write(pos, len), the
- *    count or -errno (NULL: -EINVAL, as a file without a write op).
+ *    count or -errno (NULL: -EINVAL, as a file without a write op);
+ *  - open, when set, may refuse the open first (mem: -EACCES).
  * A generated symbolic link (/proc/self, /proc/<pid>/exe) has link: its
  * target written into buf (size bytes), the length, or -errno (-ENOENT
  * when it names nothing now, -ENAMETOOLONG). A generated directory (/proc)
@@ -76,6 +77,7 @@ struct procfs_buf;
  * st_size is 0, as Linux reports for /proc files and links.
  */
 struct vfs_gen {
+	int (*open)(const struct vfs_node *n); /* NULL, or 0 / -errno before an open (mem) */
 	int (*text)(const struct vfs_node *n, struct procfs_buf *out);
 	long (*read_at)(const struct vfs_node *n, uint64_t pos, void *buf, size_t len);
 	long (*write_at)(const struct vfs_node *n, uint64_t pos, const void *buf, size_t len);

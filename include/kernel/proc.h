@@ -127,6 +127,7 @@ struct proc {
 		PROC_REPORT_CONTINUED, /* a continue waiting for WCONTINUED */
 	} stop_report;
 	struct proc_cred cred;
+	bool nondumpable;            /* its ids changed (suid_dumpable 0): /proc/<pid> is root's */
 
 	/* The scheduler (src/kernel/sched.c) */
 	enum proc_state state;

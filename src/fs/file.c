@@ -413,10 +413,10 @@ static int file_gen_open(struct file *f)
 {
 	const struct vfs_gen *gen = f->node->gen;
 	struct procfs_buf *b;
-	int err;
+	int err = gen->open ? gen->open(f->node) : 0;
 
-	if (!gen->text)
-		return 0;
+	if (err || !gen->text)
+		return err;
 	b = kmalloc(sizeof(*b));
 	if (!b)
 		return -ENOMEM;

@@ -84,8 +84,27 @@ static long procfs_gen_mem_write(const struct vfs_node *n, uint64_t pos, const v
 	return err ? err : procfs_mem(&t, pos, (void *)buf, len, PROCFS_MEM_WRITE);
 }
 
+/*
+ * The open of mem and pagemap: the file's permission check (a reader that
+ * does not own the process's 0600 files), then mem_open's and
+ * pagemap_open's mm_access (a reader that may not attach to a process with
+ * memory) say EACCES.
+ */
+static int procfs_gen_mem_open(const struct vfs_node *n)
+{
+	struct procfs_task t;
+	int err = procfs_task_of(n, &t);
+
+	if (err)
+		return err;
+	if (!(t.flags & PROCFS_TASK_OWNER))
+		return -EACCES;
+	return t.as && !(t.flags & PROCFS_TASK_ATTACH) ? -EACCES : 0;
+}
+
 static const struct vfs_gen procfs_ops_mem = {
-	.read_at = procfs_gen_mem_read, .write_at = procfs_gen_mem_write,
+	.open = procfs_gen_mem_open, .read_at = procfs_gen_mem_read,
+	.write_at = procfs_gen_mem_write,
 };
 
 /* clear_refs: write-only (read: EINVAL, as Linux's file without read). */
@@ -147,7 +166,11 @@ static long procfs_gen_pagemap(const struct vfs_node *n, uint64_t pos, void *buf
 	return err ? err : procfs_pagemap_read(&t, pos, buf, len);
 }
 
-static const struct vfs_gen procfs_ops_pagemap = {.read_at = procfs_gen_pagemap};
+static int procfs_gen_mem_open(const struct vfs_node *n);
+
+static const struct vfs_gen procfs_ops_pagemap = {
+	.open = procfs_gen_mem_open, .read_at = procfs_gen_pagemap,
+};
 
 /* meminfo: the frame allocator's figures, with the reader's space if any. */
 static int procfs_gen_meminfo(const struct vfs_node *n, struct procfs_buf *b)

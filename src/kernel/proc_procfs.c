@@ -108,21 +108,30 @@ static char proc_procfs_state(const struct proc *p)
 }
 
 /*
- * What the reader may see of p (ptrace_may_access, PTRACE_MODE_*_FSCREDS):
- * everything outside any process or with euid 0 (CAP_SYS_PTRACE, and
- * CAP_SYS_ADMIN for pagemap's PFNs); a reader whose fsuid and fsgid equal
- * each of p's real, effective and saved ids may attach.
+ * What the reader may see of p. Attach (ptrace_may_access,
+ * PTRACE_MODE_*_FSCREDS): itself, or with euid 0 (CAP_SYS_PTRACE, and
+ * CAP_SYS_ADMIN for pagemap's PFNs), or when its fsuid and fsgid equal
+ * each of p's real, effective and saved ids and p is dumpable. Owner
+ * (the permission check of p's 0600 files, owned by p's euid, by root once
+ * p is not dumpable): euid 0 (CAP_DAC_OVERRIDE) or the owner's fsuid.
  */
 static unsigned proc_procfs_access(const struct proc *r, const struct proc *p)
 {
 	const struct proc_cred *c = &p->cred;
+	uint32_t owner = p->nondumpable ? 0 : c->euid;
+	unsigned f = 0;
 
 	if (!r || r->cred.euid == 0)
-		return PROCFS_TASK_ADMIN | PROCFS_TASK_ATTACH;
-	if (r->cred.fsuid == c->uid && r->cred.fsuid == c->euid && r->cred.fsuid == c->suid &&
-	    r->cred.fsgid == c->gid && r->cred.fsgid == c->egid && r->cred.fsgid == c->sgid)
-		return PROCFS_TASK_ATTACH;
-	return 0;
+		return PROCFS_TASK_ADMIN | PROCFS_TASK_ATTACH | PROCFS_TASK_OWNER;
+	if (r->cred.fsuid == owner)
+		f |= PROCFS_TASK_OWNER;
+	if (r == p)
+		return f | PROCFS_TASK_ATTACH;
+	if (!p->nondumpable && r->cred.fsuid == c->uid && r->cred.fsuid == c->euid &&
+	    r->cred.fsuid == c->suid && r->cred.fsgid == c->gid && r->cred.fsgid == c->egid &&
+	    r->cred.fsgid == c->sgid)
+		f |= PROCFS_TASK_ATTACH;
+	return f;
 }
 
 /* Ids, state and credentials of p (every process, zombies too). */

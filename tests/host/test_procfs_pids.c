@@ -46,7 +46,7 @@ static void setup(void)
 		.as = as, .pid = 3, .ppid = 1, .pgid = 1, .sid = 1, .state = 'S', .comm = "kid",
 		.uid = {1000, 1000, 1000, 1000}, .gid = {100, 100, 100, 100}, .umask = 022,
 		.fd_size = 64, .threads = 1, .exe = "/programs/kid", .exit_signal = 17,
-		.flags = PROCFS_TASK_ADMIN | PROCFS_TASK_ATTACH,
+		.flags = PROCFS_TASK_ADMIN | PROCFS_TASK_ATTACH | PROCFS_TASK_OWNER,
 	};
 	memset(listed, 0, sizeof(listed));
 	self_pid = 0;
@@ -461,5 +461,17 @@ Test(procfs_pids, mem_and_clear_refs_through_open_files)
 	cr_assert_eq(file_open_node(vfs_walk(root, "proc/3/status"), O_RDONLY, &f), 0);
 	cr_assert_null(f->ops->write, "a text file stays read-only");
 	file_put(f);
+	/* mem and pagemap: the 0600/0400 file's owner check, then attach (mm_access). */
+	task.flags = PROCFS_TASK_ATTACH;
+	cr_assert_eq(file_open_node(vfs_walk(root, "proc/3/mem"), O_RDWR, &f), -EACCES);
+	cr_assert_eq(file_open_node(vfs_walk(root, "proc/3/pagemap"), O_RDONLY, &f), -EACCES);
+	task.flags = PROCFS_TASK_OWNER;
+	cr_assert_eq(file_open_node(vfs_walk(root, "proc/3/mem"), O_RDWR, &f), -EACCES);
+	task.as = NULL; /* a zombie: nothing to attach to, the open succeeds and reads nothing */
+	cr_assert_eq(file_open_node(vfs_walk(root, "proc/3/mem"), O_RDWR, &f), 0);
+	pos = 0x10000000;
+	cr_assert_eq(f->ops->read(f, got, 3, &pos), 0);
+	file_put(f);
+	task.as = as;
 	unmount(root);
 }

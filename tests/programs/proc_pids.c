@@ -2,7 +2,8 @@
  * /proc for every process: a forked child gets its /proc/<pid>/ (status,
  * stat, mem, exe), /proc/self is the reader's pid, readdir of /proc lists
  * both, a zombie shows as one, and the directory is gone once the child is
- * reaped. Only relations are printed, never pids or addresses.
+ * reaped; a child that dropped root cannot open its parent's mem. Only
+ * relations are printed, never pids or addresses.
  */
 #include "files.h"
 #include <dirent.h>
@@ -169,6 +170,34 @@ static void check_self(void)
 	CHECK(line_of(text, "Pss_Anon:", line, sizeof(line)));
 }
 
+/* A child that dropped root: its status ids, the parent's mem refused, its own allowed. */
+static void check_dropped(void)
+{
+	char path[64], text[4096], line[256];
+	pid_t parent = getpid(), c = fork();
+	int st = 0, fd, bits;
+
+	if (c == 0) {
+		bits = setresgid(100, 100, 100) == 0 && setresuid(1000, 1000, 1000) == 0;
+		proc_path(path, sizeof(path), parent, "mem");
+		errno = 0;
+		fd = open(path, O_RDONLY);
+		bits |= (fd < 0 && errno == EACCES) << 1;
+		slurp("/proc/self/status", text, sizeof(text));
+		line_of(text, "Uid:", line, sizeof(line));
+		bits |= (strcmp(line, "Uid:\t1000\t1000\t1000\t1000") == 0) << 2;
+		line_of(text, "Gid:", line, sizeof(line));
+		bits |= (strcmp(line, "Gid:\t100\t100\t100\t100") == 0) << 3;
+		fd = open("/proc/self/mem", O_RDONLY);
+		bits |= (fd >= 0) << 4;
+		_exit(bits);
+	}
+	FR("waitpid dropped", waitpid(c, &st, 0));
+	bits = WEXITSTATUS(st);
+	printf("dropped: setres %d, parent's mem EACCES %d, Uid %d, Gid %d, own mem %d\n",
+	       bits & 1, bits >> 1 & 1, bits >> 2 & 1, bits >> 3 & 1, bits >> 4 & 1);
+}
+
 int main(void)
 {
 	char *ro = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -190,5 +219,6 @@ int main(void)
 	check_mem(c, ro);
 	kill(c, SIGCONT);
 	check_zombie(c);
+	check_dropped();
 	return prog_done();
 }
