@@ -181,6 +181,19 @@ FIGURES = [
     ("page.copy_4k", "copying one 4 KiB page alone (rep movsq)", "cycles", 1),
     ("destroy.gib", "as_destroy of a space holding 1 GiB populated", "cycles", 262144),
     ("destroy.gib_frames", "frames that 1 GiB populated took (data + tables)", "frames", 0),
+    ("fork.clone_64m_4k", "as_clone of 64 MiB touched, 4 KiB pages", "cycles", 16384),
+    ("fork.clone_64m_2m", "as_clone of 64 MiB touched, 2 MiB leaves", "cycles", 16384),
+    ("fork.cow_first_write_4k", "first write in the clone, 4 KiB page (copy)", "cycles", 1),
+    ("fork.cow_first_write_2m", "first write in the clone, 2 MiB leaf (split, copy 4 KiB)",
+     "cycles", 1),
+    ("fork.alt_alloc_2m", "copy-2 MiB policy instead: taking a 2 MiB frame", "cycles", 0),
+    ("fork.alt_copy_2m", "copy-2 MiB policy instead: copying 2 MiB (rep movsq)", "cycles", 512),
+    ("fork.child_destroy_64m_4k", "as_destroy of the clone (exit), 4 KiB pages", "cycles", 16384),
+    ("fork.child_destroy_64m_2m", "as_destroy of the clone (exit), 2 MiB leaves", "cycles", 16384),
+    ("fork.reuse_write_4k", "parent's write after the clone exited: reuse, 4 KiB page",
+     "cycles", 1),
+    ("fork.reuse_write_2m", "parent's write after the clone exited: reuse of the 2 MiB leaf",
+     "cycles", 512),
 ]
 
 

@@ -128,6 +128,15 @@ struct proc {
 	} stop_report;
 	struct proc_cred cred;
 	bool nondumpable;            /* its ids changed (suid_dumpable 0): /proc/<pid> is root's */
+	int pdeath_sig;              /* PR_SET_PDEATHSIG: sent when the parent exits */
+
+	/* Interval timers (src/kernel/itimer.c): not inherited by fork, kept by exec */
+	struct proc_itimer {
+		uint64_t expires;    /* REAL: CLOCK_MONOTONIC ns; VIRTUAL, PROF: CPU ns; 0: off */
+		uint64_t incr;       /* the interval; 0: one shot */
+	} itimer[3];                 /* ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
+	struct list_node itimer_link; /* on the armed ITIMER_REAL list while it runs */
+	uint64_t utime_ns;           /* user time as the tick samples it (ITIMER_VIRTUAL) */
 
 	/* The scheduler (src/kernel/sched.c) */
 	enum proc_state state;
@@ -163,11 +172,21 @@ void proc_files_exit(struct proc *p);
 int proc_run(const char *name, const void *img, size_t size, unsigned flags,
 	     struct proc_result *res);
 
+/*
+ * The most processes a program's tree may have at once (fork says EAGAIN
+ * past it, root too): Linux's threads-max for this memory, or `max` when
+ * not 0 (tests that want a fork bomb to end soon on a large machine).
+ */
+void proc_set_max_procs(unsigned max);
+
 /* The running process, or NULL (in the idle context). */
 struct proc *proc_current(void);
 
 /* The process `pid` names in a syscall: 0 is `self`; NULL when there is none (or a zombie). */
 struct proc *proc_lookup(struct proc *self, int32_t pid);
+
+/* `p` sends itself `sig` with si_code `code` (SIGPIPE from a write, abort's SIGABRT...). */
+void proc_signal_self(struct proc *p, int sig, int code);
 
 /* Free the processes that died with nobody to reap them (not the running one). */
 void proc_free_dead(void);
@@ -192,7 +211,9 @@ void proc_unknown_syscall(struct proc *p, uint64_t nr);
 
 /*
  * On the way back from a syscall: act on pending unblocked signals (ignore,
- * end the program, or run one handler by rewriting *regs). Returns true when
+ * end the program, or run handlers by rewriting *regs: as Linux, every
+ * signal still deliverable under the mask of the handler before gets its
+ * own frame on top, so the last one set up runs first). Returns true when
  * *regs was rewritten (the return must use iretq).
  */
 bool proc_pending_signals(struct proc *p, struct uregs *regs);

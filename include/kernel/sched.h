@@ -55,8 +55,9 @@ void sched_interrupt(struct proc *p);
 void sched_yield(void);
 
 /*
- * The timer: wake sleepers whose deadline passed and account the running
- * process's slice. Called from IRQ 0 with interrupts off.
+ * The timer: wake sleepers whose deadline passed, fire the interval timers
+ * (proc_itimers_tick) and account the running process's slice. Called from
+ * IRQ 0 with interrupts off.
  */
 void sched_tick(uint64_t now_ns);
 

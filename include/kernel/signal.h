@@ -2,13 +2,14 @@
  * signal: signals for scenario programs, Linux x86-64 ABI.
  *
  * Handlers may be installed for any catchable signal. Signals arise from
- * faults (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) or from the program
- * itself (kill/tkill/tgkill, e.g. abort()). A fault signal runs the
+ * faults (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP), from processes
+ * (kill/tkill/tgkill, e.g. abort(), rt_sigqueueinfo) or from the kernel
+ * (SIGCHLD, the interval timers, PR_SET_PDEATHSIG). A fault signal runs the
  * program's handler when one is installed (SA_RESTORER required, SA_SIGINFO,
  * SA_ONSTACK, SA_NODEFER, SA_RESETHAND honoured) and the signal is not
- * blocked; otherwise the program ends with 128 + signal. A self-sent signal
- * stays pending while blocked, then is ignored, handled or fatal as its
- * action says.
+ * blocked; otherwise the program ends with 128 + signal. A sent signal
+ * stays pending while blocked (real-time ones queued), then is ignored,
+ * handled or fatal as its action says, or taken by rt_sigtimedwait.
  * The handler gets a Linux struct rt_sigframe (return address = restorer,
  * ucontext with struct sigcontext, siginfo, and the fxsave image of the
  * x87/SSE state as fpstate), and rt_sigreturn restores the registers (user
@@ -18,6 +19,7 @@
 #ifndef KERNEL_SIGNAL_H
 #define KERNEL_SIGNAL_H
 
+#include "lib/list.h"
 #include "lib/types.h"
 
 #define SIGILL 4
@@ -32,6 +34,8 @@
 #define SIGPIPE 13
 #define SIGALRM 14
 #define SIGTERM 15
+#define SIGVTALRM 26
+#define SIGPROF 27
 #define SIGCHLD 17
 #define SIGCONT 18
 #define SIGSTOP 19
@@ -39,6 +43,7 @@
 #define SIGTTIN 21
 #define SIGTTOU 22
 #define SIG_NSIG 64
+#define SIG_RTMIN 32 /* the kernel's SIGRTMIN: every instance from here up is queued */
 #define SIG_BIT(sig) (1ULL << ((sig)-1))
 
 #define SIG_DFL 0
@@ -103,11 +108,23 @@ struct sig_info {
 	uint64_t utime, stime; /* SIGCHLD: clock ticks */
 };
 
+/*
+ * Pending signals. A standard signal (below SIG_RTMIN) is pending once, its
+ * siginfo in info[]; every instance of a real-time one is queued (rtq, in
+ * arrival order), as Linux does. Instances count against a bound, Linux's
+ * RLIMIT_SIGPENDING (counted per process here, per user on Linux): `queued`
+ * counts the real-time entries and the standard signals whose siginfo was
+ * kept (`counted`).
+ */
 struct sig_state {
 	struct k_sigaction act[SIG_NSIG]; /* act[sig - 1] */
 	uint64_t blocked;
-	uint64_t pending;        /* sent, not yet acted on: one instance each */
-	struct sig_info info[SIG_NSIG]; /* info[sig - 1]: of the pending instance */
+	uint64_t pending;        /* sent, not yet acted on (real-time: queued at least once) */
+	struct sig_info info[SIG_NSIG]; /* info[sig - 1]: of a pending standard signal */
+	struct list_node rtq;    /* struct sig_queued: real-time instances, in arrival order */
+	unsigned queued;         /* instances counted against the bound */
+	uint64_t counted;        /* standard signals pending with a counted siginfo */
+	uint64_t real_blocked;   /* rt_sigtimedwait: the mask before the wait (never ignored) */
 	uint64_t ss_sp, ss_size; /* sigaltstack */
 	uint32_t ss_flags;       /* SS_DISABLE or SS_AUTODISARM */
 	bool restore_blocked;    /* ppoll/pselect6 mask in force: saved_blocked comes back */
@@ -135,8 +152,17 @@ void sig_set_temp_mask(struct sig_state *s, uint64_t mask);
 /* End a sig_set_temp_mask when still in force (restore_saved_sigmask). */
 void sig_restore_mask(struct sig_state *s);
 
-/* Default actions, nothing blocked, no alternate stack. */
+/* Default actions, nothing blocked, no alternate stack, nothing pending. */
 void sig_init(struct sig_state *s);
+
+/*
+ * fork: the child's state `c` from the parent's `p`: actions, mask and
+ * alternate stack copied; nothing pending, nothing queued.
+ */
+void sig_fork(struct sig_state *c, const struct sig_state *p);
+
+/* Drop every pending signal and free every queued instance (exit). */
+void sig_flush(struct sig_state *s);
 
 /*
  * Map an exception taken in ring 3 (other than a page fault) to its signal,
@@ -158,12 +184,17 @@ int sig_deliver(struct sig_state *s, struct uregs *regs, const struct sig_fault 
 int sig_return(struct sig_state *s, struct uregs *regs);
 
 /*
- * Mark `sig` (1..64) pending with siginfo `info`. A signal already pending
- * keeps its first siginfo: Linux drops a second standard signal; a second
- * real-time one is dropped here too (no queue: documented limit). Whether
- * the signal is ignored is the sender's question (sig_ignored).
+ * Mark `sig` (1..64) pending with siginfo `info`, as Linux's
+ * __send_signal_locked: a standard signal already pending is dropped (0);
+ * a real-time one is queued once more. `limit` bounds the instances
+ * (RLIMIT_SIGPENDING): a standard signal sent with si_code >= 0 (kill, the
+ * kernel) passes it; past it, or when no memory is left, a real-time signal
+ * sent with an si_code other than SI_USER and SI_KERNEL (sigqueue) is
+ * refused with -EAGAIN, any other is made pending without its siginfo (the
+ * taker sees SI_USER, pid and uid 0). SIGKILL is never counted. Whether the
+ * signal is ignored is the sender's question (sig_ignored). 0 or -EAGAIN.
  */
-void sig_post(struct sig_state *s, int sig, const struct sig_info *info);
+int sig_post(struct sig_state *s, int sig, const struct sig_info *info, uint64_t limit);
 
 /*
  * Take the lowest pending signal that is not blocked (SIGKILL and SIGSTOP
@@ -171,13 +202,38 @@ void sig_post(struct sig_state *s, int sig, const struct sig_info *info);
  */
 int sig_take_pending(struct sig_state *s, struct sig_info *info);
 
-/* Take `sig` if pending (blocked or not), its siginfo in *info. True when it was. */
+/*
+ * Take one instance of `sig` if pending (blocked or not), its siginfo in
+ * *info (a real-time signal stays pending while more are queued). True
+ * when it was.
+ */
 bool sig_take(struct sig_state *s, int sig, struct sig_info *info);
+
+/* Take the lowest pending signal of `set` (blocked or not): its number, or 0 when none. */
+int sig_take_set(struct sig_state *s, uint64_t set, struct sig_info *info);
+
+/* Drop every pending instance of `sig` (SIG_IGN set while it was pending). */
+void sig_discard(struct sig_state *s, int sig);
+
+/*
+ * The siginfo of signal `sig` as Linux's siginfo_t (128 bytes) into user
+ * memory at `uaddr` (rt_sigtimedwait). 0 or -EFAULT.
+ */
+int sig_info_to_user(uint64_t uaddr, int sig, const struct sig_info *info);
+
+/*
+ * A siginfo_t from user memory (rt_sigqueueinfo): si_code, si_pid, si_uid
+ * and si_value as the sender wrote them. 0 or -EFAULT.
+ */
+int sig_info_from_user(uint64_t uaddr, struct sig_info *info);
 
 /* True when a pending signal is not blocked: a sleep must end (SIGKILL always). */
 bool sig_wakes(const struct sig_state *s);
 
-/* True when `sig` would be thrown away on arrival: SIG_IGN, or SIG_DFL that ignores, and not blocked. */
+/*
+ * True when `sig` would be thrown away on arrival: SIG_IGN, or SIG_DFL that
+ * ignores, and neither blocked nor waited for (real_blocked).
+ */
 bool sig_ignored(const struct sig_state *s, int sig);
 
 /* What a signal's default action does (Linux's sig_kernel_* sets). */

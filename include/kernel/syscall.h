@@ -114,6 +114,15 @@
 #define SYS_munlockall 152
 #define SYS_mlock2 325
 #define SYS_mseal 462
+/* pipes and socket pairs (src/kernel/sys_pipe.c) */
+#define SYS_pipe 22
+#define SYS_sendto 44
+#define SYS_recvfrom 45
+#define SYS_sendmsg 46
+#define SYS_recvmsg 47
+#define SYS_shutdown 48
+#define SYS_socketpair 53
+#define SYS_pipe2 293
 
 /*
  * Serve the system call in *regs (number in orig_rax), storing the result in

@@ -178,8 +178,21 @@ unsigned as_users(const struct aspace *as);
 
 /*
  * A copy-on-write copy of `as` (VMAs, brk, stack, lock credential), as fork
- * makes it: MADV_DONTFORK VMAs absent, MADV_WIPEONFORK ones empty, no VMA
- * locked and no MCL_FUTURE. NULL when out of memory.
+ * makes it: MADV_DONTFORK VMAs absent, MADV_WIPEONFORK ones empty (they read
+ * zero), no VMA locked and no MCL_FUTURE. MAP_SHARED memory maps the same
+ * frames on both sides, writable as before. Private pages (anonymous, and
+ * the pages a private file mapping has copied or read) are mapped read-only
+ * on both sides with one more reference per frame; pages of a private file
+ * mapping not yet faulted in keep reading the file. 2 MiB leaves are shared
+ * as 2 MiB leaves; the first write to one splits the writer's leaf into
+ * 4 KiB pages and copies the one page written (as Linux's
+ * do_huge_pmd_wp_page: a copy of 2 MiB costs a 2 MiB frame and 512 times
+ * the copy for a page a forked child most often never writes; make bench
+ * rows fork.*). A write to a private page whose frame has one reference
+ * left (the other side exited or copied it) makes it writable in place, no
+ * copy (Linux's wp_page_reuse); a 2 MiB leaf whose frames all have one
+ * reference is reused whole. NULL when out of memory, with `as` exactly as
+ * before and nothing taken.
  */
 struct aspace *as_clone(struct aspace *as);
 
@@ -255,7 +268,8 @@ long as_mremap(struct aspace *as, vaddr_t old_addr, uint64_t old_len,
  * Errors: EINVAL (unaligned start, unknown advice, a range that wraps, or one
  * that runs past the user half over a mapping for advice that drops or fills
  * pages; DONTNEED, FREE, REMOVE, COLD, PAGEOUT on a locked VMA; FREE on a
- * shared one; WIPEONFORK on a shared one; KEEPONFORK and DODUMP on a
+ * shared one; WIPEONFORK on a shared one or a private window onto an object
+ * (a file, a memfd: anonymous memory only, as Linux); KEEPONFORK and DODUMP on a
  * droppable one), ENOMEM (unmapped page in range), EPERM (discarding advice
  * on a sealed read-only private VMA: 6.12's can_modify_vma_madv), EAGAIN (no
  * memory to split a VMA for DONTFORK/DOFORK/WIPEONFORK/KEEPONFORK/DONTDUMP/
@@ -343,7 +357,9 @@ int as_stack_init(struct aspace *as, vaddr_t top, uint64_t initial);
 
 /*
  * Serve a page fault at `va` with x86 error code bits AS_PF_*. Demand-zero,
- * copy-on-write break, stack growth. Returns an enum as_fault_result.
+ * copy-on-write break (a copy, or the reuse of a frame referenced once: see
+ * as_clone), stack growth. Returns an enum as_fault_result; AS_FAULT_OOM
+ * leaves the page tables and every frame count as they were.
  */
 int as_fault(struct aspace *as, vaddr_t va, unsigned error_code);
 

@@ -100,6 +100,18 @@ void pt_tally_tables(struct pt_table_tally *t, vaddr_t va, vaddr_t end);
 int pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags);
 
 /*
+ * Map into `dst` every page that `src` maps in [va, va+len), to the same
+ * frames, with the leaf flags `clear` removed (fork's copy of a range):
+ * leaves lying whole in the range keep their size; the part of a leaf that
+ * straddles an end is mapped as pt_map would map it. Tables are walked once
+ * (no per-page walk from the root), then folded as pt_map folds. Frame
+ * references are the caller's. Errors: -EINVAL (as pt_map; unknown flags in
+ * `clear`), -EEXIST (a page of the range is mapped in dst; nothing changed),
+ * -ENOMEM (nothing changed).
+ */
+int pt_copy(paddr_t src, paddr_t dst, vaddr_t va, uint64_t len, unsigned clear);
+
+/*
  * Remove every mapping in [va, va+len), splitting leaves that straddle the
  * ends. Unmapped holes are fine. Errors: -EINVAL, -ENOMEM (a split needed a
  * table; nothing changed).

@@ -87,9 +87,7 @@ static int proc_fork_copy(const struct proc *p, struct proc *c, uint64_t flags)
 	memcpy(c->comm, p->comm, sizeof(c->comm));
 	c->flags = p->flags;
 	c->res = p->res;
-	c->sig = p->sig;
-	c->sig.pending = 0;
-	c->sig.restore_blocked = false;
+	sig_fork(&c->sig, &p->sig);
 	if (flags & CLONE_CLEAR_SIGHAND)
 		sig_exec_reset(&c->sig);
 	if ((flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM)

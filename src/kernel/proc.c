@@ -7,6 +7,7 @@
 #include "kernel/boot.h"
 #include "kernel/console.h"
 #include "kernel/elf.h"
+#include "kernel/itimer.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/trap.h"
@@ -459,12 +460,14 @@ static void proc_default_action(struct proc *p, int sig, const struct sig_info *
 bool proc_pending_signals(struct proc *p, struct uregs *regs)
 {
 	struct sig_info info;
+	bool handled = false;
 	int sig;
 
 	while ((sig = sig_take_pending(&p->sig, &info)) != 0) {
 		const struct k_sigaction *ka = &p->sig.act[sig - 1];
 		struct sig_fault f = { sig, info.code, 0, 0, 0, &info };
 
+		proc_itimer_taken(p, sig);
 		if (sig == SIGKILL)
 			proc_kill(SIGKILL, 0, regs->rip);
 		if (ka->handler == SIG_IGN)
@@ -476,9 +479,9 @@ bool proc_pending_signals(struct proc *p, struct uregs *regs)
 		proc_syscall_restart(regs, ka);
 		if (sig_deliver(&p->sig, regs, &f) || !uregs_canonical(regs->rip))
 			proc_kill(SIGSEGV, regs->rsp, regs->rip);
-		return true;
+		handled = true; /* the next deliverable one gets a frame on top */
 	}
-	return proc_syscall_restart(regs, NULL);
+	return proc_syscall_restart(regs, NULL) || handled;
 }
 
 void proc_irq_return(struct uregs *regs)

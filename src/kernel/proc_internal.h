@@ -24,6 +24,7 @@
 
 #define PROC_RLIM_CORE 4
 #define PROC_RLIM_NPROC 6
+#define PROC_RLIM_SIGPENDING 11
 
 /* The program test's processes. */
 struct proc_tree {
@@ -61,8 +62,10 @@ struct proc *proc_find(int pid);
 
 /*
  * End the running process with wait status `wstatus` (Linux's encoding):
- * files and address space go, children go to the reaper, the parent is
- * told (SIGCHLD, or the zombie reaped at once), the CPU goes on.
+ * timers stop, the clear-tid word is cleared and woken (futex_mm_release),
+ * files, address space and pending signals go, children go to the reaper
+ * (PR_SET_PDEATHSIG sent), the parent is told (SIGCHLD, or the zombie
+ * reaped at once), the CPU goes on.
  */
 __attribute__((noreturn)) void proc_do_exit(struct proc *p, int wstatus);
 
@@ -80,7 +83,9 @@ void proc_release_mm(struct proc *p);
 
 /*
  * Send `sig` to `t` as `sender` would (permission checked unless sender is
- * NULL: the kernel). 0, -EPERM, or -EINVAL. Signal 0 only checks.
+ * NULL: the kernel). 0, -EPERM, -EINVAL, or -EAGAIN when a real-time
+ * signal sent by sigqueue finds the target's queue full (sig_post). Signal
+ * 0 only checks.
  */
 long proc_send(struct proc *sender, struct proc *t, int sig, const struct sig_info *info);
 

@@ -160,8 +160,6 @@ static void proc_procfs_ids(const struct proc *p, struct procfs_task *t)
 /* What only a living process has: its space, files, command line, times. */
 static void proc_procfs_live(struct proc *p, struct procfs_task *t)
 {
-	uint64_t cpu = user_clock_mono_ns() - p->start_ns - p->idle_ns;
-
 	t->as = p->as;
 	t->umask = p->umask;
 	t->fd_size = p->fdt && p->fdt->size ? p->fdt->size : PROC_PROCFS_FDSIZE;
@@ -171,7 +169,7 @@ static void proc_procfs_live(struct proc *p, struct procfs_task *t)
 	t->start_stack = PROC_STACK_TOP - 8;
 	t->vma_file = proc_procfs_vma_file;
 	t->stime = p->sys_ns / PROC_PROCFS_NS_PER_TICK;
-	t->utime = (cpu > p->sys_ns ? cpu - p->sys_ns : 0) / PROC_PROCFS_NS_PER_TICK;
+	t->utime = p->utime_ns / PROC_PROCFS_NS_PER_TICK; /* as the tick samples it */
 	if (p->as)
 		proc_procfs_text(p->as, t);
 }

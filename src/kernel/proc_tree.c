@@ -3,6 +3,8 @@
  * zombies and their reaping, signals sent between processes, stop and
  * continue. See src/kernel/proc_internal.h.
  */
+#include "kernel/futex.h"
+#include "kernel/itimer.h"
 #include "kernel/proc_procfs.h"
 #include "kernel/sched.h"
 #include "kernel/usercopy.h"
@@ -24,6 +26,13 @@ static struct proc_tree proc_tree = {
 	.dead = { &proc_tree.dead, &proc_tree.dead },
 };
 
+static unsigned proc_max_override; /* proc_set_max_procs */
+
+void proc_set_max_procs(unsigned max)
+{
+	proc_max_override = max;
+}
+
 struct proc_tree *proc_tree_now(void)
 {
 	return &proc_tree;
@@ -41,9 +50,14 @@ void proc_tree_begin(struct proc_result *res, unsigned flags)
 	t->flags = flags;
 	/* Linux's threads-max: a kernel stack per 8 of its size in RAM */
 	t->max = (unsigned)MAX(pmm_total_frames() / (8 * PROC_STACK_PAGES), PROC_MIN_MAX);
+	if (proc_max_override)
+		t->max = proc_max_override;
 }
 
-/* Default limits: Linux's for init (RLIMIT_NPROC half of threads-max, no core files). */
+/*
+ * Default limits: Linux's for init (RLIMIT_NPROC and RLIMIT_SIGPENDING half
+ * of threads-max, no core files).
+ */
 static void proc_default_limits(struct proc *p, const struct proc_tree *t)
 {
 	for (size_t i = 0; i < PROC_RLIM_NLIMITS; i++)
@@ -53,6 +67,7 @@ static void proc_default_limits(struct proc *p, const struct proc_tree *t)
 	p->rlim[PROC_RLIM_NOFILE].max = PROC_NOFILE_MAX;
 	p->rlim[PROC_RLIM_MEMLOCK].cur = p->rlim[PROC_RLIM_MEMLOCK].max = AS_MEMLOCK_DEFAULT;
 	p->rlim[PROC_RLIM_NPROC].cur = p->rlim[PROC_RLIM_NPROC].max = t->max / 2;
+	p->rlim[PROC_RLIM_SIGPENDING].cur = p->rlim[PROC_RLIM_SIGPENDING].max = t->max / 2;
 	p->rlim[PROC_RLIM_CORE].cur = 0;
 }
 
@@ -64,6 +79,7 @@ static void proc_tree_link(struct proc_tree *t, struct proc *p, struct proc *par
 	list_init(&p->run_link);
 	list_init(&p->wait_link);
 	list_init(&p->timer_link);
+	list_init(&p->itimer_link);
 	waitq_init(&p->child_wq);
 	p->tree = t;
 	p->pid = t->next_pid++;
@@ -112,6 +128,8 @@ void proc_tree_free(struct proc *p)
 	list_del(&p->run_link);
 	list_del(&p->wait_link);
 	list_del(&p->timer_link);
+	proc_itimers_exit(p);
+	sig_flush(&p->sig);
 	p->tree->count--;
 	if (p->tree->init == p)
 		p->tree->init = NULL;
@@ -167,6 +185,8 @@ void proc_release_mm(struct proc *p)
 	p->as = NULL;
 	as_put(as);
 }
+
+static void proc_tree_kill_all(void);
 
 /* ---------------------------------------------------------------- exit */
 
@@ -231,7 +251,22 @@ static struct proc *proc_reaper_for(const struct proc *p)
 	return NULL;
 }
 
-/* Hand the children of exiting `p` to their new parent; zombies among them are announced. */
+/*
+ * Child `c` of exiting `p` asked for a signal when its parent dies
+ * (PR_SET_PDEATHSIG): sent as from `p` (SI_USER, Linux's SEND_SIG_NOINFO).
+ */
+static void proc_send_pdeath(struct proc *p, struct proc *c)
+{
+	struct sig_info info = { .code = SI_USER, .pid = p->pid, .uid = p->cred.uid };
+
+	if (c->pdeath_sig && c->state != PROC_ZOMBIE)
+		proc_send(p, c, c->pdeath_sig, &info);
+}
+
+/*
+ * Hand the children of exiting `p` to their new parent; zombies among them
+ * are announced, the living told when they asked (PR_SET_PDEATHSIG).
+ */
 static void proc_reparent_children(struct proc *p)
 {
 	struct proc *reaper = proc_reaper_for(p);
@@ -246,6 +281,7 @@ static void proc_reparent_children(struct proc *p)
 			c->vfork_parent = NULL;
 		if (reaper)
 			list_add_tail(&reaper->children, &c->sibling);
+		proc_send_pdeath(p, c);
 		if (c->state == PROC_ZOMBIE)
 			proc_zombie_to_parent(c);
 	}
@@ -253,13 +289,18 @@ static void proc_reparent_children(struct proc *p)
 
 void proc_do_exit(struct proc *p, int wstatus)
 {
+	proc_itimers_exit(p);
+	futex_mm_release(p);
 	proc_vfork_done(p);
 	proc_files_exit(p);
 	proc_release_mm(p);
+	sig_flush(&p->sig);
 	p->wait_status = wstatus;
 	p->state = PROC_ZOMBIE;
-	if (p == proc_tree.init)
+	if (p == proc_tree.init) {
 		proc_tree.init_exited = true;
+		proc_tree_kill_all(); /* the test is over: the rest of the tree dies */
+	}
 	proc_reparent_children(p);
 	proc_zombie_to_parent(p);
 	sched_exit();
@@ -321,6 +362,7 @@ static void proc_continue(struct proc *t, int sig)
 long proc_send(struct proc *sender, struct proc *t, int sig, const struct sig_info *info)
 {
 	struct sig_info drop;
+	int err;
 
 	if (sig < 0 || sig > SIG_NSIG)
 		return -EINVAL;
@@ -334,10 +376,19 @@ long proc_send(struct proc *sender, struct proc *t, int sig, const struct sig_in
 		sig_take(&t->sig, SIGCONT, &drop);
 	if (sig_ignored(&t->sig, sig))
 		return 0;
-	sig_post(&t->sig, sig, info);
+	err = sig_post(&t->sig, sig, info, t->rlim[PROC_RLIM_SIGPENDING].cur);
+	if (err)
+		return err;
 	if (sig_wakes(&t->sig))
 		sched_interrupt(t);
 	return 0;
+}
+
+void proc_signal_self(struct proc *p, int sig, int code)
+{
+	struct sig_info info = { .code = code, .pid = p->pid, .uid = p->cred.uid };
+
+	proc_send(p, p, sig, &info);
 }
 
 void proc_stop_self(struct proc *p, int sig)
@@ -402,6 +453,7 @@ void proc_tree_abandon(void)
 	struct list_node *n, *tmp;
 
 	sched_reset();
+	futex_reset(); /* the waiters lived on the stacks freed below; timers go with each proc */
 	list_for_each_safe(n, tmp, &proc_tree.procs) {
 		struct proc *p = list_entry(n, struct proc, tree_link);
 

@@ -2,6 +2,8 @@
  * The scheduler: a run queue, sleepers with deadlines, the switch between
  * processes and the idle context. See include/kernel/sched.h.
  */
+#include "arch/x86_64/cpu.h"
+#include "kernel/itimer.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/usercopy.h"
@@ -163,6 +165,7 @@ void sched_tick(uint64_t now_ns)
 		if (p->wake_at <= now_ns)
 			sched_wake(p, -ETIMEDOUT);
 	}
+	proc_itimers_tick(sched_cur, now_ns); /* a tick with a process current interrupted ring 3 */
 	if (sched_cur && now_ns >= sched_cur->slice_end_ns && !list_empty(&sched_runq))
 		sched_resched = true;
 }
@@ -175,11 +178,16 @@ void sched_preempt(void)
 
 void sched_start(struct proc *p)
 {
+	bool irqs = read_rflags() & RFLAGS_IF;
+
+	irq_disable();
 	list_init(&p->run_link);
 	list_init(&p->wait_link);
 	list_init(&p->timer_link);
 	p->state = PROC_RUNNABLE;
 	sched_enqueue(p);
+	if (irqs)
+		irq_enable();
 }
 
 void sched_exit(void)
@@ -191,6 +199,9 @@ void sched_exit(void)
 
 void sched_run_until(bool (*done)(void *arg), void *arg)
 {
+	bool irqs = read_rflags() & RFLAGS_IF;
+
+	irq_disable(); /* the timer's tick moves sleepers to the run queue */
 	KASSERT(!sched_cur);
 	sched_kernel_root = mm_current_root();
 	sched_kernel_fs = user_get_fs();
@@ -204,6 +215,8 @@ void sched_run_until(bool (*done)(void *arg), void *arg)
 			user_idle();
 		proc_free_dead();
 	}
+	if (irqs)
+		irq_enable();
 }
 
 void sched_drop_mm(void)

@@ -10,6 +10,7 @@
 #include "arch/x86_64/gdt.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "mm/heap.h"
 
 #define SIG_UNBLOCKABLE (SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP))
 
@@ -80,10 +81,44 @@ struct k_rt_sigframe {
 	struct k_siginfo info;
 };
 
+/* One queued instance of a real-time signal (sig_state.rtq). */
+struct sig_queued {
+	struct list_node link;
+	int sig;
+	struct sig_info info;
+};
+
 void sig_init(struct sig_state *s)
 {
 	memset(s, 0, sizeof(*s));
+	list_init(&s->rtq);
 	s->ss_flags = SS_DISABLE;
+}
+
+void sig_fork(struct sig_state *c, const struct sig_state *p)
+{
+	*c = *p;
+	list_init(&c->rtq);
+	c->pending = 0;
+	c->queued = 0;
+	c->counted = 0;
+	c->real_blocked = 0;
+	c->restore_blocked = false;
+}
+
+void sig_flush(struct sig_state *s)
+{
+	struct list_node *n, *tmp;
+
+	if (!s->rtq.next) /* never set up (a process that failed to start) */
+		return;
+	list_for_each_safe(n, tmp, &s->rtq) {
+		list_del(n);
+		kfree(list_entry(n, struct sig_queued, link));
+	}
+	s->pending = 0;
+	s->queued = 0;
+	s->counted = 0;
 }
 
 /* Linux's mapping of a ring-3 exception to a signal (arch/x86/kernel/traps.c). */
@@ -313,12 +348,49 @@ int sig_return(struct sig_state *s, struct uregs *regs)
 	return 0;
 }
 
-void sig_post(struct sig_state *s, int sig, const struct sig_info *info)
+/* Queue one more instance of real-time `sig` within `limit`; false when refused. */
+static bool sig_queue_rt(struct sig_state *s, int sig, const struct sig_info *info,
+			 uint64_t limit)
 {
-	if (s->pending & SIG_BIT(sig))
-		return;
-	s->pending |= SIG_BIT(sig);
-	s->info[sig - 1] = *info;
+	struct sig_queued *q;
+
+	if (s->queued >= limit)
+		return false;
+	q = kmalloc(sizeof(*q));
+	if (!q)
+		return false;
+	q->sig = sig;
+	q->info = *info;
+	list_add_tail(&s->rtq, &q->link);
+	s->queued++;
+	return true;
+}
+
+/* The siginfo of an instance that could not be kept (Linux: "silent loss of information"). */
+static const struct sig_info sig_lost_info = { .code = SI_USER };
+
+int sig_post(struct sig_state *s, int sig, const struct sig_info *info, uint64_t limit)
+{
+	uint64_t bit = SIG_BIT(sig);
+
+	if (sig < SIG_RTMIN) {
+		if (s->pending & bit)
+			return 0;
+		s->pending |= bit;
+		s->info[sig - 1] = sig_lost_info;
+		if (sig != SIGKILL && (info->code >= 0 || s->queued < limit)) {
+			s->info[sig - 1] = *info;
+			s->counted |= bit;
+			s->queued++;
+		}
+		return 0;
+	}
+	if (!sig_queue_rt(s, sig, info, limit)) {
+		if (info->code != SI_USER && info->code != SI_KERNEL)
+			return -EAGAIN;
+	}
+	s->pending |= bit;
+	return 0;
 }
 
 int sig_take_pending(struct sig_state *s, struct sig_info *info)
@@ -335,13 +407,98 @@ int sig_take_pending(struct sig_state *s, struct sig_info *info)
 	return sig;
 }
 
+/*
+ * Take the first queued instance of real-time `sig` into *info (none
+ * queued: the lost siginfo); the signal stays pending while another one is.
+ */
+static void sig_take_rt(struct sig_state *s, int sig, struct sig_info *info)
+{
+	struct list_node *n, *tmp;
+	struct sig_queued *first = NULL;
+
+	list_for_each_safe(n, tmp, &s->rtq) {
+		struct sig_queued *q = list_entry(n, struct sig_queued, link);
+
+		if (q->sig != sig)
+			continue;
+		if (first)
+			goto out_take; /* another one stays queued */
+		first = q;
+	}
+	s->pending &= ~SIG_BIT(sig);
+	*info = sig_lost_info;
+	if (!first)
+		return;
+out_take:
+	*info = first->info;
+	list_del(&first->link);
+	kfree(first);
+	s->queued--;
+}
+
 bool sig_take(struct sig_state *s, int sig, struct sig_info *info)
 {
-	if (!(s->pending & SIG_BIT(sig)))
+	uint64_t bit = SIG_BIT(sig);
+
+	if (!(s->pending & bit))
 		return false;
-	s->pending &= ~SIG_BIT(sig);
+	if (sig >= SIG_RTMIN) {
+		sig_take_rt(s, sig, info);
+		return true;
+	}
+	s->pending &= ~bit;
 	*info = s->info[sig - 1];
+	if (s->counted & bit) {
+		s->counted &= ~bit;
+		s->queued--;
+	}
 	return true;
+}
+
+int sig_take_set(struct sig_state *s, uint64_t set, struct sig_info *info)
+{
+	uint64_t ready = s->pending & set;
+	int sig;
+
+	if (!ready)
+		return 0;
+	sig = __builtin_ctzll(ready) + 1;
+	sig_take(s, sig, info);
+	return sig;
+}
+
+void sig_discard(struct sig_state *s, int sig)
+{
+	struct sig_info drop;
+
+	while (sig_take(s, sig, &drop))
+		;
+}
+
+int sig_info_to_user(uint64_t uaddr, int sig, const struct sig_info *info)
+{
+	struct sig_fault f = { .signo = sig, .code = info->code, .info = info };
+	struct k_siginfo si;
+
+	memset(&si, 0, sizeof(si));
+	si.si_signo = sig;
+	si.si_code = info->code;
+	sig_fill_info(&si, &f);
+	return copy_to_user(uaddr, &si, sizeof(si)) ? -EFAULT : 0;
+}
+
+int sig_info_from_user(uint64_t uaddr, struct sig_info *info)
+{
+	struct k_siginfo si;
+
+	if (copy_from_user(&si, uaddr, sizeof(si)))
+		return -EFAULT;
+	memset(info, 0, sizeof(*info));
+	info->code = si.si_code;
+	info->pid = si.si_pid;
+	info->uid = si.si_uid;
+	info->value = si.si_value;
+	return 0;
 }
 
 bool sig_wakes(const struct sig_state *s)
@@ -370,7 +527,7 @@ bool sig_ignored(const struct sig_state *s, int sig)
 {
 	uint64_t h = s->act[sig - 1].handler;
 
-	if (s->blocked & SIG_BIT(sig) & ~SIG_UNBLOCKABLE)
+	if ((s->blocked | s->real_blocked) & SIG_BIT(sig) & ~SIG_UNBLOCKABLE)
 		return false;
 	return h == SIG_IGN || (h == SIG_DFL && sig_default_action(sig) == SIG_DEF_IGNORE);
 }
@@ -385,6 +542,15 @@ void sig_exec_reset(struct sig_state *s)
 	}
 	s->ss_sp = s->ss_size = 0;
 	s->ss_flags = SS_DISABLE;
+}
+
+/* Linux's sig_handler_ignored: SIG_IGN, or SIG_DFL of CHLD, CONT, URG, WINCH. */
+static bool sig_handler_ignores(uint64_t handler, int sig)
+{
+	enum sig_default d = sig_default_action(sig);
+
+	return handler == SIG_IGN ||
+	       (handler == SIG_DFL && (d == SIG_DEF_IGNORE || d == SIG_DEF_CONT));
 }
 
 long sys_rt_sigaction(struct sig_state *s, int sig, uint64_t act, uint64_t oact,
@@ -404,6 +570,8 @@ long sys_rt_sigaction(struct sig_state *s, int sig, uint64_t act, uint64_t oact,
 	if (act) {
 		ka.mask &= ~SIG_UNBLOCKABLE;
 		s->act[sig - 1] = ka;
+		if (sig_handler_ignores(ka.handler, sig))
+			sig_discard(s, sig); /* POSIX: a pending ignored signal is discarded */
 	}
 	if (oact && copy_to_user(oact, &old, sizeof(old)))
 		return -EFAULT;

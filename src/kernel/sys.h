@@ -1,6 +1,7 @@
 /*
  * Private to the syscall files (syscall.c, sys_time.c, sys_poll.c,
- * sys_misc.c, sys_stat.c, sys_fd.c, sys_file.c): the calls each file serves, and what they share.
+ * sys_misc.c, sys_stat.c, sys_fd.c, sys_file.c, sys_signal.c, itimer.c, futex.c): the calls
+ * each file serves, and what they share.
  * Every call returns its result for rax: a value or -errno, as Linux.
  */
 #ifndef KERNEL_SYS_H
@@ -35,7 +36,15 @@ long sys_clock_nanosleep(struct proc *p, int64_t clk, uint64_t flags, uint64_t r
 			 uint64_t rem);
 long sys_time(uint64_t tloc);
 long sys_gettimeofday(uint64_t tv, uint64_t tz);
+
+/* futex.c */
 long sys_futex(struct proc *p, struct uregs *r);
+
+/* sys_signal.c: pause, sigsuspend, sigpending, sigtimedwait, sigqueueinfo */
+long sys_signal_call(struct proc *p, uint64_t nr, struct uregs *r);
+
+/* itimer.c: alarm, setitimer, getitimer */
+long sys_itimer_call(struct proc *p, uint64_t nr, struct uregs *r);
 
 /* sys_poll.c */
 long sys_poll(struct proc *p, uint64_t ufds, uint64_t nfds, int64_t timeout_ms);
@@ -75,6 +84,22 @@ struct namei;
 long sys_lookup(struct proc *p, int32_t dirfd, uint64_t upath, unsigned flags, char *buf,
 		struct namei *nd);
 long sys_getcwd(struct proc *p, uint64_t buf, uint64_t size);
+
+/* sys_pipe.c: pipes and socket pairs */
+#define SYS_UIO_MAXIOV 1024
+struct sys_iov {
+	uint64_t base, len;
+};
+struct waitq;
+struct file;
+extern struct waitq sys_poll_wq; /* pipe and socket changes wake it; poll and select sleep on it */
+long sys_pipe_call(struct proc *p, uint64_t nr, struct uregs *r);
+long sys_iov_get(uint64_t uiov, uint64_t cnt, struct sys_iov *iov); /* import_iovec's checks */
+bool sys_pipe_is_stream(const struct file *f);          /* a pipe end or a socket */
+long sys_pipe_rw(struct proc *p, struct file *f, bool write, const struct sys_iov *iov,
+		 uint64_t cnt);                         /* read/write/readv/writev, blocking */
+long sys_pipe_fcntl(struct proc *p, struct file *f, uint32_t cmd, uint64_t arg);
+long sys_pipe_ioctl(struct proc *p, struct file *f, uint64_t cmd, uint64_t arg);
 
 /* sys_stat.c */
 long sys_fstat(struct proc *p, uint64_t fd, uint64_t buf);

@@ -1,7 +1,7 @@
 /*
  * Descriptors: the table of a program, the console behind fds 0..2 and the
  * calls that act on an open file: read, write, pread64, pwrite64, readv,
- * writev, lseek, close, dup, dup2, dup3, fcntl, ioctl, ftruncate,
+ * writev (on pipes and sockets: sys_pipe.c), lseek, close, dup, dup2, dup3, fcntl, ftruncate,
  * fallocate, fsync, fdatasync, getdents64, memfd_create.
  *
  * The console (fds 0..2 at start, as the runners set them up): fd 0 is
@@ -14,6 +14,7 @@
  * faults part-way is dropped whole) in syscall.c's output path.
  */
 #include "fs/file.h"
+#include "fs/pipe.h"
 #include "kernel/proc.h"
 #include "kernel/usercopy.h"
 #include "lib/errno.h"
@@ -23,7 +24,6 @@
 
 #define SYS_CHUNK_FD 4096
 #define SYS_MAX_RW_FILE MiB(64)    /* most bytes one call moves to or from a file */
-#define SYS_UIO_MAXIOV 1024
 #define F_DUPFD 0
 #define F_GETFD 1
 #define F_SETFD 2
@@ -267,14 +267,26 @@ long sys_read(struct proc *p, int64_t fd, uint64_t ubuf, uint64_t len)
 	struct file *f = sys_file(p, fd);
 	long err = sys_read_ok(f, ubuf, len);
 
-	return err ? err : sys_read_at(f, ubuf, len, &f->pos);
+	struct sys_iov iov = { ubuf, len };
+
+	if (err)
+		return err;
+	if (sys_pipe_is_stream(f))
+		return sys_pipe_rw(p, f, false, &iov, 1);
+	return sys_read_at(f, ubuf, len, &f->pos);
 }
 
 long sys_file_write(struct proc *p, struct file *f, uint64_t ubuf, uint64_t len)
 {
 	long err = sys_write_ok(f, ubuf, len);
 
-	return err ? err : sys_write_at(f, ubuf, len, &f->pos);
+	struct sys_iov iov = { ubuf, len };
+
+	if (err)
+		return err;
+	if (sys_pipe_is_stream(f))
+		return sys_pipe_rw(p, f, true, &iov, 1);
+	return sys_write_at(f, ubuf, len, &f->pos);
 }
 
 /*
@@ -302,14 +314,10 @@ static long sys_pio(struct proc *p, bool write, int64_t fd, uint64_t ubuf, uint6
 	return write ? sys_write_at(f, ubuf, len, &pos) : sys_read_at(f, ubuf, len, &pos);
 }
 
-struct sys_fd_iovec {
-	uint64_t base, len;
-};
-
 /* readv / writev on a file (not the console's output: syscall.c has that). */
 long sys_file_rwv(struct proc *p, bool write, int64_t fd, uint64_t uiov, uint64_t cnt)
 {
-	static struct sys_fd_iovec iov[SYS_UIO_MAXIOV];
+	static struct sys_iov iov[SYS_UIO_MAXIOV];
 	struct file *f = sys_file(p, fd);
 	long done = 0, err = sys_rw_ok(f, write, 0, 0);
 	uint64_t total = 0;
@@ -329,6 +337,8 @@ long sys_file_rwv(struct proc *p, bool write, int64_t fd, uint64_t uiov, uint64_
 			return -EFAULT;
 		total += iov[i].len;
 	}
+	if (sys_pipe_is_stream(f))
+		return sys_pipe_rw(p, f, write, iov, cnt);
 	for (uint64_t i = 0; i < cnt; i++) {
 		long n;
 
@@ -419,6 +429,7 @@ static long sys_fcntl(struct proc *p, int64_t fd, uint64_t cmd, uint64_t arg)
 		f->flags = (f->flags & ~(unsigned)FILE_SETFL_MASK) |
 			   ((unsigned)arg & FILE_SETFL_MASK);
 		return 0;
+	case F_SETPIPE_SZ: case F_GETPIPE_SZ: return sys_pipe_fcntl(p, f, (uint32_t)cmd, arg);
 	case F_ADD_SEALS: return file_add_seals(f, (uint32_t)arg);
 	case F_GET_SEALS: return file_get_seals(f);
 	default:

@@ -26,8 +26,12 @@
 #define SYS_RSEQ_ORIG_SIZE 32   /* ORIG_RSEQ_SIZE, also the struct's alignment */
 #define SYS_RSEQ_UNREGISTER 1
 #define SYS_RSEQ_CPU_UNINIT 0xffffffffu /* RSEQ_CPU_ID_UNINITIALIZED */
+#define PR_SET_PDEATHSIG 1
+#define PR_GET_PDEATHSIG 2
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
+#define PR_SET_CHILD_SUBREAPER 36
+#define PR_GET_CHILD_SUBREAPER 37
 #define CAP_V1 0x19980330
 #define CAP_V2 0x20071026
 #define CAP_V3 0x20080522
@@ -122,12 +126,32 @@ static long sys_rseq(struct proc *p, struct uregs *r)
 	return 0;
 }
 
-/* prctl(2): PR_SET_NAME and PR_GET_NAME (16 bytes, NUL-terminated); EINVAL otherwise. */
+/*
+ * prctl(2): PR_SET_NAME and PR_GET_NAME (16 bytes, NUL-terminated);
+ * PR_SET_PDEATHSIG (0..64, else EINVAL) and PR_GET_PDEATHSIG (an int);
+ * PR_SET_CHILD_SUBREAPER (any non-zero sets) and PR_GET_CHILD_SUBREAPER
+ * (an int, 0 or 1); EFAULT; EINVAL for other options.
+ */
 static long sys_prctl(struct proc *p, int64_t option, uint64_t arg2)
 {
 	char comm[PROC_COMM_LEN];
+	int32_t v;
 
 	switch ((int32_t)option) {
+	case PR_SET_PDEATHSIG:
+		if (arg2 > SIG_NSIG)
+			return -EINVAL;
+		p->pdeath_sig = (int)arg2;
+		return 0;
+	case PR_GET_PDEATHSIG:
+		v = p->pdeath_sig;
+		return copy_to_user(arg2, &v, sizeof(v));
+	case PR_SET_CHILD_SUBREAPER:
+		p->is_subreaper = arg2 != 0;
+		return 0;
+	case PR_GET_CHILD_SUBREAPER:
+		v = p->is_subreaper;
+		return copy_to_user(arg2, &v, sizeof(v));
 	case PR_SET_NAME:
 		memset(comm, 0, sizeof(comm));
 		if (strncpy_from_user(comm, arg2, sizeof(comm) - 1) < 0)

@@ -2,12 +2,15 @@
  * poll, ppoll, select, pselect6 over the program's descriptors (each file's
  * ops say what is ready; the console at fds 0..2 as the runner sets it up
  * on the host: fd 0 reads /dev/null, always readable and writable, fds 1
- * and 2 are the write ends of pipes someone reads, writable). Nothing changes while a
- * call waits, so a call with nothing ready waits out its timeout, on the
- * timer, and returns 0. Results, write-backs and errnos are Linux's.
+ * and 2 are the write ends of pipes someone reads, writable; pipes and
+ * sockets as fs says). A call with nothing ready sleeps on sys_poll_wq,
+ * which every pipe and socket change wakes, and scans again, until an fd
+ * is ready, the timeout or a signal. Results, write-backs and errnos are
+ * Linux's.
  */
 #include "fs/file.h"
 #include "kernel/proc.h"
+#include "kernel/sched.h"
 #include "kernel/usercopy.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -96,10 +99,28 @@ static bool sys_signal_pending(const struct proc *p)
 }
 
 /*
+ * Wait for a pipe or socket to change (sys_poll_wq), the deadline or a
+ * signal, after a scan found nothing ready. Returns 0 to scan again,
+ * -ETIMEDOUT (deadline passed: scan a last time) or -EINTR (the callers
+ * return -ERESTARTNOHAND: EINTR once a handler runs).
+ */
+static long sys_poll_wait(struct proc *p, uint64_t deadline)
+{
+	long err;
+
+	if (sys_signal_pending(p))
+		return -EINTR;
+	if (deadline != UINT64_MAX && user_clock_mono_ns() >= deadline)
+		return -ETIMEDOUT;
+	err = sched_sleep(&sys_poll_wq, deadline);
+	return err == -EINTR || err == -ETIMEDOUT ? err : 0;
+}
+
+/*
  * do_sys_poll with a CLOCK_MONOTONIC deadline: EINVAL when nfds passes
  * RLIMIT_NOFILE; EINTR when nothing is ready and an unblocked signal is
- * pending; otherwise the number of ready entries, after waiting until the
- * deadline when there is none.
+ * pending; otherwise the number of ready entries, scanning again after
+ * every pipe or socket change until one is ready or the deadline passes.
  */
 static long sys_do_poll(struct proc *p, uint64_t ufds, uint64_t nfds, uint64_t deadline)
 {
@@ -107,13 +128,18 @@ static long sys_do_poll(struct proc *p, uint64_t ufds, uint64_t nfds, uint64_t d
 
 	if (nfds > p->rlim[SYS_RLIMIT_NOFILE].cur)
 		return -EINVAL;
-	err = sys_poll_pass(p, ufds, nfds, false, &count);
-	if (err)
-		return err;
-	if (!count && sys_signal_pending(p))
-		return -EINTR;
-	if (!count && sys_sleep_until(p, deadline))
-		return -ERESTARTNOHAND;
+	for (;;) {
+		err = sys_poll_pass(p, ufds, nfds, false, &count);
+		if (err)
+			return err;
+		if (count)
+			break;
+		err = sys_poll_wait(p, deadline);
+		if (err == -EINTR)
+			return -ERESTARTNOHAND;
+		if (err)
+			break;
+	}
 	err = sys_poll_pass(p, ufds, nfds, true, &count);
 	return err ? err : count;
 }
@@ -157,13 +183,14 @@ static long sys_timed_args(struct proc *p, uint64_t tsp, uint64_t sigmask,
 }
 
 /*
- * As Linux's restore_saved_sigmask_unless(ret == -EINTR): after EINTR the
- * call's mask stays in force until the signal's handler is set up (its
- * frame saves the old mask); otherwise the old mask comes back now.
+ * As Linux's restore_saved_sigmask_unless(ret == -ERESTARTNOHAND): after
+ * an interruption the call's mask stays in force until the signal's
+ * handler is set up (its frame saves the old mask); otherwise the old mask
+ * comes back now.
  */
 static long sys_timed_end(struct proc *p, long ret)
 {
-	if (ret != -EINTR)
+	if (ret != -ERESTARTNOHAND)
 		sig_restore_mask(&p->sig);
 	return ret;
 }
@@ -242,7 +269,7 @@ static long sys_select_scan(struct proc *p, int n, struct sys_fdsets *s)
 static long sys_core_select(struct proc *p, int64_t n, uint64_t u[3], uint64_t deadline)
 {
 	struct sys_fdsets s;
-	long count;
+	long count, err;
 	size_t bytes;
 
 	if ((int32_t)n < 0)
@@ -251,14 +278,21 @@ static long sys_core_select(struct proc *p, int64_t n, uint64_t u[3], uint64_t d
 	n = MIN((int32_t)n, (int64_t)MAX(p->fdt->size, 64u));
 	n = MIN(n, SYS_SELECT_MAX);
 	count = sys_fdsets_get(u, (int)n, &s);
-	if (!count)
-		count = sys_select_scan(p, (int)n, &s);
 	if (count < 0)
 		return count;
-	if (!count && sys_signal_pending(p))
-		return -EINTR;
-	if (!count && sys_sleep_until(p, deadline))
-		return -ERESTARTNOHAND;
+	for (;;) {
+		memset(s.res, 0, sizeof(s.res));
+		count = sys_select_scan(p, (int)n, &s);
+		if (count)
+			break;
+		err = sys_poll_wait(p, deadline);
+		if (err == -EINTR)
+			return -ERESTARTNOHAND;
+		if (err)
+			break;
+	}
+	if (count < 0)
+		return count;
 	bytes = (size_t)(n + 63) / 64 * 8;
 	for (int i = 0; i < 3; i++)
 		if (u[i] && bytes && copy_to_user(u[i], s.res[i], bytes))

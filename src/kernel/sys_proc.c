@@ -390,7 +390,7 @@ static void proc_cred_dumpable(struct proc *p, const struct proc_cred *old)
 }
 
 /* The uid and gid calls. */
-static long sys_cred(struct proc *p, uint64_t nr, struct uregs *r)
+static long sys_cred_set(struct proc *p, uint64_t nr, struct uregs *r)
 {
 	uint32_t *uid = &p->cred.uid, *gid = &p->cred.gid;
 	bool root = p->cred.euid == 0;
@@ -413,6 +413,21 @@ static long sys_cred(struct proc *p, uint64_t nr, struct uregs *r)
 	proc_cred_dumpable(p, &old);
 	if (!ret && nr != SYS_setfsuid && nr != SYS_setfsgid)
 		proc_cred_changed(p);
+	return ret;
+}
+
+/*
+ * The uid and gid calls; as Linux's commit_creds, a change of the
+ * effective or file-system uid or gid forgets PR_SET_PDEATHSIG.
+ */
+static long sys_cred(struct proc *p, uint64_t nr, struct uregs *r)
+{
+	struct proc_cred old = p->cred;
+	long ret = sys_cred_set(p, nr, r);
+
+	if (old.euid != p->cred.euid || old.egid != p->cred.egid ||
+	    old.fsuid != p->cred.fsuid || old.fsgid != p->cred.fsgid)
+		p->pdeath_sig = 0;
 	return ret;
 }
 

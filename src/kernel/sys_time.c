@@ -1,7 +1,8 @@
 /*
- * Clocks, sleeps and futexes: clock_gettime, clock_getres, nanosleep,
- * clock_nanosleep, time, gettimeofday, futex. Sleeps really wait, halted
- * on the timer (sys_sleep_until). Results and errnos are Linux's.
+ * Clocks and sleeps: clock_gettime, clock_getres, nanosleep,
+ * clock_nanosleep, time, gettimeofday. Sleeps really wait, other processes
+ * running meanwhile (sys_sleep_until). Results and errnos are Linux's.
+ * futex is in futex.c.
  */
 #include "kernel/proc.h"
 #include "kernel/sched.h"
@@ -19,20 +20,6 @@
 #define CLOCK_BOOTTIME 7
 #define TIMER_ABSTIME 1
 
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_REQUEUE 3
-#define FUTEX_CMP_REQUEUE 4
-#define FUTEX_WAKE_OP 5
-#define FUTEX_LOCK_PI 6
-#define FUTEX_WAIT_BITSET 9
-#define FUTEX_WAKE_BITSET 10
-#define FUTEX_WAIT_REQUEUE_PI 11
-#define FUTEX_LOCK_PI2 13
-#define FUTEX_PRIVATE_FLAG 128
-#define FUTEX_CLOCK_REALTIME 256
-#define FUTEX_CMD_MASK (~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME))
-#define FUTEX_BITSET_MATCH_ANY 0xffffffffu
 
 /*
  * Sleep until CLOCK_MONOTONIC reaches `deadline` (UINT64_MAX: never), other
@@ -223,162 +210,4 @@ long sys_gettimeofday(uint64_t tv, uint64_t tz)
 	if (tz && copy_to_user(tz, zone, sizeof(zone)))
 		return -EFAULT;
 	return 0;
-}
-
-/*
- * A futex word's address as get_futex_key checks it: EINVAL when not
- * 4-byte aligned, EFAULT outside the user half; a shared (not private)
- * futex must also be mapped readable.
- */
-static long sys_futex_key(uint64_t uaddr, int op)
-{
-	uint32_t v;
-
-	if (uaddr % sizeof(uint32_t))
-		return -EINVAL;
-	if (!user_range_ok(uaddr, sizeof(uint32_t)))
-		return -EFAULT;
-	if (!(op & FUTEX_PRIVATE_FLAG) && copy_from_user(&v, uaddr, sizeof(v)))
-		return -EFAULT;
-	return 0;
-}
-
-/*
- * FUTEX_WAIT / FUTEX_WAIT_BITSET with no other thread: EAGAIN when *uaddr
- * != val, else sleep until the deadline (none: until the watchdog) and
- * return ETIMEDOUT.
- */
-static long sys_futex_wait(struct proc *p, uint64_t uaddr, int op, uint32_t val,
-			   uint32_t bitset, uint64_t deadline)
-{
-	uint32_t cur;
-	long err;
-
-	if (!bitset)
-		return -EINVAL;
-	err = sys_futex_key(uaddr, op);
-	if (err)
-		return err;
-	if (copy_from_user(&cur, uaddr, sizeof(cur)))
-		return -EFAULT;
-	if (cur != val)
-		return -EAGAIN;
-	if (sys_sleep_until(p, deadline))
-		return -ERESTARTSYS;
-	return -ETIMEDOUT;
-}
-
-/*
- * The wait's deadline on CLOCK_MONOTONIC: FUTEX_WAIT's timeout is relative,
- * the others' absolute (CLOCK_REALTIME with FUTEX_CLOCK_REALTIME).
- * UINT64_MAX without a timeout. Returns 0, -EFAULT or -EINVAL.
- */
-static long sys_futex_deadline(int cmd, int op, uint64_t utime, uint64_t *deadline)
-{
-	int64_t ns;
-	long err;
-
-	*deadline = UINT64_MAX;
-	if (!utime)
-		return 0;
-	err = sys_get_timespec(utime, &ns);
-	if (err)
-		return err;
-	if (cmd != FUTEX_WAIT) {
-		int64_t now = (op & FUTEX_CLOCK_REALTIME) ? (int64_t)user_clock_real_ns()
-							  : (int64_t)user_clock_mono_ns();
-		ns = ns > now ? ns - now : 0;
-	}
-	*deadline = sys_deadline(ns);
-	return 0;
-}
-
-/* FUTEX_REQUEUE / FUTEX_CMP_REQUEUE: nobody waits, nobody moves: 0 or EAGAIN. */
-static long sys_futex_requeue(uint64_t uaddr, int op, int32_t nwake, int32_t nreq,
-			      uint64_t uaddr2, const uint32_t *cmpval)
-{
-	uint32_t cur;
-	long err;
-
-	if (nwake < 0 || nreq < 0)
-		return -EINVAL;
-	err = sys_futex_key(uaddr, op);
-	if (!err)
-		err = sys_futex_key(uaddr2, op);
-	if (err)
-		return err;
-	if (cmpval && copy_from_user(&cur, uaddr, sizeof(cur)))
-		return -EFAULT;
-	return cmpval && cur != *cmpval ? -EAGAIN : 0;
-}
-
-/* The FUTEX_WAKE_OP operation on *uaddr2 (it must be writable); wakes nobody. */
-static long sys_futex_wake_op(uint64_t uaddr, int op, uint64_t uaddr2, uint32_t enc)
-{
-	unsigned fop = (enc >> 28) & 7, cmp = (enc >> 24) & 15;
-	int32_t oparg = (int32_t)(enc << 8) >> 20;
-	uint32_t old, val;
-	long err = sys_futex_key(uaddr, op);
-
-	if (!err)
-		err = sys_futex_key(uaddr2, op);
-	if (err)
-		return err;
-	if (enc & (8u << 28))
-		oparg = (int32_t)(1u << (oparg & 31));
-	if (fop > 4)
-		return -ENOSYS;
-	if (copy_from_user(&old, uaddr2, sizeof(old)))
-		return -EFAULT;
-	val = fop == 0 ? (uint32_t)oparg : fop == 1 ? old + (uint32_t)oparg :
-	      fop == 2 ? old | (uint32_t)oparg : fop == 3 ? old & ~(uint32_t)oparg :
-	      old ^ (uint32_t)oparg;
-	if (copy_to_user(uaddr2, &val, sizeof(val)))
-		return -EFAULT;
-	return cmp > 5 ? -ENOSYS : 0; /* the comparison would pick waiters: none */
-}
-
-/*
- * futex(2) for a single-threaded process: WAIT/WAIT_BITSET (EAGAIN on a
- * changed value, ETIMEDOUT after sleeping), WAKE/WAKE_BITSET (0 woken),
- * REQUEUE/CMP_REQUEUE, WAKE_OP. The PI operations are not served (ENOSYS,
- * named as unimplemented); an unknown operation is ENOSYS, as Linux.
- */
-long sys_futex(struct proc *p, struct uregs *r)
-{
-	int op = (int)r->rsi, cmd = op & FUTEX_CMD_MASK;
-	uint64_t uaddr = r->rdi, utime = r->r10, uaddr2 = r->r8, deadline;
-	uint32_t val = (uint32_t)r->rdx, val3 = (uint32_t)r->r9;
-	long err;
-
-	if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET &&
-	    cmd != FUTEX_WAIT_REQUEUE_PI && cmd != FUTEX_LOCK_PI2)
-		return -ENOSYS;
-	switch (cmd) {
-	case FUTEX_WAIT:
-	case FUTEX_WAIT_BITSET:
-		err = sys_futex_deadline(cmd, op, utime, &deadline);
-		if (err)
-			return err;
-		return sys_futex_wait(p, uaddr, op, val,
-				      cmd == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : val3, deadline);
-	case FUTEX_WAKE:
-	case FUTEX_WAKE_BITSET:
-		if (cmd == FUTEX_WAKE_BITSET && !val3)
-			return -EINVAL;
-		err = sys_futex_key(uaddr, op);
-		return err ? err : 0;
-	case FUTEX_REQUEUE:
-		return sys_futex_requeue(uaddr, op, (int32_t)val, (int32_t)utime, uaddr2, NULL);
-	case FUTEX_CMP_REQUEUE:
-		return sys_futex_requeue(uaddr, op, (int32_t)val, (int32_t)utime, uaddr2, &val3);
-	case FUTEX_WAKE_OP:
-		return sys_futex_wake_op(uaddr, op, uaddr2, val3);
-	case FUTEX_LOCK_PI: case 7: case 8: case FUTEX_WAIT_REQUEUE_PI: case 12:
-	case FUTEX_LOCK_PI2:
-		proc_unknown_syscall(p, SYS_futex);
-		return -ENOSYS;
-	default:
-		return -ENOSYS;
-	}
 }

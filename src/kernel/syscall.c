@@ -49,7 +49,9 @@ static const char *const sys_names[] = {
 	[21] = "access", [22] = "pipe", [23] = "select", [24] = "sched_yield",
 	[25] = "mremap", [26] = "msync", [27] = "mincore", [28] = "madvise",
 	[32] = "dup", [33] = "dup2", [34] = "pause", [35] = "nanosleep",
-	[39] = "getpid", [41] = "socket", [56] = "clone", [57] = "fork",
+	[39] = "getpid", [41] = "socket", [44] = "sendto", [45] = "recvfrom",
+	[46] = "sendmsg", [47] = "recvmsg", [48] = "shutdown", [53] = "socketpair",
+	[293] = "pipe2", [56] = "clone", [57] = "fork",
 	[58] = "vfork", [59] = "execve", [60] = "exit", [61] = "wait4",
 	[62] = "kill", [63] = "uname", [72] = "fcntl", [79] = "getcwd",
 	[80] = "chdir", [89] = "readlink", [96] = "gettimeofday",
@@ -65,7 +67,9 @@ static const char *const sys_names[] = {
 	[318] = "getrandom", [319] = "memfd_create", [324] = "membarrier",
 	[325] = "mlock2", [332] = "statx", [334] = "rseq", [435] = "clone3",
 	[125] = "capget", [267] = "readlinkat", [270] = "pselect6", [271] = "ppoll",
-	[274] = "get_robust_list",
+	[274] = "get_robust_list", [36] = "getitimer", [37] = "alarm", [38] = "setitimer",
+	[127] = "rt_sigpending", [128] = "rt_sigtimedwait", [129] = "rt_sigqueueinfo",
+	[130] = "rt_sigsuspend", [297] = "rt_tgsigqueueinfo",
 	[74] = "fsync", [75] = "fdatasync", [76] = "truncate", [77] = "ftruncate",
 	[78] = "getdents", [81] = "fchdir", [82] = "rename", [83] = "mkdir", [84] = "rmdir",
 	[85] = "creat", [86] = "link", [87] = "unlink", [88] = "symlink", [90] = "chmod",
@@ -368,10 +372,12 @@ static long sys_prlimit64(struct proc *p, int64_t pid, uint64_t res,
 	return 0;
 }
 
-/* ioctl(2): no file here answers any request (a terminal is none of them). */
-static long sys_ioctl(struct proc *p, uint64_t fd)
+/* ioctl(2): FIONREAD on pipes and sockets; no file here answers any other request. */
+static long sys_ioctl(struct proc *p, uint64_t fd, uint64_t cmd, uint64_t arg)
 {
-	return sys_file(p, (int64_t)fd) ? -ENOTTY : -EBADF;
+	struct file *f = sys_file(p, (int64_t)fd);
+
+	return f ? sys_pipe_ioctl(p, f, cmd, arg) : -EBADF;
 }
 
 /*
@@ -435,6 +441,8 @@ static long sys_call_files(struct proc *p, uint64_t nr, struct uregs *r)
 	long ret = sys_fd_call(p, nr, r);
 
 	if (ret == SYS_NOT_MINE)
+		ret = sys_pipe_call(p, nr, r);
+	if (ret == SYS_NOT_MINE)
 		ret = sys_file_call(p, nr, r);
 	return ret == SYS_NOT_MINE ? sys_misc(p, nr, r) : ret;
 }
@@ -468,6 +476,10 @@ static long sys_call(struct proc *p, uint64_t nr, struct uregs *r)
 {
 	long ret = sys_proc_call(p, nr, r);
 
+	if (ret == SYS_NOT_MINE)
+		ret = sys_signal_call(p, nr, r);
+	if (ret == SYS_NOT_MINE)
+		ret = sys_itimer_call(p, nr, r);
 	if (ret != SYS_NOT_MINE)
 		return ret;
 	switch (nr) {
@@ -482,7 +494,7 @@ static long sys_call(struct proc *p, uint64_t nr, struct uregs *r)
 	case SYS_rt_sigprocmask:
 		return sys_rt_sigprocmask(&p->sig, (int)r->rdi, r->rsi, r->rdx, r->r10);
 	case SYS_sigaltstack: return sys_sigaltstack(&p->sig, r->rdi, r->rsi, r->rsp);
-	case SYS_ioctl: return sys_ioctl(p, r->rdi);
+	case SYS_ioctl: return sys_ioctl(p, r->rdi, r->rsi, r->rdx);
 	case SYS_sched_yield: sched_yield(); return 0;
 	case SYS_uname: return sys_uname(r->rdi);
 	case SYS_arch_prctl: return sys_arch_prctl(p, r->rdi, r->rsi);

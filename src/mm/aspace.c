@@ -122,27 +122,6 @@ paddr_t as_root(const struct aspace *as)
 
 /* ---------------------------------------------------------------- clone */
 
-struct as_clone_ctx {
-	paddr_t root;          /* the child's */
-	vaddr_t start, end;    /* the VMA being copied */
-	unsigned clear;        /* leaf flags the child drops (PT_WRITE for private) */
-};
-
-/* pt_walk callback: map the leaf part inside the VMA into the child, one more reference per frame. */
-static int as_clone_leaf(void *ctx, const struct pt_leaf *leaf)
-{
-	const struct as_clone_ctx *c = ctx;
-	vaddr_t s = MAX(leaf->va, c->start), e = MIN(leaf->va + leaf->size, c->end);
-	paddr_t pa = leaf->pa + (s - leaf->va);
-	int err = pt_map(c->root, s, pa, e - s, leaf->flags & ~c->clear);
-
-	if (err)
-		return err;
-	for (; s < e; s += PAGE_SIZE, pa += PAGE_SIZE)
-		pmm_ref(pa);
-	return 0;
-}
-
 /* True when a clone gets the pages of v (not MADV_DONTFORK, not MADV_WIPEONFORK). */
 static bool as_clone_copies(const struct vma *v)
 {
@@ -156,8 +135,8 @@ static bool as_clone_copies(const struct vma *v)
 static int as_clone_vma(struct aspace *as, struct aspace *c, const struct vma *v)
 {
 	struct vma *nv = (v->flags & AS_VMA_DONTCOPY) ? NULL : vma_alloc();
-	struct as_clone_ctx ctx = {c->root, vma_start(v), vma_end(v),
-				   (v->flags & MAP_SHARED) ? 0 : PT_WRITE};
+	unsigned clear = (v->flags & MAP_SHARED) ? 0 : PT_WRITE;
+	int err;
 
 	if (v->flags & AS_VMA_DONTCOPY)
 		return 0;
@@ -175,7 +154,10 @@ static int as_clone_vma(struct aspace *as, struct aspace *c, const struct vma *v
 	vma_merge(&c->vmas, nv);
 	if (!as_clone_copies(v))
 		return 0;
-	return pt_walk(as->root, ctx.start, ctx.end - ctx.start, as_clone_leaf, &ctx);
+	err = pt_copy(as->root, c->root, vma_start(v), vma_end(v) - vma_start(v), clear);
+	if (!err)
+		as_ref_range(c->root, vma_start(v), vma_end(v));
+	return err;
 }
 
 /* True when the parent's pages of v must turn read-only for sharing. */
@@ -1316,8 +1298,9 @@ static bool as_advice_allowed(const struct vma *v, int advice)
 /*
  * The flag change of the advice values that only record a VMA flag, or
  * false for other advice. Sets *err to -EINVAL where Linux refuses the
- * advice for this VMA (WIPEONFORK on shared memory, KEEPONFORK and DODUMP
- * on a droppable VMA).
+ * advice for this VMA (WIPEONFORK on shared memory or on a private window
+ * onto an object: Linux takes it on anonymous memory only; KEEPONFORK and
+ * DODUMP on a droppable VMA).
  */
 static bool as_advice_flags(const struct vma *v, int advice, struct as_flag_change *chg, int *err)
 {
@@ -1331,7 +1314,7 @@ static bool as_advice_flags(const struct vma *v, int advice, struct as_flag_chan
 		return true;
 	case AS_MADV_WIPEONFORK:
 		*chg = (struct as_flag_change){0, AS_VMA_WIPEONFORK, 0};
-		*err = (v->flags & MAP_SHARED) ? -EINVAL : 0;
+		*err = ((v->flags & MAP_SHARED) || v->obj) ? -EINVAL : 0;
 		return true;
 	case AS_MADV_KEEPONFORK:
 		*chg = (struct as_flag_change){AS_VMA_WIPEONFORK, 0, 0};

@@ -636,6 +636,82 @@ int pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags)
 	return err;
 }
 
+/* ---------------------------------------------------------------- copy */
+
+/*
+ * Copy the src leaf `e` of `level` for [va, next) into the `level` table
+ * `dtable` with op->flags cleared: the entry itself when the leaf lies whole
+ * in the range and the target entry is free, else through pt_map_level
+ * (smaller leaves for a clipped part).
+ */
+static int pt_copy_leaf(pte_t e, paddr_t dtable, int level, vaddr_t va, vaddr_t next,
+			const struct pt_op *op)
+{
+	pte_t *d = &pt_entries(dtable)[PT_INDEX(level, va)];
+	vaddr_t base = ALIGN_DOWN(va, PT_LEVEL_SIZE(level));
+	struct pt_op part = {.pa0 = pte_addr(e, level) + (va - base), .va0 = va,
+			     .flags = pte_leaf_flags(e) & ~op->flags};
+
+	if (va == base && next - va == PT_LEVEL_SIZE(level) && !pte_present(*d)) {
+		*d = pte_make_leaf(part.pa0, part.flags, level);
+		return 0;
+	}
+	return pt_map_level(dtable, level, va, next, &part);
+}
+
+/* Copy the leaves of the src `table` meeting [va, end) into dst `dtable` (same level). */
+static int pt_copy_level(paddr_t table, paddr_t dtable, int level, vaddr_t va, vaddr_t end,
+			 const struct pt_op *op)
+{
+	const pte_t *t = pt_entries(table);
+	pte_t *d = pt_entries(dtable);
+
+	while (va < end) {
+		vaddr_t next = pt_entry_end(va, level, end);
+		unsigned i = PT_INDEX(level, va);
+		int err = 0;
+
+		if (pte_present(t[i]) && pte_is_leaf(t[i], level)) {
+			err = pt_copy_leaf(t[i], dtable, level, va, next, op);
+		} else if (pte_present(t[i])) {
+			if (!pte_present(d[i])) {
+				paddr_t child = pt_table_alloc();
+
+				if (!child)
+					return -ENOMEM;
+				d[i] = pte_make_table(child);
+			}
+			KASSERT(!pte_is_leaf(d[i], level));
+			err = pt_copy_level(pte_addr(t[i], level), pte_addr(d[i], level), level - 1,
+					    va, next, op);
+		}
+		if (err)
+			return err;
+		va = next;
+	}
+	return 0;
+}
+
+int pt_copy(paddr_t src, paddr_t dst, vaddr_t va, uint64_t len, unsigned clear)
+{
+	struct pt_op op = {.flags = clear};
+	int err = pt_check_range(va, len);
+
+	if (err)
+		return err;
+	if (clear & ~PT_FLAGS_ALL)
+		return -EINVAL;
+	if (pt_walk(dst, va, len, pt_found_leaf, NULL))
+		return -EEXIST;
+	err = pt_copy_level(src, dst, PT_TOP_LEVEL, va, va + len, &op);
+	if (err)
+		pt_remove_level(dst, PT_TOP_LEVEL, va, va + len, &op);
+	else
+		pt_fold_around(dst, va, va + len, &op);
+	pt_tlb_finish(&op.tlb);
+	return err;
+}
+
 int pt_unmap(paddr_t root, vaddr_t va, uint64_t len)
 {
 	struct pt_op op = {0};

@@ -756,3 +756,129 @@ Test(pt, create_kernel_prefills_kernel_half)
 	cr_expect_eq(pt_table_frames(), frames0);
 	cr_expect_eq(pmm_free_frames(), free_frames);
 }
+
+/* ------------------------------------------------------------ copy */
+
+/* The leaves of `l` with `clear` taken off their flags. */
+static struct listing listing_cleared(const struct listing *l, unsigned clear)
+{
+	struct listing out = {0};
+
+	for (size_t i = 0; i < l->n; i++) {
+		struct pt_leaf leaf = l->v[i];
+
+		leaf.flags &= ~clear;
+		listing_add(&out, &leaf);
+	}
+	return out;
+}
+
+/*
+ * A source with every leaf size, holes and mixed flags: 4 KiB pages, a
+ * 1 GiB leaf, a 2 MiB leaf, 4 KiB pages, a hole, a read-only 2 MiB leaf.
+ */
+static void copy_source(void)
+{
+	cr_assert_eq(pt_map(root, GiB(1) - 2 * PAGE_SIZE, GiB(1) - 2 * PAGE_SIZE + PA_OFF,
+			    GiB(1) + PAGE_2M + 5 * PAGE_SIZE, FL), 0);
+	cr_assert_eq(pt_map(root, GiB(2) + 2 * PAGE_2M, GiB(2) + 2 * PAGE_2M + PA_OFF, PAGE_2M,
+			    PT_USER | PT_NX), 0);
+}
+
+/* A whole range: the same leaves (sizes, frames) with the cleared flags off, the same tables. */
+Test(pt, copy_keeps_leaves_and_clears_flags)
+{
+	vaddr_t va = GiB(1) - PAGE_2M, end = GiB(2) + 3 * PAGE_2M;
+	struct listing src, dst, want;
+	paddr_t d;
+
+	copy_source();
+	cr_assert_eq(pt_create(&d), 0);
+	cr_assert_eq(pt_copy(root, d, va, end - va, PT_WRITE), 0);
+	src = list_user(root);
+	dst = list_user(d);
+	want = listing_cleared(&src, PT_WRITE);
+	cr_expect_eq(count_size(&dst, PAGE_1G), 1);
+	cr_expect_eq(count_size(&dst, PAGE_2M), 2);
+	cr_expect(listing_eq(&dst, &want), "%zu leaves copied, %zu expected", dst.n, want.n);
+	cr_expect_eq(pt_count_tables(d, 0, PT_USER_TOP), pt_count_tables(root, 0, PT_USER_TOP));
+	listing_free(&src);
+	listing_free(&dst);
+	listing_free(&want);
+	pt_destroy(d, PT_DESTROY_ALL);
+}
+
+/* A range cutting through large leaves: the cut parts mapped as pt_map maps them. */
+Test(pt, copy_of_part_of_large_leaves_is_a_map)
+{
+	vaddr_t va = GiB(1) + PAGE_2M + 5 * PAGE_SIZE, end = GiB(2) + 7 * PAGE_SIZE;
+	struct listing dst, want;
+	paddr_t d, m;
+
+	copy_source();
+	cr_assert_eq(pt_create(&d), 0);
+	cr_assert_eq(pt_create(&m), 0);
+	cr_assert_eq(pt_copy(root, d, va, end - va, 0), 0);
+	cr_assert_eq(pt_map(m, va, va + PA_OFF, end - va, FL), 0);
+	dst = list_user(d);
+	want = list_user(m);
+	cr_expect(listing_eq(&dst, &want), "%zu leaves, pt_map made %zu", dst.n, want.n);
+	cr_expect_eq(pt_count_tables(d, 0, PT_USER_TOP), pt_count_tables(m, 0, PT_USER_TOP));
+	listing_free(&dst);
+	listing_free(&want);
+	pt_destroy(d, PT_DESTROY_ALL);
+	pt_destroy(m, PT_DESTROY_ALL);
+}
+
+/* A page of the range mapped in dst: -EEXIST, nothing changed; bad arguments: -EINVAL. */
+Test(pt, copy_eexist_and_einval)
+{
+	struct listing before, after;
+	paddr_t d;
+
+	copy_source();
+	cr_assert_eq(pt_create(&d), 0);
+	cr_assert_eq(pt_map(d, GiB(2) + 9 * PAGE_SIZE, 0x5000, PAGE_SIZE, FL), 0);
+	before = list_user(d);
+	cr_expect_eq(pt_copy(root, d, GiB(1), GiB(2), 0), -EEXIST);
+	cr_expect_eq(pt_copy(root, d, GiB(1) + 1, PAGE_SIZE, 0), -EINVAL);
+	cr_expect_eq(pt_copy(root, d, GiB(1), 0, 0), -EINVAL);
+	cr_expect_eq(pt_copy(root, d, GiB(1), PAGE_SIZE, ~0u), -EINVAL);
+	after = list_user(d);
+	cr_expect(listing_eq(&before, &after));
+	listing_free(&before);
+	listing_free(&after);
+	pt_destroy(d, PT_DESTROY_ALL);
+}
+
+/* Every table allocation failing in turn: -ENOMEM with dst as before and no table kept. */
+Test(pt, copy_oom_all_or_nothing)
+{
+	vaddr_t va = GiB(1) - 2 * PAGE_SIZE, end = GiB(2) + 3 * PAGE_2M;
+	struct listing before, after;
+	unsigned long k;
+	paddr_t d;
+	int err = -ENOMEM;
+
+	copy_source();
+	cr_assert_eq(pt_create(&d), 0);
+	cr_assert_eq(pt_map(d, PAGE_1G * 8, 0x5000, PAGE_SIZE, FL), 0);
+	before = list_user(d);
+	for (k = 1; err; k++) {
+		size_t tables = pt_table_frames();
+
+		pmm_fail_nth(k);
+		err = pt_copy(root, d, va, end - va, PT_WRITE);
+		pmm_fail_nth(0);
+		if (!err)
+			break;
+		cr_assert_eq(err, -ENOMEM);
+		after = list_user(d);
+		cr_assert(listing_eq(&before, &after), "failure %lu changed dst", k);
+		cr_assert_eq(pt_table_frames(), tables, "failure %lu kept tables", k);
+		listing_free(&after);
+	}
+	cr_expect_gt(k, 3, "only %lu allocation points", k - 1);
+	listing_free(&before);
+	pt_destroy(d, PT_DESTROY_ALL);
+}

@@ -369,3 +369,149 @@ TEST(bench, destroy_gib)
 	}
 	bench_report("destroy.gib", t, 3);
 }
+
+/* ---------------------------------------------------------------- fork */
+
+#define BENCH_FORK_VA 0x300000000ULL /* 2 MiB aligned */
+#define BENCH_FORK_LEN MiB(64)
+#define BENCH_FORK_FAULTS 32 /* first writes timed per clone, one per 2 MiB */
+
+/*
+ * A space with BENCH_FORK_LEN touched at BENCH_FORK_VA: in 2 MiB leaves
+ * (`huge`: one populated mapping), or in 4 KiB pages (1 MiB pieces mapped
+ * and populated one after the other, so no empty aligned 2 MiB block is ever
+ * inside the VMA when its pages fault in). NULL when the leaves are not the
+ * size asked for or memory is short.
+ */
+static struct aspace *bench_fork_space(bool huge)
+{
+	struct aspace *as = as_create();
+	struct as_mem_stats st;
+	uint64_t piece = huge ? BENCH_FORK_LEN : MiB(1);
+
+	if (!as)
+		return NULL;
+	for (uint64_t off = 0; off < BENCH_FORK_LEN; off += piece)
+		if (as_mmap(as, BENCH_FORK_VA + off, piece, BENCH_RW,
+			    BENCH_ANON | MAP_FIXED | MAP_POPULATE) < 0)
+			goto out_destroy;
+	as_mem_stats(as, BENCH_FORK_VA, BENCH_FORK_VA + BENCH_FORK_LEN, &st);
+	if (st.resident != BENCH_FORK_LEN || st.huge != (huge ? BENCH_FORK_LEN : 0))
+		goto out_destroy;
+	return as;
+
+out_destroy:
+	as_destroy(as);
+	return NULL;
+}
+
+/* Cycles per write fault at BENCH_FORK_FAULTS pages of `as`, one per 2 MiB; 0 on error. */
+static unsigned long long bench_fork_faults(struct aspace *as, uint64_t off)
+{
+	unsigned long long t0 = rdtsc(), t;
+	int bad = 0;
+
+	for (int i = 0; i < BENCH_FORK_FAULTS; i++)
+		bad |= as_fault(as, BENCH_FORK_VA + i * PAGE_2M + off,
+				AS_PF_WRITE | AS_PF_USER | AS_PF_PRESENT) != AS_FAULT_OK;
+	t = (rdtsc() - t0) / BENCH_FORK_FAULTS;
+	return bad ? 0 : t;
+}
+
+/* The figures of one fork round: clone, the child's first writes, its exit, the parent's reuse. */
+struct bench_fork_round {
+	unsigned long long clone, cow, destroy, reuse;
+};
+
+/*
+ * as_clone of `as` (what fork pays), BENCH_FORK_FAULTS first writes in the
+ * child (copy-on-write break), as_destroy of the child (its exit), then the
+ * same number of writes in the parent, whose frames are its own again (the
+ * reuse without a copy). False on error.
+ */
+static bool bench_fork_round(struct aspace *as, struct bench_fork_round *r, int rep)
+{
+	unsigned long long t0 = rdtsc();
+	struct aspace *child = as_clone(as);
+	uint64_t off = (uint64_t)(rep + 1) * 5 * PAGE_SIZE; /* a page not yet copied */
+
+	r->clone = rdtsc() - t0;
+	if (!child)
+		return false;
+	r->cow = bench_fork_faults(child, off);
+	t0 = rdtsc();
+	as_destroy(child);
+	r->destroy = rdtsc() - t0;
+	r->reuse = bench_fork_faults(as, off + PAGE_SIZE);
+	return r->cow && r->reuse;
+}
+
+/*
+ * fork of a space with 64 MiB touched, in 4 KiB pages and in 2 MiB leaves:
+ * as_clone, the first write fault in the child (4 KiB: copy one page; 2 MiB:
+ * split the child's leaf and copy one page), the child's as_destroy, and a
+ * write fault in the parent after the child is gone (reuse: 4 KiB, the page
+ * made writable; 2 MiB, the whole leaf). Beside them, what the other 2 MiB
+ * policy would pay at the first write: a 2 MiB frame and a copy of 2 MiB.
+ */
+static void bench_fork(const char *name, bool huge)
+{
+	unsigned long long clone[BENCH_REPS], cow[BENCH_REPS], destroy[BENCH_REPS];
+	unsigned long long reuse[BENCH_REPS];
+	struct aspace *as = bench_fork_space(huge);
+	struct bench_fork_round r = {0};
+	char key[48];
+
+	ASSERT_NE(as, NULL);
+	for (int i = 0; i < BENCH_REPS; i++) {
+		ASSERT_TRUE(bench_fork_round(as, &r, i));
+		clone[i] = r.clone;
+		cow[i] = r.cow;
+		destroy[i] = r.destroy;
+		reuse[i] = r.reuse;
+	}
+	ksnprintf(key, sizeof(key), "fork.clone_64m_%s", name);
+	bench_report(key, clone, BENCH_REPS);
+	ksnprintf(key, sizeof(key), "fork.cow_first_write_%s", name);
+	bench_report(key, cow, BENCH_REPS);
+	ksnprintf(key, sizeof(key), "fork.child_destroy_64m_%s", name);
+	bench_report(key, destroy, BENCH_REPS);
+	ksnprintf(key, sizeof(key), "fork.reuse_write_%s", name);
+	bench_report(key, reuse, BENCH_REPS);
+	EXPECT_EQ(as_check(as), 0);
+	as_destroy(as);
+}
+
+/*
+ * The copy-2 MiB policy's first write without its page-table work: a 2 MiB
+ * frame from the allocator, and 2 MiB copied (timed apart).
+ */
+static void bench_fork_copy_2m(void)
+{
+	unsigned long long alloc[BENCH_REPS], copy[BENCH_REPS], t0;
+	paddr_t src = pmm_alloc(9), dst;
+
+	ASSERT_NE(src, 0);
+	mm_page_zero(mm_phys_to_virt(src), PAGE_2M);
+	for (int i = 0; i < BENCH_REPS; i++) {
+		t0 = rdtsc();
+		dst = pmm_alloc(9);
+		alloc[i] = rdtsc() - t0;
+		ASSERT_NE(dst, 0);
+		t0 = rdtsc();
+		mm_page_copy(mm_phys_to_virt(dst), mm_phys_to_virt(src), PAGE_2M);
+		copy[i] = rdtsc() - t0;
+		pmm_free(dst, 9);
+	}
+	pmm_free(src, 9);
+	bench_report("fork.alt_alloc_2m", alloc, BENCH_REPS);
+	bench_report("fork.alt_copy_2m", copy, BENCH_REPS);
+}
+
+TEST(bench, fork_64m)
+{
+	bench_only();
+	bench_fork("4k", false);
+	bench_fork("2m", true);
+	bench_fork_copy_2m();
+}
