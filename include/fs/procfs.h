@@ -22,9 +22,16 @@
  *    as_vma_marks, the VMA's lock, seal and advice flags (no hg/nh yet);
  *  - VmPeak/VmHWM: the address space keeps no high-water marks yet, so they
  *    equal VmSize/VmRSS (Linux's too until memory is first given back);
- *  - soft-dirty: every VMA is VM_SOFTDIRTY (no clear_refs): "sd" in VmFlags
- *    and bit 55 on every pagemap entry inside a VMA, as Linux before any
- *    clear_refs.
+ *  - soft-dirty: every VMA is VM_SOFTDIRTY: "sd" in VmFlags and bit 55 on
+ *    every pagemap entry inside a VMA, as Linux before any clear_refs;
+ *  - clear_refs takes what Linux takes (1..5, else EINVAL) but the mm keeps
+ *    no referenced or soft-dirty state to clear (no accessed or dirty bit in
+ *    mm's page-table contract): after 1..4 smaps still says every resident
+ *    page is Referenced and pagemap still sets soft-dirty; 5 resets the
+ *    high-water marks, which are not kept (VmHWM is VmRSS);
+ *  - a zombie (state 'Z', no address space) has Linux's short status (no
+ *    Umask, FDSize 0, no memory lines), empty maps, smaps, cmdline and mem,
+ *    statm of zeros, exe and smaps_rollup refused (ENOENT, ESRCH).
  */
 #ifndef FS_PROCFS_H
 #define FS_PROCFS_H
@@ -81,10 +88,11 @@ typedef bool (*procfs_vma_file_fn)(const struct procfs_task *t, const struct as_
 
 /* One process as /proc/<pid> shows it (filled by the kernel layer). */
 struct procfs_task {
-	struct aspace *as;
+	struct aspace *as;          /* NULL for a zombie */
 	int pid, ppid, pgid, sid;
+	char state;                 /* 'R' running, 'S' sleeping, 'T' stopped, 'Z' zombie */
 	const char *comm;           /* Name: (at most 15 bytes) */
-	uint32_t uid, gid;
+	uint32_t uid[4], gid[4];    /* real, effective, saved, filesystem */
 	uint32_t umask;
 	unsigned fd_size;           /* FDSize: */
 	unsigned threads;
@@ -95,11 +103,20 @@ struct procfs_task {
 	uint64_t sig_pending, sig_shpending, sig_blocked, sig_ignored, sig_caught;
 	uint64_t sig_queued, sig_queue_limit; /* SigQ: queued signals / RLIMIT_SIGPENDING */
 	uint64_t nvcsw, nivcsw;     /* context switches */
+	const char *exe;            /* /proc/<pid>/exe's target; NULL: none (ENOENT) */
+	/* stat's figures that status does not show */
+	unsigned task_flags;        /* Linux's PF_* */
+	uint64_t utime, stime, start_time; /* clock ticks (USER_HZ 100); start: since boot */
+	uint64_t rsslim;            /* RLIMIT_RSS soft limit, bytes */
+	int exit_signal;            /* sent to the parent at exit (SIGCHLD) */
+	int exit_code;              /* a zombie's wait status; 0 otherwise */
 	unsigned flags;             /* PROCFS_TASK_* */
 	procfs_vma_file_fn vma_file; /* NULL: no file mappings */
 };
 
 #define PROCFS_TASK_ADMIN (1u << 0) /* the reader has CAP_SYS_ADMIN: pagemap shows PFNs */
+#define PROCFS_TASK_ATTACH (1u << 1) /* the reader may ptrace it: mem, stat's addresses */
+#define PROCFS_TASK_OWNER (1u << 2)  /* the reader may open its 0600 files (mem, pagemap) */
 
 /* /proc/<pid>/maps. Returns b->err. */
 int procfs_maps(const struct procfs_task *t, struct procfs_buf *b);
@@ -115,6 +132,36 @@ int procfs_status(const struct procfs_task *t, struct procfs_buf *b);
 
 /* /proc/<pid>/cmdline (the argv bytes as they are). Returns b->err. */
 int procfs_cmdline(const struct procfs_task *t, struct procfs_buf *b);
+
+/* /proc/<pid>/smaps_rollup: the sums of smaps under a [rollup] line. -ESRCH for a zombie. */
+int procfs_smaps_rollup(const struct procfs_task *t, struct procfs_buf *b);
+
+/* /proc/<pid>/stat: Linux's 52 fields (do_task_stat). Returns b->err. */
+int procfs_stat(const struct procfs_task *t, struct procfs_buf *b);
+
+/* procfs_mem flags. */
+#define PROCFS_MEM_READ 0u
+#define PROCFS_MEM_WRITE (1u << 0)
+
+/*
+ * read(2) / write(2) of /proc/<pid>/mem at file position pos (the address):
+ * a forced access (mm/access.h ACCESS_FORCE, Linux's FOLL_FORCE) page by
+ * page. The bytes moved up to the first page that refuses, or -EIO when
+ * the first one does (no VMA, a write into a read-only shared mapping, no
+ * memory); 0 for a zombie (no address space); -EACCES when the reader may
+ * not attach (no PROCFS_TASK_ATTACH: the open of /proc/<pid>/mem says so
+ * first, as Linux's mem_open).
+ */
+long procfs_mem(const struct procfs_task *t, uint64_t pos, void *buf, size_t len,
+		unsigned flags);
+
+/*
+ * write(2) of /proc/<pid>/clear_refs: buf holds a number 1..5 (Linux's
+ * CLEAR_REFS_*, at most 12 bytes are read, blanks stripped). The count
+ * taken (len, or 12 when longer), -EINVAL for anything else. What it can
+ * clear here: see the top of this file.
+ */
+long procfs_clear_refs(const struct procfs_task *t, const void *buf, size_t len);
 
 /* pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst). */
 #define PROCFS_PM_PFN_MASK ((1ULL << 55) - 1)
@@ -166,17 +213,33 @@ typedef int (*procfs_task_fn)(int pid, struct procfs_task *out);
 /* Install the task source (NULL removes it). Returns the previous one. */
 procfs_task_fn procfs_set_task_source(procfs_task_fn fn);
 
+/* Which processes /proc lists, and which one is reading (installed by the kernel layer). */
+struct procfs_pids {
+	int (*next)(int after); /* the lowest pid above `after` (living or zombie), 0: none */
+	int (*self)(void);      /* the calling process's pid, 0 when none (kernel context) */
+};
+
+/* Install the pid source (NULL removes it: /proc lists no process). Returns the previous one. */
+const struct procfs_pids *procfs_set_pid_source(const struct procfs_pids *src);
+
 /*
- * Add under `root`: /proc/self -> "<pid>" (a symbolic link), /proc/<pid>/
- * {maps, smaps, statm, status, cmdline, pagemap}, /proc/meminfo,
- * /proc/sys/vm/{mmap_min_addr, max_map_count, overcommit_memory,
- * overcommit_ratio} and /sys/kernel/mm/transparent_hugepage/{enabled,
- * defrag, hpage_pmd_size, use_zero_page, hugepages-2048kB/enabled}, as
- * generated files (vfs_set_gen) with Linux's modes. Directories that exist
- * already are used. 0, or -ENOMEM (what was added stays; a later call
- * completes it), -ENOTDIR/-EEXIST when a path is taken by something else.
+ * Add under `root`: /proc as a generated directory whose refresh keeps one
+ * /proc/<pid>/ per process the pid source lists (made at the first lookup
+ * or listing after it appears, gone at the first one after it is reaped)
+ * with {maps, smaps, smaps_rollup, statm, status, stat, cmdline, pagemap,
+ * mem, clear_refs, exe}; /proc/self, a generated link to the reader's pid;
+ * /proc/meminfo, /proc/sys/vm/{mmap_min_addr, max_map_count,
+ * overcommit_memory, overcommit_ratio} and
+ * /sys/kernel/mm/transparent_hugepage/{enabled, defrag, hpage_pmd_size,
+ * use_zero_page, hugepages-2048kB/enabled}, as generated nodes
+ * (vfs_set_gen) with Linux's modes. Directories that exist already are
+ * used. 0, or -ENOMEM (what was added stays; a later call completes it),
+ * -ENOTDIR/-EEXIST when a path is taken by something else.
  */
-int procfs_mount(struct vfs_node *root, int pid);
+int procfs_mount(struct vfs_node *root);
+
+/* Remove root's /proc/<pid>/ now if it is there (a process freed). Cannot fail. */
+void procfs_drop(struct vfs_node *root, int pid);
 
 /* The generated text of file n (struct vfs_gen's text, for n made by procfs_mount). */
 int procfs_node_text(const struct vfs_node *n, struct procfs_buf *out);

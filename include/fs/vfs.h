@@ -58,19 +58,31 @@ struct vfs_node;
 struct procfs_buf;
 
 /*
- * A generated regular file (/proc, /sys): no stored bytes; its content is
- * made from the kernel's state by fs/procfs.h generators. The read path
- * (fd layer) connects to it so:
+ * A generated node (/proc, /sys): no stored bytes; its content is made from
+ * the kernel's state by fs/procfs.h generators. The read path (fd layer)
+ * connects to a generated regular file so:
  *  - text files: at open, call text(n, &buf) with a growing procfs_buf
  *    (procfs_buf_init), keep the bytes for the open file's reads and lseeks,
  *    procfs_buf_free at close (Linux's seq_file gives one snapshot per open
  *    file the same way); errors: -ENOMEM, -ESRCH (the process is gone);
- *  - random-access files (pagemap): read_at at each read(pos, len).
- * st_size is 0, as Linux reports for /proc files.
+ *  - random-access files (pagemap, mem): read_at at each read(pos, len);
+ *  - writable ones (mem, clear_refs): write_at at each write(pos, len), the
+ *    count or -errno (NULL: -EINVAL, as a file without a write op);
+ *  - open, when set, may refuse the open first (mem: -EACCES).
+ * A generated symbolic link (/proc/self, /proc/<pid>/exe) has link: its
+ * target written into buf (size bytes), the length, or -errno (-ENOENT
+ * when it names nothing now, -ENAMETOOLONG). A generated directory (/proc)
+ * has refresh: its children brought up to date (one per process) before a
+ * name is looked up in it and before it is listed; 0 or -ENOMEM.
+ * st_size is 0, as Linux reports for /proc files and links.
  */
 struct vfs_gen {
+	int (*open)(const struct vfs_node *n); /* NULL, or 0 / -errno before an open (mem) */
 	int (*text)(const struct vfs_node *n, struct procfs_buf *out);
 	long (*read_at)(const struct vfs_node *n, uint64_t pos, void *buf, size_t len);
+	long (*write_at)(const struct vfs_node *n, uint64_t pos, const void *buf, size_t len);
+	int (*link)(const struct vfs_node *n, char *buf, size_t size);
+	int (*refresh)(struct vfs_node *dir);
 };
 
 /* vfs_set_data flags. */
@@ -138,6 +150,13 @@ struct vfs_node *vfs_new_node(const char *name, size_t len, uint32_t mode);
 /* Free `n` and everything below it (unlinking it from its parent first). */
 void vfs_free(struct vfs_node *n);
 
+/*
+ * Take n and everything below it out of the tree (/proc/<pid> of a reaped
+ * process): each node is freed now, or at its last reference when an open
+ * file or working directory holds it. The parent's table shrinks as needed.
+ */
+void vfs_prune(struct vfs_node *n);
+
 /* True when [name, name+len) is a valid name (see above). */
 bool vfs_name_ok(const char *name, size_t len);
 
@@ -161,10 +180,22 @@ int vfs_create(struct vfs_node *dir, const char *name, size_t len, uint32_t mode
 int vfs_set_data(struct vfs_node *n, const void *data, size_t size, unsigned flags);
 
 /*
- * Make regular file `n` a generated one: `gen` makes its content from `arg`
- * (see struct vfs_gen). -EINVAL when n is not a regular file or holds bytes.
+ * Make `n` a generated node: `gen` makes its content from `arg` (see struct
+ * vfs_gen): a regular file, a symbolic link (gen->link) or a directory
+ * (gen->refresh). -EINVAL when n is of another type, holds bytes, or gen
+ * lacks the op its type needs.
  */
 int vfs_set_gen(struct vfs_node *n, const struct vfs_gen *gen, uintptr_t arg);
+
+/* Bring generated directory dir's children up to date (nothing for others); 0 or -errno. */
+int vfs_refresh(struct vfs_node *dir);
+
+/*
+ * The target of symbolic link n into buf (size bytes, no NUL added): its
+ * length, or -errno (a generated link's: -ENOENT, -ENAMETOOLONG; a stored
+ * one longer than size is cut).
+ */
+long vfs_readlink(const struct vfs_node *n, char *buf, size_t size);
 
 /*
  * Resolve the relative or absolute path `path` from `root` without

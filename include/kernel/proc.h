@@ -128,6 +128,7 @@ struct proc {
 		PROC_REPORT_CONTINUED, /* a continue waiting for WCONTINUED */
 	} stop_report;
 	struct proc_cred cred;
+	bool nondumpable;            /* its ids changed (suid_dumpable 0): /proc/<pid> is root's */
 	int pdeath_sig;              /* PR_SET_PDEATHSIG: sent when the parent exits */
 
 	/* Interval timers (src/kernel/itimer.c): not inherited by fork, kept by exec */

@@ -25,7 +25,16 @@ struct aspace;
 /* access_user flags. */
 #define ACCESS_READ 0u
 #define ACCESS_WRITE (1u << 0) /* store into user memory (needs a writable VMA) */
-#define ACCESS_FORCE (1u << 1) /* the pages present now, any rights, nothing faulted in */
+#define ACCESS_PEEK (1u << 1)  /* the pages present now, any rights, nothing faulted in */
+/*
+ * Linux's FOLL_FORCE (ptrace, /proc/<pid>/mem): the VMA's rights are
+ * overridden as Linux's check_vma_flags allows: any VMA may be read (even
+ * PROT_NONE), a write into a private VMA without PROT_WRITE breaks
+ * copy-on-write and stores into the private copy (which stays read-only in
+ * the tables), a write into a shared one without it is AS_FAULT_ACCERR.
+ * Missing pages are faulted in; a stack is never grown.
+ */
+#define ACCESS_FORCE (1u << 2)
 
 /* Verdict of access_user beyond enum as_fault_result: as_fault said OK but the page stayed out. */
 #define ACCESS_FAULT_LOOP 100
@@ -36,7 +45,7 @@ struct aspace;
  * otherwise). Returns AS_FAULT_OK, or the verdict that stopped it:
  * AS_FAULT_MAPERR (no VMA, or the range leaves the user half or wraps),
  * AS_FAULT_ACCERR (the VMA forbids the access), AS_FAULT_OOM, or
- * ACCESS_FAULT_LOOP. With ACCESS_FORCE a missing page is AS_FAULT_MAPERR.
+ * ACCESS_FAULT_LOOP. With ACCESS_PEEK a missing page is AS_FAULT_MAPERR.
  */
 int access_user(struct aspace *as, vaddr_t va, void *buf, size_t len, unsigned flags);
 

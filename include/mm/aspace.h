@@ -120,6 +120,14 @@
 #define AS_PF_WRITE (1u << 1)
 #define AS_PF_USER (1u << 2)
 #define AS_PF_EXEC (1u << 4)
+/*
+ * Not a CPU bit: a forced access (Linux's FOLL_FORCE, mm/access.h's
+ * ACCESS_FORCE). The VMA's rights are overridden (a read of any VMA; a
+ * write into a private one breaks copy-on-write, the copy keeping the VMA's
+ * rights in the tables; a write into a shared VMA without PROT_WRITE is
+ * AS_FAULT_ACCERR) and no stack grows (AS_FAULT_MAPERR outside a VMA).
+ */
+#define AS_PF_FORCE (1u << 16)
 
 /* Verdicts of as_fault. */
 enum as_fault_result {

@@ -328,6 +328,8 @@ long file_getdents(struct file *f, void *buf, size_t len)
 
 	if (!dir || !VFS_IS_DIR(dir->mode))
 		return -ENOTDIR;
+	if (f->pos == 0)
+		vfs_refresh(dir); /* /proc: one entry per process as the listing starts */
 	for (;;) {
 		const struct vfs_node *up = dir->parent ? dir->parent : dir;
 		bool ok;
@@ -411,10 +413,10 @@ static int file_gen_open(struct file *f)
 {
 	const struct vfs_gen *gen = f->node->gen;
 	struct procfs_buf *b;
-	int err;
+	int err = gen->open ? gen->open(f->node) : 0;
 
-	if (!gen->text)
-		return 0;
+	if (err || !gen->text)
+		return err;
 	b = kmalloc(sizeof(*b));
 	if (!b)
 		return -ENOMEM;
@@ -435,7 +437,9 @@ static long file_gen_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 	const struct procfs_buf *b = f->priv;
 	long n;
 
-	if (!b) { /* random access (pagemap) */
+	if (!b) { /* random access (pagemap, mem) */
+		if (!f->node->gen->read_at)
+			return -EINVAL;
 		n = f->node->gen->read_at(f->node, *pos, buf, len);
 		if (n > 0)
 			*pos += (uint64_t)n;
@@ -446,6 +450,16 @@ static long file_gen_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 	n = (long)MIN(len, b->len - (size_t)*pos);
 	memcpy(buf, b->data + *pos, (size_t)n);
 	*pos += (uint64_t)n;
+	return n;
+}
+
+/* A writable generated file (mem, clear_refs): write_at at the position. */
+static long file_gen_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+{
+	long n = f->node->gen->write_at(f->node, *pos, buf, len);
+
+	if (n > 0)
+		*pos += (uint64_t)n;
 	return n;
 }
 
@@ -472,11 +486,17 @@ static const struct file_ops file_gen_ops = {
 	.open = file_gen_open, .release = file_gen_release,
 };
 
+/* A generated file that takes writes (gen->write_at: mem, clear_refs). */
+static const struct file_ops file_gen_rw_ops = {
+	.read = file_gen_read, .write = file_gen_write, .lseek = file_gen_lseek,
+	.stat = file_node_stat, .open = file_gen_open, .release = file_gen_release,
+};
+
 /* The ops for node n, or NULL (-ENXIO: no driver). */
 static const struct file_ops *file_node_ops(const struct vfs_node *n)
 {
-	if (n->gen)
-		return &file_gen_ops;
+	if (n->gen && VFS_IS_REG(n->mode))
+		return n->gen->write_at ? &file_gen_rw_ops : &file_gen_ops;
 	switch (VFS_MODE_TYPE(n->mode)) {
 	case VFS_S_IFREG: return &file_reg_ops;
 	case VFS_S_IFDIR: return &file_dir_ops;

@@ -4,6 +4,7 @@
 #include "fs/namei.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "mm/heap.h"
 
 struct namei_ctx {
 	struct vfs_node *root;
@@ -26,7 +27,41 @@ static struct vfs_node *namei_step(struct namei_ctx *c, struct vfs_node *dir, co
 		return dir == c->root || !dir->parent ? dir : dir->parent;
 	}
 	*type = NAMEI_NORMAL;
+	vfs_refresh(dir); /* /proc: a process's directory appears or goes (best effort) */
 	return vfs_lookup(dir, p, len);
+}
+
+/*
+ * Follow generated link `link` (/proc/self, /proc/<pid>/exe): its target is
+ * made into a heap buffer that lives only as long as the walk through it,
+ * so the result's name is pointed at the node's own; a missing last name
+ * (nothing to point at) is -ENOENT: nothing is created through such a link.
+ */
+static int namei_follow_gen(struct namei_ctx *c, struct vfs_node *dir, struct vfs_node *link,
+			    unsigned flags, struct namei *nd)
+{
+	char *t = kmalloc(VFS_PATH_MAX);
+	long n;
+	int err;
+
+	if (!t)
+		return -ENOMEM;
+	n = vfs_readlink(link, t, VFS_PATH_MAX);
+	if (n <= 0) {
+		kfree(t);
+		return n ? (int)n : -ENOENT;
+	}
+	err = namei_walk(c, dir, t, t + n, flags, nd);
+	kfree(t);
+	if (!err && !nd->node)
+		return -ENOENT;
+	if (!err && nd->type == NAMEI_NORMAL) {
+		nd->last = nd->node->name;
+		nd->len = strlen(nd->node->name);
+	} else if (!err) {
+		nd->last = nd->len == 2 ? ".." : nd->len == 1 ? "." : "";
+	}
+	return err;
 }
 
 /* Follow symbolic link `link` found in dir into *nd (its target resolved). */
@@ -38,6 +73,8 @@ static int namei_follow(struct namei_ctx *c, struct vfs_node *dir, struct vfs_no
 
 	if (++c->links > NAMEI_SYMLOOP_MAX)
 		return -ELOOP;
+	if (vfs_file_of(link)->gen)
+		return namei_follow_gen(c, dir, link, flags, nd);
 	if (!n)
 		return -ENOENT;
 	return namei_walk(c, dir, t, t + n, flags, nd);

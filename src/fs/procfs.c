@@ -3,6 +3,7 @@
  */
 #include "fs/procfs.h"
 #include "lib/errno.h"
+#include "mm/access.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/heap.h"
@@ -167,7 +168,7 @@ int procfs_maps(const struct procfs_task *t, struct procfs_buf *b)
 	struct as_vma_info v;
 	vaddr_t va = 0;
 
-	while (!b->err && as_vma_next(t->as, va, &v)) {
+	while (!b->err && t->as && as_vma_next(t->as, va, &v)) {
 		procfs_map_line(t, &v, b);
 		va = v.end;
 	}
@@ -259,36 +260,62 @@ static void procfs_kb(struct procfs_buf *b, const char *label, uint64_t bytes)
 	procfs_printf(b, "%s%8llu kB\n", label, (unsigned long long)(bytes >> 10));
 }
 
-/* The memory lines of one VMA (__show_smap), from its page-table figures. */
-static void procfs_smap_mem(const struct procfs_task *t, const struct as_vma_info *v,
-			    struct procfs_buf *b)
+/* What smaps sums over one VMA or all (Linux's mem_size_stats); pss fields keep AS_PSS_SHIFT. */
+struct procfs_mss {
+	uint64_t resident, shared, priv, anon, anon_huge, shmem_huge;
+	uint64_t pss, pss_anon, pss_shmem, pss_locked;
+};
+
+/* Add VMA v's page-table figures to *m (smaps_account's rules, see the top of procfs.h). */
+static void procfs_mss_add(const struct procfs_task *t, const struct as_vma_info *v,
+			   struct procfs_mss *m)
 {
 	struct as_mem_stats st;
 	bool shmem = v->flags & MAP_SHARED;
-	bool locked = procfs_locked(t, v->start);
-	uint64_t pss = 0;
 
 	as_mem_stats(t->as, v->start, v->end, &st);
-	pss = st.pss >> AS_PSS_SHIFT;
-	procfs_kb(b, "Rss:            ", st.resident);
-	procfs_kb(b, "Pss:            ", pss);
-	procfs_kb(b, "Pss_Dirty:      ", pss);
+	m->resident += st.resident;
+	m->shared += st.shared;
+	m->priv += st.priv;
+	m->anon += shmem ? 0 : st.resident;
+	m->anon_huge += shmem ? 0 : st.huge;
+	m->shmem_huge += shmem ? st.huge : 0;
+	m->pss += st.pss;
+	m->pss_anon += shmem ? 0 : st.pss;
+	m->pss_shmem += shmem ? st.pss : 0;
+	m->pss_locked += procfs_locked(t, v->start) ? st.pss : 0;
+}
+
+/*
+ * The memory lines (__show_smap) of *m; `rollup` adds Pss_Anon, Pss_File
+ * and Pss_Shmem as smaps_rollup does.
+ */
+static void procfs_smap_mem(const struct procfs_mss *m, bool rollup, struct procfs_buf *b)
+{
+	procfs_kb(b, "Rss:            ", m->resident);
+	procfs_kb(b, "Pss:            ", m->pss >> AS_PSS_SHIFT);
+	procfs_kb(b, "Pss_Dirty:      ", m->pss >> AS_PSS_SHIFT);
+	if (rollup) {
+		procfs_kb(b, "Pss_Anon:       ", m->pss_anon >> AS_PSS_SHIFT);
+		procfs_kb(b, "Pss_File:       ", 0);
+		procfs_kb(b, "Pss_Shmem:      ", m->pss_shmem >> AS_PSS_SHIFT);
+	}
 	procfs_kb(b, "Shared_Clean:   ", 0);
-	procfs_kb(b, "Shared_Dirty:   ", st.shared);
+	procfs_kb(b, "Shared_Dirty:   ", m->shared);
 	procfs_kb(b, "Private_Clean:  ", 0);
-	procfs_kb(b, "Private_Dirty:  ", st.priv);
-	procfs_kb(b, "Referenced:     ", st.resident);
-	procfs_kb(b, "Anonymous:      ", shmem ? 0 : st.resident);
+	procfs_kb(b, "Private_Dirty:  ", m->priv);
+	procfs_kb(b, "Referenced:     ", m->resident);
+	procfs_kb(b, "Anonymous:      ", m->anon);
 	procfs_kb(b, "KSM:            ", 0);
 	procfs_kb(b, "LazyFree:       ", 0);
-	procfs_kb(b, "AnonHugePages:  ", shmem ? 0 : st.huge);
-	procfs_kb(b, "ShmemPmdMapped: ", shmem ? st.huge : 0);
+	procfs_kb(b, "AnonHugePages:  ", m->anon_huge);
+	procfs_kb(b, "ShmemPmdMapped: ", m->shmem_huge);
 	procfs_kb(b, "FilePmdMapped:  ", 0);
 	procfs_kb(b, "Shared_Hugetlb: ", 0);
 	procfs_printf(b, "Private_Hugetlb: %7u kB\n", 0);
 	procfs_kb(b, "Swap:           ", 0);
 	procfs_kb(b, "SwapPss:        ", 0);
-	procfs_kb(b, "Locked:         ", locked ? pss : 0);
+	procfs_kb(b, "Locked:         ", m->pss_locked >> AS_PSS_SHIFT);
 }
 
 /*
@@ -313,12 +340,14 @@ static void procfs_smap(const struct procfs_task *t, const struct as_vma_info *v
 			struct procfs_buf *b)
 {
 	uint64_t flags = procfs_vm_flags(t, v);
+	struct procfs_mss m = {0};
 
 	procfs_map_line(t, v, b);
 	procfs_kb(b, "Size:           ", v->end - v->start);
 	procfs_kb(b, "KernelPageSize: ", PAGE_SIZE);
 	procfs_kb(b, "MMUPageSize:    ", PAGE_SIZE);
-	procfs_smap_mem(t, v, b);
+	procfs_mss_add(t, v, &m);
+	procfs_smap_mem(&m, false, b);
 	procfs_printf(b, "THPeligible:    %8u\n", procfs_thp_eligible(t, v));
 	procfs_put(b, "VmFlags: ", 9);
 	for (size_t i = 0; i < ARRAY_SIZE(procfs_vm_names); i++)
@@ -332,10 +361,37 @@ int procfs_smaps(const struct procfs_task *t, struct procfs_buf *b)
 	struct as_vma_info v;
 	vaddr_t va = 0;
 
-	while (!b->err && as_vma_next(t->as, va, &v)) {
+	while (!b->err && t->as && as_vma_next(t->as, va, &v)) {
 		procfs_smap(t, &v, b);
 		va = v.end;
 	}
+	return b->err;
+}
+
+/*
+ * show_smaps_rollup: "first-start-last-end ---p 00000000 00:00 0" padded to
+ * the name column, "[rollup]", then the sums (a space without VMAs shows
+ * 0-0, as Linux's empty mm).
+ */
+int procfs_smaps_rollup(const struct procfs_task *t, struct procfs_buf *b)
+{
+	struct procfs_mss m = {0};
+	struct as_vma_info v;
+	vaddr_t va = 0, first = 0, last = 0;
+	size_t line = b->len;
+
+	if (!t->as)
+		return -ESRCH;
+	while (as_vma_next(t->as, va, &v)) {
+		first = va ? first : v.start;
+		procfs_mss_add(t, &v, &m);
+		last = va = v.end;
+	}
+	procfs_printf(b, "%08llx-%08llx ---p 00000000 00:00 0 ", (unsigned long long)first,
+		      (unsigned long long)last);
+	procfs_pad(b, line, PROCFS_MAPS_PAD);
+	procfs_put(b, " [rollup]\n", 10);
+	procfs_smap_mem(&m, true, b);
 	return b->err;
 }
 
@@ -377,7 +433,7 @@ static void procfs_mm_count(const struct procfs_task *t, struct procfs_mm_counts
 	vaddr_t va = 0;
 
 	*c = (struct procfs_mm_counts){0};
-	while (as_vma_next(t->as, va, &v)) {
+	while (t->as && as_vma_next(t->as, va, &v)) {
 		procfs_count_vma(t, &v, c);
 		va = v.end;
 	}
@@ -416,17 +472,32 @@ static void procfs_put_comm(struct procfs_buf *b, const char *comm)
 	}
 }
 
-/* The identity lines of status (proc_pid_status's Name and task_state). */
+/* The state as status spells it (task_state_array); stat takes its letter. */
+static const char *procfs_state_name(char state)
+{
+	switch (state) {
+	case 'S': return "S (sleeping)";
+	case 'T': return "T (stopped)";
+	case 'Z': return "Z (zombie)";
+	default: return "R (running)";
+	}
+}
+
+/* The identity lines of status (proc_pid_status's Name and task_state); a zombie has no Umask. */
 static void procfs_status_ids(const struct procfs_task *t, struct procfs_buf *b)
 {
 	procfs_put(b, "Name:\t", 6);
 	procfs_put_comm(b, t->comm);
-	procfs_printf(b, "\nUmask:\t0%c%c%c\nState:\tR (running)\n",
-		      '0' + (t->umask >> 6 & 7), '0' + (t->umask >> 3 & 7), '0' + (t->umask & 7));
+	procfs_put(b, "\n", 1);
+	if (t->state != 'Z')
+		procfs_printf(b, "Umask:\t0%c%c%c\n", '0' + (t->umask >> 6 & 7),
+			      '0' + (t->umask >> 3 & 7), '0' + (t->umask & 7));
+	procfs_printf(b, "State:\t%s\n", procfs_state_name(t->state));
 	procfs_printf(b, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
 		      t->pid, t->pid, t->ppid);
 	procfs_printf(b, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n",
-		      t->uid, t->uid, t->uid, t->uid, t->gid, t->gid, t->gid, t->gid);
+		      t->uid[0], t->uid[1], t->uid[2], t->uid[3],
+		      t->gid[0], t->gid[1], t->gid[2], t->gid[3]);
 	procfs_printf(b, "FDSize:\t%u\nGroups:\t \nNStgid:\t%d\nNSpid:\t%d\n", t->fd_size,
 		      t->pid, t->pid);
 	procfs_printf(b, "NSpgid:\t%d\nNSsid:\t%d\nKthread:\t0\n", t->pgid, t->sid);
@@ -460,6 +531,18 @@ static void procfs_status_mem(const struct procfs_task *t, struct procfs_buf *b)
 	procfs_printf(b, "CoreDumping:\t0\nTHP_enabled:\t1\nuntag_mask:\t0x%llx\n", ~0ULL);
 }
 
+#define PROCFS_CAP_FULL 0x1ffffffffffULL /* CAP_LAST_CAP 40 */
+
+/*
+ * The permitted capabilities after setuid & co (cap_emulate_setxuid): full
+ * while one of the real, effective and saved uids is 0, none once all left
+ * it. The effective set is the permitted one while the euid is 0.
+ */
+static uint64_t procfs_cap_prm(const struct procfs_task *t)
+{
+	return t->uid[0] && t->uid[1] && t->uid[2] ? 0 : PROCFS_CAP_FULL;
+}
+
 /* The signal, capability and scheduling lines of status (task_sig ... thread features). */
 static void procfs_status_rest(const struct procfs_task *t, struct procfs_buf *b)
 {
@@ -471,7 +554,8 @@ static void procfs_status_rest(const struct procfs_task *t, struct procfs_buf *b
 	procfs_printf(b, "SigIgn:\t%016llx\nSigCgt:\t%016llx\n",
 		      (unsigned long long)t->sig_ignored, (unsigned long long)t->sig_caught);
 	procfs_printf(b, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n", 0ULL,
-		      t->uid ? 0ULL : 0x1ffffffffffULL, t->uid ? 0ULL : 0x1ffffffffffULL);
+		      (unsigned long long)procfs_cap_prm(t),
+		      (unsigned long long)(t->uid[1] ? 0 : procfs_cap_prm(t)));
 	procfs_printf(b, "CapBnd:\t%016llx\nCapAmb:\t%016llx\n", 0x1ffffffffffULL, 0ULL);
 	procfs_printf(b, "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n");
 	procfs_printf(b, "Speculation_Store_Bypass:\t%s\nSpeculationIndirectBranch:\t%s\n",
@@ -488,7 +572,8 @@ static void procfs_status_rest(const struct procfs_task *t, struct procfs_buf *b
 int procfs_status(const struct procfs_task *t, struct procfs_buf *b)
 {
 	procfs_status_ids(t, b);
-	procfs_status_mem(t, b);
+	if (t->as)
+		procfs_status_mem(t, b);
 	procfs_status_rest(t, b);
 	return b->err;
 }
@@ -496,6 +581,133 @@ int procfs_status(const struct procfs_task *t, struct procfs_buf *b)
 int procfs_cmdline(const struct procfs_task *t, struct procfs_buf *b)
 {
 	return procfs_put(b, t->cmdline ? t->cmdline : "", t->cmdline ? t->cmdline_len : 0);
+}
+
+/* ---------------------------------------------------------------- stat */
+
+/* stat's memory figures (zeros for a zombie or a reader that may not attach). */
+struct procfs_stat_mm {
+	uint64_t vsize, rss, start_code, end_code, start_stack, start_brk;
+};
+
+/* Fill *s from t's space: sizes always, addresses only for a reader that may attach. */
+#define PROCFS_STAT_SIGMASK 0x7fffffffULL /* stat shows the first 31 signals */
+static void procfs_stat_mm(const struct procfs_task *t, struct procfs_stat_mm *s)
+{
+	struct procfs_mm_counts c;
+	vaddr_t brk;
+
+	*s = (struct procfs_stat_mm){0};
+	if (!t->as)
+		return;
+	procfs_mm_count(t, &c);
+	s->vsize = c.total_vm * PAGE_SIZE;
+	s->rss = c.anon + c.shmem;
+	if (!(t->flags & PROCFS_TASK_ATTACH)) {
+		s->start_code = s->end_code = 1; /* do_task_stat hides them so */
+		return;
+	}
+	s->start_code = t->start_code;
+	s->end_code = t->end_code;
+	s->start_stack = t->start_stack;
+	as_brk_range(t->as, &s->start_brk, &brk);
+}
+
+/*
+ * do_task_stat: pid (comm) state ppid pgrp session tty_nr tpgid flags
+ * minflt cminflt majflt cmajflt utime stime cutime cstime priority nice
+ * num_threads itrealvalue starttime vsize rss rsslim startcode endcode
+ * startstack kstkesp kstkeip signal blocked sigignore sigcatch wchan nswap
+ * cnswap exit_signal processor rt_priority policy delayacct_blkio_ticks
+ * guest_time cguest_time start_data end_data start_brk arg_start arg_end
+ * env_start env_end exit_code. No tty (0, -1); no fault counts, children's
+ * times, data or argument bounds kept: 0. wchan is 1 for a process that is
+ * not running, as Linux's "is it waiting" answer. The name is not escaped
+ * (proc_task_name without escape, unlike status).
+ */
+int procfs_stat(const struct procfs_task *t, struct procfs_buf *b)
+{
+	bool attach = t->flags & PROCFS_TASK_ATTACH;
+	char state = t->state ? t->state : 'R';
+	struct procfs_stat_mm m;
+
+	procfs_stat_mm(t, &m);
+	procfs_printf(b, "%d (%s) %c %d %d %d 0 -1 %u 0 0 0 0 %llu %llu 0 0 20 0 %u 0 %llu ",
+		      t->pid, t->comm ? t->comm : "", state, t->ppid, t->pgid, t->sid, t->task_flags,
+		      (unsigned long long)t->utime, (unsigned long long)t->stime, t->threads,
+		      (unsigned long long)t->start_time);
+	procfs_printf(b, "%llu %llu %llu %llu %llu %llu 0 0 ", (unsigned long long)m.vsize,
+		      (unsigned long long)m.rss, (unsigned long long)t->rsslim,
+		      (unsigned long long)m.start_code, (unsigned long long)m.end_code,
+		      (unsigned long long)m.start_stack);
+	procfs_printf(b, "%llu %llu %llu %llu %d 0 0 %d 0 0 0 0 0 0 0 0 %llu 0 0 0 0 %d\n",
+		      (unsigned long long)(t->sig_pending & PROCFS_STAT_SIGMASK),
+		      (unsigned long long)(t->sig_blocked & PROCFS_STAT_SIGMASK),
+		      (unsigned long long)(t->sig_ignored & PROCFS_STAT_SIGMASK),
+		      (unsigned long long)(t->sig_caught & PROCFS_STAT_SIGMASK),
+		      attach && state != 'R', t->exit_signal, (unsigned long long)m.start_brk,
+		      attach ? t->exit_code : 0);
+	return b->err;
+}
+
+/* ---------------------------------------------------------------- mem, clear_refs */
+
+long procfs_mem(const struct procfs_task *t, uint64_t pos, void *buf, size_t len,
+		unsigned flags)
+{
+	unsigned access = ACCESS_FORCE | ((flags & PROCFS_MEM_WRITE) ? ACCESS_WRITE : ACCESS_READ);
+	size_t done = 0;
+
+	if (!t->as || !len)
+		return 0;
+	if (!(t->flags & PROCFS_TASK_ATTACH))
+		return -EACCES;
+	while (done < len) {
+		uint64_t va = pos + done;
+		size_t n = (size_t)MIN((uint64_t)(len - done), PAGE_SIZE - va % PAGE_SIZE);
+
+		if (va < pos || access_user(t->as, va, (char *)buf + done, n, access) != AS_FAULT_OK)
+			break;
+		done += n;
+	}
+	return done ? (long)done : -EIO;
+}
+
+#define PROCFS_CLEAR_REFS_BUF 12 /* PROC_NUMBUF - 1 */
+#define PROCFS_CLEAR_REFS_LAST 6 /* CLEAR_REFS_ALL 1 .. CLEAR_REFS_MM_HIWATER_RSS 5 */
+
+/* True for a blank as isspace() takes it (strstrip). */
+static bool procfs_blank(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+long procfs_clear_refs(const struct procfs_task *t, const void *buf, size_t len)
+{
+	char num[PROCFS_CLEAR_REFS_BUF + 1];
+	size_t n = MIN(len, (size_t)PROCFS_CLEAR_REFS_BUF), i = 0, end;
+	int type = 0;
+
+	memcpy(num, buf, n);
+	num[n] = '\0';
+	end = strlen(num);
+	while (end && procfs_blank(num[end - 1]))
+		end--;
+	while (i < end && procfs_blank(num[i]))
+		i++;
+	if (i < end && num[i] == '+')
+		i++;
+	if (i == end)
+		return -EINVAL;
+	for (; i < end; i++) {
+		if (num[i] < '0' || num[i] > '9' || type > 1000)
+			return -EINVAL;
+		type = type * 10 + (num[i] - '0');
+	}
+	if (type < 1 || type >= PROCFS_CLEAR_REFS_LAST)
+		return -EINVAL;
+	(void)t; /* nothing kept to clear: see the top of procfs.h */
+	return (long)n;
 }
 
 /* ---------------------------------------------------------------- pagemap */
@@ -537,6 +749,8 @@ long procfs_pagemap_read(const struct procfs_task *t, uint64_t pos, void *buf, s
 
 	if (pos % PROCFS_PM_ENTRY || len % PROCFS_PM_ENTRY)
 		return -EINVAL;
+	if (!t->as)
+		return 0;
 	if (page >= last)
 		return 0;
 	n = MIN(n, last - page);

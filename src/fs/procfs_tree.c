@@ -15,8 +15,21 @@
 #define PROCFS_RO (VFS_S_IFREG | 0444)
 #define PROCFS_RW (VFS_S_IFREG | 0644)
 #define PROCFS_OWNER_RO (VFS_S_IFREG | 0400)
+#define PROCFS_OWNER_RW (VFS_S_IFREG | 0600)
+#define PROCFS_OWNER_WO (VFS_S_IFREG | 0200)
+#define PROCFS_LINK (VFS_S_IFLNK | 0777)
+#define PROCFS_PID_DIGITS 12
 
 static procfs_task_fn procfs_task_source;
+static const struct procfs_pids *procfs_pid_source;
+
+const struct procfs_pids *procfs_set_pid_source(const struct procfs_pids *src)
+{
+	const struct procfs_pids *old = procfs_pid_source;
+
+	procfs_pid_source = src;
+	return old;
+}
 
 procfs_task_fn procfs_set_task_source(procfs_task_fn fn)
 {
@@ -26,11 +39,11 @@ procfs_task_fn procfs_set_task_source(procfs_task_fn fn)
 	return old;
 }
 
-/* The process of a per-process file (gen_arg is its pid); 0 or -ESRCH. */
+/* The process of a per-process file (gen_arg is its pid; a zombie has no space); 0 or -ESRCH. */
 static int procfs_task_of(const struct vfs_node *n, struct procfs_task *t)
 {
 	*t = (struct procfs_task){0};
-	if (!procfs_task_source || procfs_task_source((int)n->gen_arg, t) != 0 || !t->as)
+	if (!procfs_task_source || procfs_task_source((int)n->gen_arg, t) != 0)
 		return -ESRCH;
 	return 0;
 }
@@ -50,6 +63,99 @@ PROCFS_TASK_TEXT(smaps);
 PROCFS_TASK_TEXT(statm);
 PROCFS_TASK_TEXT(status);
 PROCFS_TASK_TEXT(cmdline);
+PROCFS_TASK_TEXT(smaps_rollup);
+PROCFS_TASK_TEXT(stat);
+
+/* mem: the process's memory at the file position, read and written (procfs_mem). */
+static long procfs_gen_mem_read(const struct vfs_node *n, uint64_t pos, void *buf, size_t len)
+{
+	struct procfs_task t;
+	int err = procfs_task_of(n, &t);
+
+	return err ? err : procfs_mem(&t, pos, buf, len, PROCFS_MEM_READ);
+}
+
+static long procfs_gen_mem_write(const struct vfs_node *n, uint64_t pos, const void *buf,
+				 size_t len)
+{
+	struct procfs_task t;
+	int err = procfs_task_of(n, &t);
+
+	return err ? err : procfs_mem(&t, pos, (void *)buf, len, PROCFS_MEM_WRITE);
+}
+
+/*
+ * The open of mem and pagemap: the file's permission check (a reader that
+ * does not own the process's 0600 files), then mem_open's and
+ * pagemap_open's mm_access (a reader that may not attach to a process with
+ * memory) say EACCES.
+ */
+static int procfs_gen_mem_open(const struct vfs_node *n)
+{
+	struct procfs_task t;
+	int err = procfs_task_of(n, &t);
+
+	if (err)
+		return err;
+	if (!(t.flags & PROCFS_TASK_OWNER))
+		return -EACCES;
+	return t.as && !(t.flags & PROCFS_TASK_ATTACH) ? -EACCES : 0;
+}
+
+static const struct vfs_gen procfs_ops_mem = {
+	.open = procfs_gen_mem_open, .read_at = procfs_gen_mem_read,
+	.write_at = procfs_gen_mem_write,
+};
+
+/* clear_refs: write-only (read: EINVAL, as Linux's file without read). */
+static long procfs_gen_clear_refs(const struct vfs_node *n, uint64_t pos, const void *buf,
+				  size_t len)
+{
+	struct procfs_task t;
+	int err = procfs_task_of(n, &t);
+
+	return err ? err : procfs_clear_refs(&t, buf, len);
+}
+
+static const struct vfs_gen procfs_ops_clear_refs = {.write_at = procfs_gen_clear_refs};
+
+/* exe: the executable's path (-ENOENT for a zombie or a process without one). */
+static int procfs_gen_exe(const struct vfs_node *n, char *buf, size_t size)
+{
+	struct procfs_task t;
+	size_t len;
+	int err = procfs_task_of(n, &t);
+
+	if (err)
+		return err == -ESRCH ? -ENOENT : err;
+	if (!t.exe || !t.exe[0])
+		return -ENOENT;
+	len = strlen(t.exe);
+	if (len > size)
+		return -ENAMETOOLONG;
+	memcpy(buf, t.exe, len);
+	return (int)len;
+}
+
+static const struct vfs_gen procfs_ops_exe = {.link = procfs_gen_exe};
+
+/* /proc/self: the reader's pid in decimal (-ENOENT outside any process). */
+static int procfs_gen_self(const struct vfs_node *n, char *buf, size_t size)
+{
+	int pid = procfs_pid_source && procfs_pid_source->self ? procfs_pid_source->self() : 0;
+	char num[PROCFS_PID_DIGITS];
+	int len;
+
+	if (pid <= 0)
+		return -ENOENT;
+	len = ksnprintf(num, sizeof(num), "%d", pid);
+	if ((size_t)len > size)
+		return -ENAMETOOLONG;
+	memcpy(buf, num, (size_t)len);
+	return len;
+}
+
+static const struct vfs_gen procfs_ops_self = {.link = procfs_gen_self};
 
 /* pagemap: read_at over the process's address space. */
 static long procfs_gen_pagemap(const struct vfs_node *n, uint64_t pos, void *buf, size_t len)
@@ -60,14 +166,21 @@ static long procfs_gen_pagemap(const struct vfs_node *n, uint64_t pos, void *buf
 	return err ? err : procfs_pagemap_read(&t, pos, buf, len);
 }
 
-static const struct vfs_gen procfs_ops_pagemap = {.read_at = procfs_gen_pagemap};
+static int procfs_gen_mem_open(const struct vfs_node *n);
 
-/* meminfo: the frame allocator's figures, with the process of the running pid if any. */
+static const struct vfs_gen procfs_ops_pagemap = {
+	.open = procfs_gen_mem_open, .read_at = procfs_gen_pagemap,
+};
+
+/* meminfo: the frame allocator's figures, with the reader's space if any. */
 static int procfs_gen_meminfo(const struct vfs_node *n, struct procfs_buf *b)
 {
-	struct procfs_task t;
+	int pid = procfs_pid_source && procfs_pid_source->self ? procfs_pid_source->self() : 0;
+	struct procfs_task t = {0};
 
-	return procfs_meminfo(procfs_task_of(n, &t) == 0 ? t.as : NULL, b);
+	if (pid <= 0 || !procfs_task_source || procfs_task_source(pid, &t) != 0)
+		t.as = NULL;
+	return procfs_meminfo(t.as, b);
 }
 
 static const struct vfs_gen procfs_ops_meminfo = {.text = procfs_gen_meminfo};
@@ -133,49 +246,114 @@ static int procfs_files(struct vfs_node *dir, const struct procfs_entry *e, size
 	return err;
 }
 
-/* Point symbolic link n at a copy of [target, target+len); 0 or -ENOMEM. */
-static int procfs_set_link(struct vfs_node *n, const char *target, size_t len)
+/* A generated node `name` of type mode under dir (an existing one with gen is kept). */
+static int procfs_gen_node(struct vfs_node *dir, const char *name, uint32_t mode,
+			   const struct vfs_gen *gen, uintptr_t arg)
 {
-	char *copy = kmalloc(len);
+	struct vfs_node *n;
+	int err = vfs_create(dir, name, strlen(name), mode, &n);
 
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, target, len);
-	return vfs_set_data(n, copy, len, VFS_DATA_OWNED);
+	if (err == -EEXIST && n->gen == gen && VFS_MODE_TYPE(n->mode) == VFS_MODE_TYPE(mode))
+		return 0;
+	if (err)
+		return err;
+	return vfs_set_gen(n, gen, arg);
 }
 
-/* /proc/<pid>/ and /proc/self. */
-static int procfs_mount_pid(struct vfs_node *proc, int pid)
+/* /proc/<pid>/ with its files, all or nothing (-ENOMEM: nothing added). */
+static int procfs_add_pid(struct vfs_node *proc, int pid)
 {
-	char name[16];
-	struct vfs_node *dir, *self;
+	char name[PROCFS_PID_DIGITS];
+	struct vfs_node *dir;
 	const struct procfs_entry files[] = {
 		{"maps", PROCFS_RO, &procfs_ops_maps, (uintptr_t)pid},
 		{"smaps", PROCFS_RO, &procfs_ops_smaps, (uintptr_t)pid},
+		{"smaps_rollup", PROCFS_RO, &procfs_ops_smaps_rollup, (uintptr_t)pid},
 		{"statm", PROCFS_RO, &procfs_ops_statm, (uintptr_t)pid},
 		{"status", PROCFS_RO, &procfs_ops_status, (uintptr_t)pid},
+		{"stat", PROCFS_RO, &procfs_ops_stat, (uintptr_t)pid},
 		{"cmdline", PROCFS_RO, &procfs_ops_cmdline, (uintptr_t)pid},
 		{"pagemap", PROCFS_OWNER_RO, &procfs_ops_pagemap, (uintptr_t)pid},
+		{"mem", PROCFS_OWNER_RW, &procfs_ops_mem, (uintptr_t)pid},
+		{"clear_refs", PROCFS_OWNER_WO, &procfs_ops_clear_refs, (uintptr_t)pid},
 	};
-	int len = ksnprintf(name, sizeof(name), "%d", pid), err;
+	int err;
 
+	ksnprintf(name, sizeof(name), "%d", pid);
 	dir = procfs_dir(proc, name, &err);
 	if (!dir)
 		return err;
 	err = procfs_files(dir, files, ARRAY_SIZE(files));
+	if (!err)
+		err = procfs_gen_node(dir, "exe", PROCFS_LINK, &procfs_ops_exe, (uintptr_t)pid);
 	if (err)
-		return err;
-	err = vfs_create(proc, "self", 4, VFS_S_IFLNK | 0777, &self);
-	if (err == -EEXIST && VFS_IS_LNK(self->mode))
-		err = 0;
-	if (err)
-		return err;
-	return self->data && self->size == (size_t)len && !memcmp(self->data, name, len) ? 0 :
-	       procfs_set_link(self, name, (size_t)len);
+		vfs_prune(dir);
+	return err;
 }
 
-/* /proc/meminfo and /proc/sys/vm/. */
-static int procfs_mount_global(struct vfs_node *proc, int pid)
+/* The pid a child name of /proc stands for (decimal, no leading zero), or 0. */
+static int procfs_name_pid(const char *name)
+{
+	int pid = 0;
+
+	if (name[0] < '1' || name[0] > '9')
+		return 0;
+	for (; *name; name++) {
+		if (*name < '0' || *name > '9' || pid > 100000000)
+			return 0;
+		pid = pid * 10 + (*name - '0');
+	}
+	return pid;
+}
+
+/* True when the pid source lists pid. */
+static bool procfs_pid_listed(int pid)
+{
+	return procfs_pid_source && procfs_pid_source->next(pid - 1) == pid;
+}
+
+/*
+ * The refresh of /proc: drop the directories of processes no longer listed
+ * (reaped), then add one for each listed process without one, in pid
+ * order. 0, or -ENOMEM (the directories made so far stay).
+ */
+static int procfs_refresh(struct vfs_node *proc)
+{
+	struct vfs_node *c, *next;
+	char name[PROCFS_PID_DIGITS];
+	int pid = 0, err = 0;
+
+	for (c = vfs_first_child(proc); c; c = next) {
+		int p = procfs_name_pid(c->name);
+
+		next = vfs_next_sibling(c);
+		if (p && VFS_IS_DIR(c->mode) && !procfs_pid_listed(p))
+			vfs_prune(c);
+	}
+	while (!err && procfs_pid_source && (pid = procfs_pid_source->next(pid)) > 0) {
+		int len = ksnprintf(name, sizeof(name), "%d", pid);
+
+		if (!vfs_lookup(proc, name, (size_t)len))
+			err = procfs_add_pid(proc, pid);
+	}
+	return err;
+}
+
+static const struct vfs_gen procfs_ops_proc = {.refresh = procfs_refresh};
+
+void procfs_drop(struct vfs_node *root, int pid)
+{
+	struct vfs_node *proc = vfs_lookup(root, "proc", 4), *dir;
+	char name[PROCFS_PID_DIGITS];
+	int len = ksnprintf(name, sizeof(name), "%d", pid);
+
+	dir = proc && proc->gen == &procfs_ops_proc ? vfs_lookup(proc, name, (size_t)len) : NULL;
+	if (dir && VFS_IS_DIR(dir->mode))
+		vfs_prune(dir);
+}
+
+/* /proc/self, /proc/meminfo and /proc/sys/vm/. */
+static int procfs_mount_global(struct vfs_node *proc)
 {
 	static const struct procfs_entry vm[] = {
 		{"mmap_min_addr", PROCFS_RW, &procfs_ops_knob, PROCFS_VM_MMAP_MIN_ADDR},
@@ -184,8 +362,10 @@ static int procfs_mount_global(struct vfs_node *proc, int pid)
 		{"overcommit_ratio", PROCFS_RW, &procfs_ops_knob, PROCFS_VM_OVERCOMMIT_RATIO},
 	};
 	struct vfs_node *sys, *dir;
-	int err = procfs_file(proc, "meminfo", PROCFS_RO, &procfs_ops_meminfo, (uintptr_t)pid);
+	int err = procfs_gen_node(proc, "self", PROCFS_LINK, &procfs_ops_self, 0);
 
+	if (!err)
+		err = procfs_file(proc, "meminfo", PROCFS_RO, &procfs_ops_meminfo, 0);
 	if (err)
 		return err;
 	sys = procfs_dir(proc, "sys", &err);
@@ -218,16 +398,19 @@ static int procfs_mount_thp(struct vfs_node *root)
 				 PROCFS_THP_2M_ENABLED) : err;
 }
 
-int procfs_mount(struct vfs_node *root, int pid)
+int procfs_mount(struct vfs_node *root)
 {
 	int err;
 	struct vfs_node *proc = procfs_dir(root, "proc", &err);
 
 	if (!proc)
 		return err;
-	err = procfs_mount_pid(proc, pid);
+	if (!proc->gen)
+		err = vfs_set_gen(proc, &procfs_ops_proc, 0);
+	else if (proc->gen != &procfs_ops_proc)
+		err = -EEXIST;
 	if (!err)
-		err = procfs_mount_global(proc, pid);
+		err = procfs_mount_global(proc);
 	if (!err)
 		err = procfs_mount_thp(root);
 	return err;

@@ -276,14 +276,37 @@ void vfs_put(struct vfs_node *n)
 		vfs_free(n);
 }
 
-/* An empty directory gives its hash table back (the heap as before its first child). */
+/*
+ * A directory gives back what its hash table no longer needs: all of it
+ * when empty (the heap as before its first child), half of it while a
+ * quarter or less is used, down to VFS_BUCKETS_MIN, so a directory that
+ * grew and shrank back (/proc over a tree of processes) holds the table it
+ * had. Best effort: a failed allocation keeps the larger table.
+ */
 static void vfs_trim(struct vfs_node *dir)
 {
-	if (dir && !dir->nchildren) {
+	size_t nb;
+
+	if (!dir)
+		return;
+	if (!dir->nchildren) {
 		kfree(dir->buckets);
 		dir->buckets = NULL;
 		dir->nbuckets = 0;
+		return;
 	}
+	for (nb = dir->nbuckets; nb > VFS_BUCKETS_MIN && dir->nchildren <= nb / 4; nb /= 2)
+		;
+	if (nb != dir->nbuckets)
+		vfs_rehash(dir, nb);
+}
+
+void vfs_prune(struct vfs_node *n)
+{
+	struct vfs_node *dir = n->parent;
+
+	vfs_free(n);
+	vfs_trim(dir);
 }
 
 int vfs_unlink(struct vfs_node *n)
@@ -485,11 +508,33 @@ size_t vfs_sweep(struct vfs_node *root, uint64_t first_new)
 
 int vfs_set_gen(struct vfs_node *n, const struct vfs_gen *gen, uintptr_t arg)
 {
-	if (!VFS_IS_REG(n->mode) || n->data)
+	bool ok = VFS_IS_REG(n->mode) || (VFS_IS_LNK(n->mode) && gen->link) ||
+		  (VFS_IS_DIR(n->mode) && gen->refresh);
+
+	if (!ok || n->data)
 		return -EINVAL;
 	n->gen = gen;
 	n->gen_arg = arg;
 	return 0;
+}
+
+int vfs_refresh(struct vfs_node *dir)
+{
+	if (!VFS_IS_DIR(dir->mode) || !dir->gen || !dir->gen->refresh)
+		return 0;
+	return dir->gen->refresh(dir);
+}
+
+long vfs_readlink(const struct vfs_node *n, char *buf, size_t size)
+{
+	const struct vfs_node *f = vfs_file_of((struct vfs_node *)n);
+	size_t len;
+
+	if (f->gen && f->gen->link)
+		return f->gen->link(f, buf, size);
+	len = MIN(f->size, size);
+	memcpy(buf, f->data, len);
+	return (long)len;
 }
 
 struct vfs_node *vfs_walk(struct vfs_node *root, const char *path)

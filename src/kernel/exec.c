@@ -377,10 +377,7 @@ static int exec_start_dir(struct proc *p, int32_t dirfd, struct vfs_node **dir)
 	return 0;
 }
 
-/*
- * Resolve kernel path `path` from dirfd (namei flags nflags) to the file to
- * run in b. /proc/self/exe (no node yet) names the running program's file.
- */
+/* Resolve kernel path `path` from dirfd (namei flags nflags) to the file to run in b. */
 static int exec_open(struct proc *p, int32_t dirfd, const char *path, unsigned nflags,
 		     struct exec_bprm *b)
 {
@@ -394,9 +391,6 @@ static int exec_open(struct proc *p, int32_t dirfd, const char *path, unsigned n
 		err = exec_start_dir(p, dirfd, &start);
 	if (!err)
 		err = namei(rootfs_root(), start, path, strlen(path), nflags, &nd);
-	if ((err == -ENOENT || (!err && !nd.node)) && sys_proc_exe(path) && p->path[0] == '/' &&
-	    strcmp(path, p->path) != 0)
-		return exec_open(p, AT_FDCWD, p->path, NAMEI_FOLLOW, b);
 	if (err)
 		return err;
 	if (!nd.node)

@@ -95,6 +95,7 @@ static int proc_fork_copy(const struct proc *p, struct proc *c, uint64_t flags)
 		c->sig.ss_sp = c->sig.ss_size = 0, c->sig.ss_flags = SS_DISABLE;
 	memcpy(c->rlim, p->rlim, sizeof(c->rlim));
 	c->cred = p->cred;
+	c->nondumpable = p->nondumpable; /* a flag of the mm, copied with it */
 	c->umask = p->umask;
 	c->fs_base = p->fs_base;
 	c->gs_base = p->gs_base;

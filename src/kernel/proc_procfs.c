@@ -16,9 +16,14 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/mobj.h"
+#include "proc_internal.h"
 
 #define PROC_PROCFS_FDSIZE 64 /* NR_OPEN_DEFAULT: a new process's fd table */
+#define PROC_PROCFS_RLIMIT_RSS 5
 #define PROC_PROCFS_RLIMIT_SIGPENDING 11
+#define PROC_PROCFS_NS_PER_TICK 10000000ULL /* USER_HZ 100 */
+#define PROC_PROCFS_PF_EXITING 0x4u
+#define PROC_PROCFS_PF_FORKNOEXEC 0x40u
 
 /* The lowest executable, non-writable VMA of as: start and end in *t. */
 static void proc_procfs_text(struct aspace *as, struct procfs_task *t)
@@ -91,33 +96,140 @@ static bool proc_procfs_vma_file(const struct procfs_task *t, const struct as_vm
 	return true;
 }
 
+/* The state letter of status and stat. */
+static char proc_procfs_state(const struct proc *p)
+{
+	switch (p->state) {
+	case PROC_SLEEPING: return 'S';
+	case PROC_STOPPED: return 'T';
+	case PROC_ZOMBIE: return 'Z';
+	default: return 'R';
+	}
+}
+
+/*
+ * What the reader may see of p. Attach (ptrace_may_access,
+ * PTRACE_MODE_*_FSCREDS): itself, or with euid 0 (CAP_SYS_PTRACE, and
+ * CAP_SYS_ADMIN for pagemap's PFNs), or when its fsuid and fsgid equal
+ * each of p's real, effective and saved ids and p is dumpable. Owner
+ * (the permission check of p's 0600 files, owned by p's euid, by root once
+ * p is not dumpable): euid 0 (CAP_DAC_OVERRIDE) or the owner's fsuid.
+ */
+static unsigned proc_procfs_access(const struct proc *r, const struct proc *p)
+{
+	const struct proc_cred *c = &p->cred;
+	uint32_t owner = p->nondumpable ? 0 : c->euid;
+	unsigned f = 0;
+
+	if (!r || r->cred.euid == 0)
+		return PROCFS_TASK_ADMIN | PROCFS_TASK_ATTACH | PROCFS_TASK_OWNER;
+	if (r->cred.fsuid == owner)
+		f |= PROCFS_TASK_OWNER;
+	if (r == p)
+		return f | PROCFS_TASK_ATTACH;
+	if (!p->nondumpable && r->cred.fsuid == c->uid && r->cred.fsuid == c->euid &&
+	    r->cred.fsuid == c->suid && r->cred.fsgid == c->gid && r->cred.fsgid == c->egid &&
+	    r->cred.fsgid == c->sgid)
+		f |= PROCFS_TASK_ATTACH;
+	return f;
+}
+
+/* Ids, state and credentials of p (every process, zombies too). */
+static void proc_procfs_ids(const struct proc *p, struct procfs_task *t)
+{
+	const struct proc_cred *c = &p->cred;
+
+	t->pid = p->pid;
+	t->ppid = p->parent ? p->parent->pid : 0;
+	t->pgid = p->pgid;
+	t->sid = p->sid;
+	t->state = proc_procfs_state(p);
+	t->comm = p->comm;
+	t->uid[0] = c->uid, t->uid[1] = c->euid, t->uid[2] = c->suid, t->uid[3] = c->fsuid;
+	t->gid[0] = c->gid, t->gid[1] = c->egid, t->gid[2] = c->sgid, t->gid[3] = c->fsgid;
+	t->threads = 1;
+	t->exit_signal = p->exit_signal;
+	t->task_flags = (p->parent && !p->did_exec ? PROC_PROCFS_PF_FORKNOEXEC : 0) |
+			(p->state == PROC_ZOMBIE ? PROC_PROCFS_PF_EXITING : 0);
+	t->exit_code = p->state == PROC_ZOMBIE ? p->wait_status : 0;
+	t->start_time = p->start_ns / PROC_PROCFS_NS_PER_TICK;
+	t->rsslim = p->rlim[PROC_PROCFS_RLIMIT_RSS].cur;
+	t->flags = proc_procfs_access(proc_current(), p);
+}
+
+/* What only a living process has: its space, files, command line, times. */
+static void proc_procfs_live(struct proc *p, struct procfs_task *t)
+{
+	t->as = p->as;
+	t->umask = p->umask;
+	t->fd_size = p->fdt && p->fdt->size ? p->fdt->size : PROC_PROCFS_FDSIZE;
+	t->cmdline = p->name;
+	t->cmdline_len = strlen(p->name) + 1;
+	t->exe = p->path;
+	t->start_stack = PROC_STACK_TOP - 8;
+	t->vma_file = proc_procfs_vma_file;
+	t->stime = p->sys_ns / PROC_PROCFS_NS_PER_TICK;
+	t->utime = p->utime_ns / PROC_PROCFS_NS_PER_TICK; /* as the tick samples it */
+	if (p->as)
+		proc_procfs_text(p->as, t);
+}
+
 int proc_procfs_task(int pid, struct procfs_task *out)
 {
-	struct proc *p = proc_lookup(proc_current(), pid);
+	struct proc *p = pid > 0 ? proc_find(pid) : NULL;
 
-	if (!p || !p->as)
+	if (!p)
 		return -ESRCH;
-	*out = (struct procfs_task){
-		.as = p->as, .pid = p->pid, .ppid = p->parent ? p->parent->pid : 0,
-		.pgid = p->pgid, .sid = p->sid,
-		.comm = p->comm, .umask = p->umask,
-		.fd_size = p->fdt && p->fdt->size ? p->fdt->size : PROC_PROCFS_FDSIZE,
-		.threads = 1, .cmdline = p->name, .cmdline_len = strlen(p->name) + 1,
-		.start_stack = PROC_STACK_TOP - 8, .flags = PROCFS_TASK_ADMIN,
-		.vma_file = proc_procfs_vma_file,
-	};
-	proc_procfs_text(p->as, out);
+	*out = (struct procfs_task){0};
+	proc_procfs_ids(p, out);
+	if (p->state != PROC_ZOMBIE)
+		proc_procfs_live(p, out);
 	proc_procfs_signals(&p->sig, out);
 	out->sig_queued = (uint64_t)__builtin_popcountll(p->sig.pending);
 	out->sig_queue_limit = p->rlim[PROC_PROCFS_RLIMIT_SIGPENDING].cur;
 	return 0;
 }
 
+/* The lowest pid above `after` in the running tree (zombies too), 0 when none. */
+static int proc_procfs_next_pid(int after)
+{
+	struct proc_tree *t = proc_tree_now();
+	struct list_node *n, *tmp;
+	int best = 0;
+
+	list_for_each_safe(n, tmp, &t->procs) {
+		struct proc *p = list_entry(n, struct proc, tree_link);
+
+		if (p->pid > after && (!best || p->pid < best))
+			best = p->pid;
+	}
+	return best;
+}
+
+/* The reader's pid, 0 in the kernel's own context. */
+static int proc_procfs_self(void)
+{
+	struct proc *p = proc_current();
+
+	return p ? p->pid : 0;
+}
+
+static const struct procfs_pids proc_procfs_pids = {
+	.next = proc_procfs_next_pid, .self = proc_procfs_self,
+};
+
+void proc_procfs_reaped(int pid)
+{
+	if (rootfs_root())
+		procfs_drop(rootfs_root(), pid);
+}
+
 int proc_procfs_init(void)
 {
-	int err = rootfs_root() ? procfs_mount(rootfs_root(), PROC_PID) : -ENOENT;
+	int err = rootfs_root() ? procfs_mount(rootfs_root()) : -ENOENT;
 
 	procfs_set_task_source(proc_procfs_task);
+	procfs_set_pid_source(&proc_procfs_pids);
 	if (err)
 		kprintf("bootmm: warning: /proc and /sys not complete (%d)\n", err);
 	return err;

@@ -6,6 +6,7 @@
 #include "kernel/exec.h"
 #include "kernel/futex.h"
 #include "kernel/itimer.h"
+#include "kernel/proc_procfs.h"
 #include "kernel/sched.h"
 #include "kernel/usercopy.h"
 #include "lib/assert.h"
@@ -134,6 +135,7 @@ void proc_tree_free(struct proc *p)
 	if (p->tree->init == p)
 		p->tree->init = NULL;
 	exec_proc_free(p);
+	proc_procfs_reaped(p->pid);
 	vmarea_free(p->kstack);
 	kfree(p);
 }

@@ -84,8 +84,6 @@ struct namei;
 long sys_lookup(struct proc *p, int32_t dirfd, uint64_t upath, unsigned flags, char *buf,
 		struct namei *nd);
 long sys_getcwd(struct proc *p, uint64_t buf, uint64_t size);
-/* True for the paths that name the program itself under /proc (no /proc exe node yet). */
-bool sys_proc_exe(const char *path);
 
 /* sys_pipe.c: pipes and socket pairs */
 #define SYS_UIO_MAXIOV 1024

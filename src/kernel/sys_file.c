@@ -435,39 +435,31 @@ static long sys_linkat(struct proc *p, int32_t ofd, uint64_t uold, int32_t nfd, 
 	return vfs_link(src, b.dir, b.last, b.len, &n);
 }
 
-bool sys_proc_exe(const char *path)
-{
-	return !strcmp(path, "/proc/self/exe") || !strcmp(path, "/proc/1/exe") ||
-	       !strcmp(path, "/proc/thread-self/exe");
-}
-
 /*
  * readlinkat(2): the target, not NUL-terminated, cut to bufsiz. EINVAL when
- * bufsiz <= 0 or the node is no link. /proc/self/exe (and /proc/1/exe)
- * give the program's path while /proc has no exe node.
+ * bufsiz <= 0 or the node is no link; a generated link's errors
+ * (/proc/<pid>/exe of a zombie: ENOENT).
  */
 static long sys_readlinkat(struct proc *p, int32_t dirfd, uint64_t upath, uint64_t ubuf,
 			   int64_t bufsiz)
 {
 	struct namei nd;
-	size_t len;
-	long err;
+	long err, len;
 
 	if ((int32_t)bufsiz <= 0)
 		return -EINVAL;
 	err = sys_lookup(p, dirfd, upath, NAMEI_NOFOLLOW, sys_path_a, &nd);
-	if ((err == -ENOENT || (!err && !nd.node)) && sys_proc_exe(sys_path_a)) {
-		len = MIN(strlen(p->path), (size_t)(int32_t)bufsiz);
-		return copy_to_user(ubuf, p->path, len) ? -EFAULT : (long)len;
-	}
 	if (err)
 		return err;
 	if (!nd.node)
 		return -ENOENT;
 	if (!VFS_IS_LNK(nd.node->mode))
 		return -EINVAL;
-	len = MIN(vfs_file_of(nd.node)->size, (size_t)(int32_t)bufsiz);
-	return copy_to_user(ubuf, vfs_file_of(nd.node)->data, len) ? -EFAULT : (long)len;
+	len = vfs_readlink(nd.node, sys_path_b, VFS_PATH_MAX);
+	if (len < 0)
+		return len;
+	len = MIN(len, (long)(int32_t)bufsiz);
+	return copy_to_user(ubuf, sys_path_b, (size_t)len) ? -EFAULT : len;
 }
 
 /* truncate(2): follows links; EISDIR for a directory, EINVAL for other non-files. */

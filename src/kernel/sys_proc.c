@@ -377,27 +377,41 @@ static long proc_set_fs(uint32_t *id, bool privileged, uint32_t v)
 	return old;
 }
 
+/*
+ * commit_creds: a change of the effective or filesystem ids makes the
+ * process non-dumpable (fs.suid_dumpable 0): its /proc/<pid> files become
+ * root's and only a privileged process may attach to it.
+ */
+static void proc_cred_dumpable(struct proc *p, const struct proc_cred *old)
+{
+	if (old->euid != p->cred.euid || old->egid != p->cred.egid ||
+	    old->fsuid != p->cred.fsuid || old->fsgid != p->cred.fsgid)
+		p->nondumpable = true;
+}
+
 /* The uid and gid calls. */
 static long sys_cred_set(struct proc *p, uint64_t nr, struct uregs *r)
 {
 	uint32_t *uid = &p->cred.uid, *gid = &p->cred.gid;
 	bool root = p->cred.euid == 0;
 	uint32_t a = (uint32_t)r->rdi, b = (uint32_t)r->rsi, c = (uint32_t)r->rdx;
+	struct proc_cred old = p->cred;
 	long ret;
 
 	switch (nr) {
 	case SYS_setuid: ret = proc_set_one(uid, root, a); break;
-	case SYS_setgid: return proc_set_one(gid, root, a);
+	case SYS_setgid: ret = proc_set_one(gid, root, a); break;
 	case SYS_setreuid: ret = proc_set_re(uid, root, a, b); break;
-	case SYS_setregid: return proc_set_re(gid, root, a, b);
+	case SYS_setregid: ret = proc_set_re(gid, root, a, b); break;
 	case SYS_setresuid: ret = proc_set_res(uid, root, a, b, c); break;
-	case SYS_setresgid: return proc_set_res(gid, root, a, b, c);
+	case SYS_setresgid: ret = proc_set_res(gid, root, a, b, c); break;
 	case SYS_getresuid: return proc_get_res(uid, r->rdi, r->rsi, r->rdx);
 	case SYS_getresgid: return proc_get_res(gid, r->rdi, r->rsi, r->rdx);
-	case SYS_setfsuid: return proc_set_fs(uid, root, a);
-	default: return proc_set_fs(gid, root, a); /* setfsgid */
+	case SYS_setfsuid: ret = proc_set_fs(uid, root, a); break;
+	default: ret = proc_set_fs(gid, root, a); break; /* setfsgid */
 	}
-	if (!ret)
+	proc_cred_dumpable(p, &old);
+	if (!ret && nr != SYS_setfsuid && nr != SYS_setfsgid)
 		proc_cred_changed(p);
 	return ret;
 }

@@ -14,7 +14,9 @@
 /* True when the leaf lets this access through as it is. */
 static bool access_leaf_ok(const struct pt_leaf *leaf, unsigned flags)
 {
-	if (flags & ACCESS_FORCE)
+	if (flags & ACCESS_PEEK)
+		return true;
+	if ((flags & ACCESS_FORCE) && !(flags & ACCESS_WRITE))
 		return true;
 	if (!(leaf->flags & PT_USER))
 		return false;
@@ -23,26 +25,32 @@ static bool access_leaf_ok(const struct pt_leaf *leaf, unsigned flags)
 
 /*
  * Make the page holding va usable for the access, faulting it in as the
- * user access would. Returns AS_FAULT_OK with *out pointing at va's byte
- * (through the direct map), or the verdict that refused it.
+ * user access would (ACCESS_FORCE: as a forced access, see access.h; once
+ * such a fault has served the page, it is used as it is mapped, read-only
+ * or not). Returns AS_FAULT_OK with *out pointing at va's byte (through the
+ * direct map), or the verdict that refused it.
  */
 static int access_page(struct aspace *as, vaddr_t va, unsigned flags, uint8_t **out)
 {
+	bool forced = false;
+
 	for (int tries = 0; tries < ACCESS_MAX_TRIES; tries++) {
 		struct pt_leaf leaf;
 		bool present = pt_query(as_root(as), va, &leaf);
-		unsigned code = AS_PF_USER | ((flags & ACCESS_WRITE) ? AS_PF_WRITE : 0);
+		unsigned code = AS_PF_USER | ((flags & ACCESS_WRITE) ? AS_PF_WRITE : 0) |
+				((flags & ACCESS_FORCE) ? AS_PF_FORCE : 0);
 		int v;
 
-		if (present && access_leaf_ok(&leaf, flags)) {
+		if (present && (forced || access_leaf_ok(&leaf, flags))) {
 			*out = (uint8_t *)mm_phys_to_virt(leaf.pa + (va - leaf.va));
 			return AS_FAULT_OK;
 		}
-		if (flags & ACCESS_FORCE)
+		if (flags & ACCESS_PEEK)
 			return AS_FAULT_MAPERR;
 		v = as_fault(as, va, code | (present ? AS_PF_PRESENT : 0));
 		if (v != AS_FAULT_OK)
 			return v;
+		forced = flags & ACCESS_FORCE;
 	}
 	return ACCESS_FAULT_LOOP;
 }

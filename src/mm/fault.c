@@ -12,9 +12,15 @@
 #include "mm/pt.h"
 #include "aspace_internal.h"
 
-/* True when rights `prot` allow the access described by `err`. */
-static bool as_access_ok(int prot, unsigned err)
+/*
+ * True when rights `prot` of a VMA of `kind` allow the access described by
+ * `err` (AS_PF_FORCE: every access but a write into a shared VMA without
+ * PROT_WRITE, as Linux's check_vma_flags with FOLL_FORCE).
+ */
+static bool as_access_ok(int prot, int kind, unsigned err)
 {
+	if (err & AS_PF_FORCE)
+		return !((err & AS_PF_WRITE) && !(prot & PROT_WRITE) && (kind & MAP_SHARED));
 	if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
 		return false;
 	if ((err & AS_PF_WRITE) && !(prot & PROT_WRITE))
@@ -164,7 +170,7 @@ static int as_fault_in(struct aspace *as, struct vma *v, vaddr_t va, unsigned er
 	struct pt_leaf leaf;
 	int res;
 
-	if (!as_access_ok(v->prot, err))
+	if (!as_access_ok(v->prot, v->flags, err))
 		return AS_FAULT_ACCERR;
 	if (!pt_query(as->root, va, &leaf)) {
 		if (!v->obj)
@@ -227,6 +233,8 @@ int as_fault(struct aspace *as, vaddr_t va, unsigned error_code)
 	if (!as || va >= AS_TASK_SIZE)
 		return AS_FAULT_MAPERR;
 	v = vma_find(&as->vmas, va);
+	if (!v && (error_code & AS_PF_FORCE))
+		return AS_FAULT_MAPERR;
 	if (!v)
 		return as_fault_grow(as, va, error_code);
 	return as_fault_in(as, v, va, error_code);

@@ -423,6 +423,25 @@ static int test_task_source(int pid, struct procfs_task *out)
 	return 0;
 }
 
+/* The pid source of the tree tests: pid 1 alone, reading itself. */
+static int test_next_pid(int after)
+{
+	return after < 1 ? 1 : 0;
+}
+
+static int test_self_pid(void)
+{
+	return 1;
+}
+
+static const struct procfs_pids test_pids = {.next = test_next_pid, .self = test_self_pid};
+
+/* Bring root's /proc up to date, as a lookup or a listing of it does. */
+static void tree_refresh(struct vfs_node *root)
+{
+	cr_assert_eq(vfs_refresh(vfs_walk(root, "proc")), 0);
+}
+
 /* The text of the generated file at path under root, into buf. */
 static int tree_text(struct vfs_node *root, const char *path)
 {
@@ -440,7 +459,8 @@ Test(procfs, tree_nodes_and_self_link)
 	struct vfs_node *root = vfs_new_root(0755), *self, *n;
 	static const char *const files[] = {
 		"proc/1/maps", "proc/1/smaps", "proc/1/statm", "proc/1/status",
-		"proc/1/cmdline", "proc/1/pagemap", "proc/meminfo",
+		"proc/1/cmdline", "proc/1/pagemap", "proc/1/smaps_rollup", "proc/1/stat",
+		"proc/1/mem", "proc/1/clear_refs", "proc/meminfo",
 		"proc/sys/vm/mmap_min_addr", "proc/sys/vm/max_map_count",
 		"proc/sys/vm/overcommit_memory", "proc/sys/vm/overcommit_ratio",
 		"sys/kernel/mm/transparent_hugepage/enabled",
@@ -450,10 +470,14 @@ Test(procfs, tree_nodes_and_self_link)
 		"sys/kernel/mm/transparent_hugepage/hugepages-2048kB/enabled",
 	};
 	uint64_t e;
+	char link[16];
 
 	cr_assert_not_null(root);
-	cr_assert_eq(procfs_mount(root, 1), 0);
-	cr_assert_eq(procfs_mount(root, 1), 0, "a second mount finds everything in place");
+	cr_assert_eq(procfs_mount(root), 0);
+	cr_assert_eq(procfs_mount(root), 0, "a second mount finds everything in place");
+	cr_assert_null(vfs_walk(root, "proc/1"), "no pid source: no process directory");
+	cr_assert_null(procfs_set_pid_source(&test_pids));
+	tree_refresh(root);
 	cr_assert_eq(vfs_check(root), 0);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		n = vfs_walk(root, files[i]);
@@ -462,11 +486,14 @@ Test(procfs, tree_nodes_and_self_link)
 	}
 	cr_assert_eq(vfs_walk(root, "proc/1/maps")->mode & 0777, 0444);
 	cr_assert_eq(vfs_walk(root, "proc/1/pagemap")->mode & 0777, 0400);
+	cr_assert_eq(vfs_walk(root, "proc/1/mem")->mode & 0777, 0600);
+	cr_assert_eq(vfs_walk(root, "proc/1/clear_refs")->mode & 0777, 0200);
 	cr_assert_eq(vfs_walk(root, "proc/sys/vm/max_map_count")->mode & 0777, 0644);
 	self = vfs_walk(root, "proc/self");
-	cr_assert(VFS_IS_LNK(self->mode));
-	cr_assert_eq(self->size, 1);
-	cr_assert_eq(memcmp(self->data, "1", 1), 0);
+	cr_assert(VFS_IS_LNK(self->mode) && self->gen && self->size == 0);
+	cr_assert_eq(vfs_readlink(self, link, sizeof(link)), 1);
+	cr_assert_eq(memcmp(link, "1", 1), 0);
+	cr_assert(VFS_IS_LNK(vfs_walk(root, "proc/1/exe")->mode));
 
 	/* No task source: per-process files answer ESRCH, global ones still work. */
 	procfs_set_task_source(NULL);
@@ -490,6 +517,7 @@ Test(procfs, tree_nodes_and_self_link)
 	cr_assert(e & PROCFS_PM_PRESENT);
 	cr_assert_eq(vfs_set_data(n, "x", 1, VFS_DATA_BORROWED), -EINVAL);
 	cr_assert_eq(procfs_set_task_source(NULL), test_task_source);
+	cr_assert_eq(procfs_set_pid_source(NULL), &test_pids);
 	vfs_free(root);
 }
 
@@ -501,11 +529,11 @@ Test(procfs, tree_mount_out_of_memory_then_complete)
 
 		cr_assert_not_null(root);
 		heap_fail_nth(k);
-		err = procfs_mount(root, 1);
+		err = procfs_mount(root);
 		heap_fail_nth(0);
 		cr_assert(err == 0 || err == -ENOMEM, "k=%lu err=%d", k, err);
 		cr_assert_eq(vfs_check(root), 0);
-		cr_assert_eq(procfs_mount(root, 1), 0, "k=%lu: a second mount completes it", k);
+		cr_assert_eq(procfs_mount(root), 0, "k=%lu: a second mount completes it", k);
 		cr_assert_not_null(vfs_walk(root, "sys/kernel/mm/transparent_hugepage/defrag"));
 		cr_assert_not_null(vfs_walk(root, "proc/self"));
 		vfs_free(root);

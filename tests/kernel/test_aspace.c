@@ -58,7 +58,7 @@ static int ka_phys_peek(struct aspace *as, vaddr_t va)
 {
 	unsigned char c;
 
-	if (access_user(as, va, &c, 1, ACCESS_READ | ACCESS_FORCE) != AS_FAULT_OK)
+	if (access_user(as, va, &c, 1, ACCESS_READ | ACCESS_PEEK) != AS_FAULT_OK)
 		return -1;
 	return c;
 }

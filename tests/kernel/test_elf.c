@@ -229,7 +229,7 @@ TEST(elf, null_image_rejected)
 /* Read `len` bytes at user `va` of `as` as they are now (nothing faulted in); false if unmapped. */
 static bool elf_t_peek(struct aspace *as, vaddr_t va, void *out, size_t len)
 {
-	return access_user(as, va, out, len, ACCESS_READ | ACCESS_FORCE) == AS_FAULT_OK;
+	return access_user(as, va, out, len, ACCESS_READ | ACCESS_PEEK) == AS_FAULT_OK;
 }
 
 TEST(elf, load_maps_segments_with_rights_and_bss)

@@ -4,8 +4,12 @@
  * generated text read through the node's generator (the read path's side of
  * struct vfs_gen) for an address space built with as_* calls and touched
  * through mm/access.h on the real MMU's tables, line by line. The THP knob
- * is checked against what a fault really maps.
+ * is checked against what a fault really maps. A program's tree of
+ * processes: /proc/<pid> of a forked child while it runs and as a zombie,
+ * gone once reaped, and its memory read through /proc/<pid>/mem.
  */
+#include "fs/file.h"
+#include "fs/namei.h"
 #include "fs/procfs.h"
 #include "fs/vfs.h"
 #include "harness/ktest.h"
@@ -33,28 +37,49 @@ static int kp_task(int pid, struct procfs_task *out)
 	*out = (struct procfs_task){
 		.as = kp_as, .pid = PROC_PID, .pgid = PROC_PID, .sid = PROC_PID, .comm = "kp",
 		.umask = 022, .fd_size = 64, .threads = 1, .start_stack = PROC_STACK_TOP - 8,
-		.flags = PROCFS_TASK_ADMIN,
+		.flags = PROCFS_TASK_ADMIN | PROCFS_TASK_ATTACH,
 	};
 	return 0;
 }
 
-/*
- * The node at an absolute path whose first components may be /proc/self
- * (vfs_walk follows no link: this resolves the one /proc has, as a path
- * walk of the read path will).
- */
+/* The test's pid source: PROC_PID while kp_as exists, and it reads. */
+static int kp_next(int after)
+{
+	return kp_as && after < PROC_PID ? PROC_PID : 0;
+}
+
+static int kp_self(void)
+{
+	return kp_as ? PROC_PID : 0;
+}
+
+static const struct procfs_pids kp_pids = {.next = kp_next, .self = kp_self};
+static procfs_task_fn kp_old_task;
+static const struct procfs_pids *kp_old_pids;
+
+/* Put the test's sources in place of the kernel's. */
+static void kp_sources(void)
+{
+	kp_old_task = procfs_set_task_source(kp_task);
+	kp_old_pids = procfs_set_pid_source(&kp_pids);
+}
+
+/* The kernel's sources back; /proc/<PROC_PID> made for kp_as goes (nothing leaks). */
+static void kp_sources_restore(void)
+{
+	procfs_set_task_source(kp_old_task);
+	procfs_set_pid_source(kp_old_pids);
+	procfs_drop(rootfs_root(), PROC_PID);
+}
+
+/* The node at an absolute path, resolved as the read path does (links followed). */
 static struct vfs_node *kp_walk(const char *path)
 {
-	const struct vfs_node *self = vfs_walk(rootfs_root(), "/proc/self");
-	char buf[64];
+	struct namei nd;
 
-	if (strncmp(path, "/proc/self/", 11) != 0 || !self || !VFS_IS_LNK(self->mode) ||
-	    self->size + strlen(path) >= sizeof(buf))
-		return vfs_walk(rootfs_root(), path);
-	memcpy(buf, "/proc/", 6);
-	memcpy(buf + 6, self->data, self->size);
-	memcpy(buf + 6 + self->size, path + 10, strlen(path + 10) + 1);
-	return vfs_walk(rootfs_root(), buf);
+	if (namei(rootfs_root(), rootfs_root(), path, strlen(path), NAMEI_FOLLOW, &nd))
+		return NULL;
+	return nd.node;
 }
 
 /* Generate the file at path (absolute) into b through its node; 0 or -errno. */
@@ -102,8 +127,7 @@ static bool kp_has(const char *text, const char *needle)
 TEST(procfs, nodes_mounted_at_boot)
 {
 	static const char *const files[] = {
-		"/proc/1/maps", "/proc/1/smaps", "/proc/1/statm", "/proc/1/status",
-		"/proc/1/cmdline", "/proc/1/pagemap", "/proc/meminfo",
+		"/proc/meminfo",
 		"/proc/sys/vm/mmap_min_addr", "/proc/sys/vm/max_map_count",
 		"/proc/sys/vm/overcommit_memory", "/proc/sys/vm/overcommit_ratio",
 		"/sys/kernel/mm/transparent_hugepage/enabled",
@@ -122,8 +146,11 @@ TEST(procfs, nodes_mounted_at_boot)
 	self = vfs_walk(rootfs_root(), "/proc/self");
 	ASSERT_NE(self, NULL);
 	ASSERT_TRUE(VFS_IS_LNK(self->mode));
-	ASSERT_EQ(self->size, 1);
-	EXPECT_EQ(((const char *)self->data)[0], '0' + PROC_PID);
+	EXPECT_TRUE(self->gen != NULL && self->size == 0);
+	/* No process runs: /proc lists none and /proc/self names nothing. */
+	EXPECT_EQ(kp_walk("/proc/1"), NULL);
+	EXPECT_EQ(kp_walk("/proc/self"), NULL);
+	EXPECT_TRUE(vfs_walk(rootfs_root(), "/proc")->gen != NULL);
 }
 
 TEST(procfs, no_program_no_process)
@@ -133,7 +160,7 @@ TEST(procfs, no_program_no_process)
 
 	procfs_buf_init(&b);
 	EXPECT_EQ(proc_procfs_task(PROC_PID, &t), -ESRCH);
-	EXPECT_EQ(kp_read("/proc/1/maps", &b), -ESRCH);
+	EXPECT_EQ(kp_read("/proc/1/maps", &b), -ENOENT);
 	EXPECT_EQ(kp_read("/proc/sys/vm/max_map_count", &b), 0);
 	EXPECT_EQ(strcmp(b.data, "65530\n"), 0);
 	procfs_buf_free(&b);
@@ -141,7 +168,6 @@ TEST(procfs, no_program_no_process)
 
 TEST(procfs, maps_smaps_status_of_a_built_space)
 {
-	procfs_task_fn old = procfs_set_task_source(kp_task);
 	struct procfs_buf b;
 	char line[160];
 	long a;
@@ -149,6 +175,7 @@ TEST(procfs, maps_smaps_status_of_a_built_space)
 	procfs_buf_init(&b);
 	kp_as = as_create();
 	ASSERT_NE(kp_as, NULL);
+	kp_sources();
 	as_brk_init(kp_as, 0x600000);
 	EXPECT_EQ(as_brk(kp_as, 0x602000), 0x602000);
 	EXPECT_EQ(as_stack_init(kp_as, PROC_STACK_TOP, 0x1000), 0);
@@ -185,16 +212,18 @@ TEST(procfs, maps_smaps_status_of_a_built_space)
 	EXPECT_TRUE(kp_has(b.data, "\nVmRSS:\t      12 kB\n"));
 	EXPECT_TRUE(kp_has(b.data, "\nVmStk:\t       4 kB\n"));
 	EXPECT_TRUE(kp_has(b.data, "\nVmLck:\t       0 kB\n"));
+	EXPECT_EQ(kp_read("/proc/1/smaps_rollup", &b), 0);
+	EXPECT_TRUE(kp_has(b.data, "00600000-7ffffffff000 ---p 00000000 00:00 0 "));
+	EXPECT_TRUE(kp_has(b.data, "\nRss:                  12 kB\n"));
 
 	procfs_buf_free(&b);
 	as_destroy(kp_as);
 	kp_as = NULL;
-	procfs_set_task_source(old);
+	kp_sources_restore();
 }
 
 TEST(procfs, thp_enabled_says_what_faults_do)
 {
-	procfs_task_fn old = procfs_set_task_source(kp_task);
 	struct procfs_buf b;
 	struct as_page_info pg;
 	vaddr_t a = 0x40000000;
@@ -202,6 +231,7 @@ TEST(procfs, thp_enabled_says_what_faults_do)
 	procfs_buf_init(&b);
 	kp_as = as_create();
 	ASSERT_NE(kp_as, NULL);
+	kp_sources();
 	EXPECT_EQ(kp_read("/sys/kernel/mm/transparent_hugepage/enabled", &b), 0);
 	EXPECT_EQ(strcmp(b.data, "[always] madvise never\n"), 0);
 	EXPECT_EQ(kp_read("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", &b), 0);
@@ -219,7 +249,7 @@ TEST(procfs, thp_enabled_says_what_faults_do)
 	procfs_buf_free(&b);
 	as_destroy(kp_as);
 	kp_as = NULL;
-	procfs_set_task_source(old);
+	kp_sources_restore();
 }
 
 /* ------------------------------------------------------------ a real program */
@@ -286,8 +316,9 @@ TEST(procfs, files_of_a_running_program)
 	EXPECT_TRUE(kp_has(kp_status, "\nVmStk:\t     128 kB\n"));
 	EXPECT_EQ(kp_cmdline_len, 6);
 	EXPECT_MEMEQ(kp_cmdline, "kprog\0", 6);
-	/* After the program: no process, ESRCH. */
-	EXPECT_EQ(kp_capture("/proc/self/maps", kp_maps, sizeof(kp_maps), NULL), -ESRCH);
+	/* After the program: no process, nothing under /proc names it. */
+	EXPECT_EQ(kp_capture("/proc/self/maps", kp_maps, sizeof(kp_maps), NULL), -ENOENT);
+	EXPECT_EQ(kp_walk("/proc/1"), NULL);
 }
 
 /* The number after `key` in text (0 when absent). */
@@ -342,4 +373,148 @@ TEST(procfs, meminfo_vmalloc_used_counts_areas)
 	EXPECT_EQ(kp_value(b.data, "VmallocUsed:"), before + 16);
 	vmarea_free(area);
 	procfs_buf_free(&b);
+}
+
+/* ------------------------------------------------------------ a tree of two */
+
+/*
+ * fork; the child exits 0 at once. The parent: syscall 500 (unknown: the
+ * diag hook looks at /proc with the child alive), waitid(P_ALL, WEXITED |
+ * WNOWAIT) until the child is a zombie, syscall 501 (the hook again),
+ * wait4(-1) reaps it, syscall 502 (the hook: it is gone), exit 0.
+ */
+static const uint8_t kp_tree_prog[] = {
+	0xb8, 0x39, 0x00, 0x00, 0x00, 0x0f, 0x05,             /* mov eax, 57; syscall */
+	0x85, 0xc0, 0x75, 0x09,                               /* test eax, eax; jnz parent */
+	0xb8, 0x3c, 0x00, 0x00, 0x00, 0x31, 0xff, 0x0f, 0x05, /* exit(0) */
+	0xb8, 0xf4, 0x01, 0x00, 0x00, 0x0f, 0x05,             /* parent: syscall 500 */
+	0x31, 0xff, 0x31, 0xf6, 0x31, 0xd2,                   /* P_ALL, 0, NULL */
+	0x41, 0xba, 0x04, 0x00, 0x00, 0x01,                   /* mov r10d, WEXITED|WNOWAIT */
+	0x45, 0x31, 0xc0,                                     /* xor r8d, r8d */
+	0xb8, 0xf7, 0x00, 0x00, 0x00, 0x0f, 0x05,             /* waitid */
+	0xb8, 0xf5, 0x01, 0x00, 0x00, 0x0f, 0x05,             /* syscall 501 */
+	0x48, 0xc7, 0xc7, 0xff, 0xff, 0xff, 0xff,             /* mov rdi, -1 */
+	0x31, 0xf6, 0x31, 0xd2, 0x45, 0x31, 0xd2,             /* NULL, 0, NULL */
+	0xb8, 0x3d, 0x00, 0x00, 0x00, 0x0f, 0x05,             /* wait4 */
+	0xb8, 0xf6, 0x01, 0x00, 0x00, 0x0f, 0x05,             /* syscall 502 */
+	0xb8, 0x3c, 0x00, 0x00, 0x00, 0x31, 0xff, 0x0f, 0x05, /* exit(0) */
+};
+
+/* What the hook saw at each stage. */
+static struct {
+	int stage;
+	char self[8];
+	bool listed[3];                 /* /proc lists pid 1, 2 */
+	bool alive_status, zombie_status, zombie_maps_empty, zombie_exe_enoent, reaped_gone;
+	uint8_t child_code[2], child_forced, parent_byte;
+	long forced_write;
+} kp_tree;
+
+/* Which of pids 1 and 2 a listing of /proc shows. */
+static void kp_tree_list(void)
+{
+	struct vfs_node *proc = vfs_walk(rootfs_root(), "/proc");
+	static uint8_t dents[2048];
+	struct file *f;
+	long n;
+
+	if (!proc || file_open_node(proc, O_RDONLY | O_DIRECTORY, &f))
+		return;
+	while ((n = file_getdents(f, dents, sizeof(dents))) > 0) {
+		for (long off = 0; off < n;) {
+			uint16_t reclen;
+			const char *name = (const char *)dents + off + 19;
+
+			memcpy(&reclen, dents + off + 16, 2);
+			if (name[0] >= '1' && name[0] <= '2' && !name[1])
+				kp_tree.listed[name[0] - '0'] = true;
+			off += reclen;
+		}
+	}
+	file_put(f);
+}
+
+/* Stage 1: the child runs. /proc/self, the listing, status and mem of the child. */
+static void kp_tree_alive(void)
+{
+	struct vfs_node *self = kp_walk("/proc/self"), *mem = kp_walk("/proc/2/mem");
+	struct procfs_buf b;
+
+	if (self)
+		memcpy(kp_tree.self, self->name, MIN(strlen(self->name) + 1, sizeof(kp_tree.self)));
+	kp_tree_list();
+	procfs_buf_init(&b);
+	kp_tree.alive_status = kp_read("/proc/2/status", &b) == 0 &&
+			       kp_has(b.data, "\nState:\tR (running)\n") &&
+			       kp_has(b.data, "\nPid:\t2\nPPid:\t1\n");
+	procfs_buf_free(&b);
+	if (!mem)
+		return;
+	mem->gen->read_at(mem, UIMG_BASE, kp_tree.child_code, 2);
+	/* A forced write into the child's read-only text: its own copy, the parent's untouched. */
+	kp_tree.forced_write = mem->gen->write_at(mem, UIMG_BASE + 0x800, "\x5a", 1);
+	mem->gen->read_at(mem, UIMG_BASE + 0x800, &kp_tree.child_forced, 1);
+	mem = kp_walk("/proc/1/mem");
+	if (mem)
+		mem->gen->read_at(mem, UIMG_BASE + 0x800, &kp_tree.parent_byte, 1);
+}
+
+/* Stage 2: the child is a zombie. */
+static void kp_tree_zombie(void)
+{
+	struct vfs_node *exe = kp_walk("/proc/2/exe");
+	struct procfs_buf b;
+	char link[64];
+
+	procfs_buf_init(&b);
+	kp_tree.zombie_status = kp_read("/proc/2/status", &b) == 0 &&
+				kp_has(b.data, "\nState:\tZ (zombie)\n") && !kp_has(b.data, "Umask");
+	kp_tree.zombie_maps_empty = kp_read("/proc/2/maps", &b) == 0 && b.len == 0;
+	procfs_buf_free(&b);
+	exe = vfs_walk(rootfs_root(), "/proc/2/exe");
+	kp_tree.zombie_exe_enoent = exe && vfs_readlink(exe, link, sizeof(link)) == -ENOENT;
+}
+
+/* Diag hook: the parent's unknown syscalls 500, 501, 502 in turn. */
+static void kp_tree_diag(const char *prog, const char *msg)
+{
+	switch (++kp_tree.stage) {
+	case 1:
+		kp_tree_alive();
+		break;
+	case 2:
+		kp_tree_zombie();
+		break;
+	case 3:
+		kp_tree.reaped_gone = !kp_walk("/proc/2") && kp_walk("/proc/1/status");
+		break;
+	}
+}
+
+TEST(procfs, a_child_appears_becomes_a_zombie_and_goes)
+{
+	static struct proc_result res;
+	size_t size = uimg_code(kp_img, kp_tree_prog, sizeof(kp_tree_prog));
+	proc_diag_fn old = proc_set_diag_hook(kp_tree_diag);
+	int err;
+
+	memset(&kp_tree, 0, sizeof(kp_tree));
+	err = proc_run("kptree", kp_img, size, PROC_DIAG, &res);
+	proc_set_diag_hook(old);
+	ASSERT_EQ(err, 0);
+	EXPECT_EQ(res.status, 0);
+	EXPECT_EQ(kp_tree.stage, 3);
+	EXPECT_EQ(strcmp(kp_tree.self, "1"), 0);
+	EXPECT_TRUE(kp_tree.listed[1] && kp_tree.listed[2]);
+	EXPECT_TRUE(kp_tree.alive_status);
+	EXPECT_EQ(kp_tree.child_code[0], 0xb8);
+	EXPECT_EQ(kp_tree.child_code[1], 0x39);
+	EXPECT_EQ(kp_tree.forced_write, 1);
+	EXPECT_EQ(kp_tree.child_forced, 0x5a);
+	EXPECT_EQ(kp_tree.parent_byte, 0);
+	EXPECT_TRUE(kp_tree.zombie_status);
+	EXPECT_TRUE(kp_tree.zombie_maps_empty);
+	EXPECT_TRUE(kp_tree.zombie_exe_enoent);
+	EXPECT_TRUE(kp_tree.reaped_gone);
+	EXPECT_EQ(kp_walk("/proc/1"), NULL);
 }

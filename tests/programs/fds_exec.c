@@ -1,4 +1,3 @@
-// pending: fork, execve, execveat, socketpair (issue 13)
 /* Fds across fork and exec: inherited with a shared offset, O_CLOEXEC closed by execve and kept without it, execveat (path, and AT_EMPTY_PATH on an fd), a #! script whose interpreter is this program, socketpair (stream and seqpacket) between parent and child. */
 #include "proc.h"
 #include <sys/socket.h>

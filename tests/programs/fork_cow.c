@@ -1,4 +1,3 @@
-// pending: fork, copy-on-write (issue 13)
 /* fork and memory: private pages copy-on-write both ways (data, heap, stack, a 2 MiB-aligned 4 MiB region), MAP_SHARED and memfd shared, MADV_DONTFORK absent and MADV_WIPEONFORK zero in the child, mlock not inherited. */
 #include "proc.h"
 
