@@ -689,6 +689,34 @@ Test(proc, zombie_grandchild_announced)
 	cr_expect_eq(st, 0x100);
 }
 
+/*
+ * Linux (reparent_leader) makes a reparented child's exit signal SIGCHLD:
+ * a clone child of an exiting parent is then seen by its new parent's plain
+ * wait4 and announced with SIGCHLD.
+ */
+Test(proc, reparented_clone_child_exit_signal_becomes_sigchld)
+{
+	struct proc *init = mk_init(), *m, *k, *z;
+	int kpid, zpid, st;
+
+	catch_sigchld(init, 0);
+	m = fork_of(init);
+	k = clone_of(m, SIGUSR1);
+	z = clone_of(m, 0);
+	kpid = k->pid;
+	zpid = z->pid;
+	exit_code(z, 4); /* a zombie when m goes */
+	init->sig.pending = 0;
+	exit_code(m, 0);
+	cr_expect_eq(k->exit_signal, SIGCHLD);
+	expect_chld(init, SIGCHLD, CLD_EXITED, zpid, 4);
+	cr_expect_eq(wait4_of(init, zpid, &st, WNOHANG), zpid);
+	cr_expect_eq(st, 0x400);
+	init->sig.pending = 0;
+	exit_code(k, 9);
+	expect_chld(init, SIGCHLD, CLD_EXITED, kpid, 9);
+	cr_expect_eq(wait4_of(init, kpid, &st, WNOHANG), kpid);
+}
 
 /* SIGCHLD ignored: children leave no zombie; a sleeping wait4 wakes and says ECHILD. */
 Test(proc, autoreap_sig_ign)
@@ -928,7 +956,41 @@ Test(proc, sigkill_stopped_child)
 	cr_expect_eq(st, SIGKILL);
 }
 
+/*
+ * Linux: a zombie is not a stopped or continued child. With only zombies
+ * left, a waitid for stops or continues alone has nothing to wait for:
+ * ECHILD (wait_consider_task leaves notask_error set).
+ */
+Test(proc, waitid_stopped_only_with_zombie_says_echild)
+{
+	struct proc *init = mk_init(), *c;
+	struct wsi si;
 
+	c = fork_of(init);
+	exit_code(c, 3);
+	cr_expect_eq(waitid_of(init, P_ALL, 0, &si, WSTOPPED | WNOHANG), -ECHILD);
+	cr_expect_eq(waitid_of(init, P_ALL, 0, &si, WCONTINUED | WNOHANG), -ECHILD);
+	cr_expect_eq(waitid_of(init, P_ALL, 0, &si, WSTOPPED | WCONTINUED), -ECHILD,
+		     "and it does not block");
+	cr_expect_eq(waitid_of(init, P_ALL, 0, &si, WEXITED), 0);
+}
+
+/* Linux's waitid writes si_signo, si_errno, si_code, si_pid, si_uid, si_status and nothing else. */
+Test(proc, waitid_writes_only_its_fields)
+{
+	struct proc *init = mk_init(), *c;
+	struct wsi si;
+	uint8_t tail[sizeof(si.rest)];
+
+	c = fork_of(init);
+	exit_code(c, 3);
+	memset(&si, 0xaa, sizeof(si));
+	memset(tail, 0xaa, sizeof(tail));
+	cr_expect_eq(waitid_of(init, P_ALL, 0, &si, WEXITED), 0);
+	cr_expect_eq(si.pad, (int32_t)0xaaaaaaaa, "bytes 12..16 untouched");
+	cr_expect_arr_eq(si.rest, tail, sizeof(tail), "bytes 28..128 untouched");
+	cr_expect_eq(si.status, 3);
+}
 
 /* ---------------------------------------------------------------- kill */
 
@@ -991,6 +1053,16 @@ Test(proc, kill_minus_one_alone)
 	cr_expect_eq(kill_of(init, -1, 0), -ESRCH);
 }
 
+/* Linux's kill(-1) counts EPERM as success when it had targets: 0 (kill_something_info). */
+Test(proc, kill_minus_one_all_refused_says_0)
+{
+	struct proc *init = mk_init(), *a;
+
+	fork_of(init);
+	a = fork_of(init);
+	cr_assert_eq(sc(a, NR_setresuid, 1000, 1000, 1000, 0, 0), 0);
+	cr_expect_eq(kill_of(a, -1, 0), 0);
+}
 
 #define NIDS 3
 static const uint32_t kill_ids[NIDS] = { 0, 1000, 1001 };
@@ -1101,8 +1173,40 @@ Test(proc, setpgid_rules)
 	cr_expect_eq(sc(a, NR_setsid, 0, 0, 0, 0, 0), -EPERM, "b still makes a group of a's pid");
 }
 
+/* setpgid(-5, 0): pgid becomes the pid, -5, so Linux says EINVAL before looking anyone up. */
+Test(proc, setpgid_negative_pid_einval)
+{
+	struct proc *init = mk_init();
 
+	cr_expect_eq(sc(init, NR_setpgid, (uint64_t)-5, 0, 0, 0, 0), -EINVAL);
+}
 
+/* Linux checks the session (EPERM) before exec (EACCES). */
+Test(proc, setpgid_execd_child_other_session_eperm)
+{
+	struct proc *init = mk_init(), *c;
+
+	c = fork_of(init);
+	cr_assert_eq(sc(c, NR_setsid, 0, 0, 0, 0, 0), c->pid);
+	c->did_exec = true;
+	cr_expect_eq(sc(init, NR_setpgid, (uint64_t)c->pid, (uint64_t)c->pid, 0, 0, 0), -EPERM);
+}
+
+/* A zombie still makes its process group: another may join it (Linux: pid_task finds zombies). */
+Test(proc, setpgid_join_zombie_group)
+{
+	struct proc *init = mk_init(), *a, *b;
+	int apid;
+
+	a = fork_of(init);
+	b = fork_of(init);
+	apid = a->pid;
+	cr_assert_eq(sc(a, NR_setpgid, 0, 0, 0, 0, 0), 0);
+	exit_code(a, 0);
+	cr_expect_eq(kill_of(init, -apid, 0), 0, "the group still exists");
+	cr_expect_eq(sc(init, NR_setpgid, (uint64_t)b->pid, (uint64_t)apid, 0, 0, 0), 0);
+	cr_expect_eq(wait4_of(init, apid, NULL, 0), apid);
+}
 
 /* setsid: a new session and group led by the caller; EPERM for a group leader; getsid/getpgid. */
 Test(proc, setsid_getsid_getpgid)
@@ -1135,7 +1239,53 @@ Test(proc, setsid_getsid_getpgid)
 
 /* ---------------------------------------------------------------- credentials */
 
+/* Linux: setuid(-1) and setgid(-1) are EINVAL (not a valid id); nothing changes. */
+Test(proc, setuid_minus_one_einval)
+{
+	struct proc *init = mk_init();
 
+	cr_expect_eq(sc(init, NR_setuid, (uint32_t)-1, 0, 0, 0, 0), -EINVAL);
+	cr_expect_eq(sc(init, NR_setgid, (uint32_t)-1, 0, 0, 0, 0), -EINVAL);
+	cr_expect_eq(init->cred.uid, 0);
+	cr_expect_eq(init->cred.euid, 0);
+	cr_expect_eq(init->cred.gid, 0);
+}
+
+/* Linux: setfsuid(-1) changes nothing, even for root, and says the current fsuid. */
+Test(proc, setfsuid_minus_one_queries)
+{
+	struct proc *init = mk_init();
+
+	cr_expect_eq(sc(init, NR_setfsuid, (uint32_t)-1, 0, 0, 0, 0), 0);
+	cr_expect_eq(sc(init, NR_setfsuid, (uint32_t)-1, 0, 0, 0, 0), 0);
+	cr_expect_eq(init->cred.fsuid, 0);
+	cr_expect_eq(sc(init, NR_setfsgid, (uint32_t)-1, 0, 0, 0, 0), 0);
+	cr_expect_eq(init->cred.fsgid, 0);
+}
+
+/*
+ * Linux 6.x: a setresuid/setresgid that changes nothing (every id -1 or
+ * equal, the euid equal to the fsuid too) returns at once: the fsuid set by
+ * setfsuid stays. One that changes something makes fsuid the euid.
+ */
+Test(proc, setresuid_noop_keeps_fsuid)
+{
+	struct proc *init = mk_init();
+
+	cr_assert_eq(sc(init, NR_setfsuid, 1002, 0, 0, 0, 0), 0);
+	cr_expect_eq(sc(init, NR_setresuid, (uint32_t)-1, (uint32_t)-1, 0, 0, 0), 0);
+	cr_expect_eq(init->cred.fsuid, 1002);
+	cr_expect_eq(sc(init, NR_setresuid, 0, (uint32_t)-1, (uint32_t)-1, 0, 0), 0);
+	cr_expect_eq(init->cred.fsuid, 1002);
+	cr_expect_eq(sc(init, NR_setresuid, 0, 0, 0, 0, 0), 0, "euid 0 is not the fsuid: a change");
+	cr_expect_eq(init->cred.fsuid, 0);
+	cr_assert_eq(sc(init, NR_setfsgid, 1002, 0, 0, 0, 0), 0);
+	cr_expect_eq(sc(init, NR_setresgid, (uint32_t)-1, (uint32_t)-1, (uint32_t)-1, 0, 0), 0);
+	cr_expect_eq(init->cred.fsgid, 1002);
+	cr_assert_eq(sc(init, NR_setfsuid, 1002, 0, 0, 0, 0), 0);
+	cr_expect_eq(sc(init, NR_setreuid, (uint32_t)-1, (uint32_t)-1, 0, 0, 0), 0);
+	cr_expect_eq(init->cred.fsuid, 0, "setreuid always sets the fsuid");
+}
 
 /* Hand-checked rules: dropping root for good, saved-id games, fsuid following the euid. */
 Test(proc, credential_rules)
@@ -1157,4 +1307,84 @@ Test(proc, credential_rules)
 	cr_expect_eq(sc(c, NR_setfsuid, 0, 0, 0, 0, 0), 1002, "refused: the old value");
 	cr_expect_eq(c->cred.fsuid, 1002);
 	cr_expect_eq(sc(c, NR_getresuid, 8, (uint64_t)&e, (uint64_t)&s, 0, 0), -EFAULT);
+}
+
+/* A seeded xorshift for the random sequences. */
+static uint64_t rng_state;
+
+static uint32_t rng(uint32_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state % n);
+}
+
+/* A random credential call over ids {0, 1000, 1001, 1002, -1}. */
+static struct host_cred_op cred_op(void)
+{
+	static const long nrs[] = { NR_setuid, NR_setreuid, NR_setresuid, NR_setfsuid,
+				    NR_setgid, NR_setregid, NR_setresgid, NR_setfsgid };
+	static const uint32_t ids[] = { 0, 1000, 1001, 1002, (uint32_t)-1 };
+	struct host_cred_op op = { .nr = nrs[rng(8)] };
+
+	op.a = ids[rng(5)], op.b = ids[rng(5)], op.c = ids[rng(5)];
+	return op;
+}
+
+/* Apply ops in a fresh child of init in bootmm, and compare each step with Linux's. */
+static int cred_compare(struct proc *init, const struct host_cred_op *ops, size_t n,
+			const struct host_cred_res *want)
+{
+	struct proc *c = fork_of(init);
+	int pid = c->pid, bad = 0;
+
+	for (size_t i = 0; i < n && !bad; i++) {
+		long ret = sc(c, (uint64_t)ops[i].nr, ops[i].a, ops[i].b, ops[i].c, 0, 0);
+		const struct host_cred_res *w = &want[i];
+		const struct proc_cred *k = &c->cred;
+
+		if (ret == w->ret && k->uid == w->uid && k->euid == w->euid &&
+		    k->suid == w->suid && k->fsuid == w->fsuid && k->gid == w->gid &&
+		    k->egid == w->egid && k->sgid == w->sgid && k->fsgid == w->fsgid)
+			continue;
+		bad = 1;
+		cr_log_error("step %zu: call %ld(%d, %d, %d): bootmm %ld uid %u/%u/%u/%u "
+			     "gid %u/%u/%u/%u, Linux %ld uid %u/%u/%u/%u gid %u/%u/%u/%u",
+			     i, ops[i].nr, (int)ops[i].a, (int)ops[i].b, (int)ops[i].c, ret,
+			     k->uid, k->euid, k->suid, k->fsuid, k->gid, k->egid, k->sgid,
+			     k->fsgid, w->ret, w->uid, w->euid, w->suid, w->fsuid, w->gid,
+			     w->egid, w->sgid, w->fsgid);
+		for (size_t j = 0; j < i; j++)
+			cr_log_error("  after step %zu: %ld(%d, %d, %d)", j, ops[j].nr,
+				     (int)ops[j].a, (int)ops[j].b, (int)ops[j].c);
+	}
+	exit_code(c, 0);
+	cr_assert_eq(wait4_of(init, pid, NULL, 0), pid);
+	return bad;
+}
+
+/*
+ * setuid, setreuid, setresuid, setfsuid and their gid twins: 200 random
+ * sequences of 8 calls from root, each step's result and every id after
+ * it the same as this host's kernel gives (raw syscalls in a forked child).
+ */
+Test(proc, credentials_match_linux)
+{
+	enum { SEQS = 200, LEN = 8 };
+	struct proc *init = mk_init();
+	struct host_cred_op ops[LEN];
+	struct host_cred_res want[LEN];
+	int bad = 0;
+
+	if (geteuid() != 0)
+		cr_skip_test("the sequences start from root");
+	rng_state = 0x9e3779b97f4a7c15ULL;
+	for (int s = 0; s < SEQS; s++) {
+		for (int i = 0; i < LEN; i++)
+			ops[i] = cred_op();
+		cr_assert_eq(host_cred_run(ops, LEN, want), 0);
+		bad += cred_compare(init, ops, LEN, want);
+	}
+	cr_expect_eq(bad, 0, "%d of %d sequences differ from Linux", bad, SEQS);
 }
