@@ -231,7 +231,10 @@ static struct proc *proc_reaper_for(const struct proc *p)
 	return NULL;
 }
 
-/* Hand the children of exiting `p` to their new parent; zombies among them are announced. */
+/*
+ * Hand the children of exiting `p` to their new parent, their exit signal
+ * now SIGCHLD; zombies among them are announced.
+ */
 static void proc_reparent_children(struct proc *p)
 {
 	struct proc *reaper = proc_reaper_for(p);
@@ -242,6 +245,7 @@ static void proc_reparent_children(struct proc *p)
 
 		list_del(&c->sibling);
 		c->parent = reaper;
+		c->exit_signal = SIGCHLD; /* as Linux's reparent_leader */
 		if (c->vfork_parent == p)
 			c->vfork_parent = NULL;
 		if (reaper)
