@@ -106,7 +106,8 @@ static bool proc_wait_state(struct proc_wait *w, struct proc *c)
 
 /*
  * One look over the children: 1 when one was collected into *w, 0 when
- * some match but none is ready, -ECHILD when none matches.
+ * some match but none is ready, -ECHILD when none matches (a zombie counts
+ * only when WEXITED is asked: Linux's wait_consider_task).
  */
 static int proc_wait_scan(struct proc *p, struct proc_wait *w)
 {
@@ -116,7 +117,8 @@ static int proc_wait_scan(struct proc *p, struct proc_wait *w)
 	list_for_each_safe(n, tmp, &p->children) {
 		struct proc *c = list_entry(n, struct proc, sibling);
 
-		if (!proc_wait_matches(p, c, w))
+		if (!proc_wait_matches(p, c, w) ||
+		    (c->state == PROC_ZOMBIE && !(w->options & WEXITED)))
 			continue;
 		any = true;
 		if (c->state == PROC_ZOMBIE && (w->options & WEXITED)) {
