@@ -186,26 +186,26 @@ static long sys_wait4(struct proc *p, int pid, uint64_t ustatus, unsigned option
 	return proc_put_rusage(uru) ? -EFAULT : w.pid;
 }
 
-/* waitid's siginfo: SIGCHLD with the child's pid, uid, code and status (all zero when none). */
+/*
+ * waitid's siginfo: SIGCHLD with the child's pid, uid, code and status (all
+ * zero when none). As Linux, only si_signo, si_errno, si_code (bytes 0..12)
+ * and si_pid, si_uid, si_status (16..28) are written; the rest stays.
+ */
 static long proc_put_waitid_info(uint64_t uinfo, const struct proc_wait *w, bool found)
 {
-	struct {
-		int32_t signo, errno_, code, pad;
-		int32_t pid;
-		uint32_t uid;
-		int32_t status;
-		uint8_t rest[128 - 28];
-	} si;
+	int32_t head[3] = { 0 }, tail[3] = { 0 };
 
-	memset(&si, 0, sizeof(si));
 	if (found) {
-		si.signo = SIGCHLD;
-		si.code = w->code;
-		si.pid = w->pid;
-		si.uid = w->uid;
-		si.status = w->status;
+		head[0] = SIGCHLD;
+		head[2] = w->code;
+		tail[0] = w->pid;
+		tail[1] = (int32_t)w->uid;
+		tail[2] = w->status;
 	}
-	return uinfo && copy_to_user(uinfo, &si, sizeof(si)) ? -EFAULT : 0;
+	if (uinfo && (copy_to_user(uinfo, head, sizeof(head)) ||
+		      copy_to_user(uinfo + 16, tail, sizeof(tail))))
+		return -EFAULT;
+	return 0;
 }
 
 static long sys_waitid(struct proc *p, int idtype, int id, uint64_t uinfo, unsigned options,
