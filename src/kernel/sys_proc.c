@@ -406,7 +406,12 @@ static long sys_cred(struct proc *p, uint64_t nr, struct uregs *r)
 
 /* ---------------------------------------------------------------- kill */
 
-/* kill(2) to a group (pgid > 0) or to every process but init and the caller (pgid 0). */
+/*
+ * kill(2) to a group (pgid > 0): 0 when one member took it, else the last
+ * error; or to every process but init and the caller (pgid 0): as Linux's
+ * kill_something_info, a refusal (EPERM) counts as sent there, ESRCH when
+ * there is nobody.
+ */
 static long proc_kill_many(struct proc *p, int pgid, int sig, const struct sig_info *info)
 {
 	struct list_node *n, *tmp;
@@ -420,7 +425,7 @@ static long proc_kill_many(struct proc *p, int pgid, int sig, const struct sig_i
 		if (pgid ? t->pgid != pgid : (t->pid == 1 || t == p))
 			continue;
 		err = proc_send(p, t, sig, info);
-		sent |= err == 0;
+		sent |= err == 0 || (!pgid && err == -EPERM);
 		ret = err;
 	}
 	return sent ? 0 : ret;
