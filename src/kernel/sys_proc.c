@@ -260,7 +260,7 @@ static long sys_setpgid(struct proc *p, int pid, int pgid)
 {
 	struct proc *t = proc_by_pid(p, pid);
 
-	if (pgid < 0)
+	if (pgid < 0 || (pgid == 0 && pid < 0)) /* pgid 0 is the pid: Linux checks it after */
 		return -EINVAL;
 	if (!t || (t != p && t->parent != p))
 		return -ESRCH;
