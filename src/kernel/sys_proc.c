@@ -266,9 +266,11 @@ static long sys_setpgid(struct proc *p, int pid, int pgid)
 		return -ESRCH;
 	if (pgid == 0)
 		pgid = t->pid;
+	if (t->sid != p->sid) /* Linux: the session before the exec */
+		return -EPERM;
 	if (t != p && t->did_exec)
 		return -EACCES;
-	if (t->sid == t->pid || t->sid != p->sid)
+	if (t->sid == t->pid)
 		return -EPERM;
 	if (pgid != t->pid && !proc_group_in_session(pgid, p->sid))
 		return -EPERM;
