@@ -241,7 +241,7 @@ static struct proc *proc_by_pid(struct proc *p, int pid)
 	return pid == 0 ? p : proc_find(pid);
 }
 
-/* True when some process of session `sid` is in group `pgid` (setpgid may join it). */
+/* True when some process of session `sid`, zombies too (Linux), is in group `pgid`. */
 static bool proc_group_in_session(int pgid, int sid)
 {
 	struct list_node *n, *tmp;
@@ -249,7 +249,7 @@ static bool proc_group_in_session(int pgid, int sid)
 	list_for_each_safe(n, tmp, &proc_tree_now()->procs) {
 		struct proc *q = list_entry(n, struct proc, tree_link);
 
-		if (q->pgid == pgid && q->sid == sid && q->state != PROC_ZOMBIE)
+		if (q->pgid == pgid && q->sid == sid)
 			return true;
 	}
 	return false;
