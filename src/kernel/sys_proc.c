@@ -349,9 +349,11 @@ static long proc_set_re(uint32_t *id, bool privileged, uint32_t r, uint32_t e)
 	return 0;
 }
 
-/* setuid/setgid: root sets all three; others only the euid, to uid or suid. */
+/* setuid/setgid: root sets all three; others only the euid, to uid or suid. -1: EINVAL. */
 static long proc_set_one(uint32_t *id, bool privileged, uint32_t v)
 {
+	if (v == WAIT_NO_ID)
+		return -EINVAL;
 	if (privileged) {
 		id[0] = id[1] = id[2] = id[3] = v;
 		return 0;
@@ -371,11 +373,13 @@ static long proc_get_res(const uint32_t *id, uint64_t ur, uint64_t ue, uint64_t 
 	return 0;
 }
 
-/* setfsuid/setfsgid: the old value; the new one only when allowed. */
+/* setfsuid/setfsgid: the old value; the new one only when allowed (-1 never: a query). */
 static long proc_set_fs(uint32_t *id, bool privileged, uint32_t v)
 {
 	uint32_t old = id[3];
 
+	if (v == WAIT_NO_ID)
+		return old;
 	if (privileged || proc_id_in(v, id[0], id[1], id[2]) || v == id[3])
 		id[3] = v;
 	return old;
