@@ -315,10 +315,18 @@ static void proc_cred_changed(struct proc *p)
 		       p->cred.euid == 0 ? AS_CAP_IPC_LOCK : 0);
 }
 
-/* setresuid/setresgid on one id triple (r, e, s, fs); -1 keeps a value. 0 or -EPERM. */
+/*
+ * setresuid/setresgid on one id triple (r, e, s, fs); -1 keeps a value. 0 or
+ * -EPERM. As Linux 6.x, a call that changes nothing (the euid equal to the
+ * fsuid too) returns at once: the fsuid stays.
+ */
 static long proc_set_res(uint32_t *id, bool privileged, uint32_t r, uint32_t e, uint32_t s)
 {
 	uint32_t want[3] = { r, e, s };
+
+	if ((r == WAIT_NO_ID || r == id[0]) && (e == WAIT_NO_ID || (e == id[1] && e == id[3])) &&
+	    (s == WAIT_NO_ID || s == id[2]))
+		return 0;
 
 	for (int i = 0; i < 3 && !privileged; i++)
 		if (want[i] != WAIT_NO_ID && !proc_id_in(want[i], id[0], id[1], id[2]))
