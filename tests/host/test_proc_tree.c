@@ -30,6 +30,7 @@
 #include "mm/pmm.h"
 #include "mm/pt.h"
 #include "mm/vmarea.h"
+#include "support/as_testlib.h"
 #include "support/host_mm.h"
 #include "support/host_proc.h"
 #include "support/proc_fake.h"
@@ -37,6 +38,7 @@
 /* Linux x86-64 numbers the kernel headers do not export. */
 #define NR_clone 56
 #define NR_fork 57
+#define NR_vfork 58
 #define NR_wait4 61
 #define NR_setuid 105
 #define NR_setgid 106
@@ -1387,4 +1389,129 @@ Test(proc, credentials_match_linux)
 		bad += cred_compare(init, ops, LEN, want);
 	}
 	cr_expect_eq(bad, 0, "%d of %d sequences differ from Linux", bad, SEQS);
+}
+
+/* ---------------------------------------------------------------- fork's side */
+
+/* si_uid and waitid's uid: the child's real uid. */
+Test(proc, child_uid_in_sigchld_and_waitid)
+{
+	struct proc *init = mk_init(), *c;
+	struct wsi si;
+	int pid;
+
+	catch_sigchld(init, 0);
+	c = fork_of(init);
+	pid = c->pid;
+	cr_assert_eq(sc(c, NR_setresuid, 1000, 1001, 1002, 0, 0), 0);
+	exit_code(c, 0);
+	cr_expect_eq(init->sig.info[SIGCHLD - 1].uid, 1000);
+	memset(&si, 0, sizeof(si));
+	cr_expect_eq(waitid_of(init, P_PID, pid, &si, WEXITED), 0);
+	cr_expect_eq(si.uid, 1000);
+}
+
+static void vfork_child_exits(void *arg)
+{
+	struct proc *parent = arg;
+	struct proc *c = list_entry(parent->children.prev, struct proc, sibling);
+
+	cr_expect_eq(c->vfork_parent, parent);
+	exit_code(c, 3);
+}
+
+/* vfork: the parent sleeps until its child exits (or execs), then returns the child's pid. */
+Test(proc, vfork_parent_waits_for_child)
+{
+	struct proc *init = mk_init();
+	long pid;
+	int st;
+
+	fake_on_sleep(vfork_child_exits, init);
+	pid = sc(init, NR_vfork, 0, 0, 0, 0, 0);
+	cr_expect_gt(pid, 1);
+	cr_expect_not(init->vfork_waiting);
+	cr_expect_eq(wait4_of(init, (int)pid, &st, 0), pid);
+	cr_expect_eq(st, 0x300);
+}
+
+/* RLIMIT_NPROC counts the real user's processes, zombies too; root is exempt. */
+Test(proc, nproc_limit_counts_zombies)
+{
+	struct proc *init = mk_init(), *w, *a;
+	int apid;
+
+	w = fork_of(init);
+	w->rlim[PROC_RLIM_NPROC].cur = 2;
+	cr_assert_eq(sc(w, NR_setresuid, 1000, 1000, 1000, 0, 0), 0);
+	a = fork_of(w);
+	apid = a->pid;
+	exit_code(a, 0);
+	cr_expect_eq(sc(w, NR_fork, 0, 0, 0, 0, 0), -EAGAIN, "w and its zombie make 2");
+	cr_expect_eq(wait4_of(w, apid, NULL, 0), apid);
+	cr_expect_gt(sc(w, NR_fork, 0, 0, 0, 0, 0), 1, "reaped: room again");
+	init->rlim[PROC_RLIM_NPROC].cur = 1;
+	cr_expect_gt(sc(init, NR_fork, 0, 0, 0, 0, 0), 1, "root is exempt");
+}
+
+/* fork at every frame and heap failure point: -ENOMEM, and nothing held or changed after. */
+Test(proc, fork_every_failure_point_leaks_nothing)
+{
+	struct proc *init = mk_init();
+	unsigned char byte = 7;
+	int points = 0;
+
+	cr_assert_eq(as_mmap(init->as, 0x40000000, 64 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS), 0x40000000);
+	for (int i = 0; i < 64; i += 8)
+		cr_assert_eq(as_test_write(init->as, 0x40000000 + i * PAGE_SIZE, &byte, 1),
+			     AS_FAULT_OK);
+	for (int kind = 0; kind < 2; kind++) {
+		for (unsigned long n = 1;; n++) {
+			size_t frames = pmm_free_frames(), heap = heap_bytes_in_use();
+			unsigned count = proc_tree_now()->count, stacks = fake_kstacks;
+			long r;
+
+			(kind ? heap_fail_nth : pmm_fail_nth)(n);
+			r = sc(init, NR_fork, 0, 0, 0, 0, 0);
+			heap_fail_nth(0);
+			pmm_fail_nth(0);
+			if (r > 0) {
+				exit_code(proc_find((int)r), 0);
+				cr_assert_eq(wait4_of(init, (int)r, NULL, 0), r);
+				break;
+			}
+			points++;
+			cr_assert_eq(r, -ENOMEM, "%s failure %lu: %ld", kind ? "heap" : "frame", n, r);
+			cr_assert_eq(pmm_free_frames(), frames, "frame failure point %lu leaks", n);
+			cr_assert_eq(heap_bytes_in_use(), heap, "failure point %lu leaks heap", n);
+			cr_assert_eq(proc_tree_now()->count, count);
+			cr_assert_eq(fake_kstacks, stacks);
+			cr_assert(list_empty(&init->children));
+		}
+	}
+	cr_expect_gt(points, 4);
+	cr_log_info("fork: %d failure points, each clean", points);
+}
+
+/* waitid copies the rusage only when it collected a child (Linux: err > 0). */
+Test(proc, waitid_rusage_only_when_found)
+{
+	struct proc *init = mk_init(), *c;
+	struct wsi si;
+	uint8_t ru[144], want[144];
+	int pid;
+
+	c = fork_of(init);
+	pid = c->pid;
+	memset(ru, 0xaa, sizeof(ru));
+	memset(want, 0xaa, sizeof(want));
+	cr_expect_eq(sc(init, NR_waitid, P_ALL, 0, (uint64_t)&si, WEXITED | WNOHANG,
+			(uint64_t)ru), 0);
+	cr_expect_arr_eq(ru, want, sizeof(ru), "rusage untouched when nothing was collected");
+	cr_expect_eq(sc(init, NR_waitid, P_ALL, 0, (uint64_t)&si, WEXITED | WNOHANG, 8), 0,
+		     "so a bad rusage pointer is no error then");
+	exit_code(c, 0);
+	cr_expect_eq(sc(init, NR_waitid, P_ALL, 0, (uint64_t)&si, WEXITED, 8), -EFAULT);
+	cr_expect_null(proc_find(pid), "reaped all the same");
 }
