@@ -228,8 +228,8 @@ static long sys_waitid(struct proc *p, int idtype, int id, uint64_t uinfo, unsig
 	r = proc_wait(p, &w);
 	if (r < 0)
 		return r;
-	if (proc_put_waitid_info(uinfo, &w, r == 1) || proc_put_rusage(uru))
-		return -EFAULT;
+	if (proc_put_waitid_info(uinfo, &w, r == 1) || (r == 1 && proc_put_rusage(uru)))
+		return -EFAULT; /* the rusage only for a child collected, as Linux */
 	return 0;
 }
 
