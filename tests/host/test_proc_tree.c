@@ -1515,3 +1515,32 @@ Test(proc, waitid_rusage_only_when_found)
 	cr_expect_eq(sc(init, NR_waitid, P_ALL, 0, (uint64_t)&si, WEXITED, 8), -EFAULT);
 	cr_expect_null(proc_find(pid), "reaped all the same");
 }
+
+#define CLONE_PARENT_ 0x00008000ULL
+
+/*
+ * clone(CLONE_PARENT): a sibling of the caller, whose exit signal is the
+ * caller's own, whatever the flags say (Linux's copy_process).
+ */
+Test(proc, clone_parent_takes_callers_exit_signal)
+{
+	struct proc *init = mk_init(), *m, *k, *s, *t;
+	int spid, st;
+
+	catch_sigchld(init, 0);
+	init->sig.blocked = SIG_BIT(SIGUSR1) | SIG_BIT(SIGUSR2);
+	m = fork_of(init);
+	s = clone_of(m, CLONE_PARENT_ | SIGUSR1);
+	spid = s->pid;
+	cr_expect_eq(s->parent, init);
+	cr_expect_eq(s->exit_signal, SIGCHLD);
+	exit_code(s, 6);
+	expect_chld(init, SIGCHLD, CLD_EXITED, spid, 6);
+	cr_expect_not(pending(init, SIGUSR1));
+	cr_expect_eq(wait4_of(init, -1, &st, WNOHANG), spid);
+	cr_expect_eq(st, 0x600);
+	k = clone_of(init, SIGUSR2);
+	t = clone_of(k, CLONE_PARENT_ | SIGUSR1);
+	cr_expect_eq(t->parent, init);
+	cr_expect_eq(t->exit_signal, SIGUSR2, "the caller's exit signal");
+}
