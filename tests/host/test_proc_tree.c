@@ -1544,3 +1544,30 @@ Test(proc, clone_parent_takes_callers_exit_signal)
 	cr_expect_eq(t->parent, init);
 	cr_expect_eq(t->exit_signal, SIGUSR2, "the caller's exit signal");
 }
+
+/* At threads-max (the tree's process limit) fork says EAGAIN, even for root. */
+Test(proc, fork_at_threads_max_eagain)
+{
+	struct proc *init = mk_init();
+
+	fork_of(init);
+	proc_tree_now()->max = proc_tree_now()->count;
+	cr_expect_eq(sc(init, NR_fork, 0, 0, 0, 0, 0), -EAGAIN);
+	cr_expect_eq(sc(init, NR_vfork, 0, 0, 0, 0, 0), -EAGAIN);
+}
+
+/* A stopped child keeps its stop report when it changes parent: the new parent collects it. */
+Test(proc, stop_report_follows_reparenting)
+{
+	struct proc *init = mk_init(), *m, *c;
+	int cpid, st;
+
+	m = fork_of(init);
+	c = fork_of(m);
+	cpid = c->pid;
+	stop_child(m, c, SIGSTOP);
+	exit_code(m, 0);
+	cr_expect_eq(c->parent, init);
+	cr_expect_eq(wait4_of(init, cpid, &st, WUNTRACED | WNOHANG), cpid);
+	cr_expect_eq(st, 0x137f);
+}
