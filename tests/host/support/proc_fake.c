@@ -138,6 +138,7 @@ static void fake_deliver(struct proc *p, void *arg)
 	while ((sig = sig_take_pending(&p->sig, &info)) != 0) {
 		const struct k_sigaction *ka = &p->sig.act[sig - 1];
 		enum sig_default def = sig_default_action(sig);
+		bool core;
 
 		if (sig == SIGKILL)
 			proc_do_exit(p, SIGKILL);
@@ -153,7 +154,8 @@ static void fake_deliver(struct proc *p, void *arg)
 			proc_stop_self(p, sig);
 			continue;
 		}
-		proc_do_exit(p, sig | (def == SIG_DEF_CORE && p->rlim[PROC_RLIM_CORE].cur ? 0x80 : 0));
+		core = def == SIG_DEF_CORE && p->rlim[PROC_RLIM_CORE].cur != 0;
+		proc_do_exit(p, sig | (core ? 0x80 : 0));
 	}
 }
 
