@@ -182,7 +182,8 @@ static long proc_clone(struct proc *p, struct uregs *r, const struct proc_clone_
 	c = proc_tree_alloc((a->flags & CLONE_PARENT) && p->parent ? p->parent : p, &err);
 	if (!c)
 		return err;
-	c->exit_signal = (int)a->exit_signal;
+	/* Linux: a CLONE_PARENT child reports to the parent as the caller does */
+	c->exit_signal = (a->flags & CLONE_PARENT) ? p->exit_signal : (int)a->exit_signal;
 	c->pgid = p->pgid;
 	c->sid = p->sid;
 	err = proc_fork_copy(p, c, a->flags);

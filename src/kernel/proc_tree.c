@@ -266,8 +266,9 @@ static void proc_send_pdeath(struct proc *p, struct proc *c)
 }
 
 /*
- * Hand the children of exiting `p` to their new parent; zombies among them
- * are announced, the living told when they asked (PR_SET_PDEATHSIG).
+ * Hand the children of exiting `p` to their new parent, their exit signal
+ * now SIGCHLD; zombies among them are announced, the living told when they
+ * asked (PR_SET_PDEATHSIG).
  */
 static void proc_reparent_children(struct proc *p)
 {
@@ -279,6 +280,7 @@ static void proc_reparent_children(struct proc *p)
 
 		list_del(&c->sibling);
 		c->parent = reaper;
+		c->exit_signal = SIGCHLD; /* as Linux's reparent_leader */
 		if (c->vfork_parent == p)
 			c->vfork_parent = NULL;
 		if (reaper)

@@ -106,7 +106,8 @@ static bool proc_wait_state(struct proc_wait *w, struct proc *c)
 
 /*
  * One look over the children: 1 when one was collected into *w, 0 when
- * some match but none is ready, -ECHILD when none matches.
+ * some match but none is ready, -ECHILD when none matches (a zombie counts
+ * only when WEXITED is asked: Linux's wait_consider_task).
  */
 static int proc_wait_scan(struct proc *p, struct proc_wait *w)
 {
@@ -116,7 +117,8 @@ static int proc_wait_scan(struct proc *p, struct proc_wait *w)
 	list_for_each_safe(n, tmp, &p->children) {
 		struct proc *c = list_entry(n, struct proc, sibling);
 
-		if (!proc_wait_matches(p, c, w))
+		if (!proc_wait_matches(p, c, w) ||
+		    (c->state == PROC_ZOMBIE && !(w->options & WEXITED)))
 			continue;
 		any = true;
 		if (c->state == PROC_ZOMBIE && (w->options & WEXITED)) {
@@ -184,26 +186,26 @@ static long sys_wait4(struct proc *p, int pid, uint64_t ustatus, unsigned option
 	return proc_put_rusage(uru) ? -EFAULT : w.pid;
 }
 
-/* waitid's siginfo: SIGCHLD with the child's pid, uid, code and status (all zero when none). */
+/*
+ * waitid's siginfo: SIGCHLD with the child's pid, uid, code and status (all
+ * zero when none). As Linux, only si_signo, si_errno, si_code (bytes 0..12)
+ * and si_pid, si_uid, si_status (16..28) are written; the rest stays.
+ */
 static long proc_put_waitid_info(uint64_t uinfo, const struct proc_wait *w, bool found)
 {
-	struct {
-		int32_t signo, errno_, code, pad;
-		int32_t pid;
-		uint32_t uid;
-		int32_t status;
-		uint8_t rest[128 - 28];
-	} si;
+	int32_t head[3] = { 0 }, tail[3] = { 0 };
 
-	memset(&si, 0, sizeof(si));
 	if (found) {
-		si.signo = SIGCHLD;
-		si.code = w->code;
-		si.pid = w->pid;
-		si.uid = w->uid;
-		si.status = w->status;
+		head[0] = SIGCHLD;
+		head[2] = w->code;
+		tail[0] = w->pid;
+		tail[1] = (int32_t)w->uid;
+		tail[2] = w->status;
 	}
-	return uinfo && copy_to_user(uinfo, &si, sizeof(si)) ? -EFAULT : 0;
+	if (uinfo && (copy_to_user(uinfo, head, sizeof(head)) ||
+		      copy_to_user(uinfo + 16, tail, sizeof(tail))))
+		return -EFAULT;
+	return 0;
 }
 
 static long sys_waitid(struct proc *p, int idtype, int id, uint64_t uinfo, unsigned options,
@@ -226,8 +228,8 @@ static long sys_waitid(struct proc *p, int idtype, int id, uint64_t uinfo, unsig
 	r = proc_wait(p, &w);
 	if (r < 0)
 		return r;
-	if (proc_put_waitid_info(uinfo, &w, r == 1) || proc_put_rusage(uru))
-		return -EFAULT;
+	if (proc_put_waitid_info(uinfo, &w, r == 1) || (r == 1 && proc_put_rusage(uru)))
+		return -EFAULT; /* the rusage only for a child collected, as Linux */
 	return 0;
 }
 
@@ -239,7 +241,7 @@ static struct proc *proc_by_pid(struct proc *p, int pid)
 	return pid == 0 ? p : proc_find(pid);
 }
 
-/* True when some process of session `sid` is in group `pgid` (setpgid may join it). */
+/* True when some process of session `sid`, zombies too (Linux), is in group `pgid`. */
 static bool proc_group_in_session(int pgid, int sid)
 {
 	struct list_node *n, *tmp;
@@ -247,7 +249,7 @@ static bool proc_group_in_session(int pgid, int sid)
 	list_for_each_safe(n, tmp, &proc_tree_now()->procs) {
 		struct proc *q = list_entry(n, struct proc, tree_link);
 
-		if (q->pgid == pgid && q->sid == sid && q->state != PROC_ZOMBIE)
+		if (q->pgid == pgid && q->sid == sid)
 			return true;
 	}
 	return false;
@@ -258,15 +260,17 @@ static long sys_setpgid(struct proc *p, int pid, int pgid)
 {
 	struct proc *t = proc_by_pid(p, pid);
 
-	if (pgid < 0)
+	if (pgid < 0 || (pgid == 0 && pid < 0)) /* pgid 0 is the pid: Linux checks it after */
 		return -EINVAL;
 	if (!t || (t != p && t->parent != p))
 		return -ESRCH;
 	if (pgid == 0)
 		pgid = t->pid;
+	if (t->sid != p->sid) /* Linux: the session before the exec */
+		return -EPERM;
 	if (t != p && t->did_exec)
 		return -EACCES;
-	if (t->sid == t->pid || t->sid != p->sid)
+	if (t->sid == t->pid)
 		return -EPERM;
 	if (pgid != t->pid && !proc_group_in_session(pgid, p->sid))
 		return -EPERM;
@@ -311,10 +315,18 @@ static void proc_cred_changed(struct proc *p)
 		       p->cred.euid == 0 ? AS_CAP_IPC_LOCK : 0);
 }
 
-/* setresuid/setresgid on one id triple (r, e, s, fs); -1 keeps a value. 0 or -EPERM. */
+/*
+ * setresuid/setresgid on one id triple (r, e, s, fs); -1 keeps a value. 0 or
+ * -EPERM. As Linux 6.x, a call that changes nothing (the euid equal to the
+ * fsuid too) returns at once: the fsuid stays.
+ */
 static long proc_set_res(uint32_t *id, bool privileged, uint32_t r, uint32_t e, uint32_t s)
 {
 	uint32_t want[3] = { r, e, s };
+
+	if ((r == WAIT_NO_ID || r == id[0]) && (e == WAIT_NO_ID || (e == id[1] && e == id[3])) &&
+	    (s == WAIT_NO_ID || s == id[2]))
+		return 0;
 
 	for (int i = 0; i < 3 && !privileged; i++)
 		if (want[i] != WAIT_NO_ID && !proc_id_in(want[i], id[0], id[1], id[2]))
@@ -345,9 +357,11 @@ static long proc_set_re(uint32_t *id, bool privileged, uint32_t r, uint32_t e)
 	return 0;
 }
 
-/* setuid/setgid: root sets all three; others only the euid, to uid or suid. */
+/* setuid/setgid: root sets all three; others only the euid, to uid or suid. -1: EINVAL. */
 static long proc_set_one(uint32_t *id, bool privileged, uint32_t v)
 {
+	if (v == WAIT_NO_ID)
+		return -EINVAL;
 	if (privileged) {
 		id[0] = id[1] = id[2] = id[3] = v;
 		return 0;
@@ -367,11 +381,13 @@ static long proc_get_res(const uint32_t *id, uint64_t ur, uint64_t ue, uint64_t 
 	return 0;
 }
 
-/* setfsuid/setfsgid: the old value; the new one only when allowed. */
+/* setfsuid/setfsgid: the old value; the new one only when allowed (-1 never: a query). */
 static long proc_set_fs(uint32_t *id, bool privileged, uint32_t v)
 {
 	uint32_t old = id[3];
 
+	if (v == WAIT_NO_ID)
+		return old;
 	if (privileged || proc_id_in(v, id[0], id[1], id[2]) || v == id[3])
 		id[3] = v;
 	return old;
@@ -433,7 +449,12 @@ static long sys_cred(struct proc *p, uint64_t nr, struct uregs *r)
 
 /* ---------------------------------------------------------------- kill */
 
-/* kill(2) to a group (pgid > 0) or to every process but init and the caller (pgid 0). */
+/*
+ * kill(2) to a group (pgid > 0): 0 when one member took it, else the last
+ * error; or to every process but init and the caller (pgid 0): as Linux's
+ * kill_something_info, a refusal (EPERM) counts as sent there, ESRCH when
+ * there is nobody.
+ */
 static long proc_kill_many(struct proc *p, int pgid, int sig, const struct sig_info *info)
 {
 	struct list_node *n, *tmp;
@@ -447,7 +468,7 @@ static long proc_kill_many(struct proc *p, int pgid, int sig, const struct sig_i
 		if (pgid ? t->pgid != pgid : (t->pid == 1 || t == p))
 			continue;
 		err = proc_send(p, t, sig, info);
-		sent |= err == 0;
+		sent |= err == 0 || (!pgid && err == -EPERM);
 		ret = err;
 	}
 	return sent ? 0 : ret;
