@@ -23,7 +23,10 @@ long sys_lock(struct proc *p, uint64_t nr, const struct uregs *r);
  * hard, RLIMIT_STACK, RLIMIT_MEMLOCK: as_set_limits) when the process starts
  * and after every change of a limit (its capabilities, handed over when the
  * process starts, stay). The space's mmap placement is not moved: that
- * follows RLIMIT_STACK at exec only (as_pick_layout).
+ * follows RLIMIT_STACK at exec only (as_pick_layout). A space shared by
+ * CLONE_VM or vfork holds the limits of whichever of its users changed them
+ * last (Linux checks the calling task's own): a vfork child's setrlimit
+ * binds its parent's mmap until the parent sets a limit again.
  */
 void sys_mm_rlimits(struct proc *p);
 

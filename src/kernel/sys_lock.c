@@ -58,5 +58,6 @@ void sys_mm_rlimits(struct proc *p)
 	};
 
 	_Static_assert(PROC_RLIM_INFINITY == AS_RLIM_INFINITY, "one RLIM_INFINITY");
-	as_set_limits(p->as, &lim);
+	if (p->as) /* none once the process has let go of its memory */
+		as_set_limits(p->as, &lim);
 }
