@@ -10,7 +10,9 @@
  * where alignment allows. as_clone shares private pages copy-on-write.
  * VMAs also carry Linux's lock, seal and fork flags (AS_VMA_*: mlock, mseal,
  * MADV_DONTFORK/WIPEONFORK, MAP_DROPPABLE), split and merged as Linux does;
- * RLIMIT_MEMLOCK and CAP_IPC_LOCK come from the kernel (as_set_memlock).
+ * RLIMIT_MEMLOCK and CAP_IPC_LOCK come from the kernel (as_set_memlock), and
+ * so do RLIMIT_AS, RLIMIT_DATA and RLIMIT_STACK (as_set_limits), enforced as
+ * Linux 6.12 does (may_expand_vm, check_data_rlimit, acct_stack_growth).
  *
  * Every operation is all or nothing under lack of memory: -ENOMEM leaves VMAs,
  * page tables and contents as before (except where Linux itself reports an
@@ -27,7 +29,7 @@
 #define AS_MMAP_MIN_ADDR 0x10000ULL
 #define AS_TASK_SIZE 0x7ffffffff000ULL
 #define AS_MAX_MAP_COUNT 65530
-#define AS_STACK_LIMIT MiB(8)     /* RLIMIT_STACK */
+#define AS_STACK_LIMIT MiB(8)     /* Linux's default RLIMIT_STACK (soft) */
 #define AS_STACK_GUARD_GAP MiB(1) /* stack_guard_gap, 256 pages */
 
 /* Linux values (uapi/asm-generic/mman*.h). */
@@ -227,15 +229,77 @@ paddr_t as_root(const struct aspace *as);
  */
 void as_set_memlock(struct aspace *as, uint64_t limit, unsigned caps);
 
-/* A new RLIMIT_MEMLOCK (bytes) for `as`; its capabilities stay. */
-void as_set_memlock_limit(struct aspace *as, uint64_t limit);
+/*
+ * The resource limits of the process owning a space, in bytes as Linux's
+ * rlimit() reads them (soft limits; AS_RLIM_INFINITY for none). Linux 6.12's
+ * rules, checked before anything changes (except where Linux itself changes
+ * something first: the VMAs before the one refused by mprotect):
+ *  - as_bytes (RLIMIT_AS): the pages of every VMA (total_vm) plus a new
+ *    mapping, an mremap growth, a brk growth or a stack growth may not pass
+ *    it: mmap, mremap and mprotect say ENOMEM, brk stays, a stack fault is
+ *    SIGSEGV (AS_FAULT_MAPERR).
+ *  - data_bytes (RLIMIT_DATA): the same for the pages of private writable
+ *    non-stack VMAs (data_vm, VmData) when the new or grown memory is such;
+ *    data_max_bytes (the hard limit) lets a soft limit of 0 pass up to it
+ *    (Linux's Valgrind exception). brk also stays when the break's distance
+ *    from its start plus the image's data segment (as_brk_data) passes
+ *    data_bytes, even to shrink (check_data_rlimit). mprotect making a
+ *    VMA private and writable past it says ENOMEM.
+ *  - stack_bytes (RLIMIT_STACK): a MAP_GROWSDOWN VMA grows by faults to at
+ *    most this size (SIGSEGV past it); as_stack_init maps no more than it.
+ *  - memlock_bytes (RLIMIT_MEMLOCK): see as_mlock, as_mmap.
+ * The placement of mmap (mmap_base) does not follow a later RLIMIT_STACK:
+ * Linux fixes it at exec (as_pick_layout).
+ */
+struct as_limits {
+	uint64_t as_bytes;
+	uint64_t data_bytes;
+	uint64_t data_max_bytes;
+	uint64_t stack_bytes;
+	uint64_t memlock_bytes;
+};
+
+/*
+ * Hand `as` all the limits of its owner (capabilities stay: as_set_memlock).
+ * A fresh space has Linux's defaults (AS and DATA unlimited, STACK and
+ * MEMLOCK 8 MiB); as_clone copies them. The kernel calls it when it makes a
+ * process's space and after every change of a limit.
+ */
+void as_set_limits(struct aspace *as, const struct as_limits *lim);
+
+/* The limits `as` enforces. */
+void as_get_limits(const struct aspace *as, struct as_limits *out);
+
+/*
+ * Linux x86-64's mmap_base without randomisation for a process exec'ed with
+ * RLIMIT_STACK `stack_rlimit` (arch/x86/mm/mmap.c mmap_base): TASK_SIZE less
+ * the limit and the stack guard gap, the gap clamped to [128 MiB, 5/6 of
+ * TASK_SIZE], rounded up to a page. 0x7ffff7fff000 for the default 8 MiB
+ * (and for anything up to 127 MiB); 0x155555556000 unlimited.
+ */
+vaddr_t as_mmap_base_for(uint64_t stack_rlimit);
+
+/*
+ * Place the top-down mmap area of a fresh space for RLIMIT_STACK
+ * `stack_rlimit` (Linux's arch_pick_mmap_layout at exec); a later change of
+ * the limit does not move it. A fresh space is laid out for AS_STACK_LIMIT.
+ */
+void as_pick_layout(struct aspace *as, uint64_t stack_rlimit);
+
+/*
+ * The data segment of the loaded image, Linux's end_data - start_data (the
+ * highest PT_LOAD's start to the highest end of file bytes): brk counts it
+ * against RLIMIT_DATA (check_data_rlimit). 0 in a fresh space; as_clone copies it.
+ */
+void as_brk_data(struct aspace *as, uint64_t bytes);
 
 /*
  * mmap of anonymous memory (the caller handles MAP_ANONYMOUS; files go
  * through as_mmap_obj). MAP_SHARED memory is a new shmem object of len bytes
  * (shared by as_clone; a fault past its size, after mremap growth, is SIGBUS).
  * Errors: EINVAL (len 0, neither PRIVATE nor SHARED, FIXED unaligned;
- * unknown prot bits are ignored, as Linux does), ENOMEM (no room, beyond TASK_SIZE, max_map_count),
+ * unknown prot bits are ignored, as Linux does), ENOMEM (no room, beyond TASK_SIZE, max_map_count,
+ * RLIMIT_AS or RLIMIT_DATA: see as_limits),
  * EEXIST (MAP_FIXED_NOREPLACE overlap), EPERM (fixed below mmap_min_addr;
  * MAP_LOCKED with RLIMIT_MEMLOCK 0 and no AS_CAP_IPC_LOCK; MAP_FIXED over a
  * sealed VMA), EAGAIN (MAP_LOCKED or mlockall(MCL_FUTURE) past
@@ -267,15 +331,17 @@ long as_mmap_obj(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int fl
 int as_munmap(struct aspace *as, vaddr_t addr, uint64_t len);
 
 /*
- * Errors: EINVAL (unaligned, unknown bits), ENOMEM (unmapped page in range),
- * EACCES (PROT_WRITE on an AS_VMA_NOMAYWRITE VMA), EPERM (a sealed VMA);
+ * Errors: EINVAL (unaligned, unknown bits), ENOMEM (unmapped page in range;
+ * a VMA turning private and writable past RLIMIT_DATA), EACCES (PROT_WRITE on an AS_VMA_NOMAYWRITE VMA), EPERM (a sealed VMA);
  * the VMAs before the one refused are changed, as Linux.
  * A private locked VMA turning writable is populated for writing (Linux).
  */
 int as_mprotect(struct aspace *as, vaddr_t addr, uint64_t len, int prot);
 
 /*
- * Errors: EINVAL, EFAULT, ENOMEM as Linux mremap(2); EPERM (the source VMA,
+ * Errors: EINVAL, EFAULT, ENOMEM as Linux mremap(2) (RLIMIT_AS and
+ * RLIMIT_DATA as Linux 6.12: with MREMAP_FIXED counted, and on failure left,
+ * with the target unmapped); EPERM (the source VMA,
  * an MREMAP_FIXED target or an unmapped tail is sealed); EAGAIN (growing a
  * locked mapping past RLIMIT_MEMLOCK). A locked mapping stays locked and its
  * new part is populated (not with MLOCK_ONFAULT); MREMAP_DONTUNMAP unlocks
@@ -365,13 +431,18 @@ long as_mincore(struct aspace *as, vaddr_t addr, uint64_t npages, uint8_t *vec);
 /* Set where the program break starts (end of the loaded image). Call once before as_brk. */
 void as_brk_init(struct aspace *as, vaddr_t start);
 
-/* Linux brk(2): returns the new break, or the old one when the request cannot be met. */
+/*
+ * Linux brk(2): returns the new break, or the old one when the request cannot
+ * be met (no room, RLIMIT_DATA or RLIMIT_AS: see as_limits).
+ */
 vaddr_t as_brk(struct aspace *as, vaddr_t brk);
 
 /*
  * Create the user stack: a MAP_GROWSDOWN VMA ending at `top` (page aligned)
- * with `initial` bytes mapped, allowed to grow down to AS_STACK_LIMIT, and
- * never within AS_STACK_GUARD_GAP of the VMA below it. Returns 0 or -errno.
+ * with `initial` bytes mapped (at most RLIMIT_STACK, at least a page, as
+ * Linux's setup_arg_pages), allowed to grow down to RLIMIT_STACK
+ * (as_set_limits), and never within AS_STACK_GUARD_GAP of the VMA below it.
+ * Returns 0 or -errno (EINVAL, EEXIST, ENOMEM: no memory or past RLIMIT_AS).
  */
 int as_stack_init(struct aspace *as, vaddr_t top, uint64_t initial);
 

@@ -434,6 +434,24 @@ static int elf_place(struct aspace *as, struct elf_image *im, struct elf_info *i
 	return 0;
 }
 
+/*
+ * Linux's end_data - start_data of the image (load_elf_binary): from the
+ * highest PT_LOAD start to the highest end of file bytes, which RLIMIT_DATA
+ * counts beside the break.
+ */
+static uint64_t elf_data_span(const struct elf_image *im)
+{
+	vaddr_t start = 0, end = 0;
+
+	for (unsigned k = 0; k < im->nload; k++) {
+		const struct elf64_phdr *ph = &im->ph[im->order[k]];
+
+		start = MAX(start, ph->p_vaddr);
+		end = MAX(end, ph->p_vaddr + ph->p_filesz);
+	}
+	return end - start;
+}
+
 int elf_load(struct aspace *as, const void *img, size_t size,
 	     struct elf_info *info, char *why, size_t whylen)
 {
@@ -451,8 +469,10 @@ int elf_load(struct aspace *as, const void *img, size_t size,
 		err = elf_map_segments(as, im, why, whylen);
 	if (!err)
 		err = elf_protect_segments(as, im, why, whylen);
-	if (!err)
+	if (!err) {
 		as_brk_init(as, info->brk);
+		as_brk_data(as, elf_data_span(im));
+	}
 	kfree(im);
 	return err;
 }

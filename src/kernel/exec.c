@@ -14,6 +14,7 @@
 #include "kernel/futex.h"
 #include "kernel/proc.h"
 #include "kernel/rootfs.h"
+#include "kernel/sys_lock.h"
 #include "kernel/usercopy.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
@@ -707,6 +708,8 @@ long exec_execveat(struct proc *p, int32_t dirfd, uint64_t upath, uint64_t uargv
 		return -ENOMEM;
 	as_set_memlock(b.st.as, p->rlim[PROC_RLIM_MEMLOCK].cur,
 		       p->cred.euid == 0 ? AS_CAP_IPC_LOCK : 0);
+	sys_mm_rlimits_to(p, b.st.as);
+	as_pick_layout(b.st.as, p->rlim[PROC_RLIM_STACK].cur);
 	err = as_stack_init(b.st.as, PROC_STACK_TOP, EXEC_STACK_INITIAL);
 	err = err ? err : exec_prepare(p, &b, uargv, uenvp, &sp);
 	if (err) {

@@ -11,6 +11,7 @@
 #include "kernel/itimer.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
+#include "kernel/sys_lock.h"
 #include "kernel/trap.h"
 #include "kernel/usercopy.h"
 #include "arch/x86_64/gdt.h"
@@ -54,6 +55,8 @@ static int proc_setup(struct proc *p, const void *img, size_t size,
 		return -ENOMEM;
 	}
 	as_set_memlock(p->as, p->rlim[PROC_RLIM_MEMLOCK].cur, AS_CAP_IPC_LOCK); /* uid 0 */
+	sys_mm_rlimits(p);
+	as_pick_layout(p->as, p->rlim[PROC_RLIM_STACK].cur); /* as exec does */
 	err = elf_load(p->as, img, size, info, why, wl);
 	if (err)
 		return err;

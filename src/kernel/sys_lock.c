@@ -9,6 +9,9 @@
 #include "lib/errno.h"
 #include "mm/aspace.h"
 
+#define SYS_RLIMIT_DATA 2 /* Linux's resource numbers (uapi asm-generic/resource.h) */
+#define SYS_RLIMIT_AS 9
+
 bool sys_lock_serves(uint64_t nr)
 {
 	switch (nr) {
@@ -44,7 +47,22 @@ long sys_lock(struct proc *p, uint64_t nr, const struct uregs *r)
 	}
 }
 
-void sys_lock_rlimit(struct proc *p)
+void sys_mm_rlimits_to(const struct proc *p, struct aspace *as)
 {
-	as_set_memlock_limit(p->as, p->rlim[PROC_RLIM_MEMLOCK].cur);
+	struct as_limits lim = {
+		.as_bytes = p->rlim[SYS_RLIMIT_AS].cur,
+		.data_bytes = p->rlim[SYS_RLIMIT_DATA].cur,
+		.data_max_bytes = p->rlim[SYS_RLIMIT_DATA].max,
+		.stack_bytes = p->rlim[PROC_RLIM_STACK].cur,
+		.memlock_bytes = p->rlim[PROC_RLIM_MEMLOCK].cur,
+	};
+
+	_Static_assert(PROC_RLIM_INFINITY == AS_RLIM_INFINITY, "one RLIM_INFINITY");
+	as_set_limits(as, &lim);
+}
+
+void sys_mm_rlimits(struct proc *p)
+{
+	if (p->as) /* none once the process has let go of its memory */
+		sys_mm_rlimits_to(p, p->as);
 }

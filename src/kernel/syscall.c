@@ -366,7 +366,7 @@ static long sys_prlimit64(struct proc *p, int64_t pid, uint64_t res,
 			return -EPERM;
 		t->rlim[res].cur = nv.cur;
 		t->rlim[res].max = nv.max;
-		sys_lock_rlimit(t);
+		sys_mm_rlimits(t);
 	}
 	if (uold && copy_to_user(uold, &old, sizeof(old)))
 		return -EFAULT;

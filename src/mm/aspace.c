@@ -42,15 +42,14 @@
 #define AS_MREMAP_MOVE_ROOM 4
 #define AS_MREMAP_TO_ROOM 6
 
-/* Linux mmap_base without randomisation: below the stack rlimit and guard, at least 128 MiB. */
-static vaddr_t as_mmap_base(void)
-{
-	uint64_t gap = AS_STACK_LIMIT + AS_STACK_GUARD_GAP;
-
-	gap = MAX(gap, MiB(128));
-	gap = MIN(gap, AS_TASK_SIZE / 6 * 5);
-	return ALIGN_DOWN(AS_TASK_SIZE - gap, PAGE_SIZE);
-}
+/* Linux's defaults for a process's limits (init's: AS and DATA unlimited, 8 MiB stack). */
+static const struct as_limits as_default_limits = {
+	.as_bytes = AS_RLIM_INFINITY,
+	.data_bytes = AS_RLIM_INFINITY,
+	.data_max_bytes = AS_RLIM_INFINITY,
+	.stack_bytes = AS_STACK_LIMIT,
+	.memlock_bytes = AS_MEMLOCK_DEFAULT,
+};
 
 struct aspace *as_create(void)
 {
@@ -63,8 +62,8 @@ struct aspace *as_create(void)
 		return NULL;
 	}
 	rtree_init(&as->vmas, AS_MMAP_MIN_ADDR, AS_TASK_SIZE);
-	as->mmap_base = as_mmap_base();
-	as->memlock = AS_MEMLOCK_DEFAULT;
+	as->mmap_base = as_mmap_base_for(AS_STACK_LIMIT);
+	as->lim = as_default_limits;
 	as->users = 1;
 	return as;
 }
@@ -225,7 +224,9 @@ struct aspace *as_clone(struct aspace *as)
 	c->mmap_base = as->mmap_base;
 	c->brk_start = as->brk_start;
 	c->brk = as->brk;
-	as_set_memlock(c, as->memlock, as->caps); /* the child runs with the same credential */
+	c->data_span = as->data_span;
+	c->lim = as->lim; /* the child runs with the same limits and credential */
+	c->caps = as->caps;
 	c->mdwe = as_mdwe_inherited(as);
 	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v))
 		if (as_clone_vma(as, c, v) != 0)
@@ -560,6 +561,8 @@ long as_mmap_obj(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int fl
 	if (as_sealed_at(as, addr, addr + len) < addr + len)
 		return -EPERM;
 	prot &= AS_PROT_RWX;
+	if (!as_may_map(as, addr, addr + len, prot, kind))
+		return -ENOMEM; /* RLIMIT_AS, RLIMIT_DATA */
 	if (as_commits(prot, kind) && !(obj && (kind & MAP_SHARED)) && !as_commit_fits(len))
 		return -ENOMEM;
 	return as_mmap_place(as, addr, len, prot, kind, flags, obj, pgoff);
@@ -756,7 +759,7 @@ int as_mprotect(struct aspace *as, vaddr_t start, uint64_t len, int prot)
 {
 	int grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
 	struct vma *v;
-	vaddr_t end, cover, sealed, denied;
+	vaddr_t end, cover, sealed, denied, limited;
 	int err;
 
 	prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
@@ -789,9 +792,12 @@ int as_mprotect(struct aspace *as, vaddr_t start, uint64_t len, int prot)
 	sealed = as_sealed_at(as, start, cover);
 	denied = (prot & PROT_WRITE) ? as_nowrite_at(as, start, sealed) : sealed;
 	denied = MIN(denied, as_mdwe_at(as, start, denied, prot));
-	err = denied > start ? as_protect_range(as, start, denied, prot) : 0;
+	limited = as_protect_data_stop(as, start, denied, prot);
+	err = limited > start ? as_protect_range(as, start, limited, prot) : 0;
 	if (err)
 		return err;
+	if (limited < denied)
+		return -ENOMEM; /* RLIMIT_DATA: the VMAs before it are changed, as Linux */
 	if (denied < sealed)
 		return -EACCES; /* no VM_MAYWRITE, or MDWE: the VMAs before it are changed, as Linux */
 	if (sealed < cover)
@@ -1052,16 +1058,33 @@ static long as_move_unlocking(struct aspace *as, struct vma *v, vaddr_t addr, ui
 }
 
 /*
- * mremap_to whose tail cannot be unmapped (it runs past the user half): Linux
- * unmaps the MREMAP_FIXED target first, then the tail's munmap says EINVAL.
+ * mremap_to failing with `fail` after the point where Linux has unmapped the
+ * MREMAP_FIXED target (a tail that cannot be unmapped: EINVAL; RLIMIT_AS or
+ * RLIMIT_DATA: ENOMEM): unmap the target, then return fail (or the unmap's
+ * error).
  */
-static long as_mremap_bad_tail(struct aspace *as, int flags, vaddr_t new_addr, uint64_t new_len)
+static long as_mremap_refuse(struct aspace *as, int flags, vaddr_t new_addr, uint64_t new_len,
+			     int fail)
 {
 	int err = 0;
 
 	if (flags & MREMAP_FIXED)
 		err = as_unmap_range(as, new_addr, new_addr + new_len);
-	return err ? err : -EINVAL;
+	return err ? err : fail;
+}
+
+/*
+ * mremap_to's RLIMIT_AS and RLIMIT_DATA checks on the source VMA v's kind:
+ * `grow` more pages (6.12's vma_to_resize for a growth; the copy of
+ * MREMAP_DONTUNMAP), counted once the MREMAP_FIXED target is unmapped.
+ */
+static bool as_mremap_to_fits(const struct aspace *as, const struct vma *v, uint64_t grow,
+			      int flags, vaddr_t new_addr, uint64_t new_len)
+{
+	vaddr_t gone = (flags & MREMAP_FIXED) ? new_addr : 0;
+
+	return as_may_expand_after_unmap(as, v->prot, v->flags, grow / PAGE_SIZE, gone,
+					 gone ? new_addr + new_len : 0);
 }
 
 /*
@@ -1102,10 +1125,13 @@ static long as_mremap_to(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 		return -EFAULT;
 	if (!as_lock_future_ok(as, v->flags, new_len - keep))
 		return -EAGAIN;
+	if (!as_mremap_to_fits(as, v, (flags & MREMAP_DONTUNMAP) ? old_len : new_len - keep,
+			       flags, new_addr, new_len))
+		return as_mremap_refuse(as, flags, new_addr, new_len, -ENOMEM);
 	if (!as_growth_fits(v, old_len, new_len))
 		return -ENOMEM;
 	if (old_len > AS_TASK_SIZE - addr)
-		return as_mremap_bad_tail(as, flags, new_addr, new_len);
+		return as_mremap_refuse(as, flags, new_addr, new_len, -EINVAL);
 	if (!(flags & MREMAP_FIXED) && as_place(as, new_addr, new_len, &new_addr) != 0)
 		return -ENOMEM;
 	if (new_addr < AS_MMAP_MIN_ADDR)
@@ -1140,6 +1166,8 @@ static long as_mremap_at(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 		return -EFAULT;
 	if (!as_lock_future_ok(as, v->flags, new_len - old_len))
 		return -EAGAIN;
+	if (!as_may_expand(as, v->prot, v->flags, (new_len - old_len) / PAGE_SIZE))
+		return -ENOMEM; /* RLIMIT_AS, RLIMIT_DATA */
 	if (!as_growth_fits(v, old_len, new_len))
 		return -ENOMEM;
 	if (addr + old_len == vma_end(v) && as_grow_in_place(as, v, new_len - old_len))
@@ -1169,6 +1197,8 @@ static long as_mremap_dup(struct aspace *as, struct vma *v, vaddr_t addr, uint64
 
 	if (!lock_ok && !(flags & MREMAP_FIXED))
 		return -EAGAIN; /* vma_to_resize, before the move is tried */
+	if (!(flags & MREMAP_FIXED) && !as_may_expand(as, v->prot, v->flags, new_len / PAGE_SIZE))
+		return -ENOMEM; /* and RLIMIT_AS there */
 	if (!(flags & MREMAP_MAYMOVE))
 		return -ENOMEM;
 	if (!(flags & MREMAP_FIXED) && as_place(as, to, new_len, &to) != 0)
@@ -1179,6 +1209,8 @@ static long as_mremap_dup(struct aspace *as, struct vma *v, vaddr_t addr, uint64
 		return -EPERM; /* a seal, or a target below mmap_min_addr (as_mremap_low_target) */
 	if (!lock_ok)
 		return -EAGAIN; /* mremap_to: after the target's munmap */
+	if ((flags & MREMAP_FIXED) && !as_mremap_to_fits(as, v, new_len, flags, to, new_len))
+		return as_mremap_refuse(as, flags, to, new_len, -ENOMEM);
 	if (!(pl.nv = vma_alloc()) ||
 	    as_plan_cut(as, &pl.target, to, to + new_len, AS_CUT_VMAS) != 0 ||
 	    pt_reserve(as_move_tables(as->root, addr, end, to)) != 0) {
@@ -1258,7 +1290,7 @@ vaddr_t as_brk(struct aspace *as, vaddr_t brk)
 {
 	vaddr_t newbrk, oldbrk;
 
-	if (brk < as->brk_start || brk > AS_TASK_SIZE)
+	if (brk < as->brk_start || brk > AS_TASK_SIZE || !as_brk_data_ok(as, brk))
 		return as->brk;
 	newbrk = ALIGN_UP(brk, PAGE_SIZE);
 	oldbrk = ALIGN_UP(as->brk, PAGE_SIZE);
@@ -1273,8 +1305,9 @@ vaddr_t as_brk(struct aspace *as, vaddr_t brk)
 		return brk;
 	}
 	if (!as_lock_future_ok(as, as->def_flags, newbrk - oldbrk) ||
-	    !as_brk_room(as, oldbrk, newbrk) || !as_map_count_room(as, 0) ||
-	    !as_commit_fits(newbrk - oldbrk))
+	    !as_brk_room(as, oldbrk, newbrk) ||
+	    !as_may_expand(as, PROT_READ | PROT_WRITE, MAP_PRIVATE, (newbrk - oldbrk) / PAGE_SIZE) ||
+	    !as_map_count_room(as, 0) || !as_commit_fits(newbrk - oldbrk))
 		return as->brk;
 	if (as_map_new(as, oldbrk, newbrk - oldbrk, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | as->def_flags, NULL, 0) < 0)
@@ -1605,14 +1638,19 @@ int as_stack_init(struct aspace *as, vaddr_t top, uint64_t initial)
 	vaddr_t bottom;
 	long res;
 
-	if (!IS_ALIGNED(top, PAGE_SIZE) || top > AS_TASK_SIZE || !size ||
-	    size > AS_STACK_LIMIT || size > top - MIN(top, AS_MMAP_MIN_ADDR))
+	if (!IS_ALIGNED(top, PAGE_SIZE) || top > AS_TASK_SIZE || !size)
+		return -EINVAL;
+	size = MIN(size, MAX(ALIGN_DOWN(as->lim.stack_bytes, PAGE_SIZE), PAGE_SIZE));
+	if (size > top - MIN(top, AS_MMAP_MIN_ADDR))
 		return -EINVAL;
 	bottom = top - size;
 	if (bottom < AS_MMAP_MIN_ADDR)
 		return -EINVAL;
 	if (!vma_range_free(&as->vmas, bottom, top))
 		return -EEXIST;
+	if (!as_may_expand(as, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_GROWSDOWN,
+			   size / PAGE_SIZE))
+		return -ENOMEM; /* RLIMIT_AS */
 	res = as_map_new(as, bottom, size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_GROWSDOWN, NULL, 0);
 	if (res < 0)

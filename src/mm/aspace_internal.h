@@ -19,7 +19,8 @@ struct aspace {
 	vaddr_t brk_start;  /* page aligned; 0 until as_brk_init */
 	vaddr_t brk;        /* current break (unaligned, as Linux keeps it) */
 	int def_flags;      /* AS_VMA_LOCK_MASK bits every new mapping gets (MCL_FUTURE) */
-	uint64_t memlock;   /* RLIMIT_MEMLOCK in bytes (as_set_memlock) */
+	uint64_t data_span; /* end_data - start_data of the image (as_brk_data) */
+	struct as_limits lim; /* RLIMIT_AS, DATA, STACK, MEMLOCK (as_set_limits) */
 	unsigned caps;      /* AS_CAP_IPC_LOCK or 0 */
 	unsigned mdwe;      /* AS_MDWE_* (prctl PR_SET_MDWE) */
 	unsigned users;     /* holders (as_get/as_put); 1 from as_create and as_clone */
@@ -116,6 +117,57 @@ struct as_flag_change {
  * no memory for a split) with nothing changed.
  */
 int as_change_flags(struct aspace *as, vaddr_t start, vaddr_t end, struct as_flag_change chg);
+
+/* ---- limits.c ---- */
+
+/* Pages of VMAs, as Linux's mm counters count them. */
+struct as_vm_pages {
+	uint64_t total; /* every VMA (total_vm) */
+	uint64_t data;  /* private writable non-stack VMAs (data_vm) */
+};
+
+/* True when memory of rights `prot` and VMA kind/flags `kind` counts as data (is_data_mapping). */
+bool as_is_data(int prot, int kind);
+
+/* Add up the VMA pages inside [start, end) (page aligned). O(VMAs there). */
+void as_vm_pages(const struct aspace *as, vaddr_t start, vaddr_t end, struct as_vm_pages *out);
+
+/*
+ * Linux's may_expand_vm with the counters `now`: true when `npages` more
+ * pages of rights `prot` and kind `kind` stay under RLIMIT_AS and, for data,
+ * RLIMIT_DATA (a soft limit of 0 lets it pass up to the hard one).
+ */
+bool as_may_expand_from(const struct aspace *as, const struct as_vm_pages *now, int prot,
+			int kind, uint64_t npages);
+
+/* as_may_expand_from with the whole space counted (only when a limit is finite). */
+bool as_may_expand(const struct aspace *as, int prot, int kind, uint64_t npages);
+
+/*
+ * may_expand_vm for a mapping of `npages` pages of `prot`/`kind` that replaces
+ * whatever is mapped in [start, end) (mmap_region: the pages it unmaps are
+ * taken off the request).
+ */
+bool as_may_map(const struct aspace *as, vaddr_t start, vaddr_t end, int prot, int kind);
+
+/*
+ * may_expand_vm for `npages` more pages of `prot`/`kind` once [start, end)
+ * is unmapped (mremap_to unmaps its MREMAP_FIXED target first); an empty
+ * range unmaps nothing.
+ */
+bool as_may_expand_after_unmap(const struct aspace *as, int prot, int kind, uint64_t npages,
+			       vaddr_t start, vaddr_t end);
+
+/*
+ * Where mprotect(prot) of the covered range [start, end) stops on
+ * RLIMIT_DATA: the start of the first VMA part that would turn into data
+ * past the limit (mprotect_fixup's check, the earlier parts counted as
+ * changed), or end when none.
+ */
+vaddr_t as_protect_data_stop(const struct aspace *as, vaddr_t start, vaddr_t end, int prot);
+
+/* Linux's check_data_rlimit for brk: true when a break at `brk` stays under RLIMIT_DATA. */
+bool as_brk_data_ok(const struct aspace *as, vaddr_t brk);
 
 /* ---- aspace.c ---- */
 

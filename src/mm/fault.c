@@ -185,8 +185,9 @@ static int as_fault_in(struct aspace *as, struct vma *v, vaddr_t va, unsigned er
 }
 
 /*
- * True when a stack VMA v may grow down to `page` (limit, RLIMIT_MEMLOCK of a
- * locked stack, guard gap, min addr).
+ * True when a stack VMA v may grow down to `page` (Linux's expand_downwards
+ * and acct_stack_growth: min addr, guard gap, RLIMIT_AS, RLIMIT_STACK,
+ * RLIMIT_MEMLOCK of a locked stack).
  */
 static bool as_may_grow(const struct aspace *as, const struct vma *v, vaddr_t page)
 {
@@ -194,14 +195,14 @@ static bool as_may_grow(const struct aspace *as, const struct vma *v, vaddr_t pa
 
 	if (!(v->flags & MAP_GROWSDOWN) || page < AS_MMAP_MIN_ADDR)
 		return false;
-	if (vma_end(v) - page > AS_STACK_LIMIT)
-		return false;
-	if (!as_lock_future_ok(as, v->flags, vma_start(v) - page))
-		return false;
 	if (prev && !(prev->flags & MAP_GROWSDOWN) && prev->prot != PROT_NONE &&
 	    page - vma_end(prev) < AS_STACK_GUARD_GAP)
 		return false;
-	return true;
+	if (!as_may_expand(as, v->prot, v->flags, (vma_start(v) - page) / PAGE_SIZE))
+		return false;
+	if (vma_end(v) - page > as->lim.stack_bytes)
+		return false;
+	return as_lock_future_ok(as, v->flags, vma_start(v) - page);
 }
 
 /* Fault at va outside every VMA: grow a stack just above it, or MAPERR. */

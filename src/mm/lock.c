@@ -12,19 +12,14 @@
 
 void as_set_memlock(struct aspace *as, uint64_t limit, unsigned caps)
 {
-	as->memlock = limit;
+	as->lim.memlock_bytes = limit;
 	as->caps = caps;
-}
-
-void as_set_memlock_limit(struct aspace *as, uint64_t limit)
-{
-	as->memlock = limit;
 }
 
 /* RLIMIT_MEMLOCK in pages (Linux shifts RLIM_INFINITY too: a huge number). */
 static uint64_t as_lock_limit_pages(const struct aspace *as)
 {
-	return as->memlock / PAGE_SIZE;
+	return as->lim.memlock_bytes / PAGE_SIZE;
 }
 
 /* True when the process may lock past RLIMIT_MEMLOCK (CAP_IPC_LOCK). */
@@ -46,7 +41,7 @@ static uint64_t as_total_pages(const struct aspace *as)
 
 bool as_can_lock(const struct aspace *as)
 {
-	return as->memlock != 0 || as_lock_capable(as);
+	return as->lim.memlock_bytes != 0 || as_lock_capable(as);
 }
 
 uint64_t as_locked_pages(const struct aspace *as)
