@@ -10,8 +10,9 @@
  * the host unchanged (tests/host/test_procfs.c).
  *
  * What the figures mean here (where bootmm differs from Linux, the truth):
- *  - every mapped anonymous page counts as dirty and referenced (no backing
- *    store it could be dropped to; no clear_refs yet). A read fault maps a
+ *  - every mapped anonymous page counts as dirty (no backing store it could
+ *    be dropped to); Referenced counts the pages of young leaves (mapped or
+ *    accessed since the last clear_refs 1-3). A read fault maps a
  *    private zeroed frame, which counts in Rss (Linux maps its shared zero
  *    page there, which smaps does not count);
  *  - a page is shared when its frame's reference count (its mappings) is 2
@@ -22,13 +23,12 @@
  *    as_vma_marks, the VMA's lock, seal and advice flags (no hg/nh yet);
  *  - VmPeak/VmHWM: the address space keeps no high-water marks yet, so they
  *    equal VmSize/VmRSS (Linux's too until memory is first given back);
- *  - soft-dirty: every VMA is VM_SOFTDIRTY: "sd" in VmFlags and bit 55 on
- *    every pagemap entry inside a VMA, as Linux before any clear_refs;
- *  - clear_refs takes what Linux takes (1..5, else EINVAL) but the mm keeps
- *    no referenced or soft-dirty state to clear (no accessed or dirty bit in
- *    mm's page-table contract): after 1..4 smaps still says every resident
- *    page is Referenced and pagemap still sets soft-dirty; 5 resets the
- *    high-water marks, which are not kept (VmHWM is VmRSS);
+ *  - soft-dirty: a VMA is VM_SOFTDIRTY ("sd", bit 55 on each of its pagemap
+ *    entries) from birth until clear_refs 4; a page is soft-dirty when
+ *    written since (its leaf's state, set by the write fault);
+ *  - clear_refs 1..4 as Linux (mm/aspace.h as_clear_refs); 5 resets the
+ *    high-water marks, which are not kept (VmHWM is VmRSS, what Linux shows
+ *    right after a clear_refs 5), so it changes nothing;
  *  - a zombie (state 'Z', no address space) has Linux's short status (no
  *    Umask, FDSize 0, no memory lines), empty maps, smaps, cmdline and mem,
  *    statm of zeros, exe and smaps_rollup refused (ENOENT, ESRCH).

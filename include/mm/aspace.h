@@ -107,6 +107,13 @@
 #define AS_VMA_DROPPABLE (1 << 29)   /* VM_DROPPABLE: MAP_DROPPABLE */
 #define AS_VMA_DONTDUMP (1 << 30)    /* VM_DONTDUMP: MADV_DONTDUMP, MAP_DROPPABLE */
 #define AS_VMA_NOMAYWRITE (1 << 23) /* no VM_MAYWRITE: shared map of a read-only fd or sealed */
+/*
+ * Soft-dirty tracking is on: clear_refs 4 cleared the VMA's VM_SOFTDIRTY
+ * (a VMA is soft-dirty from birth; one merged with a soft-dirty one is
+ * soft-dirty). Its pages are then mapped without the write right until a
+ * write fault marks them soft-dirty (Linux's vma_wants_writenotify).
+ */
+#define AS_VMA_SDCLEAN (1 << 22)
 #define AS_VMA_LOCK_MASK (AS_VMA_LOCKED | AS_VMA_LOCKONFAULT)
 
 /*
@@ -492,17 +499,39 @@ struct as_mem_stats {
 	uint64_t shared;   /* pages mapped more than once */
 	uint64_t priv;     /* pages mapped once */
 	uint64_t huge;     /* pages mapped by leaves of PT_LEVEL_SIZE(1) (2 MiB) or more */
+	uint64_t referenced; /* pages of young leaves (accessed since clear_refs) */
 };
 
 /* Fill *out for the pages mapped in [start, end) (page aligned). */
 void as_mem_stats(const struct aspace *as, vaddr_t start, vaddr_t end,
 		  struct as_mem_stats *out);
 
+/* What as_clear_refs clears: Linux's CLEAR_REFS_* (fs/proc/task_mmu.c). */
+enum as_clear_refs {
+	AS_CLEAR_REFS_ALL = 1,        /* accessed state of every page */
+	AS_CLEAR_REFS_ANON = 2,       /* of pages in VMAs without an object */
+	AS_CLEAR_REFS_MAPPED = 3,     /* of pages in VMAs onto an object (files, shmem) */
+	AS_CLEAR_REFS_SOFT_DIRTY = 4, /* soft-dirty state of every page and VMA */
+};
+
+/*
+ * /proc/<pid>/clear_refs 1..4 (clear_refs_write): 1-3 make the pages of the
+ * VMAs they name old, so smaps' Referenced counts only pages touched since;
+ * 4 clears every VMA's VM_SOFTDIRTY (sets AS_VMA_SDCLEAN) and every page's
+ * soft-dirty state, write-protecting it, so that the next write faults and
+ * marks the page soft-dirty again (copy-on-write and shared mappings keep
+ * their meaning: the fault restores the write right where the VMA has it,
+ * copying a frame still shared by a private mapping). TLB flushed. Returns
+ * 0, or -EINVAL for another value.
+ */
+int as_clear_refs(struct aspace *as, enum as_clear_refs what);
+
 /* One 4 KiB page as the page tables map it. */
 struct as_page_info {
 	paddr_t pa;         /* frame of this 4 KiB page */
 	uint64_t leaf_size; /* size of the leaf mapping it */
 	uint32_t mapcount;  /* mappings of the frame (its reference count) */
+	unsigned state;     /* PT_STATE_* of the leaf (mm/pte.h): young, dirty, soft-dirty */
 };
 
 /* The page at va (any address in it); false when nothing is mapped there. */
@@ -527,6 +556,7 @@ size_t as_table_frames(const struct aspace *as);
 #define AS_MARK_NOHUGEPAGE (1u << 6)  /* MADV_NOHUGEPAGE: "nh" (no 2 MiB leaves) */
 #define AS_MARK_DROPPABLE (1u << 7)   /* MAP_DROPPABLE: "dp" */
 #define AS_MARK_SEALED (1u << 8)      /* mseal: "sl" */
+#define AS_MARK_SOFTDIRTY (1u << 9)   /* VM_SOFTDIRTY (no AS_VMA_SDCLEAN): "sd" */
 
 /*
  * The AS_MARK_* bits of the VMA holding va (0 when none), from its AS_VMA_*

@@ -29,6 +29,7 @@ struct pt_leaf {
 	paddr_t pa;     /* physical address the leaf starts at */
 	uint64_t size;  /* 4 KiB, 2 MiB or 1 GiB */
 	unsigned flags; /* PT_* */
+	unsigned state; /* PT_STATE_* (mm/pte.h): young, dirty, soft-dirty */
 };
 
 /* Allocate an empty top-level table. Returns 0 or -ENOMEM. */
@@ -135,6 +136,34 @@ int pt_split_at(paddr_t root, vaddr_t va);
 
 /* Fold any uniform tables on the path to `va` (undo of pt_split_at; never fails). */
 void pt_fold_at(paddr_t root, vaddr_t va);
+
+/*
+ * Leaf state. Every operation that rewrites a leaf keeps its state: pt_protect
+ * and splits keep each page's, a fold gives the large leaf the union of its
+ * pages' states, pt_copy gives the copy the state of the source leaf but
+ * young (Linux's fork makes the child's entries old: see pt_copy's caller).
+ * pt_map makes young, clean, not soft-dirty leaves.
+ */
+
+/* What pt_clear_state clears (a flags word). */
+#define PT_CLEAR_YOUNG (1u << 0)      /* the accessed state */
+#define PT_CLEAR_SOFT_DIRTY (1u << 1) /* the soft-dirty state, and write-protect the leaf */
+
+/*
+ * Clear the state `what` names on every present leaf that intersects
+ * [va, va+len) (whole leaves: a large leaf straddling an end is cleared
+ * whole), with the TLB policy above, so the MMU sets young and dirty again
+ * and a write after PT_CLEAR_SOFT_DIRTY faults (Linux's clear_refs_pte_range).
+ * Returns the number of leaves changed; 0 for a bad range.
+ */
+size_t pt_clear_state(paddr_t root, vaddr_t va, uint64_t len, unsigned what);
+
+/*
+ * Add `state` (PT_STATE_*) to the leaf holding va (the write fault path marks
+ * it soft-dirty). Returns 0, or -ENOENT when va is not mapped. Adding state
+ * needs no TLB flush.
+ */
+int pt_add_state(paddr_t root, vaddr_t va, unsigned state);
 
 /* Fill `out` with the leaf translating `va`; false when not mapped. */
 bool pt_query(paddr_t root, vaddr_t va, struct pt_leaf *out);

@@ -26,6 +26,19 @@
  *   bool pte_leaf_supported(int level)             the MMU can hold a leaf at
  *                                                  level (on this CPU)
  *
+ * A leaf's state (PT_STATE_*): what the MMU and the fault path record about
+ * its use, beside the rights. A new leaf is young (accessed), clean and not
+ * soft-dirty, as Linux's protections carry the accessed bit; the MMU sets
+ * young and dirty on access; soft-dirty is set by software (the write fault
+ * path) and survives everything but pte_clear_soft_dirty.
+ *
+ *   unsigned pte_state(pte_t e)                    PT_STATE_* of a leaf
+ *   pte_t pte_with_state(pte_t e, unsigned state)  e with its state replaced
+ *   bool pte_young(pte_t e), pte_t pte_mkold(pte_t e)
+ *   bool pte_soft_dirty(pte_t e)
+ *   pte_t pte_mksoft_dirty(pte_t e), pte_t pte_clear_soft_dirty(pte_t e)
+ *   pte_t pte_wrprotect(pte_t e)                   e without the write right
+ *
  * Which supported size a mapping actually gets is policy, not format: that is
  * pt_leaf_size() in mm/pt.h.
  */
@@ -42,6 +55,12 @@
 #define PT_NOCACHE (1u << 4)  /* cache disable */
 #define PT_WRTHRU (1u << 5)   /* write-through */
 #define PT_FLAGS_ALL 0x3fu
+
+/* Leaf state (generic; see above). */
+#define PT_STATE_YOUNG (1u << 0)      /* accessed since the last pte_mkold */
+#define PT_STATE_DIRTY (1u << 1)      /* written through this leaf (MMU) */
+#define PT_STATE_SOFT_DIRTY (1u << 2) /* written since the last pte_clear_soft_dirty */
+#define PT_STATE_ALL 0x7u
 
 #define MM_PTE_ARCH_INCLUDE
 #include "arch/x86_64/pte.h"

@@ -221,7 +221,7 @@ static const struct {
 	{AS_MARK_DONTFORK, VM_DONTCOPY}, {AS_MARK_WIPEONFORK, VM_WIPEONFORK},
 	{AS_MARK_DONTDUMP, VM_DONTDUMP}, {AS_MARK_HUGEPAGE, VM_HUGEPAGE},
 	{AS_MARK_NOHUGEPAGE, VM_NOHUGEPAGE}, {AS_MARK_DROPPABLE, VM_DROPPABLE},
-	{AS_MARK_SEALED, VM_SEALED},
+	{AS_MARK_SEALED, VM_SEALED}, {AS_MARK_SOFTDIRTY, VM_SOFTDIRTY},
 };
 
 /* True when the VMA holding va is locked (VM_LOCKED, with or without on-fault). */
@@ -237,7 +237,7 @@ static bool procfs_locked(const struct procfs_task *t, vaddr_t va)
  */
 static uint64_t procfs_vm_flags(const struct procfs_task *t, const struct as_vma_info *v)
 {
-	uint64_t f = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_SOFTDIRTY;
+	uint64_t f = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
 	unsigned marks = as_vma_marks(t->as, v->start);
 
 	f |= v->prot & PROT_READ ? VM_READ : 0;
@@ -262,7 +262,7 @@ static void procfs_kb(struct procfs_buf *b, const char *label, uint64_t bytes)
 
 /* What smaps sums over one VMA or all (Linux's mem_size_stats); pss fields keep AS_PSS_SHIFT. */
 struct procfs_mss {
-	uint64_t resident, shared, priv, anon, anon_huge, shmem_huge;
+	uint64_t resident, shared, priv, anon, anon_huge, shmem_huge, referenced;
 	uint64_t pss, pss_anon, pss_shmem, pss_locked;
 };
 
@@ -275,6 +275,7 @@ static void procfs_mss_add(const struct procfs_task *t, const struct as_vma_info
 
 	as_mem_stats(t->as, v->start, v->end, &st);
 	m->resident += st.resident;
+	m->referenced += st.referenced;
 	m->shared += st.shared;
 	m->priv += st.priv;
 	m->anon += shmem ? 0 : st.resident;
@@ -304,7 +305,7 @@ static void procfs_smap_mem(const struct procfs_mss *m, bool rollup, struct proc
 	procfs_kb(b, "Shared_Dirty:   ", m->shared);
 	procfs_kb(b, "Private_Clean:  ", 0);
 	procfs_kb(b, "Private_Dirty:  ", m->priv);
-	procfs_kb(b, "Referenced:     ", m->resident);
+	procfs_kb(b, "Referenced:     ", m->referenced);
 	procfs_kb(b, "Anonymous:      ", m->anon);
 	procfs_kb(b, "KSM:            ", 0);
 	procfs_kb(b, "LazyFree:       ", 0);
@@ -675,6 +676,7 @@ long procfs_mem(const struct procfs_task *t, uint64_t pos, void *buf, size_t len
 
 #define PROCFS_CLEAR_REFS_BUF 12 /* PROC_NUMBUF - 1 */
 #define PROCFS_CLEAR_REFS_LAST 6 /* CLEAR_REFS_ALL 1 .. CLEAR_REFS_MM_HIWATER_RSS 5 */
+#define PROCFS_CLEAR_REFS_HIWATER 5 /* no high-water mark kept: VmHWM is VmRSS already */
 
 /* True for a blank as isspace() takes it (strstrip). */
 static bool procfs_blank(char c)
@@ -706,7 +708,8 @@ long procfs_clear_refs(const struct procfs_task *t, const void *buf, size_t len)
 	}
 	if (type < 1 || type >= PROCFS_CLEAR_REFS_LAST)
 		return -EINVAL;
-	(void)t; /* nothing kept to clear: see the top of procfs.h */
+	if (t->as && type != PROCFS_CLEAR_REFS_HIWATER)
+		as_clear_refs(t->as, (enum as_clear_refs)type);
 	return (long)n;
 }
 
@@ -714,21 +717,25 @@ long procfs_clear_refs(const struct procfs_task *t, const void *buf, size_t len)
 
 /*
  * The pagemap entry of the page at va (pte_to_pagemap_entry and
- * pagemap_pte_hole): soft-dirty for every page inside a VMA (VM_SOFTDIRTY),
- * present with its PFN (for an admin reader), exclusive when mapped once,
- * "file" for shared memory (shmem pages are not anonymous).
+ * pagemap_pte_hole): soft-dirty for every page of a VM_SOFTDIRTY VMA and
+ * for a page whose leaf is soft-dirty, present with its PFN (for an admin
+ * reader), exclusive when mapped once, "file" for shared memory (shmem
+ * pages are not anonymous).
  */
 static uint64_t procfs_pagemap_entry(const struct procfs_task *t, vaddr_t va,
 				     const struct as_vma_info *v)
 {
 	struct as_page_info pg;
-	uint64_t e;
+	uint64_t e = 0;
 
 	if (!v || va < v->start)
 		return 0;
-	e = PROCFS_PM_SOFT_DIRTY;
+	if (as_vma_marks(t->as, va) & AS_MARK_SOFTDIRTY)
+		e = PROCFS_PM_SOFT_DIRTY;
 	if (!as_page_query(t->as, va, &pg))
 		return e;
+	if (pg.state & PT_STATE_SOFT_DIRTY)
+		e |= PROCFS_PM_SOFT_DIRTY;
 	e |= PROCFS_PM_PRESENT;
 	if (t->flags & PROCFS_TASK_ADMIN)
 		e |= (pg.pa / PAGE_SIZE) & PROCFS_PM_PFN_MASK;

@@ -5,6 +5,7 @@
  * of mlock, madvise and mseal, and 2 MiB eligibility. Nothing here changes
  * the address space. See the end of include/mm/aspace.h.
  */
+#include "lib/errno.h"
 #include "mm/aspace.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
@@ -60,6 +61,8 @@ static int as_stats_cb(void *ctx, const struct pt_leaf *leaf)
 
 	if (leaf->size >= PT_LEVEL_SIZE(1))
 		w->st->huge += e - s;
+	if (leaf->state & PT_STATE_YOUNG)
+		w->st->referenced += e - s;
 	for (; s < e; s += PAGE_SIZE, pa += PAGE_SIZE) {
 		uint32_t maps = pmm_refcount(pa);
 
@@ -94,6 +97,7 @@ bool as_page_query(const struct aspace *as, vaddr_t va, struct as_page_info *out
 	out->pa = leaf.pa + (ALIGN_DOWN(va, PAGE_SIZE) - leaf.va);
 	out->leaf_size = leaf.size;
 	out->mapcount = pmm_refcount(out->pa);
+	out->state = leaf.state;
 	return true;
 }
 
@@ -127,6 +131,8 @@ unsigned as_vma_marks(const struct aspace *as, vaddr_t va)
 	for (size_t i = 0; v && i < ARRAY_SIZE(map); i++)
 		if (v->flags & map[i].flag)
 			marks |= map[i].mark;
+	if (v && !(v->flags & AS_VMA_SDCLEAN))
+		marks |= AS_MARK_SOFTDIRTY;
 	return marks;
 }
 
@@ -139,4 +145,37 @@ bool as_vma_thp_eligible(vaddr_t start, vaddr_t end)
 	if (!pte_leaf_supported(1))
 		return false;
 	return block >= start && block < end && end - block >= size;
+}
+
+/* The PT_CLEAR_* that clear_refs `what` applies to VMA v; 0 when it skips v. */
+static unsigned as_clear_refs_what(const struct vma *v, enum as_clear_refs what)
+{
+	switch (what) {
+	case AS_CLEAR_REFS_ALL:
+		return PT_CLEAR_YOUNG;
+	case AS_CLEAR_REFS_ANON:
+		return v->obj ? 0 : PT_CLEAR_YOUNG;
+	case AS_CLEAR_REFS_MAPPED:
+		return v->obj ? PT_CLEAR_YOUNG : 0;
+	case AS_CLEAR_REFS_SOFT_DIRTY:
+		return PT_CLEAR_SOFT_DIRTY;
+	}
+	return 0;
+}
+
+int as_clear_refs(struct aspace *as, enum as_clear_refs what)
+{
+	struct vma *v;
+
+	if (what < AS_CLEAR_REFS_ALL || what > AS_CLEAR_REFS_SOFT_DIRTY)
+		return -EINVAL;
+	for (v = vma_lower_bound(&as->vmas, 0); v; v = vma_next(v)) {
+		unsigned clear = as_clear_refs_what(v, what);
+
+		if (what == AS_CLEAR_REFS_SOFT_DIRTY)
+			v->flags |= AS_VMA_SDCLEAN;
+		if (clear)
+			pt_clear_state(as->root, vma_start(v), vma_end(v) - vma_start(v), clear);
+	}
+	return 0;
 }

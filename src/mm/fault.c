@@ -47,12 +47,26 @@ static int as_map_zero(paddr_t root, vaddr_t va, uint64_t size, unsigned flags)
 }
 
 /*
+ * Leaf flags of a page a fault of kind `err` maps fresh in v: v's rights, but
+ * no write right for a read under soft-dirty tracking (the page's first
+ * write must fault, as Linux's write-notify mappings do).
+ */
+static unsigned as_fault_flags(const struct vma *v, unsigned err)
+{
+	unsigned flags = as_pt_flags(v->prot);
+
+	if ((v->flags & AS_VMA_SDCLEAN) && !(err & AS_PF_WRITE))
+		flags &= ~PT_WRITE;
+	return flags;
+}
+
+/*
  * Demand-zero fault at va in v: the largest leaf pt_leaf_size allows for fresh
  * frames whose block lies inside the VMA and holds no page yet, else 4 KiB.
  */
-static int as_fault_zero(struct aspace *as, struct vma *v, vaddr_t va)
+static int as_fault_zero(struct aspace *as, struct vma *v, vaddr_t va, unsigned err)
 {
-	unsigned flags = as_pt_flags(v->prot);
+	unsigned flags = as_fault_flags(v, err);
 	struct pt_leaf leaf;
 
 	for (int level = PT_LEVELS - 1; level > 0; level--) {
@@ -164,17 +178,15 @@ static int as_fault_obj(struct aspace *as, struct vma *v, vaddr_t va)
 	return AS_FAULT_OK;
 }
 
-/* Serve a fault at va inside VMA v. */
-static int as_fault_in(struct aspace *as, struct vma *v, vaddr_t va, unsigned err)
+/* Serve a fault at va inside VMA v (without marking it soft-dirty). */
+static int as_fault_serve(struct aspace *as, struct vma *v, vaddr_t va, unsigned err)
 {
 	struct pt_leaf leaf;
 	int res;
 
-	if (!as_access_ok(v->prot, v->flags, err))
-		return AS_FAULT_ACCERR;
 	if (!pt_query(as->root, va, &leaf)) {
 		if (!v->obj)
-			return as_fault_zero(as, v, va);
+			return as_fault_zero(as, v, va, err);
 		res = as_fault_obj(as, v, va); /* then a private write copies the page */
 		if (res != AS_FAULT_OK || !pt_query(as->root, va, &leaf))
 			return res;
@@ -182,6 +194,24 @@ static int as_fault_in(struct aspace *as, struct vma *v, vaddr_t va, unsigned er
 	if ((err & AS_PF_WRITE) && !(leaf.flags & PT_WRITE))
 		return as_fault_cow(as, v, va, &leaf);
 	return AS_FAULT_OK;
+}
+
+/*
+ * Serve a fault at va inside VMA v. A write that it served marks the page's
+ * leaf soft-dirty (Linux's pte_mkdirty on a write fault): a page written
+ * after clear_refs 4 faults here, its write right restored by as_fault_cow
+ * (a reuse, or a copy while a private frame is shared).
+ */
+static int as_fault_in(struct aspace *as, struct vma *v, vaddr_t va, unsigned err)
+{
+	int res;
+
+	if (!as_access_ok(v->prot, v->flags, err))
+		return AS_FAULT_ACCERR;
+	res = as_fault_serve(as, v, va, err);
+	if (res == AS_FAULT_OK && (err & AS_PF_WRITE))
+		pt_add_state(as->root, va, PT_STATE_SOFT_DIRTY | PT_STATE_DIRTY);
+	return res;
 }
 
 /*

@@ -26,13 +26,14 @@ unsigned as_pt_flags(int prot)
 /*
  * Leaf flags for pages already present in a VMA of `kind` that gets `prot`.
  * Private pages may be shared copy-on-write, so they become writable only
- * through a write fault that finds them exclusive.
+ * through a write fault that finds them exclusive; under soft-dirty tracking
+ * (AS_VMA_SDCLEAN) no page does, so that its next write marks it soft-dirty.
  */
 unsigned as_pt_flags_existing(int prot, int kind)
 {
 	unsigned flags = as_pt_flags(prot);
 
-	if (!(kind & MAP_SHARED))
+	if (!(kind & MAP_SHARED) || (kind & AS_VMA_SDCLEAN))
 		flags &= ~PT_WRITE;
 	return flags;
 }

@@ -37,7 +37,8 @@ struct pt_tlb {
 struct pt_op {
 	paddr_t pa0;    /* map: physical address of va0 */
 	vaddr_t va0;    /* map: first virtual address */
-	unsigned flags; /* map, protect: leaf flags */
+	unsigned flags; /* map, protect: leaf flags; clear_state: PT_CLEAR_* */
+	size_t changed; /* clear_state: leaves changed */
 	struct pt_tlb tlb;
 };
 
@@ -197,6 +198,7 @@ static void pt_leaf_fill(struct pt_leaf *out, vaddr_t va, pte_t e, int level)
 	out->pa = pte_addr(e, level);
 	out->size = PT_LEVEL_SIZE(level);
 	out->flags = pte_leaf_flags(e);
+	out->state = pte_state(e);
 }
 
 struct pt_walker {
@@ -332,7 +334,8 @@ static void pt_protect_level(paddr_t table, int level, vaddr_t va, vaddr_t end,
 		pte_t e = t[i];
 
 		if (pte_present(e) && pte_is_leaf(e, level)) {
-			pte_t ne = pte_make_leaf(pte_addr(e, level), op->flags, level);
+			pte_t ne = pte_with_state(pte_make_leaf(pte_addr(e, level), op->flags, level),
+						  pte_state(e));
 
 			if (!pte_same_leaf(ne, e)) {
 				t[i] = ne;
@@ -357,7 +360,7 @@ static pte_t pt_fold_candidate(paddr_t child, int child_level, vaddr_t va)
 	const pte_t *t = pt_entries(child);
 	uint64_t size = PT_LEVEL_SIZE(child_level), big = PT_LEVEL_SIZE(child_level + 1);
 	paddr_t pa0;
-	unsigned flags;
+	unsigned flags, state = 0;
 
 	if (!pte_present(t[0]) || !pte_is_leaf(t[0], child_level))
 		return 0;
@@ -371,7 +374,9 @@ static pte_t pt_fold_candidate(paddr_t child, int child_level, vaddr_t va)
 		    pte_leaf_flags(t[i]) != flags)
 			return 0;
 	}
-	return pte_make_leaf(pa0, flags, child_level + 1);
+	for (int i = 0; i < PT_ENTRIES; i++)
+		state |= pte_state(t[i]);
+	return pte_with_state(pte_make_leaf(pa0, flags, child_level + 1), state);
 }
 
 /* Fold entry `i` of a `level` table when its child table is uniform. */
@@ -437,11 +442,11 @@ static void pt_split_leaf(pte_t *e, int level, paddr_t table)
 {
 	pte_t *t = pt_entries(table);
 	paddr_t pa = pte_addr(*e, level);
-	unsigned flags = pte_leaf_flags(*e);
+	unsigned flags = pte_leaf_flags(*e), state = pte_state(*e);
 	uint64_t size = PT_LEVEL_SIZE(level - 1);
 
 	for (int i = 0; i < PT_ENTRIES; i++)
-		t[i] = pte_make_leaf(pa + i * size, flags, level - 1);
+		t[i] = pte_with_state(pte_make_leaf(pa + i * size, flags, level - 1), state);
 	*e = pte_make_table(table);
 }
 
@@ -653,7 +658,8 @@ static int pt_copy_leaf(pte_t e, paddr_t dtable, int level, vaddr_t va, vaddr_t 
 			     .flags = pte_leaf_flags(e) & ~op->flags};
 
 	if (va == base && next - va == PT_LEVEL_SIZE(level) && !pte_present(*d)) {
-		*d = pte_make_leaf(part.pa0, part.flags, level);
+		*d = pte_with_state(pte_make_leaf(part.pa0, part.flags, level),
+				    pte_state(e) | PT_STATE_YOUNG);
 		return 0;
 	}
 	return pt_map_level(dtable, level, va, next, &part);
@@ -743,6 +749,58 @@ int pt_protect(paddr_t root, vaddr_t va, uint64_t len, unsigned flags)
 	pt_protect_level(root, PT_TOP_LEVEL, va, end, &op);
 	pt_fold_around(root, va, end, &op);
 	pt_tlb_finish(&op.tlb);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- state */
+
+/* Clear op->flags' state (PT_CLEAR_*) on every leaf meeting [va, end); count in op->changed. */
+static void pt_clear_state_level(paddr_t table, int level, vaddr_t va, vaddr_t end,
+				 struct pt_op *op)
+{
+	pte_t *t = pt_entries(table);
+
+	while (va < end) {
+		vaddr_t next = pt_entry_end(va, level, end);
+		unsigned i = PT_INDEX(level, va);
+		pte_t e = t[i], ne = e;
+
+		if (pte_present(e) && pte_is_leaf(e, level)) {
+			if (op->flags & PT_CLEAR_YOUNG)
+				ne = pte_mkold(ne);
+			if (op->flags & PT_CLEAR_SOFT_DIRTY)
+				ne = pte_wrprotect(pte_clear_soft_dirty(ne));
+			if (ne != e) {
+				t[i] = ne;
+				pt_tlb_add(&op->tlb, ALIGN_DOWN(va, PT_LEVEL_SIZE(level)));
+				op->changed++;
+			}
+		} else if (pte_present(e)) {
+			pt_clear_state_level(pte_addr(e, level), level - 1, va, next, op);
+		}
+		va = next;
+	}
+}
+
+size_t pt_clear_state(paddr_t root, vaddr_t va, uint64_t len, unsigned what)
+{
+	struct pt_op op = {.flags = what};
+
+	if (pt_check_range(va, len))
+		return 0;
+	pt_clear_state_level(root, PT_TOP_LEVEL, va, va + len, &op);
+	pt_tlb_finish(&op.tlb);
+	return op.changed;
+}
+
+int pt_add_state(paddr_t root, vaddr_t va, unsigned state)
+{
+	int level;
+	pte_t *e = pt_canonical(va) ? pt_find_leaf(root, va, &level) : NULL;
+
+	if (!e)
+		return -ENOENT;
+	*e = pte_with_state(*e, pte_state(*e) | state);
 	return 0;
 }
 

@@ -103,7 +103,7 @@ bool vma_window_follows(const struct vma *a, const struct vma *b)
 bool vma_mergeable(const struct vma *a, const struct vma *b)
 {
 	return a && b && vma_end(a) == vma_start(b) && a->prot == b->prot &&
-	       a->flags == b->flags && vma_window_follows(a, b);
+	       ((a->flags ^ b->flags) & ~AS_VMA_SDCLEAN) == 0 && vma_window_follows(a, b);
 }
 
 /* Split v at addr into [start, addr) (v) and [addr, end) (spare, returned). */
@@ -130,6 +130,7 @@ static void vma_absorb(struct rtree *t, struct vma *a, struct vma *b)
 {
 	vaddr_t end = vma_end(b);
 
+	a->flags &= b->flags | ~AS_VMA_SDCLEAN;
 	rtree_remove(t, &b->node);
 	vma_free(b);
 	vma_set_range(t, a, vma_start(a), end);

@@ -44,7 +44,7 @@ _Static_assert(sizeof(struct vma) <= 128, "struct vma outgrew its heap class");
 /* The state bits a VMA carries beside its kind (mm/aspace.h's AS_VMA_*). */
 #define VMA_FLAG_MASK (AS_VMA_LOCK_MASK | AS_VMA_SEALED | AS_VMA_DONTCOPY | \
 		       AS_VMA_WIPEONFORK | AS_VMA_DROPPABLE | AS_VMA_DONTDUMP | \
-		       AS_VMA_NOMAYWRITE)
+		       AS_VMA_NOMAYWRITE | AS_VMA_SDCLEAN)
 
 static inline struct vma *vma_of(struct rnode *n)
 {
@@ -108,8 +108,9 @@ bool vma_range_free(const struct rtree *t, vaddr_t start, vaddr_t end);
 bool vma_window_follows(const struct vma *a, const struct vma *b);
 
 /*
- * True when a and b touch (a below b), have equal rights, kind and flags,
- * and b's window follows a's.
+ * True when a and b touch (a below b), have equal rights, kind and flags
+ * (AS_VMA_SDCLEAN aside: the merged VMA is soft-dirty when one of them is,
+ * as Linux merges ignoring VM_SOFTDIRTY), and b's window follows a's.
  */
 bool vma_mergeable(const struct vma *a, const struct vma *b);
 

@@ -94,7 +94,7 @@ static struct listing oracle(vaddr_t va, vaddr_t end, bool has_1g, unsigned flag
 		else if (IS_ALIGNED(va, PAGE_2M) && end - va >= PAGE_2M)
 			size = PAGE_2M;
 		memset(&leaf, 0, sizeof(leaf));
-		leaf = (struct pt_leaf){va, va + PA_OFF, size, flags};
+		leaf = (struct pt_leaf){va, va + PA_OFF, size, flags, PT_STATE_YOUNG};
 		listing_add(&l, &leaf);
 		va += size;
 	}

@@ -2,8 +2,11 @@
  * x86_64 4-level paging entries (Intel SDM Vol. 3A, 4.5): the implementation
  * of the mm/pte.h contract. Include mm/pte.h, never this file.
  *
- *  63  62..52  51........12  11..9  8  7   6  5  4   3   2  1  0
- *  NX  avail   phys addr     avail  G  PS  D  A  PCD PWT U  W  P
+ *  63  62..52  51........12  11  10..9  8  7   6  5  4   3   2  1  0
+ *  NX  avail   phys addr     SD  avail  G  PS  D  A  PCD PWT U  W  P
+ *
+ * SD (bit 11, ignored by the MMU at every level) is Linux's software
+ * soft-dirty bit (_PAGE_SOFT_DIRTY); A and D are set by the MMU.
  *
  * Virtual address: [47:39] PML4 | [38:30] PDPT | [29:21] PD | [20:12] PT | offset
  * Level 3 = PML4, 2 = PDPT (PS: 1 GiB leaf), 1 = PD (PS: 2 MiB leaf), 0 = PT.
@@ -31,7 +34,9 @@ _Static_assert(sizeof(pte_t) == 8, "a PTE is 8 bytes");
 #define PTE_D (1ULL << 6)    /* dirty */
 #define PTE_PS (1ULL << 7)   /* large leaf (levels 1 and 2) */
 #define PTE_G (1ULL << 8)    /* global */
+#define PTE_SD (1ULL << 11)  /* soft-dirty (software, as Linux's _PAGE_SOFT_DIRTY) */
 #define PTE_NX (1ULL << 63)  /* no execute (needs EFER.NXE) */
+#define PTE_STATE_MASK (PTE_A | PTE_D | PTE_SD)
 #define PTE_ADDR_MASK 0x000ffffffffff000ULL
 #define PTE_LARGE_ADDR_MASK 0x000fffffffffe000ULL /* bit 12 is PAT in large leaves */
 
@@ -61,10 +66,10 @@ static inline paddr_t pte_addr(pte_t e, int level)
 	return level > 0 && (e & PTE_PS) ? e & PTE_LARGE_ADDR_MASK : e & PTE_ADDR_MASK;
 }
 
-/* Encode a leaf of `level` mapping `pa` with PT_* `flags`. */
+/* Encode a leaf of `level` mapping `pa` with PT_* `flags` (young, clean, not soft-dirty). */
 static inline pte_t pte_make_leaf(paddr_t pa, unsigned flags, int level)
 {
-	pte_t e = pa | PTE_P;
+	pte_t e = pa | PTE_P | PTE_A;
 
 	if (level > 0)
 		e |= PTE_PS;
@@ -97,10 +102,60 @@ static inline pte_t pte_make_table(paddr_t table)
 	return table | PTE_P | PTE_W | PTE_U;
 }
 
-/* Equal entries but for accessed and dirty, which the MMU sets on its own. */
+/* Equal entries but for their state (accessed, dirty, soft-dirty). */
 static inline bool pte_same_leaf(pte_t a, pte_t b)
 {
-	return ((a ^ b) & ~(PTE_A | PTE_D)) == 0;
+	return ((a ^ b) & ~PTE_STATE_MASK) == 0;
+}
+
+/* PT_STATE_* of a leaf. */
+static inline unsigned pte_state(pte_t e)
+{
+	return (e & PTE_A ? PT_STATE_YOUNG : 0) | (e & PTE_D ? PT_STATE_DIRTY : 0) |
+	       (e & PTE_SD ? PT_STATE_SOFT_DIRTY : 0);
+}
+
+/* Leaf e with its state replaced by `state` (PT_STATE_*). */
+static inline pte_t pte_with_state(pte_t e, unsigned state)
+{
+	e &= ~PTE_STATE_MASK;
+	e |= state & PT_STATE_YOUNG ? PTE_A : 0;
+	e |= state & PT_STATE_DIRTY ? PTE_D : 0;
+	e |= state & PT_STATE_SOFT_DIRTY ? PTE_SD : 0;
+	return e;
+}
+
+/* Accessed since the last pte_mkold (the MMU sets A on every access). */
+static inline bool pte_young(pte_t e)
+{
+	return e & PTE_A;
+}
+
+static inline pte_t pte_mkold(pte_t e)
+{
+	return e & ~PTE_A;
+}
+
+/* Written since the soft-dirty bit was last cleared (set by the write fault path). */
+static inline bool pte_soft_dirty(pte_t e)
+{
+	return e & PTE_SD;
+}
+
+static inline pte_t pte_mksoft_dirty(pte_t e)
+{
+	return e | PTE_SD;
+}
+
+static inline pte_t pte_clear_soft_dirty(pte_t e)
+{
+	return e & ~PTE_SD;
+}
+
+/* e without the write right (the next write through it faults). */
+static inline pte_t pte_wrprotect(pte_t e)
+{
+	return e & ~PTE_W;
 }
 
 /* 4 KiB and 2 MiB leaves always; 1 GiB ones when the CPU has them. */
