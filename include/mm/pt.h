@@ -152,8 +152,10 @@ void pt_fold_at(paddr_t root, vaddr_t va);
 /*
  * Clear the state `what` names on every present leaf that intersects
  * [va, va+len) (whole leaves: a large leaf straddling an end is cleared
- * whole), with the TLB policy above, so the MMU sets young and dirty again
- * and a write after PT_CLEAR_SOFT_DIRTY faults (Linux's clear_refs_pte_range).
+ * whole), as Linux's clear_refs_pte_range: with PT_CLEAR_SOFT_DIRTY the TLB
+ * policy above, so that the next write faults; PT_CLEAR_YOUNG alone flushes
+ * nothing (as ptep_test_and_clear_young: an access through a translation
+ * the CPU still holds marks the leaf young again only once it is evicted).
  * Returns the number of leaves changed; 0 for a bad range.
  */
 size_t pt_clear_state(paddr_t root, vaddr_t va, uint64_t len, unsigned what);

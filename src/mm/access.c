@@ -28,7 +28,8 @@ static bool access_leaf_ok(const struct pt_leaf *leaf, unsigned flags)
  * user access would (ACCESS_FORCE: as a forced access, see access.h; once
  * such a fault has served the page, it is used as it is mapped, read-only
  * or not). Returns AS_FAULT_OK with *out pointing at va's byte (through the
- * direct map), or the verdict that refused it.
+ * direct map), the leaf marked young (and dirty for a write) as the MMU
+ * marks it for a user access, or the verdict that refused it.
  */
 static int access_page(struct aspace *as, vaddr_t va, unsigned flags, uint8_t **out)
 {
@@ -43,6 +44,9 @@ static int access_page(struct aspace *as, vaddr_t va, unsigned flags, uint8_t **
 
 		if (present && (forced || access_leaf_ok(&leaf, flags))) {
 			*out = (uint8_t *)mm_phys_to_virt(leaf.pa + (va - leaf.va));
+			if (!(flags & ACCESS_PEEK)) /* as the MMU marks a user access */
+				pt_add_state(as_root(as), va, PT_STATE_YOUNG |
+					     ((flags & ACCESS_WRITE) ? PT_STATE_DIRTY : 0));
 			return AS_FAULT_OK;
 		}
 		if (flags & ACCESS_PEEK)

@@ -789,7 +789,8 @@ size_t pt_clear_state(paddr_t root, vaddr_t va, uint64_t len, unsigned what)
 	if (pt_check_range(va, len))
 		return 0;
 	pt_clear_state_level(root, PT_TOP_LEVEL, va, va + len, &op);
-	pt_tlb_finish(&op.tlb);
+	if (what & PT_CLEAR_SOFT_DIRTY)
+		pt_tlb_finish(&op.tlb);
 	return op.changed;
 }
 
