@@ -20,7 +20,8 @@
  *  - MAP_SHARED anonymous memory counts as shmem (RssShmem, ShmemPmdMapped,
  *    not Anonymous), as on Linux;
  *  - Locked, VmLck and the lo/lf/dc/wf/dd/hg/nh/dp/sl flags come from
- *    as_vma_marks, the VMA's lock, seal and advice flags (no hg/nh yet);
+ *    as_vma_marks, the VMA's lock, seal and advice flags (MADV_HUGEPAGE and
+ *    MADV_NOHUGEPAGE recorded; nh keeps 2 MiB leaves out);
  *  - VmPeak/VmHWM: the address space keeps no high-water marks yet, so they
  *    equal VmSize/VmRSS (Linux's too until memory is first given back);
  *  - soft-dirty: a VMA is VM_SOFTDIRTY ("sd", bit 55 on each of its pagemap

@@ -114,6 +114,8 @@
  * write fault marks them soft-dirty (Linux's vma_wants_writenotify).
  */
 #define AS_VMA_SDCLEAN (1 << 22)
+#define AS_VMA_HUGEPAGE (1 << 21)   /* VM_HUGEPAGE: MADV_HUGEPAGE */
+#define AS_VMA_NOHUGEPAGE (1 << 20) /* VM_NOHUGEPAGE: MADV_NOHUGEPAGE (no 2 MiB leaves) */
 #define AS_VMA_LOCK_MASK (AS_VMA_LOCKED | AS_VMA_LOCKONFAULT)
 
 /*

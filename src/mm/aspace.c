@@ -24,6 +24,8 @@
 #define AS_MADV_REMOVE 9
 #define AS_MADV_DONTFORK 10
 #define AS_MADV_DOFORK 11
+#define AS_MADV_HUGEPAGE 14
+#define AS_MADV_NOHUGEPAGE 15
 #define AS_MADV_DONTDUMP 16
 #define AS_MADV_DODUMP 17
 #define AS_MADV_WIPEONFORK 18
@@ -1393,6 +1395,12 @@ static bool as_advice_flags(const struct vma *v, int advice, struct as_flag_chan
 		return true;
 	case AS_MADV_DONTDUMP:
 		*chg = (struct as_flag_change){0, AS_VMA_DONTDUMP, 0};
+		return true;
+	case AS_MADV_HUGEPAGE: /* hugepage_madvise */
+		*chg = (struct as_flag_change){AS_VMA_NOHUGEPAGE, AS_VMA_HUGEPAGE, 0};
+		return true;
+	case AS_MADV_NOHUGEPAGE:
+		*chg = (struct as_flag_change){AS_VMA_HUGEPAGE, AS_VMA_NOHUGEPAGE, 0};
 		return true;
 	case AS_MADV_DODUMP:
 		*chg = (struct as_flag_change){AS_VMA_DONTDUMP, 0, 0};

@@ -112,18 +112,15 @@ size_t as_table_frames(const struct aspace *as)
 	return pt_count_tables(as->root, 0, PT_USER_TOP);
 }
 
-/*
- * The marks from the VMA's flags (AS_VMA_*: lock.c, madvise, MAP_DROPPABLE).
- * MADV_HUGEPAGE and MADV_NOHUGEPAGE are recorded nowhere yet: never "hg"
- * or "nh".
- */
+/* The marks from the VMA's flags (AS_VMA_*: lock.c, madvise, MAP_DROPPABLE, clear_refs). */
 unsigned as_vma_marks(const struct aspace *as, vaddr_t va)
 {
 	static const struct { int flag; unsigned mark; } map[] = {
 		{AS_VMA_LOCKED, AS_MARK_LOCKED}, {AS_VMA_LOCKONFAULT, AS_MARK_LOCKONFAULT},
 		{AS_VMA_DONTCOPY, AS_MARK_DONTFORK}, {AS_VMA_WIPEONFORK, AS_MARK_WIPEONFORK},
 		{AS_VMA_DONTDUMP, AS_MARK_DONTDUMP}, {AS_VMA_DROPPABLE, AS_MARK_DROPPABLE},
-		{AS_VMA_SEALED, AS_MARK_SEALED},
+		{AS_VMA_SEALED, AS_MARK_SEALED}, {AS_VMA_HUGEPAGE, AS_MARK_HUGEPAGE},
+		{AS_VMA_NOHUGEPAGE, AS_MARK_NOHUGEPAGE},
 	};
 	const struct vma *v = vma_find(&as->vmas, va);
 	unsigned marks = 0;

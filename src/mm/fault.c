@@ -62,7 +62,8 @@ static unsigned as_fault_flags(const struct vma *v, unsigned err)
 
 /*
  * Demand-zero fault at va in v: the largest leaf pt_leaf_size allows for fresh
- * frames whose block lies inside the VMA and holds no page yet, else 4 KiB.
+ * frames whose block lies inside the VMA and holds no page yet (none in a
+ * MADV_NOHUGEPAGE VMA), else 4 KiB.
  */
 static int as_fault_zero(struct aspace *as, struct vma *v, vaddr_t va, unsigned err)
 {
@@ -73,7 +74,8 @@ static int as_fault_zero(struct aspace *as, struct vma *v, vaddr_t va, unsigned 
 		uint64_t size = PT_LEVEL_SIZE(level);
 		vaddr_t block = ALIGN_DOWN(va, size);
 
-		if (block < vma_start(v) || vma_end(v) - block < size ||
+		if ((v->flags & AS_VMA_NOHUGEPAGE) || block < vma_start(v) ||
+		    vma_end(v) - block < size ||
 		    pt_leaf_size(block, 0, vma_end(v) - block, PT_LEAF_FRESH) < size)
 			continue;
 		if (!as_next_leaf(as->root, block, block + size, &leaf) &&

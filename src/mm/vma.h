@@ -44,7 +44,8 @@ _Static_assert(sizeof(struct vma) <= 128, "struct vma outgrew its heap class");
 /* The state bits a VMA carries beside its kind (mm/aspace.h's AS_VMA_*). */
 #define VMA_FLAG_MASK (AS_VMA_LOCK_MASK | AS_VMA_SEALED | AS_VMA_DONTCOPY | \
 		       AS_VMA_WIPEONFORK | AS_VMA_DROPPABLE | AS_VMA_DONTDUMP | \
-		       AS_VMA_NOMAYWRITE | AS_VMA_SDCLEAN)
+		       AS_VMA_NOMAYWRITE | AS_VMA_SDCLEAN | \
+		       AS_VMA_HUGEPAGE | AS_VMA_NOHUGEPAGE)
 
 static inline struct vma *vma_of(struct rnode *n)
 {
