@@ -285,3 +285,43 @@ Test(softdirty, shared_stays_shared_after_clear)
 	as_destroy(child);
 	as_destroy(as);
 }
+
+/* ---------------------------------------------------------------- THP advice */
+
+/* MADV_HUGEPAGE/NOHUGEPAGE are VMA flags (hg, nh) that split the VMA; nh keeps 2 MiB leaves out. */
+Test(softdirty, thp_advice_recorded_and_obeyed)
+{
+	struct aspace *as = as_create();
+	struct as_page_info pg;
+	struct as_vma_info vi;
+
+	cr_assert_not_null(as);
+	cr_assert_eq(as_mmap(as, WIN, MiB(6), RW, ANON | MAP_FIXED), (long)WIN);
+	cr_assert_eq(as_madvise(as, WIN + MiB(2), MiB(2), 14 /* MADV_HUGEPAGE */), 0);
+	cr_assert_eq(as_madvise(as, WIN + MiB(4), MiB(2), 15 /* MADV_NOHUGEPAGE */), 0);
+	cr_assert(as_vma_at(as, WIN + MiB(2), &vi));
+	cr_expect_eq(vi.start, WIN + MiB(2), "the advice splits the VMA");
+	cr_expect_eq(vi.end, WIN + MiB(4));
+	cr_expect(as_vma_marks(as, WIN + MiB(2)) & AS_MARK_HUGEPAGE);
+	cr_expect(as_vma_marks(as, WIN + MiB(4)) & AS_MARK_NOHUGEPAGE);
+	cr_expect_not(as_vma_marks(as, WIN) & (AS_MARK_HUGEPAGE | AS_MARK_NOHUGEPAGE));
+	cr_assert(uwrite(as, WIN + MiB(2), 1) && uwrite(as, WIN + MiB(4), 1));
+	cr_assert(as_page_query(as, WIN + MiB(2), &pg));
+	cr_expect_eq(pg.leaf_size, MiB(2));
+	cr_assert(as_page_query(as, WIN + MiB(4), &pg));
+	cr_expect_eq(pg.leaf_size, PAGE_SIZE, "no huge leaf under MADV_NOHUGEPAGE");
+	cr_assert_eq(as_madvise(as, WIN + MiB(4), MiB(2), 14), 0);
+	cr_expect(as_vma_marks(as, WIN + MiB(4)) & AS_MARK_HUGEPAGE);
+	cr_expect_not(as_vma_marks(as, WIN + MiB(4)) & AS_MARK_NOHUGEPAGE, "one clears the other");
+	cr_assert(as_vma_at(as, WIN + MiB(2), &vi));
+	cr_expect_eq(vi.end, WIN + MiB(6), "equal advice merges again");
+	/* soft-dirty on a 2 MiB leaf: clear, write one byte, the whole leaf is soft-dirty */
+	cr_assert_eq(as_clear_refs(as, AS_CLEAR_REFS_SOFT_DIRTY), 0);
+	cr_expect_not(state_at(as, WIN + MiB(3)) & PT_STATE_SOFT_DIRTY);
+	cr_assert(uwrite(as, WIN + MiB(2), 2));
+	cr_assert(as_page_query(as, WIN + MiB(3), &pg));
+	cr_expect(pg.state & PT_STATE_SOFT_DIRTY);
+	cr_expect_eq(pg.leaf_size, MiB(2), "the leaf kept its size");
+	cr_expect_eq(as_check(as), 0);
+	as_destroy(as);
+}
