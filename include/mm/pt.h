@@ -161,11 +161,12 @@ void pt_fold_at(paddr_t root, vaddr_t va);
 size_t pt_clear_state(paddr_t root, vaddr_t va, uint64_t len, unsigned what);
 
 /*
- * Add `state` (PT_STATE_*) to the leaf holding va (the write fault path marks
- * it soft-dirty). Returns 0, or -ENOENT when va is not mapped. Adding state
- * needs no TLB flush.
+ * Add `state` (PT_STATE_*) to every present leaf that intersects [va,
+ * va+len) (whole leaves), as the write fault path marks a page soft-dirty
+ * and mremap marks the pages it moves. Returns the number of leaves
+ * changed; 0 for a bad range. Adding state needs no TLB flush.
  */
-int pt_add_state(paddr_t root, vaddr_t va, unsigned state);
+size_t pt_add_state(paddr_t root, vaddr_t va, uint64_t len, unsigned state);
 
 /* Fill `out` with the leaf translating `va`; false when not mapped. */
 bool pt_query(paddr_t root, vaddr_t va, struct pt_leaf *out);

@@ -45,7 +45,7 @@ static int access_page(struct aspace *as, vaddr_t va, unsigned flags, uint8_t **
 		if (present && (forced || access_leaf_ok(&leaf, flags))) {
 			*out = (uint8_t *)mm_phys_to_virt(leaf.pa + (va - leaf.va));
 			if (!(flags & ACCESS_PEEK)) /* as the MMU marks a user access */
-				pt_add_state(as_root(as), va, PT_STATE_YOUNG |
+				pt_add_state(as_root(as), ALIGN_DOWN(va, PAGE_SIZE), PAGE_SIZE, PT_STATE_YOUNG |
 					     ((flags & ACCESS_WRITE) ? PT_STATE_DIRTY : 0));
 			return AS_FAULT_OK;
 		}

@@ -212,7 +212,8 @@ static int as_fault_in(struct aspace *as, struct vma *v, vaddr_t va, unsigned er
 		return AS_FAULT_ACCERR;
 	res = as_fault_serve(as, v, va, err);
 	if (res == AS_FAULT_OK && (err & AS_PF_WRITE))
-		pt_add_state(as->root, va, PT_STATE_SOFT_DIRTY | PT_STATE_DIRTY);
+		pt_add_state(as->root, ALIGN_DOWN(va, PAGE_SIZE), PAGE_SIZE,
+			     PT_STATE_SOFT_DIRTY | PT_STATE_DIRTY);
 	return res;
 }
 

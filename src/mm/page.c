@@ -129,8 +129,9 @@ void as_zap(paddr_t root, vaddr_t start, vaddr_t end)
 }
 
 /*
- * Map the pages of [addr, end) at `to` with their flags and frames (no new
- * references: they move). All or nothing: -ENOMEM leaves `to` unmapped.
+ * Map the pages of [addr, end) at `to` with their flags, frames and state
+ * (no new references: they move), soft-dirty as Linux's move_ptes marks
+ * them. All or nothing: -ENOMEM leaves `to` unmapped.
  */
 int as_move_pages(paddr_t root, vaddr_t addr, vaddr_t end, vaddr_t to)
 {
@@ -146,6 +147,7 @@ int as_move_pages(paddr_t root, vaddr_t addr, vaddr_t end, vaddr_t to)
 				panic("as_move_pages: cannot undo at %#llx", (unsigned long long)to);
 			return -ENOMEM;
 		}
+		pt_add_state(root, to + (s - addr), e - s, leaf.state | PT_STATE_SOFT_DIRTY);
 		va = e;
 	}
 	return 0;

@@ -38,7 +38,8 @@ struct pt_op {
 	paddr_t pa0;    /* map: physical address of va0 */
 	vaddr_t va0;    /* map: first virtual address */
 	unsigned flags; /* map, protect: leaf flags; clear_state: PT_CLEAR_* */
-	size_t changed; /* clear_state: leaves changed */
+	unsigned set;   /* add_state: PT_STATE_* to add */
+	size_t changed; /* clear_state, add_state: leaves changed */
 	struct pt_tlb tlb;
 };
 
@@ -754,29 +755,35 @@ int pt_protect(paddr_t root, vaddr_t va, uint64_t len, unsigned flags)
 
 /* ---------------------------------------------------------------- state */
 
-/* Clear op->flags' state (PT_CLEAR_*) on every leaf meeting [va, end); count in op->changed. */
-static void pt_clear_state_level(paddr_t table, int level, vaddr_t va, vaddr_t end,
-				 struct pt_op *op)
+/* The leaf e with op's state change: PT_CLEAR_* in op->flags, PT_STATE_* added in op->set. */
+static pte_t pt_state_change(pte_t e, const struct pt_op *op)
+{
+	if (op->flags & PT_CLEAR_YOUNG)
+		e = pte_mkold(e);
+	if (op->flags & PT_CLEAR_SOFT_DIRTY)
+		e = pte_wrprotect(pte_clear_soft_dirty(e));
+	return pte_with_state(e, pte_state(e) | op->set);
+}
+
+/* Apply op's state change to every leaf meeting [va, end); count in op->changed. */
+static void pt_state_level(paddr_t table, int level, vaddr_t va, vaddr_t end, struct pt_op *op)
 {
 	pte_t *t = pt_entries(table);
 
 	while (va < end) {
 		vaddr_t next = pt_entry_end(va, level, end);
 		unsigned i = PT_INDEX(level, va);
-		pte_t e = t[i], ne = e;
+		pte_t e = t[i], ne;
 
 		if (pte_present(e) && pte_is_leaf(e, level)) {
-			if (op->flags & PT_CLEAR_YOUNG)
-				ne = pte_mkold(ne);
-			if (op->flags & PT_CLEAR_SOFT_DIRTY)
-				ne = pte_wrprotect(pte_clear_soft_dirty(ne));
+			ne = pt_state_change(e, op);
 			if (ne != e) {
 				t[i] = ne;
 				pt_tlb_add(&op->tlb, ALIGN_DOWN(va, PT_LEVEL_SIZE(level)));
 				op->changed++;
 			}
 		} else if (pte_present(e)) {
-			pt_clear_state_level(pte_addr(e, level), level - 1, va, next, op);
+			pt_state_level(pte_addr(e, level), level - 1, va, next, op);
 		}
 		va = next;
 	}
@@ -788,21 +795,20 @@ size_t pt_clear_state(paddr_t root, vaddr_t va, uint64_t len, unsigned what)
 
 	if (pt_check_range(va, len))
 		return 0;
-	pt_clear_state_level(root, PT_TOP_LEVEL, va, va + len, &op);
+	pt_state_level(root, PT_TOP_LEVEL, va, va + len, &op);
 	if (what & PT_CLEAR_SOFT_DIRTY)
 		pt_tlb_finish(&op.tlb);
 	return op.changed;
 }
 
-int pt_add_state(paddr_t root, vaddr_t va, unsigned state)
+size_t pt_add_state(paddr_t root, vaddr_t va, uint64_t len, unsigned state)
 {
-	int level;
-	pte_t *e = pt_canonical(va) ? pt_find_leaf(root, va, &level) : NULL;
+	struct pt_op op = {.set = state & PT_STATE_ALL};
 
-	if (!e)
-		return -ENOENT;
-	*e = pte_with_state(*e, pte_state(*e) | state);
-	return 0;
+	if (pt_check_range(va, len))
+		return 0;
+	pt_state_level(root, PT_TOP_LEVEL, va, va + len, &op);
+	return op.changed; /* adding state needs no flush */
 }
 
 /* ---------------------------------------------------------------- roots */

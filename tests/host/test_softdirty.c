@@ -109,8 +109,9 @@ Test(softdirty, pt_state_kept_and_cleared)
 	cr_assert(pa);
 	cr_assert_eq(pt_create(&root), 0);
 	cr_assert_eq(pt_map(root, va, pa, MiB(2), PT_WRITE | PT_USER), 0);
-	cr_assert_eq(pt_add_state(root, va + PAGE_SIZE, PT_STATE_SOFT_DIRTY), 0);
-	cr_expect_eq(pt_add_state(root, va + MiB(2), PT_STATE_SOFT_DIRTY), -ENOENT);
+	cr_assert_eq(pt_add_state(root, va + PAGE_SIZE, PAGE_SIZE, PT_STATE_SOFT_DIRTY), 1);
+	cr_expect_eq(pt_add_state(root, va + MiB(2), PAGE_SIZE, PT_STATE_SOFT_DIRTY), 0);
+	cr_expect_eq(pt_add_state(root, va, PAGE_SIZE, PT_STATE_SOFT_DIRTY), 0, "already");
 	/* one 2 MiB leaf: the whole leaf is soft-dirty */
 	cr_assert_eq(pt_split_at(root, va + PAGE_SIZE), 0);
 	{
@@ -322,6 +323,27 @@ Test(softdirty, thp_advice_recorded_and_obeyed)
 	cr_assert(as_page_query(as, WIN + MiB(3), &pg));
 	cr_expect(pg.state & PT_STATE_SOFT_DIRTY);
 	cr_expect_eq(pg.leaf_size, MiB(2), "the leaf kept its size");
+	cr_expect_eq(as_check(as), 0);
+	as_destroy(as);
+}
+
+/* mremap moves pages soft-dirty (Linux's move_soft_dirty_pte), with their contents. */
+Test(softdirty, mremap_move_marks_soft_dirty)
+{
+	struct aspace *as = as_create();
+	vaddr_t to = WIN + MiB(8);
+
+	cr_assert_not_null(as);
+	cr_assert_eq(as_mmap(as, WIN, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED), (long)WIN);
+	cr_assert(uwrite(as, WIN, 5) && uwrite(as, WIN + PAGE_SIZE, 6));
+	cr_assert_eq(as_clear_refs(as, AS_CLEAR_REFS_SOFT_DIRTY), 0);
+	cr_assert_eq(as_mremap(as, WIN, 2 * PAGE_SIZE, 2 * PAGE_SIZE,
+			       MREMAP_MAYMOVE | MREMAP_FIXED, to), (long)to);
+	cr_expect(state_at(as, to) & PT_STATE_SOFT_DIRTY);
+	cr_expect(state_at(as, to + PAGE_SIZE) & PT_STATE_SOFT_DIRTY);
+	cr_expect_eq(uread(as, to + PAGE_SIZE), 6);
+	cr_assert(uwrite(as, to, 7));
+	cr_expect_eq(uread(as, to), 7);
 	cr_expect_eq(as_check(as), 0);
 	as_destroy(as);
 }
