@@ -90,6 +90,41 @@ TEST(pt, protect_read_only_write_faults)
 	pt_test_unmap_frame(pa);
 }
 
+/*
+ * Leaf state on the real MMU: a new leaf is young and clean, a write makes
+ * it dirty; pt_clear_state(YOUNG | SOFT_DIRTY) flushes, so the next read
+ * marks it young again and the next write faults (soft-dirty tracking).
+ */
+TEST(pt, mmu_sets_leaf_state)
+{
+	paddr_t pa = pt_test_map_frame(PT_WRITE | PT_NX);
+	volatile uint8_t *p = (volatile uint8_t *)PT_TEST_VA + 0x40;
+	struct pt_leaf q;
+
+	ASSERT_TRUE(pt_query(kmap_root(), PT_TEST_VA, &q));
+	EXPECT_EQ(q.state, PT_STATE_YOUNG);
+	EXPECT_EQ(*p, 0);
+	ASSERT_TRUE(pt_query(kmap_root(), PT_TEST_VA, &q));
+	EXPECT_EQ(q.state & PT_STATE_DIRTY, 0);
+	*p = 1;
+	ASSERT_TRUE(pt_query(kmap_root(), PT_TEST_VA, &q));
+	EXPECT_EQ(q.state, PT_STATE_YOUNG | PT_STATE_DIRTY);
+	EXPECT_EQ(pt_clear_state(kmap_root(), PT_TEST_VA, PAGE_SIZE,
+				 PT_CLEAR_YOUNG | PT_CLEAR_SOFT_DIRTY), 1);
+	ASSERT_TRUE(pt_query(kmap_root(), PT_TEST_VA, &q));
+	EXPECT_EQ(q.state, PT_STATE_DIRTY);
+	EXPECT_EQ(q.flags, PT_NX);
+	EXPECT_EQ(*p, 1);
+	ASSERT_TRUE(pt_query(kmap_root(), PT_TEST_VA, &q));
+	EXPECT_EQ(q.state, PT_STATE_YOUNG | PT_STATE_DIRTY);
+	expect_fault(VEC_PF, *p = 2);
+	EXPECT_EQ(ktest_last_fault()->error_code & (PF_P | PF_W), PF_P | PF_W);
+	EXPECT_EQ(pt_add_state(kmap_root(), PT_TEST_VA, PAGE_SIZE, PT_STATE_SOFT_DIRTY), 1);
+	ASSERT_TRUE(pt_query(kmap_root(), PT_TEST_VA, &q));
+	EXPECT_EQ(q.state, PT_STATE_ALL);
+	pt_test_unmap_frame(pa);
+}
+
 /* A `ret` runs from an executable page and faults (fetch) once NX is set. */
 TEST(pt, nx_fetch_faults)
 {
