@@ -294,7 +294,8 @@ def headline(res):
     q, b = h["qemu"], h["bochs"]
     lines.append("%d. **Harness**: `make run` of the built tree takes %.2f s in QEMU over a "
                  "%.2f s empty-kernel floor (x%.1f), and %.2f s in Bochs over %.2f s."
-                 % (len(lines) + 1, q["make_run"][0], q["floor"][0], q["make_run"][0] / max(q["floor"][0], 0.001),
+                 % (len(lines) + 1, q["make_run"][0], q["floor"][0],
+                    q["make_run"][0] / max(q["floor"][0], 0.001),
                     b["make_run"][0], b["floor"][0]))
     failed = ["%s %d of %d" % (e, h[e]["reps"] - h[e]["passed"], h[e]["reps"])
               for e in ("qemu", "bochs") if h[e].get("passed", h[e]["reps"]) < h[e]["reps"]]

@@ -146,7 +146,8 @@ static uint64_t vl_map_unmap_4k(size_t *ops, void *arg)
 	uint64_t t0 = vl_now();
 
 	for (size_t i = 0; i < n; i++) {
-		char *p = vl_map(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+		char *p = vl_map(NULL, PAGE, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1);
 
 		vl_unmap(p, PAGE);
 	}
@@ -538,7 +539,8 @@ static uint64_t vl_fork_exit(size_t *ops, void *arg)
 			_exit((int)(i % 100));
 		if (pid < 0)
 			vl_fail("fork", i, 0);
-		if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != (int)(i % 100))
+		if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+		    WEXITSTATUS(st) != (int)(i % 100))
 			vl_fail("the child's exit status", i, (unsigned long)st);
 	}
 	*ops = n;
