@@ -3,9 +3,9 @@
  * program run unchanged under bootmm and under the pinned Linux oracle
  * (bench/vs_linux.py boots both in the same QEMU shape and memory).
  *
- * Each row runs its operation in a batch, REPS times inside this one run (3;
- * the 1 GiB rows once),
- * timed with clock_gettime(CLOCK_MONOTONIC) in the guest, and prints
+ * Each row runs its operation in a batch, REPS times inside this one run
+ * (3; the 1 GiB rows once), timed with clock_gettime(CLOCK_MONOTONIC) in the
+ * guest, and prints
  *
  *	<row> <ns per op, median over the reps> <min> <max>
  *
@@ -13,7 +13,9 @@
  * reads back with the value written there, file contents, exit statuses,
  * returned addresses): on a wrong answer it prints "FAIL <row>: <what>" and
  * exits 1, so that a fast wrong answer cannot count. The last line is
- * "done". Sizes are small enough for QEMU TCG (a few seconds per kernel).
+ * "done"; a first line "# thp <mode>" says what the kernel's
+ * /sys/kernel/mm/transparent_hugepage/enabled says. Sizes are small enough
+ * for QEMU TCG (a few seconds per kernel).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -254,7 +256,7 @@ static size_t vl_maps_lines(char *buf, size_t cap)
 /*
  * mprotect of one page in the middle of the 16 MiB mapping to read-only
  * (split: one VMA becomes three) and back (merge: three become one), each
- * timed alone. The page is written after the merge and read after the split.
+ * timed alone. The page is written and read back after each merge.
  */
 static uint64_t vl_split_merge(size_t *ops, void *arg)
 {
