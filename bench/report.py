@@ -328,7 +328,11 @@ METHOD = [
     "(will-it-scale's page_fault1/2/3); the file is a 32 MiB file in /dev/shm (tmpfs on both "
     "kernels). The program checks its own work outside the timed part (every page it wrote "
     "reads back, file contents after private and shared writes, exit statuses, VMA counts in "
-    "/proc/self/maps) and prints FAIL on a wrong answer, which fails `make bench`.",
+    "/proc/self/maps) and prints FAIL on a wrong answer, which fails `make bench`. Under "
+    "TCG a store to a frame that still holds translated code (GRUB's, at the top of "
+    "memory) takes QEMU's self-modifying-code path: a kernel stack in such a frame once made "
+    "every bootmm row of this group ~20x slower (perf on QEMU: page_collection_lock; "
+    "`-trace memory_notdirty_write_access` named the stack), hence zeroed kernel stacks.",
     "- Harness group: wall seconds of `make run` (every test and program) against "
     "`ci/runner.py floor` (ISO and boot of an empty multiboot2 kernel), same run.",
 ]
