@@ -110,7 +110,15 @@ struct proc *proc_tree_alloc(struct proc *parent, int *err)
 	p = kzalloc(sizeof(*p));
 	if (!p)
 		return NULL;
-	p->kstack = vmarea_alloc(PROC_KSTACK_SIZE, 0);
+	/*
+	 * Zeroed, though no byte is read before it is written: under QEMU TCG a
+	 * frame that held code the emulator translated (GRUB's, at the top of
+	 * memory) keeps its stale translations until each is overwritten, and
+	 * every store to such a page takes the emulator's slow self-modifying-
+	 * code path; a kernel stack there made every syscall and fault of
+	 * the process ~20x slower (bench/vs_linux, issue 15).
+	 */
+	p->kstack = vmarea_alloc(PROC_KSTACK_SIZE, VMAREA_ZERO);
 	if (!p->kstack) {
 		kfree(p);
 		return NULL;
