@@ -43,6 +43,12 @@ TOOLCHAINS = {"musl": "musl-gcc", "glibc": "gcc"}
 # the x86_64 pkey binaries (<name>_64) and the -lcap programs.
 PKEY_TESTS = {"protection_keys", "pkey_sighandler_tests"}
 CAP_TESTS = {"mlock-random-test", "memfd_secret"}
+# libcap (Debian's libcap-dev) exists for glibc only. With musl-gcc those two
+# take its header through a directory holding just sys/capability.h and link
+# its archive by path: the objects they pull (cap_alloc, cap_proc, cap_flag)
+# call only plain libc functions and syscall wrappers, the same C ABI in musl.
+LIBCAP_HEADER = "/usr/include/sys/capability.h"
+LIBCAP_ARCHIVE = "/usr/lib/x86_64-linux-gnu/libcap.a"
 KSFT_SKIP = 4
 
 
@@ -116,13 +122,15 @@ def compile_command(test, toolchain, src, include, gen, binary):
            "-no-pie", "-ffile-prefix-map=%s/=" % src]
     if test in PKEY_TESTS:
         cmd += ["-m64", "-mxsave"]
+    if test in CAP_TESTS and toolchain == "musl":
+        cmd += ["-isystem", os.path.join(gen, "musl-libcap")]
     cmd += [os.path.join(mm, f) for f in (test + ".c", "vm_util.c",
                                           "thp_settings.c")]
     cmd += ["-lrt", "-lpthread", "-lm"]
     if test in PKEY_TESTS:
         cmd += ["-lrt", "-ldl", "-lm"]
     if test in CAP_TESTS:
-        cmd += ["-lcap"]
+        cmd += [LIBCAP_ARCHIVE] if toolchain == "musl" else ["-lcap"]
     return cmd + ["-o", binary]
 
 
@@ -186,6 +194,11 @@ def build_all(tests, toolchains, build):
     cfg = os.path.join(out, "gen", "local_config.h")
     with open(cfg, "w") as f:
         f.write("// No liburing support found\n")
+    capdir = os.path.join(out, "gen", "musl-libcap", "sys")
+    os.makedirs(capdir, exist_ok=True)
+    cap = os.path.join(capdir, "capability.h")
+    if not os.path.islink(cap):
+        os.symlink(LIBCAP_HEADER, cap)
     built = {}
     for tc in toolchains:
         for t in tests:
