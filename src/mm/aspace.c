@@ -1443,8 +1443,12 @@ static int as_advise_vma(struct aspace *as, const struct vma *v, vaddr_t s, vadd
 	case AS_MADV_DONTNEED_LOCKED:
 		return as_drop_pages(as, s, e);
 	case AS_MADV_COLD:
+		return locked ? -EINVAL : 0;
 	case AS_MADV_PAGEOUT:
-		return locked ? -EINVAL : 0; /* no swap: the pages stay */
+		if (locked)
+			return -EINVAL;
+		/* reclaim drops droppable pages; without swap the others stay */
+		return (v->flags & AS_VMA_DROPPABLE) ? as_drop_pages(as, s, e) : 0;
 	default:
 		return 0;
 	}

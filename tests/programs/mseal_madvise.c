@@ -6,7 +6,7 @@
  * other madvise additions: MADV_DONTFORK/DOFORK/WIPEONFORK/KEEPONFORK (VMA
  * flags, acted on at fork), MADV_COLD and MADV_PAGEOUT (no swap: anonymous
  * pages stay), MADV_FREE on shared memory, and MAP_DROPPABLE (Linux 6.11):
- * its errnos, contents and the advice it refuses. A read-only private window
+ * its errnos, contents, the advice it refuses, and MADV_PAGEOUT dropping it. A read-only private window
  * onto a file (a memfd) is no anonymous memory: its seal refuses no advice.
  */
 #include "prog.h"
@@ -192,6 +192,10 @@ static void droppable(void)
 	EXPECT_ERRNO(0, mlock(d, 4 * PG)); /* never locked ... */
 	EXPECT_ERRNO(0, madvise(d + PG, PG, MADV_DONTNEED)); /* ... so this drops */
 	CHECK(d[PG] == 0 && d[2 * PG] == 0x33);
+	EXPECT_ERRNO(0, madvise(d + 3 * PG, PG, MADV_COLD)); /* kept */
+	CHECK(d[3 * PG] == 0x33);
+	EXPECT_ERRNO(0, madvise(d + 3 * PG, PG, MADV_PAGEOUT)); /* dropped, never swapped */
+	CHECK(d[3 * PG] == 0 && d[2 * PG] == 0x33);
 	EXPECT_ERRNO(0, mprotect(d, 4 * PG, PROT_READ));
 	CHECK(d[2 * PG] == 0x33);
 	EXPECT_ERRNO(0, munmap(d, 4 * PG));
