@@ -1385,12 +1385,13 @@ static bool as_advice_discards(int advice)
 
 /*
  * Linux 6.12's can_modify_vma_madv: discarding advice is refused on a sealed
- * VMA of read-only private anonymous memory (is_ro_anon: no PROT_WRITE).
+ * VMA of read-only private anonymous memory (is_ro_anon: no PROT_WRITE, no
+ * file: a private window onto an object is not anonymous memory).
  */
 static bool as_advice_allowed(const struct vma *v, int advice)
 {
 	return !(v->flags & AS_VMA_SEALED) || !as_advice_discards(advice) ||
-	       (v->flags & MAP_SHARED) || (v->prot & PROT_WRITE);
+	       (v->flags & MAP_SHARED) || v->obj || (v->prot & PROT_WRITE);
 }
 
 /*
@@ -1459,8 +1460,8 @@ static int as_advise_vma(struct aspace *as, const struct vma *v, vaddr_t s, vadd
 	case AS_MADV_REMOVE:
 		return as_advise_remove(v, s, e);
 	case MADV_FREE:
-		if (v->flags & MAP_SHARED)
-			return -EINVAL; /* shmem is not vma_is_anonymous */
+		if (v->obj)
+			return -EINVAL; /* shmem and files are not vma_is_anonymous */
 		/* fall through */
 	case MADV_DONTNEED:
 		if (locked)
@@ -1469,8 +1470,12 @@ static int as_advise_vma(struct aspace *as, const struct vma *v, vaddr_t s, vadd
 	case AS_MADV_DONTNEED_LOCKED:
 		return as_drop_pages(as, s, e);
 	case AS_MADV_COLD:
+		return locked ? -EINVAL : 0;
 	case AS_MADV_PAGEOUT:
-		return locked ? -EINVAL : 0; /* no swap: the pages stay */
+		if (locked)
+			return -EINVAL;
+		/* reclaim drops droppable pages; without swap the others stay */
+		return (v->flags & AS_VMA_DROPPABLE) ? as_drop_pages(as, s, e) : 0;
 	default:
 		return 0;
 	}
