@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""make bench: run the three benchmark groups and write build/bench/.
+"""make bench: run the four benchmark groups and write build/bench/.
 
 1. host: build/bench/host_bench (our aspace on the host vs this Linux host's
    syscalls, same pattern, same run) -> ns per operation.
 2. image: the `bench` suite in QEMU TCG with bootmm.bench -> rdtsc cycles.
-3. harness: wall time of `make run` on the built tree and of a bare GRUB boot
+3. vs Linux: one static program (bench/vs_linux.c) under bootmm and under
+   the pinned Linux oracle, same QEMU TCG shape and memory, alternating
+   (bench/vs_linux.py) -> ns per operation and the ratio.
+4. harness: wall time of `make run` on the built tree and of a bare GRUB boot
    of an empty multiboot2 kernel (the floor), in QEMU and in Bochs.
 
-Writes results.json (raw), results.md (tables), vma-scaling.svg (gnuplot),
-and BENCHMARKS.md at the top level (with a copy of the plot in bench/).
+Writes results.json (raw), results.md (tables), vma-scaling.svg and
+vs-linux.svg (gnuplot), and BENCHMARKS.md at the top level (with a copy of
+the plots in bench/).
 Figures are medians of repeated runs with their min..max spread; every
 ratio compares numbers measured in this same run.
 """
@@ -21,6 +25,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+import vs_linux
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.abspath(os.environ.get("BENCH_OUT") or os.path.join(ROOT, "build", "bench"))
@@ -194,6 +200,9 @@ FIGURES = [
      "cycles", 1),
     ("fork.reuse_write_2m", "parent's write after the clone exited: reuse of the 2 MiB leaf",
      "cycles", 512),
+    ("proc.fork_exit_wait", "fork + exit + wait4 of a small process, in ring 3", "cycles", 0),
+    ("proc.fork_exit_wait.64m", "fork + exit + wait4 of a process with 64 MiB touched",
+     "cycles", 0),
 ]
 
 
@@ -277,10 +286,19 @@ def headline(res):
                      "%d cycles and %d table frames; with 2 MiB leaves %d cycles and %d "
                      "frames (x%.0f faster, x%.0f fewer tables)."
                      % (m4[0], t4[0], m2[0], t2[0], m4[0] / max(m2[0], 1), t4[0] / max(t2[0], 1)))
+    vs = res.get("vs_linux")
+    if vs:
+        rows = vs["rows"]
+        worst = max(rows, key=lambda k: vs_linux.ratio(rows[k]))
+        within = sum(1 for k in rows if vs_linux.ratio(rows[k]) <= 0.5)
+        lines.append("%d. **bootmm vs Linux 6.12, same binary, QEMU TCG**: %d of %d rows take at "
+                     "most half of Linux's time; the worst is `%s` at %.2f of Linux's."
+                     % (len(lines) + 1, within, len(rows), worst, vs_linux.ratio(rows[worst])))
     q, b = h["qemu"], h["bochs"]
-    lines.append("3. **Harness**: `make run` of the built tree takes %.2f s in QEMU over a "
+    lines.append("%d. **Harness**: `make run` of the built tree takes %.2f s in QEMU over a "
                  "%.2f s empty-kernel floor (x%.1f), and %.2f s in Bochs over %.2f s."
-                 % (q["make_run"][0], q["floor"][0], q["make_run"][0] / max(q["floor"][0], 0.001),
+                 % (len(lines) + 1, q["make_run"][0], q["floor"][0],
+                    q["make_run"][0] / max(q["floor"][0], 0.001),
                     b["make_run"][0], b["floor"][0]))
     failed = ["%s %d of %d" % (e, h[e]["reps"] - h[e]["passed"], h[e]["reps"])
               for e in ("qemu", "bochs") if h[e].get("passed", h[e]["reps"]) < h[e]["reps"]]
@@ -303,6 +321,21 @@ METHOD = [
     "`ci/runner.py run --filter 'bench.*' --cmdline bootmm.bench --mem 2G` in QEMU "
     "TCG; rdtsc ticks of the emulated CPU (not host cycles). The aspace operations "
     "run with the space's root loaded; pt figures use a scratch root.",
+    "- vs-Linux group: bench/vs_linux.c, one static musl binary (`make bench-vs-linux` runs "
+    "this group alone), run %d times under bootmm (`ci/runner.py run --program ... --mem %s`) "
+    "and %d times under the pinned Linux (%s, `ci/oracle.py`, never from its cache), "
+    "alternating, both `qemu-system-x86_64 -accel tcg -cpu %s -m %s`. Inside a run each row "
+    "repeats its batch (3 times; the 1 GiB rows once) timed with CLOCK_MONOTONIC in the "
+    "guest; the figure is the median of the runs' medians with the min of their mins and the "
+    "max of their maxes. Page-fault rows are per 4 KiB page and include the mmap and munmap "
+    "(will-it-scale's page_fault1/2/3); the file is a 32 MiB file in /dev/shm (tmpfs on both "
+    "kernels). The program checks its own work outside the timed part (every page it wrote "
+    "reads back, file contents after private and shared writes, exit statuses, VMA counts in "
+    "/proc/self/maps) and prints FAIL on a wrong answer, which fails `make bench`. Under "
+    "TCG a store to a frame that still holds translated code (GRUB's, at the top of "
+    "memory) takes QEMU's self-modifying-code path: a kernel stack in such a frame once made "
+    "every bootmm row of this group ~20x slower (perf on QEMU: page_collection_lock; "
+    "`-trace memory_notdirty_write_access` named the stack), hence zeroed kernel stacks.",
     "- Harness group: wall seconds of `make run` (every test and program) against "
     "`ci/runner.py floor` (ISO and boot of an empty multiboot2 kernel), same run.",
 ]
@@ -315,11 +348,24 @@ def render(res):
     shutil.copy(svg, os.path.join(ROOT, "bench", "vma-scaling.svg"))
     method = [METHOD[0] % (res["host"].get("ops_per_batch", 0),
                            res["host"].get("batches", 0))] + METHOD[1:]
+    vs = res.get("vs_linux")
+    if vs:
+        vs_svg = os.path.join(OUT, "vs-linux.svg")
+        if vs_linux.plot(vs, vs_svg, OUT):
+            shutil.copy(vs_svg, os.path.join(ROOT, "bench", "vs-linux.svg"))
+        method[2] = method[2] % (vs["runs"], vs["mem"], vs["runs"], vs["kernel"], vs["cpu"],
+                                 vs["mem"])
+    else:
+        del method[2]
     body = ["Command: `%s` (%.0f s)." % (res["command"], res.get("seconds", 0)), "",
             "Machine:", ""] + md_machine(res["machine"]) + [
-            "", "## The three numbers", ""] + headline(res) + [
+            "", "## The headline numbers", ""] + headline(res) + [
             "", "## Host build vs Linux (ns per operation)", ""] + md_host(res["host"]) + [
             "", "## In the image, QEMU TCG (rdtsc cycles)", ""] + md_image(res["image"]) + [
+            ] + ([
+            "", "## bootmm vs Linux, the same static binary (QEMU TCG, ns per operation)", ""]
+                 + vs_linux.md(vs) + ["", "![bootmm/Linux per row](bench/vs-linux.svg)"]
+                 if vs else []) + [
             "", "## The harness (wall seconds)", ""] + md_harness(res["harness"]) + [
             "", "## How", ""] + method
     with open(os.path.join(OUT, "results.md"), "w") as f:
@@ -336,25 +382,31 @@ def render(res):
 
 
 def main():
-    """report.py HOST_BENCH KERNEL: run all; report.py --render: redo the outputs."""
+    """report.py HOST_BENCH KERNEL VS_LINUX: run all; report.py --render: redo the outputs."""
     if sys.argv[1:] == ["--render"]:
         with open(os.path.join(OUT, "results.json")) as f:
             res = json.load(f)
     else:
-        host_bin, kernel = sys.argv[1], sys.argv[2]
+        host_bin, kernel, vs_prog = sys.argv[1], sys.argv[2], sys.argv[3]
         reps_qemu = int(os.environ.get("BENCH_REPS", "5"))
         reps_bochs = int(os.environ.get("BENCH_REPS_BOCHS", "3"))
         os.makedirs(OUT, exist_ok=True)
         t0 = time.monotonic()
         res = {"machine": machine(), "command": "make bench",
-               "host": host_group(host_bin), "image": image_group(kernel),
-               "harness": harness_group(reps_qemu, reps_bochs)}
+               "host": host_group(host_bin), "image": image_group(kernel)}
+        try:
+            res["vs_linux"] = vs_linux.group(kernel, vs_prog,
+                                             int(os.environ.get("BENCH_VS_RUNS", "3")))
+        except vs_linux.BenchFail as e:
+            sys.exit("bench: vs Linux: FAIL: %s" % e)
+        res["harness"] = harness_group(reps_qemu, reps_bochs)
         res["seconds"] = time.monotonic() - t0
         with open(os.path.join(OUT, "results.json"), "w") as f:
             json.dump(res, f, indent=1)
     body = render(res)
     print("\n".join(body))
-    print("\nbench: wrote %s/{results.json,results.md,vma-scaling.svg} and BENCHMARKS.md" % OUT)
+    print("\nbench: wrote %s/{results.json,results.md,vma-scaling.svg,vs-linux.svg} and "
+          "BENCHMARKS.md" % OUT)
 
 
 if __name__ == "__main__":

@@ -312,11 +312,13 @@ def named(programs):
 
 
 def results(programs, mem="128M", timeout=60, total_timeout=None,
-            build=BUILD, log=None, keep_going=False):
+            build=BUILD, log=None, keep_going=False, use_cache=True):
     """name -> {"out", "err", "status"} for each program (a path, or a
     (name, path) pair: the name the image gives it) in Linux, from the
     cache when every input is the same, else from one boot of the programs
-    not cached. log(line) hears about a boot. A program still running after
+    not cached. With use_cache=False every program runs in a fresh boot and
+    nothing is read from or stored in the cache (a benchmark's figures
+    must be measured, not remembered). log(line) hears about a boot. A program still running after
     `timeout` s is killed; the others' results are cached all the same, then
     OracleError names it ("X hangs: ..."), or with keep_going its result
     comes back with status None and is not cached. Raises OracleError."""
@@ -327,7 +329,7 @@ def results(programs, mem="128M", timeout=60, total_timeout=None,
             for name, path in programs}
     out, todo = {}, []
     for name, path in programs:
-        hit = cache_get(keys[name], build)
+        hit = cache_get(keys[name], build) if use_cache else None
         if hit is None:
             todo.append((name, path))
         else:
@@ -340,7 +342,7 @@ def results(programs, mem="128M", timeout=60, total_timeout=None,
         hung = [name for name, _ in todo if fresh[name].pop("hung")]
         for name, _ in todo:
             out[name] = fresh[name]
-            if name not in hung:
+            if name not in hung and use_cache:
                 cache_put(keys[name], fresh[name],
                           {"name": name, "kernel": package, "mem": str(mem),
                            "cpu": CPU}, build)
@@ -369,7 +371,8 @@ def cmd_run(args):
     try:
         res = results(args.program, args.mem, args.timeout,
                       args.total_timeout, args.build,
-                      log=lambda line: print(line, flush=True))
+                      log=lambda line: print(line, flush=True),
+                      use_cache=not args.no_cache)
     except OracleError as e:
         sys.stderr.write("oracle: FAIL: %s\n" % e)
         return 1
@@ -397,6 +400,9 @@ def parser():
     r.add_argument("--total-timeout", type=float, default=None,
                    help="seconds for the whole boot (default: from --timeout)")
     r.add_argument("--build", default=BUILD, help="build directory")
+    r.add_argument("--no-cache", action="store_true",
+                   help="boot Linux even when the result is cached, and do "
+                   "not cache it (for benchmarks)")
     return ap
 
 

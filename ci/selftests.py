@@ -8,13 +8,17 @@ status. Writes build/selftests/results.md and results.json.
 
     selftests.py [--kernel build/bootmm.elf] [--mem 4G] [--timeout 120]
                  [--only NAME,...] [--toolchain musl|glibc] [--strict]
+                 [--known tests/selftests-known.txt]
 
 A test that does not build with a toolchain is listed as such. A kernel
 panic or hang in bootmm fails the test that was running; the tests after it
-run in a further boot. Python 3 standard library only.
+run in a further boot. With --known FILE (what `make test` runs), every
+difference must be listed in FILE (see read_known) and every line of FILE
+must still match one: exit 1 otherwise. Python 3 standard library only.
 """
 
 import argparse
+import fnmatch
 import hashlib
 import json
 import os
@@ -43,6 +47,12 @@ TOOLCHAINS = {"musl": "musl-gcc", "glibc": "gcc"}
 # the x86_64 pkey binaries (<name>_64) and the -lcap programs.
 PKEY_TESTS = {"protection_keys", "pkey_sighandler_tests"}
 CAP_TESTS = {"mlock-random-test", "memfd_secret"}
+# libcap (Debian's libcap-dev) exists for glibc only. With musl-gcc those two
+# take its header through a directory holding just sys/capability.h and link
+# its archive by path: the objects they pull (cap_alloc, cap_proc, cap_flag)
+# call only plain libc functions and syscall wrappers, the same C ABI in musl.
+LIBCAP_HEADER = "/usr/include/sys/capability.h"
+LIBCAP_ARCHIVE = "/usr/lib/x86_64-linux-gnu/libcap.a"
 KSFT_SKIP = 4
 
 
@@ -116,13 +126,15 @@ def compile_command(test, toolchain, src, include, gen, binary):
            "-no-pie", "-ffile-prefix-map=%s/=" % src]
     if test in PKEY_TESTS:
         cmd += ["-m64", "-mxsave"]
+    if test in CAP_TESTS and toolchain == "musl":
+        cmd += ["-isystem", os.path.join(gen, "musl-libcap")]
     cmd += [os.path.join(mm, f) for f in (test + ".c", "vm_util.c",
                                           "thp_settings.c")]
     cmd += ["-lrt", "-lpthread", "-lm"]
     if test in PKEY_TESTS:
         cmd += ["-lrt", "-ldl", "-lm"]
     if test in CAP_TESTS:
-        cmd += ["-lcap"]
+        cmd += [LIBCAP_ARCHIVE] if toolchain == "musl" else ["-lcap"]
     return cmd + ["-o", binary]
 
 
@@ -186,6 +198,11 @@ def build_all(tests, toolchains, build):
     cfg = os.path.join(out, "gen", "local_config.h")
     with open(cfg, "w") as f:
         f.write("// No liburing support found\n")
+    capdir = os.path.join(out, "gen", "musl-libcap", "sys")
+    os.makedirs(capdir, exist_ok=True)
+    cap = os.path.join(capdir, "capability.h")
+    if not os.path.islink(cap):
+        os.symlink(LIBCAP_HEADER, cap)
     built = {}
     for tc in toolchains:
         for t in tests:
@@ -389,6 +406,105 @@ def run_oracle(programs, args):
     return res, time.monotonic() - start
 
 
+# ---------------------------------------------------------------- known
+def differences(row):
+    """The names of everything in which a row differs from Linux: each
+    subtest whose result differs (or that one side lacks), "exit status",
+    "crash" for a broken run (its subtests are not listed then), "build" for
+    a test that does not build, "linux" when the oracle gave no result."""
+    if row["verdict"] == "skipped":
+        return ["build"] if row["detail"].startswith("does not build") \
+            else ["linux"]
+    if row["bootmm"].get("crash"):
+        return ["crash"]
+    want, got = row["linux"], row["bootmm"]
+    wmap, gmap = dict(want["subtests"]), dict(got["subtests"])
+    diffs = [n for n, k in want["subtests"] if gmap.get(n) != k]
+    diffs += [n for n, _ in got["subtests"] if n not in wmap]
+    if want["status"] != got["status"]:
+        diffs.append("exit status")
+    return diffs
+
+
+class KnownError(Exception):
+    """A malformed line of the known-differences file."""
+
+
+def read_known(path):
+    """The known differences: one per line, `test | toolchain | subtest |
+    why`, where toolchain is musl, glibc or * (both), subtest a name from
+    differences() or an fnmatch pattern over them (* for the whole test),
+    and why the reason, never empty. # starts a comment line. Returns a list
+    of dicts (test, toolchain, subtest, why, line)."""
+    known = []
+    with open(path) as f:
+        for no, raw in enumerate(f, 1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            parts = [x.strip() for x in line.split(" | ")]
+            if len(parts) != 4 or not all(parts):
+                raise KnownError("%s:%d: not `test | toolchain | subtest | "
+                                 "why`: %s" % (path, no, line))
+            if parts[0] not in TESTS or \
+                    parts[1] not in list(TOOLCHAINS) + ["*"]:
+                raise KnownError("%s:%d: unknown test or toolchain: %s"
+                                 % (path, no, line))
+            known.append({"test": parts[0], "toolchain": parts[1],
+                          "subtest": parts[2], "why": parts[3],
+                          "line": "%s:%d" % (os.path.basename(path), no)})
+    return known
+
+
+def known_matches(entry, test, tc, name):
+    return entry["test"] == test and entry["toolchain"] in (tc, "*") and \
+        fnmatch.fnmatchcase(name, entry["subtest"])
+
+
+def check_known(rows, known):
+    """Judge rows against the known differences: (unlisted, stale) where
+    unlisted are "test (toolchain): difference" lines with no entry, and
+    stale the entries no difference matched (for the tests and toolchains
+    that ran). Both empty means as expected."""
+    unlisted, used = [], set()
+    for r in rows:
+        for name in differences(r):
+            hits = [i for i, e in enumerate(known)
+                    if known_matches(e, r["test"], r["toolchain"], name)]
+            if not hits:
+                unlisted.append("%s (%s): %s [%s]" % (
+                    r["test"], r["toolchain"], name, r["detail"]))
+            used.update(hits)
+    ran = set((r["test"], r["toolchain"]) for r in rows)
+    stale = [e for i, e in enumerate(known) if i not in used and
+             any(t == e["test"] and e["toolchain"] in (tc, "*")
+                 for t, tc in ran)]
+    return unlisted, stale
+
+
+def report_known(rows, path):
+    """Print the verdict against the known-differences file; True when every
+    difference is listed and every entry still matches."""
+    try:
+        known = read_known(path)
+    except (OSError, KnownError) as e:
+        log("selftests: FAIL: %s" % e)
+        return False
+    unlisted, stale = check_known(rows, known)
+    for u in unlisted:
+        log("selftests: FAIL: new difference from Linux: " + u)
+    for e in stale:
+        log("selftests: FAIL: %s no longer differs (%s | %s | %s): remove "
+            "it from %s" % (e["line"], e["test"], e["toolchain"],
+                            e["subtest"], path))
+    log("selftests: %d difference(s) from Linux, all listed in %s" % (
+        sum(len(differences(r)) for r in rows), path)
+        if not unlisted and not stale else
+        "selftests: %d new difference(s), %d stale line(s) in %s" % (
+            len(unlisted), len(stale), path))
+    return not unlisted and not stale
+
+
 # ---------------------------------------------------------------- report
 def judge(test, tc, built, linux, ours):
     """One table row."""
@@ -485,6 +601,9 @@ def main(argv=None):
     ap.add_argument("--build-only", action="store_true")
     ap.add_argument("--strict", action="store_true",
                     help="exit 1 unless every built test is identical")
+    ap.add_argument("--known", metavar="FILE",
+                    help="exit 1 on a difference FILE does not list, or a "
+                    "line of FILE that no longer differs")
     args = ap.parse_args(argv)
     # make -C runs inside the source tree: every path handed on must be absolute.
     args.build = os.path.abspath(args.build)
@@ -523,6 +642,8 @@ def main(argv=None):
     lines = write_report(rows, out, meta)
     log("\n".join(lines))
     failed = any(r["verdict"] == "failed" for r in rows)
+    if args.known and not report_known(rows, args.known):
+        return 1
     return 1 if args.strict and failed else 0
 
 

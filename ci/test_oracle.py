@@ -170,6 +170,32 @@ class BootTest(unittest.TestCase):
                          {"hello": (HELLO_OUT, 3),
                           "segv": (b"before\n", 139)})
 
+    def test_no_cache_boots_every_time(self):
+        """use_cache=False (oracle.py run --no-cache, the benchmarks') boots
+        for every call, even over a cached result, and stores nothing."""
+        hello = compile_program(self.tmp, "hello", HELLO)
+        oracle.results([hello], build=self.build)  # now cached
+        cache = os.path.join(self.build, "oracle-cache")
+        before = sorted(os.listdir(cache))
+        calls = []
+
+        def fake_boot(programs, *args, **kw):
+            calls.append([name for name, _ in programs])
+            return {"hello": {"out": b"fresh\n", "err": b"", "status": 0,
+                              "hung": False}}, 0.5
+        saved = oracle.boot_programs
+        oracle.boot_programs = fake_boot
+        try:
+            for _ in range(2):
+                res = oracle.results([hello], build=self.build, use_cache=False)
+                self.assertEqual(res["hello"]["out"], b"fresh\n")
+        finally:
+            oracle.boot_programs = saved
+        self.assertEqual(calls, [["hello"], ["hello"]])
+        self.assertEqual(sorted(os.listdir(cache)), before)
+        self.assertEqual(oracle.results([hello], build=self.build)["hello"]["out"],
+                         HELLO_OUT)
+
     def test_hang_is_one_line(self):
         """A hang fails in one line; the program after it still runs and
         is cached, the hung one is not."""

@@ -112,6 +112,74 @@ class JudgeTest(unittest.TestCase):
         self.assertEqual(rows[0]["same"], [4, 4])
 
 
+def row(test, tc, linux_out, linux_st, ours_out, ours_st, crash=None):
+    ours = {"out": ours_out, "status": ours_st}
+    if crash:
+        ours["crash"] = crash
+    return selftests.judge(test, tc, {"binary": "b"},
+                           {"out": linux_out, "status": linux_st}, ours)
+
+
+KNOWN = """# a comment
+cow | glibc | second case | why one
+cow | * | exit status | why two
+mkdirty | musl | * | why three
+"""
+
+
+class KnownTest(unittest.TestCase):
+    def known(self, text=KNOWN):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "known.txt")
+            with open(path, "w") as f:
+                f.write(text)
+            return selftests.read_known(path)
+
+    def test_differences_name_subtests_and_status(self):
+        ours = KSFT.replace(b"not ok 2 second", b"ok 2 second") + b"ok 5 new\n"
+        self.assertEqual(selftests.differences(row("cow", "glibc", KSFT, 1,
+                                                   ours, 0)),
+                         ["second case", "new", "exit status"])
+        self.assertEqual(selftests.differences(row("cow", "glibc", KSFT, 1,
+                                                   b"", None, "hang")),
+                         ["crash"])
+        built = selftests.judge("cow", "musl", {"error": "e"}, {}, {})
+        self.assertEqual(selftests.differences(built), ["build"])
+
+    def test_listed_differences_pass(self):
+        ours = KSFT.replace(b"not ok 2 second", b"ok 2 second")
+        rows = [row("cow", "glibc", KSFT, 1, ours, 0),
+                row("mkdirty", "musl", KSFT, 1, b"", 139)]
+        self.assertEqual(selftests.check_known(rows, self.known()), ([], []))
+
+    def test_new_difference_is_unlisted(self):
+        ours = KSFT.replace(b"ok 1 first", b"not ok 1 first")
+        unlisted, stale = selftests.check_known(
+            [row("cow", "musl", KSFT, 1, ours, 1)], self.known())
+        self.assertEqual(unlisted, ["cow (musl): first case "
+                                    "[first case: pass in Linux, fail here]"])
+        # cow's lines for musl: exit status matched nothing
+        self.assertEqual([e["subtest"] for e in stale], ["exit status"])
+
+    def test_disappeared_difference_is_stale(self):
+        rows = [row("cow", "glibc", KSFT, 1, KSFT, 1),
+                row("mkdirty", "musl", KSFT, 1, KSFT, 1)]
+        unlisted, stale = selftests.check_known(rows, self.known())
+        self.assertEqual(unlisted, [])
+        self.assertEqual([e["line"] for e in stale],
+                         ["known.txt:2", "known.txt:3", "known.txt:4"])
+
+    def test_tests_not_run_are_not_stale(self):
+        rows = [row("mkdirty", "musl", KSFT, 1, b"", 1)]
+        self.assertEqual(selftests.check_known(rows, self.known()), ([], []))
+
+    def test_malformed_lines_are_refused(self):
+        for bad in ("cow | glibc | x\n", "cow | glibc | x | \n",
+                    "nosuch | glibc | x | y\n", "cow | gcc | x | y\n"):
+            with self.assertRaises(selftests.KnownError):
+                self.known(bad)
+
+
 class JunitTest(unittest.TestCase):
     def test_crash_and_timeout_lines(self):
         self.assertEqual(

@@ -109,4 +109,8 @@ int exec_fork_path(struct proc *c, const struct proc *p);
 /* Free what exec gave p (its owned path); when p is freed. */
 void exec_proc_free(struct proc *p);
 
+/* A program's first frame: ring 3 at `entry` with stack `sp`, every other register 0. */
+struct uregs;
+void exec_set_regs(struct uregs *regs, uint64_t entry, uint64_t sp);
+
 #endif

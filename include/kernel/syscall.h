@@ -48,6 +48,8 @@
 #define SYS_exit_group 231
 #define SYS_tgkill 234
 #define SYS_prlimit64 302
+#define SYS_getrlimit 97
+#define SYS_setrlimit 160
 #define SYS_getrandom 318
 #define SYS_fstat 5
 #define SYS_poll 7

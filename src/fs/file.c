@@ -408,7 +408,22 @@ int file_mmap_obj(struct file *f, struct mobj **out)
 
 /* ---- generated files (/proc, /sys: struct vfs_gen) ---- */
 
-/* A text file's snapshot, made once per open as Linux's seq_file does. */
+/* Make the text of f's node into b (emptied first). 0 or the generator's -errno. */
+static int file_gen_text(struct file *f, struct procfs_buf *b)
+{
+	int err;
+
+	procfs_buf_free(b);
+	procfs_buf_init(b);
+	err = f->node->gen->text(f->node, b);
+	return err ? err : b->err;
+}
+
+/*
+ * A text file's snapshot, made at open and made anew by every read from
+ * position 0, as Linux's seq_file starts over there (seq_read_iter): a
+ * rewound /proc/self/maps shows the mappings of now.
+ */
 static int file_gen_open(struct file *f)
 {
 	const struct vfs_gen *gen = f->node->gen;
@@ -421,8 +436,7 @@ static int file_gen_open(struct file *f)
 	if (!b)
 		return -ENOMEM;
 	procfs_buf_init(b);
-	err = gen->text(f->node, b);
-	err = err ? err : b->err;
+	err = file_gen_text(f, b);
 	if (err) {
 		procfs_buf_free(b);
 		kfree(b);
@@ -434,8 +448,9 @@ static int file_gen_open(struct file *f)
 
 static long file_gen_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 {
-	const struct procfs_buf *b = f->priv;
+	struct procfs_buf *b = f->priv;
 	long n;
+	int err;
 
 	if (!b) { /* random access (pagemap, mem) */
 		if (!f->node->gen->read_at)
@@ -445,6 +460,9 @@ static long file_gen_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 			*pos += (uint64_t)n;
 		return n;
 	}
+	err = *pos == 0 ? file_gen_text(f, b) : 0;
+	if (err)
+		return err;
 	if (*pos >= b->len)
 		return 0;
 	n = (long)MIN(len, b->len - (size_t)*pos);

@@ -360,24 +360,6 @@ static int exec_check(const struct proc *p, struct vfs_node *n, struct exec_bprm
 	return 0;
 }
 
-/* The directory a relative path starts from (sys_start_dir). -EBADF, -ENOTDIR. */
-static int exec_start_dir(struct proc *p, int32_t dirfd, struct vfs_node **dir)
-{
-	struct file *f;
-
-	if (dirfd == AT_FDCWD) {
-		*dir = p->cwd ? p->cwd : rootfs_root();
-		return 0;
-	}
-	f = sys_file_raw(p, dirfd);
-	if (!f)
-		return -EBADF;
-	if (!f->node || !VFS_IS_DIR(f->node->mode))
-		return -ENOTDIR;
-	*dir = f->node;
-	return 0;
-}
-
 /* Resolve kernel path `path` from dirfd (namei flags nflags) to the file to run in b. */
 static int exec_open(struct proc *p, int32_t dirfd, const char *path, unsigned nflags,
 		     struct exec_bprm *b)
@@ -389,7 +371,7 @@ static int exec_open(struct proc *p, int32_t dirfd, const char *path, unsigned n
 	if (!start)
 		return -ENOENT;
 	if (path[0] != '/')
-		err = exec_start_dir(p, dirfd, &start);
+		err = (int)sys_start_dir(p, dirfd, &start);
 	if (!err)
 		err = namei(rootfs_root(), start, path, strlen(path), nflags, &nd);
 	if (err)
@@ -632,8 +614,7 @@ static void exec_set_comm(struct proc *p, const struct exec_bprm *b)
 	ksnprintf(p->comm, sizeof(p->comm), "%s", base);
 }
 
-/* The new program's first frame: entry, stack, every other register 0. */
-static void exec_set_regs(struct uregs *regs, uint64_t entry, uint64_t sp)
+void exec_set_regs(struct uregs *regs, uint64_t entry, uint64_t sp)
 {
 	memset(regs, 0, sizeof(*regs));
 	regs->rip = entry;

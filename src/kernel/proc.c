@@ -26,7 +26,6 @@
 #include "mm/vmarea.h"
 #include "proc_internal.h"
 
-#define PROC_RFLAGS_INIT 0x202ULL   /* IF and the reserved bit */
 
 static proc_diag_fn proc_diag_hook;
 
@@ -115,12 +114,7 @@ static void proc_start_first(struct proc *p, vaddr_t entry, uint64_t sp)
 	uint64_t top = (uint64_t)p->kstack + PROC_KSTACK_SIZE;
 	struct uregs *regs = (struct uregs *)(top - sizeof(*regs));
 
-	memset(regs, 0, sizeof(*regs));
-	regs->rip = entry;
-	regs->rsp = sp;
-	regs->cs = GDT_USER_CS;
-	regs->ss = GDT_USER_DS;
-	regs->rflags = PROC_RFLAGS_INIT;
+	exec_set_regs(regs, entry, sp);
 	user_prepare_start(&p->kctx, regs);
 	user_fpu_reset();
 	user_fpu_save(p->fpu);

@@ -110,7 +110,15 @@ struct proc *proc_tree_alloc(struct proc *parent, int *err)
 	p = kzalloc(sizeof(*p));
 	if (!p)
 		return NULL;
-	p->kstack = vmarea_alloc(PROC_KSTACK_SIZE, 0);
+	/*
+	 * Zeroed, though no byte is read before it is written: under QEMU TCG a
+	 * frame that held code the emulator translated (GRUB's, at the top of
+	 * memory) keeps its stale translations until each is overwritten, and
+	 * every store to such a page takes the emulator's slow self-modifying-
+	 * code path; a kernel stack there made every syscall and fault of
+	 * the process ~20x slower (bench/vs_linux, issue 15).
+	 */
+	p->kstack = vmarea_alloc(PROC_KSTACK_SIZE, VMAREA_ZERO);
 	if (!p->kstack) {
 		kfree(p);
 		return NULL;
@@ -442,12 +450,28 @@ void proc_tree_run(void)
 	proc_tree_end();
 }
 
+/*
+ * Unlink every parent-child and dead-list link of the tree, so that the
+ * processes can then be freed in any order (a child's link may point into
+ * a parent freed first).
+ */
+static void proc_tree_unlink_family(void)
+{
+	struct list_node *n, *tmp;
+
+	list_for_each_safe(n, tmp, &proc_tree.procs)
+		list_del(&list_entry(n, struct proc, tree_link)->sibling);
+	list_for_each_safe(n, tmp, &proc_tree.procs)
+		list_init(&list_entry(n, struct proc, tree_link)->children);
+}
+
 void proc_tree_end(void)
 {
 	struct list_node *n, *tmp;
 
 	proc_tree_kill_all();
 	sched_run_until(proc_tree_all_dead, NULL);
+	proc_tree_unlink_family();
 	list_for_each_safe(n, tmp, &proc_tree.procs)
 		proc_tree_free(list_entry(n, struct proc, tree_link));
 }
@@ -458,6 +482,7 @@ void proc_tree_abandon(void)
 
 	sched_reset();
 	futex_reset(); /* the waiters lived on the stacks freed below; timers go with each proc */
+	proc_tree_unlink_family();
 	list_for_each_safe(n, tmp, &proc_tree.procs) {
 		struct proc *p = list_entry(n, struct proc, tree_link);
 

@@ -84,6 +84,8 @@ struct namei;
 long sys_lookup(struct proc *p, int32_t dirfd, uint64_t upath, unsigned flags, char *buf,
 		struct namei *nd);
 long sys_getcwd(struct proc *p, uint64_t buf, uint64_t size);
+/* The directory a path relative to dirfd starts from (AT_FDCWD: the cwd). 0, -EBADF, -ENOTDIR. */
+long sys_start_dir(struct proc *p, int32_t dirfd, struct vfs_node **dir);
 
 /* sys_pipe.c: pipes and socket pairs */
 #define SYS_UIO_MAXIOV 1024

@@ -320,23 +320,12 @@ long sys_file_rwv(struct proc *p, bool write, int64_t fd, uint64_t uiov, uint64_
 	static struct sys_iov iov[SYS_UIO_MAXIOV];
 	struct file *f = sys_file(p, fd);
 	long done = 0, err = sys_rw_ok(f, write, 0, 0);
-	uint64_t total = 0;
 
 	if (err)
 		return err;
-	if (cnt > SYS_UIO_MAXIOV)
-		return -EINVAL;
-	if (cnt == 0)
-		return 0;
-	if (copy_from_user(iov, uiov, cnt * sizeof(iov[0])))
-		return -EFAULT;
-	for (uint64_t i = 0; i < cnt; i++) {
-		if ((int64_t)iov[i].len < 0 || iov[i].len > INT64_MAX - total)
-			return -EINVAL;
-		if (!user_range_ok(iov[i].base, iov[i].len))
-			return -EFAULT;
-		total += iov[i].len;
-	}
+	err = sys_iov_get(uiov, cnt, iov);
+	if (err || cnt == 0)
+		return err;
 	if (sys_pipe_is_stream(f))
 		return sys_pipe_rw(p, f, write, iov, cnt);
 	for (uint64_t i = 0; i < cnt; i++) {

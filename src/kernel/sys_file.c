@@ -40,7 +40,7 @@ static struct vfs_node *sys_cwd(struct proc *p)
  * The directory a relative path starts from: the working directory for
  * AT_FDCWD, else dirfd's directory (-EBADF not open, -ENOTDIR not a dir).
  */
-static long sys_start_dir(struct proc *p, int32_t dirfd, struct vfs_node **dir)
+long sys_start_dir(struct proc *p, int32_t dirfd, struct vfs_node **dir)
 {
 	struct file *f;
 

@@ -510,6 +510,8 @@ static long sys_call(struct proc *p, uint64_t nr, struct uregs *r)
 	case SYS_getrandom: return sys_getrandom(r->rdi, r->rsi, r->rdx);
 	case SYS_prlimit64:
 		return sys_prlimit64(p, (int64_t)r->rdi, r->rsi, r->rdx, r->r10);
+	case SYS_getrlimit: return sys_prlimit64(p, 0, r->rdi, 0, r->rsi);
+	case SYS_setrlimit: return sys_prlimit64(p, 0, r->rdi, r->rsi, 0);
 	default:
 		if (sys_lock_serves(nr))
 			return sys_lock(p, nr, r);

@@ -757,40 +757,45 @@ static vaddr_t as_nowrite_at(const struct aspace *as, vaddr_t start, vaddr_t end
 	return end;
 }
 
-int as_mprotect(struct aspace *as, vaddr_t start, uint64_t len, int prot)
+/*
+ * The first VMA of an mprotect of [*start, end) and, with PROT_GROWSDOWN,
+ * *start moved down to the start of the growsdown VMA: the VMA, or NULL
+ * with *err -ENOMEM (nothing there) or -EINVAL (GROWSDOWN on another VMA,
+ * GROWSUP).
+ */
+static struct vma *as_mprotect_first(struct aspace *as, vaddr_t *start, vaddr_t end, int grows,
+				     int *err)
 {
-	int grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
-	struct vma *v;
-	vaddr_t end, cover, sealed, denied, limited;
-	int err;
+	struct vma *v = vma_lower_bound(&as->vmas, *start);
 
-	prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
-	if (grows == (PROT_GROWSDOWN | PROT_GROWSUP) || !IS_ALIGNED(start, PAGE_SIZE))
-		return -EINVAL;
-	if (!len)
-		return 0;
-	len = ALIGN_UP(len, PAGE_SIZE);
-	end = start + len;
-	if (end <= start)
-		return -ENOMEM;
-	if (prot & ~(AS_PROT_RWX | AS_PROT_SEM))
-		return -EINVAL;
-	prot &= AS_PROT_RWX;
-	v = vma_lower_bound(&as->vmas, start);
+	*err = -ENOMEM;
 	if (!v)
-		return -ENOMEM;
+		return NULL;
 	if (grows & PROT_GROWSDOWN) {
 		if (vma_start(v) >= end)
-			return -ENOMEM;
-		start = vma_start(v);
-		if (!(v->flags & MAP_GROWSDOWN))
-			return -EINVAL;
-	} else if (vma_start(v) > start) {
-		return -ENOMEM;
-	} else if (grows) {
-		return -EINVAL;
+			return NULL;
+		*start = vma_start(v);
+		*err = -EINVAL;
+		return (v->flags & MAP_GROWSDOWN) ? v : NULL;
 	}
-	cover = as_covered_end(v, end);
+	if (vma_start(v) > *start)
+		return NULL;
+	*err = -EINVAL;
+	return grows ? NULL : v;
+}
+
+/*
+ * Change [start, end) from its first VMA v up to the first VMA that may not
+ * take `prot`: in Linux's order, a seal (EPERM), no VM_MAYWRITE or MDWE
+ * (EACCES), RLIMIT_DATA (ENOMEM); the VMAs before it change. Then a hole
+ * in the range is ENOMEM.
+ */
+static int as_mprotect_vmas(struct aspace *as, struct vma *v, vaddr_t start, vaddr_t end,
+			    int prot)
+{
+	vaddr_t cover = as_covered_end(v, end), sealed, denied, limited;
+	int err;
+
 	sealed = as_sealed_at(as, start, cover);
 	denied = (prot & PROT_WRITE) ? as_nowrite_at(as, start, sealed) : sealed;
 	denied = MIN(denied, as_mdwe_at(as, start, denied, prot));
@@ -805,6 +810,28 @@ int as_mprotect(struct aspace *as, vaddr_t start, uint64_t len, int prot)
 	if (sealed < cover)
 		return -EPERM; /* Linux changes the VMAs before the sealed one */
 	return cover < end ? -ENOMEM : 0;
+}
+
+int as_mprotect(struct aspace *as, vaddr_t start, uint64_t len, int prot)
+{
+	int grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
+	struct vma *v;
+	vaddr_t end;
+	int err;
+
+	prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
+	if (grows == (PROT_GROWSDOWN | PROT_GROWSUP) || !IS_ALIGNED(start, PAGE_SIZE))
+		return -EINVAL;
+	if (!len)
+		return 0;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	end = start + len;
+	if (end <= start)
+		return -ENOMEM;
+	if (prot & ~(AS_PROT_RWX | AS_PROT_SEM))
+		return -EINVAL;
+	v = as_mprotect_first(as, &start, end, grows, &err);
+	return v ? as_mprotect_vmas(as, v, start, end, prot & AS_PROT_RWX) : err;
 }
 
 /* ---------------------------------------------------------------- mremap */
@@ -1360,12 +1387,13 @@ static bool as_advice_discards(int advice)
 
 /*
  * Linux 6.12's can_modify_vma_madv: discarding advice is refused on a sealed
- * VMA of read-only private anonymous memory (is_ro_anon: no PROT_WRITE).
+ * VMA of read-only private anonymous memory (is_ro_anon: no PROT_WRITE, no
+ * file: a private window onto an object is not anonymous memory).
  */
 static bool as_advice_allowed(const struct vma *v, int advice)
 {
 	return !(v->flags & AS_VMA_SEALED) || !as_advice_discards(advice) ||
-	       (v->flags & MAP_SHARED) || (v->prot & PROT_WRITE);
+	       (v->flags & MAP_SHARED) || v->obj || (v->prot & PROT_WRITE);
 }
 
 /*
@@ -1440,8 +1468,8 @@ static int as_advise_vma(struct aspace *as, const struct vma *v, vaddr_t s, vadd
 	case AS_MADV_REMOVE:
 		return as_advise_remove(v, s, e);
 	case MADV_FREE:
-		if (v->flags & MAP_SHARED)
-			return -EINVAL; /* shmem is not vma_is_anonymous */
+		if (v->obj)
+			return -EINVAL; /* shmem and files are not vma_is_anonymous */
 		/* fall through */
 	case MADV_DONTNEED:
 		if (locked)
@@ -1450,8 +1478,12 @@ static int as_advise_vma(struct aspace *as, const struct vma *v, vaddr_t s, vadd
 	case AS_MADV_DONTNEED_LOCKED:
 		return as_drop_pages(as, s, e);
 	case AS_MADV_COLD:
+		return locked ? -EINVAL : 0;
 	case AS_MADV_PAGEOUT:
-		return locked ? -EINVAL : 0; /* no swap: the pages stay */
+		if (locked)
+			return -EINVAL;
+		/* reclaim drops droppable pages; without swap the others stay */
+		return (v->flags & AS_VMA_DROPPABLE) ? as_drop_pages(as, s, e) : 0;
 	default:
 		return 0;
 	}

@@ -9,6 +9,7 @@
 #include "lib/errno.h"
 #include "mm/aspace.h"
 #include "mm/heap.h"
+#include "mm/mobj.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
 #include "support/as_testlib.h"
@@ -261,6 +262,24 @@ Test(lock, seal_on_read_only_refuses_discard)
 	cr_expect_eq(as_madvise(as, X + PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED), 0);
 	cr_expect_eq(as_madvise(as, X, 2 * PAGE_SIZE, MADV_DONTNEED), -EPERM);
 	cr_expect_eq(resident(0, 2), 1);
+}
+
+/* Linux 6.12's is_ro_anon: a sealed read-only private window onto a file is no anonymous memory. */
+Test(lock, seal_on_read_only_file_allows_discard)
+{
+	struct mobj *o = mobj_create(MOBJ_SHMEM);
+
+	cr_assert_not_null(o);
+	cr_assert_eq(mobj_allocate(o, 0, 4 * PAGE_SIZE, MOBJ_ALLOC_GROW), 0);
+	cr_assert_eq(as_mmap_obj(as, X, 4 * PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_FIXED, o, 0, 0),
+		     (long)X);
+	cr_expect_eq(as_mseal(as, X, 4 * PAGE_SIZE, 0), 0);
+	cr_expect_eq(as_madvise(as, X, 4 * PAGE_SIZE, MADV_DONTNEED), 0);
+	cr_expect_eq(as_madvise(as, X, 4 * PAGE_SIZE, MADV_FREE), -EINVAL, "anonymous only");
+	cr_expect_eq(as_madvise(as, X, 4 * PAGE_SIZE, 18), -EINVAL, "WIPEONFORK: anonymous only");
+	cr_expect_eq(as_munmap(as, X, 4 * PAGE_SIZE), -EPERM);
+	cr_expect_eq(as_mprotect(as, X, 4 * PAGE_SIZE, RW), -EPERM);
+	mobj_put(o);
 }
 
 Test(lock, limits_without_cap_ipc_lock)

@@ -3,10 +3,12 @@
  * and the 's'/'p' bit; "/memfd:name (deleted)" (also once the memfd's fd is
  * closed: the mapping keeps the file); "/dev/zero (deleted)" for shared
  * anonymous memory and shared /dev/zero; mremap and mprotect keep the
- * offsets right. Addresses, devices and inode
+ * offsets right. A maps file read again from the start (rewind, pread at 0)
+ * shows the mappings of then, not of its open. Addresses, devices and inode
  * numbers are not printed (they differ between machines).
  */
 #include "files.h"
+#include <stdbool.h>
 
 static char file_path[64];
 
@@ -35,6 +37,41 @@ static void show(const char *what, const void *addr)
 	printf("%s: not found\n", what);
 	if (f)
 		fclose(f);
+}
+
+/* Whether the maps text read from f (from where it stands) has a line starting at addr. */
+static bool maps_has(FILE *f, const void *addr)
+{
+	char line[512];
+	unsigned long start;
+
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-", &start) == 1 && start == (uintptr_t)addr)
+			return true;
+	return false;
+}
+
+/* One open maps file over a mapping made, grown and removed after the open. */
+static void rewound(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char *r = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char buf[64];
+	int fd = open("/proc/self/maps", O_RDONLY);
+
+	CHECK(f && r != MAP_FAILED && fd >= 0);
+	printf("made after the open: %s\n", maps_has(f, r) ? "listed" : "missing");
+	CHECK(munmap(r + PG, PG) == 0);
+	rewind(f);
+	printf("rewound, after a hole: %s\n", maps_has(f, r + 2 * PG) ? "listed" : "missing");
+	CHECK(pread(fd, buf, sizeof(buf), 0) > 0);
+	CHECK(munmap(r, 3 * PG) == 0);
+	CHECK(read(fd, buf, sizeof(buf)) > 0);
+	CHECK(pread(fd, buf, sizeof(buf), 0) > 0);
+	rewind(f);
+	printf("rewound, after munmap: %s\n", maps_has(f, r + 2 * PG) ? "listed" : "missing");
+	fclose(f);
+	close(fd);
 }
 
 int main(void)
@@ -74,5 +111,6 @@ int main(void)
 	close(z);
 	close(fd);
 	unlink(file_path);
+	rewound();
 	return prog_done();
 }

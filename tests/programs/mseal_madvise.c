@@ -6,9 +6,11 @@
  * other madvise additions: MADV_DONTFORK/DOFORK/WIPEONFORK/KEEPONFORK (VMA
  * flags, acted on at fork), MADV_COLD and MADV_PAGEOUT (no swap: anonymous
  * pages stay), MADV_FREE on shared memory, and MAP_DROPPABLE (Linux 6.11):
- * its errnos, contents and the advice it refuses.
+ * its errnos, contents, the advice it refuses, and MADV_PAGEOUT dropping it. A read-only private window
+ * onto a file (a memfd) is no anonymous memory: its seal refuses no advice.
  */
 #include "prog.h"
+#include <fcntl.h>
 #include <sys/syscall.h>
 
 #ifndef MADV_DONTNEED_LOCKED
@@ -91,19 +93,29 @@ static void advice(void)
 	char *ro = prog_map(NULL, PG, PROT_READ, 0);
 	char *rw = prog_map(NULL, PG, PROT_READ | PROT_WRITE, 0);
 	char *sh = mmap(NULL, PG, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int fd = (int)syscall(SYS_memfd_create, "sealed", 0);
+	char *pf;
 
+	CHECK(fd >= 0 && fallocate(fd, 0, 0, PG) == 0);
+	pf = mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 0);
+	CHECK(pf != MAP_FAILED);
 	rw[0] = 9;
 	EXPECT_ERRNO(0, sys_mseal(ro, PG, 0));
 	EXPECT_ERRNO(0, sys_mseal(rw, PG, 0));
 	EXPECT_ERRNO(0, sys_mseal(sh, PG, 0));
+	EXPECT_ERRNO(0, sys_mseal(pf, PG, 0));
 	for (size_t i = 0; i < sizeof(adv) / sizeof(adv[0]); i++) {
 		int r1 = madvise(ro, PG, adv[i].advice), e1 = r1 ? errno : 0;
 		int r2 = madvise(rw, PG, adv[i].advice), e2 = r2 ? errno : 0;
 		int r3 = madvise(sh, PG, adv[i].advice), e3 = r3 ? errno : 0;
+		int r4 = madvise(pf, PG, adv[i].advice), e4 = r4 ? errno : 0;
 
-		printf("%s: read-only %s, writable %s, shared %s\n", adv[i].name,
-		       prog_errname(e1), prog_errname(e2), prog_errname(e3));
+		printf("%s: read-only %s, writable %s, shared %s, private file %s\n",
+		       adv[i].name, prog_errname(e1), prog_errname(e2), prog_errname(e3),
+		       prog_errname(e4));
 	}
+	EXPECT_ERRNO(EPERM, munmap(pf, PG));
+	close(fd);
 	CHECK(rw[0] == 0); /* DONTNEED on writable sealed memory is allowed */
 }
 
@@ -180,6 +192,10 @@ static void droppable(void)
 	EXPECT_ERRNO(0, mlock(d, 4 * PG)); /* never locked ... */
 	EXPECT_ERRNO(0, madvise(d + PG, PG, MADV_DONTNEED)); /* ... so this drops */
 	CHECK(d[PG] == 0 && d[2 * PG] == 0x33);
+	EXPECT_ERRNO(0, madvise(d + 3 * PG, PG, MADV_COLD)); /* kept */
+	CHECK(d[3 * PG] == 0x33);
+	EXPECT_ERRNO(0, madvise(d + 3 * PG, PG, MADV_PAGEOUT)); /* dropped, never swapped */
+	CHECK(d[3 * PG] == 0 && d[2 * PG] == 0x33);
 	EXPECT_ERRNO(0, mprotect(d, 4 * PG, PROT_READ));
 	CHECK(d[2 * PG] == 0x33);
 	EXPECT_ERRNO(0, munmap(d, 4 * PG));
