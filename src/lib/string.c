@@ -4,17 +4,23 @@
 /* Keep GCC from turning these loops back into calls to themselves. */
 #pragma GCC optimize("no-tree-loop-distribute-patterns")
 
+/* A 64-bit word at any address (x86 allows unaligned loads and stores). */
+typedef uint64_t __attribute__((may_alias, aligned(1))) string_word_t;
+
+/* Fill 8 bytes a step with the byte repeated, then the tail byte by byte. */
 void *memset(void *dst, int c, size_t n)
 {
 	uint8_t *d = dst;
+	string_word_t w = (uint8_t)c * 0x0101010101010101ULL;
 
+	for (; n >= sizeof(string_word_t); n -= sizeof(string_word_t)) {
+		*(string_word_t *)d = w;
+		d += sizeof(string_word_t);
+	}
 	while (n--)
 		*d++ = (uint8_t)c;
 	return dst;
 }
-
-/* A 64-bit word at any address (x86 allows unaligned loads and stores). */
-typedef uint64_t __attribute__((may_alias, aligned(1))) string_word_t;
 
 /*
  * Copy 8 bytes a step, then the tail byte by byte. Each word is loaded

@@ -1,8 +1,8 @@
 /*
- * In-image tests of the kernel's memcpy and memmove (suite `string`,
- * src/lib/string.c; the host tests use libc's): every length up to a few
- * words at every byte phase of source and destination copies exactly those
- * bytes, and memmove is right for overlaps both ways.
+ * In-image tests of the kernel's memset, memcpy and memmove (suite
+ * `string`, src/lib/string.c; the host tests use libc's): every length up
+ * to a few words at every byte phase fills or copies exactly those bytes,
+ * and memmove is right for overlaps both ways.
  */
 #include "harness/ktest.h"
 #include "lib/string.h"
@@ -69,5 +69,35 @@ TEST(string, memmove_overlapping_both_ways)
 		for (unsigned to = 0; to < 12; to++)
 			for (unsigned n = 0; n <= STRING_TEST_MAX; n++)
 				bad += !string_test_move_ok(from, to, n);
+	EXPECT_EQ(bad, 0);
+}
+
+/* memset of n bytes at phase d with byte c: exactly those bytes change. */
+static bool string_test_set_ok(unsigned d, unsigned n, int c)
+{
+	uint8_t buf[STRING_TEST_BUF];
+
+	for (unsigned i = 0; i < STRING_TEST_BUF; i++)
+		buf[i] = string_test_byte(i);
+	if (memset(buf + d, c, n) != buf + d)
+		return false;
+	for (unsigned i = 0; i < STRING_TEST_BUF; i++) {
+		bool in = i >= d && i < d + n;
+
+		if (buf[i] != (in ? (uint8_t)c : string_test_byte(i)))
+			return false;
+	}
+	return true;
+}
+
+TEST(string, memset_every_length_and_phase)
+{
+	static const int fill[] = {0, 0x6b, 0xff, 0x1ee}; /* 0x1ee: only its low byte counts */
+	unsigned bad = 0;
+
+	for (unsigned f = 0; f < ARRAY_SIZE(fill); f++)
+		for (unsigned d = 0; d < 8; d++)
+			for (unsigned n = 0; n <= STRING_TEST_MAX; n++)
+				bad += !string_test_set_ok(d, n, fill[f]);
 	EXPECT_EQ(bad, 0);
 }
