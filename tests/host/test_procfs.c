@@ -126,7 +126,7 @@ Test(procfs, maps_heap_stack_anon_exact)
 		    "                         [stack]\n");
 }
 
-/* A file hook naming every VMA with wide columns: a 40-bit offset, dev fd:1a3, the largest inode. */
+/* A file hook naming every VMA with wide columns: 40-bit offset, dev fd:1a3, largest inode. */
 static bool wide_vma_file(const struct procfs_task *t, const struct as_vma_info *v,
 			  struct procfs_vma_id *id)
 {
@@ -148,8 +148,9 @@ Test(procfs, maps_wide_columns_as_printf)
 	snprintf(want, sizeof(want),
 		 "%08llx-%08llx rw-p %08llx %02x:%02x %llu %*s/f\n"
 		 "%08llx-%08llx r--p %08llx %02x:%02x %llu %*s/f\n",
-		 0x10000ULL, 0x11000ULL, 0x123456789000ULL, 0xfd, 0x1a3, (unsigned long long)UINT64_MAX,
-		 9, "", 0x123456789000ULL, 0x12345678b000ULL, 0x123456789000ULL, 0xfd, 0x1a3,
+		 0x10000ULL, 0x11000ULL, 0x123456789000ULL, 0xfd, 0x1a3,
+		 (unsigned long long)UINT64_MAX, 9, "",
+		 0x123456789000ULL, 0x12345678b000ULL, 0x123456789000ULL, 0xfd, 0x1a3,
 		 (unsigned long long)UINT64_MAX, 1, "");
 	expect_text(procfs_maps, want);
 }
