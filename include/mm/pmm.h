@@ -54,6 +54,15 @@ uint32_t pmm_ref(paddr_t pa);
 /* Drop one reference to `pa`; frees the frame when it reaches 0. Returns the new count. */
 uint32_t pmm_unref(paddr_t pa);
 
+/*
+ * Drop one reference from each of the `nframes` frames at `pa`, freeing those
+ * that reach 0: the same counts and free blocks as nframes calls of
+ * pmm_unref, but a run of frames with count 1 goes back a block at a time
+ * (a whole 2 MiB block as one order-9 free). Panics when a frame is not
+ * allocated.
+ */
+void pmm_unref_range(paddr_t pa, uint64_t nframes);
+
 /* Current reference count of `pa` (0 when free or not RAM). */
 uint32_t pmm_refcount(paddr_t pa);
 

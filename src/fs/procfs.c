@@ -141,20 +141,75 @@ static void procfs_vma_ident(const struct procfs_task *t, const struct as_vma_in
 		id->name = "[stack]";
 }
 
+/*
+ * Write v in lowercase hex, zero-padded to at least `width` digits (printf's
+ * "%0*llx"), at p; returns the end. Wants room for 16 digits.
+ */
+static char *procfs_hex(char *p, uint64_t v, int width)
+{
+	int n = 1;
+
+	while (n < 16 && (v >> (4 * n)))
+		n++;
+	n = MAX(n, width);
+	for (int i = n - 1; i >= 0; i--, v >>= 4)
+		p[i] = "0123456789abcdef"[v & 15];
+	return p + n;
+}
+
+/* Write v in decimal ("%llu") at p; returns the end. Wants room for 20 digits. */
+static char *procfs_dec(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/*
+ * The header of a maps line at p, as show_map_vma's "%08lx-%08lx %c%c%c%c
+ * %08llx %02x:%02x %lu " (its seq_put_hex_ll fast path): returns the end.
+ * Wants 96 bytes.
+ */
+static char *procfs_map_head(char *p, const struct as_vma_info *v,
+			     const struct procfs_vma_id *id)
+{
+	p = procfs_hex(p, v->start, 8);
+	*p++ = '-';
+	p = procfs_hex(p, v->end, 8);
+	*p++ = ' ';
+	*p++ = v->prot & PROT_READ ? 'r' : '-';
+	*p++ = v->prot & PROT_WRITE ? 'w' : '-';
+	*p++ = v->prot & PROT_EXEC ? 'x' : '-';
+	*p++ = v->flags & MAP_SHARED ? 's' : 'p';
+	*p++ = ' ';
+	p = procfs_hex(p, id->offset, 8);
+	*p++ = ' ';
+	p = procfs_hex(p, id->dev_major, 2);
+	*p++ = ':';
+	p = procfs_hex(p, id->dev_minor, 2);
+	*p++ = ' ';
+	p = procfs_dec(p, id->ino);
+	*p++ = ' ';
+	return p;
+}
+
 /* One maps line (show_map_vma): the header, then the name at column 73. */
 static void procfs_map_line(const struct procfs_task *t, const struct as_vma_info *v,
 			    struct procfs_buf *b)
 {
+	char head[PROCFS_MAPS_PAD + 40];
 	struct procfs_vma_id id;
 	size_t line = b->len;
 
 	procfs_vma_ident(t, v, &id);
-	procfs_printf(b, "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ",
-		      (unsigned long long)v->start, (unsigned long long)v->end,
-		      v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
-		      v->prot & PROT_EXEC ? 'x' : '-', v->flags & MAP_SHARED ? 's' : 'p',
-		      (unsigned long long)id.offset, id.dev_major, id.dev_minor,
-		      (unsigned long long)id.ino);
+	procfs_put(b, head, (size_t)(procfs_map_head(head, v, &id) - head));
 	if (id.name && id.name[0]) {
 		procfs_pad(b, line, PROCFS_MAPS_PAD);
 		procfs_put(b, " ", 1);

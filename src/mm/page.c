@@ -76,25 +76,49 @@ void as_ref_range(paddr_t root, vaddr_t start, vaddr_t end)
 		pt_walk(root, start, end - start, as_ref_cb, &span);
 }
 
-/* pt_walk callback: unreference the frames of the leaf part inside the span. */
+/* A span and the run of physically contiguous frames as_unref_cb has yet to unreference. */
+struct as_unref_run {
+	vaddr_t start, end;
+	paddr_t pa;
+	uint64_t nframes;
+};
+
+/*
+ * pt_walk callback: add the frames of the leaf part inside the span to the
+ * run when they follow it physically, else unreference the run and start a
+ * new one. So one pmm call covers a 2 MiB leaf, or all the 4 KiB leaves of
+ * one moved 2 MiB block, and frees whole blocks of frames nothing else maps.
+ */
 static int as_unref_cb(void *ctx, const struct pt_leaf *leaf)
 {
-	const struct as_span *span = ctx;
-	vaddr_t va = MAX(leaf->va, span->start);
-	vaddr_t end = MIN(leaf->va + leaf->size, span->end);
+	struct as_unref_run *run = ctx;
+	vaddr_t va = MAX(leaf->va, run->start);
+	vaddr_t end = MIN(leaf->va + leaf->size, run->end);
+	paddr_t pa = leaf->pa + (va - leaf->va);
 
-	for (; va < end; va += PAGE_SIZE)
-		pmm_unref(leaf->pa + (va - leaf->va));
+	if (va >= end)
+		return 0;
+	if (run->nframes && run->pa + run->nframes * PAGE_SIZE == pa) {
+		run->nframes += (end - va) / PAGE_SIZE;
+		return 0;
+	}
+	if (run->nframes)
+		pmm_unref_range(run->pa, run->nframes);
+	run->pa = pa;
+	run->nframes = (end - va) / PAGE_SIZE;
 	return 0;
 }
 
 /* Drop one reference for every 4 KiB page mapped in [start, end). */
 void as_unref_range(paddr_t root, vaddr_t start, vaddr_t end)
 {
-	struct as_span span = {start, end};
+	struct as_unref_run run = {start, end, 0, 0};
 
-	if (start < end)
-		pt_walk(root, start, end - start, as_unref_cb, &span);
+	if (start >= end)
+		return;
+	pt_walk(root, start, end - start, as_unref_cb, &run);
+	if (run.nframes)
+		pmm_unref_range(run.pa, run.nframes);
 }
 
 /* Make start and end leaf boundaries; 0 or -ENOMEM with nothing changed. */

@@ -473,6 +473,52 @@ uint32_t pmm_unref(paddr_t pa)
 	return count;
 }
 
+/*
+ * The largest order j <= max with `pfn` aligned to 2^j and pfn + 2^j <= end
+ * (pfn < end).
+ */
+static unsigned pmm_fit_order(uint64_t pfn, uint64_t end, unsigned max)
+{
+	unsigned j = 0;
+
+	while (j < max && IS_ALIGNED(pfn, (uint64_t)2 << j) && pfn + ((uint64_t)2 << j) <= end)
+		j++;
+	return j;
+}
+
+/*
+ * Drop one reference from the frames of the largest piece at `pfn` (< end)
+ * that one call can do: a shared frame on its own, or the biggest aligned
+ * part of an allocated block (count 1 in every frame) inside [pfn, end),
+ * which is freed whole. Returns the number of frames done.
+ */
+static uint64_t pmm_unref_piece(uint64_t pfn, uint64_t end)
+{
+	uint64_t head = pmm_block_of(pfn);
+	unsigned order;
+
+	if (head == PMM_NIL || pmm_frames[head].state != PMM_ALLOC)
+		panic("pmm_unref_range: 0x%llx is not allocated",
+		      (unsigned long long)pfn << PAGE_SHIFT);
+	if (pmm_frames[head].refcount != 1) {
+		if (--pmm_frames[head].refcount == 0)
+			pmm_free_block(head, 0);
+		return 1;
+	}
+	order = pmm_fit_order(pfn, end, pmm_frames[head].order);
+	pmm_split_alloc(head, pfn, order);
+	pmm_free_block(pfn, order);
+	return (uint64_t)1 << order;
+}
+
+void pmm_unref_range(paddr_t pa, uint64_t nframes)
+{
+	uint64_t pfn = pa >> PAGE_SHIFT, end = pfn + nframes;
+
+	while (pfn < end)
+		pfn += pmm_unref_piece(pfn, end);
+}
+
 uint32_t pmm_refcount(paddr_t pa)
 {
 	uint64_t head = pmm_block_of(pa >> PAGE_SHIFT);

@@ -809,3 +809,50 @@ Test(aspace, madvise_dontneed_in_2m_leaf)
 	cr_expect_eq(uread(as, a + 0x4000), 5);
 	CHECK();
 }
+
+/*
+ * Populate 4 MiB at 0x40000000 (two 2 MiB leaves), move it by mremap to
+ * 0x50001000, 4 KiB off 2 MiB (so 4 KiB leaves of the same frames), take one
+ * more reference to the frame of its page 5 (as a forked child sharing it
+ * copy-on-write would), then munmap it. Returns that frame.
+ */
+static paddr_t populate_move_unmap(void)
+{
+	const vaddr_t a = 0x40000000, to = 0x50001000;
+	struct pt_leaf leaf;
+
+	cr_assert_eq(as_mmap(as, a, MiB(4), RW, ANON | MAP_FIXED | MAP_POPULATE), (long)a);
+	cr_assert(pt_query(as_root(as), a, &leaf));
+	cr_assert_eq(leaf.size, MiB(2));
+	cr_assert_eq(as_mremap(as, a, MiB(4), MiB(4), MREMAP_MAYMOVE | MREMAP_FIXED, to),
+		     (long)to);
+	cr_assert(pt_query(as_root(as), to + 0x5000, &leaf));
+	cr_assert_eq(leaf.size, PAGE_SIZE);
+	cr_assert_eq(pmm_ref(leaf.pa), 2);
+	cr_assert_eq(as_munmap(as, to, MiB(4)), 0);
+	CHECK();
+	return leaf.pa;
+}
+
+/*
+ * munmap of 4 KiB leaves over 2 MiB blocks gives every frame nothing else
+ * maps back, whole blocks again: after a first round (which leaves its page
+ * tables), a second one ends with the very same free blocks of every order.
+ */
+Test(aspace, munmap_of_moved_2m_blocks_frees_whole_blocks)
+{
+	size_t before[PMM_MAX_ORDER + 1], free1;
+	paddr_t shared;
+
+	pmm_unref(populate_move_unmap());
+	free1 = pmm_free_frames();
+	for (unsigned k = 0; k <= PMM_MAX_ORDER; k++)
+		before[k] = pmm_free_blocks(k);
+	shared = populate_move_unmap();
+	cr_expect_eq(pmm_refcount(shared), 1);
+	cr_expect_eq(pmm_free_frames(), free1 - 1);
+	pmm_unref(shared);
+	cr_expect_eq(pmm_free_frames(), free1);
+	for (unsigned k = 0; k <= PMM_MAX_ORDER; k++)
+		cr_expect_eq(pmm_free_blocks(k), before[k], "order %u", k);
+}

@@ -657,3 +657,131 @@ Test(pmm, randomized_against_model)
 	expect_counts(&c);
 	free(owned);
 }
+
+/* ------------------------------------------------------------ range unref */
+
+/*
+ * The state pmm_unref_range must reach: in a fresh 64 MiB pool, allocate
+ * blocks of `orders` (nblocks of them, each at its address in pa[]), take an
+ * extra reference to the frames listed in `shared` (offsets from pa[0]),
+ * then drop one reference from `n` frames at pa[0] + off, frame by frame
+ * with pmm_unref when `by_range` is false, with one pmm_unref_range when
+ * true. The counts after it go to *c.
+ */
+static void unref_scenario(const unsigned *orders, size_t nblocks, const uint64_t *shared,
+			   size_t nshared, uint64_t off, uint64_t n, bool by_range,
+			   struct counts *c, paddr_t *pa)
+{
+	host_mm_setup(MiB(64));
+	for (size_t i = 0; i < nblocks; i++)
+		cr_assert_neq(pa[i] = pmm_alloc(orders[i]), 0);
+	for (size_t i = 0; i < nshared; i++)
+		cr_assert_eq(pmm_ref(pa[0] + shared[i] * PAGE_SIZE), 2);
+	if (by_range)
+		pmm_unref_range(pa[0] + off * PAGE_SIZE, n);
+	else
+		for (uint64_t i = 0; i < n; i++)
+			pmm_unref(pa[0] + (off + i) * PAGE_SIZE);
+	snap(c);
+}
+
+/* Run the scenario both ways; the free frames, blocks and counts must agree. */
+static void expect_unref_like_frames(const unsigned *orders, size_t nblocks,
+				     const uint64_t *shared, size_t nshared, uint64_t off,
+				     uint64_t n)
+{
+	struct counts frames, range;
+	paddr_t pa[8], pa2[8];
+	uint32_t counts[2048];
+
+	cr_assert(nblocks <= 8 && off + n <= 2048);
+	unref_scenario(orders, nblocks, shared, nshared, off, n, false, &frames, pa);
+	for (uint64_t i = 0; i < off + n; i++)
+		counts[i] = pmm_refcount(pa[0] + i * PAGE_SIZE);
+	unref_scenario(orders, nblocks, shared, nshared, off, n, true, &range, pa2);
+	for (size_t i = 0; i < nblocks; i++)
+		cr_assert_eq(pa2[i], pa[i]);
+	expect_counts(&frames);
+	for (uint64_t i = 0; i < off + n; i++)
+		cr_expect_eq(pmm_refcount(pa[0] + i * PAGE_SIZE), counts[i], "frame %lu", i);
+}
+
+Test(pmm, unref_range_of_2m_block_frees_one_order9_block)
+{
+	struct counts c, mid;
+	paddr_t pa;
+
+	host_mm_setup(MiB(64));
+	snap(&c);
+	pa = pmm_alloc(10);
+	cr_assert_neq(pa, 0);
+	snap(&mid);
+	pmm_unref_range(pa, 512);
+	/* Its buddy is still allocated: exactly one more order-9 block, nothing smaller. */
+	cr_expect_eq(pmm_free_frames(), mid.free + 512);
+	for (unsigned k = 0; k <= PMM_MAX_ORDER; k++)
+		cr_expect_eq(pmm_free_blocks(k), mid.blocks[k] + (k == 9), "order %u", k);
+	cr_expect_not(pmm_is_allocated(pa));
+	cr_expect_not(pmm_is_allocated(pa + MiB(2) - PAGE_SIZE));
+	cr_expect_eq(pmm_refcount(pa + MiB(2)), 1);
+	cr_expect_eq(pmm_refcount(pa + MiB(4) - PAGE_SIZE), 1);
+	pmm_unref_range(pa + MiB(2), 512);
+	expect_counts(&c);
+}
+
+Test(pmm, unref_range_keeps_shared_frames_of_a_2m_block)
+{
+	/* Free blocks per order that 509 frames around holes at 0, 77 and 511 make. */
+	static const size_t holes[] = {3, 3, 3, 3, 3, 3, 1, 2, 0, 0};
+	struct counts c, mid;
+	paddr_t pa;
+
+	host_mm_setup(MiB(64));
+	snap(&c);
+	pa = pmm_alloc(9);
+	cr_assert_neq(pa, 0);
+	snap(&mid);
+	/* Frames 0, 77 and 511 are also mapped elsewhere (copy-on-write after fork). */
+	cr_assert_eq(pmm_ref(pa), 2);
+	cr_assert_eq(pmm_ref(pa + 77 * PAGE_SIZE), 2);
+	cr_assert_eq(pmm_ref(pa + 511 * PAGE_SIZE), 2);
+	pmm_unref_range(pa, 512);
+	cr_expect_eq(pmm_free_frames(), mid.free + 509);
+	for (unsigned i = 0; i < 512; i++)
+		cr_expect_eq(pmm_refcount(pa + i * PAGE_SIZE), i == 0 || i == 77 || i == 511,
+			     "frame %u", i);
+	for (unsigned k = 0; k <= PMM_MAX_ORDER; k++)
+		cr_expect_eq(pmm_free_blocks(k), mid.blocks[k] + (k < 10 ? holes[k] : 0),
+			     "order %u: %zu", k, pmm_free_blocks(k));
+	pmm_unref_range(pa + 77 * PAGE_SIZE, 1);
+	pmm_unref_range(pa, 1);
+	pmm_unref_range(pa + 511 * PAGE_SIZE, 1);
+	expect_counts(&c);
+}
+
+Test(pmm, unref_range_matches_unref_frame_by_frame)
+{
+	static const unsigned big[] = {9}, four[] = {10};
+	static const uint64_t none[] = {0}, some[] = {1, 2, 300, 511}, more[] = {5, 64, 700};
+
+	expect_unref_like_frames(big, 1, none, 0, 0, 512);
+	expect_unref_like_frames(big, 1, some, 4, 0, 512);
+	expect_unref_like_frames(big, 1, none, 0, 5, 300);
+	expect_unref_like_frames(big, 1, some, 4, 3, 509);
+	expect_unref_like_frames(big, 1, none, 0, 256, 256);
+	expect_unref_like_frames(four, 1, some, 4, 100, 700);
+	expect_unref_like_frames(four, 1, none, 0, 0, 1024);
+	/* References split a 4 MiB block into blocks of many orders; ranges across them. */
+	expect_unref_like_frames(four, 1, more, 3, 3, 1000);
+	expect_unref_like_frames(four, 1, more, 3, 0, 1024);
+	expect_unref_like_frames(four, 1, more, 3, 64, 1);
+}
+
+Test(pmm, unref_range_of_free_frame_panics, .signal = SIGABRT)
+{
+	host_mm_setup(MiB(16));
+	paddr_t pa = pmm_alloc(9);
+
+	pmm_unref_range(pa, 512);
+	pmm_unref_range(pa + PAGE_SIZE, 1);
+}

@@ -126,6 +126,35 @@ Test(procfs, maps_heap_stack_anon_exact)
 		    "                         [stack]\n");
 }
 
+/* A file hook naming every VMA with wide columns: 40-bit offset, dev fd:1a3, largest inode. */
+static bool wide_vma_file(const struct procfs_task *t, const struct as_vma_info *v,
+			  struct procfs_vma_id *id)
+{
+	*id = (struct procfs_vma_id){.offset = 0x123456789000ULL, .dev_major = 0xfd,
+				     .dev_minor = 0x1a3, .ino = UINT64_MAX, .name = "/f"};
+	return true;
+}
+
+Test(procfs, maps_wide_columns_as_printf)
+{
+	char want[256];
+	long a = as_mmap(as, 0x10000, 0x1000, RW, ANON | MAP_FIXED);
+	long b = as_mmap(as, 0x123456789000ULL, 0x2000, PROT_READ, ANON | MAP_FIXED);
+
+	cr_assert_eq(a, 0x10000);
+	cr_assert_eq(b, 0x123456789000LL);
+	task.vma_file = wide_vma_file;
+	/* Headers of 64 and 72 bytes: the name still starts at column 73. */
+	snprintf(want, sizeof(want),
+		 "%08llx-%08llx rw-p %08llx %02x:%02x %llu %*s/f\n"
+		 "%08llx-%08llx r--p %08llx %02x:%02x %llu %*s/f\n",
+		 0x10000ULL, 0x11000ULL, 0x123456789000ULL, 0xfd, 0x1a3,
+		 (unsigned long long)UINT64_MAX, 9, "",
+		 0x123456789000ULL, 0x12345678b000ULL, 0x123456789000ULL, 0xfd, 0x1a3,
+		 (unsigned long long)UINT64_MAX, 1, "");
+	expect_text(procfs_maps, want);
+}
+
 Test(procfs, maps_name_column_is_73)
 {
 	char line[128];
