@@ -36,13 +36,11 @@ static bool itimer_real_armed(const struct proc *p)
  */
 static void itimer_real_stop(struct proc *p)
 {
-	bool irqs = read_rflags() & RFLAGS_IF;
+	bool irqs = irq_save();
 
-	irq_disable();
 	if (itimer_real_armed(p))
 		list_del(&p->itimer_link);
-	if (irqs)
-		irq_enable();
+	irq_restore(irqs);
 }
 
 /* Start p's ITIMER_REAL to expire at `at` (CLOCK_MONOTONIC ns); from syscalls, interrupts off. */

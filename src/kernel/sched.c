@@ -178,16 +178,14 @@ void sched_preempt(void)
 
 void sched_start(struct proc *p)
 {
-	bool irqs = read_rflags() & RFLAGS_IF;
+	bool irqs = irq_save();
 
-	irq_disable();
 	list_init(&p->run_link);
 	list_init(&p->wait_link);
 	list_init(&p->timer_link);
 	p->state = PROC_RUNNABLE;
 	sched_enqueue(p);
-	if (irqs)
-		irq_enable();
+	irq_restore(irqs);
 }
 
 void sched_exit(void)
@@ -199,9 +197,8 @@ void sched_exit(void)
 
 void sched_run_until(bool (*done)(void *arg), void *arg)
 {
-	bool irqs = read_rflags() & RFLAGS_IF;
+	bool irqs = irq_save(); /* the timer's tick moves sleepers to the run queue */
 
-	irq_disable(); /* the timer's tick moves sleepers to the run queue */
 	KASSERT(!sched_cur);
 	sched_kernel_root = mm_current_root();
 	sched_kernel_fs = user_get_fs();
@@ -215,8 +212,7 @@ void sched_run_until(bool (*done)(void *arg), void *arg)
 			user_idle();
 		proc_free_dead();
 	}
-	if (irqs)
-		irq_enable();
+	irq_restore(irqs);
 }
 
 void sched_drop_mm(void)

@@ -121,6 +121,22 @@ static inline uint64_t read_rflags(void)
 	return v;
 }
 
+/* Turn interrupts off; returns whether they were on, for irq_restore. */
+static inline bool irq_save(void)
+{
+	bool on = read_rflags() & RFLAGS_IF;
+
+	irq_disable();
+	return on;
+}
+
+/* Undo irq_save: interrupts back on when they were. */
+static inline void irq_restore(bool on)
+{
+	if (on)
+		irq_enable();
+}
+
 static inline uint64_t read_rbp(void)
 {
 	uint64_t v;
