@@ -92,28 +92,19 @@ static long sys_poll_pass(struct proc *p, uint64_t ufds, uint64_t nfds, bool wri
 	return 0;
 }
 
-/* True when a signal the current mask lets through is pending (signal_pending). */
-static bool sys_signal_pending(const struct proc *p)
-{
-	return (p->sig.pending & ~p->sig.blocked) != 0;
-}
-
 /*
  * Wait for a pipe or socket to change (sys_poll_wq), the deadline or a
  * signal, after a scan found nothing ready. Returns 0 to scan again,
- * -ETIMEDOUT (deadline passed: scan a last time) or -EINTR (the callers
- * return -ERESTARTNOHAND: EINTR once a handler runs).
+ * -ETIMEDOUT (deadline passed: scan a last time) or -ERESTARTNOHAND (a
+ * signal: EINTR once a handler runs, a restart when none does).
  */
 static long sys_poll_wait(struct proc *p, uint64_t deadline)
 {
-	long err;
+	long err = sched_sleep(&sys_poll_wq, deadline);
 
-	if (sys_signal_pending(p))
-		return -EINTR;
-	if (deadline != UINT64_MAX && user_clock_mono_ns() >= deadline)
-		return -ETIMEDOUT;
-	err = sched_sleep(&sys_poll_wq, deadline);
-	return err == -EINTR || err == -ETIMEDOUT ? err : 0;
+	if (err == -EINTR)
+		return -ERESTARTNOHAND;
+	return err == -ETIMEDOUT ? err : 0;
 }
 
 /*
@@ -135,8 +126,8 @@ static long sys_do_poll(struct proc *p, uint64_t ufds, uint64_t nfds, uint64_t d
 		if (count)
 			break;
 		err = sys_poll_wait(p, deadline);
-		if (err == -EINTR)
-			return -ERESTARTNOHAND;
+		if (err == -ERESTARTNOHAND)
+			return err;
 		if (err)
 			break;
 	}
@@ -286,8 +277,8 @@ static long sys_core_select(struct proc *p, int64_t n, uint64_t u[3], uint64_t d
 		if (count)
 			break;
 		err = sys_poll_wait(p, deadline);
-		if (err == -EINTR)
-			return -ERESTARTNOHAND;
+		if (err == -ERESTARTNOHAND)
+			return err;
 		if (err)
 			break;
 	}
