@@ -37,24 +37,37 @@ static struct vfs_node *sys_cwd(struct proc *p)
 }
 
 /*
- * The directory a relative path starts from: the working directory for
- * AT_FDCWD, else dirfd's directory (-EBADF not open, -ENOTDIR not a dir).
+ * The node dirfd names: the working directory for AT_FDCWD, else the open
+ * file's node (NULL for a file outside the tree). 0 or -EBADF (not open).
  */
-long sys_start_dir(struct proc *p, int32_t dirfd, struct vfs_node **dir)
+static long sys_dirfd_node(struct proc *p, int32_t dirfd, struct vfs_node **n)
 {
 	struct file *f;
 
 	if (dirfd == AT_FDCWD) {
-		*dir = sys_cwd(p);
+		*n = sys_cwd(p);
 		return 0;
 	}
 	f = sys_file_raw(p, dirfd);
 	if (!f)
 		return -EBADF;
-	if (!f->node || !VFS_IS_DIR(f->node->mode))
-		return -ENOTDIR;
-	*dir = f->node;
+	*n = f->node;
 	return 0;
+}
+
+/*
+ * The directory a relative path starts from: the working directory for
+ * AT_FDCWD, else dirfd's directory (-EBADF not open, -ENOTDIR not a dir).
+ */
+long sys_start_dir(struct proc *p, int32_t dirfd, struct vfs_node **dir)
+{
+	long err = sys_dirfd_node(p, dirfd, dir);
+
+	if (err)
+		return err;
+	if (dirfd == AT_FDCWD)
+		return 0;
+	return *dir && VFS_IS_DIR((*dir)->mode) ? 0 : -ENOTDIR;
 }
 
 long sys_lookup(struct proc *p, int32_t dirfd, uint64_t upath, unsigned flags, char *buf,
@@ -380,19 +393,11 @@ static long sys_symlinkat(struct proc *p, uint64_t utarget, int32_t dirfd, uint6
 /* The file linkat's AT_EMPTY_PATH names: fd `dirfd`'s node (ENOENT for none). */
 static long sys_link_source_fd(struct proc *p, int32_t dirfd, struct vfs_node **n)
 {
-	struct file *f;
+	long err = sys_dirfd_node(p, dirfd, n);
 
-	if (dirfd == AT_FDCWD) {
-		*n = sys_cwd(p);
-		return 0;
-	}
-	f = sys_file_raw(p, dirfd);
-	if (!f)
-		return -EBADF;
-	if (!f->node)
-		return -ENOENT;
-	*n = f->node;
-	return 0;
+	if (err)
+		return err;
+	return dirfd == AT_FDCWD || *n ? 0 : -ENOENT;
 }
 
 /*
