@@ -259,6 +259,18 @@ static vaddr_t vma_start_gap(const struct vma *v)
 	return s > AS_STACK_GUARD_GAP ? s - AS_STACK_GUARD_GAP : 0;
 }
 
+/* What as_place is placing: private anonymous memory may be aligned for large leaves. */
+enum as_place_kind {
+	AS_PLACE_OBJECT, /* a window onto an object (files, shared memory) */
+	AS_PLACE_ANON,   /* private anonymous memory */
+};
+
+/* How as_place may place a copy of v: private anonymous memory or a window. */
+static enum as_place_kind as_place_kind_of(const struct vma *v)
+{
+	return v->obj || (v->flags & MAP_SHARED) ? AS_PLACE_OBJECT : AS_PLACE_ANON;
+}
+
 /* True when [addr, addr+len) is inside the window, free, and clear of stack guard gaps. */
 static bool as_fits(const struct aspace *as, vaddr_t addr, uint64_t len)
 {
@@ -300,8 +312,43 @@ static int as_place_bottomup(const struct aspace *as, uint64_t len, vaddr_t *out
 	return -ENOMEM;
 }
 
-/* get_unmapped_area: the hint when it fits, else top-down, else bottom-up. */
-static int as_place(const struct aspace *as, vaddr_t hint, uint64_t len, vaddr_t *out)
+/* Top-down, else bottom-up: a range of len bytes with no hint. 0 or -ENOMEM. */
+static int as_place_free(const struct aspace *as, uint64_t len, vaddr_t *out)
+{
+	if (len > AS_TASK_SIZE - AS_MMAP_MIN_ADDR)
+		return -ENOMEM;
+	if (as_place_topdown(as, len, out) == 0)
+		return 0;
+	return as_place_bottomup(as, len, out);
+}
+
+/*
+ * Linux 6.12's __thp_get_unmapped_area for private anonymous memory: place
+ * len plus one large leaf, then move up to the first large-leaf boundary
+ * (from an aligned start, by a whole leaf: the top of the padded range, as
+ * Linux does in a top-down layout), so the mapping can hold large leaves.
+ * 0, or -ENOMEM when the padded length fits nowhere (the caller places len
+ * unaligned, as Linux's fallback).
+ */
+static int as_place_large(const struct aspace *as, uint64_t len, vaddr_t *out)
+{
+	uint64_t leaf = PT_LEVEL_SIZE(1);
+	vaddr_t start;
+
+	if (len + leaf < len || as_place_free(as, len + leaf, &start) != 0)
+		return -ENOMEM;
+	*out = IS_ALIGNED(start, leaf) ? start + leaf : ALIGN_UP(start, leaf);
+	return 0;
+}
+
+/*
+ * get_unmapped_area: the hint when it fits, else top-down, else bottom-up.
+ * AS_PLACE_ANON (private anonymous memory) with no hint and a length that is
+ * a multiple of the first large leaf size is placed on a leaf boundary, as
+ * Linux 6.12 does when it has transparent huge pages. 0 or -ENOMEM.
+ */
+static int as_place(const struct aspace *as, vaddr_t hint, uint64_t len, enum as_place_kind kind,
+		    vaddr_t *out)
 {
 	if (len > AS_TASK_SIZE - AS_MMAP_MIN_ADDR)
 		return -ENOMEM;
@@ -311,10 +358,11 @@ static int as_place(const struct aspace *as, vaddr_t hint, uint64_t len, vaddr_t
 			*out = hint;
 			return 0;
 		}
-	}
-	if (as_place_topdown(as, len, out) == 0)
+	} else if (kind == AS_PLACE_ANON && IS_ALIGNED(len, PT_LEVEL_SIZE(1)) &&
+		   as_place_large(as, len, out) == 0) {
 		return 0;
-	return as_place_bottomup(as, len, out);
+	}
+	return as_place_free(as, len, out);
 }
 
 /* ---------------------------------------------------------------- commit */
@@ -454,7 +502,8 @@ static void as_mmap_populate(struct aspace *as, vaddr_t addr, uint64_t len, int 
 }
 
 /* Resolve the address of a mapping (do_mmap up to get_unmapped_area). */
-static long as_mmap_addr(struct aspace *as, vaddr_t addr, uint64_t len, int flags)
+static long as_mmap_addr(struct aspace *as, vaddr_t addr, uint64_t len, int flags,
+			 enum as_place_kind kind)
 {
 	vaddr_t out;
 
@@ -476,7 +525,7 @@ static long as_mmap_addr(struct aspace *as, vaddr_t addr, uint64_t len, int flag
 			return -EPERM;
 		return addr;
 	}
-	if (as_place(as, addr, len, &out) != 0)
+	if (as_place(as, addr, len, kind, &out) != 0)
 		return -ENOMEM;
 	return out;
 }
@@ -547,7 +596,8 @@ long as_mmap_obj(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int fl
 		return -EACCES;
 	if (flags & MAP_FIXED_NOREPLACE)
 		flags |= MAP_FIXED;
-	res = as_mmap_addr(as, addr, len, flags);
+	res = as_mmap_addr(as, addr, len, flags,
+			   obj || (flags & MAP_SHARED) ? AS_PLACE_OBJECT : AS_PLACE_ANON);
 	if (res < 0)
 		return res;
 	addr = (vaddr_t)res;
@@ -1161,7 +1211,7 @@ static long as_mremap_to(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 		return -ENOMEM;
 	if (old_len > AS_TASK_SIZE - addr)
 		return as_mremap_refuse(as, flags, new_addr, new_len, -EINVAL);
-	if (!(flags & MREMAP_FIXED) && as_place(as, new_addr, new_len, &new_addr) != 0)
+	if (!(flags & MREMAP_FIXED) && as_place(as, new_addr, new_len, as_place_kind_of(v), &new_addr) != 0)
 		return -ENOMEM;
 	if (new_addr < AS_MMAP_MIN_ADDR)
 		return as_mremap_low_target(as, addr, old_len, new_len);
@@ -1203,7 +1253,7 @@ static long as_mremap_at(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 		return as_mremap_locked(as, (long)addr, old_len, new_len);
 	if (!(flags & MREMAP_MAYMOVE))
 		return -ENOMEM;
-	if (!as_map_count_room(as, AS_MREMAP_MOVE_ROOM) || as_place(as, 0, new_len, &to) != 0)
+	if (!as_map_count_room(as, AS_MREMAP_MOVE_ROOM) || as_place(as, 0, new_len, as_place_kind_of(v), &to) != 0)
 		return -ENOMEM;
 	return as_mremap_locked(as, as_move(as, v, addr, old_len, old_len, to, new_len,
 					    AS_MOVE_UNMAP_OLD), old_len, new_len);
@@ -1230,7 +1280,7 @@ static long as_mremap_dup(struct aspace *as, struct vma *v, vaddr_t addr, uint64
 		return -ENOMEM; /* and RLIMIT_AS there */
 	if (!(flags & MREMAP_MAYMOVE))
 		return -ENOMEM;
-	if (!(flags & MREMAP_FIXED) && as_place(as, to, new_len, &to) != 0)
+	if (!(flags & MREMAP_FIXED) && as_place(as, to, new_len, AS_PLACE_OBJECT, &to) != 0)
 		return -ENOMEM;
 	if ((flags & MREMAP_FIXED) && to < end && to + new_len > addr)
 		return -EINVAL;

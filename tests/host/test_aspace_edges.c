@@ -50,18 +50,58 @@ static long place_without_hint(uint64_t len)
 	return a;
 }
 
+/* (A length that is not a multiple of 2 MiB: a hintless one is not moved to a leaf boundary.) */
 Test(edges, hint_at_or_past_the_top_is_no_hint)
 {
 	const vaddr_t hints[] = { TOP, 1ULL << 47, (1ULL << 47) + PAGE_SIZE,
 				  0xffff800000000000ULL, ~0ULL & ~(PAGE_SIZE - 1) };
-	long want = place_without_hint(GiB(1));
+	long want = place_without_hint(GiB(1) - PAGE_SIZE);
 
 	for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++) {
-		long a = as_mmap(as, hints[i], GiB(1), RW, ANON | MAP_NORESERVE);
+		long a = as_mmap(as, hints[i], GiB(1) - PAGE_SIZE, RW, ANON | MAP_NORESERVE);
 
 		cr_assert_eq(a, want, "hint %#lx: got %#lx, want %#lx", hints[i], a, want);
-		cr_assert_eq(as_munmap(as, (vaddr_t)a, GiB(1)), 0);
+		cr_assert_eq(as_munmap(as, (vaddr_t)a, GiB(1) - PAGE_SIZE), 0);
 	}
+}
+
+/*
+ * Linux 6.12 (__get_unmapped_area with transparent huge pages): private
+ * anonymous memory with no hint and a length that is a multiple of 2 MiB is
+ * placed on a 2 MiB boundary, at the highest one below the top-down start
+ * of len + 2 MiB; a hint, another length, or shared memory is not moved.
+ */
+Test(edges, hintless_anonymous_multiples_of_2m_start_on_a_2m_boundary)
+{
+	vaddr_t base = (vaddr_t)place_without_hint(PAGE_SIZE) + PAGE_SIZE; /* mmap_base */
+	long a = as_mmap(as, 0, MiB(4), RW, ANON);
+	long b = as_mmap(as, 0, MiB(2) + PAGE_SIZE, RW, ANON);
+	long c = as_mmap(as, PAGE_SIZE << 20, MiB(2), RW, ANON);
+	long d = as_mmap(as, 0, MiB(2), RW, MAP_SHARED | MAP_ANONYMOUS);
+
+	cr_assert_eq(a, (long)ALIGN_UP(base - MiB(6), MiB(2)), "got %#lx", a);
+	cr_assert_eq(b, (long)(a - MiB(2) - PAGE_SIZE), "got %#lx", b);
+	cr_assert_eq(c, (long)(PAGE_SIZE << 20), "a free hint is kept: got %#lx", c);
+	cr_assert_eq(d, (long)(b - MiB(2)), "shared memory is not aligned: got %#lx", d);
+	cr_assert_eq(as_munmap(as, (vaddr_t)a, MiB(4)), 0);
+	cr_assert_eq(as_munmap(as, (vaddr_t)b, MiB(2) + PAGE_SIZE), 0);
+	cr_assert_eq(as_munmap(as, (vaddr_t)c, MiB(2)), 0);
+	cr_assert_eq(as_munmap(as, (vaddr_t)d, MiB(2)), 0);
+}
+
+/* From an aligned padded start the mapping moves up a whole 2 MiB: it ends at the gap's top. */
+Test(edges, an_aligned_padded_start_moves_up_to_the_top_of_the_gap)
+{
+	vaddr_t base = (vaddr_t)place_without_hint(PAGE_SIZE) + PAGE_SIZE;
+	vaddr_t top = ALIGN_DOWN(base, MiB(2));
+	long pad = base == top ? 0 : as_mmap(as, top, base - top, RW, ANON | MAP_FIXED);
+	long a = as_mmap(as, 0, MiB(2), RW, ANON);
+
+	cr_assert_geq(pad, 0);
+	cr_assert_eq(a, (long)(top - MiB(2)), "got %#lx, top %#lx", a, top);
+	cr_assert_eq(as_munmap(as, (vaddr_t)a, MiB(2)), 0);
+	if (base != top)
+		cr_assert_eq(as_munmap(as, top, base - top), 0);
 }
 
 Test(edges, hint_that_would_pass_the_top_is_no_hint)
