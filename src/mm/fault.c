@@ -180,6 +180,43 @@ static int as_fault_obj(struct aspace *as, struct vma *v, vaddr_t va)
 	return AS_FAULT_OK;
 }
 
+/* Linux's fault_around_bytes: the aligned block a read fault on a file maps at once. */
+#define AS_FAULT_AROUND_BYTES (16 * PAGE_SIZE)
+
+/*
+ * Linux's fault-around (do_fault_around, filemap_map_pages) for a read fault
+ * at `page` in v's object window: map the object's pages that exist in the
+ * 64 KiB-aligned block around it, clipped to v and to the object's size,
+ * where nothing is mapped yet, with as_fault_obj's rights. Holes and the
+ * faulting page are left to as_fault_obj. Cannot fail: it stops at the
+ * first page it cannot map (no memory for a table).
+ */
+static void as_fault_around(struct aspace *as, struct vma *v, vaddr_t page)
+{
+	vaddr_t from = MAX(ALIGN_DOWN(page, AS_FAULT_AROUND_BYTES), vma_start(v));
+	vaddr_t to = MIN(ALIGN_DOWN(page, AS_FAULT_AROUND_BYTES) + AS_FAULT_AROUND_BYTES,
+			 vma_end(v));
+	uint64_t pages = (v->obj->size + PAGE_SIZE - 1) / PAGE_SIZE;
+	unsigned flags = as_pt_flags_existing(v->prot, v->flags);
+	struct pt_leaf leaf;
+	paddr_t pa;
+
+	for (vaddr_t va = from; va < to; va += PAGE_SIZE) {
+		uint64_t pgoff = vma_pgoff_at(v, va);
+
+		if (pgoff >= pages)
+			return;
+		if (va == page || pt_query(as->root, va, &leaf) ||
+		    mobj_page(v->obj, pgoff, MOBJ_LOOKUP, &pa) != 0)
+			continue;
+		pmm_ref(pa);
+		if (pt_map(as->root, va, pa, PAGE_SIZE, flags) != 0) {
+			pmm_unref(pa);
+			return;
+		}
+	}
+}
+
 /* Serve a fault at va inside VMA v (without marking it soft-dirty). */
 static int as_fault_serve(struct aspace *as, struct vma *v, vaddr_t va, unsigned err)
 {
@@ -189,6 +226,8 @@ static int as_fault_serve(struct aspace *as, struct vma *v, vaddr_t va, unsigned
 	if (!pt_query(as->root, va, &leaf)) {
 		if (!v->obj)
 			return as_fault_zero(as, v, va, err);
+		if (!(err & AS_PF_WRITE))
+			as_fault_around(as, v, ALIGN_DOWN(va, PAGE_SIZE));
 		res = as_fault_obj(as, v, va); /* then a private write copies the page */
 		if (res != AS_FAULT_OK || !pt_query(as->root, va, &leaf))
 			return res;

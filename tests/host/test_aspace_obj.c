@@ -304,3 +304,42 @@ Test(aspace_obj, never_writable_shared_and_the_writable_mapping_mark)
 	CHECK();
 	mobj_put(o);
 }
+
+/*
+ * Linux's fault-around: a read fault on a file window maps the object's
+ * pages that exist in the 64 KiB-aligned block around it (clipped to the
+ * VMA and the object's size), private ones read-only, and leaves holes and
+ * everything outside the block to their own faults. A write fault maps
+ * only its page.
+ */
+Test(aspace_obj, a_read_fault_maps_the_existing_pages_of_its_64k_block)
+{
+	struct mobj *o = obj_new(20);
+	struct pt_leaf leaf;
+	paddr_t pa;
+	size_t before;
+
+	mobj_punch(o, 6 * P, P);
+	cr_assert_eq(as_mmap_obj(as, AT + P, 19 * P, RW, MAP_PRIVATE | MAP_FIXED, o, 1, 0),
+		     (long)(AT + P));
+	cr_expect_eq(poke(AT + 17 * P, 'w'), AS_FAULT_OK);
+	cr_expect_not(pt_query(as_root(as), AT + 18 * P, &leaf), "a write fault maps one page");
+	before = pmm_free_frames(); /* the tables exist now */
+	cr_expect_eq(peek(AT + 3 * P), 'D');
+	for (unsigned i = 1; i < 16; i++) {
+		bool mapped = pt_query(as_root(as), AT + i * P, &leaf);
+
+		cr_expect_eq(mapped, i != 6, "page %u: mapped %d", i, mapped);
+		if (!mapped)
+			continue;
+		cr_expect_eq(mobj_page(o, i, MOBJ_LOOKUP, &pa), 0);
+		cr_expect_eq(leaf.pa, pa, "page %u maps the object's frame", i);
+		cr_expect_not(leaf.flags & PT_WRITE, "page %u is read-only until written", i);
+		cr_expect_eq(pmm_refcount(pa), 2, "page %u: the object's and the mapping's", i);
+	}
+	cr_expect_not(pt_query(as_root(as), AT + 16 * P, &leaf), "the next block waits");
+	cr_expect_eq(pmm_free_frames(), before, "no frame allocated: the object's pages are mapped");
+	cr_expect_eq(peek(AT + 6 * P), 0, "the hole reads as zero");
+	CHECK();
+	mobj_put(o);
+}
