@@ -480,7 +480,7 @@ size_t as_vmas(const struct aspace *as, struct as_vma_info *out, size_t max);
 /* Number of VMAs. */
 size_t as_vma_count(const struct aspace *as);
 
-/* Frames (4 KiB units) currently mapped into the user half. */
+/* Frames (4 KiB units) currently mapped into the user half, the zero frames left out (RSS). */
 size_t as_resident_frames(const struct aspace *as);
 
 /* ---- read-only queries for /proc (aspace_query.c) ---- */
@@ -532,7 +532,8 @@ int as_clear_refs(struct aspace *as, enum as_clear_refs what);
 struct as_page_info {
 	paddr_t pa;         /* frame of this 4 KiB page */
 	uint64_t leaf_size; /* size of the leaf mapping it */
-	uint32_t mapcount;  /* mappings of the frame (its reference count) */
+	uint32_t mapcount;  /* mappings of the frame (its reference count); 0 for a zero frame */
+	bool zero;          /* a shared zero frame (mm/zpage.h): mapped read-only, counted nowhere */
 	unsigned state;     /* PT_STATE_* of the leaf (mm/pte.h): young, dirty, soft-dirty */
 };
 

@@ -16,6 +16,7 @@
 #include "mm/mmarch.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
+#include "mm/zpage.h"
 #include "aspace_internal.h"
 
 #define AS_MAP_TYPE 0x0f
@@ -1741,10 +1742,11 @@ size_t as_vma_count(const struct aspace *as)
 	return as->vmas.count;
 }
 
-/* pt_walk callback: count 4 KiB frames. */
+/* pt_walk callback: count 4 KiB frames, but none of the zero frames. */
 static int as_count_cb(void *ctx, const struct pt_leaf *leaf)
 {
-	*(size_t *)ctx += leaf->size / PAGE_SIZE;
+	if (!zpage_is(leaf->pa))
+		*(size_t *)ctx += leaf->size / PAGE_SIZE;
 	return 0;
 }
 
