@@ -373,6 +373,11 @@ long as_mremap(struct aspace *as, vaddr_t old_addr, uint64_t old_len,
  * nothing (no swap: anonymous pages stay). MADV_POPULATE_READ/WRITE go VMA
  * by VMA and stop at the first hole (ENOMEM) or the first VMA without
  * PROT_READ / PROT_WRITE (EINVAL), as Linux 6.12's madvise_populate.
+ * MADV_COLLAPSE (25) makes each 2 MiB-aligned block inside a VMA's part one
+ * 2 MiB leaf holding a copy of its pages: EINVAL for a VMA that is not
+ * private anonymous memory allowed 2 MiB leaves or a block with nothing
+ * mapped or nothing writable, ENOMEM when no 2 MiB frame is free (all or
+ * nothing per block; see as_collapse in aspace_internal.h).
  */
 int as_madvise(struct aspace *as, vaddr_t addr, uint64_t len, int advice);
 

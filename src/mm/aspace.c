@@ -36,6 +36,7 @@
 #define AS_MADV_POPULATE_READ 22
 #define AS_MADV_POPULATE_WRITE 23
 #define AS_MADV_DONTNEED_LOCKED 24
+#define AS_MADV_COLLAPSE 25
 #define AS_MAX_ERRNO 4095 /* Linux's MAX_ERRNO */
 
 /*
@@ -1354,7 +1355,7 @@ vaddr_t as_brk(struct aspace *as, vaddr_t brk)
 static bool as_advice_valid(int advice)
 {
 	return (advice >= MADV_NORMAL && advice <= MADV_DONTNEED) ||
-	       (advice >= MADV_FREE && advice <= AS_MADV_DONTNEED_LOCKED);
+	       (advice >= MADV_FREE && advice <= AS_MADV_COLLAPSE);
 }
 
 /* Drop the pages of [start, end) so they read back as zero; 0 or -ENOMEM. */
@@ -1478,6 +1479,8 @@ static int as_advise_vma(struct aspace *as, const struct vma *v, vaddr_t s, vadd
 		return as_drop_pages(as, s, e);
 	case AS_MADV_DONTNEED_LOCKED:
 		return as_drop_pages(as, s, e);
+	case AS_MADV_COLLAPSE:
+		return as_collapse(as, v, s, e);
 	case AS_MADV_COLD:
 		return locked ? -EINVAL : 0;
 	case AS_MADV_PAGEOUT:

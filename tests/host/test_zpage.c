@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <sys/mman.h>
 
+#include "lib/errno.h"
 #include "mm/aspace.h"
 #include "mm/heap.h"
 #include "mm/pmm.h"
@@ -250,6 +251,120 @@ Test(zpage, munmap_part_of_huge_zero_leaf)
 	cr_expect_eq(uread(as, WIN + 0x10000), -1);
 	cr_expect_eq(uread(as, WIN + 0x13000), 0);
 	cr_expect_eq(as_resident_frames(as), 0);
+	cr_expect_eq(as_check(as), 0);
+	as_destroy(as);
+}
+
+/* ---------------------------------------------------------------- MADV_COLLAPSE */
+
+#define MADV_COLLAPSE_ 25
+
+/* Fill [va, va + len) of as with 4 KiB pages holding their index (MADV_NOHUGEPAGE first). */
+static void fill_small(struct aspace *as, vaddr_t va, uint64_t len)
+{
+	cr_assert_eq(as_madvise(as, va, len, MADV_NOHUGEPAGE), 0);
+	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+		unsigned char b = (unsigned char)(off / PAGE_SIZE + 1);
+
+		cr_assert_eq(as_test_write(as, va + off, &b, 1), AS_FAULT_OK);
+	}
+	cr_assert_eq(as_madvise(as, va, len, MADV_HUGEPAGE), 0);
+}
+
+/* Collapse copies the pages into one 2 MiB leaf, zeroes the holes, frees the old frames. */
+Test(zpage, collapse_copies_and_frees)
+{
+	struct aspace *as = zp_space(2 * HUGE, 0);
+	size_t before;
+	struct pt_leaf l;
+
+	fill_small(as, WIN, 2 * HUGE);
+	cr_assert_eq(as_madvise(as, WIN + 0x3000, 0x2000, MADV_DONTNEED), 0);
+	before = pmm_free_frames();
+	cr_assert_eq(as_madvise(as, WIN, 2 * HUGE, MADV_COLLAPSE_), 0);
+	l = leaf_at(as, WIN + 0x1000);
+	cr_expect_eq(l.va, WIN);
+	cr_expect_eq(l.size, HUGE);
+	cr_expect_eq(l.flags, PT_USER | PT_NX | PT_WRITE);
+	cr_expect_eq(leaf_at(as, WIN + HUGE).size, HUGE);
+	/* 1022 pages and their 2 tables come back, 2 x 512 frames go out. */
+	cr_expect_eq((long)pmm_free_frames() - (long)before, 0,
+		     "%ld", (long)pmm_free_frames() - (long)before);
+	cr_expect_eq(uread(as, WIN + 0x2000), 3);
+	cr_expect_eq(uread(as, WIN + 0x3000), 0);
+	cr_expect_eq(uread(as, WIN + 0x5000), 6);
+	cr_expect_eq(uread(as, WIN + HUGE + 0x1000), 2);
+	cr_expect_eq(as_resident_frames(as), 2 * HUGE / PAGE_SIZE);
+	cr_expect_eq(as_check(as), 0);
+	as_destroy(as);
+}
+
+/* Linux 6.12's errnos: nothing mapped, nothing writable, NOHUGEPAGE, no whole block, holes. */
+Test(zpage, collapse_errnos)
+{
+	struct aspace *as = zp_space(4 * HUGE, 0);
+	struct aspace *child;
+
+	cr_expect_eq(as_madvise(as, WIN, HUGE, MADV_COLLAPSE_), -EINVAL, "nothing mapped");
+	cr_expect_eq(as_madvise(as, WIN + 0x1000, 0x1000, MADV_COLLAPSE_), -EINVAL);
+	cr_expect_eq(as_madvise(as, WIN + HUGE, HUGE / 2, MADV_COLLAPSE_), 0, "no block: done");
+	cr_assert_eq(uread(as, WIN), 0);
+	cr_expect_eq(as_madvise(as, WIN, HUGE, MADV_COLLAPSE_), 0, "the huge zero leaf");
+	cr_expect_eq(leaf_at(as, WIN).pa, zpage_frame(HUGE));
+	fill_small(as, WIN + HUGE, HUGE);
+	child = as_clone(as);
+	cr_assert_not_null(child);
+	cr_expect_eq(as_madvise(as, WIN + HUGE, HUGE, MADV_COLLAPSE_), -EINVAL, "all shared");
+	cr_expect_eq(leaf_at(as, WIN + HUGE).size, PAGE_SIZE);
+	as_destroy(child);
+	cr_expect_eq(as_madvise(as, WIN + HUGE, HUGE, MADV_COLLAPSE_), -EINVAL, "still read-only");
+	cr_assert_eq(as_test_write(as, WIN + HUGE, "x", 1), AS_FAULT_OK);
+	cr_assert_eq(as_madvise(as, WIN + 2 * HUGE, HUGE, MADV_NOHUGEPAGE), 0);
+	cr_expect_eq(as_madvise(as, WIN + 2 * HUGE, HUGE, MADV_COLLAPSE_), -EINVAL);
+	cr_assert_eq(as_munmap(as, WIN + 3 * HUGE, HUGE), 0);
+	cr_expect_eq(as_madvise(as, WIN, 4 * HUGE, MADV_COLLAPSE_), -EINVAL, "NOHUGEPAGE VMA");
+	cr_expect_eq(leaf_at(as, WIN + HUGE).size, HUGE, "the VMA before it collapsed");
+	cr_expect_eq(uread(as, WIN + HUGE), 'x');
+	cr_expect_eq(uread(as, WIN + HUGE + 0x1000), 2);
+	cr_expect_eq(as_check(as), 0);
+	as_destroy(as);
+}
+
+/* After fork: half shared, half private; the collapse copies, the child keeps its bytes. */
+Test(zpage, collapse_half_shared_after_fork)
+{
+	struct aspace *as = zp_space(HUGE, 0), *child;
+	unsigned char b = 0xee;
+
+	fill_small(as, WIN, HUGE);
+	child = as_clone(as);
+	cr_assert_not_null(child);
+	cr_assert_eq(as_test_write(as, WIN + HUGE - PAGE_SIZE, &b, 1), AS_FAULT_OK);
+	cr_assert_eq(as_madvise(as, WIN, HUGE, MADV_COLLAPSE_), 0);
+	cr_expect_eq(leaf_at(as, WIN).size, HUGE);
+	cr_expect_eq(uread(as, WIN + 0x1000), 2);
+	cr_expect_eq(uread(as, WIN + HUGE - PAGE_SIZE), 0xee);
+	cr_expect_eq(uread(child, WIN + HUGE - PAGE_SIZE), 0);
+	for (vaddr_t va = WIN; va < WIN + HUGE - PAGE_SIZE; va += PAGE_SIZE)
+		cr_assert_eq(pmm_refcount(leaf_at(child, va).pa), 1, "%#llx", (unsigned long long)va);
+	as_destroy(child);
+	as_destroy(as);
+}
+
+/* Out of memory: ENOMEM with the block as it was, nothing taken. */
+Test(zpage, collapse_oom_all_or_nothing)
+{
+	struct aspace *as = zp_space(HUGE, 0);
+	size_t before;
+
+	fill_small(as, WIN, HUGE);
+	before = pmm_free_frames();
+	pmm_fail_nth(1);
+	cr_expect_eq(as_madvise(as, WIN, HUGE, MADV_COLLAPSE_), -ENOMEM);
+	pmm_fail_nth(0);
+	cr_expect_eq(pmm_free_frames(), before);
+	cr_expect_eq(leaf_at(as, WIN).size, PAGE_SIZE);
+	cr_expect_eq(uread(as, WIN + 0x4000), 5);
 	cr_expect_eq(as_check(as), 0);
 	as_destroy(as);
 }
