@@ -102,27 +102,19 @@ static bool as_leaf_exclusive(const struct pt_leaf *leaf)
 
 /*
  * Map the frame pa with `flags` in place of the 4 KiB leaf `leaf` (whose
- * frame keeps its reference: the caller's). Returns 0 or -ENOMEM with the
- * old mapping back in place.
+ * frame keeps its reference: the caller's). Cannot fail: pt_replace
+ * allocates nothing.
  */
-static int as_leaf_replace(paddr_t root, const struct pt_leaf *leaf, paddr_t pa,
-			   unsigned flags)
+static void as_leaf_replace(paddr_t root, const struct pt_leaf *leaf, paddr_t pa,
+			    unsigned flags)
 {
-	if (pt_unmap(root, leaf->va, PAGE_SIZE) != 0)
-		return -ENOMEM;
-	if (pt_map(root, leaf->va, pa, PAGE_SIZE, flags) != 0) {
-		/* The table the unmap may have freed is free again: this remap succeeds. */
-		if (pt_map(root, leaf->va, leaf->pa, PAGE_SIZE, leaf->flags) != 0)
-			panic("as_leaf_replace: cannot restore %#llx",
-			      (unsigned long long)leaf->va);
-		return -ENOMEM;
-	}
-	return 0;
+	if (pt_replace(root, leaf->va, pa, flags) != 0)
+		panic("as_leaf_replace: no 4 KiB leaf at %#llx", (unsigned long long)leaf->va);
 }
 
 /*
  * Replace the shared 4 KiB leaf at `page` by a private copy with `flags`.
- * Returns 0 or -ENOMEM with the old mapping back in place.
+ * Returns 0, or -ENOMEM (no frame for the copy; nothing changed).
  */
 static int as_cow_copy(paddr_t root, const struct pt_leaf *leaf, unsigned flags)
 {
@@ -131,10 +123,7 @@ static int as_cow_copy(paddr_t root, const struct pt_leaf *leaf, unsigned flags)
 	if (!pa)
 		return -ENOMEM;
 	mm_page_copy(mm_phys_to_virt(pa), mm_phys_to_virt(leaf->pa), PAGE_SIZE);
-	if (as_leaf_replace(root, leaf, pa, flags) != 0) {
-		pmm_free(pa, 0);
-		return -ENOMEM;
-	}
+	as_leaf_replace(root, leaf, pa, flags);
 	pmm_unref(leaf->pa);
 	return 0;
 }
@@ -204,11 +193,33 @@ static int as_zero_block_pages(paddr_t root, vaddr_t block, vaddr_t page, paddr_
 }
 
 /*
+ * Replace the 2 MiB zero leaf `leaf` by 4 KiB pages of the zero frame, but
+ * the page at `page`, which gets frame pa with `flags` (Linux 6.12's
+ * do_huge_pmd_wp_page falls back to a split: no huge page is taken).
+ * Returns 0, or -ENOMEM with the leaf back as it was.
+ */
+static int as_zero_huge_split(paddr_t root, const struct pt_leaf *leaf, vaddr_t page,
+			      paddr_t pa, unsigned flags)
+{
+	if (pt_unmap(root, leaf->va, leaf->size) != 0)
+		panic("as_zero_huge_split: unmap of leaf %#llx", (unsigned long long)leaf->va);
+	if (as_zero_block_pages(root, leaf->va, page, pa, leaf->flags, flags) != 0) {
+		/* the block's entry is empty again: a leaf needs no table */
+		if (pt_map(root, leaf->va, leaf->pa, leaf->size, leaf->flags) != 0)
+			panic("as_zero_huge_split: cannot restore %#llx",
+			      (unsigned long long)leaf->va);
+		pt_add_state(root, leaf->va, leaf->size, leaf->state);
+		return -ENOMEM;
+	}
+	pt_add_state(root, leaf->va, leaf->size, leaf->state);
+	return 0;
+}
+
+/*
  * Write fault on a page mapping a zero frame in VMA v (Linux's wp_page_copy
  * of the zero page): the page gets a zeroed frame of its own with v's
- * rights, nothing to copy. A 2 MiB zero leaf is first split into 4 KiB
- * pages of the 4 KiB zero frame, as Linux 6.12's do_huge_pmd_wp_page falls
- * back (no huge page is taken). AS_FAULT_OOM leaves the mapping as it was.
+ * rights, nothing to copy; a 2 MiB zero leaf is split first
+ * (as_zero_huge_split). AS_FAULT_OOM leaves the mapping as it was.
  */
 static int as_fault_zero_write(struct aspace *as, struct vma *v, vaddr_t va,
 			       const struct pt_leaf *leaf)
@@ -216,23 +227,15 @@ static int as_fault_zero_write(struct aspace *as, struct vma *v, vaddr_t va,
 	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
 	unsigned flags = as_pt_flags(v->prot);
 	paddr_t pa = pmm_alloc(0);
-	int err;
 
 	if (!pa)
 		return AS_FAULT_OOM;
 	mm_page_zero(mm_phys_to_virt(pa), PAGE_SIZE);
 	if (leaf->size == PAGE_SIZE) {
-		err = as_leaf_replace(as->root, leaf, pa, flags);
-	} else {
-		if (pt_unmap(as->root, leaf->va, leaf->size) != 0)
-			panic("as_fault_zero_write: unmap of leaf %#llx", (unsigned long long)leaf->va);
-		err = as_zero_block_pages(as->root, leaf->va, page, pa, leaf->flags, flags);
-		if (err && pt_map(as->root, leaf->va, leaf->pa, leaf->size, leaf->flags) != 0)
-			panic("as_fault_zero_write: cannot restore %#llx",
-			      (unsigned long long)leaf->va);
-		pt_add_state(as->root, leaf->va, leaf->size, leaf->state);
+		as_leaf_replace(as->root, leaf, pa, flags);
+		return AS_FAULT_OK;
 	}
-	if (err) {
+	if (as_zero_huge_split(as->root, leaf, page, pa, flags) != 0) {
 		pmm_free(pa, 0);
 		return AS_FAULT_OOM;
 	}
