@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 
 #include "prog.h"
 
@@ -102,6 +103,43 @@ static void vs_read_side(void)
 	close(fds[0]);
 }
 
+/*
+ * Without SPLICE_F_NONBLOCK a full pipe makes vmsplice wait, even on an
+ * O_NONBLOCK end (Linux clears FMODE_NOWAIT), until a reader makes room;
+ * an empty read end waits for a writer's bytes.
+ */
+static void vs_blocking(void)
+{
+	int fds[2], st;
+	char buf[64];
+	pid_t pid;
+
+	CHECK(pipe2(fds, O_NONBLOCK) == 0);
+	for (int i = 0; i < 16; i++)
+		vs_one(fds[1], "z", 1, 0);
+	pid = fork();
+	if (pid == 0) {
+		usleep(50000);
+		_exit(read(fds[0], buf, 4) == 4 ? 0 : 1);
+	}
+	vs_print("full pipe, O_NONBLOCK end, no SPLICE_F_NONBLOCK", vs_one(fds[1], "w", 1, 0));
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(vs_drain(fds[0], buf, sizeof(buf)) == 13 && buf[12] == 'w');
+	close(fds[0]);
+	close(fds[1]);
+	CHECK(pipe(fds) == 0);
+	pid = fork();
+	if (pid == 0) {
+		usleep(50000);
+		_exit(write(fds[1], "late", 4) == 4 ? 0 : 1);
+	}
+	vs_print("empty read end waits", vs_one(fds[0], buf, sizeof(buf), 0));
+	CHECK(!memcmp(buf, "late", 4));
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 static void vs_errnos(void)
 {
 	int fds[2], fd = open("/tmp", O_TMPFILE | O_WRONLY, 0600);
@@ -131,6 +169,7 @@ int main(void)
 	vs_slots();
 	vs_partial();
 	vs_read_side();
+	vs_blocking();
 	vs_errnos();
 	return prog_done();
 }
