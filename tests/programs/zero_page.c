@@ -6,7 +6,7 @@
  * mincore shows resident; a write gives the page a frame of its own; fork
  * copies the zero mappings; MADV_POPULATE_READ and MAP_POPULATE of a
  * read-only mapping map the zero page, MAP_POPULATE and mlock of a writable
- * one write-fault.
+ * one write-fault; a /proc/self/mem write into a read-only one copies it.
  */
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -44,23 +44,31 @@ static char *zp_map(size_t n, int prot, int extra)
 	return mmap(m + PG, n * PG, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | extra, -1, 0);
 }
 
-/* The kB figure of smaps line `key` of the VMA starting at p; -1 when not found. */
+/*
+ * The kB figure of smaps line `key` of the VMA starting at p; -1 when not
+ * found. smaps is read whole with read(2) into a buffer of its own.
+ */
 static long zp_smaps(const void *p, const char *key)
 {
-	char line[256], head[32];
-	FILE *f = fopen("/proc/self/smaps", "r");
-	int in = 0;
-	long kb = -1;
+	static char buf[1 << 16];
+	char head[32];
+	int fd = open("/proc/self/smaps", O_RDONLY), in = 0;
+	long n = 0, r, kb = -1;
 
+	while (fd >= 0 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += r;
+	close(fd);
+	buf[n] = 0;
 	snprintf(head, sizeof(head), "%lx-", (unsigned long)(uintptr_t)p);
-	while (f && fgets(line, sizeof(line), f)) {
-		if (strchr(line, '-') && strchr(line, '-') < strchr(line, ' '))
-			in = !strncmp(line, head, strlen(head));
-		else if (in && !strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
-			kb = strtol(line + strlen(key) + 1, NULL, 10);
+	for (char *l = buf, *nl; l && *l; l = nl ? nl + 1 : NULL) {
+		nl = strchr(l, '\n');
+		if (nl)
+			*nl = 0;
+		if (strchr(l, '-') && strchr(l, '-') < strchr(l, ' '))
+			in = !strncmp(l, head, strlen(head));
+		else if (in && !strncmp(l, key, strlen(key)) && l[strlen(key)] == ':')
+			kb = strtol(l + strlen(key) + 1, NULL, 10);
 	}
-	if (f)
-		fclose(f);
 	return kb;
 }
 
@@ -182,6 +190,21 @@ static void zp_huge(void)
 	munmap(m - PG, 2 * HUGE + 2 * PG);
 }
 
+/* A /proc/self/mem write (FOLL_FORCE) into a read-only zero page copies it, as Linux. */
+static void zp_mem_write(void)
+{
+	char *r = zp_map(2, PROT_READ, 0);
+	int fd = open("/proc/self/mem", O_RDWR);
+
+	CHECK(r[0] == 0 && r[PG] == 0);
+	CHECK(fd >= 0 && pwrite(fd, "Q", 1, (off_t)(uintptr_t)r) == 1);
+	CHECK(r[0] == 'Q' && r[1] == 0 && r[PG] == 0);
+	CHECK((zp_pagemap(r) & PM_EXCLUSIVE) && !(zp_pagemap(r + PG) & PM_EXCLUSIVE));
+	CHECK(zp_smaps(r, "Rss") == 4);
+	close(fd);
+	munmap(r - PG, 4 * PG);
+}
+
 int main(void)
 {
 	char knob[8] = "";
@@ -192,5 +215,6 @@ int main(void)
 	zp_small();
 	zp_populate();
 	zp_huge();
+	zp_mem_write();
 	return prog_done();
 }
