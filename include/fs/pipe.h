@@ -72,6 +72,7 @@ struct pipe {
 /* pipe_write flags. */
 #define PIPE_W_MERGE (1u << 0)  /* the call's first attempt: try to merge into the last slot */
 #define PIPE_W_PACKET (1u << 1) /* packet mode (O_DIRECT) */
+#define PIPE_W_SPLICE (1u << 2) /* vmsplice: one slot per call, never merged into */
 
 /*
  * Make a pipe with one reader and one writer and its two ends: *rd opened

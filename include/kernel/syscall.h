@@ -128,6 +128,7 @@
 #define SYS_shutdown 48
 #define SYS_socketpair 53
 #define SYS_pipe2 293
+#define SYS_vmsplice 278
 
 /*
  * Serve the system call in *regs (number in orig_rax), storing the result in

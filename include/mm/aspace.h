@@ -373,6 +373,11 @@ long as_mremap(struct aspace *as, vaddr_t old_addr, uint64_t old_len,
  * nothing (no swap: anonymous pages stay). MADV_POPULATE_READ/WRITE go VMA
  * by VMA and stop at the first hole (ENOMEM) or the first VMA without
  * PROT_READ / PROT_WRITE (EINVAL), as Linux 6.12's madvise_populate.
+ * MADV_COLLAPSE (25) makes each 2 MiB-aligned block inside a VMA's part one
+ * 2 MiB leaf holding a copy of its pages: EINVAL for a VMA that is not
+ * private anonymous memory allowed 2 MiB leaves or a block with nothing
+ * mapped or nothing writable, ENOMEM when no 2 MiB frame is free (all or
+ * nothing per block; see as_collapse in aspace_internal.h).
  */
 int as_madvise(struct aspace *as, vaddr_t addr, uint64_t len, int advice);
 
@@ -480,7 +485,7 @@ size_t as_vmas(const struct aspace *as, struct as_vma_info *out, size_t max);
 /* Number of VMAs. */
 size_t as_vma_count(const struct aspace *as);
 
-/* Frames (4 KiB units) currently mapped into the user half. */
+/* Frames (4 KiB units) currently mapped into the user half, the zero frames left out (RSS). */
 size_t as_resident_frames(const struct aspace *as);
 
 /* ---- read-only queries for /proc (aspace_query.c) ---- */
@@ -532,7 +537,8 @@ int as_clear_refs(struct aspace *as, enum as_clear_refs what);
 struct as_page_info {
 	paddr_t pa;         /* frame of this 4 KiB page */
 	uint64_t leaf_size; /* size of the leaf mapping it */
-	uint32_t mapcount;  /* mappings of the frame (its reference count) */
+	uint32_t mapcount;  /* mappings of the frame (its reference count); 0 for a zero frame */
+	bool zero;          /* a shared zero frame (mm/zpage.h): mapped read-only, counted nowhere */
 	unsigned state;     /* PT_STATE_* of the leaf (mm/pte.h): young, dirty, soft-dirty */
 };
 

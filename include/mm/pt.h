@@ -127,6 +127,15 @@ int pt_unmap(paddr_t root, vaddr_t va, uint64_t len);
 int pt_protect(paddr_t root, vaddr_t va, uint64_t len, unsigned flags);
 
 /*
+ * Point the 4 KiB leaf at va to frame pa with `flags` and a new leaf's state
+ * (a copy-on-write break, a zero page replaced), folding afterwards as
+ * pt_map does; the TLB entry is flushed. Nothing is allocated, so it cannot
+ * fail for lack of memory. Errors: -EINVAL (unaligned, not canonical,
+ * unknown flags, or va not mapped by a 4 KiB leaf; nothing changed).
+ */
+int pt_replace(paddr_t root, vaddr_t va, paddr_t pa, unsigned flags);
+
+/*
  * Make `va` a leaf boundary: split any large leaf that contains va strictly
  * inside it (down to 4 KiB granularity as needed). Translations do not change.
  * Callers use it to make a later pt_unmap/pt_protect of a range that starts

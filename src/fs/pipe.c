@@ -145,6 +145,8 @@ static long pipe_fill_slot(struct pipe *p, struct pipe_io *io, unsigned flags)
 	s->off = 0;
 	s->len = 0;
 	s->flags = (flags & PIPE_W_PACKET) ? PIPE_SLOT_PACKET : PIPE_SLOT_CAN_MERGE;
+	if (flags & PIPE_W_SPLICE)
+		s->flags = 0; /* user_page_pipe_buf_ops: no later write merges into it */
 	if (io->copy(io, page, n))
 		return -EFAULT;
 	s->len = (uint32_t)n;

@@ -12,6 +12,7 @@
 #include "mm/pmm.h"
 #include "mm/pt.h"
 #include "mm/vmarea.h"
+#include "mm/zpage.h"
 
 #define PROCFS_MAPS_PAD 72 /* seq_setwidth(m, 25 + sizeof(void *) * 6 - 1) */
 #define PROCFS_BUF_MIN 256
@@ -775,7 +776,9 @@ long procfs_clear_refs(const struct procfs_task *t, const void *buf, size_t len)
  * pagemap_pte_hole): soft-dirty for every page of a VM_SOFTDIRTY VMA and
  * for a page whose leaf is soft-dirty, present with its PFN (for an admin
  * reader), exclusive when mapped once, "file" for shared memory (shmem
- * pages are not anonymous).
+ * pages are not anonymous). A zero frame is present, never exclusive, and
+ * "file" while a 2 MiB leaf maps it (the huge zero page is no anonymous
+ * folio; the 4 KiB zero page is no normal page at all).
  */
 static uint64_t procfs_pagemap_entry(const struct procfs_task *t, vaddr_t va,
 				     const struct as_vma_info *v)
@@ -796,7 +799,7 @@ static uint64_t procfs_pagemap_entry(const struct procfs_task *t, vaddr_t va,
 		e |= (pg.pa / PAGE_SIZE) & PROCFS_PM_PFN_MASK;
 	if (pg.mapcount == 1)
 		e |= PROCFS_PM_EXCLUSIVE;
-	if (v->flags & MAP_SHARED)
+	if ((v->flags & MAP_SHARED) || (pg.zero && pg.leaf_size > PAGE_SIZE))
 		e |= PROCFS_PM_FILE;
 	return e;
 }
@@ -1012,8 +1015,9 @@ int procfs_meminfo(const struct aspace *running, struct procfs_buf *b)
  * holds the whole aligned 2 MiB block gets a 2 MiB leaf, without madvise
  * ("always"); when no 2 MiB block is free, or taking one would leave less
  * than a quarter of memory free, the fault maps 4 KiB at once, never
- * reclaiming or compacting first ("never" for defrag). A read fault maps a
- * zeroed block of its own, never a shared huge zero page (use_zero_page 0).
+ * reclaiming or compacting first ("never" for defrag). A read fault maps the
+ * shared huge zero page read-only when mm has one (use_zero_page 1, see
+ * mm/zpage.h), else 4 KiB zero pages.
  * The one large size, 2 MiB, follows the top-level setting ("inherit").
  */
 int procfs_knob(enum procfs_knob k, struct procfs_buf *b)
@@ -1034,7 +1038,7 @@ int procfs_knob(enum procfs_knob k, struct procfs_buf *b)
 	case PROCFS_THP_HPAGE_PMD_SIZE:
 		return procfs_printf(b, "%llu\n", (unsigned long long)PT_LEVEL_SIZE(1));
 	case PROCFS_THP_USE_ZERO_PAGE:
-		return procfs_printf(b, "0\n");
+		return procfs_printf(b, "%d\n", zpage_frame(PT_LEVEL_SIZE(1)) ? 1 : 0);
 	case PROCFS_THP_2M_ENABLED:
 		return procfs_printf(b, "always [inherit] madvise never\n");
 	default:

@@ -18,6 +18,7 @@
 #include "lib/assert.h"
 #include "lib/printf.h"
 #include "mm/kmap.h"
+#include "mm/zpage.h"
 #include "mm/pmm.h"
 #include "mm/vmarea.h"
 
@@ -74,6 +75,8 @@ void kmain(uint32_t magic, paddr_t mbi_phys)
 		panic("kmain: bad multiboot2 info (magic 0x%x, %d)", magic, err);
 	kmain_pmm(bi);
 	kmain_kmap(bi);
+	if (zpage_init() != 0)
+		panic("kmain: no frame for the zero page");
 	cpu_enable_protections();
 	vmarea_init(kmap_root());
 	pic_init();

@@ -7,6 +7,7 @@
  * queue (kernel/sched.h) until the other side changes it, a signal comes
  * (-ERESTARTSYS: EINTR, or a restart under SA_RESTART) or, for O_NONBLOCK / MSG_DONTWAIT, returns -EAGAIN at once.
  * Every change also wakes sys_poll_wq, where poll and select wait.
+ * vmsplice copies user bytes into a pipe, or reads a pipe into user memory.
  * Control messages (SCM_RIGHTS, SCM_CREDENTIALS) are not supported:
  * sendmsg with a non-empty msg_control is EINVAL, recvmsg returns none.
  */
@@ -17,6 +18,7 @@
 #include "kernel/usercopy.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "mm/heap.h"
 #include "sys.h"
 
 #define SYS_AF_MAX 46                 /* NPROTO: families above are EAFNOSUPPORT */
@@ -131,19 +133,25 @@ long sys_iov_get(uint64_t uiov, uint64_t cnt, struct sys_iov *iov)
 
 /* ---- pipes ---- */
 
-/* pipe_read, sleeping while empty with a writer (unless O_NONBLOCK). */
-static long sys_pipe_read(struct proc *p, struct file *f, struct pipe_io *io)
+/* pipe_read, sleeping while empty with a writer (unless O_NONBLOCK in oflags). */
+static long sys_pipe_read_wait(struct proc *p, struct pipe *pp, struct pipe_io *io,
+			       unsigned oflags)
 {
-	struct pipe *pp = pipe_of(f);
 	long n;
 
-	while ((n = pipe_read(pp, io)) == -EAGAIN && !(f->flags & O_NONBLOCK)) {
+	while ((n = pipe_read(pp, io)) == -EAGAIN && !(oflags & O_NONBLOCK)) {
 		long err = sys_pipe_sleep(p, &pp->rwait);
 
 		if (err)
 			return err;
 	}
 	return n;
+}
+
+/* pipe_read from the pipe of f, sleeping while empty with a writer (unless O_NONBLOCK). */
+static long sys_pipe_read(struct proc *p, struct file *f, struct pipe_io *io)
+{
+	return sys_pipe_read_wait(p, pipe_of(f), io, f->flags);
 }
 
 /*
@@ -263,6 +271,106 @@ long sys_pipe_rw(struct proc *p, struct file *f, bool write, const struct sys_io
 	else
 		n = u.io.left ? sys_sock_recv(p, s, &u.io, dontwait, &mf) : 0;
 	file_put(f);
+	return n;
+}
+
+/* ---- vmsplice ---- */
+
+#define SYS_SPLICE_F_NONBLOCK 0x02
+#define SYS_SPLICE_F_ALL 0x0f /* MOVE, NONBLOCK, MORE, GIFT */
+
+/*
+ * Linux's wait_for_space: 0 once a slot is free; -EPIPE (SIGPIPE raised)
+ * with no reader; -EAGAIN when full under SPLICE_F_NONBLOCK (the fd's own
+ * O_NONBLOCK does not count: pipe_clear_nowait); else sleep (-ERESTARTSYS).
+ */
+static long sys_vmsplice_wait(struct proc *p, struct pipe *pp, unsigned flags)
+{
+	long err;
+
+	for (;;) {
+		if (!pp->readers) {
+			proc_signal_self(p, SIGPIPE, SI_USER);
+			return -EPIPE;
+		}
+		if (!pipe_full(pp))
+			return 0;
+		if (flags & SYS_SPLICE_F_NONBLOCK)
+			return -EAGAIN;
+		err = sys_pipe_sleep(p, &pp->wwait);
+		if (err)
+			return err;
+	}
+}
+
+/*
+ * vmsplice into pipe pp (Linux's vmsplice_to_pipe and iter_to_pipe) with
+ * copy semantics: the pipe holds a copy of the user's bytes as they are at
+ * the call (Linux lends the user's pages, so a later store may show through;
+ * SPLICE_F_GIFT is a hint there, and changes nothing here). After one wait
+ * for room, each piece of an iovec inside one user page takes a slot of its
+ * own, which no later write merges into, until the iovecs are done or the
+ * ring is full: the count, or -EFAULT, -ENOMEM and the errors of the wait
+ * when nothing went in.
+ */
+static long sys_vmsplice_to_pipe(struct proc *p, struct pipe *pp, struct sys_uio *u,
+				 unsigned flags)
+{
+	size_t total = u->io.left, chunk;
+	long done = 0, n = sys_vmsplice_wait(p, pp, flags);
+	uint64_t va;
+
+	while (n >= 0 && (size_t)done < total && !pipe_full(pp)) {
+		while (u->off == u->iov[u->i].len) {
+			u->i++;
+			u->off = 0;
+		}
+		va = u->iov[u->i].base + u->off;
+		chunk = MIN(u->iov[u->i].len - u->off, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+		u->io.left = chunk;
+		n = pipe_write(pp, &u->io, PIPE_W_SPLICE);
+		if (n > 0)
+			done += n;
+	}
+	return done ? done : n;
+}
+
+/*
+ * vmsplice(fd, iov, nr_segs, flags) as Linux 6.12: EINVAL for unknown flags,
+ * EBADF for a closed fd, the iovec's EINVAL/EFAULT (import_iovec), 0 for no
+ * bytes, EBADF when fd is no pipe. A write end takes the bytes
+ * (sys_vmsplice_to_pipe); a read end reads the pipe into the iovecs as read
+ * does, waiting while empty unless SPLICE_F_NONBLOCK (vmsplice_to_user).
+ */
+static long sys_vmsplice(struct proc *p, int64_t fd, uint64_t uiov, uint64_t cnt,
+			 uint64_t flags)
+{
+	struct file *f = sys_file(p, fd);
+	struct sys_iov *iov;
+	struct sys_uio u;
+	long n;
+
+	if (flags & ~(uint64_t)SYS_SPLICE_F_ALL)
+		return -EINVAL;
+	if (!f)
+		return -EBADF;
+	if (cnt > SYS_UIO_MAXIOV)
+		return -EINVAL;
+	iov = kmalloc(MAX(cnt, 1) * sizeof(*iov));
+	if (!iov)
+		return -ENOMEM;
+	n = sys_iov_get(uiov, cnt, iov);
+	sys_uio_init(&u, iov, n ? 0 : cnt, (f->flags & O_ACCMODE) == O_RDONLY);
+	if (!n && u.io.left && !pipe_of(f))
+		n = -EBADF;
+	if (!n && u.io.left) {
+		file_get(f);
+		n = u.to_user ? sys_pipe_read_wait(p, pipe_of(f), &u.io,
+						   (flags & SYS_SPLICE_F_NONBLOCK) ? O_NONBLOCK : 0) :
+				sys_vmsplice_to_pipe(p, pipe_of(f), &u, (unsigned)flags);
+		file_put(f);
+	}
+	kfree(iov);
 	return n;
 }
 
@@ -602,6 +710,8 @@ long sys_pipe_call(struct proc *p, uint64_t nr, struct uregs *r)
 	case SYS_pipe2: return sys_pipe2(p, r->rdi, r->rsi);
 	case SYS_socketpair:
 		return sys_socketpair(p, (int64_t)r->rdi, (int64_t)r->rsi, (int64_t)r->rdx, r->r10);
+	case SYS_vmsplice:
+		return sys_vmsplice(p, (int64_t)r->rdi, r->rsi, r->rdx, r->r10);
 	case SYS_sendto: case SYS_recvfrom: case SYS_sendmsg: case SYS_recvmsg: case SYS_shutdown:
 		/* the file stays while the call sleeps, whoever closes the fd */
 		f = sys_file(p, (int64_t)r->rdi);

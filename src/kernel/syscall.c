@@ -52,7 +52,7 @@ static const char *const sys_names[] = {
 	[32] = "dup", [33] = "dup2", [34] = "pause", [35] = "nanosleep",
 	[39] = "getpid", [41] = "socket", [44] = "sendto", [45] = "recvfrom",
 	[46] = "sendmsg", [47] = "recvmsg", [48] = "shutdown", [53] = "socketpair",
-	[293] = "pipe2", [56] = "clone", [57] = "fork",
+	[293] = "pipe2", [278] = "vmsplice", [56] = "clone", [57] = "fork",
 	[58] = "vfork", [59] = "execve", [60] = "exit", [61] = "wait4",
 	[62] = "kill", [63] = "uname", [72] = "fcntl", [79] = "getcwd",
 	[80] = "chdir", [89] = "readlink", [96] = "gettimeofday",

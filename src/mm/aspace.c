@@ -16,6 +16,7 @@
 #include "mm/mmarch.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
+#include "mm/zpage.h"
 #include "aspace_internal.h"
 
 #define AS_MAP_TYPE 0x0f
@@ -35,6 +36,7 @@
 #define AS_MADV_POPULATE_READ 22
 #define AS_MADV_POPULATE_WRITE 23
 #define AS_MADV_DONTNEED_LOCKED 24
+#define AS_MADV_COLLAPSE 25
 #define AS_MAX_ERRNO 4095 /* Linux's MAX_ERRNO */
 
 /*
@@ -1403,7 +1405,7 @@ vaddr_t as_brk(struct aspace *as, vaddr_t brk)
 static bool as_advice_valid(int advice)
 {
 	return (advice >= MADV_NORMAL && advice <= MADV_DONTNEED) ||
-	       (advice >= MADV_FREE && advice <= AS_MADV_DONTNEED_LOCKED);
+	       (advice >= MADV_FREE && advice <= AS_MADV_COLLAPSE);
 }
 
 /* Drop the pages of [start, end) so they read back as zero; 0 or -ENOMEM. */
@@ -1527,6 +1529,8 @@ static int as_advise_vma(struct aspace *as, const struct vma *v, vaddr_t s, vadd
 		return as_drop_pages(as, s, e);
 	case AS_MADV_DONTNEED_LOCKED:
 		return as_drop_pages(as, s, e);
+	case AS_MADV_COLLAPSE:
+		return as_collapse(as, v, s, e);
 	case AS_MADV_COLD:
 		return locked ? -EINVAL : 0;
 	case AS_MADV_PAGEOUT:
@@ -1791,10 +1795,11 @@ size_t as_vma_count(const struct aspace *as)
 	return as->vmas.count;
 }
 
-/* pt_walk callback: count 4 KiB frames. */
+/* pt_walk callback: count 4 KiB frames, but none of the zero frames. */
 static int as_count_cb(void *ctx, const struct pt_leaf *leaf)
 {
-	*(size_t *)ctx += leaf->size / PAGE_SIZE;
+	if (!zpage_is(leaf->pa))
+		*(size_t *)ctx += leaf->size / PAGE_SIZE;
 	return 0;
 }
 

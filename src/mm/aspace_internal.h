@@ -82,6 +82,23 @@ void as_vma_zap(struct mobj_map *m, uint64_t pgoff, uint64_t npages);
 /* Fault in every page of [start, end) (inside VMAs) an access of `mode` would fault on; 0 or -ENOMEM/-EFAULT. */
 int as_populate(struct aspace *as, vaddr_t start, vaddr_t end, enum as_populate_mode mode);
 
+/* ---- collapse.c ---- */
+
+/*
+ * MADV_COLLAPSE of the part [s, e) of VMA v (Linux 6.12's madvise_collapse):
+ * each 2 MiB-aligned block inside it becomes one 2 MiB leaf with a copy of
+ * its pages (holes zero), all or nothing per block; the old frames lose a
+ * reference. A block already one leaf counts as done. Returns 0 when every
+ * block is done; -EINVAL when v is not private anonymous memory that may hold
+ * 2 MiB leaves (an object, MAP_SHARED, MADV_NOHUGEPAGE, no aligned block at
+ * its end), when [s, e) ends before its first aligned block begins (one
+ * lying inside a single block without its ends: Linux's unsigned count of
+ * blocks wraps), or when a block was skipped for having nothing mapped or no
+ * writable page (Linux's SCAN_PMD_NULL, SCAN_PAGE_RO; the other blocks are
+ * still tried); -ENOMEM when a 2 MiB frame cannot be had (the walk stops).
+ */
+int as_collapse(struct aspace *as, const struct vma *v, vaddr_t s, vaddr_t e);
+
 /* ---- lock.c ---- */
 
 /* Whether as_mm_populate stops at the first VMA it cannot populate. */

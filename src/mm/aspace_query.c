@@ -9,6 +9,7 @@
 #include "mm/aspace.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
+#include "mm/zpage.h"
 #include "aspace_internal.h"
 
 /* Copy one VMA into the public snapshot. */
@@ -52,6 +53,8 @@ struct as_stats_walk {
  * pt_walk callback: add the 4 KiB pages of the leaf part inside the range.
  * A page mapped once is private and counts whole in Pss; one mapped n times
  * is shared and counts (4 KiB << AS_PSS_SHIFT) / n, as Linux's smaps_account.
+ * Mappings of the zero frames count nowhere (Linux's smaps_pte_entry finds
+ * no normal page there; the huge zero page is not AnonHugePages either).
  */
 static int as_stats_cb(void *ctx, const struct pt_leaf *leaf)
 {
@@ -59,6 +62,8 @@ static int as_stats_cb(void *ctx, const struct pt_leaf *leaf)
 	vaddr_t s = MAX(leaf->va, w->start), e = MIN(leaf->va + leaf->size, w->end);
 	paddr_t pa = leaf->pa + (s - leaf->va);
 
+	if (zpage_is(leaf->pa))
+		return 0;
 	if (leaf->size >= PT_LEVEL_SIZE(1))
 		w->st->huge += e - s;
 	if (leaf->state & PT_STATE_YOUNG)
@@ -96,7 +101,8 @@ bool as_page_query(const struct aspace *as, vaddr_t va, struct as_page_info *out
 		return false;
 	out->pa = leaf.pa + (ALIGN_DOWN(va, PAGE_SIZE) - leaf.va);
 	out->leaf_size = leaf.size;
-	out->mapcount = pmm_refcount(out->pa);
+	out->zero = zpage_is(out->pa);
+	out->mapcount = out->zero ? 0 : pmm_refcount(out->pa);
 	out->state = leaf.state;
 	return true;
 }

@@ -10,6 +10,7 @@
 #include "mm/mmarch.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
+#include "mm/zpage.h"
 #include "aspace_internal.h"
 
 /*
@@ -100,8 +101,20 @@ static bool as_leaf_exclusive(const struct pt_leaf *leaf)
 }
 
 /*
+ * Map the frame pa with `flags` in place of the 4 KiB leaf `leaf` (whose
+ * frame keeps its reference: the caller's). Cannot fail: pt_replace
+ * allocates nothing.
+ */
+static void as_leaf_replace(paddr_t root, const struct pt_leaf *leaf, paddr_t pa,
+			    unsigned flags)
+{
+	if (pt_replace(root, leaf->va, pa, flags) != 0)
+		panic("as_leaf_replace: no 4 KiB leaf at %#llx", (unsigned long long)leaf->va);
+}
+
+/*
  * Replace the shared 4 KiB leaf at `page` by a private copy with `flags`.
- * Returns 0 or -ENOMEM with the old mapping back in place.
+ * Returns 0, or -ENOMEM (no frame for the copy; nothing changed).
  */
 static int as_cow_copy(paddr_t root, const struct pt_leaf *leaf, unsigned flags)
 {
@@ -110,20 +123,123 @@ static int as_cow_copy(paddr_t root, const struct pt_leaf *leaf, unsigned flags)
 	if (!pa)
 		return -ENOMEM;
 	mm_page_copy(mm_phys_to_virt(pa), mm_phys_to_virt(leaf->pa), PAGE_SIZE);
-	if (pt_unmap(root, leaf->va, PAGE_SIZE) != 0)
-		goto out_free;
-	if (pt_map(root, leaf->va, pa, PAGE_SIZE, flags) != 0) {
-		/* The table the unmap may have freed is free again: this remap succeeds. */
-		if (pt_map(root, leaf->va, leaf->pa, PAGE_SIZE, leaf->flags) != 0)
-			panic("as_cow_copy: cannot restore %#llx", (unsigned long long)leaf->va);
-		goto out_free;
-	}
+	as_leaf_replace(root, leaf, pa, flags);
 	pmm_unref(leaf->pa);
 	return 0;
+}
 
-out_free:
-	pmm_free(pa, 0);
-	return -ENOMEM;
+/*
+ * True when a read fault at `block` (2 MiB aligned) of private anonymous VMA
+ * v may map the huge zero page: v allows 2 MiB leaves there (as
+ * as_fault_zero asks, but memory need not be plentiful: the frame exists)
+ * and the block holds no page yet.
+ */
+static bool as_zero_huge_fits(struct aspace *as, const struct vma *v, vaddr_t block)
+{
+	uint64_t size = PT_LEVEL_SIZE(1);
+	struct pt_leaf leaf;
+
+	if ((v->flags & AS_VMA_NOHUGEPAGE) || !zpage_frame(size) || block < vma_start(v) ||
+	    vma_end(v) - block < size)
+		return false;
+	return !as_next_leaf(as->root, block, block + size, &leaf);
+}
+
+/*
+ * Read fault on a missing page of private anonymous VMA v (Linux's
+ * do_anonymous_page and do_huge_pmd_anonymous_page with use_zero_page):
+ * map a shared zero frame read-only instead of taking a frame, the huge
+ * one over the whole 2 MiB block when as_zero_huge_fits, else the 4 KiB
+ * one. Only page tables are allocated; AS_FAULT_OOM when they cannot be.
+ */
+static int as_fault_zero_read(struct aspace *as, struct vma *v, vaddr_t va)
+{
+	unsigned flags = as_pt_flags(v->prot) & ~PT_WRITE;
+	uint64_t huge = PT_LEVEL_SIZE(1);
+	vaddr_t block = ALIGN_DOWN(va, huge);
+
+	if (as_zero_huge_fits(as, v, block) &&
+	    pt_map(as->root, block, zpage_frame(huge), huge, flags) == 0)
+		return AS_FAULT_OK;
+	if (pt_map(as->root, ALIGN_DOWN(va, PAGE_SIZE), zpage_frame(PAGE_SIZE), PAGE_SIZE,
+		   flags) != 0)
+		return AS_FAULT_OOM;
+	return AS_FAULT_OK;
+}
+
+/*
+ * Map [block, block + 2 MiB), just unmapped, as 4 KiB pages of the zero
+ * frame with `flags`, but the page at `page` to frame pa with `wflags`.
+ * Returns 0 or -ENOMEM (only the first page can need a table), leaving the
+ * block unmapped.
+ */
+static int as_zero_block_pages(paddr_t root, vaddr_t block, vaddr_t page, paddr_t pa,
+			       unsigned flags, unsigned wflags)
+{
+	vaddr_t va;
+
+	for (va = block; va < block + PT_LEVEL_SIZE(1); va += PAGE_SIZE) {
+		int err = va == page ? pt_map(root, va, pa, PAGE_SIZE, wflags) :
+				       pt_map(root, va, zpage_frame(PAGE_SIZE), PAGE_SIZE, flags);
+
+		if (err) {
+			if (va > block && pt_unmap(root, block, va - block) != 0)
+				panic("as_zero_block_pages: cannot undo %#llx",
+				      (unsigned long long)block);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Replace the 2 MiB zero leaf `leaf` by 4 KiB pages of the zero frame, but
+ * the page at `page`, which gets frame pa with `flags` (Linux 6.12's
+ * do_huge_pmd_wp_page falls back to a split: no huge page is taken).
+ * Returns 0, or -ENOMEM with the leaf back as it was.
+ */
+static int as_zero_huge_split(paddr_t root, const struct pt_leaf *leaf, vaddr_t page,
+			      paddr_t pa, unsigned flags)
+{
+	if (pt_unmap(root, leaf->va, leaf->size) != 0)
+		panic("as_zero_huge_split: unmap of leaf %#llx", (unsigned long long)leaf->va);
+	if (as_zero_block_pages(root, leaf->va, page, pa, leaf->flags, flags) != 0) {
+		/* the block's entry is empty again: a leaf needs no table */
+		if (pt_map(root, leaf->va, leaf->pa, leaf->size, leaf->flags) != 0)
+			panic("as_zero_huge_split: cannot restore %#llx",
+			      (unsigned long long)leaf->va);
+		pt_add_state(root, leaf->va, leaf->size, leaf->state);
+		return -ENOMEM;
+	}
+	pt_add_state(root, leaf->va, leaf->size, leaf->state);
+	return 0;
+}
+
+/*
+ * Write fault on a page mapping a zero frame in VMA v (Linux's wp_page_copy
+ * of the zero page): the page gets a zeroed frame of its own with v's
+ * rights, nothing to copy; a 2 MiB zero leaf is split first
+ * (as_zero_huge_split). AS_FAULT_OOM leaves the mapping as it was.
+ */
+static int as_fault_zero_write(struct aspace *as, struct vma *v, vaddr_t va,
+			       const struct pt_leaf *leaf)
+{
+	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
+	unsigned flags = as_pt_flags(v->prot);
+	paddr_t pa = pmm_alloc(0);
+
+	if (!pa)
+		return AS_FAULT_OOM;
+	mm_page_zero(mm_phys_to_virt(pa), PAGE_SIZE);
+	if (leaf->size == PAGE_SIZE) {
+		as_leaf_replace(as->root, leaf, pa, flags);
+		return AS_FAULT_OK;
+	}
+	if (as_zero_huge_split(as->root, leaf, page, pa, flags) != 0) {
+		pmm_free(pa, 0);
+		return AS_FAULT_OOM;
+	}
+	return AS_FAULT_OK;
 }
 
 /* Write fault on a present read-only page of writable VMA v: break the sharing. */
@@ -224,6 +340,8 @@ static int as_fault_serve(struct aspace *as, struct vma *v, vaddr_t va, unsigned
 	int res;
 
 	if (!pt_query(as->root, va, &leaf)) {
+		if (!v->obj && !(err & AS_PF_WRITE))
+			return as_fault_zero_read(as, v, va);
 		if (!v->obj)
 			return as_fault_zero(as, v, va, err);
 		if (!(err & AS_PF_WRITE))
@@ -232,6 +350,8 @@ static int as_fault_serve(struct aspace *as, struct vma *v, vaddr_t va, unsigned
 		if (res != AS_FAULT_OK || !pt_query(as->root, va, &leaf))
 			return res;
 	}
+	if ((err & AS_PF_WRITE) && !(leaf.flags & PT_WRITE) && zpage_is(leaf.pa))
+		return as_fault_zero_write(as, v, va, &leaf);
 	if ((err & AS_PF_WRITE) && !(leaf.flags & PT_WRITE))
 		return as_fault_cow(as, v, va, &leaf);
 	return AS_FAULT_OK;

@@ -7,6 +7,7 @@
 #include "lib/errno.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
+#include "mm/zpage.h"
 #include "aspace_internal.h"
 
 /* Leaf flags for a fresh page with rights `prot`; PROT_NONE pages stay supervisor-only. */
@@ -56,13 +57,18 @@ struct as_span {
 	vaddr_t start, end;
 };
 
-/* pt_walk callback: one more reference for each frame of the leaf part inside the span. */
+/*
+ * pt_walk callback: one more reference for each frame of the leaf part inside
+ * the span (none for the zero frames, which mappings never count).
+ */
 static int as_ref_cb(void *ctx, const struct pt_leaf *leaf)
 {
 	const struct as_span *span = ctx;
 	vaddr_t s = MAX(leaf->va, span->start), e = MIN(leaf->va + leaf->size, span->end);
 	paddr_t pa = leaf->pa + (s - leaf->va);
 
+	if (zpage_is(leaf->pa))
+		return 0;
 	for (; s < e; s += PAGE_SIZE, pa += PAGE_SIZE)
 		pmm_ref(pa);
 	return 0;
@@ -88,6 +94,7 @@ struct as_unref_run {
  * run when they follow it physically, else unreference the run and start a
  * new one. So one pmm call covers a 2 MiB leaf, or all the 4 KiB leaves of
  * one moved 2 MiB block, and frees whole blocks of frames nothing else maps.
+ * Leaves of the zero frames hold no reference and are skipped.
  */
 static int as_unref_cb(void *ctx, const struct pt_leaf *leaf)
 {
@@ -96,7 +103,7 @@ static int as_unref_cb(void *ctx, const struct pt_leaf *leaf)
 	vaddr_t end = MIN(leaf->va + leaf->size, run->end);
 	paddr_t pa = leaf->pa + (va - leaf->va);
 
-	if (va >= end)
+	if (va >= end || zpage_is(leaf->pa))
 		return 0;
 	if (run->nframes && run->pa + run->nframes * PAGE_SIZE == pa) {
 		run->nframes += (end - va) / PAGE_SIZE;

@@ -753,6 +753,24 @@ int pt_protect(paddr_t root, vaddr_t va, uint64_t len, unsigned flags)
 	return 0;
 }
 
+int pt_replace(paddr_t root, vaddr_t va, paddr_t pa, unsigned flags)
+{
+	struct pt_op op = {0};
+	int level;
+	pte_t *e;
+
+	if (!IS_ALIGNED(va | pa, PAGE_SIZE) || !pt_canonical(va) || (flags & ~PT_FLAGS_ALL))
+		return -EINVAL;
+	e = pt_find_leaf(root, va, &level);
+	if (!e || level != 0)
+		return -EINVAL;
+	*e = pte_make_leaf(pa, flags, 0);
+	pt_tlb_add(&op.tlb, va);
+	pt_fold_around(root, va, va + PAGE_SIZE, &op);
+	pt_tlb_finish(&op.tlb);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- state */
 
 /* The leaf e with op's state change: PT_CLEAR_* in op->flags, PT_STATE_* added in op->set. */

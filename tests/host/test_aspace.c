@@ -9,6 +9,7 @@
 #include "mm/mmarch.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
+#include "mm/zpage.h"
 #include "support/host_mm.h"
 
 #define BASE 0x7ffff7fff000ULL /* mmap_base: TASK_SIZE - 128 MiB */
@@ -165,11 +166,18 @@ Test(aspace, mmap_populate_and_demand)
 	long a = as_mmap(as, 0, 0x3000, RW, ANON);
 	long b = as_mmap(as, 0, 0x3000, PROT_READ, ANON | MAP_POPULATE);
 
+	struct pt_leaf leaf;
+
 	cr_assert_gt(a, 0);
 	cr_assert_gt(b, 0);
-	cr_expect_eq(as_resident_frames(as), 3);
+	/* read-only MAP_POPULATE and a read map the zero page, resident in no count */
+	cr_assert(pt_query(as_root(as), b + 0x2000, &leaf));
+	cr_expect_eq(leaf.pa, zpage_frame(PAGE_SIZE));
+	cr_expect_eq(as_resident_frames(as), 0);
 	cr_expect_eq(uread(as, a + 0x1000), 0);
-	cr_expect_eq(as_resident_frames(as), 4);
+	cr_expect_eq(as_resident_frames(as), 0);
+	cr_expect(uwrite(as, a + 0x1000, 1));
+	cr_expect_eq(as_resident_frames(as), 1);
 	CHECK();
 }
 

@@ -17,6 +17,7 @@
 #include "mm/mobj.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
+#include "mm/zpage.h"
 #include "support/as_testlib.h"
 #include "support/host_mm.h"
 
@@ -290,6 +291,8 @@ static int fm_check_leaf(void *ctx, const struct pt_leaf *leaf)
 			return w->bad = true, 1;
 		}
 		w->present[i] = true;
+		if (zpage_is(leaf->pa + off))
+			continue; /* the zero frames hold no reference */
 		w->c->frames[w->c->nframes++] =
 			(struct fm_frame){leaf->pa + off, fm_kind((size_t)i) == MAP_SHARED};
 	}
@@ -522,7 +525,8 @@ static int fm_verdict(const struct fm_page *p, int need)
 
 /*
  * After a write to private page va that was present read-only at frame old
- * with `refs` references: one reference means reuse (same frame), more a copy.
+ * with `refs` references: one reference means reuse (same frame), more a copy;
+ * a zero frame is never reused.
  */
 static void fm_expect_cow(struct fm_ctx *c, struct fm_space *s, vaddr_t va, paddr_t old,
 			  uint32_t refs)
@@ -532,7 +536,10 @@ static void fm_expect_cow(struct fm_ctx *c, struct fm_space *s, vaddr_t va, padd
 
 	cr_assert(pt_query(as_root(s->as), va, &l), FM_WHERE(c));
 	now = l.pa + (va - l.va);
-	if (refs == 1) {
+	if (zpage_is(old)) {
+		cr_assert(!zpage_is(now) && pmm_refcount(now) == 1, FM_WHERE(c));
+		c->copies++;
+	} else if (refs == 1) {
 		cr_assert_eq(now, old, "no reuse of an exclusive frame; " FM_WHERE(c));
 		c->reuses++;
 	} else {

@@ -429,3 +429,33 @@ Test(pipe, dgram_disconnects_when_the_peer_goes)
 	cr_expect_eq(ssend(y, "z", 1, 0), -ENOTCONN);
 	file_put(b);
 }
+
+/*
+ * vmsplice's slots (PIPE_W_SPLICE): each call takes a slot of its own that no
+ * later write merges into, so 16 one-byte calls fill the ring; a reader
+ * reads across them as across any slots.
+ */
+Test(pipe, splice_slots_never_merge)
+{
+	struct file *rd, *wr;
+	struct pipe *p;
+
+	fill_src();
+	cr_assert_eq(pipe_create(O_NONBLOCK, record_wake, 0, &rd, &wr), 0);
+	p = pipe_of(rd);
+	for (int i = 0; i < PIPE_DEF_SLOTS; i++) {
+		struct tio t = tio(src + i, 1, true);
+
+		cr_assert_eq(pipe_write(p, &t.io, PIPE_W_SPLICE), 1, "slot %d", i);
+	}
+	cr_expect(pipe_full(p));
+	cr_expect_eq(pwrite_(p, 1, 0), -EAGAIN, "a write merges into no splice slot");
+	cr_expect_eq(pipe_bytes(p), PIPE_DEF_SLOTS);
+	cr_expect_eq(pread_(p, 100), PIPE_DEF_SLOTS);
+	cr_expect_eq(memcmp(dst, src, PIPE_DEF_SLOTS), 0);
+	cr_expect_eq(pwrite_(p, 10, 0), 10);
+	cr_expect_eq(pwrite_(p, 10, 0), 10);
+	cr_expect_eq(p->head - p->tail, 1, "plain writes still merge");
+	file_put(rd);
+	file_put(wr);
+}

@@ -110,7 +110,7 @@ static void check_layout(const struct pmm_range *avail, size_t navail,
 {
 	struct layout l;
 
-	host_mm_setup(MiB(2));
+	host_pmm_setup(MiB(2));
 	cr_assert_eq(pmm_init(avail, navail, res, nres, limit), 0);
 	layout_build(&l, avail, navail, res, nres, meta);
 	expect_layout(&l);
@@ -146,7 +146,7 @@ static void expect_counts(const struct counts *c)
 Test(pmm, init_exact_counts_simple)
 {
 	/* [1 MiB, 64 MiB): 16384 records = 64 frames of metadata at 1 MiB. */
-	host_mm_setup(MiB(64));
+	host_pmm_setup(MiB(64));
 	cr_expect_eq(pmm_total_frames(), (64 - 1) * 256 - 64);
 	cr_expect_eq(pmm_free_frames(), (64 - 1) * 256 - 64);
 	/* Usable frames 320..16384: blocks of order 6, 7, 9, 10, 11, 12, 13. */
@@ -240,7 +240,7 @@ Test(pmm, init_no_room_for_metadata)
 {
 	struct pmm_range avail[] = {{MiB(1), GiB(6)}};
 
-	host_mm_setup(MiB(2));
+	host_pmm_setup(MiB(2));
 	cr_expect_eq(pmm_init(avail, 1, NULL, 0, MiB(16)), -ENOMEM);
 	cr_expect_eq(pmm_free_frames(), 0);
 	cr_expect_eq(pmm_alloc(0), 0);
@@ -250,13 +250,13 @@ Test(pmm, init_no_room_for_metadata)
 
 Test(pmm, init_again_starts_over)
 {
-	host_mm_setup(MiB(64));
+	host_pmm_setup(MiB(64));
 	size_t total = pmm_total_frames();
 
 	for (int i = 0; i < 10; i++)
 		cr_assert_neq(pmm_alloc(3), 0);
 	pmm_fail_nth(5);
-	host_mm_setup(MiB(64));
+	host_pmm_setup(MiB(64));
 	cr_expect_eq(pmm_free_frames(), total);
 	cr_expect_eq(pmm_alloc_calls(), 0);
 	for (int i = 0; i < 6; i++)
@@ -270,7 +270,7 @@ Test(pmm, alloc_every_order_aligned)
 	paddr_t got[PMM_MAX_ORDER + 1];
 	struct counts c;
 
-	host_mm_setup(GiB(4));
+	host_pmm_setup(GiB(4));
 	snap(&c);
 	for (unsigned k = 0; k <= PMM_MAX_ORDER; k++) {
 		size_t before = pmm_free_frames();
@@ -294,7 +294,7 @@ Test(pmm, frame_zero_and_meta_never_handed_out)
 	struct pmm_range avail[] = {{0, MiB(1)}};
 	size_t n = 0;
 
-	host_mm_setup(MiB(2));
+	host_pmm_setup(MiB(2));
 	cr_assert_eq(pmm_init(avail, 1, NULL, 0, MiB(1)), 0);
 	/* 256 records = 1 metadata frame at page 1; frames 2..255 usable. */
 	cr_expect_eq(pmm_total_frames(), 254);
@@ -324,7 +324,7 @@ Test(pmm, exhaustion_and_full_restore)
 	struct counts c;
 	size_t n[3];
 
-	host_mm_setup(MiB(16));
+	host_pmm_setup(MiB(16));
 	snap(&c);
 	for (int i = 0; i < 37; i++) {
 		singles[i] = pmm_alloc(0);
@@ -356,7 +356,7 @@ Test(pmm, partial_free_of_2m_block)
 {
 	struct counts c;
 
-	host_mm_setup(MiB(64));
+	host_pmm_setup(MiB(64));
 	snap(&c);
 	paddr_t pa = pmm_alloc(9);
 
@@ -385,7 +385,7 @@ Test(pmm, partial_free_halves_of_4m_block)
 {
 	struct counts c;
 
-	host_mm_setup(MiB(64));
+	host_pmm_setup(MiB(64));
 	snap(&c);
 	paddr_t pa = pmm_alloc(10);
 
@@ -404,7 +404,7 @@ Test(pmm, free_spans_split_blocks)
 {
 	struct counts c;
 
-	host_mm_setup(MiB(64));
+	host_pmm_setup(MiB(64));
 	snap(&c);
 	paddr_t pa = pmm_alloc(5);
 
@@ -421,7 +421,7 @@ Test(pmm, buddies_coalesce_to_top_order)
 	struct pmm_range avail[] = {{GiB(1), GiB(2)}};
 	static paddr_t frames[1024];
 
-	host_mm_setup(MiB(2));
+	host_pmm_setup(MiB(2));
 	/* Metadata for 2 GiB of records (8 MiB) goes in a second range below. */
 	struct pmm_range both[] = {avail[0], {MiB(1), MiB(10)}};
 
@@ -452,7 +452,7 @@ Test(pmm, refcount_behaviour)
 {
 	struct counts c;
 
-	host_mm_setup(MiB(64));
+	host_pmm_setup(MiB(64));
 	snap(&c);
 	paddr_t pa = pmm_alloc(0);
 	paddr_t big = pmm_alloc(9);
@@ -485,7 +485,7 @@ Test(pmm, refcount_behaviour)
 
 Test(pmm, failure_injection)
 {
-	host_mm_setup(MiB(16));
+	host_pmm_setup(MiB(16));
 	unsigned long calls = pmm_alloc_calls();
 	paddr_t a, b, c, d;
 
@@ -515,7 +515,7 @@ Test(pmm, failure_injection)
 
 Test(pmm, double_free_panics, .signal = SIGABRT)
 {
-	host_mm_setup(MiB(16));
+	host_pmm_setup(MiB(16));
 	paddr_t pa = pmm_alloc(0);
 
 	pmm_free(pa, 0);
@@ -524,7 +524,7 @@ Test(pmm, double_free_panics, .signal = SIGABRT)
 
 Test(pmm, double_free_of_part_panics, .signal = SIGABRT)
 {
-	host_mm_setup(MiB(16));
+	host_pmm_setup(MiB(16));
 	paddr_t pa = pmm_alloc(4);
 
 	pmm_free(pa + 3 * PAGE_SIZE, 0);
@@ -533,31 +533,31 @@ Test(pmm, double_free_of_part_panics, .signal = SIGABRT)
 
 Test(pmm, free_never_allocated_panics, .signal = SIGABRT)
 {
-	host_mm_setup(MiB(16));
+	host_pmm_setup(MiB(16));
 	pmm_free(MiB(8), 0);
 }
 
 Test(pmm, free_not_ram_panics, .signal = SIGABRT)
 {
-	host_mm_setup(MiB(16));
+	host_pmm_setup(MiB(16));
 	pmm_free(0, 0);
 }
 
 Test(pmm, free_metadata_panics, .signal = SIGABRT)
 {
-	host_mm_setup(MiB(16));
+	host_pmm_setup(MiB(16));
 	pmm_free(MiB(1), 0);
 }
 
 Test(pmm, free_beyond_ram_panics, .signal = SIGABRT)
 {
-	host_mm_setup(MiB(16));
+	host_pmm_setup(MiB(16));
 	pmm_free(MiB(32), 0);
 }
 
 Test(pmm, free_misaligned_panics, .signal = SIGABRT)
 {
-	host_mm_setup(MiB(16));
+	host_pmm_setup(MiB(16));
 	paddr_t pa = pmm_alloc(2);
 
 	pmm_free(pa + PAGE_SIZE, 1);
@@ -565,7 +565,7 @@ Test(pmm, free_misaligned_panics, .signal = SIGABRT)
 
 Test(pmm, free_shared_frame_panics, .signal = SIGABRT)
 {
-	host_mm_setup(MiB(16));
+	host_pmm_setup(MiB(16));
 	paddr_t pa = pmm_alloc(3);
 
 	pmm_ref(pa + 2 * PAGE_SIZE);
@@ -574,7 +574,7 @@ Test(pmm, free_shared_frame_panics, .signal = SIGABRT)
 
 Test(pmm, unref_free_frame_panics, .signal = SIGABRT)
 {
-	host_mm_setup(MiB(16));
+	host_pmm_setup(MiB(16));
 	paddr_t pa = pmm_alloc(0);
 
 	pmm_unref(pa);
@@ -623,7 +623,7 @@ Test(pmm, randomized_against_model)
 	struct counts c;
 
 	srand(12345);
-	host_mm_setup(MiB(64));
+	host_pmm_setup(MiB(64));
 	snap(&c);
 	for (int step = 0; step < 40000; step++) {
 		unsigned r = (unsigned)rand();
@@ -672,7 +672,7 @@ static void unref_scenario(const unsigned *orders, size_t nblocks, const uint64_
 			   size_t nshared, uint64_t off, uint64_t n, bool by_range,
 			   struct counts *c, paddr_t *pa)
 {
-	host_mm_setup(MiB(64));
+	host_pmm_setup(MiB(64));
 	for (size_t i = 0; i < nblocks; i++)
 		cr_assert_neq(pa[i] = pmm_alloc(orders[i]), 0);
 	for (size_t i = 0; i < nshared; i++)
@@ -711,7 +711,7 @@ Test(pmm, unref_range_of_2m_block_frees_one_order9_block)
 	struct counts c, mid;
 	paddr_t pa;
 
-	host_mm_setup(MiB(64));
+	host_pmm_setup(MiB(64));
 	snap(&c);
 	pa = pmm_alloc(10);
 	cr_assert_neq(pa, 0);
@@ -736,7 +736,7 @@ Test(pmm, unref_range_keeps_shared_frames_of_a_2m_block)
 	struct counts c, mid;
 	paddr_t pa;
 
-	host_mm_setup(MiB(64));
+	host_pmm_setup(MiB(64));
 	snap(&c);
 	pa = pmm_alloc(9);
 	cr_assert_neq(pa, 0);
@@ -779,7 +779,7 @@ Test(pmm, unref_range_matches_unref_frame_by_frame)
 
 Test(pmm, unref_range_of_free_frame_panics, .signal = SIGABRT)
 {
-	host_mm_setup(MiB(16));
+	host_pmm_setup(MiB(16));
 	paddr_t pa = pmm_alloc(9);
 
 	pmm_unref_range(pa, 512);

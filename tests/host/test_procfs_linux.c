@@ -10,8 +10,8 @@
  * "sd " is dropped from our VmFlags when the host kernel has no
  * CONFIG_MEM_SOFT_DIRTY (its VmFlags never say sd), and THPeligible is
  * compared only where the host's THP mode is "always" or the VMA holds no
- * aligned 2 MiB block (0 in every mode). Pages are touched by writes only:
- * a Linux read fault maps the shared zero page, which smaps does not count.
+ * aligned 2 MiB block (0 in every mode). Reads map the shared zero page on
+ * both sides: present in pagemap, counted nowhere in smaps.
  */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
@@ -82,6 +82,28 @@ static void both_write(uint64_t off)
 {
 	*(volatile char *)(LX_BASE + off) = 1;
 	cr_assert_eq(as_test_write(as, LX_BASE + off, "\1", 1), AS_FAULT_OK);
+}
+
+/* Read one byte at LX_BASE + off on both sides (a zero page where nothing was written). */
+static void both_read(uint64_t off)
+{
+	char b;
+
+	(void)*(volatile char *)(LX_BASE + off);
+	cr_assert_eq(as_test_read(as, LX_BASE + off, &b, 1), AS_FAULT_OK);
+}
+
+/* The pagemap entries of n pages from LX_BASE + off, the host's and ours. */
+static void both_pagemap(uint64_t off, int n, uint64_t *host, uint64_t *ours)
+{
+	uint64_t pos = (LX_BASE + off) / PAGE_SIZE * 8;
+	FILE *f = fopen("/proc/self/pagemap", "r");
+
+	cr_assert_not_null(f);
+	cr_assert_eq(fseek(f, (long)pos, SEEK_SET), 0);
+	cr_assert_eq(fread(host, 8, (size_t)n, f), (size_t)n);
+	fclose(f);
+	cr_assert_eq(procfs_pagemap_read(&task, pos, ours, (size_t)n * 8), (long)n * 8);
 }
 
 /* Keep the lines of text (maps) or the entries (smaps) whose range starts in the window. */
@@ -328,6 +350,56 @@ Test(procfs_linux, pagemap_present_and_exclusive_bits)
 			     i - 1, (unsigned long long)ours[i], (unsigned long long)host[i]);
 	cr_assert(ours[1] & PROCFS_PM_PRESENT, "the written page is present");
 	cr_assert(!(ours[2] & PROCFS_PM_PRESENT));
+}
+
+/*
+ * Reads map the zero page on both sides: smaps counts none of it (Rss,
+ * Anonymous, Referenced), pagemap shows it present but not exclusive; a
+ * write after the read takes a page of its own; MADV_POPULATE_READ too.
+ */
+Test(procfs_linux, zero_page_reads)
+{
+	const uint64_t mask = ~(PROCFS_PM_PFN_MASK | PROCFS_PM_SOFT_DIRTY);
+	uint64_t host[8], ours[8];
+
+	both_mmap(0, 8 * PAGE_SIZE, PROT_READ | PROT_WRITE);
+	both_read(PAGE_SIZE);
+	both_read(3 * PAGE_SIZE + 5);
+	both_read(4 * PAGE_SIZE);
+	both_write(4 * PAGE_SIZE + 9);
+	both_write(6 * PAGE_SIZE);
+	cr_assert_eq(madvise((void *)(LX_BASE + 7 * PAGE_SIZE), PAGE_SIZE, 22), 0);
+	cr_assert_eq(as_madvise(as, LX_BASE + 7 * PAGE_SIZE, PAGE_SIZE, 22), 0);
+	compare("/proc/self/smaps", procfs_smaps, true);
+	both_pagemap(0, 8, host, ours);
+	for (int i = 0; i < 8; i++)
+		cr_assert_eq(ours[i] & mask, host[i] & mask, "page %d: ours %#llx host %#llx", i,
+			     (unsigned long long)ours[i], (unsigned long long)host[i]);
+	cr_assert(ours[1] & PROCFS_PM_PRESENT);
+	cr_assert(!(ours[1] & PROCFS_PM_EXCLUSIVE));
+	cr_assert_eq(ours[1] & PROCFS_PM_PFN_MASK, 0, "no PFN for a non-admin reader");
+}
+
+/* A read of an aligned 2 MiB block under MADV_HUGEPAGE maps the huge zero page on both sides. */
+Test(procfs_linux, huge_zero_page_read)
+{
+	const uint64_t mask = ~(PROCFS_PM_PFN_MASK | PROCFS_PM_SOFT_DIRTY);
+	uint64_t host[4], ours[4];
+
+	both_mmap(0, MiB(4), PROT_READ | PROT_WRITE);
+	cr_assert_eq(madvise((void *)LX_BASE, MiB(4), MADV_HUGEPAGE), 0);
+	cr_assert_eq(as_madvise(as, LX_BASE, MiB(4), MADV_HUGEPAGE), 0);
+	both_read(MiB(2) + 0x1234);
+	both_pagemap(MiB(2), 4, host, ours);
+	if (!(host[0] & PROCFS_PM_FILE)) {
+		cr_log_warn("the host mapped no huge zero page (%#llx): nothing to compare",
+			    (unsigned long long)host[0]);
+		return;
+	}
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(ours[i] & mask, host[i] & mask, "page %d: ours %#llx host %#llx", i,
+			     (unsigned long long)ours[i], (unsigned long long)host[i]);
+	compare("/proc/self/smaps", procfs_smaps, true);
 }
 
 Test(procfs_linux, status_name_escaped_as_linux)

@@ -166,6 +166,8 @@ Test(softdirty, clear_refs_all_makes_pages_old_until_touched)
 	cr_expect(state_at(as, WIN + PAGE_SIZE) & PT_STATE_YOUNG);
 	cr_expect_not(state_at(as, WIN) & PT_STATE_YOUNG);
 	cr_expect_eq(uread(as, WIN + 3 * PAGE_SIZE), 0);
+	cr_expect_eq(referenced(as, WIN, WIN + 4 * PAGE_SIZE), PAGE_SIZE, "the zero page counts not");
+	cr_assert(uwrite(as, WIN + 3 * PAGE_SIZE, 4));
 	cr_expect_eq(referenced(as, WIN, WIN + 4 * PAGE_SIZE), 2 * PAGE_SIZE, "a new page is young");
 	cr_expect_eq(as_clear_refs(as, 5), -EINVAL);
 	cr_expect_eq(as_clear_refs(as, 0), -EINVAL);

@@ -170,27 +170,35 @@ TEST(bench, pt_split_fold)
 }
 
 /*
- * Cycles per fault of `n` write faults `step` apart in a fresh mapping of
- * n * step bytes at `addr` (0: anywhere); 0 when a fault failed.
+ * Cycles per fault of `n` faults of kind `access` (AS_PF_WRITE or 0: a
+ * read) `step` apart in a fresh mapping of n * step bytes at `addr` (0:
+ * anywhere); with `first` non-zero every page takes a fault of that kind
+ * first, untimed (a read, for the write that replaces the zero page). 0
+ * when a fault failed or the resident count is off (reads map the zero
+ * page: nothing resident).
  */
-static unsigned long long bench_zero_round(struct aspace *as, vaddr_t addr, int n, uint64_t step)
+static unsigned long long bench_zero_round(struct aspace *as, vaddr_t addr, int n, uint64_t step,
+					   unsigned access, unsigned first)
 {
 	unsigned long long t0, t;
 	long p = as_mmap(as, addr, n * step, BENCH_RW, BENCH_ANON | (addr ? MAP_FIXED : 0));
+	size_t resident = (access & AS_PF_WRITE) ? n * step / PAGE_SIZE : 0;
 	int bad = 0;
 
 	if (p < 0)
 		return 0;
+	for (int i = 0; first && i < n; i++)
+		bad |= as_fault(as, p + i * step, first) != AS_FAULT_OK;
 	t0 = rdtsc();
 	for (int i = 0; i < n; i++)
-		bad |= as_fault(as, p + i * step, AS_PF_WRITE | AS_PF_USER) != AS_FAULT_OK;
+		bad |= as_fault(as, p + i * step, access | AS_PF_USER) != AS_FAULT_OK;
 	t = (rdtsc() - t0) / n;
-	bad |= as_resident_frames(as) != n * step / PAGE_SIZE;
+	bad |= as_resident_frames(as) != resident;
 	bad |= as_munmap(as, p, n * step) != 0;
 	return bad ? 0 : t;
 }
 
-/* Demand-zero faults: per 4 KiB page (1 MiB VMA), and per 2 MiB leaf. */
+/* Demand-zero write faults: per 4 KiB page (1 MiB VMA), and per 2 MiB leaf. */
 TEST(bench, fault_demand_zero)
 {
 	unsigned long long small[BENCH_REPS], big[BENCH_REPS];
@@ -200,13 +208,41 @@ TEST(bench, fault_demand_zero)
 	as = as_create();
 	ASSERT_NE(as, NULL);
 	for (int i = 0; i < BENCH_REPS; i++) {
-		small[i] = bench_zero_round(as, 0, BENCH_FAULT_PAGES, PAGE_SIZE);
-		big[i] = bench_zero_round(as, 0x200000000ULL, 16, PAGE_2M);
+		small[i] = bench_zero_round(as, 0, BENCH_FAULT_PAGES, PAGE_SIZE, AS_PF_WRITE, 0);
+		big[i] = bench_zero_round(as, 0x200000000ULL, 16, PAGE_2M, AS_PF_WRITE, 0);
 		EXPECT_NE(small[i], 0);
 		EXPECT_NE(big[i], 0);
 	}
 	bench_report("fault.zero_4k", small, BENCH_REPS);
 	bench_report("fault.zero_2m", big, BENCH_REPS);
+	as_destroy(as);
+}
+
+/*
+ * Read faults of untouched private memory, which map the shared zero page:
+ * per 4 KiB page (1 MiB VMA), per 2 MiB block (the huge zero page), and the
+ * write that then replaces a 4 KiB zero page by a zeroed frame.
+ */
+TEST(bench, fault_zero_page)
+{
+	unsigned long long rd[BENCH_REPS], rd2m[BENCH_REPS], wr[BENCH_REPS];
+	struct aspace *as;
+
+	bench_only();
+	as = as_create();
+	ASSERT_NE(as, NULL);
+	for (int i = 0; i < BENCH_REPS; i++) {
+		rd[i] = bench_zero_round(as, 0, BENCH_FAULT_PAGES, PAGE_SIZE, 0, 0);
+		rd2m[i] = bench_zero_round(as, 0x200000000ULL, 16, PAGE_2M, 0, 0);
+		wr[i] = bench_zero_round(as, 0, BENCH_FAULT_PAGES, PAGE_SIZE, AS_PF_WRITE,
+					 AS_PF_USER);
+		EXPECT_NE(rd[i], 0);
+		EXPECT_NE(rd2m[i], 0);
+		EXPECT_NE(wr[i], 0);
+	}
+	bench_report("fault.zero_read_4k", rd, BENCH_REPS);
+	bench_report("fault.zero_read_2m", rd2m, BENCH_REPS);
+	bench_report("fault.zero_write_after_read_4k", wr, BENCH_REPS);
 	as_destroy(as);
 }
 

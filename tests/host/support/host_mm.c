@@ -13,6 +13,7 @@
 #include "lib/printf.h"
 #include "mm/mmarch.h"
 #include "mm/pmm.h"
+#include "mm/zpage.h"
 
 unsigned long host_tlb_flush_page_count;
 unsigned long host_tlb_flush_all_count;
@@ -36,7 +37,7 @@ static void host_arena_reset(void)
 	}
 }
 
-void host_mm_setup(uint64_t ram_bytes)
+void host_pmm_setup(uint64_t ram_bytes)
 {
 	struct pmm_range ram = {MiB(1), ram_bytes};
 
@@ -52,6 +53,15 @@ void host_mm_setup(uint64_t ram_bytes)
 	current_root = 0;
 	if (pmm_init(&ram, 1, NULL, 0, ram_bytes) != 0) {
 		fprintf(stderr, "host_mm: pmm_init failed\n");
+		abort();
+	}
+}
+
+void host_mm_setup(uint64_t ram_bytes)
+{
+	host_pmm_setup(ram_bytes);
+	if (zpage_init() != 0) {
+		fprintf(stderr, "host_mm: zpage_init failed\n");
 		abort();
 	}
 }

@@ -18,10 +18,14 @@ extern unsigned long host_tlb_flush_all_count;
 extern bool host_has_1g;
 
 /*
- * Reset the arena and initialise pmm with usable RAM [1 MiB, ram_bytes)
- * (ram_bytes <= HOST_ARENA_SIZE). Aborts on failure.
+ * Reset the arena, initialise pmm with usable RAM [1 MiB, ram_bytes)
+ * (ram_bytes <= HOST_ARENA_SIZE) and take the zero frames (zpage_init), as
+ * the kernel boots. Aborts on failure.
  */
 void host_mm_setup(uint64_t ram_bytes);
+
+/* host_mm_setup without the zero frames (zpage_init): pmm's own tests count every frame. */
+void host_pmm_setup(uint64_t ram_bytes);
 
 /* Base of the arena (physical address 0). */
 void *host_arena(void);
