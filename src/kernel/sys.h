@@ -54,6 +54,8 @@ long sys_pselect6(struct proc *p, struct uregs *r);
 
 /* sys_proc.c, fork.c: processes */
 long sys_proc_call(struct proc *p, uint64_t nr, struct uregs *r);
+/* The credential changed: hand the capabilities mm checks to p's address space. */
+void proc_cred_changed(struct proc *p);
 long sys_fork(struct proc *p, struct uregs *r, int vfork);
 long sys_clone(struct proc *p, struct uregs *r);
 long sys_clone3(struct proc *p, struct uregs *r);

@@ -29,7 +29,6 @@
 #define SYS_SOCKADDR_MAX 128          /* sizeof(struct sockaddr_storage) */
 #define SYS_SUN_LEN 110               /* sizeof(struct sockaddr_un) */
 #define SYS_FIONREAD 0x541b
-#define SYS_CAP_SYS_RESOURCE 0        /* euid 0 has it */
 
 struct waitq sys_poll_wq = { { &sys_poll_wq.sleepers, &sys_poll_wq.sleepers } };
 
@@ -566,7 +565,7 @@ long sys_pipe_fcntl(struct proc *p, struct file *f, uint32_t cmd, uint64_t arg)
 		return -EBADF;
 	if (cmd == F_GETPIPE_SZ)
 		return pipe_get_size(pp);
-	return pipe_set_size(pp, (uint32_t)arg, p->cred.euid == SYS_CAP_SYS_RESOURCE ?
+	return pipe_set_size(pp, (uint32_t)arg, cred_capable(&p->cred, CAP_SYS_RESOURCE) ?
 			     PIPE_SZ_PRIVILEGED : 0);
 }
 

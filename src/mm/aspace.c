@@ -63,7 +63,7 @@ struct aspace *as_create(void)
 		kfree(as);
 		return NULL;
 	}
-	rtree_init(&as->vmas, AS_MMAP_MIN_ADDR, AS_TASK_SIZE);
+	rtree_init(&as->vmas, 0, AS_TASK_SIZE);
 	as->mmap_base = as_mmap_base_for(AS_STACK_LIMIT);
 	as->lim = as_default_limits;
 	as->users = 1;
@@ -472,7 +472,7 @@ static long as_mmap_addr(struct aspace *as, vaddr_t addr, uint64_t len, int flag
 			return -ENOMEM;
 		if (!IS_ALIGNED(addr, PAGE_SIZE))
 			return -EINVAL;
-		if (addr < AS_MMAP_MIN_ADDR)
+		if (addr < as_min_addr(as))
 			return -EPERM;
 		return addr;
 	}
@@ -1117,10 +1117,10 @@ static bool as_mremap_to_fits(const struct aspace *as, const struct vma *v, uint
 }
 
 /*
- * mremap_to with a fixed target below mmap_min_addr: Linux unmaps the tail
- * of a shrink first, then the security check of get_unmapped_area says
- * EPERM, as for mmap (bootmm maps below it for nobody, root included: see
- * as_mmap). The target itself holds nothing to unmap.
+ * mremap_to with a fixed target below mmap_min_addr without AS_CAP_SYS_RAWIO:
+ * Linux unmaps the tail of a shrink first, then the security check of
+ * get_unmapped_area says EPERM, as for mmap. The target itself holds
+ * nothing to unmap.
  */
 static long as_mremap_low_target(struct aspace *as, vaddr_t addr, uint64_t old_len,
 				 uint64_t new_len)
@@ -1163,7 +1163,7 @@ static long as_mremap_to(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 		return as_mremap_refuse(as, flags, new_addr, new_len, -EINVAL);
 	if (!(flags & MREMAP_FIXED) && as_place(as, new_addr, new_len, &new_addr) != 0)
 		return -ENOMEM;
-	if (new_addr < AS_MMAP_MIN_ADDR)
+	if (new_addr < as_min_addr(as))
 		return as_mremap_low_target(as, addr, old_len, new_len);
 	if ((flags & MREMAP_DONTUNMAP) && (v->flags & AS_VMA_LOCKED))
 		return as_move_unlocking(as, v, addr, old_len, new_addr);
@@ -1234,7 +1234,7 @@ static long as_mremap_dup(struct aspace *as, struct vma *v, vaddr_t addr, uint64
 		return -ENOMEM;
 	if ((flags & MREMAP_FIXED) && to < end && to + new_len > addr)
 		return -EINVAL;
-	if (as_sealed_at(as, to, to + new_len) < to + new_len || to < AS_MMAP_MIN_ADDR)
+	if (as_sealed_at(as, to, to + new_len) < to + new_len || to < as_min_addr(as))
 		return -EPERM; /* a seal, or a target below mmap_min_addr (as_mremap_low_target) */
 	if (!lock_ok)
 		return -EAGAIN; /* mremap_to: after the target's munmap */
@@ -1763,7 +1763,7 @@ static int as_check_vma(const struct vma *v, const struct vma *prev)
 {
 	int kind = v->flags & (MAP_PRIVATE | MAP_SHARED);
 
-	if (vma_start(v) < AS_MMAP_MIN_ADDR || vma_end(v) > AS_TASK_SIZE ||
+	if (vma_end(v) > AS_TASK_SIZE ||
 	    vma_start(v) >= vma_end(v) || !IS_ALIGNED(vma_start(v), PAGE_SIZE) ||
 	    !IS_ALIGNED(vma_end(v), PAGE_SIZE))
 		return kprintf("as_check: bad VMA [%#llx, %#llx)\n",

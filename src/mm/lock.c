@@ -303,7 +303,7 @@ static void as_apply_lockall(struct aspace *as, int flags)
 		chg.set = AS_VMA_LOCKED | onfault;
 	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v))
 		v->flags = as_flags_after(v, chg);
-	as_merge_range(as, AS_MMAP_MIN_ADDR, AS_TASK_SIZE);
+	as_merge_range(as, 0, AS_TASK_SIZE);
 }
 
 int as_mlockall(struct aspace *as, int flags)
