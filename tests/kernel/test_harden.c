@@ -89,6 +89,34 @@ TEST(harden, smap_stops_kernel_reads_of_user_pages)
 	as_destroy(as);
 }
 
+/*
+ * A process with CAP_SYS_RAWIO may map user page 0 (mseal_test does); a
+ * kernel NULL dereference must still fault, not read that page: SMAP
+ * stops it (present, not user mode, a read).
+ */
+TEST(harden, kernel_null_read_faults_with_page_zero_mapped)
+{
+	struct aspace *as;
+	uintptr_t null = 0;
+	uint8_t v = 0x5a;
+
+	if (!(read_cr4() & CR4_SMAP))
+		ktest_skip("SMAP is off (CPU without it)");
+	as = as_create();
+	ASSERT_NE(as, NULL);
+	as_set_memlock(as, AS_MEMLOCK_DEFAULT, AS_CAP_SYS_RAWIO);
+	ASSERT_EQ(as_mmap(as, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_POPULATE), 0);
+	ASSERT_EQ(access_copy_to(as, 0, &v, 1), 0);
+	__asm__ volatile("" : "+r"(null)); /* a pointer the compiler cannot see is NULL */
+	mm_load_root(as_root(as));
+	expect_fault(VEC_PF, (void)*(volatile uint8_t *)null);
+	mm_load_root(kmap_root());
+	EXPECT_EQ(ktest_last_fault()->error_code & 0x7, 0x1);
+	EXPECT_EQ(ktest_last_fault()->cr2, 0);
+	as_destroy(as);
+}
+
 /* With SMEP, the kernel cannot run code in a user page (instruction-fetch #PF). */
 TEST(harden, smep_stops_kernel_running_user_code)
 {
