@@ -118,6 +118,13 @@
 #define AS_VMA_SDCLEAN (1 << 22)
 #define AS_VMA_HUGEPAGE (1 << 21)   /* VM_HUGEPAGE: MADV_HUGEPAGE */
 #define AS_VMA_NOHUGEPAGE (1 << 20) /* VM_NOHUGEPAGE: MADV_NOHUGEPAGE (no 2 MiB leaves) */
+/*
+ * A mapping of a secret object (memfd_secret, MOBJ_SECRET): always locked
+ * (mlock, munlock and mlockall leave it), never executable, and only the
+ * process's own accesses reach it: access_user (/proc/<pid>/mem, the
+ * kernel's copies into another space) says AS_FAULT_MAPERR.
+ */
+#define AS_VMA_SECRET (1 << 19)
 #define AS_VMA_LOCK_MASK (AS_VMA_LOCKED | AS_VMA_LOCKONFAULT)
 
 /*
@@ -334,7 +341,10 @@ struct mobj;
  * as_mmap (anonymous: MAP_SHARED gets a new shmem object of len bytes).
  * vflags AS_VMA_NOMAYWRITE makes a shared mapping one that mprotect can
  * never make writable (EACCES). The caller checks the file's access mode
- * and seals. Errors as as_mmap.
+ * and seals. A secret object (MOBJ_SECRET) maps shared only (else EINVAL),
+ * never with PROT_EXEC (EPERM, its mount is noexec), locked (EAGAIN past
+ * RLIMIT_MEMLOCK without AS_CAP_IPC_LOCK) but not populated, and
+ * AS_VMA_SECRET. Errors as as_mmap.
  */
 long as_mmap_obj(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags,
 		 struct mobj *obj, uint64_t pgoff, int vflags);

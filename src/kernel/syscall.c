@@ -67,6 +67,7 @@ static const char *const sys_names[] = {
 	[262] = "newfstatat", [273] = "set_robust_list", [302] = "prlimit64",
 	[318] = "getrandom", [319] = "memfd_create", [324] = "membarrier",
 	[325] = "mlock2", [332] = "statx", [334] = "rseq", [435] = "clone3",
+	[126] = "capset", [447] = "memfd_secret",
 	[125] = "capget", [267] = "readlinkat", [270] = "pselect6", [271] = "ppoll",
 	[274] = "get_robust_list", [36] = "getitimer", [37] = "alarm", [38] = "setitimer",
 	[127] = "rt_sigpending", [128] = "rt_sigtimedwait", [129] = "rt_sigqueueinfo",

@@ -441,16 +441,34 @@ static int as_mmap_lock(const struct aspace *as, int flags, uint64_t len)
 
 /*
  * Fault in a new mapping as Linux's mm_populate after mmap: locked, or
- * MAP_POPULATE without MAP_NONBLOCK (which Linux reads as "don't").
+ * MAP_POPULATE without MAP_NONBLOCK (which Linux reads as "don't"). A
+ * secret mapping, locked by its file's mmap rather than by the caller,
+ * faults in on use.
  */
 static void as_mmap_populate(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int kind,
 			     int flags)
 {
-	if (kind & AS_VMA_LOCKED)
+	if ((kind & (AS_VMA_LOCKED | AS_VMA_SECRET)) == AS_VMA_LOCKED)
 		as_mm_populate(as, addr, addr + len, AS_POPULATE_IGNORE);
 	else if ((flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE && prot != PROT_NONE)
 		as_populate(as, addr, addr + len,
 			    (prot & PROT_WRITE) ? AS_POPULATE_WRITE : AS_POPULATE_READ);
+}
+
+/*
+ * The kind of a mapping of a secret object (secretmem_mmap, after do_mmap's
+ * noexec check): -EPERM with PROT_EXEC, -EINVAL unless shared, -EAGAIN past
+ * RLIMIT_MEMLOCK; else locked, not dumped, AS_VMA_SECRET.
+ */
+static int as_mmap_secret(const struct aspace *as, int prot, int kind, uint64_t len)
+{
+	if (prot & PROT_EXEC)
+		return -EPERM;
+	if (!(kind & MAP_SHARED))
+		return -EINVAL;
+	if (!as_lock_future_ok(as, AS_VMA_LOCKED, len))
+		return -EAGAIN;
+	return kind | AS_VMA_LOCKED | AS_VMA_DONTDUMP | AS_VMA_SECRET;
 }
 
 /* Resolve the address of a mapping (do_mmap up to get_unmapped_area). */
@@ -560,6 +578,10 @@ long as_mmap_obj(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int fl
 		return kind;
 	if (kind & MAP_SHARED)
 		kind |= vflags & AS_VMA_NOMAYWRITE;
+	if (obj && (obj->flags & MOBJ_SECRET))
+		kind = as_mmap_secret(as, prot, kind, len);
+	if (kind < 0)
+		return kind;
 	if (as_sealed_at(as, addr, addr + len) < addr + len)
 		return -EPERM;
 	prot &= AS_PROT_RWX;
@@ -743,16 +765,19 @@ out_free:
 }
 
 /*
- * The start of the first VMA meeting [start, end) that may never be written
- * (AS_VMA_NOMAYWRITE: a shared map of a read-only fd or of a write-sealed
- * object), or end when none.
+ * The start of the first VMA meeting [start, end) that may never get `prot`:
+ * written (AS_VMA_NOMAYWRITE: a shared map of a read-only fd or of a
+ * write-sealed object) or executed (AS_VMA_SECRET: no VM_MAYEXEC on a
+ * noexec mount), or end when none.
  */
-static vaddr_t as_nowrite_at(const struct aspace *as, vaddr_t start, vaddr_t end)
+static vaddr_t as_denied_at(const struct aspace *as, vaddr_t start, vaddr_t end, int prot)
 {
+	int deny = ((prot & PROT_WRITE) ? AS_VMA_NOMAYWRITE : 0) |
+		   ((prot & PROT_EXEC) ? AS_VMA_SECRET : 0);
 	const struct vma *v;
 
 	for (v = vma_lower_bound(&as->vmas, start); v && vma_start(v) < end; v = vma_next(v))
-		if (v->flags & AS_VMA_NOMAYWRITE)
+		if (v->flags & deny)
 			return MAX(vma_start(v), start);
 	return end;
 }
@@ -797,7 +822,7 @@ static int as_mprotect_vmas(struct aspace *as, struct vma *v, vaddr_t start, vad
 	int err;
 
 	sealed = as_sealed_at(as, start, cover);
-	denied = (prot & PROT_WRITE) ? as_nowrite_at(as, start, sealed) : sealed;
+	denied = as_denied_at(as, start, sealed, prot);
 	denied = MIN(denied, as_mdwe_at(as, start, denied, prot));
 	limited = as_protect_data_stop(as, start, denied, prot);
 	err = limited > start ? as_protect_range(as, start, limited, prot) : 0;
@@ -806,7 +831,7 @@ static int as_mprotect_vmas(struct aspace *as, struct vma *v, vaddr_t start, vad
 	if (limited < denied)
 		return -ENOMEM; /* RLIMIT_DATA: the VMAs before it are changed, as Linux */
 	if (denied < sealed)
-		return -EACCES; /* no VM_MAYWRITE, or MDWE: the VMAs before it are changed, as Linux */
+		return -EACCES; /* no VM_MAYWRITE/EXEC, or MDWE: the VMAs before it changed, as Linux */
 	if (sealed < cover)
 		return -EPERM; /* Linux changes the VMAs before the sealed one */
 	return cover < end ? -ENOMEM : 0;

@@ -1,14 +1,18 @@
 /*
  * In-image hardening checks (suite `harden`): W^X and supervisor-only over
  * the kernel half, CR0.WP/SMEP/SMAP on, the kernel cannot read or run user
- * pages outside the copy helpers, user pages are never global.
+ * pages outside the copy helpers, user pages are never global, a secret
+ * object's pages (memfd_secret) are out of the direct map while it has them.
  */
 #include "arch/x86_64/cpu.h"
 #include "harness/ktest.h"
+#include "lib/errno.h"
 #include "mm/access.h"
 #include "mm/aspace.h"
 #include "mm/kmap.h"
 #include "mm/mmarch.h"
+#include "mm/mobj.h"
+#include "mm/pmm.h"
 #include "mm/pt.h"
 
 #define HD_VA 0x10000000ULL
@@ -148,4 +152,35 @@ TEST(harden, user_pages_never_global)
 	EXPECT_EQ(c.global, 0);
 	EXPECT_EQ(c.user, c.leaves);
 	as_destroy(as);
+}
+
+/*
+ * memfd_secret's pages leave the direct map (Linux's
+ * set_direct_map_invalid_noflush): a kernel read of one through it faults,
+ * and a user mapping still reaches it. When the object lets the page go it
+ * comes back, zeroed, and the split direct-map tables fold again: frames
+ * and table counts as before.
+ */
+TEST(harden, secret_pages_leave_the_direct_map)
+{
+	size_t free0 = pmm_free_frames(), tables0 = pt_table_frames();
+	struct mobj *o = mobj_create(MOBJ_SHMEM);
+	struct pt_leaf leaf;
+	paddr_t pa;
+
+	ASSERT_NE(o, NULL);
+	o->flags |= MOBJ_SECRET;
+	ASSERT_EQ(mobj_truncate(o, PAGE_SIZE), 0);
+	ASSERT_EQ(mobj_page(o, 0, MOBJ_ALLOC, &pa), 0);
+	EXPECT_FALSE(pt_query(kmap_root(), KMAP_DIRECT_BASE + pa, &leaf));
+	expect_fault(VEC_PF, (void)*(volatile uint8_t *)mm_phys_to_virt(pa));
+	EXPECT_EQ(ktest_last_fault()->cr2, KMAP_DIRECT_BASE + pa);
+	EXPECT_EQ(mobj_write(o, 0, "x", 1), -EPERM);
+	EXPECT_EQ(mobj_read(o, 0, &leaf, 1), 0);
+	mobj_put(o);
+	ASSERT_TRUE(pt_query(kmap_root(), KMAP_DIRECT_BASE + pa, &leaf));
+	EXPECT_NE(leaf.flags & PT_WRITE, 0);
+	EXPECT_EQ(*(volatile uint8_t *)mm_phys_to_virt(pa), 0);
+	EXPECT_EQ(pt_table_frames(), tables0);
+	EXPECT_EQ(pmm_free_frames(), free0);
 }
