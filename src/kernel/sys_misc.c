@@ -17,6 +17,8 @@
 #define SYS_sysinfo 99
 #define SYS_capget 125
 #define SYS_capset 126
+#define SYS_process_vm_readv 310
+#define SYS_process_vm_writev 311
 #define SYS_prctl 157
 #define SYS_sched_getaffinity 204
 #define SYS_set_robust_list 273
@@ -372,6 +374,7 @@ long sys_misc(struct proc *p, uint64_t nr, struct uregs *r)
 	case SYS_prctl: return sys_prctl(p, (int64_t)r->rdi, r->rsi, r);
 	case SYS_capget: return sys_capget(p, r->rdi, r->rsi);
 	case SYS_capset: return sys_capset(p, r->rdi, r->rsi);
+	case SYS_process_vm_readv: case SYS_process_vm_writev: return sys_process_vm(p, nr, r);
 	case SYS_sysinfo: return sys_sysinfo(r->rdi);
 	case SYS_getrusage: return sys_getrusage(p, (int64_t)r->rdi, r->rsi);
 	case SYS_sched_getaffinity:
