@@ -17,6 +17,8 @@
 #include "kernel/usercopy.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "mm/aspace.h"
+#include "mm/heap.h"
 #include "sys.h"
 
 #define SYS_AF_MAX 46                 /* NPROTO: families above are EAFNOSUPPORT */
@@ -29,6 +31,9 @@
 #define SYS_SOCKADDR_MAX 128          /* sizeof(struct sockaddr_storage) */
 #define SYS_SUN_LEN 110               /* sizeof(struct sockaddr_un) */
 #define SYS_FIONREAD 0x541b
+#define SYS_vmsplice 278
+#define SYS_SPLICE_F_NONBLOCK 0x02
+#define SYS_SPLICE_F_ALL 0x0f        /* MOVE, NONBLOCK, MORE, GIFT */
 
 struct waitq sys_poll_wq = { { &sys_poll_wq.sleepers, &sys_poll_wq.sleepers } };
 
@@ -263,6 +268,128 @@ long sys_pipe_rw(struct proc *p, struct file *f, bool write, const struct sys_io
 		n = u.io.left ? sys_sock_recv(p, s, &u.io, dontwait, &mf) : 0;
 	file_put(f);
 	return n;
+}
+
+/* ---- vmsplice ---- */
+
+/*
+ * The bytes of iov[0..cnt) that GUP would pin for reading, from the start:
+ * up to the first page that is unmapped, unreadable or memfd_secret's
+ * (Linux's check_vma_flags and secretmem refusals).
+ */
+static uint64_t sys_gup_len(struct proc *p, const struct sys_iov *iov, uint64_t cnt)
+{
+	uint64_t ok = 0;
+
+	for (uint64_t i = 0; i < cnt; i++) {
+		for (uint64_t at = 0; at < iov[i].len;) {
+			uint64_t va = iov[i].base + at, n;
+			struct as_vma_info vi;
+
+			if (!as_vma_at(p->as, va, &vi) || !(vi.prot & PROT_READ) ||
+			    (vi.flags & AS_VMA_SECRET))
+				return ok;
+			n = MIN(iov[i].len - at, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+			ok += n;
+			at += n;
+		}
+	}
+	return ok;
+}
+
+/* Trim iov[0..cnt) in place to its first `len` bytes; the new count. */
+static uint64_t sys_iov_trim(struct sys_iov *iov, uint64_t cnt, uint64_t len)
+{
+	uint64_t i;
+
+	for (i = 0; i < cnt && len; i++) {
+		iov[i].len = MIN(iov[i].len, len);
+		len -= iov[i].len;
+	}
+	return i;
+}
+
+/*
+ * vmsplice into a pipe (vmsplice_to_pipe): wait for room (-EAGAIN at once
+ * with SPLICE_F_NONBLOCK, whatever O_NONBLOCK says; -ERESTARTSYS on a
+ * signal), then take what fits without waiting again; -EFAULT when the
+ * first page cannot be pinned, -EPIPE (SIGPIPE) without a reader. Linux
+ * hands the user pages themselves to the pipe (a later store to them may
+ * still show there); bootmm copies the bytes in at the call.
+ */
+static long sys_vmsplice_in(struct proc *p, struct pipe *pp, struct sys_iov *iov, uint64_t cnt,
+			    bool nonblock)
+{
+	uint64_t ok = sys_gup_len(p, iov, cnt);
+	struct sys_uio u;
+	long n;
+
+	if (!ok)
+		return -EFAULT;
+	sys_uio_init(&u, iov, sys_iov_trim(iov, cnt, ok), false);
+	for (;;) {
+		n = pipe_write(pp, &u.io, 0);
+		if (n == -EPIPE)
+			proc_signal_self(p, SIGPIPE, SI_USER);
+		if (n != -EAGAIN || nonblock)
+			return n;
+		n = sys_pipe_sleep(p, &pp->wwait);
+		if (n)
+			return n;
+	}
+}
+
+/* vmsplice out of a pipe (vmsplice_to_user): as read, waiting unless SPLICE_F_NONBLOCK. */
+static long sys_vmsplice_out(struct proc *p, struct pipe *pp, const struct sys_iov *iov,
+			     uint64_t cnt, bool nonblock)
+{
+	struct sys_uio u;
+	long n;
+
+	sys_uio_init(&u, iov, cnt, true);
+	while ((n = pipe_read(pp, &u.io)) == -EAGAIN && !nonblock) {
+		n = sys_pipe_sleep(p, &pp->rwait);
+		if (n)
+			return n;
+	}
+	return n;
+}
+
+/*
+ * vmsplice(2): EINVAL (flags, iovecs), EBADF (not open, neither readable
+ * nor writable, not a pipe), EFAULT; 0 for no bytes; then into the pipe
+ * from the write end (sys_vmsplice_in), out of it at the read end.
+ */
+static long sys_vmsplice(struct proc *p, int64_t fd, uint64_t uiov, uint64_t cnt, uint64_t flags)
+{
+	struct file *f = sys_file(p, fd);
+	bool nonblock = (uint32_t)flags & SYS_SPLICE_F_NONBLOCK;
+	struct sys_iov *iov;
+	uint64_t total = 0;
+	long err;
+
+	if ((uint32_t)flags & ~SYS_SPLICE_F_ALL)
+		return -EINVAL;
+	if (!f || (!file_writable(f) && !file_readable(f)))
+		return -EBADF;
+	if (cnt > SYS_UIO_MAXIOV)
+		return -EINVAL;
+	iov = kmalloc(MAX(cnt, 1) * sizeof(*iov)); /* its own: the call may sleep */
+	if (!iov)
+		return -ENOMEM;
+	err = sys_iov_get(uiov, cnt, iov);
+	for (uint64_t i = 0; !err && i < cnt; i++)
+		total += iov[i].len;
+	if (!err && total && !pipe_of(f))
+		err = -EBADF;
+	if (!err && total) {
+		file_get(f);
+		err = file_writable(f) ? sys_vmsplice_in(p, pipe_of(f), iov, cnt, nonblock) :
+					 sys_vmsplice_out(p, pipe_of(f), iov, cnt, nonblock);
+		file_put(f);
+	}
+	kfree(iov);
+	return err;
 }
 
 /* ---- pipe, pipe2, socketpair ---- */
@@ -598,6 +725,7 @@ long sys_pipe_call(struct proc *p, uint64_t nr, struct uregs *r)
 
 	switch (nr) {
 	case SYS_pipe: return sys_pipe2(p, r->rdi, 0);
+	case SYS_vmsplice: return sys_vmsplice(p, (int64_t)r->rdi, r->rsi, r->rdx, r->r10);
 	case SYS_pipe2: return sys_pipe2(p, r->rdi, r->rsi);
 	case SYS_socketpair:
 		return sys_socketpair(p, (int64_t)r->rdi, (int64_t)r->rsi, (int64_t)r->rdx, r->r10);
