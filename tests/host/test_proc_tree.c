@@ -1656,3 +1656,47 @@ Test(proc, stop_report_follows_reparenting)
 	cr_expect_eq(wait4_of(init, cpid, &st, WUNTRACED | WNOHANG), cpid);
 	cr_expect_eq(st, 0x137f);
 }
+
+/*
+ * execve's new capability sets (cap_bprm_creds_from_file for a file
+ * without file capabilities), hand-checked against Linux (caps_sets
+ * compares the same cases with the host): root gets bounding | inheritable
+ * and all of it effective; ruid 0 alone gets them permitted, ambient
+ * effective; a non-root user keeps only the ambient set; SECBIT_NOROOT
+ * treats root as anyone; SECBIT_KEEP_CAPS goes.
+ */
+Test(proc, exec_capability_rules)
+{
+	struct proc_cred c;
+
+	cred_init_root(&c);
+	c.cap_bnd = CAP_FULL_SET & ~CAP_BIT(CAP_SYS_ADMIN);
+	c.cap_prm = c.cap_eff = CAP_BIT(CAP_CHOWN);
+	c.cap_inh = CAP_BIT(CAP_SYS_ADMIN);
+	c.securebits = SECBIT_KEEP_CAPS;
+	cred_exec(&c);
+	cr_expect_eq(c.cap_prm, CAP_FULL_SET);
+	cr_expect_eq(c.cap_eff, CAP_FULL_SET);
+	cr_expect_eq(c.securebits, 0);
+
+	cred_init_root(&c);
+	c.euid = 1000;
+	c.cap_amb = c.cap_inh = CAP_BIT(CAP_KILL);
+	cred_exec(&c);
+	cr_expect_eq(c.cap_prm, CAP_FULL_SET);
+	cr_expect_eq(c.cap_eff, CAP_BIT(CAP_KILL), "ruid 0 only: the ambient set is effective");
+
+	cred_init_root(&c);
+	c.uid = c.euid = c.suid = 1000;
+	c.cap_inh = c.cap_amb = CAP_BIT(CAP_CHOWN);
+	cred_exec(&c);
+	cr_expect_eq(c.cap_prm, CAP_BIT(CAP_CHOWN));
+	cr_expect_eq(c.cap_eff, CAP_BIT(CAP_CHOWN));
+	cr_expect_eq(c.cap_bnd, CAP_FULL_SET, "the bounding set stays");
+
+	cred_init_root(&c);
+	c.securebits = SECBIT_NOROOT;
+	cred_exec(&c);
+	cr_expect_eq(c.cap_prm, 0);
+	cr_expect_eq(c.cap_eff, 0);
+}
