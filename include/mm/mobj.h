@@ -113,7 +113,10 @@ void mobj_put(struct mobj *o);
  */
 int mobj_page(struct mobj *o, uint64_t pgoff, unsigned flags, paddr_t *pa);
 
-/* Copy up to len bytes at byte `off` into buf (holes read as zeros, stops at size; 0 when secret). */
+/*
+ * Copy up to len bytes at byte `off` into buf (holes read as zeros, stops at
+ * size); 0 for a secret object.
+ */
 size_t mobj_read(struct mobj *o, uint64_t off, void *buf, size_t len);
 
 /*

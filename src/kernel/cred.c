@@ -21,7 +21,8 @@
 /* The capabilities that follow the fsuid (CAP_FS_MASK). */
 #define CRED_FS_MASK (CAP_BIT(CAP_CHOWN) | CAP_BIT(CAP_MKNOD) | CAP_BIT(CAP_DAC_OVERRIDE) | \
 		      CAP_BIT(CAP_DAC_READ_SEARCH) | CAP_BIT(CAP_FOWNER) |                   \
-		      CAP_BIT(CAP_FSETID) | CAP_BIT(CAP_LINUX_IMMUTABLE) | CAP_BIT(CAP_MAC_OVERRIDE))
+		      CAP_BIT(CAP_FSETID) | CAP_BIT(CAP_LINUX_IMMUTABLE) |                   \
+		      CAP_BIT(CAP_MAC_OVERRIDE))
 
 /* True when every capability of a is in b. */
 static bool cred_subset(uint64_t a, uint64_t b)

@@ -297,9 +297,9 @@ Test(procfs_pids, status_ids_state_and_dropped_capabilities)
 	procfs_buf_free(&buf);
 	procfs_buf_init(&buf);
 	cr_assert_eq(procfs_status(&task, &buf), 0);
-	cr_assert_not_null(strstr(buf.data, "\nCapInh:\t0000000000000080\nCapPrm:\t000001ffffffffff\n"
-				  "CapEff:\t0000000000000000\nCapBnd:\t00000000000000ff\n"
-				  "CapAmb:\t0000000000000080\n"));
+	cr_assert_not_null(strstr(buf.data, "\nCapInh:\t0000000000000080\n"
+				  "CapPrm:\t000001ffffffffff\nCapEff:\t0000000000000000\n"
+				  "CapBnd:\t00000000000000ff\nCapAmb:\t0000000000000080\n"));
 	task.state = 'T';
 	procfs_buf_free(&buf);
 	procfs_buf_init(&buf);
