@@ -831,7 +831,7 @@ static int as_mprotect_vmas(struct aspace *as, struct vma *v, vaddr_t start, vad
 	if (limited < denied)
 		return -ENOMEM; /* RLIMIT_DATA: the VMAs before it are changed, as Linux */
 	if (denied < sealed)
-		return -EACCES; /* no VM_MAYWRITE/EXEC, or MDWE: the ones before changed, as Linux */
+		return -EACCES; /* no VM_MAYWRITE/EXEC, or MDWE: earlier VMAs changed, as Linux */
 	if (sealed < cover)
 		return -EPERM; /* Linux changes the VMAs before the sealed one */
 	return cover < end ? -ENOMEM : 0;
