@@ -164,6 +164,16 @@ long file_getdents(struct file *f, void *buf, size_t len);
  */
 int file_memfd(const char *name, unsigned mfd_flags, struct file **out);
 
+/*
+ * memfd_secret(2)'s file (Linux 6.12's mm/secretmem.c): an unlinked
+ * "secretmem" node, S_IFREG 0600, O_RDWR | O_LARGEFILE, over a secret
+ * object (MOBJ_SECRET). read and write are EINVAL, pread, pwrite and lseek
+ * ESPIPE, fallocate EOPNOTSUPP, seals EINVAL; ftruncate sets the size only
+ * while it is 0 (else EINVAL); fstat shows no blocks; mmap only shared (see
+ * as_mmap_obj). 0 or -ENOMEM.
+ */
+int file_memfd_secret(struct file **out);
+
 /* F_ADD_SEALS / F_GET_SEALS: -EINVAL on a file that takes no seals, -EPERM, -EBUSY. */
 int file_add_seals(struct file *f, unsigned seals);
 int file_get_seals(struct file *f);

@@ -94,6 +94,7 @@ struct procfs_task {
 	char state;                 /* 'R' running, 'S' sleeping, 'T' stopped, 'Z' zombie */
 	const char *comm;           /* Name: (at most 15 bytes) */
 	uint32_t uid[4], gid[4];    /* real, effective, saved, filesystem */
+	uint64_t cap[5];            /* inheritable, permitted, effective, bounding, ambient */
 	uint32_t umask;
 	unsigned fd_size;           /* FDSize: */
 	unsigned threads;

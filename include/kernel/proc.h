@@ -19,6 +19,7 @@
 #include "lib/list.h"
 #include "lib/types.h"
 #include "lib/waitq.h"
+#include "kernel/cred.h"
 #include "kernel/signal.h"
 #include "kernel/syscall.h"
 
@@ -69,12 +70,6 @@ enum proc_state {
 	PROC_SLEEPING, /* in sched_sleep */
 	PROC_STOPPED,  /* by SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU */
 	PROC_ZOMBIE,   /* exited, waiting for its parent to reap it */
-};
-
-/* Credentials (setuid & co). Everything starts at 0: root. */
-struct proc_cred {
-	uint32_t uid, euid, suid, fsuid;
-	uint32_t gid, egid, sgid, fsgid;
 };
 
 struct proc {

@@ -109,6 +109,7 @@
 #define SYS_dup3 292
 #define SYS_renameat2 316
 #define SYS_memfd_create 319
+#define SYS_memfd_secret 447
 #define SYS_faccessat2 439
 #define SYS_mlock 149
 #define SYS_munlock 150

@@ -2,7 +2,9 @@
  * aspace: a user address space with Linux x86-64 semantics.
  *
  * The user half runs from AS_MMAP_MIN_ADDR (64 KiB, vm.mmap_min_addr) to
- * AS_TASK_SIZE (0x7ffffffff000). Each address space has its own root; its
+ * AS_TASK_SIZE (0x7ffffffff000); a space with AS_CAP_SYS_RAWIO may also map
+ * (MAP_FIXED, mremap to a fixed place) from 0 up. Placement without a fixed
+ * address stays above mmap_min_addr. Each address space has its own root; its
  * kernel half is the kernel's, shared (pt_create_user). VMAs live in an rtree
  * (O(log n) lookup, conflict search and top-down placement); adjacent VMAs of
  * the same rights and kind are always merged. Anonymous memory is mapped on
@@ -116,13 +118,23 @@
 #define AS_VMA_SDCLEAN (1 << 22)
 #define AS_VMA_HUGEPAGE (1 << 21)   /* VM_HUGEPAGE: MADV_HUGEPAGE */
 #define AS_VMA_NOHUGEPAGE (1 << 20) /* VM_NOHUGEPAGE: MADV_NOHUGEPAGE (no 2 MiB leaves) */
+/*
+ * A mapping of a secret object (memfd_secret, MOBJ_SECRET): always locked
+ * (mlock, munlock and mlockall leave it), never executable, and only the
+ * process's own accesses reach it: access_user (/proc/<pid>/mem, the
+ * kernel's copies into another space) says AS_FAULT_MAPERR.
+ */
+#define AS_VMA_SECRET (1 << 19)
 #define AS_VMA_LOCK_MASK (AS_VMA_LOCKED | AS_VMA_LOCKONFAULT)
 
 /*
- * The lock credential (as_set_memlock): AS_CAP_IPC_LOCK exempts the process
- * from RLIMIT_MEMLOCK (Linux's CAP_IPC_LOCK; bootmm runs programs as root).
+ * The credential (as_set_memlock): AS_CAP_IPC_LOCK exempts the process
+ * from RLIMIT_MEMLOCK (Linux's CAP_IPC_LOCK), AS_CAP_SYS_RAWIO lets it map
+ * below mmap_min_addr (CAP_SYS_RAWIO); the kernel derives both from the
+ * process's effective capabilities.
  */
 #define AS_CAP_IPC_LOCK (1u << 0)
+#define AS_CAP_SYS_RAWIO (1u << 1) /* may map below mmap_min_addr (cap_mmap_addr) */
 #define AS_RLIM_INFINITY (~0ULL)
 #define AS_MEMLOCK_DEFAULT MiB(8) /* Linux's default RLIMIT_MEMLOCK, soft and hard */
 
@@ -233,7 +245,7 @@ paddr_t as_root(const struct aspace *as);
 /*
  * Hand over the lock credential of the process owning `as`: its
  * RLIMIT_MEMLOCK in bytes (AS_RLIM_INFINITY for none) and its capabilities
- * (AS_CAP_IPC_LOCK or 0). A fresh space has AS_MEMLOCK_DEFAULT and none;
+ * (AS_CAP_IPC_LOCK, AS_CAP_SYS_RAWIO or 0). A fresh space has AS_MEMLOCK_DEFAULT and none;
  * as_clone copies them. The kernel calls it when it makes a process's space.
  */
 void as_set_memlock(struct aspace *as, uint64_t limit, unsigned caps);
@@ -309,7 +321,8 @@ void as_brk_data(struct aspace *as, uint64_t bytes);
  * Errors: EINVAL (len 0, neither PRIVATE nor SHARED, FIXED unaligned;
  * unknown prot bits are ignored, as Linux does), ENOMEM (no room, beyond TASK_SIZE, max_map_count,
  * RLIMIT_AS or RLIMIT_DATA: see as_limits),
- * EEXIST (MAP_FIXED_NOREPLACE overlap), EPERM (fixed below mmap_min_addr;
+ * EEXIST (MAP_FIXED_NOREPLACE overlap), EPERM (fixed below mmap_min_addr
+ * without AS_CAP_SYS_RAWIO;
  * MAP_LOCKED with RLIMIT_MEMLOCK 0 and no AS_CAP_IPC_LOCK; MAP_FIXED over a
  * sealed VMA), EAGAIN (MAP_LOCKED or mlockall(MCL_FUTURE) past
  * RLIMIT_MEMLOCK), EINVAL (MAP_DROPPABLE with MAP_LOCKED, MAP_HUGETLB or
@@ -328,7 +341,10 @@ struct mobj;
  * as_mmap (anonymous: MAP_SHARED gets a new shmem object of len bytes).
  * vflags AS_VMA_NOMAYWRITE makes a shared mapping one that mprotect can
  * never make writable (EACCES). The caller checks the file's access mode
- * and seals. Errors as as_mmap.
+ * and seals. A secret object (MOBJ_SECRET) maps shared only (else EINVAL),
+ * never with PROT_EXEC (EPERM, its mount is noexec), locked (EAGAIN past
+ * RLIMIT_MEMLOCK without AS_CAP_IPC_LOCK) but not populated, and
+ * AS_VMA_SECRET. Errors as as_mmap.
  */
 long as_mmap_obj(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags,
 		 struct mobj *obj, uint64_t pgoff, int vflags);

@@ -42,4 +42,19 @@ int kmap_identity(paddr_t pa, uint64_t len, unsigned flags);
 /* Remove an identity mapping made by kmap_identity (same pa and len). Returns 0 or -EINVAL. */
 int kmap_unmap_identity(paddr_t pa, uint64_t len);
 
+/*
+ * Take frame pa out of the direct map (memfd_secret's pages): its 4 KiB
+ * there is unmapped, splitting larger leaves, and flushed from the TLB, so
+ * a stray kernel access faults. 0, or -ENOMEM (a split needed a table;
+ * nothing changed). Without a kernel root (host tests) nothing is done.
+ */
+int kmap_direct_hide(paddr_t pa);
+
+/*
+ * Put frame pa back in the direct map (RW, NX, global) and fold the tables
+ * kmap_direct_hide split when they are uniform again. 0, or -ENOMEM (a
+ * table freed meanwhile could not be made again: the frame stays out).
+ */
+int kmap_direct_show(paddr_t pa);
+
 #endif

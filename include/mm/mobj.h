@@ -21,6 +21,11 @@
  * hole punching call zap on every registered mapping that overlaps the
  * removed range before the pages go, so no mapping keeps a stale page.
  *
+ * An object may be secret (MOBJ_SECRET, memfd_secret(2)): each page leaves
+ * the kernel's direct map once zeroed (kmap_direct_hide) and comes back,
+ * zeroed again, when the object lets it go; mobj_read and mobj_write refuse
+ * it, so only its user mappings reach its bytes.
+ *
  * All or nothing: an action that fails with -ENOMEM / -ENOSPC leaves the
  * object as it was (a write or fallocate gives back every page it added).
  * No locking: one CPU.
@@ -43,6 +48,9 @@ enum mobj_kind {
 #define MOBJ_SEAL_FUTURE_WRITE 0x0010
 #define MOBJ_SEAL_EXEC 0x0020
 #define MOBJ_SEALS_ALL 0x003f
+
+/* mobj flags. */
+#define MOBJ_SECRET (1u << 0) /* memfd_secret: pages out of the direct map, no read/write */
 
 /* The largest byte size an object may have (Linux's MAX_LFS_FILESIZE). */
 #define MOBJ_MAX_SIZE 0x7fffffffffffffffULL
@@ -74,6 +82,7 @@ struct mobj {
 	enum mobj_kind kind;
 	uint64_t size;               /* bytes */
 	unsigned seals;              /* MOBJ_SEAL_* */
+	unsigned flags;              /* MOBJ_SECRET */
 	struct mobj_rnode *root;     /* radix tree; NULL when height is 0 */
 	unsigned height;             /* levels: covers pgoff < 64^height */
 	size_t pages;                /* frames held */
@@ -104,13 +113,17 @@ void mobj_put(struct mobj *o);
  */
 int mobj_page(struct mobj *o, uint64_t pgoff, unsigned flags, paddr_t *pa);
 
-/* Copy up to len bytes at byte `off` into buf (holes read as zeros, stops at size). */
+/*
+ * Copy up to len bytes at byte `off` into buf (holes read as zeros, stops at
+ * size); 0 for a secret object.
+ */
 size_t mobj_read(struct mobj *o, uint64_t off, void *buf, size_t len);
 
 /*
  * Copy len bytes from buf to byte `off`, growing the size to off + len when
  * beyond it. Returns len, or -ENOMEM / -ENOSPC (nothing written, no page
- * added), -EFBIG past MOBJ_MAX_SIZE. Seals are the caller's to check.
+ * added), -EFBIG past MOBJ_MAX_SIZE, -EPERM for a secret object. Seals
+ * are the caller's to check.
  */
 long mobj_write(struct mobj *o, uint64_t off, const void *buf, size_t len);
 

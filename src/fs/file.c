@@ -389,6 +389,8 @@ static const struct file_ops file_zero_ops = {
 	.stat = file_node_stat,
 };
 
+static const struct file_ops file_secret_ops; /* memfd_secret's, below */
+
 /*
  * What mmap of f maps (Linux's f_op->mmap): a tmpfs regular file or memfd
  * maps its object (*out, no new reference; made on first use); /dev/zero
@@ -401,7 +403,7 @@ int file_mmap_obj(struct file *f, struct mobj **out)
 	*out = NULL;
 	if (f->ops == &file_zero_ops)
 		return 0;
-	if (f->ops != &file_reg_ops || !f->node)
+	if ((f->ops != &file_reg_ops && f->ops != &file_secret_ops) || !f->node)
 		return -ENODEV;
 	return vfs_obj(f->node, out);
 }
@@ -591,6 +593,49 @@ int file_memfd(const char *name, unsigned mfd_flags, struct file **out)
 		o->seals = MOBJ_SEAL_EXEC;
 	else if (mfd_flags & MFD_ALLOW_SEALING)
 		o->seals = 0;
+	return 0;
+}
+
+/* secretmem_setattr: the size may be set once, while it is 0. */
+static int file_secret_truncate(struct file *f, uint64_t size)
+{
+	if (vfs_size(f->node))
+		return -EINVAL;
+	return vfs_truncate(f->node, size);
+}
+
+/* A secretmem inode's stat: an anonymous inode (one link); its pages are not in i_blocks. */
+static int file_secret_stat(struct file *f, struct file_stat *st)
+{
+	file_stat_node(f->node, st);
+	st->nlink = 1;
+	st->blocks = 0;
+	return 0;
+}
+
+/* secretmem_fops: no read, write, llseek nor fallocate (the syscalls' errnos do the rest). */
+static const struct file_ops file_secret_ops = {
+	.stat = file_secret_stat,
+	.truncate = file_secret_truncate,
+};
+
+int file_memfd_secret(struct file **out)
+{
+	static const char name[] = "secretmem";
+	struct vfs_node *n = vfs_new_node(name, sizeof(name) - 1, VFS_S_IFREG | 0600);
+	struct mobj *o;
+	int err;
+
+	if (!n)
+		return -ENOMEM;
+	err = vfs_obj(n, &o);
+	if (!err && !(*out = file_new(&file_secret_ops, n, O_RDWR | O_LARGEFILE)))
+		err = -ENOMEM;
+	if (err) {
+		vfs_free(n);
+		return err;
+	}
+	o->flags |= MOBJ_SECRET;
 	return 0;
 }
 

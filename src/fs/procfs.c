@@ -588,18 +588,6 @@ static void procfs_status_mem(const struct procfs_task *t, struct procfs_buf *b)
 	procfs_printf(b, "CoreDumping:\t0\nTHP_enabled:\t1\nuntag_mask:\t0x%llx\n", ~0ULL);
 }
 
-#define PROCFS_CAP_FULL 0x1ffffffffffULL /* CAP_LAST_CAP 40 */
-
-/*
- * The permitted capabilities after setuid & co (cap_emulate_setxuid): full
- * while one of the real, effective and saved uids is 0, none once all left
- * it. The effective set is the permitted one while the euid is 0.
- */
-static uint64_t procfs_cap_prm(const struct procfs_task *t)
-{
-	return t->uid[0] && t->uid[1] && t->uid[2] ? 0 : PROCFS_CAP_FULL;
-}
-
 /* The signal, capability and scheduling lines of status (task_sig ... thread features). */
 static void procfs_status_rest(const struct procfs_task *t, struct procfs_buf *b)
 {
@@ -610,10 +598,11 @@ static void procfs_status_rest(const struct procfs_task *t, struct procfs_buf *b
 		      (unsigned long long)t->sig_blocked);
 	procfs_printf(b, "SigIgn:\t%016llx\nSigCgt:\t%016llx\n",
 		      (unsigned long long)t->sig_ignored, (unsigned long long)t->sig_caught);
-	procfs_printf(b, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n", 0ULL,
-		      (unsigned long long)procfs_cap_prm(t),
-		      (unsigned long long)(t->uid[1] ? 0 : procfs_cap_prm(t)));
-	procfs_printf(b, "CapBnd:\t%016llx\nCapAmb:\t%016llx\n", 0x1ffffffffffULL, 0ULL);
+	procfs_printf(b, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n",
+		      (unsigned long long)t->cap[0], (unsigned long long)t->cap[1],
+		      (unsigned long long)t->cap[2]);
+	procfs_printf(b, "CapBnd:\t%016llx\nCapAmb:\t%016llx\n", (unsigned long long)t->cap[3],
+		      (unsigned long long)t->cap[4]);
 	procfs_printf(b, "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n");
 	procfs_printf(b, "Speculation_Store_Bypass:\t%s\nSpeculationIndirectBranch:\t%s\n",
 		      "unknown", "unsupported");

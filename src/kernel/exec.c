@@ -68,6 +68,7 @@ struct exec_bprm {
 	bool path_inaccessible;  /* filename goes with an O_CLOEXEC fd: no script */
 	struct elf_info info;
 	char *exe_path;          /* kmalloc'd absolute path of the file loaded */
+	struct proc_cred cred;   /* the credential after exec (cred_exec) */
 };
 
 /* Scratch: exec never sleeps, and one CPU runs the kernel. */
@@ -332,12 +333,12 @@ int exec_first_stack(struct proc *p, const struct elf_info *info, uint64_t *sp)
 
 /* ---------------------------------------------------------------- the file */
 
-/* True when cred c may execute regular file f (root: any x bit). */
+/* True when cred c may execute regular file f (CAP_DAC_OVERRIDE: any x bit). */
 static bool exec_may_run(const struct proc_cred *c, const struct vfs_node *f)
 {
 	uint32_t m = f->mode;
 
-	if (c->euid == 0)
+	if (cred_capable(c, CAP_DAC_OVERRIDE))
 		return (m & 0111) != 0;
 	if (c->euid == f->uid)
 		return (m & 0100) != 0;
@@ -639,6 +640,7 @@ static void exec_commit(struct proc *p, struct exec_bprm *b, uint64_t sp, struct
 	p->path_owned = b->exe_path;
 	p->path = b->exe_path;
 	p->did_exec = true;
+	p->cred = b->cred;
 	exec_set_comm(p, b);
 	sig_exec_reset(&p->sig);
 	exec_close_on_exec(p->fdt);
@@ -687,8 +689,9 @@ long exec_execveat(struct proc *p, int32_t dirfd, uint64_t upath, uint64_t uargv
 	b.st.as = as_create();
 	if (!b.st.as)
 		return -ENOMEM;
-	as_set_memlock(b.st.as, p->rlim[PROC_RLIM_MEMLOCK].cur,
-		       p->cred.euid == 0 ? AS_CAP_IPC_LOCK : 0);
+	b.cred = p->cred;
+	cred_exec(&b.cred);
+	as_set_memlock(b.st.as, p->rlim[PROC_RLIM_MEMLOCK].cur, cred_as_caps(&b.cred));
 	sys_mm_rlimits_to(p, b.st.as);
 	as_pick_layout(b.st.as, p->rlim[PROC_RLIM_STACK].cur);
 	err = as_stack_init(b.st.as, PROC_STACK_TOP, EXEC_STACK_INITIAL);

@@ -66,13 +66,18 @@ static long proc_clone_check(const struct proc_clone_args *a)
 	return 0;
 }
 
-/* True when the real user of `p` is at RLIMIT_NPROC (root is exempt, as on Linux). */
+/*
+ * True when the real user of `p` is at RLIMIT_NPROC; as Linux's
+ * copy_process, real uid 0 (INIT_USER), CAP_SYS_RESOURCE and CAP_SYS_ADMIN
+ * are exempt.
+ */
 static bool proc_nproc_over(const struct proc *p)
 {
 	struct list_node *n, *tmp;
 	uint64_t count = 0;
 
-	if (p->cred.uid == 0 || p->cred.euid == 0)
+	if (p->cred.uid == 0 || cred_capable(&p->cred, CAP_SYS_RESOURCE) ||
+	    cred_capable(&p->cred, CAP_SYS_ADMIN))
 		return false;
 	list_for_each_safe(n, tmp, &p->tree->procs)
 		count += list_entry(n, struct proc, tree_link)->cred.uid == p->cred.uid;

@@ -53,7 +53,7 @@ static int proc_setup(struct proc *p, const void *img, size_t size,
 		ksnprintf(why, wl, "proc: no memory for an address space");
 		return -ENOMEM;
 	}
-	as_set_memlock(p->as, p->rlim[PROC_RLIM_MEMLOCK].cur, AS_CAP_IPC_LOCK); /* uid 0 */
+	as_set_memlock(p->as, p->rlim[PROC_RLIM_MEMLOCK].cur, cred_as_caps(&p->cred));
 	sys_mm_rlimits(p);
 	as_pick_layout(p->as, p->rlim[PROC_RLIM_STACK].cur); /* as exec does */
 	err = elf_load(p->as, img, size, info, why, wl);

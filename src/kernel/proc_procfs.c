@@ -109,11 +109,11 @@ static char proc_procfs_state(const struct proc *p)
 
 /*
  * What the reader may see of p. Attach (ptrace_may_access,
- * PTRACE_MODE_*_FSCREDS): itself, or with euid 0 (CAP_SYS_PTRACE, and
- * CAP_SYS_ADMIN for pagemap's PFNs), or when its fsuid and fsgid equal
- * each of p's real, effective and saved ids and p is dumpable. Owner
- * (the permission check of p's 0600 files, owned by p's euid, by root once
- * p is not dumpable): euid 0 (CAP_DAC_OVERRIDE) or the owner's fsuid.
+ * PTRACE_MODE_*_FSCREDS): itself, or with CAP_SYS_PTRACE, or when its
+ * fsuid and fsgid equal each of p's real, effective and saved ids and p is
+ * dumpable; CAP_SYS_ADMIN shows pagemap's PFNs. Owner (the permission
+ * check of p's 0600 files, owned by p's euid, by root once p is not
+ * dumpable): CAP_DAC_OVERRIDE or the owner's fsuid.
  */
 static unsigned proc_procfs_access(const struct proc *r, const struct proc *p)
 {
@@ -121,11 +121,13 @@ static unsigned proc_procfs_access(const struct proc *r, const struct proc *p)
 	uint32_t owner = p->nondumpable ? 0 : c->euid;
 	unsigned f = 0;
 
-	if (!r || r->cred.euid == 0)
+	if (!r)
 		return PROCFS_TASK_ADMIN | PROCFS_TASK_ATTACH | PROCFS_TASK_OWNER;
-	if (r->cred.fsuid == owner)
+	if (cred_capable(&r->cred, CAP_SYS_ADMIN))
+		f |= PROCFS_TASK_ADMIN;
+	if (r->cred.fsuid == owner || cred_capable(&r->cred, CAP_DAC_OVERRIDE))
 		f |= PROCFS_TASK_OWNER;
-	if (r == p)
+	if (r == p || cred_capable(&r->cred, CAP_SYS_PTRACE))
 		return f | PROCFS_TASK_ATTACH;
 	if (!p->nondumpable && r->cred.fsuid == c->uid && r->cred.fsuid == c->euid &&
 	    r->cred.fsuid == c->suid && r->cred.fsgid == c->gid && r->cred.fsgid == c->egid &&
@@ -147,6 +149,8 @@ static void proc_procfs_ids(const struct proc *p, struct procfs_task *t)
 	t->comm = p->comm;
 	t->uid[0] = c->uid, t->uid[1] = c->euid, t->uid[2] = c->suid, t->uid[3] = c->fsuid;
 	t->gid[0] = c->gid, t->gid[1] = c->egid, t->gid[2] = c->sgid, t->gid[3] = c->fsgid;
+	t->cap[0] = c->cap_inh, t->cap[1] = c->cap_prm, t->cap[2] = c->cap_eff;
+	t->cap[3] = c->cap_bnd, t->cap[4] = c->cap_amb;
 	t->threads = 1;
 	t->exit_signal = p->exit_signal;
 	t->task_flags = (p->parent && !p->did_exec ? PROC_PROCFS_PF_FORKNOEXEC : 0) |

@@ -123,8 +123,10 @@ struct proc *proc_tree_alloc(struct proc *parent, int *err)
 		kfree(p);
 		return NULL;
 	}
-	if (!parent)
+	if (!parent) {
 		proc_default_limits(p, t);
+		cred_init_root(&p->cred);
+	}
 	proc_tree_link(t, p, parent);
 	*err = 0;
 	return p;
@@ -331,10 +333,10 @@ void proc_vfork_done(struct proc *p)
 
 /* ---------------------------------------------------------------- signals */
 
-/* Linux's kill_ok_by_cred: root, or the sender's uid or euid is the target's uid or suid. */
+/* Linux's kill_ok_by_cred: CAP_KILL, or the sender's uid or euid is the target's uid or suid. */
 static bool proc_may_signal(const struct proc *s, const struct proc *t, int sig)
 {
-	if (!s || s->cred.euid == 0 || (sig == SIGCONT && s->sid == t->sid))
+	if (!s || cred_capable(&s->cred, CAP_KILL) || (sig == SIGCONT && s->sid == t->sid))
 		return true;
 	return s->cred.euid == t->cred.suid || s->cred.euid == t->cred.uid ||
 	       s->cred.uid == t->cred.suid || s->cred.uid == t->cred.uid;

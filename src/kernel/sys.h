@@ -54,6 +54,8 @@ long sys_pselect6(struct proc *p, struct uregs *r);
 
 /* sys_proc.c, fork.c: processes */
 long sys_proc_call(struct proc *p, uint64_t nr, struct uregs *r);
+/* The credential changed: hand the capabilities mm checks to p's address space. */
+void proc_cred_changed(struct proc *p);
 long sys_fork(struct proc *p, struct uregs *r, int vfork);
 long sys_clone(struct proc *p, struct uregs *r);
 long sys_clone3(struct proc *p, struct uregs *r);
@@ -63,6 +65,8 @@ long sys_clone3(struct proc *p, struct uregs *r);
 #define SYS_PATH_MAX 4096                  /* PATH_MAX, the NUL included */
 #define SYS_PATH_BUF (SYS_PATH_MAX + 1)   /* a "/" may go in front */
 long sys_misc(struct proc *p, uint64_t nr, struct uregs *r);
+/* sys_pvm.c: process_vm_readv, process_vm_writev */
+long sys_process_vm(struct proc *p, uint64_t nr, struct uregs *r);
 
 /* sys_fd.c: descriptors and open files */
 struct file;

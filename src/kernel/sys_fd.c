@@ -526,6 +526,20 @@ static long sys_memfd_create(struct proc *p, uint64_t uname, uint64_t flags)
 	return sys_install(p, f, (fl & MFD_CLOEXEC) ? O_CLOEXEC : 0);
 }
 
+/* memfd_secret(2): flags O_CLOEXEC or 0 (EINVAL otherwise); the fd, or -EMFILE, -ENOMEM. */
+static long sys_memfd_secret(struct proc *p, uint64_t flags)
+{
+	struct file *f;
+	int err;
+
+	if ((uint32_t)flags & ~(uint32_t)O_CLOEXEC)
+		return -EINVAL;
+	err = file_memfd_secret(&f);
+	if (err)
+		return err;
+	return sys_install(p, f, (uint32_t)flags & O_CLOEXEC);
+}
+
 long sys_fd_call(struct proc *p, uint64_t nr, struct uregs *r)
 {
 	switch (nr) {
@@ -549,6 +563,7 @@ long sys_fd_call(struct proc *p, uint64_t nr, struct uregs *r)
 	case SYS_sync: return 0;
 	case SYS_getdents64: return sys_getdents64(p, r->rdi, r->rsi, r->rdx);
 	case SYS_memfd_create: return sys_memfd_create(p, r->rdi, r->rsi);
+	case SYS_memfd_secret: return sys_memfd_secret(p, r->rdi);
 	default:
 		return SYS_NOT_MINE;
 	}

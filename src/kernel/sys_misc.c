@@ -16,6 +16,9 @@
 #define SYS_getrusage 98
 #define SYS_sysinfo 99
 #define SYS_capget 125
+#define SYS_capset 126
+#define SYS_process_vm_readv 310
+#define SYS_process_vm_writev 311
 #define SYS_prctl 157
 #define SYS_sched_getaffinity 204
 #define SYS_set_robust_list 273
@@ -37,7 +40,6 @@
 #define CAP_V1 0x19980330
 #define CAP_V2 0x20071026
 #define CAP_V3 0x20080522
-#define CAP_LAST_CAP 40
 #define RUSAGE_SELF 0
 #define RUSAGE_CHILDREN (-1)
 #define RUSAGE_THREAD 1
@@ -129,13 +131,6 @@ static long sys_rseq(struct proc *p, struct uregs *r)
 }
 
 /*
- * prctl(2): PR_SET_NAME and PR_GET_NAME (16 bytes, NUL-terminated);
- * PR_SET_PDEATHSIG (0..64, else EINVAL) and PR_GET_PDEATHSIG (an int);
- * PR_SET_CHILD_SUBREAPER (any non-zero sets) and PR_GET_CHILD_SUBREAPER
- * (an int, 0 or 1); PR_SET_MDWE / PR_GET_MDWE; EFAULT; EINVAL for other
- * options.
- */
-/*
  * PR_SET_MDWE (Linux's prctl_set_mdwe): EINVAL for other bits, for arg3..5
  * not 0 or NO_INHERIT without REFUSE_EXEC_GAIN; EPERM to change bits once set.
  */
@@ -155,6 +150,27 @@ static long sys_prctl_set_mdwe(struct proc *p, uint64_t bits, const struct uregs
 	return 0;
 }
 
+/*
+ * The capability options of prctl (cred_prctl); EINVAL for any other
+ * option. A change of the sets reaches the address space.
+ */
+static long sys_prctl_cred(struct proc *p, int64_t option, uint64_t arg2, const struct uregs *r)
+{
+	long ret = cred_prctl(&p->cred, (int32_t)option, arg2, r->rdx, r->r10, r->r8);
+
+	if (ret == -ENOSYS)
+		return -EINVAL;
+	proc_cred_changed(p);
+	return ret;
+}
+
+/*
+ * prctl(2): PR_SET_NAME and PR_GET_NAME (16 bytes, NUL-terminated);
+ * PR_SET_PDEATHSIG (0..64, else EINVAL) and PR_GET_PDEATHSIG (an int);
+ * PR_SET_CHILD_SUBREAPER (any non-zero sets) and PR_GET_CHILD_SUBREAPER
+ * (an int, 0 or 1); PR_SET_MDWE / PR_GET_MDWE; the capability options
+ * (sys_prctl_cred); EFAULT; EINVAL for other options.
+ */
 static long sys_prctl(struct proc *p, int64_t option, uint64_t arg2, const struct uregs *r)
 {
 	char comm[PROC_COMM_LEN];
@@ -188,41 +204,90 @@ static long sys_prctl(struct proc *p, int64_t option, uint64_t arg2, const struc
 	case PR_GET_MDWE:
 		return arg2 || r->rdx || r->r10 || r->r8 ? -EINVAL : (long)as_mdwe(p->as);
 	default:
-		return -EINVAL;
+		return sys_prctl_cred(p, option, arg2, r);
 	}
 }
 
 /*
- * capget(2) for root: every capability up to CAP_LAST_CAP effective and
- * permitted, none inheritable. An unknown version gets v3 written back and
- * EINVAL (0 when data is NULL, the probe); v1 copies one 32-bit set, v2/v3
- * two. EINVAL for a negative pid, ESRCH for another process, EFAULT.
+ * Linux's cap_validate_magic: the 32-bit words per set a header's version
+ * asks for (1 for v1, 2 for v2 and v3); an unknown version gets v3 written
+ * back and -EINVAL. -EFAULT.
  */
-static long sys_capget(uint64_t hdr, uint64_t data)
+static int sys_cap_version(uint64_t hdr, size_t *words)
 {
-	uint32_t head[2], d[6] = { 0xffffffffu, 0xffffffffu, 0,
-				   (1u << (CAP_LAST_CAP - 31)) - 1,
-				   (1u << (CAP_LAST_CAP - 31)) - 1, 0 };
-	size_t n;
+	uint32_t v;
 
-	if (copy_from_user(&head[0], hdr, sizeof(head[0])))
+	if (copy_from_user(&v, hdr, sizeof(v)))
 		return -EFAULT;
-	if (head[0] != CAP_V1 && head[0] != CAP_V2 && head[0] != CAP_V3) {
-		head[0] = CAP_V3;
-		if (copy_to_user(hdr, &head[0], sizeof(head[0])))
-			return -EFAULT;
-		return data ? -EINVAL : 0;
-	}
-	if (!data)
+	if (v == CAP_V1 || v == CAP_V2 || v == CAP_V3) {
+		*words = v == CAP_V1 ? 1 : 2;
 		return 0;
-	if (copy_from_user(&head[1], hdr + 4, sizeof(head[1])))
+	}
+	v = CAP_V3;
+	return copy_to_user(hdr, &v, sizeof(v)) ? -EFAULT : -EINVAL;
+}
+
+/*
+ * capget(2): the effective, permitted and inheritable sets of the header's
+ * pid (0: the caller) as `words` {effective, permitted, inheritable} 32-bit
+ * triples (v1: the low 32 capabilities). A NULL data pointer is a probe: 0,
+ * even for an unknown version (written back). EINVAL for a negative pid or
+ * an unknown version, ESRCH for no such process, EFAULT.
+ */
+static long sys_capget(struct proc *p, uint64_t hdr, uint64_t data)
+{
+	const struct proc_cred *c;
+	uint32_t d[6];
+	size_t words;
+	int32_t pid;
+	int err = sys_cap_version(hdr, &words);
+	struct proc *t;
+
+	if (!data || err)
+		return !data && err == -EINVAL ? 0 : err;
+	if (copy_from_user(&pid, hdr + 4, sizeof(pid)))
 		return -EFAULT;
-	if ((int32_t)head[1] < 0)
+	if (pid < 0)
 		return -EINVAL;
-	if (!proc_lookup(proc_current(), (int32_t)head[1]))
+	t = proc_lookup(p, pid);
+	if (!t)
 		return -ESRCH;
-	n = head[0] == CAP_V1 ? 3 : 6;
-	return copy_to_user(data, d, n * sizeof(d[0]));
+	c = &t->cred;
+	for (size_t i = 0; i < 2; i++) {
+		d[i * 3] = (uint32_t)(c->cap_eff >> (32 * i));
+		d[i * 3 + 1] = (uint32_t)(c->cap_prm >> (32 * i));
+		d[i * 3 + 2] = (uint32_t)(c->cap_inh >> (32 * i));
+	}
+	return copy_to_user(data, d, words * 3 * sizeof(d[0]));
+}
+
+/*
+ * capset(2) of the caller's own sets (pid 0 or its own, else EPERM) from
+ * `words` triples (v1: the upper capabilities 0), under cred_capset's
+ * rules (EPERM). EINVAL for an unknown version (written back), EFAULT.
+ */
+static long sys_capset(struct proc *p, uint64_t hdr, uint64_t data)
+{
+	uint32_t d[6] = { 0 };
+	uint64_t set[3];
+	size_t words;
+	int32_t pid;
+	int err = sys_cap_version(hdr, &words);
+
+	if (err)
+		return err;
+	if (copy_from_user(&pid, hdr + 4, sizeof(pid)))
+		return -EFAULT;
+	if (pid != 0 && pid != p->pid)
+		return -EPERM;
+	if (copy_from_user(d, data, words * 3 * sizeof(d[0])))
+		return -EFAULT;
+	for (size_t i = 0; i < 3; i++)
+		set[i] = ((uint64_t)d[i] | (uint64_t)d[i + 3] << 32) & CAP_FULL_SET;
+	err = cred_capset(&p->cred, set[0], set[1], set[2]);
+	if (!err)
+		proc_cred_changed(p);
+	return err;
 }
 
 /* sysinfo(2): uptime (rounded up), memory totals from the frame allocator, one process. */
@@ -307,7 +372,9 @@ long sys_misc(struct proc *p, uint64_t nr, struct uregs *r)
 		return sys_get_robust_list(p, (int64_t)r->rdi, r->rsi, r->rdx);
 	case SYS_rseq: return sys_rseq(p, r);
 	case SYS_prctl: return sys_prctl(p, (int64_t)r->rdi, r->rsi, r);
-	case SYS_capget: return sys_capget(r->rdi, r->rsi);
+	case SYS_capget: return sys_capget(p, r->rdi, r->rsi);
+	case SYS_capset: return sys_capset(p, r->rdi, r->rsi);
+	case SYS_process_vm_readv: case SYS_process_vm_writev: return sys_process_vm(p, nr, r);
 	case SYS_sysinfo: return sys_sysinfo(r->rdi);
 	case SYS_getrusage: return sys_getrusage(p, (int64_t)r->rdi, r->rsi);
 	case SYS_sched_getaffinity:

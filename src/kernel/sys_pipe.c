@@ -18,6 +18,7 @@
 #include "kernel/usercopy.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "mm/aspace.h"
 #include "mm/heap.h"
 #include "sys.h"
 
@@ -31,7 +32,9 @@
 #define SYS_SOCKADDR_MAX 128          /* sizeof(struct sockaddr_storage) */
 #define SYS_SUN_LEN 110               /* sizeof(struct sockaddr_un) */
 #define SYS_FIONREAD 0x541b
-#define SYS_CAP_SYS_RESOURCE 0        /* euid 0 has it */
+#define SYS_vmsplice 278
+#define SYS_SPLICE_F_NONBLOCK 0x02
+#define SYS_SPLICE_F_ALL 0x0f        /* MOVE, NONBLOCK, MORE, GIFT */
 
 struct waitq sys_poll_wq = { { &sys_poll_wq.sleepers, &sys_poll_wq.sleepers } };
 
@@ -276,8 +279,6 @@ long sys_pipe_rw(struct proc *p, struct file *f, bool write, const struct sys_io
 
 /* ---- vmsplice ---- */
 
-#define SYS_SPLICE_F_NONBLOCK 0x02
-#define SYS_SPLICE_F_ALL 0x0f /* MOVE, NONBLOCK, MORE, GIFT */
 
 /*
  * Linux's wait_for_space: 0 once a slot is free; -EPIPE (SIGPIPE raised)
@@ -304,14 +305,26 @@ static long sys_vmsplice_wait(struct proc *p, struct pipe *pp, unsigned flags)
 }
 
 /*
+ * True when GUP would pin the user page at va for reading: mapped, readable
+ * and not memfd_secret's (Linux's check_vma_flags and secretmem refusals).
+ */
+static bool sys_vmsplice_pinnable(struct proc *p, uint64_t va)
+{
+	struct as_vma_info vi;
+
+	return as_vma_at(p->as, va, &vi) && (vi.prot & PROT_READ) && !(vi.flags & AS_VMA_SECRET);
+}
+
+/*
  * vmsplice into pipe pp (Linux's vmsplice_to_pipe and iter_to_pipe) with
  * copy semantics: the pipe holds a copy of the user's bytes as they are at
  * the call (Linux lends the user's pages, so a later store may show through;
  * SPLICE_F_GIFT is a hint there, and changes nothing here). After one wait
  * for room, each piece of an iovec inside one user page takes a slot of its
  * own, which no later write merges into, until the iovecs are done or the
- * ring is full: the count, or -EFAULT, -ENOMEM and the errors of the wait
- * when nothing went in.
+ * ring is full or a page GUP would not pin (sys_vmsplice_pinnable) is met:
+ * the count, or -EFAULT, -ENOMEM and the errors of the wait when nothing
+ * went in.
  */
 static long sys_vmsplice_to_pipe(struct proc *p, struct pipe *pp, struct sys_uio *u,
 				 unsigned flags)
@@ -328,7 +341,7 @@ static long sys_vmsplice_to_pipe(struct proc *p, struct pipe *pp, struct sys_uio
 		va = u->iov[u->i].base + u->off;
 		chunk = MIN(u->iov[u->i].len - u->off, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
 		u->io.left = chunk;
-		n = pipe_write(pp, &u->io, PIPE_W_SPLICE);
+		n = sys_vmsplice_pinnable(p, va) ? pipe_write(pp, &u->io, PIPE_W_SPLICE) : -EFAULT;
 		if (n > 0)
 			done += n;
 	}
@@ -674,7 +687,7 @@ long sys_pipe_fcntl(struct proc *p, struct file *f, uint32_t cmd, uint64_t arg)
 		return -EBADF;
 	if (cmd == F_GETPIPE_SZ)
 		return pipe_get_size(pp);
-	return pipe_set_size(pp, (uint32_t)arg, p->cred.euid == SYS_CAP_SYS_RESOURCE ?
+	return pipe_set_size(pp, (uint32_t)arg, cred_capable(&p->cred, CAP_SYS_RESOURCE) ?
 			     PIPE_SZ_PRIVILEGED : 0);
 }
 
@@ -707,11 +720,10 @@ long sys_pipe_call(struct proc *p, uint64_t nr, struct uregs *r)
 
 	switch (nr) {
 	case SYS_pipe: return sys_pipe2(p, r->rdi, 0);
+	case SYS_vmsplice: return sys_vmsplice(p, (int64_t)r->rdi, r->rsi, r->rdx, r->r10);
 	case SYS_pipe2: return sys_pipe2(p, r->rdi, r->rsi);
 	case SYS_socketpair:
 		return sys_socketpair(p, (int64_t)r->rdi, (int64_t)r->rsi, (int64_t)r->rdx, r->r10);
-	case SYS_vmsplice:
-		return sys_vmsplice(p, (int64_t)r->rdi, r->rsi, r->rdx, r->r10);
 	case SYS_sendto: case SYS_recvfrom: case SYS_sendmsg: case SYS_recvmsg: case SYS_shutdown:
 		/* the file stays while the call sleeps, whoever closes the fd */
 		f = sys_file(p, (int64_t)r->rdi);

@@ -308,11 +308,9 @@ static bool proc_id_in(uint32_t id, uint32_t a, uint32_t b, uint32_t c)
 	return id == a || id == b || id == c;
 }
 
-/* Root keeps CAP_IPC_LOCK for mlock: the aspace's credential follows the euid. */
-static void proc_cred_changed(struct proc *p)
+void proc_cred_changed(struct proc *p)
 {
-	as_set_memlock(p->as, p->rlim[PROC_RLIM_MEMLOCK].cur,
-		       p->cred.euid == 0 ? AS_CAP_IPC_LOCK : 0);
+	as_set_memlock(p->as, p->rlim[PROC_RLIM_MEMLOCK].cur, cred_as_caps(&p->cred));
 }
 
 /*
@@ -405,30 +403,34 @@ static void proc_cred_dumpable(struct proc *p, const struct proc_cred *old)
 		p->nondumpable = true;
 }
 
-/* The uid and gid calls. */
+/*
+ * The uid and gid calls: CAP_SETUID (uids) or CAP_SETGID (gids) lifts the
+ * limits; a uid change then fixes the capability sets up (cred_fix_setuid).
+ */
 static long sys_cred_set(struct proc *p, uint64_t nr, struct uregs *r)
 {
 	uint32_t *uid = &p->cred.uid, *gid = &p->cred.gid;
-	bool root = p->cred.euid == 0;
+	bool su = cred_capable(&p->cred, CAP_SETUID), sg = cred_capable(&p->cred, CAP_SETGID);
 	uint32_t a = (uint32_t)r->rdi, b = (uint32_t)r->rsi, c = (uint32_t)r->rdx;
 	struct proc_cred old = p->cred;
 	long ret;
 
 	switch (nr) {
-	case SYS_setuid: ret = proc_set_one(uid, root, a); break;
-	case SYS_setgid: ret = proc_set_one(gid, root, a); break;
-	case SYS_setreuid: ret = proc_set_re(uid, root, a, b); break;
-	case SYS_setregid: ret = proc_set_re(gid, root, a, b); break;
-	case SYS_setresuid: ret = proc_set_res(uid, root, a, b, c); break;
-	case SYS_setresgid: ret = proc_set_res(gid, root, a, b, c); break;
+	case SYS_setuid: ret = proc_set_one(uid, su, a); break;
+	case SYS_setgid: ret = proc_set_one(gid, sg, a); break;
+	case SYS_setreuid: ret = proc_set_re(uid, su, a, b); break;
+	case SYS_setregid: ret = proc_set_re(gid, sg, a, b); break;
+	case SYS_setresuid: ret = proc_set_res(uid, su, a, b, c); break;
+	case SYS_setresgid: ret = proc_set_res(gid, sg, a, b, c); break;
 	case SYS_getresuid: return proc_get_res(uid, r->rdi, r->rsi, r->rdx);
 	case SYS_getresgid: return proc_get_res(gid, r->rdi, r->rsi, r->rdx);
-	case SYS_setfsuid: ret = proc_set_fs(uid, root, a); break;
-	default: ret = proc_set_fs(gid, root, a); break; /* setfsgid */
+	case SYS_setfsuid: ret = proc_set_fs(uid, su, a); break;
+	default: ret = proc_set_fs(gid, sg, a); break; /* setfsgid */
 	}
+	if (nr == SYS_setuid || nr == SYS_setreuid || nr == SYS_setresuid || nr == SYS_setfsuid)
+		cred_fix_setuid(&p->cred, &old, nr == SYS_setfsuid);
 	proc_cred_dumpable(p, &old);
-	if (!ret && nr != SYS_setfsuid && nr != SYS_setfsgid)
-		proc_cred_changed(p);
+	proc_cred_changed(p);
 	return ret;
 }
 

@@ -67,6 +67,7 @@ static const char *const sys_names[] = {
 	[262] = "newfstatat", [273] = "set_robust_list", [302] = "prlimit64",
 	[318] = "getrandom", [319] = "memfd_create", [324] = "membarrier",
 	[325] = "mlock2", [332] = "statx", [334] = "rseq", [435] = "clone3",
+	[126] = "capset", [447] = "memfd_secret",
 	[125] = "capget", [267] = "readlinkat", [270] = "pselect6", [271] = "ppoll",
 	[274] = "get_robust_list", [36] = "getitimer", [37] = "alarm", [38] = "setitimer",
 	[127] = "rt_sigpending", [128] = "rt_sigtimedwait", [129] = "rt_sigqueueinfo",
@@ -341,6 +342,20 @@ static long sys_getrandom(uint64_t buf, uint64_t len, uint64_t flags)
 	return (long)done;
 }
 
+/*
+ * check_prlimit_permission: itself, or a process whose real, effective and
+ * saved uid and gid are all the caller's real ones, or CAP_SYS_RESOURCE.
+ */
+static bool sys_prlimit_may(const struct proc *p, const struct proc *t)
+{
+	const struct proc_cred *c = &p->cred, *tc = &t->cred;
+
+	if (p == t || cred_capable(c, CAP_SYS_RESOURCE))
+		return true;
+	return c->uid == tc->euid && c->uid == tc->suid && c->uid == tc->uid &&
+	       c->gid == tc->egid && c->gid == tc->sgid && c->gid == tc->gid;
+}
+
 static long sys_prlimit64(struct proc *p, int64_t pid, uint64_t res,
 			  uint64_t unew, uint64_t uold)
 {
@@ -354,7 +369,7 @@ static long sys_prlimit64(struct proc *p, int64_t pid, uint64_t res,
 	t = proc_lookup(p, (int32_t)pid);
 	if (!t)
 		return -ESRCH;
-	if (p->cred.euid != 0 && t->cred.uid != p->cred.uid)
+	if (!sys_prlimit_may(p, t))
 		return -EPERM;
 	res = (uint32_t)res;
 	old.cur = t->rlim[res].cur;
@@ -362,7 +377,7 @@ static long sys_prlimit64(struct proc *p, int64_t pid, uint64_t res,
 	if (unew) {
 		if (nv.cur > nv.max)
 			return -EINVAL;
-		if (nv.max > old.max && p->cred.euid != 0)
+		if (nv.max > old.max && !cred_capable(&p->cred, CAP_SYS_RESOURCE))
 			return -EPERM;
 		t->rlim[res].cur = nv.cur;
 		t->rlim[res].max = nv.max;

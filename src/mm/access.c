@@ -33,8 +33,11 @@ static bool access_leaf_ok(const struct pt_leaf *leaf, unsigned flags)
  */
 static int access_page(struct aspace *as, vaddr_t va, unsigned flags, uint8_t **out)
 {
+	struct as_vma_info vi;
 	bool forced = false;
 
+	if (as_vma_at(as, va, &vi) && (vi.flags & AS_VMA_SECRET))
+		return AS_FAULT_MAPERR; /* GUP refuses secretmem: only its mappings reach it */
 	for (int tries = 0; tries < ACCESS_MAX_TRIES; tries++) {
 		struct pt_leaf leaf;
 		bool present = pt_query(as_root(as), va, &leaf);

@@ -65,7 +65,7 @@ struct aspace *as_create(void)
 		kfree(as);
 		return NULL;
 	}
-	rtree_init(&as->vmas, AS_MMAP_MIN_ADDR, AS_TASK_SIZE);
+	rtree_init(&as->vmas, 0, AS_TASK_SIZE);
 	as->mmap_base = as_mmap_base_for(AS_STACK_LIMIT);
 	as->lim = as_default_limits;
 	as->users = 1;
@@ -491,16 +491,34 @@ static int as_mmap_lock(const struct aspace *as, int flags, uint64_t len)
 
 /*
  * Fault in a new mapping as Linux's mm_populate after mmap: locked, or
- * MAP_POPULATE without MAP_NONBLOCK (which Linux reads as "don't").
+ * MAP_POPULATE without MAP_NONBLOCK (which Linux reads as "don't"). A
+ * secret mapping, locked by its file's mmap rather than by the caller,
+ * faults in on use.
  */
 static void as_mmap_populate(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int kind,
 			     int flags)
 {
-	if (kind & AS_VMA_LOCKED)
+	if ((kind & (AS_VMA_LOCKED | AS_VMA_SECRET)) == AS_VMA_LOCKED)
 		as_mm_populate(as, addr, addr + len, AS_POPULATE_IGNORE);
 	else if ((flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE && prot != PROT_NONE)
 		as_populate(as, addr, addr + len,
 			    (prot & PROT_WRITE) ? AS_POPULATE_WRITE : AS_POPULATE_READ);
+}
+
+/*
+ * The kind of a mapping of a secret object (secretmem_mmap, after do_mmap's
+ * noexec check): -EPERM with PROT_EXEC, -EINVAL unless shared, -EAGAIN past
+ * RLIMIT_MEMLOCK; else locked, not dumped, AS_VMA_SECRET.
+ */
+static int as_mmap_secret(const struct aspace *as, int prot, int kind, uint64_t len)
+{
+	if (prot & PROT_EXEC)
+		return -EPERM;
+	if (!(kind & MAP_SHARED))
+		return -EINVAL;
+	if (!as_lock_future_ok(as, AS_VMA_LOCKED, len))
+		return -EAGAIN;
+	return kind | AS_VMA_LOCKED | AS_VMA_DONTDUMP | AS_VMA_SECRET;
 }
 
 /* Resolve the address of a mapping (do_mmap up to get_unmapped_area). */
@@ -523,7 +541,7 @@ static long as_mmap_addr(struct aspace *as, vaddr_t addr, uint64_t len, int flag
 			return -ENOMEM;
 		if (!IS_ALIGNED(addr, PAGE_SIZE))
 			return -EINVAL;
-		if (addr < AS_MMAP_MIN_ADDR)
+		if (addr < as_min_addr(as))
 			return -EPERM;
 		return addr;
 	}
@@ -612,6 +630,10 @@ long as_mmap_obj(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int fl
 		return kind;
 	if (kind & MAP_SHARED)
 		kind |= vflags & AS_VMA_NOMAYWRITE;
+	if (obj && (obj->flags & MOBJ_SECRET))
+		kind = as_mmap_secret(as, prot, kind, len);
+	if (kind < 0)
+		return kind;
 	if (as_sealed_at(as, addr, addr + len) < addr + len)
 		return -EPERM;
 	prot &= AS_PROT_RWX;
@@ -795,16 +817,19 @@ out_free:
 }
 
 /*
- * The start of the first VMA meeting [start, end) that may never be written
- * (AS_VMA_NOMAYWRITE: a shared map of a read-only fd or of a write-sealed
- * object), or end when none.
+ * The start of the first VMA meeting [start, end) that may never get `prot`:
+ * written (AS_VMA_NOMAYWRITE: a shared map of a read-only fd or of a
+ * write-sealed object) or executed (AS_VMA_SECRET: no VM_MAYEXEC on a
+ * noexec mount), or end when none.
  */
-static vaddr_t as_nowrite_at(const struct aspace *as, vaddr_t start, vaddr_t end)
+static vaddr_t as_denied_at(const struct aspace *as, vaddr_t start, vaddr_t end, int prot)
 {
+	int deny = ((prot & PROT_WRITE) ? AS_VMA_NOMAYWRITE : 0) |
+		   ((prot & PROT_EXEC) ? AS_VMA_SECRET : 0);
 	const struct vma *v;
 
 	for (v = vma_lower_bound(&as->vmas, start); v && vma_start(v) < end; v = vma_next(v))
-		if (v->flags & AS_VMA_NOMAYWRITE)
+		if (v->flags & deny)
 			return MAX(vma_start(v), start);
 	return end;
 }
@@ -849,7 +874,7 @@ static int as_mprotect_vmas(struct aspace *as, struct vma *v, vaddr_t start, vad
 	int err;
 
 	sealed = as_sealed_at(as, start, cover);
-	denied = (prot & PROT_WRITE) ? as_nowrite_at(as, start, sealed) : sealed;
+	denied = as_denied_at(as, start, sealed, prot);
 	denied = MIN(denied, as_mdwe_at(as, start, denied, prot));
 	limited = as_protect_data_stop(as, start, denied, prot);
 	err = limited > start ? as_protect_range(as, start, limited, prot) : 0;
@@ -858,7 +883,7 @@ static int as_mprotect_vmas(struct aspace *as, struct vma *v, vaddr_t start, vad
 	if (limited < denied)
 		return -ENOMEM; /* RLIMIT_DATA: the VMAs before it are changed, as Linux */
 	if (denied < sealed)
-		return -EACCES; /* no VM_MAYWRITE, or MDWE: the VMAs before it are changed, as Linux */
+		return -EACCES; /* no VM_MAYWRITE/EXEC, or MDWE: earlier VMAs changed, as Linux */
 	if (sealed < cover)
 		return -EPERM; /* Linux changes the VMAs before the sealed one */
 	return cover < end ? -ENOMEM : 0;
@@ -1169,10 +1194,10 @@ static bool as_mremap_to_fits(const struct aspace *as, const struct vma *v, uint
 }
 
 /*
- * mremap_to with a fixed target below mmap_min_addr: Linux unmaps the tail
- * of a shrink first, then the security check of get_unmapped_area says
- * EPERM, as for mmap (bootmm maps below it for nobody, root included: see
- * as_mmap). The target itself holds nothing to unmap.
+ * mremap_to with a fixed target below mmap_min_addr without AS_CAP_SYS_RAWIO:
+ * Linux unmaps the tail of a shrink first, then the security check of
+ * get_unmapped_area says EPERM, as for mmap. The target itself holds
+ * nothing to unmap.
  */
 static long as_mremap_low_target(struct aspace *as, vaddr_t addr, uint64_t old_len,
 				 uint64_t new_len)
@@ -1215,7 +1240,7 @@ static long as_mremap_to(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 		return as_mremap_refuse(as, flags, new_addr, new_len, -EINVAL);
 	if (!(flags & MREMAP_FIXED) && as_place(as, new_addr, new_len, as_place_kind_of(v), &new_addr) != 0)
 		return -ENOMEM;
-	if (new_addr < AS_MMAP_MIN_ADDR)
+	if (new_addr < as_min_addr(as))
 		return as_mremap_low_target(as, addr, old_len, new_len);
 	if ((flags & MREMAP_DONTUNMAP) && (v->flags & AS_VMA_LOCKED))
 		return as_move_unlocking(as, v, addr, old_len, new_addr);
@@ -1286,7 +1311,7 @@ static long as_mremap_dup(struct aspace *as, struct vma *v, vaddr_t addr, uint64
 		return -ENOMEM;
 	if ((flags & MREMAP_FIXED) && to < end && to + new_len > addr)
 		return -EINVAL;
-	if (as_sealed_at(as, to, to + new_len) < to + new_len || to < AS_MMAP_MIN_ADDR)
+	if (as_sealed_at(as, to, to + new_len) < to + new_len || to < as_min_addr(as))
 		return -EPERM; /* a seal, or a target below mmap_min_addr (as_mremap_low_target) */
 	if (!lock_ok)
 		return -EAGAIN; /* mremap_to: after the target's munmap */
@@ -1818,7 +1843,7 @@ static int as_check_vma(const struct vma *v, const struct vma *prev)
 {
 	int kind = v->flags & (MAP_PRIVATE | MAP_SHARED);
 
-	if (vma_start(v) < AS_MMAP_MIN_ADDR || vma_end(v) > AS_TASK_SIZE ||
+	if (vma_end(v) > AS_TASK_SIZE ||
 	    vma_start(v) >= vma_end(v) || !IS_ALIGNED(vma_start(v), PAGE_SIZE) ||
 	    !IS_ALIGNED(vma_end(v), PAGE_SIZE))
 		return kprintf("as_check: bad VMA [%#llx, %#llx)\n",

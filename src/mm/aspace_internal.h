@@ -14,7 +14,7 @@
 
 struct aspace {
 	paddr_t root;       /* top-level table */
-	struct rtree vmas;  /* window [AS_MMAP_MIN_ADDR, AS_TASK_SIZE) */
+	struct rtree vmas;  /* window [0, AS_TASK_SIZE): below AS_MMAP_MIN_ADDR with RAWIO */
 	vaddr_t mmap_base;  /* top of the top-down placement area */
 	vaddr_t brk_start;  /* page aligned; 0 until as_brk_init */
 	vaddr_t brk;        /* current break (unaligned, as Linux keeps it) */
@@ -116,6 +116,15 @@ int as_mm_populate(struct aspace *as, vaddr_t start, vaddr_t end, enum as_popula
 
 /* Linux's mlock_future_ok: true when `flags` lock nothing or `bytes` more fit under the limit. */
 bool as_lock_future_ok(const struct aspace *as, int flags, uint64_t bytes);
+
+/*
+ * The lowest address a fixed mapping may take (cap_mmap_addr): 0 with
+ * AS_CAP_SYS_RAWIO, else vm.mmap_min_addr.
+ */
+static inline vaddr_t as_min_addr(const struct aspace *as)
+{
+	return (as->caps & AS_CAP_SYS_RAWIO) ? 0 : AS_MMAP_MIN_ADDR;
+}
 
 /* Linux's can_do_mlock: a non-zero RLIMIT_MEMLOCK or AS_CAP_IPC_LOCK. */
 bool as_can_lock(const struct aspace *as);

@@ -158,3 +158,29 @@ int kmap_unmap_identity(paddr_t pa, uint64_t len)
 	slot->len = 0;
 	return 0;
 }
+
+int kmap_direct_hide(paddr_t pa)
+{
+	vaddr_t va = KMAP_DIRECT_BASE + pa;
+	int err;
+
+	if (!kmap_root_pa)
+		return 0;
+	err = pt_unmap(kmap_root_pa, va, PAGE_SIZE);
+	if (!err)
+		mm_tlb_flush_page(va);
+	return err;
+}
+
+int kmap_direct_show(paddr_t pa)
+{
+	vaddr_t va = KMAP_DIRECT_BASE + pa;
+	int err;
+
+	if (!kmap_root_pa)
+		return 0;
+	err = pt_map(kmap_root_pa, va, pa, PAGE_SIZE, PT_WRITE | PT_NX | PT_GLOBAL);
+	if (!err)
+		pt_fold_at(kmap_root_pa, va);
+	return err;
+}

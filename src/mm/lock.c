@@ -222,7 +222,7 @@ int as_change_flags(struct aspace *as, vaddr_t start, vaddr_t end, struct as_fla
  */
 static int as_apply_lock(struct aspace *as, vaddr_t start, vaddr_t end, int lock)
 {
-	struct as_flag_change chg = {AS_VMA_LOCK_MASK, lock, AS_VMA_DROPPABLE};
+	struct as_flag_change chg = {AS_VMA_LOCK_MASK, lock, AS_VMA_DROPPABLE | AS_VMA_SECRET};
 	const struct vma *v;
 	vaddr_t cover;
 	int err;
@@ -290,7 +290,7 @@ int as_munlock(struct aspace *as, vaddr_t start, uint64_t len)
 static void as_apply_lockall(struct aspace *as, int flags)
 {
 	int onfault = (flags & MCL_ONFAULT) ? AS_VMA_LOCKONFAULT : 0;
-	struct as_flag_change chg = {AS_VMA_LOCK_MASK, 0, AS_VMA_DROPPABLE};
+	struct as_flag_change chg = {AS_VMA_LOCK_MASK, 0, AS_VMA_DROPPABLE | AS_VMA_SECRET};
 	struct vma *v;
 
 	as->def_flags = 0;
@@ -303,7 +303,7 @@ static void as_apply_lockall(struct aspace *as, int flags)
 		chg.set = AS_VMA_LOCKED | onfault;
 	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v))
 		v->flags = as_flags_after(v, chg);
-	as_merge_range(as, AS_MMAP_MIN_ADDR, AS_TASK_SIZE);
+	as_merge_range(as, 0, AS_TASK_SIZE);
 }
 
 int as_mlockall(struct aspace *as, int flags)

@@ -5,7 +5,9 @@
 #include "lib/assert.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "lib/printf.h"
 #include "mm/heap.h"
+#include "mm/kmap.h"
 #include "mm/mmarch.h"
 #include "mm/pmm.h"
 
@@ -71,10 +73,23 @@ static paddr_t mobj_frame(uintptr_t slot)
 	return slot & ~(uintptr_t)(PAGE_SIZE - 1);
 }
 
-/* Drop the object's reference to a frame and uncharge it. */
+/*
+ * Drop the object's reference to a frame and uncharge it. A secret frame
+ * goes back into the direct map and is zeroed first (Linux's
+ * secretmem_free_folio); when it cannot go back it is kept out of use.
+ */
 static void mobj_drop_frame(struct mobj *o, uintptr_t slot)
 {
-	pmm_unref(mobj_frame(slot));
+	paddr_t pa = mobj_frame(slot);
+
+	if (!(o->flags & MOBJ_SECRET))
+		pmm_unref(pa);
+	else if (kmap_direct_show(pa) == 0) {
+		memset(mm_phys_to_virt(pa), 0, PAGE_SIZE);
+		pmm_unref(pa);
+	} else
+		kprintf("mobj: secret frame %#llx stays out of the direct map (no memory)\n",
+			(unsigned long long)pa);
 	o->pages--;
 	if (o->kind == MOBJ_SHMEM)
 		mobj_shmem_frames--;
@@ -160,6 +175,10 @@ static int mobj_fill(struct mobj *o, uintptr_t *slot, uintptr_t tag)
 	if (!pa)
 		return -ENOMEM;
 	memset(mm_phys_to_virt(pa), 0, PAGE_SIZE);
+	if ((o->flags & MOBJ_SECRET) && kmap_direct_hide(pa) != 0) {
+		pmm_unref(pa);
+		return -ENOMEM;
+	}
 	*slot = (uintptr_t)pa | tag;
 	o->pages++;
 	if (o->kind == MOBJ_SHMEM)
@@ -273,7 +292,7 @@ size_t mobj_read(struct mobj *o, uint64_t off, void *buf, size_t len)
 {
 	size_t done = 0;
 
-	if (off >= o->size)
+	if (off >= o->size || (o->flags & MOBJ_SECRET))
 		return 0;
 	len = (size_t)MIN((uint64_t)len, o->size - off);
 	while (done < len) {
@@ -303,6 +322,8 @@ long mobj_write(struct mobj *o, uint64_t off, const void *buf, size_t len)
 	size_t done = 0;
 	int err = 0;
 
+	if (o->flags & MOBJ_SECRET)
+		return -EPERM;
 	if (!len)
 		return 0;
 	if (off > MOBJ_MAX_SIZE || len > MOBJ_MAX_SIZE - off)

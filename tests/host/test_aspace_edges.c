@@ -262,7 +262,7 @@ Test(edges, mremap_fixed_below_mmap_min_addr_is_eperm_after_the_tail)
 	long s = as_mmap(as, 0, PAGE_SIZE, PROT_READ, MAP_SHARED | MAP_ANONYMOUS);
 
 	cr_assert_geq(a, 0);
-	/* Linux's mseal_test moves a mapping to 0 this way (root may; bootmm lets nobody). */
+	/* Linux's mseal_test moves a mapping to 0 this way: EPERM without CAP_SYS_RAWIO. */
 	cr_assert_eq(as_mremap(as, (vaddr_t)a, 4 * PAGE_SIZE, 2 * PAGE_SIZE,
 			       MREMAP_MAYMOVE | MREMAP_FIXED, 0), -EPERM);
 	cr_assert(as_vma_at(as, (vaddr_t)a + PAGE_SIZE, NULL), "the kept part stays");
@@ -275,4 +275,33 @@ Test(edges, mremap_fixed_below_mmap_min_addr_is_eperm_after_the_tail)
 	cr_assert_eq(as_mremap(as, (vaddr_t)s, 0, PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, 0),
 		     -EPERM);
 	cr_assert_eq(as_vma_count(as), 2);
+}
+
+/*
+ * With CAP_SYS_RAWIO (AS_CAP_SYS_RAWIO) Linux's cap_mmap_addr lets MAP_FIXED
+ * and mremap's fixed target go below mmap_min_addr, down to 0 (mseal_test's
+ * zero-address cases); a hint still places above it. Page 0 then faults in
+ * like any page.
+ */
+Test(edges, rawio_maps_and_moves_to_address_zero)
+{
+	long a;
+
+	as_set_memlock(as, AS_MEMLOCK_DEFAULT, AS_CAP_SYS_RAWIO);
+	cr_assert_eq(as_mmap(as, 0, 4 * PAGE_SIZE, PROT_NONE, ANON | MAP_FIXED), 0);
+	cr_assert(as_vma_at(as, 0, NULL));
+	cr_assert_eq(as_mprotect(as, 0, PAGE_SIZE, RW), 0);
+	cr_assert_eq(as_fault(as, 0, AS_PF_USER | AS_PF_WRITE), AS_FAULT_OK);
+	cr_assert_eq(as_mmap(as, 0x1000, PAGE_SIZE, RW, ANON), (long)AS_MMAP_MIN_ADDR,
+		     "a hint stays above mmap_min_addr");
+	a = as_mmap(as, 0, 2 * PAGE_SIZE, RW, ANON);
+	cr_assert_geq(a, (long)AS_MMAP_MIN_ADDR);
+	cr_assert_eq(as_mremap(as, (vaddr_t)a, 2 * PAGE_SIZE, 2 * PAGE_SIZE,
+			       MREMAP_MAYMOVE | MREMAP_FIXED, 0), 0);
+	cr_assert(!as_vma_at(as, (vaddr_t)a, NULL), "moved away");
+	cr_assert(as_vma_at(as, PAGE_SIZE, NULL));
+	cr_assert_eq(as_munmap(as, 0, 4 * PAGE_SIZE), 0);
+	cr_assert(!as_vma_at(as, 0, NULL));
+	as_set_memlock(as, AS_MEMLOCK_DEFAULT, 0);
+	cr_assert_eq(as_mmap(as, 0, PAGE_SIZE, RW, ANON | MAP_FIXED), -EPERM, "the cap is gone");
 }

@@ -1333,7 +1333,31 @@ static uint32_t rng(uint32_t n)
 	return (uint32_t)(rng_state % n);
 }
 
-/* A random credential call over ids {0, 1000, 1001, 1002, -1}. */
+/* Low capability words for capset: all, all but CAP_SETUID, a few, none. */
+static const uint32_t cred_masks[] = {
+	0xffffffffu, 0xffffffffu & ~(1u << CAP_SETUID),
+	(1u << CAP_SETUID) | (1u << CAP_SETGID) | (1u << CAP_CHOWN),
+	(1u << CAP_CHOWN) | (1u << CAP_FOWNER) | (1u << CAP_SETPCAP), 0,
+};
+
+/* A random prctl capability option: keepcaps, bounding set, securebits, ambient. */
+static struct host_cred_op cred_prctl_op(void)
+{
+	static const uint32_t caps[] = { CAP_CHOWN, CAP_SETUID, CAP_SETPCAP, 41 };
+	static const uint32_t bits[] = { 0, SECBIT_KEEP_CAPS, SECBIT_NO_SETUID_FIXUP,
+					 SECBIT_KEEP_CAPS | SECBIT_KEEP_CAPS_LOCKED };
+	struct host_cred_op op = { .nr = HOST_NR_PRCTL };
+
+	switch (rng(4)) {
+	case 0: op.a = 8, op.b = rng(3); break;                        /* PR_SET_KEEPCAPS */
+	case 1: op.a = 24, op.b = caps[rng(4)]; break;                 /* PR_CAPBSET_DROP */
+	case 2: op.a = 28, op.b = bits[rng(4)]; break;                 /* PR_SET_SECUREBITS */
+	default: op.a = 47, op.b = 1 + rng(4), op.c = caps[rng(4)]; break; /* PR_CAP_AMBIENT */
+	}
+	return op;
+}
+
+/* A random credential call over ids {0, 1000, 1001, 1002, -1}, or a capability call. */
 static struct host_cred_op cred_op(void)
 {
 	static const long nrs[] = { NR_setuid, NR_setreuid, NR_setresuid, NR_setfsuid,
@@ -1342,7 +1366,44 @@ static struct host_cred_op cred_op(void)
 	struct host_cred_op op = { .nr = nrs[rng(8)] };
 
 	op.a = ids[rng(5)], op.b = ids[rng(5)], op.c = ids[rng(5)];
+	switch (rng(4)) {
+	case 0:
+		op.nr = HOST_NR_CAPSET;
+		op.a = cred_masks[rng(5)], op.b = cred_masks[rng(5)], op.c = cred_masks[rng(5)];
+		break;
+	case 1:
+		return cred_prctl_op();
+	}
 	return op;
+}
+
+/*
+ * One step in bootmm: the uid calls through the syscall table, capset and
+ * prctl's capability options through the credential rules they call
+ * (cred_capset, cred_prctl: sys_misc.c is not in the host build).
+ */
+static long cred_step(struct proc *c, const struct host_cred_op *op)
+{
+	struct proc_cred *k = &c->cred;
+
+	if (op->nr == HOST_NR_CAPSET)
+		return cred_capset(k, (k->cap_eff & ~0xffffffffULL) | op->a,
+				   (k->cap_prm & ~0xffffffffULL) | op->b,
+				   (k->cap_inh & ~0xffffffffULL) | op->c);
+	if (op->nr == HOST_NR_PRCTL)
+		return cred_prctl(k, (int)op->a, op->b, op->c, 0, 0);
+	return sc(c, (uint64_t)op->nr, op->a, op->b, op->c, 0, 0);
+}
+
+/* True when bootmm's credential k is the one Linux reported in w. */
+static bool cred_same(const struct proc_cred *k, const struct host_cred_res *w)
+{
+	return k->uid == w->uid && k->euid == w->euid && k->suid == w->suid &&
+	       k->fsuid == w->fsuid && k->gid == w->gid && k->egid == w->egid &&
+	       k->sgid == w->sgid && k->fsgid == w->fsgid && k->cap_eff == w->cap_eff &&
+	       k->cap_prm == w->cap_prm && k->cap_inh == w->cap_inh &&
+	       k->cap_bnd == w->cap_bnd && k->cap_amb == w->cap_amb &&
+	       k->securebits == w->securebits;
 }
 
 /* Apply ops in a fresh child of init in bootmm, and compare each step with Linux's. */
@@ -1353,13 +1414,11 @@ static int cred_compare(struct proc *init, const struct host_cred_op *ops, size_
 	int pid = c->pid, bad = 0;
 
 	for (size_t i = 0; i < n && !bad; i++) {
-		long ret = sc(c, (uint64_t)ops[i].nr, ops[i].a, ops[i].b, ops[i].c, 0, 0);
+		long ret = cred_step(c, &ops[i]);
 		const struct host_cred_res *w = &want[i];
 		const struct proc_cred *k = &c->cred;
 
-		if (ret == w->ret && k->uid == w->uid && k->euid == w->euid &&
-		    k->suid == w->suid && k->fsuid == w->fsuid && k->gid == w->gid &&
-		    k->egid == w->egid && k->sgid == w->sgid && k->fsgid == w->fsgid)
+		if (ret == w->ret && cred_same(k, w))
 			continue;
 		bad = 1;
 		cr_log_error("step %zu: call %ld(%d, %d, %d): bootmm %ld uid %u/%u/%u/%u "
@@ -1368,6 +1427,14 @@ static int cred_compare(struct proc *init, const struct host_cred_op *ops, size_
 			     k->uid, k->euid, k->suid, k->fsuid, k->gid, k->egid, k->sgid,
 			     k->fsgid, w->ret, w->uid, w->euid, w->suid, w->fsuid, w->gid,
 			     w->egid, w->sgid, w->fsgid);
+		cr_log_error("  caps e/p/i/b/a sb: bootmm %llx/%llx/%llx/%llx/%llx %x, "
+			     "Linux %llx/%llx/%llx/%llx/%llx %x",
+			     (unsigned long long)k->cap_eff, (unsigned long long)k->cap_prm,
+			     (unsigned long long)k->cap_inh, (unsigned long long)k->cap_bnd,
+			     (unsigned long long)k->cap_amb, k->securebits,
+			     (unsigned long long)w->cap_eff, (unsigned long long)w->cap_prm,
+			     (unsigned long long)w->cap_inh, (unsigned long long)w->cap_bnd,
+			     (unsigned long long)w->cap_amb, w->securebits);
 		for (size_t j = 0; j < i; j++)
 			cr_log_error("  after step %zu: %ld(%d, %d, %d)", j, ops[j].nr,
 				     (int)ops[j].a, (int)ops[j].b, (int)ops[j].c);
@@ -1378,20 +1445,26 @@ static int cred_compare(struct proc *init, const struct host_cred_op *ops, size_
 }
 
 /*
- * setuid, setreuid, setresuid, setfsuid and their gid twins: 200 random
- * sequences of 8 calls from root, each step's result and every id after
- * it the same as this host's kernel gives (raw syscalls in a forked child).
+ * setuid, setreuid, setresuid, setfsuid and their gid twins, capset and
+ * prctl's capability options: 400 random sequences of 8 calls from root
+ * (with this host's root capabilities), each step's result, every id and
+ * every capability set after it the same as this host's kernel gives (raw
+ * syscalls in a forked child).
  */
 Test(proc, credentials_match_linux)
 {
-	enum { SEQS = 200, LEN = 8 };
+	enum { SEQS = 400, LEN = 8 };
 	struct proc *init = mk_init();
 	struct host_cred_op ops[LEN];
-	struct host_cred_res want[LEN];
+	struct host_cred_res want[LEN], now;
 	int bad = 0;
 
 	if (geteuid() != 0)
 		cr_skip_test("the sequences start from root");
+	host_cred_now(&now);
+	init->cred.cap_eff = now.cap_eff, init->cred.cap_prm = now.cap_prm;
+	init->cred.cap_inh = now.cap_inh, init->cred.cap_bnd = now.cap_bnd;
+	init->cred.cap_amb = now.cap_amb, init->cred.securebits = now.securebits;
 	rng_state = 0x9e3779b97f4a7c15ULL;
 	for (int s = 0; s < SEQS; s++) {
 		for (int i = 0; i < LEN; i++)
@@ -1582,4 +1655,48 @@ Test(proc, stop_report_follows_reparenting)
 	cr_expect_eq(c->parent, init);
 	cr_expect_eq(wait4_of(init, cpid, &st, WUNTRACED | WNOHANG), cpid);
 	cr_expect_eq(st, 0x137f);
+}
+
+/*
+ * execve's new capability sets (cap_bprm_creds_from_file for a file
+ * without file capabilities), hand-checked against Linux (caps_sets
+ * compares the same cases with the host): root gets bounding | inheritable
+ * and all of it effective; ruid 0 alone gets them permitted, ambient
+ * effective; a non-root user keeps only the ambient set; SECBIT_NOROOT
+ * treats root as anyone; SECBIT_KEEP_CAPS goes.
+ */
+Test(proc, exec_capability_rules)
+{
+	struct proc_cred c;
+
+	cred_init_root(&c);
+	c.cap_bnd = CAP_FULL_SET & ~CAP_BIT(CAP_SYS_ADMIN);
+	c.cap_prm = c.cap_eff = CAP_BIT(CAP_CHOWN);
+	c.cap_inh = CAP_BIT(CAP_SYS_ADMIN);
+	c.securebits = SECBIT_KEEP_CAPS;
+	cred_exec(&c);
+	cr_expect_eq(c.cap_prm, CAP_FULL_SET);
+	cr_expect_eq(c.cap_eff, CAP_FULL_SET);
+	cr_expect_eq(c.securebits, 0);
+
+	cred_init_root(&c);
+	c.euid = 1000;
+	c.cap_amb = c.cap_inh = CAP_BIT(CAP_KILL);
+	cred_exec(&c);
+	cr_expect_eq(c.cap_prm, CAP_FULL_SET);
+	cr_expect_eq(c.cap_eff, CAP_BIT(CAP_KILL), "ruid 0 only: the ambient set is effective");
+
+	cred_init_root(&c);
+	c.uid = c.euid = c.suid = 1000;
+	c.cap_inh = c.cap_amb = CAP_BIT(CAP_CHOWN);
+	cred_exec(&c);
+	cr_expect_eq(c.cap_prm, CAP_BIT(CAP_CHOWN));
+	cr_expect_eq(c.cap_eff, CAP_BIT(CAP_CHOWN));
+	cr_expect_eq(c.cap_bnd, CAP_FULL_SET, "the bounding set stays");
+
+	cred_init_root(&c);
+	c.securebits = SECBIT_NOROOT;
+	cred_exec(&c);
+	cr_expect_eq(c.cap_prm, 0);
+	cr_expect_eq(c.cap_eff, 0);
 }

@@ -40,6 +40,7 @@ static void setup(void)
 		.as = as, .pid = 1, .ppid = 0, .pgid = 1, .sid = 1, .comm = "prog",
 		.umask = 022, .fd_size = 64, .threads = 1,
 		.start_stack = STACK_TOP - 0x100, .flags = PROCFS_TASK_ADMIN,
+		.cap = {0, 0x1ffffffffffULL, 0x1ffffffffffULL, 0x1ffffffffffULL, 0}, /* root's */
 	};
 	procfs_buf_init(&buf);
 }

@@ -245,7 +245,8 @@ Test(procfs_pids, zombie_status_is_linux_short_form)
 	task.as = NULL;
 	task.state = 'Z';
 	task.fd_size = 0;
-	task.uid[1] = 0; /* euid 0: full capabilities */
+	task.uid[1] = 0;
+	task.cap[1] = task.cap[2] = task.cap[3] = 0x1ffffffffffULL; /* euid 0: root's sets */
 	expect_text(procfs_status,
 		    "Name:\tkid\nState:\tZ (zombie)\nTgid:\t3\nNgid:\t0\nPid:\t3\nPPid:\t1\n"
 		    "TracerPid:\t0\nUid:\t1000\t0\t1000\t1000\nGid:\t100\t100\t100\t100\n"
@@ -275,6 +276,7 @@ Test(procfs_pids, zombie_status_is_linux_short_form)
 	cr_assert_eq(procfs_mem(&task, 0x400000, &buf, 0, PROCFS_MEM_READ), 0);
 }
 
+/* The ids and state, and the capability sets as the kernel hands them over (kernel/cred.c). */
 Test(procfs_pids, status_ids_state_and_dropped_capabilities)
 {
 	task.uid[0] = 1000;
@@ -290,10 +292,14 @@ Test(procfs_pids, status_ids_state_and_dropped_capabilities)
 	cr_assert_not_null(strstr(buf.data, "\nUid:\t1000\t1001\t1002\t1003\nGid:\t100\t100\t100\t7\n"));
 	cr_assert_not_null(strstr(buf.data, "\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\n"));
 	task.uid[2] = 0; /* a saved root uid keeps the permitted set, not the effective one */
+	task.cap[0] = 1ULL << 7, task.cap[1] = 0x1ffffffffffULL, task.cap[3] = 0xffULL;
+	task.cap[4] = 1ULL << 7;
 	procfs_buf_free(&buf);
 	procfs_buf_init(&buf);
 	cr_assert_eq(procfs_status(&task, &buf), 0);
-	cr_assert_not_null(strstr(buf.data, "\nCapPrm:\t000001ffffffffff\nCapEff:\t0000000000000000\n"));
+	cr_assert_not_null(strstr(buf.data, "\nCapInh:\t0000000000000080\n"
+				  "CapPrm:\t000001ffffffffff\nCapEff:\t0000000000000000\n"
+				  "CapBnd:\t00000000000000ff\nCapAmb:\t0000000000000080\n"));
 	task.state = 'T';
 	procfs_buf_free(&buf);
 	procfs_buf_init(&buf);

@@ -1,14 +1,18 @@
 /*
  * In-image hardening checks (suite `harden`): W^X and supervisor-only over
  * the kernel half, CR0.WP/SMEP/SMAP on, the kernel cannot read or run user
- * pages outside the copy helpers, user pages are never global.
+ * pages outside the copy helpers, user pages are never global, a secret
+ * object's pages (memfd_secret) are out of the direct map while it has them.
  */
 #include "arch/x86_64/cpu.h"
 #include "harness/ktest.h"
+#include "lib/errno.h"
 #include "mm/access.h"
 #include "mm/aspace.h"
 #include "mm/kmap.h"
 #include "mm/mmarch.h"
+#include "mm/mobj.h"
+#include "mm/pmm.h"
 #include "mm/pt.h"
 
 #define HD_VA 0x10000000ULL
@@ -89,6 +93,34 @@ TEST(harden, smap_stops_kernel_reads_of_user_pages)
 	as_destroy(as);
 }
 
+/*
+ * A process with CAP_SYS_RAWIO may map user page 0 (mseal_test does); a
+ * kernel NULL dereference must still fault, not read that page: SMAP
+ * stops it (present, not user mode, a read).
+ */
+TEST(harden, kernel_null_read_faults_with_page_zero_mapped)
+{
+	struct aspace *as;
+	uintptr_t null = 0;
+	uint8_t v = 0x5a;
+
+	if (!(read_cr4() & CR4_SMAP))
+		ktest_skip("SMAP is off (CPU without it)");
+	as = as_create();
+	ASSERT_NE(as, NULL);
+	as_set_memlock(as, AS_MEMLOCK_DEFAULT, AS_CAP_SYS_RAWIO);
+	ASSERT_EQ(as_mmap(as, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_POPULATE), 0);
+	ASSERT_EQ(access_copy_to(as, 0, &v, 1), 0);
+	__asm__ volatile("" : "+r"(null)); /* a pointer the compiler cannot see is NULL */
+	mm_load_root(as_root(as));
+	expect_fault(VEC_PF, (void)*(volatile uint8_t *)null);
+	mm_load_root(kmap_root());
+	EXPECT_EQ(ktest_last_fault()->error_code & 0x7, 0x1);
+	EXPECT_EQ(ktest_last_fault()->cr2, 0);
+	as_destroy(as);
+}
+
 /* With SMEP, the kernel cannot run code in a user page (instruction-fetch #PF). */
 TEST(harden, smep_stops_kernel_running_user_code)
 {
@@ -120,4 +152,35 @@ TEST(harden, user_pages_never_global)
 	EXPECT_EQ(c.global, 0);
 	EXPECT_EQ(c.user, c.leaves);
 	as_destroy(as);
+}
+
+/*
+ * memfd_secret's pages leave the direct map (Linux's
+ * set_direct_map_invalid_noflush): a kernel read of one through it faults,
+ * and a user mapping still reaches it. When the object lets the page go it
+ * comes back, zeroed, and the split direct-map tables fold again: frames
+ * and table counts as before.
+ */
+TEST(harden, secret_pages_leave_the_direct_map)
+{
+	size_t free0 = pmm_free_frames(), tables0 = pt_table_frames();
+	struct mobj *o = mobj_create(MOBJ_SHMEM);
+	struct pt_leaf leaf;
+	paddr_t pa;
+
+	ASSERT_NE(o, NULL);
+	o->flags |= MOBJ_SECRET;
+	ASSERT_EQ(mobj_truncate(o, PAGE_SIZE), 0);
+	ASSERT_EQ(mobj_page(o, 0, MOBJ_ALLOC, &pa), 0);
+	EXPECT_FALSE(pt_query(kmap_root(), KMAP_DIRECT_BASE + pa, &leaf));
+	expect_fault(VEC_PF, (void)*(volatile uint8_t *)mm_phys_to_virt(pa));
+	EXPECT_EQ(ktest_last_fault()->cr2, KMAP_DIRECT_BASE + pa);
+	EXPECT_EQ(mobj_write(o, 0, "x", 1), -EPERM);
+	EXPECT_EQ(mobj_read(o, 0, &leaf, 1), 0);
+	mobj_put(o);
+	ASSERT_TRUE(pt_query(kmap_root(), KMAP_DIRECT_BASE + pa, &leaf));
+	EXPECT_NE(leaf.flags & PT_WRITE, 0);
+	EXPECT_EQ(*(volatile uint8_t *)mm_phys_to_virt(pa), 0);
+	EXPECT_EQ(pt_table_frames(), tables0);
+	EXPECT_EQ(pmm_free_frames(), free0);
 }

@@ -42,12 +42,41 @@ static void host_write_all(int fd, const void *buf, size_t n)
 /* A raw syscall's result as the kernel returned it: value or -errno. */
 static long host_raw(long nr, long a, long b, long c)
 {
-	long r = syscall(nr, a, b, c);
+	long r = syscall(nr, a, b, c, 0L, 0L);
 
 	return r == -1 ? -errno : r;
 }
 
-/* Every id of the calling process. */
+/* The calling process's capability sets: capget v3, PR_CAPBSET_READ, PR_CAP_AMBIENT. */
+static void host_caps(struct host_cred_res *r)
+{
+	uint32_t hdr[2] = { 0x20080522, 0 }, d[6] = { 0 };
+
+	syscall(SYS_capget, hdr, d);
+	r->cap_eff = d[0] | (uint64_t)d[3] << 32;
+	r->cap_prm = d[1] | (uint64_t)d[4] << 32;
+	r->cap_inh = d[2] | (uint64_t)d[5] << 32;
+	r->cap_bnd = r->cap_amb = 0;
+	for (int cap = 0; cap < 64; cap++) {
+		if (syscall(SYS_prctl, 23, cap, 0, 0, 0) == 1)
+			r->cap_bnd |= 1ULL << cap;
+		if (syscall(SYS_prctl, 47, 1, cap, 0, 0) == 1)
+			r->cap_amb |= 1ULL << cap;
+	}
+	r->securebits = (uint32_t)syscall(SYS_prctl, 27, 0, 0, 0, 0);
+}
+
+/* capset with the low words of op, the upper ones as they are. */
+static long host_capset(const struct host_cred_op *op)
+{
+	uint32_t hdr[2] = { 0x20080522, 0 }, d[6] = { 0 };
+
+	syscall(SYS_capget, hdr, d);
+	d[0] = op->a, d[1] = op->b, d[2] = op->c;
+	return syscall(SYS_capset, hdr, d) == -1 ? -errno : 0;
+}
+
+/* Every id of the calling process, and its capabilities. */
 static void host_ids(struct host_cred_res *r)
 {
 	uid_t u[3];
@@ -59,6 +88,13 @@ static void host_ids(struct host_cred_res *r)
 	r->gid = g[0], r->egid = g[1], r->sgid = g[2];
 	r->fsuid = (uint32_t)syscall(SYS_setfsuid, -1);
 	r->fsgid = (uint32_t)syscall(SYS_setfsgid, -1);
+	host_caps(r);
+}
+
+void host_cred_now(struct host_cred_res *res)
+{
+	res->ret = 0;
+	host_ids(res);
 }
 
 int host_cred_run(const struct host_cred_op *ops, size_t n, struct host_cred_res *res)
@@ -74,8 +110,13 @@ int host_cred_run(const struct host_cred_op *ops, size_t n, struct host_cred_res
 		for (size_t i = 0; i < n; i++) {
 			struct host_cred_res r;
 
-			r.ret = host_raw(ops[i].nr, (int32_t)ops[i].a, (int32_t)ops[i].b,
-					 (int32_t)ops[i].c);
+			if (ops[i].nr == HOST_NR_CAPSET)
+				r.ret = host_capset(&ops[i]);
+			else if (ops[i].nr == HOST_NR_PRCTL)
+				r.ret = host_raw(ops[i].nr, ops[i].a, ops[i].b, ops[i].c);
+			else
+				r.ret = host_raw(ops[i].nr, (int32_t)ops[i].a, (int32_t)ops[i].b,
+						 (int32_t)ops[i].c);
 			host_ids(&r);
 			host_write_all(fd[1], &r, sizeof(r));
 		}

@@ -10,18 +10,32 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One credential call: Linux x86-64 number and up to three id arguments. */
+/*
+ * One credential call: Linux x86-64 number and up to three id arguments.
+ * Two are not plain: capset (HOST_NR_CAPSET) takes the low 32 capabilities
+ * of the effective, permitted and inheritable sets in a, b, c (the upper
+ * ones stay as they are, read by capget first), and prctl (HOST_NR_PRCTL)
+ * takes option, arg2, arg3 (arg4 and arg5 0).
+ */
 struct host_cred_op {
 	long nr;
 	uint32_t a, b, c;
 };
 
-/* What one call returned (value or -errno) and every id after it. */
+#define HOST_NR_CAPSET 126
+#define HOST_NR_PRCTL 157
+
+/* What one call returned (value or -errno), every id and the capabilities after it. */
 struct host_cred_res {
 	long ret;
 	uint32_t uid, euid, suid, fsuid;
 	uint32_t gid, egid, sgid, fsgid;
+	uint64_t cap_eff, cap_prm, cap_inh, cap_bnd, cap_amb;
+	uint32_t securebits;
 };
+
+/* This process's ids and capabilities (the sequences' starting point), as after a call. */
+void host_cred_now(struct host_cred_res *res);
 
 /*
  * Run ops[0..n) in order in a forked child of this (root) process, with
