@@ -502,6 +502,7 @@ struct as_mem_stats {
 	uint64_t priv;     /* pages mapped once */
 	uint64_t huge;     /* pages mapped by leaves of PT_LEVEL_SIZE(1) (2 MiB) or more */
 	uint64_t referenced; /* pages of young leaves (accessed since clear_refs) */
+	uint64_t anon;     /* pages not of a VMA's object: anonymous, or copied on write */
 };
 
 /* Fill *out for the pages mapped in [start, end) (page aligned). */

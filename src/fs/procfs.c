@@ -333,7 +333,7 @@ static void procfs_mss_add(const struct procfs_task *t, const struct as_vma_info
 	m->referenced += st.referenced;
 	m->shared += st.shared;
 	m->priv += st.priv;
-	m->anon += shmem ? 0 : st.resident;
+	m->anon += shmem ? 0 : st.anon;
 	m->anon_huge += shmem ? 0 : st.huge;
 	m->shmem_huge += shmem ? st.huge : 0;
 	m->pss += st.pss;
@@ -476,10 +476,12 @@ static void procfs_count_vma(const struct procfs_task *t, const struct as_vma_in
 	if (procfs_locked(t, v->start))
 		c->locked_vm += pages;
 	as_mem_stats(t->as, v->start, v->end, &st);
-	if (v->flags & MAP_SHARED)
+	if (v->flags & MAP_SHARED) {
 		c->shmem += st.resident / PAGE_SIZE;
-	else
-		c->anon += st.resident / PAGE_SIZE;
+	} else { /* a tmpfs file's own pages count as shmem (mm_counter_file) */
+		c->anon += st.anon / PAGE_SIZE;
+		c->shmem += (st.resident - st.anon) / PAGE_SIZE;
+	}
 }
 
 /* Sum the counters over every VMA. */

@@ -7,6 +7,7 @@
  */
 #include "lib/errno.h"
 #include "mm/aspace.h"
+#include "mm/mobj.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
 #include "aspace_internal.h"
@@ -46,7 +47,21 @@ bool as_vma_next(const struct aspace *as, vaddr_t va, struct as_vma_info *out)
 struct as_stats_walk {
 	vaddr_t start, end;
 	struct as_mem_stats *st;
+	const struct rtree *vmas;
 };
+
+/*
+ * True when the frame pa mapped at va is a page of the object the VMA there
+ * is a window onto (a file's or shmem page, not a private copy of it).
+ */
+static bool as_stats_obj_page(const struct as_stats_walk *w, vaddr_t va, paddr_t pa)
+{
+	const struct vma *v = vma_find(w->vmas, va);
+	paddr_t opa;
+
+	return v && v->obj && mobj_page(v->obj, vma_pgoff_at(v, va), MOBJ_LOOKUP, &opa) == 0 &&
+	       opa == pa;
+}
 
 /*
  * pt_walk callback: add the 4 KiB pages of the leaf part inside the range.
@@ -67,6 +82,8 @@ static int as_stats_cb(void *ctx, const struct pt_leaf *leaf)
 		uint32_t maps = pmm_refcount(pa);
 
 		w->st->resident += PAGE_SIZE;
+		if (!as_stats_obj_page(w, s, pa))
+			w->st->anon += PAGE_SIZE;
 		if (maps >= 2) {
 			w->st->shared += PAGE_SIZE;
 			w->st->pss += ((uint64_t)PAGE_SIZE << AS_PSS_SHIFT) / maps;
@@ -81,7 +98,7 @@ static int as_stats_cb(void *ctx, const struct pt_leaf *leaf)
 void as_mem_stats(const struct aspace *as, vaddr_t start, vaddr_t end,
 		  struct as_mem_stats *out)
 {
-	struct as_stats_walk w = {start, end, out};
+	struct as_stats_walk w = {start, end, out, &as->vmas};
 
 	*out = (struct as_mem_stats){0};
 	if (start < end)

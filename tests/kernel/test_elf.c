@@ -247,7 +247,7 @@ TEST(elf, load_maps_segments_with_rights_and_bss)
 	char why[128] = "";
 
 	ASSERT_TRUE(as != NULL);
-	EXPECT_EQ(elf_load(as, elf_t_buf, size, &info, why, sizeof(why)), 0);
+	EXPECT_EQ(elf_load(as, elf_t_buf, size, NULL, &info, why, sizeof(why)), 0);
 	EXPECT_TRUE(as_vma_at(as, UIMG_BASE, &vi) && vi.prot == (PROT_READ | PROT_EXEC));
 	EXPECT_TRUE(as_vma_at(as, UIMG_BASE + 0x2000, &vi) &&
 		    vi.prot == (PROT_READ | PROT_WRITE) && vi.end == UIMG_BASE + 0x6000);
@@ -276,7 +276,7 @@ TEST(elf, load_shared_page_gets_union_of_rights)
 	char why[128] = "";
 
 	ASSERT_TRUE(as != NULL);
-	EXPECT_EQ(elf_load(as, elf_t_buf, size, &info, why, sizeof(why)), 0);
+	EXPECT_EQ(elf_load(as, elf_t_buf, size, NULL, &info, why, sizeof(why)), 0);
 	EXPECT_TRUE(as_vma_at(as, UIMG_BASE, &vi) &&
 		    vi.prot == (PROT_READ | PROT_WRITE | PROT_EXEC) &&
 		    vi.end == UIMG_BASE + 0x1000);
@@ -294,7 +294,7 @@ TEST(elf, load_rejects_bad_image_without_mapping)
 
 	ASSERT_TRUE(as != NULL);
 	elf_t_ph(0)->p_memsz = 1;
-	EXPECT_EQ(elf_load(as, elf_t_buf, size, &info, why, sizeof(why)), -ENOEXEC);
+	EXPECT_EQ(elf_load(as, elf_t_buf, size, NULL, &info, why, sizeof(why)), -ENOEXEC);
 	EXPECT_TRUE(elf_t_has(why, "filesz > memsz"));
 	EXPECT_EQ(as_vma_count(as), 0);
 	as_destroy(as);
@@ -336,7 +336,7 @@ TEST(elf, static_pie_loads_top_down_in_the_mmap_region)
 
 	ASSERT_TRUE(as != NULL);
 	EXPECT_EQ(ELF_ET_DYN_BASE, 0x555555554aaaULL);
-	EXPECT_EQ(elf_load(as, elf_t_buf, size, &info, why, sizeof(why)), 0);
+	EXPECT_EQ(elf_load(as, elf_t_buf, size, NULL, &info, why, sizeof(why)), 0);
 	EXPECT_EQ(info.bias, bias);
 	EXPECT_EQ(info.entry, bias + 0x1000);
 	EXPECT_EQ(info.phdr, bias + sizeof(struct elf64_ehdr)); /* AT_PHDR, biased */
@@ -372,7 +372,7 @@ TEST(elf, static_pie_large_align_goes_to_et_dyn_base)
 	ASSERT_TRUE(as != NULL);
 	ASSERT_EQ(elf_check(elf_t_buf, size, &info, why, sizeof(why)), 0);
 	EXPECT_EQ(info.bias, 0x555555400000ULL);
-	EXPECT_EQ(elf_load(as, elf_t_buf, size, &info, why, sizeof(why)), 0);
+	EXPECT_EQ(elf_load(as, elf_t_buf, size, NULL, &info, why, sizeof(why)), 0);
 	EXPECT_EQ(info.bias, 0x555555400000ULL);
 	EXPECT_EQ(info.entry, 0x555555401000ULL);
 	EXPECT_EQ(as_brk(as, 0), 0x555555555000ULL);

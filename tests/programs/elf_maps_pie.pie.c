@@ -1,0 +1,1 @@
+#include "elf_maps.h"
