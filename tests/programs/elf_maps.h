@@ -6,7 +6,8 @@
  * printed relative to the image's first page; the device and inode as
  * "exe" when they are the executable's (stat of /proc/self/exe). smaps'
  * Anonymous counts the pages copied on write only; status's VmExe is the
- * text segment (VmLib would count Linux's vdso, which bootmm has not). Linux randomizes the break: the program runs
+ * text segment, VmData the private writable mappings (VmLib would count
+ * Linux's vdso, which bootmm has not). Linux randomizes the break: the program runs
  * itself again with ADDR_NO_RANDOMIZE (bootmm never randomizes and has no
  * personality(2)), so the break starts after the bss on both.
  */
@@ -114,7 +115,7 @@ static void show_status(void)
 	char line[256];
 
 	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "VmExe:", 6))
+		if (!strncmp(line, "VmExe:", 6) || !strncmp(line, "VmData:", 7))
 			fputs(line, stdout);
 	if (f)
 		fclose(f);
