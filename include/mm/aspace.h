@@ -303,6 +303,19 @@ void as_pick_layout(struct aspace *as, uint64_t stack_rlimit);
 void as_brk_data(struct aspace *as, uint64_t bytes);
 
 /*
+ * The loaded image's code and data ranges, Linux's mm->start_code, end_code,
+ * start_data, end_data (load_elf_binary: the lowest executable PT_LOAD's
+ * start to the highest end of executable file bytes; the highest PT_LOAD's
+ * start to the highest end of file bytes), as /proc's VmExe, statm and stat
+ * show them. All 0 in a fresh space; as_clone copies them.
+ */
+struct as_image {
+	vaddr_t start_code, end_code, start_data, end_data;
+};
+void as_set_image(struct aspace *as, const struct as_image *img);
+void as_get_image(const struct aspace *as, struct as_image *out);
+
+/*
  * mmap of anonymous memory (the caller handles MAP_ANONYMOUS; files go
  * through as_mmap_obj). MAP_SHARED memory is a new shmem object of len bytes
  * (shared by as_clone; a fault past its size, after mremap growth, is SIGBUS).

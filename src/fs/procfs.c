@@ -645,7 +645,7 @@ int procfs_cmdline(const struct procfs_task *t, struct procfs_buf *b)
 
 /* stat's memory figures (zeros for a zombie or a reader that may not attach). */
 struct procfs_stat_mm {
-	uint64_t vsize, rss, start_code, end_code, start_stack, start_brk;
+	uint64_t vsize, rss, start_code, end_code, start_stack, start_brk, start_data, end_data;
 };
 
 /* Fill *s from t's space: sizes always, addresses only for a reader that may attach. */
@@ -667,6 +667,8 @@ static void procfs_stat_mm(const struct procfs_task *t, struct procfs_stat_mm *s
 	}
 	s->start_code = t->start_code;
 	s->end_code = t->end_code;
+	s->start_data = t->start_data;
+	s->end_data = t->end_data;
 	s->start_stack = t->start_stack;
 	as_brk_range(t->as, &s->start_brk, &brk);
 }
@@ -679,7 +681,7 @@ static void procfs_stat_mm(const struct procfs_task *t, struct procfs_stat_mm *s
  * cnswap exit_signal processor rt_priority policy delayacct_blkio_ticks
  * guest_time cguest_time start_data end_data start_brk arg_start arg_end
  * env_start env_end exit_code. No tty (0, -1); no fault counts, children's
- * times, data or argument bounds kept: 0. wchan is 1 for a process that is
+ * times or argument bounds kept: 0. wchan is 1 for a process that is
  * not running, as Linux's "is it waiting" answer. The name is not escaped
  * (proc_task_name without escape, unlike status).
  */
@@ -698,12 +700,13 @@ int procfs_stat(const struct procfs_task *t, struct procfs_buf *b)
 		      (unsigned long long)m.rss, (unsigned long long)t->rsslim,
 		      (unsigned long long)m.start_code, (unsigned long long)m.end_code,
 		      (unsigned long long)m.start_stack);
-	procfs_printf(b, "%llu %llu %llu %llu %d 0 0 %d 0 0 0 0 0 0 0 0 %llu 0 0 0 0 %d\n",
+	procfs_printf(b, "%llu %llu %llu %llu %d 0 0 %d 0 0 0 0 0 0 %llu %llu %llu 0 0 0 0 %d\n",
 		      (unsigned long long)(t->sig_pending & PROCFS_STAT_SIGMASK),
 		      (unsigned long long)(t->sig_blocked & PROCFS_STAT_SIGMASK),
 		      (unsigned long long)(t->sig_ignored & PROCFS_STAT_SIGMASK),
 		      (unsigned long long)(t->sig_caught & PROCFS_STAT_SIGMASK),
-		      attach && state != 'R', t->exit_signal, (unsigned long long)m.start_brk,
+		      attach && state != 'R', t->exit_signal, (unsigned long long)m.start_data,
+		      (unsigned long long)m.end_data, (unsigned long long)m.start_brk,
 		      attach ? t->exit_code : 0);
 	return b->err;
 }

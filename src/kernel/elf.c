@@ -486,21 +486,25 @@ static int elf_place(struct aspace *as, struct elf_image *im, struct elf_info *i
 }
 
 /*
- * Linux's end_data - start_data of the image (load_elf_binary): from the
- * highest PT_LOAD start to the highest end of file bytes, which RLIMIT_DATA
- * counts beside the break.
+ * The image's code and data ranges as load_elf_binary records them in the
+ * mm (start_code, end_code, start_data, end_data; biased).
  */
-static uint64_t elf_data_span(const struct elf_image *im)
+static void elf_image_ranges(const struct elf_image *im, struct as_image *r)
 {
-	vaddr_t start = 0, end = 0;
+	*r = (struct as_image){ .start_code = ~0ULL };
+	for (unsigned i = 0; i < im->eh.e_phnum; i++) {
+		const struct elf64_phdr *ph = &im->ph[i];
+		vaddr_t end = ph->p_vaddr + ph->p_filesz;
 
-	for (unsigned k = 0; k < im->nload; k++) {
-		const struct elf64_phdr *ph = &im->ph[im->order[k]];
-
-		start = MAX(start, ph->p_vaddr);
-		end = MAX(end, ph->p_vaddr + ph->p_filesz);
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if ((ph->p_flags & PF_X) && ph->p_vaddr < r->start_code)
+			r->start_code = ph->p_vaddr;
+		if ((ph->p_flags & PF_X) && end > r->end_code)
+			r->end_code = end;
+		r->start_data = MAX(r->start_data, ph->p_vaddr);
+		r->end_data = MAX(r->end_data, end);
 	}
-	return end - start;
 }
 
 int elf_load(struct aspace *as, const void *img, size_t size, struct mobj *obj,
@@ -523,8 +527,12 @@ int elf_load(struct aspace *as, const void *img, size_t size, struct mobj *obj,
 	if (!err && !obj)
 		err = elf_protect_segments(as, im, why, whylen);
 	if (!err) {
+		struct as_image r;
+
+		elf_image_ranges(im, &r);
+		as_set_image(as, &r);
 		as_brk_init(as, info->brk);
-		as_brk_data(as, elf_data_span(im));
+		as_brk_data(as, r.end_data - r.start_data);
 	}
 	kfree(im);
 	return err;

@@ -227,6 +227,7 @@ struct aspace *as_clone(struct aspace *as)
 	c->brk_start = as->brk_start;
 	c->brk = as->brk;
 	c->data_span = as->data_span;
+	c->image = as->image;
 	c->lim = as->lim; /* the child runs with the same limits and credential */
 	c->caps = as->caps;
 	c->mdwe = as_mdwe_inherited(as);

@@ -118,6 +118,16 @@ bool as_page_query(const struct aspace *as, vaddr_t va, struct as_page_info *out
 	return true;
 }
 
+void as_set_image(struct aspace *as, const struct as_image *img)
+{
+	as->image = *img;
+}
+
+void as_get_image(const struct aspace *as, struct as_image *out)
+{
+	*out = as->image;
+}
+
 void as_brk_range(const struct aspace *as, vaddr_t *start, vaddr_t *brk)
 {
 	*start = as->brk_start;

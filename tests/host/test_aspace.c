@@ -403,6 +403,23 @@ Test(aspace, brk_apart_from_the_bss)
 	expect_vmas(want, 2);
 }
 
+/* The image's code and data ranges: 0 in a fresh space, kept, copied by a clone. */
+Test(aspace, image_ranges_kept_and_cloned)
+{
+	const struct as_image img = { 0x401000, 0x40c45c, 0x40ffb0, 0x410210 };
+	struct as_image got;
+	struct aspace *c;
+
+	as_get_image(as, &got);
+	cr_expect_eq(got.start_code | got.end_code | got.start_data | got.end_data, 0);
+	as_set_image(as, &img);
+	c = as_clone(as);
+	cr_assert_not_null(c);
+	as_get_image(c, &got);
+	cr_expect_eq(memcmp(&got, &img, sizeof(img)), 0);
+	as_destroy(c);
+}
+
 /* ---------------------------------------------------------------- madvise */
 
 Test(aspace, madvise_cases)

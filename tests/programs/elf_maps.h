@@ -7,7 +7,8 @@
  * "exe" when they are the executable's (stat of /proc/self/exe). smaps'
  * Anonymous counts the pages copied on write only; status's VmExe is the
  * text segment, VmData the private writable mappings (VmLib would count
- * Linux's vdso, which bootmm has not). Linux randomizes the break: the program runs
+ * Linux's vdso, which bootmm has not); stat's code and data bounds are the
+ * segments' (load_elf_binary's start_code, end_code, start_data, end_data). Linux randomizes the break: the program runs
  * itself again with ADDR_NO_RANDOMIZE (bootmm never randomizes and has no
  * personality(2)), so the break starts after the bss on both.
  */
@@ -121,6 +122,31 @@ static void show_status(void)
 		fclose(f);
 }
 
+/* Print stat's startcode, endcode, start_data and end_data relative to the image. */
+static void show_stat_ranges(void)
+{
+	FILE *f = fopen("/proc/self/stat", "r");
+	char buf[1024], *p = NULL;
+	unsigned long v[52];
+	int n = 0;
+
+	if (f && fgets(buf, sizeof(buf), f))
+		p = strrchr(buf, ')');
+	if (f)
+		fclose(f);
+	while (p && n < 50) { /* v[k] is field k + 3 (after the pid and name) */
+		p = strchr(p + 1, ' ');
+		if (p)
+			v[n++] = strtoul(p + 1, NULL, 10);
+	}
+	if (n < 44) {
+		printf("stat: short\n");
+		return;
+	}
+	printf("stat: code +%lx-+%lx data +%lx-+%lx\n", v[23] - image_base, v[24] - image_base,
+	       v[42] - image_base, v[43] - image_base);
+}
+
 int main(int argc, char **argv)
 {
 	int persona = personality(0xffffffff);
@@ -147,5 +173,6 @@ int main(int argc, char **argv)
 	((volatile char *)brk0)[0] = 1;
 	show_maps(brk0);
 	show_status();
+	show_stat_ranges();
 	return 0;
 }
