@@ -546,9 +546,14 @@ int as_clear_refs(struct aspace *as, enum as_clear_refs what);
 struct as_page_info {
 	paddr_t pa;         /* frame of this 4 KiB page */
 	uint64_t leaf_size; /* size of the leaf mapping it */
-	uint32_t mapcount;  /* mappings of the frame (its reference count) */
+	uint32_t mapcount;  /* mappings of the frame (its references but the object's own) */
 	unsigned state;     /* PT_STATE_* of the leaf (mm/pte.h): young, dirty, soft-dirty */
+	unsigned kind;      /* AS_PAGE_ANON or AS_PAGE_OBJ */
 };
+
+/* as_page_info kind: whose page it is. */
+#define AS_PAGE_ANON 0u /* anonymous: private memory or a private copy */
+#define AS_PAGE_OBJ 1u  /* the page of the object the VMA is a window onto (file, shmem) */
 
 /* The page at va (any address in it); false when nothing is mapped there. */
 bool as_page_query(const struct aspace *as, vaddr_t va, struct as_page_info *out);

@@ -779,7 +779,8 @@ long procfs_clear_refs(const struct procfs_task *t, const void *buf, size_t len)
  * The pagemap entry of the page at va (pte_to_pagemap_entry and
  * pagemap_pte_hole): soft-dirty for every page of a VM_SOFTDIRTY VMA and
  * for a page whose leaf is soft-dirty, present with its PFN (for an admin
- * reader), exclusive when mapped once, "file" for shared memory (shmem
+ * reader), exclusive when mapped once, "file" for a page of a file or of
+ * shared memory (a private window's page not yet copied included: such
  * pages are not anonymous).
  */
 static uint64_t procfs_pagemap_entry(const struct procfs_task *t, vaddr_t va,
@@ -801,7 +802,7 @@ static uint64_t procfs_pagemap_entry(const struct procfs_task *t, vaddr_t va,
 		e |= (pg.pa / PAGE_SIZE) & PROCFS_PM_PFN_MASK;
 	if (pg.mapcount == 1)
 		e |= PROCFS_PM_EXCLUSIVE;
-	if (v->flags & MAP_SHARED)
+	if (pg.kind == AS_PAGE_OBJ)
 		e |= PROCFS_PM_FILE;
 	return e;
 }

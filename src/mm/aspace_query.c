@@ -54,9 +54,9 @@ struct as_stats_walk {
  * True when the frame pa mapped at va is a page of the object the VMA there
  * is a window onto (a file's or shmem page, not a private copy of it).
  */
-static bool as_stats_obj_page(const struct as_stats_walk *w, vaddr_t va, paddr_t pa)
+static bool as_obj_page(const struct rtree *vmas, vaddr_t va, paddr_t pa)
 {
-	const struct vma *v = vma_find(w->vmas, va);
+	const struct vma *v = vma_find(vmas, va);
 	paddr_t opa;
 
 	return v && v->obj && mobj_page(v->obj, vma_pgoff_at(v, va), MOBJ_LOOKUP, &opa) == 0 &&
@@ -79,10 +79,11 @@ static int as_stats_cb(void *ctx, const struct pt_leaf *leaf)
 	if (leaf->state & PT_STATE_YOUNG)
 		w->st->referenced += e - s;
 	for (; s < e; s += PAGE_SIZE, pa += PAGE_SIZE) {
-		uint32_t maps = pmm_refcount(pa);
+		bool obj = as_obj_page(w->vmas, s, pa);
+		uint32_t maps = pmm_refcount(pa) - obj; /* the object's own reference is no mapping */
 
 		w->st->resident += PAGE_SIZE;
-		if (!as_stats_obj_page(w, s, pa))
+		if (!obj)
 			w->st->anon += PAGE_SIZE;
 		if (maps >= 2) {
 			w->st->shared += PAGE_SIZE;
@@ -113,7 +114,8 @@ bool as_page_query(const struct aspace *as, vaddr_t va, struct as_page_info *out
 		return false;
 	out->pa = leaf.pa + (ALIGN_DOWN(va, PAGE_SIZE) - leaf.va);
 	out->leaf_size = leaf.size;
-	out->mapcount = pmm_refcount(out->pa);
+	out->kind = as_obj_page(&as->vmas, va, out->pa) ? AS_PAGE_OBJ : AS_PAGE_ANON;
+	out->mapcount = pmm_refcount(out->pa) - (out->kind == AS_PAGE_OBJ);
 	out->state = leaf.state;
 	return true;
 }
