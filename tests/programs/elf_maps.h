@@ -8,8 +8,9 @@
  * Anonymous counts the pages copied on write only; status's VmExe is the
  * text segment, VmData the private writable mappings (VmLib would count
  * Linux's vdso, which bootmm has not); stat's code and data bounds are the
- * segments' (load_elf_binary's start_code, end_code, start_data, end_data). Linux randomizes the break: the program runs
- * itself again with ADDR_NO_RANDOMIZE (bootmm never randomizes and has no
+ * segments' (load_elf_binary's start_code, end_code, start_data,
+ * end_data). Linux randomizes the break: the program runs itself again
+ * with ADDR_NO_RANDOMIZE (bootmm never randomizes and has no
  * personality(2)), so the break starts after the bss on both.
  */
 #define _GNU_SOURCE
