@@ -148,7 +148,12 @@ static void show_stat_ranges(void)
 	       v[42] - image_base, v[43] - image_base);
 }
 
-int main(int argc, char **argv)
+/*
+ * Run the program again without randomization if needed (argv: its
+ * arguments), then print what the top of the file says. 0, or 1 when the
+ * executable or the break cannot be had.
+ */
+static int elf_maps_show(char **argv)
 {
 	int persona = personality(0xffffffff);
 	long len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);

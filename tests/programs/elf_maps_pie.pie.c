@@ -1,1 +1,0 @@
-#include "elf_maps.h"
