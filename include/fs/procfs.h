@@ -101,7 +101,8 @@ struct procfs_task {
 	const char *cmdline;        /* argv strings, each with its NUL */
 	size_t cmdline_len;
 	vaddr_t start_stack;        /* the VMA holding it is [stack] */
-	vaddr_t start_code, end_code; /* VmExe, statm text */
+	vaddr_t start_code, end_code; /* VmExe, statm text, stat */
+	vaddr_t start_data, end_data; /* stat */
 	uint64_t sig_pending, sig_shpending, sig_blocked, sig_ignored, sig_caught;
 	uint64_t sig_queued, sig_queue_limit; /* SigQ: queued signals / RLIMIT_SIGPENDING */
 	uint64_t nvcsw, nivcsw;     /* context switches */

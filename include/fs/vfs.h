@@ -107,6 +107,8 @@ struct vfs_node {
 	size_t size;
 	unsigned data_flags;            /* VFS_DATA_* */
 	struct mobj *obj;               /* tmpfs data (then data is NULL, size unused) */
+	const void *orig;               /* VFS_NODE_UNPACKED: the borrowed bytes obj copied */
+	size_t orig_size;
 	/* tmpfs */
 	uint64_t ino;
 	uint32_t refs;                  /* open files, working directories, hard links */
@@ -121,6 +123,7 @@ struct vfs_node {
 
 #define VFS_NODE_UNLINKED (1u << 0) /* out of the tree: freed at its last reference */
 #define VFS_NODE_LINKABLE (1u << 1) /* unnamed (O_TMPFILE) but linkat may name it */
+#define VFS_NODE_UNPACKED (1u << 2) /* obj was copied up from borrowed bytes (orig) */
 
 /*
  * The node holding the file a name stands for: itself, or for a hard link
@@ -266,6 +269,14 @@ size_t vfs_read(struct vfs_node *n, uint64_t off, void *buf, size_t len);
  */
 int vfs_obj(struct vfs_node *n, struct mobj **out);
 
+/*
+ * The bytes of regular file n where they lie, with their count in *size:
+ * its own bytes when it has no object, else the borrowed bytes it was
+ * unpacked with while its object still holds exactly them; NULL when the
+ * object differs (read it then). Costs a comparison of the whole object.
+ */
+const void *vfs_bytes(struct vfs_node *n, size_t *size);
+
 /* Write len bytes at off (copy up first). len, or -ENOMEM / -ENOSPC / -EFBIG. */
 long vfs_write(struct vfs_node *n, uint64_t off, const void *buf, size_t len);
 
@@ -278,7 +289,11 @@ uint64_t vfs_next_ino_peek(void);
 /*
  * Remove from the tree under root every node whose inode number is at
  * least `first_new` (made after a snapshot), with whatever lies below it;
- * they must not be referenced. Returns how many subtrees went.
+ * they must not be referenced. Returns how many subtrees went. A file left
+ * whose object was copied up from borrowed bytes (an mmap or exec of an
+ * initramfs file) and still holds exactly them, unmapped and held by
+ * nothing else, gives its object back and reads its borrowed bytes again
+ * (clean page cache dropped, as drop_caches does): the tree is as unpacked.
  */
 size_t vfs_sweep(struct vfs_node *root, uint64_t first_new);
 

@@ -32,6 +32,7 @@
 #include "lib/types.h"
 
 struct aspace;
+struct mobj;
 
 #define ELF_MAX_PHNUM 64
 /* Linux x86-64: DEFAULT_MAP_WINDOW / 3 * 2 (0x555555554aaa, not page aligned). */
@@ -111,14 +112,20 @@ int elf_check(const void *img, size_t size, struct elf_info *info, char *why,
 	      size_t whylen);
 
 /*
- * elf_check, then map every PT_LOAD into `as` (which should be empty): an
- * anonymous private mapping per segment, the file bytes copied in, the rest
- * zero, then the segment's final rights; then start the program break at
- * info->brk. Returns 0, -ENOEXEC (bad image; why says which check),
+ * elf_check, then map every PT_LOAD into `as` (which should be empty), then
+ * start the program break at info->brk. With `obj`, the memory object of
+ * the file the image [img, img+size) was read from, as Linux's binfmt_elf:
+ * each segment a private window onto obj at its page-aligned file offset
+ * with its rights, the rest of its last file page zeroed if writable, the
+ * bss past that page anonymous read-write memory (/proc/<pid>/maps names the
+ * file); a segment whose p_offset and p_vaddr differ within a page is
+ * -EINVAL. Without obj (an image with no file): an anonymous private mapping
+ * per segment, the file bytes copied in, the rest zero, then the segment's
+ * final rights. Returns 0, -ENOEXEC (bad image; why says which check),
  * -ENOMEM (why says so) or another -errno from the address space (why names
  * the segment). On failure `as` may hold partial mappings: destroy it.
  */
-int elf_load(struct aspace *as, const void *img, size_t size,
+int elf_load(struct aspace *as, const void *img, size_t size, struct mobj *obj,
 	     struct elf_info *info, char *why, size_t whylen);
 
 /*

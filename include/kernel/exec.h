@@ -57,6 +57,8 @@
 struct proc;
 struct uregs;
 struct elf_info;
+struct aspace;
+struct vfs_node;
 
 #define EXEC_MAX_ARG_STRLEN (32 * 4096ULL) /* MAX_ARG_STRLEN: one string, its NUL included */
 #define EXEC_ARG_MAX (32 * 4096ULL)        /* ARG_MAX: the least room for strings */
@@ -86,6 +88,15 @@ int exec_first_stack(struct proc *p, const struct elf_info *info, uint64_t *sp);
  */
 long exec_execveat(struct proc *p, int32_t dirfd, uint64_t upath, uint64_t uargv,
 		   uint64_t uenvp, uint64_t flags, struct uregs *regs);
+
+/*
+ * Load the ELF executable in regular file f into the empty space `as` as
+ * exec does: elf_load with the file's memory object (made now when the file
+ * has none), so every segment maps the file. 0, or -errno with a reason in
+ * why[whylen]: elf_load's, -ENOMEM / -ENOSPC (no room for the file's pages).
+ */
+int exec_load_file(struct aspace *as, struct vfs_node *f, struct elf_info *info, char *why,
+		   size_t whylen);
 
 /*
  * The path of the image the next proc_run runs (the program's file in the

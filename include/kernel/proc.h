@@ -169,6 +169,14 @@ int proc_run(const char *name, const void *img, size_t size, unsigned flags,
 	     struct proc_result *res);
 
 /*
+ * proc_run of the ELF executable in regular file `file` of the tree, loaded
+ * as exec loads it (exec_load_file): its segments map the file, as
+ * /proc/<pid>/maps shows.
+ */
+int proc_run_file(const char *name, struct vfs_node *file, unsigned flags,
+		  struct proc_result *res);
+
+/*
  * The most processes a program's tree may have at once (fork says EAGAIN
  * past it, root too): Linux's threads-max for this memory, or `max` when
  * not 0 (tests that want a fork bomb to end soon on a large machine).

@@ -315,6 +315,19 @@ void as_pick_layout(struct aspace *as, uint64_t stack_rlimit);
 void as_brk_data(struct aspace *as, uint64_t bytes);
 
 /*
+ * The loaded image's code and data ranges, Linux's mm->start_code, end_code,
+ * start_data, end_data (load_elf_binary: the lowest executable PT_LOAD's
+ * start to the highest end of executable file bytes; the highest PT_LOAD's
+ * start to the highest end of file bytes), as /proc's VmExe, statm and stat
+ * show them. All 0 in a fresh space; as_clone copies them.
+ */
+struct as_image {
+	vaddr_t start_code, end_code, start_data, end_data;
+};
+void as_set_image(struct aspace *as, const struct as_image *img);
+void as_get_image(const struct aspace *as, struct as_image *out);
+
+/*
  * mmap of anonymous memory (the caller handles MAP_ANONYMOUS; files go
  * through as_mmap_obj). MAP_SHARED memory is a new shmem object of len bytes
  * (shared by as_clone; a fault past its size, after mremap growth, is SIGBUS).
@@ -523,6 +536,7 @@ struct as_mem_stats {
 	uint64_t priv;     /* pages mapped once */
 	uint64_t huge;     /* pages mapped by leaves of PT_LEVEL_SIZE(1) (2 MiB) or more */
 	uint64_t referenced; /* pages of young leaves (accessed since clear_refs) */
+	uint64_t anon;     /* pages not of a VMA's object: anonymous, or copied on write */
 };
 
 /* Fill *out for the pages mapped in [start, end) (page aligned). */
@@ -553,10 +567,16 @@ int as_clear_refs(struct aspace *as, enum as_clear_refs what);
 struct as_page_info {
 	paddr_t pa;         /* frame of this 4 KiB page */
 	uint64_t leaf_size; /* size of the leaf mapping it */
-	uint32_t mapcount;  /* mappings of the frame (its reference count); 0 for a zero frame */
+	uint32_t mapcount;  /* mappings of the frame (its references but the object's own; */
+			    /* 0 for a zero frame) */
 	bool zero;          /* a shared zero frame (mm/zpage.h): mapped read-only, counted nowhere */
 	unsigned state;     /* PT_STATE_* of the leaf (mm/pte.h): young, dirty, soft-dirty */
+	unsigned kind;      /* AS_PAGE_ANON or AS_PAGE_OBJ */
 };
+
+/* as_page_info kind: whose page it is. */
+#define AS_PAGE_ANON 0u /* anonymous: private memory or a private copy */
+#define AS_PAGE_OBJ 1u  /* the page of the object the VMA is a window onto (file, shmem) */
 
 /* The page at va (any address in it); false when nothing is mapped there. */
 bool as_page_query(const struct aspace *as, vaddr_t va, struct as_page_info *out);

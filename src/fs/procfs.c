@@ -334,7 +334,7 @@ static void procfs_mss_add(const struct procfs_task *t, const struct as_vma_info
 	m->referenced += st.referenced;
 	m->shared += st.shared;
 	m->priv += st.priv;
-	m->anon += shmem ? 0 : st.resident;
+	m->anon += shmem ? 0 : st.anon;
 	m->anon_huge += shmem ? 0 : st.huge;
 	m->shmem_huge += shmem ? st.huge : 0;
 	m->pss += st.pss;
@@ -477,10 +477,12 @@ static void procfs_count_vma(const struct procfs_task *t, const struct as_vma_in
 	if (procfs_locked(t, v->start))
 		c->locked_vm += pages;
 	as_mem_stats(t->as, v->start, v->end, &st);
-	if (v->flags & MAP_SHARED)
+	if (v->flags & MAP_SHARED) {
 		c->shmem += st.resident / PAGE_SIZE;
-	else
-		c->anon += st.resident / PAGE_SIZE;
+	} else { /* a tmpfs file's own pages count as shmem (mm_counter_file) */
+		c->anon += st.anon / PAGE_SIZE;
+		c->shmem += (st.resident - st.anon) / PAGE_SIZE;
+	}
 }
 
 /* Sum the counters over every VMA. */
@@ -633,7 +635,7 @@ int procfs_cmdline(const struct procfs_task *t, struct procfs_buf *b)
 
 /* stat's memory figures (zeros for a zombie or a reader that may not attach). */
 struct procfs_stat_mm {
-	uint64_t vsize, rss, start_code, end_code, start_stack, start_brk;
+	uint64_t vsize, rss, start_code, end_code, start_stack, start_brk, start_data, end_data;
 };
 
 /* Fill *s from t's space: sizes always, addresses only for a reader that may attach. */
@@ -655,6 +657,8 @@ static void procfs_stat_mm(const struct procfs_task *t, struct procfs_stat_mm *s
 	}
 	s->start_code = t->start_code;
 	s->end_code = t->end_code;
+	s->start_data = t->start_data;
+	s->end_data = t->end_data;
 	s->start_stack = t->start_stack;
 	as_brk_range(t->as, &s->start_brk, &brk);
 }
@@ -667,7 +671,7 @@ static void procfs_stat_mm(const struct procfs_task *t, struct procfs_stat_mm *s
  * cnswap exit_signal processor rt_priority policy delayacct_blkio_ticks
  * guest_time cguest_time start_data end_data start_brk arg_start arg_end
  * env_start env_end exit_code. No tty (0, -1); no fault counts, children's
- * times, data or argument bounds kept: 0. wchan is 1 for a process that is
+ * times or argument bounds kept: 0. wchan is 1 for a process that is
  * not running, as Linux's "is it waiting" answer. The name is not escaped
  * (proc_task_name without escape, unlike status).
  */
@@ -686,12 +690,13 @@ int procfs_stat(const struct procfs_task *t, struct procfs_buf *b)
 		      (unsigned long long)m.rss, (unsigned long long)t->rsslim,
 		      (unsigned long long)m.start_code, (unsigned long long)m.end_code,
 		      (unsigned long long)m.start_stack);
-	procfs_printf(b, "%llu %llu %llu %llu %d 0 0 %d 0 0 0 0 0 0 0 0 %llu 0 0 0 0 %d\n",
+	procfs_printf(b, "%llu %llu %llu %llu %d 0 0 %d 0 0 0 0 0 0 %llu %llu %llu 0 0 0 0 %d\n",
 		      (unsigned long long)(t->sig_pending & PROCFS_STAT_SIGMASK),
 		      (unsigned long long)(t->sig_blocked & PROCFS_STAT_SIGMASK),
 		      (unsigned long long)(t->sig_ignored & PROCFS_STAT_SIGMASK),
 		      (unsigned long long)(t->sig_caught & PROCFS_STAT_SIGMASK),
-		      attach && state != 'R', t->exit_signal, (unsigned long long)m.start_brk,
+		      attach && state != 'R', t->exit_signal, (unsigned long long)m.start_data,
+		      (unsigned long long)m.end_data, (unsigned long long)m.start_brk,
 		      attach ? t->exit_code : 0);
 	return b->err;
 }
@@ -764,7 +769,8 @@ long procfs_clear_refs(const struct procfs_task *t, const void *buf, size_t len)
  * The pagemap entry of the page at va (pte_to_pagemap_entry and
  * pagemap_pte_hole): soft-dirty for every page of a VM_SOFTDIRTY VMA and
  * for a page whose leaf is soft-dirty, present with its PFN (for an admin
- * reader), exclusive when mapped once, "file" for shared memory (shmem
+ * reader), exclusive when mapped once, "file" for a page of a file or of
+ * shared memory (a private window's page not yet copied included: such
  * pages are not anonymous). A zero frame is present, never exclusive, and
  * "file" while a 2 MiB leaf maps it (the huge zero page is no anonymous
  * folio; the 4 KiB zero page is no normal page at all).
@@ -788,7 +794,7 @@ static uint64_t procfs_pagemap_entry(const struct procfs_task *t, vaddr_t va,
 		e |= (pg.pa / PAGE_SIZE) & PROCFS_PM_PFN_MASK;
 	if (pg.mapcount == 1)
 		e |= PROCFS_PM_EXCLUSIVE;
-	if ((v->flags & MAP_SHARED) || (pg.zero && pg.leaf_size > PAGE_SIZE))
+	if (pg.kind == AS_PAGE_OBJ || (pg.zero && pg.leaf_size > PAGE_SIZE))
 		e |= PROCFS_PM_FILE;
 	return e;
 }

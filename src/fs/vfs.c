@@ -442,8 +442,13 @@ int vfs_obj(struct vfs_node *n, struct mobj **out)
 			mobj_put(o);
 			return (int)w;
 		}
-		if (n->data_flags & VFS_DATA_OWNED)
+		if (n->data_flags & VFS_DATA_OWNED) {
 			kfree((void *)n->data);
+		} else {
+			n->orig = n->data;
+			n->orig_size = n->size;
+			n->flags |= VFS_NODE_UNPACKED;
+		}
 		n->data = NULL;
 		n->size = 0;
 		n->data_flags = 0;
@@ -453,6 +458,53 @@ int vfs_obj(struct vfs_node *n, struct mobj **out)
 	}
 	*out = n->obj;
 	return 0;
+}
+
+/* True when n's object holds exactly the borrowed bytes it was unpacked with. */
+static bool vfs_obj_unchanged(struct vfs_node *n)
+{
+	static uint8_t page[PAGE_SIZE];
+	const uint8_t *orig = n->orig;
+
+	if (!n->obj || !(n->flags & VFS_NODE_UNPACKED) || n->obj->size != n->orig_size)
+		return false;
+	for (size_t off = 0; off < n->orig_size; off += sizeof(page)) {
+		size_t len = MIN(sizeof(page), n->orig_size - off);
+
+		if (mobj_read(n->obj, off, page, len) != len || memcmp(page, orig + off, len))
+			return false;
+	}
+	return true;
+}
+
+const void *vfs_bytes(struct vfs_node *n, size_t *size)
+{
+	*size = (size_t)vfs_size(n);
+	if (!n->obj)
+		return n->data;
+	return vfs_obj_unchanged(n) ? n->orig : NULL;
+}
+
+/*
+ * Give back the object of file n when it was copied up from borrowed bytes,
+ * still holds exactly them, nothing maps or holds it and it took no seal:
+ * n reads its borrowed bytes again (see vfs_sweep).
+ */
+static void vfs_uncopy(struct vfs_node *n)
+{
+	struct mobj *o = n->obj;
+
+	if (!o || o->refs != 1 || o->maps || o->seals != MOBJ_SEAL_SEAL ||
+	    !vfs_obj_unchanged(n))
+		return;
+	n->obj = NULL;
+	mobj_put(o);
+	n->data = n->orig;
+	n->size = n->orig_size;
+	n->data_flags = VFS_DATA_BORROWED;
+	n->orig = NULL;
+	n->orig_size = 0;
+	n->flags &= ~VFS_NODE_UNPACKED;
 }
 
 long vfs_write(struct vfs_node *n, uint64_t off, const void *buf, size_t len)
@@ -500,6 +552,7 @@ size_t vfs_sweep(struct vfs_node *root, uint64_t first_new)
 		} else if (n->first) {
 			n = n->first;
 		} else {
+			vfs_uncopy(n);
 			n = n->next ? n->next : vfs_sweep_up(n->parent, root);
 		}
 	}

@@ -35,7 +35,7 @@
 
 struct prog {
 	struct ktest test;
-	const struct vfs_node *file; /* NULL: why says what is wrong */
+	struct vfs_node *file; /* NULL: why says what is wrong */
 	int expect;
 	char why[160];
 	char name[PROG_NAME_MAX + 1];
@@ -115,7 +115,7 @@ static void prog_soak(const struct prog *pg, const struct proc_result *first)
 		int err;
 
 		prog_set_path(pg);
-		err = proc_run(pg->name, pg->file->data, pg->file->size, 0, &again);
+		err = proc_run_file(pg->name, pg->file, 0, &again);
 
 		rootfs_sweep();
 
@@ -147,8 +147,7 @@ static void prog_test(void *arg)
 		ktest_fail("%s", pg->why);
 	prog_set_path(pg);
 	pmm_fail_nth(bootmm_opts.failalloc);
-	err = proc_run(pg->name, pg->file->data, pg->file->size, PROC_OUT_COM2 | PROC_DIAG,
-		       &res);
+	err = proc_run_file(pg->name, pg->file, PROC_OUT_COM2 | PROC_DIAG, &res);
 	pmm_fail_nth(0);
 	rootfs_sweep(); /* what it left in /tmp goes: the next program starts as booted */
 	EXPECT_EQ(res.as_check, 0);

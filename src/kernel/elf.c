@@ -402,6 +402,57 @@ static int elf_protect_segments(struct aspace *as, const struct elf_image *im,
 }
 
 /*
+ * Map segment `ph` as Linux's elf_load does from the file object `obj`: its
+ * file pages as a private window with the segment's rights (a later segment
+ * replaces what it overlaps, MAP_FIXED), the tail of the last file page past
+ * p_filesz zeroed when the segment is writable (padzero: that page gets its
+ * private copy), and the bss past that page anonymous memory, read-write
+ * (plus exec for an executable segment), as vm_brk_flags maps it. -EINVAL
+ * when p_offset and p_vaddr disagree within a page (mmap's unaligned offset),
+ * else the address space's errors.
+ */
+static long elf_map_file_one(struct aspace *as, const struct elf64_phdr *ph, struct mobj *obj)
+{
+	uint64_t pad = ph->p_vaddr & (PAGE_SIZE - 1);
+	vaddr_t start = ph->p_vaddr - pad, zero = ph->p_vaddr + ph->p_filesz;
+	vaddr_t end = ALIGN_UP(ph->p_vaddr + ph->p_memsz, PAGE_SIZE);
+	int prot = elf_prot(ph->p_flags);
+	long r = 0;
+
+	if (ph->p_filesz) {
+		if ((ph->p_offset & (PAGE_SIZE - 1)) != pad)
+			return -EINVAL;
+		r = as_mmap_obj(as, start, pad + ph->p_filesz, prot, MAP_FIXED | MAP_PRIVATE,
+				obj, (ph->p_offset - pad) / PAGE_SIZE, 0);
+		if (r >= 0 && ph->p_memsz > ph->p_filesz && (zero & (PAGE_SIZE - 1)) &&
+		    (prot & PROT_WRITE))
+			r = elf_poke(as, zero, NULL, ALIGN_UP(zero, PAGE_SIZE) - zero);
+		start = ALIGN_UP(zero, PAGE_SIZE);
+	}
+	if (r >= 0 && start < end)
+		r = as_mmap(as, start, end - start,
+			    PROT_READ | PROT_WRITE | (prot & PROT_EXEC),
+			    MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS);
+	return r < 0 ? r : 0;
+}
+
+/* Map every PT_LOAD from the file object, in address order (elf_map_file_one). */
+static int elf_map_file(struct aspace *as, const struct elf_image *im, struct mobj *obj,
+			char *why, size_t wl)
+{
+	for (unsigned k = 0; k < im->nload; k++) {
+		long r = elf_map_file_one(as, &im->ph[im->order[k]], obj);
+
+		if (r < 0) {
+			ksnprintf(why, wl, "elf: mapping segment %u failed (%ld)",
+				  im->order[k], r);
+			return (int)r;
+		}
+	}
+	return 0;
+}
+
+/*
  * A static-pie whose segments ask for no more than page alignment goes
  * where Linux maps it: top-down in the mmap region, as a mapping of the
  * image's whole span would land (found by making that mapping and removing
@@ -435,24 +486,28 @@ static int elf_place(struct aspace *as, struct elf_image *im, struct elf_info *i
 }
 
 /*
- * Linux's end_data - start_data of the image (load_elf_binary): from the
- * highest PT_LOAD start to the highest end of file bytes, which RLIMIT_DATA
- * counts beside the break.
+ * The image's code and data ranges as load_elf_binary records them in the
+ * mm (start_code, end_code, start_data, end_data; biased).
  */
-static uint64_t elf_data_span(const struct elf_image *im)
+static void elf_image_ranges(const struct elf_image *im, struct as_image *r)
 {
-	vaddr_t start = 0, end = 0;
+	*r = (struct as_image){ .start_code = ~0ULL };
+	for (unsigned i = 0; i < im->eh.e_phnum; i++) {
+		const struct elf64_phdr *ph = &im->ph[i];
+		vaddr_t end = ph->p_vaddr + ph->p_filesz;
 
-	for (unsigned k = 0; k < im->nload; k++) {
-		const struct elf64_phdr *ph = &im->ph[im->order[k]];
-
-		start = MAX(start, ph->p_vaddr);
-		end = MAX(end, ph->p_vaddr + ph->p_filesz);
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if ((ph->p_flags & PF_X) && ph->p_vaddr < r->start_code)
+			r->start_code = ph->p_vaddr;
+		if ((ph->p_flags & PF_X) && end > r->end_code)
+			r->end_code = end;
+		r->start_data = MAX(r->start_data, ph->p_vaddr);
+		r->end_data = MAX(r->end_data, end);
 	}
-	return end - start;
 }
 
-int elf_load(struct aspace *as, const void *img, size_t size,
+int elf_load(struct aspace *as, const void *img, size_t size, struct mobj *obj,
 	     struct elf_info *info, char *why, size_t whylen)
 {
 	struct elf_image *im = kmalloc(sizeof(*im));
@@ -465,13 +520,19 @@ int elf_load(struct aspace *as, const void *img, size_t size,
 	err = elf_parse(im, img, size, info, why, whylen);
 	if (!err)
 		err = elf_place(as, im, info, why, whylen);
-	if (!err)
+	if (!err && obj)
+		err = elf_map_file(as, im, obj, why, whylen);
+	if (!err && !obj)
 		err = elf_map_segments(as, im, why, whylen);
-	if (!err)
+	if (!err && !obj)
 		err = elf_protect_segments(as, im, why, whylen);
 	if (!err) {
+		struct as_image r;
+
+		elf_image_ranges(im, &r);
+		as_set_image(as, &r);
 		as_brk_init(as, info->brk);
-		as_brk_data(as, elf_data_span(im));
+		as_brk_data(as, r.end_data - r.start_data);
 	}
 	kfree(im);
 	return err;

@@ -507,28 +507,38 @@ static int exec_script(struct proc *p, struct exec_bprm *b)
 
 /* ---------------------------------------------------------------- loading */
 
-/* Load b->file, an ELF image, into the new address space. -ENOEXEC, -ENOMEM. */
-static int exec_load_elf(struct exec_bprm *b)
+int exec_load_file(struct aspace *as, struct vfs_node *f, struct elf_info *info, char *why,
+		   size_t whylen)
 {
-	struct vfs_node *f = b->file;
-	uint64_t size = vfs_size(f);
+	struct mobj *obj = NULL;
 	void *copy = NULL;
-	const void *img = f->data;
-	int err;
+	const void *img;
+	size_t size;
+	int err = vfs_obj(f, &obj);
 
-	if (f->obj) {
-		copy = size ? kmalloc(size) : NULL;
-		if (size && !copy)
-			return -ENOMEM;
-		if (size && vfs_read(f, 0, copy, size) != size) {
+	if (err) {
+		ksnprintf(why, whylen, "exec: no memory for the file's pages (%d)", err);
+		return err;
+	}
+	img = vfs_bytes(f, &size);
+	if (!img && size) {
+		copy = kmalloc(size);
+		if (!copy || vfs_read(f, 0, copy, size) != size) {
+			ksnprintf(why, whylen, "exec: no memory for a copy of the image");
 			kfree(copy);
-			return -ENOEXEC;
+			return -ENOMEM;
 		}
 		img = copy;
 	}
-	err = elf_load(b->st.as, img, size, &b->info, exec_why, sizeof(exec_why));
+	err = elf_load(as, img, size, obj, info, why, whylen);
 	kfree(copy);
 	return err;
+}
+
+/* Load b->file, an ELF image, into the new address space. -ENOEXEC, -ENOMEM. */
+static int exec_load_elf(struct exec_bprm *b)
+{
+	return exec_load_file(b->st.as, b->file, &b->info, exec_why, sizeof(exec_why));
 }
 
 /*

@@ -29,12 +29,19 @@
 
 static proc_diag_fn proc_diag_hook;
 
+/* What the first process runs: bytes of no file, or a file of the tree. */
+struct proc_image {
+	const void *img;
+	size_t size;
+	struct vfs_node *file; /* when set: its mappings name it */
+};
+
 /*
  * Files, address space, image and stack (the kernel stack came with the
  * process). Returns 0 or -errno with res->why.
  */
-static int proc_setup(struct proc *p, const void *img, size_t size,
-		      struct elf_info *info, uint64_t *sp)
+static int proc_setup(struct proc *p, const struct proc_image *im, struct elf_info *info,
+		      uint64_t *sp)
 {
 	char *why = p->res->why;
 	size_t wl = sizeof(p->res->why);
@@ -56,7 +63,10 @@ static int proc_setup(struct proc *p, const void *img, size_t size,
 	as_set_memlock(p->as, p->rlim[PROC_RLIM_MEMLOCK].cur, cred_as_caps(&p->cred));
 	sys_mm_rlimits(p);
 	as_pick_layout(p->as, p->rlim[PROC_RLIM_STACK].cur); /* as exec does */
-	err = elf_load(p->as, img, size, info, why, wl);
+	if (im->file)
+		err = exec_load_file(p->as, im->file, info, why, wl);
+	else
+		err = elf_load(p->as, im->img, im->size, NULL, info, why, wl);
 	if (err)
 		return err;
 	err = as_stack_init(p->as, PROC_STACK_TOP, EXEC_STACK_INITIAL);
@@ -142,8 +152,9 @@ static void proc_discard_first(struct proc *p)
 	proc_tree_free(p);
 }
 
-int proc_run(const char *name, const void *img, size_t size, unsigned flags,
-	     struct proc_result *res)
+/* proc_run and proc_run_file: run the image im as the first process. */
+static int proc_run_image(const char *name, const struct proc_image *im, unsigned flags,
+			  struct proc_result *res)
 {
 	struct proc *p;
 	struct elf_info info;
@@ -159,7 +170,7 @@ int proc_run(const char *name, const void *img, size_t size, unsigned flags,
 		return -ENOMEM;
 	}
 	proc_init_first(p, name, flags);
-	err = proc_setup(p, img, size, &info, &sp);
+	err = proc_setup(p, im, &info, &sp);
 	if (err) {
 		proc_discard_first(p);
 	} else {
@@ -168,6 +179,22 @@ int proc_run(const char *name, const void *img, size_t size, unsigned flags,
 	}
 	res->as_check = proc_tree_now()->as_check;
 	return err;
+}
+
+int proc_run(const char *name, const void *img, size_t size, unsigned flags,
+	     struct proc_result *res)
+{
+	const struct proc_image im = { .img = img, .size = size };
+
+	return proc_run_image(name, &im, flags, res);
+}
+
+int proc_run_file(const char *name, struct vfs_node *file, unsigned flags,
+		  struct proc_result *res)
+{
+	const struct proc_image im = { .file = file };
+
+	return proc_run_image(name, &im, flags, res);
 }
 
 /* Wait status of death by `sig`: the core flag as Linux sets it when RLIMIT_CORE allows a dump. */

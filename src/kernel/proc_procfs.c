@@ -1,11 +1,9 @@
 /*
  * The running program as /proc shows it. See include/kernel/proc_procfs.h.
  *
- * What is approximated until the loader and exec record it: start_stack is
- * the top word of the stack (Linux's mm->start_stack lies in the same
- * topmost stack pages: only which VMA holds it matters, for [stack]), and
- * the text range (VmExe, statm's text) is the lowest executable VMA (a
- * static binary's text segment, page aligned as VmExe prints it).
+ * What is approximated until exec records it: start_stack is the top word
+ * of the stack (Linux's mm->start_stack lies in the same topmost stack
+ * pages: only which VMA holds it matters, for [stack]).
  */
 #include "fs/file.h"
 #include "fs/vfs.h"
@@ -25,20 +23,16 @@
 #define PROC_PROCFS_PF_EXITING 0x4u
 #define PROC_PROCFS_PF_FORKNOEXEC 0x40u
 
-/* The lowest executable, non-writable VMA of as: start and end in *t. */
+/* The image's code and data ranges, as exec recorded them (as_set_image). */
 static void proc_procfs_text(struct aspace *as, struct procfs_task *t)
 {
-	struct as_vma_info v;
-	vaddr_t va = 0;
+	struct as_image r;
 
-	while (as_vma_next(as, va, &v)) {
-		if ((v.prot & (PROT_EXEC | PROT_WRITE)) == PROT_EXEC) {
-			t->start_code = v.start;
-			t->end_code = v.end;
-			return;
-		}
-		va = v.end;
-	}
+	as_get_image(as, &r);
+	t->start_code = r.start_code;
+	t->end_code = r.end_code;
+	t->start_data = r.start_data;
+	t->end_data = r.end_data;
 }
 
 /* Signal sets of status: pending, blocked, ignored and caught (handler installed). */

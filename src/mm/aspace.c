@@ -229,6 +229,7 @@ struct aspace *as_clone(struct aspace *as)
 	c->brk_start = as->brk_start;
 	c->brk = as->brk;
 	c->data_span = as->data_span;
+	c->image = as->image;
 	c->lim = as->lim; /* the child runs with the same limits and credential */
 	c->caps = as->caps;
 	c->mdwe = as_mdwe_inherited(as);
@@ -405,14 +406,20 @@ void as_merge_range(struct aspace *as, vaddr_t start, vaddr_t end)
 	}
 }
 
+/* How a new VMA merges with its neighbours (as_map_new). */
+enum as_merge {
+	AS_MERGE_AROUND, /* with both neighbours when mergeable (mmap) */
+	AS_MERGE_HEAP,   /* only into a previous VMA of the heap (brk: do_brk_flags) */
+};
+
 /*
  * Put a new VMA [addr, addr+len) in place of whatever was there (MAP_FIXED
  * semantics, all or nothing), a window onto obj from pgoff when obj is set
- * (the VMA takes over the caller's reference on success). Returns addr or
- * -ENOMEM (the caller keeps its reference).
+ * (the VMA takes over the caller's reference on success), merged as `merge`
+ * says. Returns addr or -ENOMEM (the caller keeps its reference).
  */
 static long as_map_new(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int kind,
-		       struct mobj *obj, uint64_t pgoff)
+		       struct mobj *obj, uint64_t pgoff, enum as_merge merge)
 {
 	vaddr_t end = addr + len;
 	struct vma *v = vma_alloc(), *spare = NULL;
@@ -436,7 +443,10 @@ static long as_map_new(struct aspace *as, vaddr_t addr, uint64_t len, int prot, 
 	vma_attach(v, obj, pgoff, as, as_vma_zap);
 	if (rtree_insert(&as->vmas, &v->node) != 0)
 		panic("as_map_new: overlap at %#llx", (unsigned long long)addr);
-	vma_merge(&as->vmas, v);
+	if (merge == AS_MERGE_HEAP)
+		vma_merge_prev(&as->vmas, v, as->brk_start);
+	else
+		vma_merge(&as->vmas, v);
 	vma_free(spare);
 	return addr;
 
@@ -585,7 +595,7 @@ static long as_mmap_place(struct aspace *as, vaddr_t addr, uint64_t len, int pro
 
 	if (as_mmap_object(obj, len, kind, &win) != 0)
 		return -ENOMEM;
-	res = as_map_new(as, addr, len, prot, kind, win, pgoff);
+	res = as_map_new(as, addr, len, prot, kind, win, pgoff, AS_MERGE_AROUND);
 	if (res < 0) {
 		mobj_put(win);
 		return res;
@@ -1416,7 +1426,7 @@ vaddr_t as_brk(struct aspace *as, vaddr_t brk)
 	    !as_map_count_room(as, 0) || !as_commit_fits(newbrk - oldbrk))
 		return as->brk;
 	if (as_map_new(as, oldbrk, newbrk - oldbrk, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | as->def_flags, NULL, 0) < 0)
+		       MAP_PRIVATE | as->def_flags, NULL, 0, AS_MERGE_HEAP) < 0)
 		return as->brk;
 	as->brk = brk;
 	if (as->def_flags & AS_VMA_LOCKED)
@@ -1771,7 +1781,7 @@ int as_stack_init(struct aspace *as, vaddr_t top, uint64_t initial)
 			   size / PAGE_SIZE))
 		return -ENOMEM; /* RLIMIT_AS */
 	res = as_map_new(as, bottom, size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_GROWSDOWN, NULL, 0);
+			 MAP_PRIVATE | MAP_GROWSDOWN, NULL, 0, AS_MERGE_AROUND);
 	if (res < 0)
 		return (int)res;
 	if (as_populate(as, bottom, top, AS_POPULATE_WRITE) != 0) {
@@ -1838,8 +1848,12 @@ size_t as_resident_frames(const struct aspace *as)
 
 /* ---------------------------------------------------------------- check */
 
-/* Check one VMA alone and against its predecessor. */
-static int as_check_vma(const struct vma *v, const struct vma *prev)
+/*
+ * Check one VMA alone and against its predecessor. Two touching VMAs that
+ * could merge are a fault, except at the heap's start (brk_start): brk
+ * never grows a VMA from below it (as_brk, Linux's do_brk_flags).
+ */
+static int as_check_vma(const struct vma *v, const struct vma *prev, vaddr_t brk_start)
 {
 	int kind = v->flags & (MAP_PRIVATE | MAP_SHARED);
 
@@ -1858,7 +1872,7 @@ static int as_check_vma(const struct vma *v, const struct vma *prev)
 	if (prev && vma_end(prev) > vma_start(v))
 		return kprintf("as_check: VMAs overlap at %#llx\n",
 			       (unsigned long long)vma_start(v)), -EINVAL;
-	if (vma_mergeable(prev, v))
+	if (vma_mergeable(prev, v) && vma_start(v) != brk_start)
 		return kprintf("as_check: mergeable VMAs at %#llx\n",
 			       (unsigned long long)vma_start(v)), -EINVAL;
 	if (v->obj && (v->rmap.npages != (vma_end(v) - vma_start(v)) / PAGE_SIZE ||
@@ -1926,7 +1940,7 @@ int as_check(struct aspace *as)
 	if (rtree_check(&as->vmas) != 0)
 		return -EINVAL;
 	for (v = vma_of(rtree_first(&as->vmas)); v; prev = v, v = vma_next(v))
-		if (as_check_vma(v, prev) != 0)
+		if (as_check_vma(v, prev, as->brk_start) != 0)
 			return -EINVAL;
 	if ((as->def_flags & ~AS_VMA_LOCK_MASK) || as->def_flags == AS_VMA_LOCKONFAULT)
 		return kprintf("as_check: default flags %#x\n", as->def_flags), -EINVAL;

@@ -20,6 +20,7 @@ struct aspace {
 	vaddr_t brk;        /* current break (unaligned, as Linux keeps it) */
 	int def_flags;      /* AS_VMA_LOCK_MASK bits every new mapping gets (MCL_FUTURE) */
 	uint64_t data_span; /* end_data - start_data of the image (as_brk_data) */
+	struct as_image image; /* code and data ranges of the image (as_set_image) */
 	struct as_limits lim; /* RLIMIT_AS, DATA, STACK, MEMLOCK (as_set_limits) */
 	unsigned caps;      /* AS_CAP_IPC_LOCK or 0 */
 	unsigned mdwe;      /* AS_MDWE_* (prctl PR_SET_MDWE) */

@@ -7,6 +7,7 @@
  */
 #include "lib/errno.h"
 #include "mm/aspace.h"
+#include "mm/mobj.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
 #include "mm/zpage.h"
@@ -47,7 +48,21 @@ bool as_vma_next(const struct aspace *as, vaddr_t va, struct as_vma_info *out)
 struct as_stats_walk {
 	vaddr_t start, end;
 	struct as_mem_stats *st;
+	const struct rtree *vmas;
 };
+
+/*
+ * True when the frame pa mapped at va is a page of the object the VMA there
+ * is a window onto (a file's or shmem page, not a private copy of it).
+ */
+static bool as_obj_page(const struct rtree *vmas, vaddr_t va, paddr_t pa)
+{
+	const struct vma *v = vma_find(vmas, va);
+	paddr_t opa;
+
+	return v && v->obj && mobj_page(v->obj, vma_pgoff_at(v, va), MOBJ_LOOKUP, &opa) == 0 &&
+	       opa == pa;
+}
 
 /*
  * pt_walk callback: add the 4 KiB pages of the leaf part inside the range.
@@ -69,9 +84,12 @@ static int as_stats_cb(void *ctx, const struct pt_leaf *leaf)
 	if (leaf->state & PT_STATE_YOUNG)
 		w->st->referenced += e - s;
 	for (; s < e; s += PAGE_SIZE, pa += PAGE_SIZE) {
-		uint32_t maps = pmm_refcount(pa);
+		bool obj = as_obj_page(w->vmas, s, pa);
+		uint32_t maps = pmm_refcount(pa) - obj; /* the object's own reference maps nothing */
 
 		w->st->resident += PAGE_SIZE;
+		if (!obj)
+			w->st->anon += PAGE_SIZE;
 		if (maps >= 2) {
 			w->st->shared += PAGE_SIZE;
 			w->st->pss += ((uint64_t)PAGE_SIZE << AS_PSS_SHIFT) / maps;
@@ -86,7 +104,7 @@ static int as_stats_cb(void *ctx, const struct pt_leaf *leaf)
 void as_mem_stats(const struct aspace *as, vaddr_t start, vaddr_t end,
 		  struct as_mem_stats *out)
 {
-	struct as_stats_walk w = {start, end, out};
+	struct as_stats_walk w = {start, end, out, &as->vmas};
 
 	*out = (struct as_mem_stats){0};
 	if (start < end)
@@ -102,9 +120,20 @@ bool as_page_query(const struct aspace *as, vaddr_t va, struct as_page_info *out
 	out->pa = leaf.pa + (ALIGN_DOWN(va, PAGE_SIZE) - leaf.va);
 	out->leaf_size = leaf.size;
 	out->zero = zpage_is(out->pa);
-	out->mapcount = out->zero ? 0 : pmm_refcount(out->pa);
+	out->kind = !out->zero && as_obj_page(&as->vmas, va, out->pa) ? AS_PAGE_OBJ : AS_PAGE_ANON;
+	out->mapcount = out->zero ? 0 : pmm_refcount(out->pa) - (out->kind == AS_PAGE_OBJ);
 	out->state = leaf.state;
 	return true;
+}
+
+void as_set_image(struct aspace *as, const struct as_image *img)
+{
+	as->image = *img;
+}
+
+void as_get_image(const struct aspace *as, struct as_image *out)
+{
+	*out = as->image;
 }
 
 void as_brk_range(const struct aspace *as, vaddr_t *start, vaddr_t *brk)

@@ -151,6 +151,16 @@ struct vma *vma_merge(struct rtree *t, struct vma *v)
 	return v;
 }
 
+struct vma *vma_merge_prev(struct rtree *t, struct vma *v, vaddr_t floor)
+{
+	struct vma *prev = vma_prev(v);
+
+	if (!prev || vma_end(prev) <= floor || !vma_mergeable(prev, v))
+		return v;
+	vma_absorb(t, prev, v);
+	return prev;
+}
+
 /* Number of VMAs carving [start, end) would add: 1 if one VMA strictly covers it. */
 int vma_carve_growth(const struct rtree *t, vaddr_t start, vaddr_t end)
 {

@@ -125,6 +125,14 @@ struct vma *vma_split(struct rtree *t, struct vma *v, vaddr_t addr, struct vma *
 struct vma *vma_merge(struct rtree *t, struct vma *v);
 
 /*
+ * Merge v into its previous VMA when mergeable and that one ends above
+ * `floor` (Linux's brk grows only a VMA reaching into the heap: the one
+ * vma_prev_limit(start_brk) finds); never with the next. Returns the VMA that
+ * now holds v's range.
+ */
+struct vma *vma_merge_prev(struct rtree *t, struct vma *v, vaddr_t floor);
+
+/*
  * Remove every VMA part inside [start, end), splitting a VMA that covers the
  * range strictly inside it with `spare` (which is consumed then: *spare is
  * set to NULL). Fully covered VMAs are freed.

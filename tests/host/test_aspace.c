@@ -393,6 +393,41 @@ Test(aspace, brk_cases)
 	CHECK();
 }
 
+/*
+ * The heap never grows a VMA below its start (Linux's do_brk_flags merges
+ * only with a VMA from vma_prev_limit(start_brk)): after a bss of the same
+ * rights the heap is a VMA of its own, which later growth extends.
+ */
+Test(aspace, brk_apart_from_the_bss)
+{
+	vaddr_t s = 0x600000;
+	struct as_vma_info want[] = {{s - 0x2000, s, RW, 0}, {s, s + 0x2000, RW, 0}};
+
+	cr_assert_eq(as_mmap(as, s - 0x2000, 0x2000, RW, ANON | MAP_FIXED), (long)(s - 0x2000));
+	as_brk_init(as, s);
+	cr_expect_eq(as_brk(as, s + 0x1000), s + 0x1000);
+	cr_expect_eq(as_brk(as, s + 0x2000), s + 0x2000);
+	CHECK();
+	expect_vmas(want, 2);
+}
+
+/* The image's code and data ranges: 0 in a fresh space, kept, copied by a clone. */
+Test(aspace, image_ranges_kept_and_cloned)
+{
+	const struct as_image img = { 0x401000, 0x40c45c, 0x40ffb0, 0x410210 };
+	struct as_image got;
+	struct aspace *c;
+
+	as_get_image(as, &got);
+	cr_expect_eq(got.start_code | got.end_code | got.start_data | got.end_data, 0);
+	as_set_image(as, &img);
+	c = as_clone(as);
+	cr_assert_not_null(c);
+	as_get_image(c, &got);
+	cr_expect_eq(memcmp(&got, &img, sizeof(img)), 0);
+	as_destroy(c);
+}
+
 /* ---------------------------------------------------------------- madvise */
 
 Test(aspace, madvise_cases)

@@ -128,6 +128,51 @@ Test(aspace_obj, private_copies_on_write_and_stays_private)
 	mobj_put(o);
 }
 
+/*
+ * smaps' Anonymous: of a private window, only the pages copied on write
+ * (a page read maps the object's own); of a shared one, none; of anonymous
+ * memory, every page. An object's page mapped once counts one mapping
+ * (Linux's mapcount), not the object's own reference.
+ */
+Test(aspace_obj, mem_stats_anon_counts_private_copies_only)
+{
+	struct mobj *o = obj_new(5);
+	vaddr_t b = AT + 8 * P, c = AT + 16 * P;
+	struct as_page_info pg;
+	struct as_mem_stats st;
+
+	cr_assert_eq(as_mmap_obj(as, AT, 4 * P, RW, MAP_PRIVATE | MAP_FIXED, o, 0, 0), (long)AT);
+	cr_assert_eq(as_mmap_obj(as, b, P, RW, MAP_SHARED | MAP_FIXED, o, 4, 0), (long)b);
+	cr_assert_eq(as_mmap(as, c, 2 * P, RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED), (long)c);
+	cr_expect_eq(peek(AT), 'A');
+	cr_expect_eq(peek(AT + P), 'B');
+	cr_expect_eq(poke(AT + 2 * P, 'p'), AS_FAULT_OK);
+	cr_expect_eq(poke(b, 's'), AS_FAULT_OK);
+	cr_expect_eq(poke(c, 'a'), AS_FAULT_OK);
+	as_mem_stats(as, AT, AT + 4 * P, &st);
+	cr_expect_eq(st.resident, 4 * P, "the read's fault-around maps all four");
+	cr_expect_eq(st.anon, P, "only the copied page");
+	as_mem_stats(as, b, b + P, &st);
+	cr_expect_eq(st.resident, P);
+	cr_expect_eq(st.anon, 0);
+	as_mem_stats(as, c, c + 2 * P, &st);
+	cr_expect_eq(st.anon, P);
+	cr_assert(as_page_query(as, AT, &pg));
+	cr_expect_eq(pg.kind, AS_PAGE_OBJ);
+	cr_expect_eq(pg.mapcount, 1, "the object's own reference is no mapping");
+	cr_assert(as_page_query(as, AT + 2 * P, &pg));
+	cr_expect_eq(pg.kind, AS_PAGE_ANON);
+	cr_expect_eq(pg.mapcount, 1);
+	cr_assert(as_page_query(as, b, &pg));
+	cr_expect_eq(pg.kind, AS_PAGE_OBJ);
+	cr_expect_eq(pg.mapcount, 1);
+	as_mem_stats(as, AT, AT + P, &st);
+	cr_expect_eq(st.priv, P, "a file page mapped once is private");
+	cr_expect_eq(st.pss, P << AS_PSS_SHIFT);
+	CHECK();
+	mobj_put(o);
+}
+
 Test(aspace_obj, split_and_merge_keep_offsets)
 {
 	struct mobj *o = obj_new(8);

@@ -362,14 +362,17 @@ Test(procfs_pids, smaps_rollup_sums_every_vma)
 	for (vaddr_t va = 0x10000000; va < 0x10003000; va += 0x1000)
 		cr_assert_eq(as_test_write(as, va, "x", 1), AS_FAULT_OK);
 	cr_assert_eq(as_test_write(as, 0x20000000, "y", 1), AS_FAULT_OK);
-	/* The shmem page counts as shared (its object holds a reference), as smaps shows it. */
+	/*
+	 * The shmem page is mapped once: private, whole in Pss (its object's own
+	 * reference is no mapping: Linux's mapcount 1), as Linux's smaps shows it.
+	 */
 	expect_text(procfs_smaps_rollup,
 		    "10000000-20002000 ---p 00000000 00:00 0" "                                  " "[rollup]\n"
-		    "Rss:                  16 kB\nPss:                  14 kB\n"
-		    "Pss_Dirty:            14 kB\nPss_Anon:             12 kB\n"
-		    "Pss_File:              0 kB\nPss_Shmem:             2 kB\n"
-		    "Shared_Clean:          0 kB\nShared_Dirty:          4 kB\n"
-		    "Private_Clean:         0 kB\nPrivate_Dirty:        12 kB\n"
+		    "Rss:                  16 kB\nPss:                  16 kB\n"
+		    "Pss_Dirty:            16 kB\nPss_Anon:             12 kB\n"
+		    "Pss_File:              0 kB\nPss_Shmem:             4 kB\n"
+		    "Shared_Clean:          0 kB\nShared_Dirty:          0 kB\n"
+		    "Private_Clean:         0 kB\nPrivate_Dirty:        16 kB\n"
 		    "Referenced:           16 kB\nAnonymous:            12 kB\n"
 		    "KSM:                   0 kB\nLazyFree:              0 kB\n"
 		    "AnonHugePages:         0 kB\nShmemPmdMapped:        0 kB\n"

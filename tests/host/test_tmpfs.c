@@ -221,6 +221,49 @@ Test(tmpfs, borrowed_bytes_copy_up_all_or_nothing)
 	cr_assert_fail("never succeeded");
 }
 
+/*
+ * A file unpacked from borrowed bytes and copied up (an exec or mmap of it)
+ * shows them in place (vfs_bytes) while its object still holds exactly
+ * them; the sweep gives such an object back (frames and heap as before the
+ * copy), but keeps one that changed, one held by a mapper, or a new file.
+ */
+Test(tmpfs, copied_up_file_given_back_while_unchanged)
+{
+	static char module[3 * 4096 + 100];
+	struct vfs_node *f = mk(root, "prog", VFS_S_IFREG | 0755);
+	size_t frames = pmm_free_frames(), heap = heap_bytes_in_use(), size;
+	struct mobj *o;
+
+	for (size_t i = 0; i < sizeof(module); i++)
+		module[i] = (char)(i * 7);
+	vfs_set_data(f, module, sizeof(module), VFS_DATA_BORROWED);
+	cr_expect_eq(vfs_bytes(f, &size), module);
+	cr_expect_eq(size, sizeof(module));
+	cr_assert_eq(vfs_obj(f, &o), 0);
+	cr_expect_eq(vfs_bytes(f, &size), module, "unchanged: the borrowed bytes");
+	mobj_get(o); /* a mapper */
+	cr_expect_eq(vfs_sweep(root, UINT64_MAX), 0);
+	cr_expect_eq(f->obj, o, "held: kept");
+	mobj_put(o);
+	cr_expect_eq(vfs_write(f, 5, "x", 1), 1);
+	cr_expect_null(vfs_bytes(f, &size), "changed: read the object");
+	cr_expect_eq(size, sizeof(module));
+	vfs_sweep(root, UINT64_MAX);
+	cr_expect_eq(f->obj, o, "changed: kept");
+	cr_expect_eq(vfs_write(f, 5, &module[5], 1), 1);
+	vfs_sweep(root, UINT64_MAX);
+	cr_expect_null(f->obj, "the same bytes again: given back");
+	cr_expect_eq(f->data, module);
+	cr_expect_eq(vfs_size(f), sizeof(module));
+	cr_expect_eq(pmm_free_frames(), frames);
+	cr_expect_eq(heap_bytes_in_use(), heap);
+	cr_assert_eq(vfs_obj(f, &o), 0);
+	cr_expect_eq(vfs_truncate(f, 10), 0);
+	vfs_sweep(root, UINT64_MAX);
+	cr_expect_eq(f->obj, o, "truncated: kept");
+	cr_expect_eq(vfs_size(f), 10);
+}
+
 Test(tmpfs, getdents_lists_dot_dotdot_and_children)
 {
 	struct vfs_node *d = mk(root, "d", VFS_S_IFDIR | 0755);

@@ -9,6 +9,7 @@
 #include "mm/access.h"
 #include "mm/aspace.h"
 #include "mm/mmarch.h"
+#include "mm/mobj.h"
 #include "mm/pt.h"
 #include "user_image.h"
 
@@ -247,7 +248,7 @@ TEST(elf, load_maps_segments_with_rights_and_bss)
 	char why[128] = "";
 
 	ASSERT_TRUE(as != NULL);
-	EXPECT_EQ(elf_load(as, elf_t_buf, size, &info, why, sizeof(why)), 0);
+	EXPECT_EQ(elf_load(as, elf_t_buf, size, NULL, &info, why, sizeof(why)), 0);
 	EXPECT_TRUE(as_vma_at(as, UIMG_BASE, &vi) && vi.prot == (PROT_READ | PROT_EXEC));
 	EXPECT_TRUE(as_vma_at(as, UIMG_BASE + 0x2000, &vi) &&
 		    vi.prot == (PROT_READ | PROT_WRITE) && vi.end == UIMG_BASE + 0x6000);
@@ -263,6 +264,94 @@ TEST(elf, load_maps_segments_with_rights_and_bss)
 	as_destroy(as);
 }
 
+/*
+ * An image in elf_t_buf for the file loader: text at 0x401000 (file page 1),
+ * data at 0x402010 (file offset 0x2010: 8 bytes, then 0xaa bytes in the
+ * file up to the page's end) with bss to 0x405010. Returns its size.
+ */
+static size_t elf_t_file_image(const uint8_t *data, size_t len)
+{
+	struct uimg_seg s[2] = {
+		{ UIMG_BASE + 0x1000, PF_R | PF_X, elf_t_code, sizeof(elf_t_code),
+		  sizeof(elf_t_code) },
+		{ UIMG_BASE + 0x2010, PF_R | PF_W, NULL, 0, 0x3000 },
+	};
+	size_t size = uimg_build(elf_t_buf, UIMG_BASE + 0x1000, s, 2);
+
+	memset(elf_t_buf + 0x2000, 0xaa, UIMG_SEG_STRIDE);
+	memcpy(elf_t_buf + 0x2010, data, len);
+	elf_t_ph(1)->p_offset = 0x2010;
+	elf_t_ph(1)->p_filesz = len;
+	return size;
+}
+
+/* The object page at pgoff is the frame mapped at va (read through first). */
+static bool elf_t_maps_obj_page(struct aspace *as, vaddr_t va, struct mobj *o, uint64_t pgoff)
+{
+	struct as_page_info pi;
+	paddr_t pa;
+	uint8_t b;
+
+	return access_copy_from(as, &b, va, 1) == 0 && as_page_query(as, va, &pi) &&
+	       mobj_page(o, pgoff, MOBJ_LOOKUP, &pa) == 0 && pa == pi.pa;
+}
+
+TEST(elf, load_from_file_maps_windows_padzero_and_bss)
+{
+	static const uint8_t data[] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	size_t size = elf_t_file_image(data, sizeof(data));
+	struct mobj *o = mobj_create(MOBJ_SHMEM);
+	struct aspace *as = as_create();
+	const struct mobj *wo;
+	struct as_vma_info vi;
+	struct elf_info info;
+	uint64_t pgoff;
+	uint8_t got[16];
+	char why[128] = "";
+
+	ASSERT_TRUE(o && as);
+	ASSERT_EQ(mobj_write(o, 0, elf_t_buf, size), (long)size);
+	EXPECT_EQ(elf_load(as, elf_t_buf, size, o, &info, why, sizeof(why)), 0);
+	EXPECT_TRUE(as_vma_at(as, UIMG_BASE + 0x1000, &vi) && vi.end == UIMG_BASE + 0x2000 &&
+		    vi.prot == (PROT_READ | PROT_EXEC));
+	EXPECT_TRUE(as_vma_object(as, UIMG_BASE + 0x1000, &wo, &pgoff) && wo == o && pgoff == 1);
+	EXPECT_TRUE(as_vma_at(as, UIMG_BASE + 0x2000, &vi) && vi.end == UIMG_BASE + 0x3000 &&
+		    vi.prot == (PROT_READ | PROT_WRITE));
+	EXPECT_TRUE(as_vma_object(as, UIMG_BASE + 0x2000, &wo, &pgoff) && wo == o && pgoff == 2);
+	EXPECT_TRUE(as_vma_at(as, UIMG_BASE + 0x3000, &vi) && vi.end == UIMG_BASE + 0x6000 &&
+		    vi.prot == (PROT_READ | PROT_WRITE));
+	EXPECT_TRUE(as_vma_object(as, UIMG_BASE + 0x3000, &wo, &pgoff) && wo == NULL);
+	EXPECT_TRUE(elf_t_maps_obj_page(as, UIMG_BASE + 0x1000, o, 1)); /* text: the file's page */
+	EXPECT_FALSE(elf_t_maps_obj_page(as, UIMG_BASE + 0x2000, o, 2)); /* data: a copy */
+	EXPECT_TRUE(elf_t_peek(as, UIMG_BASE + 0x2010, got, 16));
+	EXPECT_MEMEQ(got, data, sizeof(data));
+	EXPECT_EQ(got[8] | got[15], 0);                 /* padzero */
+	EXPECT_EQ(mobj_read(o, 0x2018, got, 1), 1u);
+	EXPECT_EQ(got[0], 0xaa);                        /* the file keeps its bytes */
+	EXPECT_EQ(as_brk(as, 0), UIMG_BASE + 0x6000);
+	EXPECT_EQ(as_check(as), 0);
+	as_destroy(as);
+	mobj_put(o);
+}
+
+TEST(elf, load_from_file_rejects_offset_not_congruent)
+{
+	static const uint8_t data[] = { 1 };
+	size_t size = elf_t_file_image(data, sizeof(data));
+	struct mobj *o = mobj_create(MOBJ_SHMEM);
+	struct aspace *as = as_create();
+	struct elf_info info;
+	char why[128] = "";
+
+	ASSERT_TRUE(o && as);
+	elf_t_ph(1)->p_offset = 0x2018;
+	ASSERT_EQ(mobj_write(o, 0, elf_t_buf, size), (long)size);
+	EXPECT_EQ(elf_load(as, elf_t_buf, size, o, &info, why, sizeof(why)), -EINVAL);
+	EXPECT_TRUE(elf_t_has(why, "segment 1"));
+	as_destroy(as);
+	mobj_put(o);
+}
+
 TEST(elf, load_shared_page_gets_union_of_rights)
 {
 	struct uimg_seg s[2] = {
@@ -276,7 +365,7 @@ TEST(elf, load_shared_page_gets_union_of_rights)
 	char why[128] = "";
 
 	ASSERT_TRUE(as != NULL);
-	EXPECT_EQ(elf_load(as, elf_t_buf, size, &info, why, sizeof(why)), 0);
+	EXPECT_EQ(elf_load(as, elf_t_buf, size, NULL, &info, why, sizeof(why)), 0);
 	EXPECT_TRUE(as_vma_at(as, UIMG_BASE, &vi) &&
 		    vi.prot == (PROT_READ | PROT_WRITE | PROT_EXEC) &&
 		    vi.end == UIMG_BASE + 0x1000);
@@ -294,7 +383,7 @@ TEST(elf, load_rejects_bad_image_without_mapping)
 
 	ASSERT_TRUE(as != NULL);
 	elf_t_ph(0)->p_memsz = 1;
-	EXPECT_EQ(elf_load(as, elf_t_buf, size, &info, why, sizeof(why)), -ENOEXEC);
+	EXPECT_EQ(elf_load(as, elf_t_buf, size, NULL, &info, why, sizeof(why)), -ENOEXEC);
 	EXPECT_TRUE(elf_t_has(why, "filesz > memsz"));
 	EXPECT_EQ(as_vma_count(as), 0);
 	as_destroy(as);
@@ -336,7 +425,7 @@ TEST(elf, static_pie_loads_top_down_in_the_mmap_region)
 
 	ASSERT_TRUE(as != NULL);
 	EXPECT_EQ(ELF_ET_DYN_BASE, 0x555555554aaaULL);
-	EXPECT_EQ(elf_load(as, elf_t_buf, size, &info, why, sizeof(why)), 0);
+	EXPECT_EQ(elf_load(as, elf_t_buf, size, NULL, &info, why, sizeof(why)), 0);
 	EXPECT_EQ(info.bias, bias);
 	EXPECT_EQ(info.entry, bias + 0x1000);
 	EXPECT_EQ(info.phdr, bias + sizeof(struct elf64_ehdr)); /* AT_PHDR, biased */
@@ -372,7 +461,7 @@ TEST(elf, static_pie_large_align_goes_to_et_dyn_base)
 	ASSERT_TRUE(as != NULL);
 	ASSERT_EQ(elf_check(elf_t_buf, size, &info, why, sizeof(why)), 0);
 	EXPECT_EQ(info.bias, 0x555555400000ULL);
-	EXPECT_EQ(elf_load(as, elf_t_buf, size, &info, why, sizeof(why)), 0);
+	EXPECT_EQ(elf_load(as, elf_t_buf, size, NULL, &info, why, sizeof(why)), 0);
 	EXPECT_EQ(info.bias, 0x555555400000ULL);
 	EXPECT_EQ(info.entry, 0x555555401000ULL);
 	EXPECT_EQ(as_brk(as, 0), 0x555555555000ULL);

@@ -2,7 +2,9 @@
  * A glibc static-pie (gcc -static-pie): the kernel loads it at a bias and
  * glibc relocates itself. Checks what a relocated program relies on:
  * pointers in data (relocated), function pointers, AT_ENTRY/AT_PHDR/AT_BASE
- * against the loaded image, malloc (brk after the image), stdio.
+ * against the loaded image, malloc (brk after the image), stdio. First,
+ * its /proc/self/maps as a static-pie's (elf_maps.h: each PT_LOAD a window
+ * onto the file at the bias, the bss, the [heap] at ELF_ET_DYN_BASE).
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -11,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+
+#include "elf_maps.h"
 
 static int failed;
 
@@ -27,12 +31,16 @@ static const char *const words[] = { "relocated", "pointers", "in", "data" };
 static int twice(int x) { return 2 * x; }
 static int (*const op)(int) = twice;
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
-	char *heap = malloc(100000);
+	char *heap;
 	size_t n = 0;
 
+	(void)argc;
+	if (elf_maps_show(argv))
+		return 1;
+	heap = malloc(100000);
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		n += strlen(words[i]);
 	printf("%s %s %s %s: %zu letters\n", words[0], words[1], words[2], words[3], n);
