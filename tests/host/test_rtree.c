@@ -239,9 +239,12 @@ Test(rtree, check_detects_corruption, .init = small_setup)
 	r->subtree_gap++;
 	cr_expect_eq(rtree_check(&small), -EINVAL);
 	r->subtree_gap--;
-	r->red = true;
+	r->parent_red |= 1; /* a red root */
 	cr_expect_eq(rtree_check(&small), -EINVAL);
-	r->red = false;
+	r->parent_red &= ~(uintptr_t)1;
+	r->gap++;
+	cr_expect_eq(rtree_check(&small), -EINVAL);
+	r->gap--;
 	small.count++;
 	cr_expect_eq(rtree_check(&small), -EINVAL);
 	small.count--;
