@@ -3,16 +3,17 @@
  * free gap of each subtree (see include/lib/rtree.h).
  *
  * The gap before a node m is m->start minus the end of its in-order
- * predecessor (or t->lo), kept in m->gap. Since that predecessor may live in
- * another subtree, any change that moves a node in or out of the order also
- * changes the gap of its successor: both gaps are set first, then the
+ * predecessor (or t->lo), which m keeps in m->prev_end. Since that
+ * predecessor may live in another subtree, any change that moves a node in
+ * or out of the order, or moves its end, also changes the gap of its
+ * successor: the prev_end fields are set first, then the
  * affected paths to the root are recomputed bottom-up before any rotation
  * runs, and each rotation then recomputes the two nodes whose subtrees it
  * changes, so every subtree_gap is exact at all times outside these
  * functions. A recompute reads only the node and its two children.
  *
  * The colour lives in bit 0 of parent_red (nodes are at least 8-byte
- * aligned), which keeps struct rnode at 56 bytes with the gap field.
+ * aligned), which keeps struct rnode at 56 bytes with the prev_end field.
  */
 #include "lib/rtree.h"
 
@@ -27,6 +28,15 @@ static unsigned long rtree_visits;
 unsigned long rtree_debug_search_visits(void)
 {
 	return rtree_visits;
+}
+
+/* Gap recomputes and neighbour-walk steps since boot (tests check updates are O(log n)). */
+static unsigned long rtree_steps;
+
+/* Number of recomputes and walk steps so far (test hook). */
+unsigned long rtree_debug_update_steps(void)
+{
+	return rtree_steps;
 }
 
 /* Start with an empty tree over the window [lo, hi). */
@@ -70,16 +80,20 @@ static uint64_t rtree_sg(const struct rnode *n)
 /* Leftmost node of the subtree at n (n not NULL). */
 static struct rnode *rtree_min(const struct rnode *n)
 {
-	while (n->left)
+	while (n->left) {
 		n = n->left;
+		rtree_steps++;
+	}
 	return (struct rnode *)n;
 }
 
 /* Rightmost node of the subtree at n (n not NULL). */
 static struct rnode *rtree_max(const struct rnode *n)
 {
-	while (n->right)
+	while (n->right) {
 		n = n->right;
+		rtree_steps++;
+	}
 	return (struct rnode *)n;
 }
 
@@ -100,8 +114,10 @@ struct rnode *rtree_next(const struct rnode *n)
 
 	if (n->right)
 		return rtree_min(n->right);
-	for (p = rtree_parent(n); p && n == p->right; p = rtree_parent(p))
+	for (p = rtree_parent(n); p && n == p->right; p = rtree_parent(p)) {
 		n = p;
+		rtree_steps++;
+	}
 	return (struct rnode *)p;
 }
 
@@ -112,22 +128,25 @@ struct rnode *rtree_prev(const struct rnode *n)
 
 	if (n->left)
 		return rtree_max(n->left);
-	for (p = rtree_parent(n); p && n == p->left; p = rtree_parent(p))
+	for (p = rtree_parent(n); p && n == p->left; p = rtree_parent(p)) {
 		n = p;
+		rtree_steps++;
+	}
 	return (struct rnode *)p;
 }
 
-/* Set n->gap from p, the node before n (NULL: n is first, its gap starts at t->lo). */
-static void rtree_set_gap(const struct rtree *t, struct rnode *n, const struct rnode *p)
+/* Set n->prev_end from p, the node before n (NULL: n is first, its gap starts at t->lo). */
+static void rtree_set_prev(const struct rtree *t, struct rnode *n, const struct rnode *p)
 {
-	n->gap = n->start - (p ? p->end : t->lo);
+	n->prev_end = p ? p->end : t->lo;
 }
 
 /* Recompute n->subtree_gap from its own gap and its children's (exact) values. */
 static void rtree_recompute(struct rnode *n)
 {
-	uint64_t g = MAX(n->gap, rtree_sg(n->left));
+	uint64_t g = MAX(n->start - n->prev_end, rtree_sg(n->left));
 
+	rtree_steps++;
 	n->subtree_gap = MAX(g, rtree_sg(n->right));
 }
 
@@ -261,9 +280,9 @@ int rtree_insert(struct rtree *t, struct rnode *n)
 	n->parent_red = (uintptr_t)p | 1;
 	*link = n;
 	t->count++;
-	rtree_set_gap(t, n, prev);
+	rtree_set_prev(t, n, prev);
 	if (next)
-		rtree_set_gap(t, next, n);
+		rtree_set_prev(t, next, n);
 	/* n is a leaf, so its successor (whose gap shrank) is on this path. */
 	rtree_fix_path(n);
 	rtree_insert_fixup(t, n);
@@ -352,7 +371,7 @@ void rtree_remove(struct rtree *t, struct rnode *n)
 	bool fixup;
 
 	if (next)
-		rtree_set_gap(t, next, rtree_prev(n));
+		next->prev_end = n->prev_end;
 	fixup = rtree_unlink(t, n, &x, &xp);
 	t->count--;
 	rtree_fix_path(xp);
@@ -369,10 +388,10 @@ void rtree_update(struct rtree *t, struct rnode *n)
 {
 	struct rnode *next = rtree_next(n);
 
-	rtree_set_gap(t, n, rtree_prev(n));
+	/* n's predecessor did not move: its prev_end stays. */
 	rtree_fix_path(n);
 	if (next) {
-		rtree_set_gap(t, next, n);
+		rtree_set_prev(t, next, n);
 		rtree_fix_path(next);
 	}
 }
@@ -416,10 +435,10 @@ static bool rtree_fit_low(const struct rtree_query *q, uint64_t a, uint64_t b,
 	return true;
 }
 
-/* End of the node before n in order (or the window's low end): from n's own gap. */
+/* End of the node before n in order (or the window's low end). */
 static uint64_t rtree_prev_end(const struct rnode *n)
 {
-	return n->start - n->gap;
+	return n->prev_end;
 }
 
 /* Can a gap ending at or below `start` hold the query? */
@@ -563,8 +582,8 @@ static int rtree_check_node(struct rtree_walk *w, const struct rnode *n,
 	if (n->end > w->t->hi)
 		return rtree_bad(n, "outside the window");
 	own = n->start - w->prev_end;
-	if (n->gap != own)
-		return rtree_bad(n, "wrong gap");
+	if (n->prev_end != w->prev_end)
+		return rtree_bad(n, "wrong prev_end");
 	w->prev_end = n->end;
 	w->count++;
 	err = rtree_check_node(w, n->right, n, &rb, &rg);
