@@ -6,11 +6,14 @@
  * predecessor (or t->lo), which m keeps in m->prev_end. Since that
  * predecessor may live in another subtree, any change that moves a node in
  * or out of the order, or moves its end, also changes the gap of its
- * successor: the prev_end fields are set first, then the
- * affected paths to the root are recomputed bottom-up before any rotation
- * runs, and each rotation then recomputes the two nodes whose subtrees it
- * changes, so every subtree_gap is exact at all times outside these
- * functions. A recompute reads only the node and its two children.
+ * successor: the prev_end fields are set first, then the affected paths are
+ * recomputed bottom-up before any rotation runs, each only as far up as a
+ * value changes (rtree_fix_up), and each rotation then recomputes the two
+ * nodes whose subtrees it changes (the rotated subtree keeps its node set,
+ * hence its value), so every subtree_gap is exact at all times outside
+ * these functions. A recompute reads only the node and its two children,
+ * and writes nothing when the value stays: above the changed nodes an
+ * operation mostly reads, and each page it writes costs under emulation.
  *
  * The colour lives in bit 0 of parent_red (nodes are at least 8-byte
  * aligned), which keeps struct rnode at 56 bytes with the prev_end field.
@@ -147,17 +150,28 @@ static void rtree_recompute(struct rnode *n)
 	uint64_t g = MAX(n->start - n->prev_end, rtree_sg(n->left));
 
 	rtree_steps++;
-	n->subtree_gap = MAX(g, rtree_sg(n->right));
+	g = MAX(g, rtree_sg(n->right));
+	if (n->subtree_gap != g) /* no store, no write miss, when unchanged */
+		n->subtree_gap = g;
 }
 
 /*
- * Recompute every subtree_gap from n up to the root. Correct when the only
- * stale values in the tree lie on this path (or on paths fixed afterwards).
+ * Recompute from n up, stopping at the first node whose subtree_gap comes out
+ * unchanged. Each node's stored subtree_gap is what its parent last read, so
+ * this is correct when every node whose own data or children changed is
+ * passed to its own call (in any order): a node that moved into another's
+ * place first takes over that one's subtree_gap.
  */
-static void rtree_fix_path(struct rnode *n)
+static void rtree_fix_up(struct rnode *n)
 {
-	for (; n; n = rtree_parent(n))
+	uint64_t old;
+
+	for (; n; n = rtree_parent(n)) {
+		old = n->subtree_gap;
 		rtree_recompute(n);
+		if (n->subtree_gap == old)
+			return;
+	}
 }
 
 /* Make `child` take old's place under old's parent (or as root). */
@@ -260,22 +274,23 @@ static void rtree_insert_fixup(struct rtree *t, struct rnode *n)
  */
 int rtree_insert(struct rtree *t, struct rnode *n)
 {
-	struct rnode *next, *prev = NULL, *p = NULL, **link = &t->root;
+	struct rnode *next = NULL, *prev = NULL, *p = NULL, **link = &t->root;
 
 	if (n->start >= n->end || n->start < t->lo || n->end > t->hi)
 		return -EINVAL;
-	next = rtree_lower_bound(t, n->start);
-	if (next && next->start < n->end)
-		return -EEXIST;
+	/* One descent: the last turns right and left are n's neighbours. */
 	while (*link) {
 		p = *link;
 		if (n->start < p->start) {
+			next = p;
 			link = &p->left;
 		} else {
 			prev = p;
 			link = &p->right;
 		}
 	}
+	if ((prev && prev->end > n->start) || (next && next->start < n->end))
+		return -EEXIST;
 	n->left = n->right = NULL;
 	n->parent_red = (uintptr_t)p | 1;
 	*link = n;
@@ -283,8 +298,11 @@ int rtree_insert(struct rtree *t, struct rnode *n)
 	rtree_set_prev(t, n, prev);
 	if (next)
 		rtree_set_prev(t, next, n);
-	/* n is a leaf, so its successor (whose gap shrank) is on this path. */
-	rtree_fix_path(n);
+	rtree_recompute(n);
+	rtree_fix_up(p);
+	if (next)
+		rtree_fix_up(next);
+	/* Rotations keep each rotated subtree's node set: nothing above changes. */
 	rtree_insert_fixup(t, n);
 	return 0;
 }
@@ -361,6 +379,8 @@ static bool rtree_unlink(struct rtree *t, struct rnode *z, struct rnode **x,
 	y->left = z->left;
 	rtree_set_parent(y->left, y);
 	rtree_set_red(y, rtree_is_red(z));
+	/* What z's parent last saw, so rtree_fix_up compares y against it. */
+	y->subtree_gap = z->subtree_gap;
 	return !removed_red;
 }
 
@@ -374,9 +394,10 @@ void rtree_remove(struct rtree *t, struct rnode *n)
 		next->prev_end = n->prev_end;
 	fixup = rtree_unlink(t, n, &x, &xp);
 	t->count--;
-	rtree_fix_path(xp);
+	/* xp lost a child; next (maybe moved into n's place) has a new gap. */
+	rtree_fix_up(xp);
 	if (next)
-		rtree_fix_path(next);
+		rtree_fix_up(next);
 	if (fixup)
 		rtree_remove_fixup(t, x, xp);
 	n->left = n->right = NULL;
@@ -389,10 +410,10 @@ void rtree_update(struct rtree *t, struct rnode *n)
 	struct rnode *next = rtree_next(n);
 
 	/* n's predecessor did not move: its prev_end stays. */
-	rtree_fix_path(n);
+	rtree_fix_up(n);
 	if (next) {
 		rtree_set_prev(t, next, n);
-		rtree_fix_path(next);
+		rtree_fix_up(next);
 	}
 }
 

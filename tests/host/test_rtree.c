@@ -489,6 +489,12 @@ static void random_run(uint64_t seed, size_t target, int ops)
 	free(m);
 }
 
+Test(rtree, random_tiny_against_model)
+{
+	/* Few nodes: the root, two-child removals and rotations come up often. */
+	random_run(0xd1b54a32d192ed03ULL, 12, 20000);
+}
+
 Test(rtree, random_small_against_model)
 {
 	random_run(0x9e3779b97f4a7c15ULL, 40, 20000);
