@@ -69,10 +69,13 @@ static void rtree_set_parent(struct rnode *n, struct rnode *p)
 	n->parent_red = (uintptr_t)p | (n->parent_red & 1);
 }
 
-/* Colour n red (`red`) or black. */
+/* Colour n red (`red`) or black; no store when it already is. */
 static void rtree_set_red(struct rnode *n, bool red)
 {
-	n->parent_red = (n->parent_red & ~(uintptr_t)1) | (red ? 1 : 0);
+	uintptr_t v = (n->parent_red & ~(uintptr_t)1) | (red ? 1 : 0);
+
+	if (n->parent_red != v)
+		n->parent_red = v;
 }
 
 static uint64_t rtree_sg(const struct rnode *n)
