@@ -3,7 +3,11 @@
  * window [lo, hi), ordered by start. Each node also carries the largest free
  * gap found in its subtree (the gap before a node is node.start minus the end
  * of its predecessor, or lo for the first node), so free-range searches are
- * O(log n) as well as lookups. Used by the VMA set (mm/vma.c) and by the
+ * O(log n) as well as lookups. Each node also keeps its predecessor's end,
+ * so its own gap is start - prev_end and refreshing a subtree's largest gap
+ * reads only the node and its children: every update is O(log n) node
+ * visits, not O(log^2 n) (each page a node sits in is a TLB miss under
+ * emulation, so visits are what an operation costs). Used by the VMA set (mm/vma.c) and by the
  * kernel virtual-area allocator (mm/vmarea.c). Embed struct rnode in your
  * object and use container_of. No allocation happens inside rtree.
  */
@@ -13,10 +17,11 @@
 #include "lib/types.h"
 
 struct rnode {
-	struct rnode *left, *right, *parent;
+	struct rnode *left, *right;
+	uintptr_t parent_red; /* the parent's address, bit 0 set when this node is red */
 	uint64_t start, end;  /* [start, end) */
+	uint64_t prev_end;    /* the predecessor's end (t->lo for the first node) */
 	uint64_t subtree_gap; /* largest gap-before of any node in this subtree */
-	bool red;
 };
 
 struct rtree {
@@ -35,7 +40,8 @@ void rtree_remove(struct rtree *t, struct rnode *n);
 
 /*
  * After changing n->start and/or n->end in place (keeping it disjoint from its
- * neighbours and in the same order), recompute the gap fields.
+ * neighbours and in the same order), recompute the gap fields. Call it for
+ * each node so changed before any other call on the tree.
  */
 void rtree_update(struct rtree *t, struct rnode *n);
 

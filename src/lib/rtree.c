@@ -3,12 +3,20 @@
  * free gap of each subtree (see include/lib/rtree.h).
  *
  * The gap before a node m is m->start minus the end of its in-order
- * predecessor (or t->lo). Since that predecessor may live in another subtree,
- * any change that moves a node in or out of the order also changes the gap of
- * its successor; the affected paths to the root are recomputed bottom-up
- * before any rotation runs, and each rotation then recomputes the two nodes
- * whose subtrees it changes, so every subtree_gap is exact at all times
- * outside these functions.
+ * predecessor (or t->lo), which m keeps in m->prev_end. Since that
+ * predecessor may live in another subtree, any change that moves a node in
+ * or out of the order, or moves its end, also changes the gap of its
+ * successor: the prev_end fields are set first, then the affected paths are
+ * recomputed bottom-up before any rotation runs, each only as far up as a
+ * value changes (rtree_fix_up), and each rotation then recomputes the two
+ * nodes whose subtrees it changes (the rotated subtree keeps its node set,
+ * hence its value), so every subtree_gap is exact at all times outside
+ * these functions. A recompute reads only the node and its two children,
+ * and writes nothing when the value stays: above the changed nodes an
+ * operation mostly reads, and each page it writes costs under emulation.
+ *
+ * The colour lives in bit 0 of parent_red (nodes are at least 8-byte
+ * aligned), which keeps struct rnode at 56 bytes with the prev_end field.
  */
 #include "lib/rtree.h"
 
@@ -25,6 +33,15 @@ unsigned long rtree_debug_search_visits(void)
 	return rtree_visits;
 }
 
+/* Gap recomputes and neighbour-walk steps since boot (tests check updates are O(log n)). */
+static unsigned long rtree_steps;
+
+/* Number of recomputes and walk steps so far (test hook). */
+unsigned long rtree_debug_update_steps(void)
+{
+	return rtree_steps;
+}
+
 /* Start with an empty tree over the window [lo, hi). */
 void rtree_init(struct rtree *t, uint64_t lo, uint64_t hi)
 {
@@ -35,9 +52,30 @@ void rtree_init(struct rtree *t, uint64_t lo, uint64_t hi)
 	t->count = 0;
 }
 
+/* The parent of n, or NULL for the root. */
+static struct rnode *rtree_parent(const struct rnode *n)
+{
+	return (struct rnode *)(n->parent_red & ~(uintptr_t)1);
+}
+
 static bool rtree_is_red(const struct rnode *n)
 {
-	return n && n->red;
+	return n && (n->parent_red & 1);
+}
+
+/* Link n under p (NULL: root), keeping its colour. */
+static void rtree_set_parent(struct rnode *n, struct rnode *p)
+{
+	n->parent_red = (uintptr_t)p | (n->parent_red & 1);
+}
+
+/* Colour n red (`red`) or black; no store when it already is. */
+static void rtree_set_red(struct rnode *n, bool red)
+{
+	uintptr_t v = (n->parent_red & ~(uintptr_t)1) | (red ? 1 : 0);
+
+	if (n->parent_red != v)
+		n->parent_red = v;
 }
 
 static uint64_t rtree_sg(const struct rnode *n)
@@ -48,16 +86,20 @@ static uint64_t rtree_sg(const struct rnode *n)
 /* Leftmost node of the subtree at n (n not NULL). */
 static struct rnode *rtree_min(const struct rnode *n)
 {
-	while (n->left)
+	while (n->left) {
 		n = n->left;
+		rtree_steps++;
+	}
 	return (struct rnode *)n;
 }
 
 /* Rightmost node of the subtree at n (n not NULL). */
 static struct rnode *rtree_max(const struct rnode *n)
 {
-	while (n->right)
+	while (n->right) {
 		n = n->right;
+		rtree_steps++;
+	}
 	return (struct rnode *)n;
 }
 
@@ -78,8 +120,10 @@ struct rnode *rtree_next(const struct rnode *n)
 
 	if (n->right)
 		return rtree_min(n->right);
-	for (p = n->parent; p && n == p->right; p = p->parent)
+	for (p = rtree_parent(n); p && n == p->right; p = rtree_parent(p)) {
 		n = p;
+		rtree_steps++;
+	}
 	return (struct rnode *)p;
 }
 
@@ -90,43 +134,54 @@ struct rnode *rtree_prev(const struct rnode *n)
 
 	if (n->left)
 		return rtree_max(n->left);
-	for (p = n->parent; p && n == p->left; p = p->parent)
+	for (p = rtree_parent(n); p && n == p->left; p = rtree_parent(p)) {
 		n = p;
+		rtree_steps++;
+	}
 	return (struct rnode *)p;
 }
 
-/* The free gap before n: n->start minus its predecessor's end (or t->lo). */
-static uint64_t rtree_gap_before(const struct rtree *t, const struct rnode *n)
+/* Set n->prev_end from p, the node before n (NULL: n is first, its gap starts at t->lo). */
+static void rtree_set_prev(const struct rtree *t, struct rnode *n, const struct rnode *p)
 {
-	const struct rnode *p = rtree_prev(n);
-
-	return n->start - (p ? p->end : t->lo);
+	n->prev_end = p ? p->end : t->lo;
 }
 
 /* Recompute n->subtree_gap from its own gap and its children's (exact) values. */
-static void rtree_recompute(const struct rtree *t, struct rnode *n)
+static void rtree_recompute(struct rnode *n)
 {
-	uint64_t g = rtree_gap_before(t, n);
+	uint64_t g = MAX(n->start - n->prev_end, rtree_sg(n->left));
 
-	g = MAX(g, rtree_sg(n->left));
-	n->subtree_gap = MAX(g, rtree_sg(n->right));
+	rtree_steps++;
+	g = MAX(g, rtree_sg(n->right));
+	if (n->subtree_gap != g) /* no store, no write miss, when unchanged */
+		n->subtree_gap = g;
 }
 
 /*
- * Recompute every subtree_gap from n up to the root. Correct when the only
- * stale values in the tree lie on this path (or on paths fixed afterwards).
+ * Recompute from n up, stopping at the first node whose subtree_gap comes out
+ * unchanged. Each node's stored subtree_gap is what its parent last read, so
+ * this is correct when every node whose own data or children changed is
+ * passed to its own call (in any order): a node that moved into another's
+ * place first takes over that one's subtree_gap.
  */
-static void rtree_fix_path(const struct rtree *t, struct rnode *n)
+static void rtree_fix_up(struct rnode *n)
 {
-	for (; n; n = n->parent)
-		rtree_recompute(t, n);
+	uint64_t old;
+
+	for (; n; n = rtree_parent(n)) {
+		old = n->subtree_gap;
+		rtree_recompute(n);
+		if (n->subtree_gap == old)
+			return;
+	}
 }
 
 /* Make `child` take old's place under old's parent (or as root). */
 static void rtree_replace_child(struct rtree *t, struct rnode *old,
 				struct rnode *child)
 {
-	struct rnode *p = old->parent;
+	struct rnode *p = rtree_parent(old);
 
 	if (!p)
 		t->root = child;
@@ -135,7 +190,7 @@ static void rtree_replace_child(struct rtree *t, struct rnode *old,
 	else
 		p->right = child;
 	if (child)
-		child->parent = p;
+		rtree_set_parent(child, p);
 }
 
 /* The link to n's child on `side` (0 left, 1 right). */
@@ -155,12 +210,12 @@ static void rtree_rotate(struct rtree *t, struct rnode *x, int up)
 
 	*rtree_child(x, up) = inner;
 	if (inner)
-		inner->parent = x;
+		rtree_set_parent(inner, x);
 	rtree_replace_child(t, x, y);
 	*rtree_child(y, !up) = x;
-	x->parent = y;
-	rtree_recompute(t, x);
-	rtree_recompute(t, y);
+	rtree_set_parent(x, y);
+	rtree_recompute(x);
+	rtree_recompute(y);
 }
 
 /* The first node with end > addr, or NULL. */
@@ -193,26 +248,27 @@ static void rtree_insert_fixup(struct rtree *t, struct rnode *n)
 	struct rnode *p, *g, *u;
 	int side;
 
-	while ((p = n->parent) && p->red) {
-		g = p->parent;
+	while ((p = rtree_parent(n)) && rtree_is_red(p)) {
+		g = rtree_parent(p);
 		side = p == g->right;
 		u = *rtree_child(g, !side);
 		if (rtree_is_red(u)) {
-			p->red = u->red = false;
-			g->red = true;
+			rtree_set_red(p, false);
+			rtree_set_red(u, false);
+			rtree_set_red(g, true);
 			n = g;
 			continue;
 		}
 		if (n == *rtree_child(p, !side)) {
 			rtree_rotate(t, p, !side);
 			n = p;
-			p = n->parent;
+			p = rtree_parent(n);
 		}
 		rtree_rotate(t, g, side);
-		p->red = false;
-		g->red = true;
+		rtree_set_red(p, false);
+		rtree_set_red(g, true);
 	}
-	t->root->red = false;
+	rtree_set_red(t->root, false);
 }
 
 /*
@@ -221,24 +277,35 @@ static void rtree_insert_fixup(struct rtree *t, struct rnode *n)
  */
 int rtree_insert(struct rtree *t, struct rnode *n)
 {
-	struct rnode *next, *p = NULL, **link = &t->root;
+	struct rnode *next = NULL, *prev = NULL, *p = NULL, **link = &t->root;
 
 	if (n->start >= n->end || n->start < t->lo || n->end > t->hi)
 		return -EINVAL;
-	next = rtree_lower_bound(t, n->start);
-	if (next && next->start < n->end)
-		return -EEXIST;
+	/* One descent: the last turns right and left are n's neighbours. */
 	while (*link) {
 		p = *link;
-		link = n->start < p->start ? &p->left : &p->right;
+		if (n->start < p->start) {
+			next = p;
+			link = &p->left;
+		} else {
+			prev = p;
+			link = &p->right;
+		}
 	}
+	if ((prev && prev->end > n->start) || (next && next->start < n->end))
+		return -EEXIST;
 	n->left = n->right = NULL;
-	n->parent = p;
-	n->red = true;
+	n->parent_red = (uintptr_t)p | 1;
 	*link = n;
 	t->count++;
-	/* n is a leaf, so its successor (whose gap shrank) is on this path. */
-	rtree_fix_path(t, n);
+	rtree_set_prev(t, n, prev);
+	if (next)
+		rtree_set_prev(t, next, n);
+	rtree_recompute(n);
+	rtree_fix_up(p);
+	if (next)
+		rtree_fix_up(next);
+	/* Rotations keep each rotated subtree's node set: nothing above changes. */
 	rtree_insert_fixup(t, n);
 	return 0;
 }
@@ -253,32 +320,32 @@ static void rtree_remove_fixup(struct rtree *t, struct rnode *x,
 	while (x != t->root && !rtree_is_red(x)) {
 		side = x == xp->left ? 0 : 1;
 		w = *rtree_child(xp, !side);
-		if (w->red) {
-			w->red = false;
-			xp->red = true;
+		if (rtree_is_red(w)) {
+			rtree_set_red(w, false);
+			rtree_set_red(xp, true);
 			rtree_rotate(t, xp, !side);
 			w = *rtree_child(xp, !side);
 		}
 		if (!rtree_is_red(w->left) && !rtree_is_red(w->right)) {
-			w->red = true;
+			rtree_set_red(w, true);
 			x = xp;
-			xp = x->parent;
+			xp = rtree_parent(x);
 			continue;
 		}
 		if (!rtree_is_red(*rtree_child(w, !side))) {
-			(*rtree_child(w, side))->red = false;
-			w->red = true;
+			rtree_set_red(*rtree_child(w, side), false);
+			rtree_set_red(w, true);
 			rtree_rotate(t, w, side);
 			w = *rtree_child(xp, !side);
 		}
-		w->red = xp->red;
-		xp->red = false;
-		(*rtree_child(w, !side))->red = false;
+		rtree_set_red(w, rtree_is_red(xp));
+		rtree_set_red(xp, false);
+		rtree_set_red(*rtree_child(w, !side), false);
 		rtree_rotate(t, xp, !side);
 		x = t->root;
 	}
 	if (x)
-		x->red = false;
+		rtree_set_red(x, false);
 }
 
 /*
@@ -295,26 +362,28 @@ static bool rtree_unlink(struct rtree *t, struct rnode *z, struct rnode **x,
 
 	if (!z->left || !z->right) {
 		*x = z->left ? z->left : z->right;
-		*xp = z->parent;
-		removed_red = z->red;
+		*xp = rtree_parent(z);
+		removed_red = rtree_is_red(z);
 		rtree_replace_child(t, z, *x);
 		return !removed_red;
 	}
 	y = rtree_min(z->right);
-	removed_red = y->red;
+	removed_red = rtree_is_red(y);
 	*x = y->right;
-	if (y->parent == z) {
+	if (rtree_parent(y) == z) {
 		*xp = y;
 	} else {
-		*xp = y->parent;
+		*xp = rtree_parent(y);
 		rtree_replace_child(t, y, y->right);
 		y->right = z->right;
-		y->right->parent = y;
+		rtree_set_parent(y->right, y);
 	}
 	rtree_replace_child(t, z, y);
 	y->left = z->left;
-	y->left->parent = y;
-	y->red = z->red;
+	rtree_set_parent(y->left, y);
+	rtree_set_red(y, rtree_is_red(z));
+	/* What z's parent last saw, so rtree_fix_up compares y against it. */
+	y->subtree_gap = z->subtree_gap;
 	return !removed_red;
 }
 
@@ -324,14 +393,18 @@ void rtree_remove(struct rtree *t, struct rnode *n)
 	struct rnode *next = rtree_next(n), *x, *xp;
 	bool fixup;
 
+	if (next)
+		next->prev_end = n->prev_end;
 	fixup = rtree_unlink(t, n, &x, &xp);
 	t->count--;
-	rtree_fix_path(t, xp);
+	/* xp lost a child; next (maybe moved into n's place) has a new gap. */
+	rtree_fix_up(xp);
 	if (next)
-		rtree_fix_path(t, next);
+		rtree_fix_up(next);
 	if (fixup)
 		rtree_remove_fixup(t, x, xp);
-	n->left = n->right = n->parent = NULL;
+	n->left = n->right = NULL;
+	n->parent_red = 0;
 }
 
 /* Refresh the gaps after n's start and/or end changed in place. */
@@ -339,9 +412,12 @@ void rtree_update(struct rtree *t, struct rnode *n)
 {
 	struct rnode *next = rtree_next(n);
 
-	rtree_fix_path(t, n);
-	if (next)
-		rtree_fix_path(t, next);
+	/* n's predecessor did not move: its prev_end stays. */
+	rtree_fix_up(n);
+	if (next) {
+		rtree_set_prev(t, next, n);
+		rtree_fix_up(next);
+	}
 }
 
 struct rtree_query {
@@ -383,18 +459,10 @@ static bool rtree_fit_low(const struct rtree_query *q, uint64_t a, uint64_t b,
 	return true;
 }
 
-/* End of the node before n in order; lo_end is the answer when n has no left subtree. */
-static uint64_t rtree_prev_end(const struct rnode *n, uint64_t lo_end)
+/* End of the node before n in order (or the window's low end). */
+static uint64_t rtree_prev_end(const struct rnode *n)
 {
-	if (!n->left)
-		return lo_end;
-	n = n->left;
-	rtree_visits++;
-	while (n->right) {
-		n = n->right;
-		rtree_visits++;
-	}
-	return n->end;
+	return n->prev_end;
 }
 
 /* Can a gap ending at or below `start` hold the query? */
@@ -410,44 +478,42 @@ static bool rtree_room_above(const struct rtree_query *q, uint64_t end)
 }
 
 /*
- * Highest fit among the gaps before the nodes of the subtree at n, whose
- * leftmost node's predecessor ends at lo_end. Descends only into subtrees
- * whose largest gap is big enough and that reach into the window.
+ * Highest fit among the gaps before the nodes of the subtree at n. Descends
+ * only into subtrees whose largest gap is big enough and that reach into
+ * the window.
  */
 static bool rtree_search_high(const struct rtree_query *q,
-			      const struct rnode *n, uint64_t lo_end,
-			      uint64_t *out)
+			      const struct rnode *n, uint64_t *out)
 {
 	if (!n || n->subtree_gap < q->size)
 		return false;
 	rtree_visits++;
 	if (n->right && rtree_room_above(q, n->end) &&
-	    rtree_search_high(q, n->right, n->end, out))
+	    rtree_search_high(q, n->right, out))
 		return true;
 	if (!rtree_room_below(q, n->start))
 		return false;
-	if (rtree_fit_high(q, rtree_prev_end(n, lo_end), n->start, out))
+	if (rtree_fit_high(q, rtree_prev_end(n), n->start, out))
 		return true;
-	return rtree_search_high(q, n->left, lo_end, out);
+	return rtree_search_high(q, n->left, out);
 }
 
 /* Lowest fit among the gaps of the subtree at n (see rtree_search_high). */
 static bool rtree_search_low(const struct rtree_query *q,
-			     const struct rnode *n, uint64_t lo_end,
-			     uint64_t *out)
+			     const struct rnode *n, uint64_t *out)
 {
 	if (!n || n->subtree_gap < q->size)
 		return false;
 	rtree_visits++;
 	if (rtree_room_below(q, n->start)) {
-		if (rtree_search_low(q, n->left, lo_end, out))
+		if (rtree_search_low(q, n->left, out))
 			return true;
-		if (rtree_fit_low(q, rtree_prev_end(n, lo_end), n->start, out))
+		if (rtree_fit_low(q, rtree_prev_end(n), n->start, out))
 			return true;
 	}
 	if (!rtree_room_above(q, n->end))
 		return false;
-	return rtree_search_low(q, n->right, n->end, out);
+	return rtree_search_low(q, n->right, out);
 }
 
 /* Set up q for a search; false when nothing can fit. */
@@ -477,7 +543,7 @@ int rtree_gap_topdown(const struct rtree *t, uint64_t size, uint64_t align,
 		return -ENOMEM;
 	if (rtree_fit_high(&q, last ? last->end : t->lo, t->hi, out))
 		return 0;
-	return rtree_search_high(&q, t->root, t->lo, out) ? 0 : -ENOMEM;
+	return rtree_search_high(&q, t->root, out) ? 0 : -ENOMEM;
 }
 
 /* Lowest such start (see rtree_gap_topdown). */
@@ -489,7 +555,7 @@ int rtree_gap_bottomup(const struct rtree *t, uint64_t size, uint64_t align,
 
 	if (!rtree_query_init(t, &q, size, align, lo, hi))
 		return -ENOMEM;
-	if (rtree_search_low(&q, t->root, t->lo, out))
+	if (rtree_search_low(&q, t->root, out))
 		return 0;
 	last = rtree_last(t);
 	return rtree_fit_low(&q, last ? last->end : t->lo, t->hi, out) ? 0
@@ -526,9 +592,9 @@ static int rtree_check_node(struct rtree_walk *w, const struct rnode *n,
 		*gap = 0;
 		return 0;
 	}
-	if (n->parent != parent)
+	if (rtree_parent(n) != parent)
 		return rtree_bad(n, "wrong parent pointer");
-	if (n->red && rtree_is_red(parent))
+	if (rtree_is_red(n) && rtree_is_red(parent))
 		return rtree_bad(n, "red node with a red parent");
 	err = rtree_check_node(w, n->left, n, &lb, &lg);
 	if (err)
@@ -540,6 +606,8 @@ static int rtree_check_node(struct rtree_walk *w, const struct rnode *n,
 	if (n->end > w->t->hi)
 		return rtree_bad(n, "outside the window");
 	own = n->start - w->prev_end;
+	if (n->prev_end != w->prev_end)
+		return rtree_bad(n, "wrong prev_end");
 	w->prev_end = n->end;
 	w->count++;
 	err = rtree_check_node(w, n->right, n, &rb, &rg);
@@ -547,7 +615,7 @@ static int rtree_check_node(struct rtree_walk *w, const struct rnode *n,
 		return err;
 	if (lb != rb)
 		return rtree_bad(n, "unequal black heights");
-	*black = lb + !n->red;
+	*black = lb + !rtree_is_red(n);
 	*gap = MAX(own, MAX(lg, rg));
 	if (n->subtree_gap != *gap)
 		return rtree_bad(n, "wrong subtree_gap");
@@ -561,7 +629,7 @@ int rtree_check(const struct rtree *t)
 	uint64_t gap;
 	int black, err;
 
-	if (t->root && t->root->red)
+	if (rtree_is_red(t->root))
 		return rtree_bad(t->root, "red root");
 	err = rtree_check_node(&w, t->root, NULL, &black, &gap);
 	if (err)

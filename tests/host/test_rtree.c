@@ -7,8 +7,9 @@
 #include "lib/errno.h"
 #include "lib/rtree.h"
 
-/* Test hook in rtree.c: nodes touched by gap searches so far. */
+/* Test hooks in rtree.c: nodes touched by gap searches, and update steps, so far. */
 unsigned long rtree_debug_search_visits(void);
+unsigned long rtree_debug_update_steps(void);
 
 struct item {
 	struct rnode node;
@@ -239,9 +240,12 @@ Test(rtree, check_detects_corruption, .init = small_setup)
 	r->subtree_gap++;
 	cr_expect_eq(rtree_check(&small), -EINVAL);
 	r->subtree_gap--;
-	r->red = true;
+	r->parent_red |= 1; /* a red root */
 	cr_expect_eq(rtree_check(&small), -EINVAL);
-	r->red = false;
+	r->parent_red &= ~(uintptr_t)1;
+	r->prev_end++;
+	cr_expect_eq(rtree_check(&small), -EINVAL);
+	r->prev_end--;
 	small.count++;
 	cr_expect_eq(rtree_check(&small), -EINVAL);
 	small.count--;
@@ -451,7 +455,10 @@ static void compare(void)
 	}
 }
 
-/* Grow towards `target` nodes, then churn, comparing after every batch. */
+/*
+ * Grow towards `target` nodes, then churn, comparing after every batch;
+ * trees of up to 1,000 nodes also pass rtree_check after every operation.
+ */
 static void random_run(uint64_t seed, size_t target, int ops)
 {
 	m = calloc(1, sizeof(*m));
@@ -467,6 +474,8 @@ static void random_run(uint64_t seed, size_t target, int ops)
 			op_remove();
 		else if (m->n)
 			op_update();
+		if (target <= 1000)
+			cr_assert_eq(rtree_check(&m->t), 0, "after operation %d", i);
 		if (getenv("RT_DEBUG") && i % 5000 == 0) fprintf(stderr, "n=%zu\n", m->n);
 		if (i % 500 == 499)
 			compare();
@@ -478,6 +487,12 @@ static void random_run(uint64_t seed, size_t target, int ops)
 	}
 	compare();
 	free(m);
+}
+
+Test(rtree, random_tiny_against_model)
+{
+	/* Few nodes: the root, two-child removals and rotations come up often. */
+	random_run(0xd1b54a32d192ed03ULL, 12, 20000);
 }
 
 Test(rtree, random_small_against_model)
@@ -542,5 +557,50 @@ Test(rtree, gap_search_visits_log_n_nodes, .timeout = 60)
 	cr_assert_eq(rtree_gap_bottomup(&t, 0x11000, 1, 0, (uint64_t)N * 0x10000, &s), 0);
 	cr_expect_eq(s, victim * 0x10000);
 	cr_expect_leq(rtree_debug_search_visits() - v0, 200);
+	free(it);
+}
+
+/*
+ * Insert, remove and update keep the gaps exact in O(log n) node visits: a
+ * recompute reads only the node and its children (the height of 65,000
+ * nodes is at most 2 log2(65001) ~ 32; a few paths of it per operation).
+ */
+Test(rtree, updates_visit_log_n_nodes, .timeout = 60)
+{
+	enum { N = 65000, Q = 2000 };
+	struct item *it = calloc(N, sizeof(*it));
+	struct item extra;
+	struct rtree t;
+	unsigned long worst = 0, v0;
+
+	cr_assert_not_null(it);
+	rng = 4242;
+	rtree_init(&t, 0, 1ULL << 40);
+	for (uint64_t i = 0; i < N; i++)
+		cr_assert_eq(rtree_insert(&t, mk(&it[i], i * 0x10000 + 0x1000, i * 0x10000 + 0x8000)),
+			     0);
+	for (int q = 0; q < Q; q++) {
+		uint64_t i = rnd_below(N);
+		struct rnode *r = &it[i].node;
+
+		v0 = rtree_debug_update_steps();
+		r->end = i * 0x10000 + 0x2000 + rnd_below(0xe000);
+		rtree_update(&t, r);
+		worst = MAX(worst, rtree_debug_update_steps() - v0);
+		v0 = rtree_debug_update_steps();
+		rtree_remove(&t, r);
+		worst = MAX(worst, rtree_debug_update_steps() - v0);
+		v0 = rtree_debug_update_steps();
+		cr_assert_eq(rtree_insert(&t, mk(&extra, i * 0x10000 + 0x1000, i * 0x10000 + 0x8000)),
+			     0);
+		worst = MAX(worst, rtree_debug_update_steps() - v0);
+		rtree_remove(&t, &extra.node);
+		cr_assert_eq(rtree_insert(&t, mk(&it[i], i * 0x10000 + 0x1000, i * 0x10000 + 0x8000)),
+			     0);
+	}
+	cr_assert_eq(rtree_check(&t), 0);
+	if (getenv("RT_DEBUG"))
+		fprintf(stderr, "worst update steps %lu\n", worst);
+	cr_expect_leq(worst, 4 * 32, "an operation took %lu steps", worst);
 	free(it);
 }
