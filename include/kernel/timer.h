@@ -18,6 +18,12 @@ void timer_irq(void);
 /* Called from IRQ0 with timer_ms() after every tick; it may not return (it may unwind). */
 typedef void (*timer_tick_fn)(uint64_t now_ms);
 
+/*
+ * TSC ticks per millisecond, timed by PIT channel 2 counting `ms` (1..54)
+ * milliseconds; 0 when the channel's output never rises.
+ */
+uint64_t timer_tsc_per_ms(unsigned ms);
+
 /* Install the tick hook (NULL: none). */
 void timer_set_tick_hook(timer_tick_fn fn);
 

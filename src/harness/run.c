@@ -213,6 +213,7 @@ void harness_run(const char *cmdline)
 	kprintf("1..%zu\n", ktest_plan.nsuites);
 	kprintf("# bootmm build %s\n", BOOTMM_BUILD_ID);
 	kprintf("# bootmm cmdline: %s\n", cmdline);
+	kprintf("# bootmm tsc: %lu kHz\n", (unsigned long)user_tsc_khz());
 	if (bootmm_opts.shuffle)
 		kprintf("# bootmm shuffle seed %lu\n", bootmm_opts.seed);
 	ktest_programs_report();

@@ -79,14 +79,19 @@ static uint64_t user_rtc_seconds(void)
 	return user_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
 }
 
-/* Count TSC ticks over USER_CALIBRATE_MS of the PIT clock (needs IF on). */
+/*
+ * TSC ticks per millisecond: timed by PIT channel 2 (timer_tsc_per_ms), else
+ * counted over USER_CALIBRATE_MS of IRQ0 ticks (needs IF on; late ticks
+ * make this one too high).
+ */
 static void user_calibrate(void)
 {
 	uint64_t start, t0;
 
 	user_ms0 = timer_ms();
 	user_tsc0 = rdtsc();
-	if (!(read_rflags() & RFLAGS_IF))
+	user_tsc_per_ms = timer_tsc_per_ms(USER_CALIBRATE_MS);
+	if (user_tsc_per_ms || !(read_rflags() & RFLAGS_IF))
 		return;
 	for (start = timer_ms(); timer_ms() == start;)
 		__asm__ volatile("pause");
