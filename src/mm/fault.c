@@ -61,27 +61,47 @@ static unsigned as_fault_flags(const struct vma *v, unsigned err)
 }
 
 /*
- * Demand-zero fault at va in v: the largest leaf pt_leaf_size allows for fresh
- * frames whose block lies inside the VMA and holds no page yet (none in a
- * MADV_NOHUGEPAGE VMA), else 4 KiB.
+ * True when a fresh block of 4 KiB << order at `block` may serve a fault in
+ * v: it lies inside the VMA, holds no page yet, and for the 2 MiB order
+ * pt_leaf_size grants the leaf (memory is plentiful).
+ */
+static bool as_fresh_block_fits(struct aspace *as, struct vma *v, vaddr_t block,
+				unsigned order)
+{
+	uint64_t size = PAGE_SIZE << order;
+	struct pt_leaf leaf;
+
+	if (block < vma_start(v) || vma_end(v) - block < size)
+		return false;
+	if (size >= PT_LEVEL_SIZE(1) &&
+	    pt_leaf_size(block, 0, vma_end(v) - block, PT_LEAF_FRESH) < size)
+		return false;
+	return !as_next_leaf(as->root, block, block + size, &leaf);
+}
+
+/*
+ * Demand-zero fault at va in v: the largest block the THP policy allows v
+ * (as_vma_thp_orders) that fits (as_fresh_block_fits), as one physically
+ * contiguous zeroed block mapped at once: a 2 MiB leaf, or 4 KiB PTEs for
+ * the smaller (mTHP) sizes, which only a write takes (Linux maps a read of
+ * a missing page with order 0). A size that fails falls back to the next
+ * smaller one, then to 4 KiB. Each frame keeps its own reference count.
  */
 static int as_fault_zero(struct aspace *as, struct vma *v, vaddr_t va, unsigned err)
 {
 	unsigned flags = as_fault_flags(v, err);
-	struct pt_leaf leaf;
+	uint32_t orders = as_vma_thp_orders(v);
 
-	for (int level = PT_LEVELS - 1; level > 0; level--) {
-		uint64_t size = PT_LEVEL_SIZE(level);
-		vaddr_t block = ALIGN_DOWN(va, size);
+	if (!(err & AS_PF_WRITE))
+		orders &= (uint32_t)-1 << __builtin_ctzll(PT_LEVEL_SIZE(1) / PAGE_SIZE);
+	while (orders) {
+		unsigned order = 31 - (unsigned)__builtin_clz(orders);
+		vaddr_t block = ALIGN_DOWN(va, PAGE_SIZE << order);
 
-		if ((v->flags & AS_VMA_NOHUGEPAGE) || block < vma_start(v) ||
-		    vma_end(v) - block < size ||
-		    pt_leaf_size(block, 0, vma_end(v) - block, PT_LEAF_FRESH) < size)
-			continue;
-		if (!as_next_leaf(as->root, block, block + size, &leaf) &&
-		    as_map_zero(as->root, block, size, flags) == 0)
+		orders &= ~(1u << order);
+		if (as_fresh_block_fits(as, v, block, order) &&
+		    as_map_zero(as->root, block, PAGE_SIZE << order, flags) == 0)
 			return AS_FAULT_OK;
-		break;
 	}
 	if (as_map_zero(as->root, ALIGN_DOWN(va, PAGE_SIZE), PAGE_SIZE, flags) != 0)
 		return AS_FAULT_OOM;
