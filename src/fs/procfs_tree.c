@@ -413,29 +413,35 @@ static int procfs_thp_file(struct vfs_node *dir, const char *name, enum thp_knob
 			   rw ? &procfs_ops_thp : &procfs_ops_thp_ro, PROCFS_THP_ARG(k, order));
 }
 
+/* A THP knob file of a directory that is not per size. */
+struct procfs_thp_entry {
+	const char *name;
+	enum thp_knob knob;
+};
+
 /* The knobs of the table t[0, n) in dir. */
-static int procfs_thp_files(struct vfs_node *dir, const struct procfs_entry *t, size_t n)
+static int procfs_thp_files(struct vfs_node *dir, const struct procfs_thp_entry *t, size_t n)
 {
 	int err = 0;
 
 	for (size_t i = 0; i < n && !err; i++)
-		err = procfs_thp_file(dir, t[i].name, (enum thp_knob)t[i].arg, 0);
+		err = procfs_thp_file(dir, t[i].name, t[i].knob, 0);
 	return err;
 }
 
 /* transparent_hugepage/khugepaged/: values mm keeps (no daemon reads them, see mm/thp.h). */
 static int procfs_mount_khugepaged(struct vfs_node *thp_dir)
 {
-	static const struct procfs_entry kh[] = {
-		{"defrag", 0, NULL, THP_KNOB_KH_DEFRAG},
-		{"alloc_sleep_millisecs", 0, NULL, THP_KNOB_KH_ALLOC_SLEEP},
-		{"scan_sleep_millisecs", 0, NULL, THP_KNOB_KH_SCAN_SLEEP},
-		{"max_ptes_none", 0, NULL, THP_KNOB_KH_MAX_PTES_NONE},
-		{"max_ptes_swap", 0, NULL, THP_KNOB_KH_MAX_PTES_SWAP},
-		{"max_ptes_shared", 0, NULL, THP_KNOB_KH_MAX_PTES_SHARED},
-		{"pages_to_scan", 0, NULL, THP_KNOB_KH_PAGES_TO_SCAN},
-		{"full_scans", 0, NULL, THP_KNOB_KH_FULL_SCANS},
-		{"pages_collapsed", 0, NULL, THP_KNOB_KH_PAGES_COLLAPSED},
+	static const struct procfs_thp_entry kh[] = {
+		{"defrag", THP_KNOB_KH_DEFRAG},
+		{"alloc_sleep_millisecs", THP_KNOB_KH_ALLOC_SLEEP},
+		{"scan_sleep_millisecs", THP_KNOB_KH_SCAN_SLEEP},
+		{"max_ptes_none", THP_KNOB_KH_MAX_PTES_NONE},
+		{"max_ptes_swap", THP_KNOB_KH_MAX_PTES_SWAP},
+		{"max_ptes_shared", THP_KNOB_KH_MAX_PTES_SHARED},
+		{"pages_to_scan", THP_KNOB_KH_PAGES_TO_SCAN},
+		{"full_scans", THP_KNOB_KH_FULL_SCANS},
+		{"pages_collapsed", THP_KNOB_KH_PAGES_COLLAPSED},
 	};
 	int err;
 	struct vfs_node *dir = procfs_dir(thp_dir, "khugepaged", &err);
@@ -467,12 +473,12 @@ static int procfs_mount_thp_sizes(struct vfs_node *thp_dir)
 /* /sys/kernel/mm/transparent_hugepage/ (Linux 6.12's files; the state is mm/thp.h's). */
 static int procfs_mount_thp(struct vfs_node *mm_dir)
 {
-	static const struct procfs_entry thp[] = {
-		{"enabled", 0, NULL, THP_KNOB_ENABLED},
-		{"defrag", 0, NULL, THP_KNOB_DEFRAG},
-		{"use_zero_page", 0, NULL, THP_KNOB_USE_ZERO_PAGE},
-		{"hpage_pmd_size", 0, NULL, THP_KNOB_HPAGE_PMD_SIZE},
-		{"shmem_enabled", 0, NULL, THP_KNOB_SHMEM_ENABLED},
+	static const struct procfs_thp_entry thp[] = {
+		{"enabled", THP_KNOB_ENABLED},
+		{"defrag", THP_KNOB_DEFRAG},
+		{"use_zero_page", THP_KNOB_USE_ZERO_PAGE},
+		{"hpage_pmd_size", THP_KNOB_HPAGE_PMD_SIZE},
+		{"shmem_enabled", THP_KNOB_SHMEM_ENABLED},
 	};
 	int err;
 	struct vfs_node *dir = procfs_dir(mm_dir, "transparent_hugepage", &err);

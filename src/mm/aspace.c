@@ -541,9 +541,9 @@ static uint64_t as_hugetlb_size(int flags)
 
 long as_mmap(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags)
 {
-	uint64_t huge = (flags & MAP_HUGETLB) ? as_hugetlb_size(flags) : PAGE_SIZE;
+	uint64_t huge = (flags & MAP_HUGETLB) ? as_hugetlb_size(flags) : 0;
 
-	if (!huge || ((flags & MAP_FIXED) && !IS_ALIGNED(addr, huge)))
+	if ((flags & MAP_HUGETLB) && (!huge || ((flags & MAP_FIXED) && !IS_ALIGNED(addr, huge))))
 		return -EINVAL;
 	return as_mmap_obj(as, addr, len, prot, flags, NULL, 0, 0);
 }
