@@ -10,6 +10,7 @@
 #include "mm/mmarch.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
+#include "mm/thp.h"
 #include "aspace_internal.h"
 
 /*
@@ -93,7 +94,7 @@ static int as_fault_zero(struct aspace *as, struct vma *v, vaddr_t va, unsigned 
 	uint32_t orders = as_vma_thp_orders(v);
 
 	if (!(err & AS_PF_WRITE))
-		orders &= (uint32_t)-1 << __builtin_ctzll(PT_LEVEL_SIZE(1) / PAGE_SIZE);
+		orders &= 1u << thp_pmd_order();
 	while (orders) {
 		unsigned order = 31 - (unsigned)__builtin_clz(orders);
 		vaddr_t block = ALIGN_DOWN(va, PAGE_SIZE << order);
