@@ -18,7 +18,9 @@
  * only: the knob says never and takes only never and deny, as a Linux
  * without THP support), and khugepaged/ (bootmm has no khugepaged: the
  * values are checked and kept as Linux does, and no daemon reads them;
- * full_scans and pages_collapsed stay 0).
+ * full_scans and pages_collapsed stay 0). use_zero_page is kept for the
+ * read fault of a shared huge zero page (thp_use_zero_page): until there is
+ * one, no fault reads it.
  */
 #ifndef MM_THP_H
 #define MM_THP_H

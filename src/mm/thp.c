@@ -42,21 +42,23 @@ struct thp_state {
 	uint64_t num[THP_KNOB_COUNT];     /* the number knobs, by knob */
 };
 
-/* Linux's boot defaults (khugepaged's from HPAGE_PMD_NR). */
-static const struct thp_state thp_defaults = {
-	.enabled = THP_TOP_ALWAYS,
-	.defrag = THP_DEFRAG_NEVER,
-	.shmem = THP_SHMEM_NEVER,
-	.size = {[0 ... THP_PMD_ORDER - 1] = THP_NEVER, [THP_PMD_ORDER] = THP_INHERIT,
-		 [THP_PMD_ORDER + 1 ... THP_MAX_ORDER] = THP_NEVER},
-	.num = {[THP_KNOB_KH_DEFRAG] = 1, [THP_KNOB_KH_ALLOC_SLEEP] = 60000,
-		[THP_KNOB_KH_SCAN_SLEEP] = 10000, [THP_KNOB_KH_MAX_PTES_NONE] = THP_PMD_PTES - 1,
-		[THP_KNOB_KH_MAX_PTES_SWAP] = THP_PMD_PTES / 8,
-		[THP_KNOB_KH_MAX_PTES_SHARED] = THP_PMD_PTES / 2,
-		[THP_KNOB_KH_PAGES_TO_SCAN] = THP_PMD_PTES * 8},
-};
+/* Linux's boot defaults (khugepaged's from HPAGE_PMD_NR), an initializer of struct thp_state. */
+#define THP_DEFAULTS                                                                       \
+	{                                                                                  \
+		.enabled = THP_TOP_ALWAYS, .defrag = THP_DEFRAG_NEVER,                     \
+		.shmem = THP_SHMEM_NEVER,                                                  \
+		.size = {[0 ... THP_PMD_ORDER - 1] = THP_NEVER,                            \
+			 [THP_PMD_ORDER] = THP_INHERIT,                                    \
+			 [THP_PMD_ORDER + 1 ... THP_MAX_ORDER] = THP_NEVER},               \
+		.num = {[THP_KNOB_KH_DEFRAG] = 1, [THP_KNOB_KH_ALLOC_SLEEP] = 60000,       \
+			[THP_KNOB_KH_SCAN_SLEEP] = 10000,                                  \
+			[THP_KNOB_KH_MAX_PTES_NONE] = THP_PMD_PTES - 1,                    \
+			[THP_KNOB_KH_MAX_PTES_SWAP] = THP_PMD_PTES / 8,                    \
+			[THP_KNOB_KH_MAX_PTES_SHARED] = THP_PMD_PTES / 2,                  \
+			[THP_KNOB_KH_PAGES_TO_SCAN] = THP_PMD_PTES * 8},                   \
+	}
 
-static struct thp_state thp = thp_defaults;
+static struct thp_state thp = THP_DEFAULTS;
 
 unsigned thp_pmd_order(void)
 {
@@ -70,7 +72,7 @@ uint32_t thp_anon_supported_orders(void)
 
 void thp_reset(void)
 {
-	thp = thp_defaults;
+	thp = (struct thp_state)THP_DEFAULTS;
 }
 
 uint32_t thp_anon_orders(enum thp_advice advice)
