@@ -185,17 +185,13 @@ long procfs_pagemap_read(const struct procfs_task *t, uint64_t pos, void *buf, s
 /* /proc/meminfo from the frame allocator's figures and the running space (may be NULL). */
 int procfs_meminfo(const struct aspace *running, struct procfs_buf *b);
 
-/* The files under /proc/sys/vm and /sys/kernel/mm/transparent_hugepage with a generator. */
+/* The files under /proc/sys/vm and /sys/kernel/mm/hugepages with a generator. */
 enum procfs_knob {
 	PROCFS_VM_MMAP_MIN_ADDR,
 	PROCFS_VM_MAX_MAP_COUNT,
 	PROCFS_VM_OVERCOMMIT_MEMORY,
 	PROCFS_VM_OVERCOMMIT_RATIO,
-	PROCFS_THP_ENABLED,
-	PROCFS_THP_DEFRAG,
-	PROCFS_THP_HPAGE_PMD_SIZE,
-	PROCFS_THP_USE_ZERO_PAGE,
-	PROCFS_THP_2M_ENABLED,  /* hugepages-2048kB/enabled */
+	PROCFS_HUGETLB_POOL,    /* a count of hugepages-<N>kB/: no hugetlb pool, 0 */
 	PROCFS_KNOB_COUNT,
 };
 
@@ -232,10 +228,12 @@ const struct procfs_pids *procfs_set_pid_source(const struct procfs_pids *src);
  * with {maps, smaps, smaps_rollup, statm, status, stat, cmdline, pagemap,
  * mem, clear_refs, exe}; /proc/self, a generated link to the reader's pid;
  * /proc/meminfo, /proc/sys/vm/{mmap_min_addr, max_map_count,
- * overcommit_memory, overcommit_ratio} and
- * /sys/kernel/mm/transparent_hugepage/{enabled, defrag, hpage_pmd_size,
- * use_zero_page, hugepages-2048kB/enabled}, as generated nodes
- * (vfs_set_gen) with Linux's modes. Directories that exist already are
+ * overcommit_memory, overcommit_ratio},
+ * /sys/kernel/mm/transparent_hugepage/{enabled, defrag, use_zero_page,
+ * hpage_pmd_size, shmem_enabled, khugepaged/{9 files}, hugepages-<N>kB/enabled}
+ * (mm/thp.h's knobs, written through to mm) and
+ * /sys/kernel/mm/hugepages/hugepages-{2048,1048576}kB/ (empty hugetlb
+ * pools), as generated nodes (vfs_set_gen) with Linux's modes. Directories that exist already are
  * used. 0, or -ENOMEM (what was added stays; a later call completes it),
  * -ENOTDIR/-EEXIST when a path is taken by something else.
  */

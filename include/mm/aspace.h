@@ -63,6 +63,10 @@
 #define MAP_STACK 0x20000
 #define MAP_HUGETLB 0x40000
 #endif
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT 26 /* MAP_HUGETLB: log2 of the huge page size in bits 26..31 */
+#define MAP_HUGE_MASK 0x3f
+#endif
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
@@ -341,6 +345,11 @@ void as_get_image(const struct aspace *as, struct as_image *out);
  * RLIMIT_MEMLOCK), EINVAL (MAP_DROPPABLE with MAP_LOCKED, MAP_HUGETLB or
  * MAP_GROWSDOWN). MAP_LOCKED and MCL_FUTURE lock and populate the mapping
  * (MCL_ONFAULT: lock only); MAP_DROPPABLE is never locked.
+ * MAP_HUGETLB: bootmm has no hugetlb pool, and answers as Linux whose pools
+ * are empty: EINVAL for a size field (MAP_HUGE_SHIFT) other than 0, 2 MiB
+ * or 1 GiB, or a MAP_FIXED address not aligned to that size; after every
+ * other check ENOMEM (hugetlb_reserve_pages finds no free page). Linux maps
+ * a MAP_NORESERVE one and sends SIGBUS at its first touch: ENOMEM here.
  */
 long as_mmap(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags);
 
@@ -610,12 +619,13 @@ size_t as_table_frames(const struct aspace *as);
 unsigned as_vma_marks(const struct aspace *as, vaddr_t va);
 
 /*
- * True when a demand-zero fault in the VMA [start, end) may get a 2 MiB leaf
- * (Linux's THPeligible): the VMA holds a whole aligned block of
- * PT_LEVEL_SIZE(1) and the MMU has such leaves. Faults take one when the
- * block has no page yet and memory is plentiful (pt_leaf_size).
+ * Linux's THPeligible of the VMA holding va: it is private anonymous memory
+ * and holds a whole aligned block of a size the THP policy allows it
+ * (as_vma_thp_orders; the 2 MiB one only where the MMU has such leaves).
+ * Faults take one when its block has no page yet (fault.c). False without
+ * a VMA.
  */
-bool as_vma_thp_eligible(vaddr_t start, vaddr_t end);
+bool as_vma_thp_eligible(const struct aspace *as, vaddr_t va);
 
 /*
  * Check every invariant: tree order and gap fields, no overlap, no mergeable

@@ -12,7 +12,6 @@
 #include "mm/pmm.h"
 #include "mm/pt.h"
 #include "mm/vmarea.h"
-#include "mm/zpage.h"
 
 #define PROCFS_MAPS_PAD 72 /* seq_setwidth(m, 25 + sizeof(void *) * 6 - 1) */
 #define PROCFS_BUF_MIN 256
@@ -375,21 +374,10 @@ static void procfs_smap_mem(const struct procfs_mss *m, bool rollup, struct proc
 	procfs_kb(b, "Locked:         ", m->pss_locked >> AS_PSS_SHIFT);
 }
 
-/*
- * THPeligible: a whole aligned 2 MiB block inside, no MADV_NOHUGEPAGE, and
- * anonymous memory: a window onto a shmem object or file never has large
- * leaves (Linux's shmem_enabled "never" default).
- */
+/* THPeligible: mm's answer (as_vma_thp_eligible: the THP knobs, madvise, anonymous only). */
 static unsigned procfs_thp_eligible(const struct procfs_task *t, const struct as_vma_info *v)
 {
-	const struct mobj *o = NULL;
-	uint64_t pgoff;
-
-	if (as_vma_marks(t->as, v->start) & AS_MARK_NOHUGEPAGE)
-		return 0;
-	if (as_vma_object(t->as, v->start, &o, &pgoff) && o)
-		return 0;
-	return as_vma_thp_eligible(v->start, v->end) ? 1 : 0;
+	return as_vma_thp_eligible(t->as, v->start) ? 1 : 0;
 }
 
 /* One VMA's smaps entry (show_smap). */
@@ -1006,14 +994,8 @@ int procfs_meminfo(const struct aspace *running, struct procfs_buf *b)
 
 /*
  * The sysctls are the constants mm enforces (mm/aspace.h; overcommit: the
- * heuristic of as_commit_fits). THP: every demand-zero fault in a VMA that
- * holds the whole aligned 2 MiB block gets a 2 MiB leaf, without madvise
- * ("always"); when no 2 MiB block is free, or taking one would leave less
- * than a quarter of memory free, the fault maps 4 KiB at once, never
- * reclaiming or compacting first ("never" for defrag). A read fault maps the
- * shared huge zero page read-only when mm has one (use_zero_page 1, see
- * mm/zpage.h), else 4 KiB zero pages.
- * The one large size, 2 MiB, follows the top-level setting ("inherit").
+ * heuristic of as_commit_fits). The hugetlb pool counts are 0: bootmm has
+ * no hugetlb pool. The THP knobs are mm/thp.h's (procfs_tree.c).
  */
 int procfs_knob(enum procfs_knob k, struct procfs_buf *b)
 {
@@ -1026,16 +1008,8 @@ int procfs_knob(enum procfs_knob k, struct procfs_buf *b)
 		return procfs_printf(b, "0\n");
 	case PROCFS_VM_OVERCOMMIT_RATIO:
 		return procfs_printf(b, "50\n");
-	case PROCFS_THP_ENABLED:
-		return procfs_printf(b, "[always] madvise never\n");
-	case PROCFS_THP_DEFRAG:
-		return procfs_printf(b, "always defer defer+madvise madvise [never]\n");
-	case PROCFS_THP_HPAGE_PMD_SIZE:
-		return procfs_printf(b, "%llu\n", (unsigned long long)PT_LEVEL_SIZE(1));
-	case PROCFS_THP_USE_ZERO_PAGE:
-		return procfs_printf(b, "%d\n", zpage_frame(PT_LEVEL_SIZE(1)) ? 1 : 0);
-	case PROCFS_THP_2M_ENABLED:
-		return procfs_printf(b, "always [inherit] madvise never\n");
+	case PROCFS_HUGETLB_POOL:
+		return procfs_printf(b, "0\n");
 	default:
 		return -EINVAL;
 	}

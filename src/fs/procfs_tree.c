@@ -10,6 +10,7 @@
 #include "lib/string.h"
 #include "mm/heap.h"
 #include "mm/pt.h"
+#include "mm/thp.h"
 
 #define PROCFS_DIR (VFS_S_IFDIR | 0555)
 #define PROCFS_RO (VFS_S_IFREG | 0444)
@@ -373,29 +374,162 @@ static int procfs_mount_global(struct vfs_node *proc)
 	return dir ? procfs_files(dir, vm, ARRAY_SIZE(vm)) : err;
 }
 
-/* /sys/kernel/mm/transparent_hugepage/ and its hugepages-2048kB/ (the one large size). */
-static int procfs_mount_thp(struct vfs_node *root)
+/* ---------------------------------------------------------------- /sys/kernel/mm */
+
+/* The generator argument of a THP knob node: the knob, and the order of a per-size one. */
+#define PROCFS_THP_ARG(k, order) ((uintptr_t)(k) | (uintptr_t)(order) << 8)
+#define PROCFS_THP_KNOB(arg) ((enum thp_knob)((arg) & 0xff))
+#define PROCFS_THP_ORDER(arg) ((unsigned)((arg) >> 8))
+
+/* A THP knob's text, from mm's state. */
+static int procfs_gen_thp(const struct vfs_node *n, struct procfs_buf *b)
 {
-	static const struct procfs_entry thp[] = {
-		{"enabled", PROCFS_RW, &procfs_ops_knob, PROCFS_THP_ENABLED},
-		{"defrag", PROCFS_RW, &procfs_ops_knob, PROCFS_THP_DEFRAG},
-		{"hpage_pmd_size", PROCFS_RO, &procfs_ops_knob, PROCFS_THP_HPAGE_PMD_SIZE},
-		{"use_zero_page", PROCFS_RW, &procfs_ops_knob, PROCFS_THP_USE_ZERO_PAGE},
-	};
-	static const char *const path[] = {"sys", "kernel", "mm", "transparent_hugepage"};
-	struct vfs_node *dir = root;
-	char size_dir[32];
+	char text[THP_KNOB_TEXT_MAX];
+	int len = thp_knob_show(PROCFS_THP_KNOB(n->gen_arg), PROCFS_THP_ORDER(n->gen_arg), text);
+
+	return len < 0 ? len : procfs_put(b, text, (size_t)len);
+}
+
+/* A write to a THP knob: mm's store (at any position, as sysfs). len or -EINVAL/-ERANGE. */
+static long procfs_gen_thp_store(const struct vfs_node *n, uint64_t pos, const void *buf,
+				 size_t len)
+{
+	return thp_knob_store(PROCFS_THP_KNOB(n->gen_arg), PROCFS_THP_ORDER(n->gen_arg), buf,
+			      MIN(len, PAGE_SIZE));
+}
+
+static const struct vfs_gen procfs_ops_thp_ro = {.text = procfs_gen_thp};
+static const struct vfs_gen procfs_ops_thp = {
+	.text = procfs_gen_thp, .write_at = procfs_gen_thp_store,
+};
+
+/* Knob k (of `order`) as file `name` in dir: 0644 when it takes writes, else 0444. */
+static int procfs_thp_file(struct vfs_node *dir, const char *name, enum thp_knob k,
+			   unsigned order)
+{
+	bool rw = thp_knob_writable(k);
+
+	return procfs_file(dir, name, rw ? PROCFS_RW : PROCFS_RO,
+			   rw ? &procfs_ops_thp : &procfs_ops_thp_ro, PROCFS_THP_ARG(k, order));
+}
+
+/* A THP knob file of a directory that is not per size. */
+struct procfs_thp_entry {
+	const char *name;
+	enum thp_knob knob;
+};
+
+/* The knobs of the table t[0, n) in dir. */
+static int procfs_thp_files(struct vfs_node *dir, const struct procfs_thp_entry *t, size_t n)
+{
 	int err = 0;
 
-	ksnprintf(size_dir, sizeof(size_dir), "hugepages-%llukB",
-		  (unsigned long long)(PT_LEVEL_SIZE(1) >> 10));
+	for (size_t i = 0; i < n && !err; i++)
+		err = procfs_thp_file(dir, t[i].name, t[i].knob, 0);
+	return err;
+}
+
+/* transparent_hugepage/khugepaged/: values mm keeps (no daemon reads them, see mm/thp.h). */
+static int procfs_mount_khugepaged(struct vfs_node *thp_dir)
+{
+	static const struct procfs_thp_entry kh[] = {
+		{"defrag", THP_KNOB_KH_DEFRAG},
+		{"alloc_sleep_millisecs", THP_KNOB_KH_ALLOC_SLEEP},
+		{"scan_sleep_millisecs", THP_KNOB_KH_SCAN_SLEEP},
+		{"max_ptes_none", THP_KNOB_KH_MAX_PTES_NONE},
+		{"max_ptes_swap", THP_KNOB_KH_MAX_PTES_SWAP},
+		{"max_ptes_shared", THP_KNOB_KH_MAX_PTES_SHARED},
+		{"pages_to_scan", THP_KNOB_KH_PAGES_TO_SCAN},
+		{"full_scans", THP_KNOB_KH_FULL_SCANS},
+		{"pages_collapsed", THP_KNOB_KH_PAGES_COLLAPSED},
+	};
+	int err;
+	struct vfs_node *dir = procfs_dir(thp_dir, "khugepaged", &err);
+
+	return dir ? procfs_thp_files(dir, kh, ARRAY_SIZE(kh)) : err;
+}
+
+/* transparent_hugepage/hugepages-<N>kB/enabled for every anonymous THP size, smallest first. */
+static int procfs_mount_thp_sizes(struct vfs_node *thp_dir)
+{
+	uint32_t orders = thp_anon_supported_orders();
+	char name[32];
+	int err = 0;
+
+	for (unsigned o = 0; o < 32 && !err; o++) {
+		struct vfs_node *dir;
+
+		if (!(orders & (1u << o)))
+			continue;
+		ksnprintf(name, sizeof(name), "hugepages-%llukB",
+			  (unsigned long long)((PAGE_SIZE << o) >> 10));
+		dir = procfs_dir(thp_dir, name, &err);
+		if (dir)
+			err = procfs_thp_file(dir, "enabled", THP_KNOB_SIZE_ENABLED, o);
+	}
+	return err;
+}
+
+/* /sys/kernel/mm/transparent_hugepage/ (Linux 6.12's files; the state is mm/thp.h's). */
+static int procfs_mount_thp(struct vfs_node *mm_dir)
+{
+	static const struct procfs_thp_entry thp[] = {
+		{"enabled", THP_KNOB_ENABLED},
+		{"defrag", THP_KNOB_DEFRAG},
+		{"use_zero_page", THP_KNOB_USE_ZERO_PAGE},
+		{"hpage_pmd_size", THP_KNOB_HPAGE_PMD_SIZE},
+		{"shmem_enabled", THP_KNOB_SHMEM_ENABLED},
+	};
+	int err;
+	struct vfs_node *dir = procfs_dir(mm_dir, "transparent_hugepage", &err);
+
+	if (dir)
+		err = procfs_thp_files(dir, thp, ARRAY_SIZE(thp));
+	if (!err)
+		err = procfs_mount_khugepaged(dir);
+	return err ? err : procfs_mount_thp_sizes(dir);
+}
+
+/*
+ * /sys/kernel/mm/hugepages/hugepages-{2048,1048576}kB/: the hugetlb pools of
+ * the two sizes x86-64 has, in Linux's order. bootmm has no hugetlb pool:
+ * every count reads 0 (a Linux whose pools are empty) and the files take
+ * no writes, so MAP_HUGETLB gets what Linux gives with an empty pool.
+ */
+static int procfs_mount_hugetlb(struct vfs_node *mm_dir)
+{
+	static const struct procfs_entry pool[] = {
+		{"free_hugepages", PROCFS_RO, &procfs_ops_knob, PROCFS_HUGETLB_POOL},
+		{"nr_hugepages", PROCFS_RO, &procfs_ops_knob, PROCFS_HUGETLB_POOL},
+		{"nr_hugepages_mempolicy", PROCFS_RO, &procfs_ops_knob, PROCFS_HUGETLB_POOL},
+		{"nr_overcommit_hugepages", PROCFS_RO, &procfs_ops_knob, PROCFS_HUGETLB_POOL},
+		{"resv_hugepages", PROCFS_RO, &procfs_ops_knob, PROCFS_HUGETLB_POOL},
+		{"surplus_hugepages", PROCFS_RO, &procfs_ops_knob, PROCFS_HUGETLB_POOL},
+	};
+	static const char *const sizes[] = {"hugepages-2048kB", "hugepages-1048576kB"};
+	int err;
+	struct vfs_node *dir = procfs_dir(mm_dir, "hugepages", &err), *sub;
+
+	for (size_t i = 0; dir && i < ARRAY_SIZE(sizes) && !err; i++) {
+		sub = procfs_dir(dir, sizes[i], &err);
+		if (sub)
+			err = procfs_files(sub, pool, ARRAY_SIZE(pool));
+	}
+	return err;
+}
+
+/* /sys/kernel/mm/: transparent_hugepage/ and hugepages/. */
+static int procfs_mount_sys_mm(struct vfs_node *root)
+{
+	static const char *const path[] = {"sys", "kernel", "mm"};
+	struct vfs_node *dir = root;
+	int err = 0;
+
 	for (size_t i = 0; i < ARRAY_SIZE(path) && dir; i++)
 		dir = procfs_dir(dir, path[i], &err);
 	if (dir)
-		err = procfs_files(dir, thp, ARRAY_SIZE(thp));
-	dir = dir && !err ? procfs_dir(dir, size_dir, &err) : NULL;
-	return dir ? procfs_file(dir, "enabled", PROCFS_RW, &procfs_ops_knob,
-				 PROCFS_THP_2M_ENABLED) : err;
+		err = procfs_mount_thp(dir);
+	return dir && !err ? procfs_mount_hugetlb(dir) : err;
 }
 
 int procfs_mount(struct vfs_node *root)
@@ -412,6 +546,6 @@ int procfs_mount(struct vfs_node *root)
 	if (!err)
 		err = procfs_mount_global(proc);
 	if (!err)
-		err = procfs_mount_thp(root);
+		err = procfs_mount_sys_mm(root);
 	return err;
 }

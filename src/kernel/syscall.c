@@ -260,6 +260,8 @@ static long sys_mmap_file(struct proc *p, uint64_t addr, uint64_t len, int prot,
 
 	if (!f)
 		return -EBADF;
+	if (flags & MAP_HUGETLB)
+		return -EINVAL; /* not a hugetlbfs file (there is none) */
 	if (!len)
 		return -EINVAL;
 	if (alen && (alen > MOBJ_MAX_SIZE || off > MOBJ_MAX_SIZE - alen))

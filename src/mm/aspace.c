@@ -604,8 +604,26 @@ static long as_mmap_place(struct aspace *as, vaddr_t addr, uint64_t len, int pro
 	return res;
 }
 
+/*
+ * The huge page size of a MAP_HUGETLB mmap (Linux's hstate_sizelog over
+ * x86-64's hstates): 2 MiB by default, else the MAP_HUGE_SHIFT field names
+ * 2 MiB or 1 GiB. 0 for any other size (EINVAL).
+ */
+static uint64_t as_hugetlb_size(int flags)
+{
+	unsigned log = ((unsigned)flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
+
+	if (log == 0 || log == 21)
+		return MiB(2);
+	return log == 30 ? GiB(1) : 0;
+}
+
 long as_mmap(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags)
 {
+	uint64_t huge = (flags & MAP_HUGETLB) ? as_hugetlb_size(flags) : 0;
+
+	if ((flags & MAP_HUGETLB) && (!huge || ((flags & MAP_FIXED) && !IS_ALIGNED(addr, huge))))
+		return -EINVAL;
 	return as_mmap_obj(as, addr, len, prot, flags, NULL, 0, 0);
 }
 
@@ -651,6 +669,8 @@ long as_mmap_obj(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int fl
 		return -ENOMEM; /* RLIMIT_AS, RLIMIT_DATA */
 	if (as_commits(prot, kind) && !(obj && (kind & MAP_SHARED)) && !as_commit_fits(len))
 		return -ENOMEM;
+	if (flags & MAP_HUGETLB)
+		return -ENOMEM; /* no hugetlb pool: as_mmap */
 	return as_mmap_place(as, addr, len, prot, kind, flags, obj, pgoff);
 }
 

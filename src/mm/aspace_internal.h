@@ -78,6 +78,14 @@ int as_move_pages(paddr_t root, vaddr_t addr, vaddr_t end, vaddr_t to);
 /* Reverse-map zap callback of every VMA with an object (its rmap.owner is the aspace). */
 void as_vma_zap(struct mobj_map *m, uint64_t pgoff, uint64_t npages);
 
+/* ---- aspace_query.c ---- */
+/*
+ * The large block orders (bit k: 4 KiB << k) a demand-zero fault in v may
+ * take: mm/thp.h's policy for v's MADV_[NO]HUGEPAGE, none for a window
+ * onto an object, the 2 MiB order only where the MMU has such leaves.
+ */
+uint32_t as_vma_thp_orders(const struct vma *v);
+
 /* ---- fault.c ---- */
 
 /* Fault in every page of [start, end) (inside VMAs) an access of `mode` would fault on; 0 or -ENOMEM/-EFAULT. */

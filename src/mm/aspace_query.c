@@ -10,6 +10,7 @@
 #include "mm/mobj.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
+#include "mm/thp.h"
 #include "mm/zpage.h"
 #include "aspace_internal.h"
 
@@ -168,15 +169,41 @@ unsigned as_vma_marks(const struct aspace *as, vaddr_t va)
 	return marks;
 }
 
-/* The same test as_fault_zero makes before it asks pt_leaf_size for memory. */
-bool as_vma_thp_eligible(vaddr_t start, vaddr_t end)
+uint32_t as_vma_thp_orders(const struct vma *v)
 {
-	uint64_t size = PT_LEVEL_SIZE(1);
+	enum thp_advice advice = THP_ADVICE_NONE;
+	uint32_t orders;
+
+	if (v->obj)
+		return 0;
+	if (v->flags & AS_VMA_NOHUGEPAGE)
+		advice = THP_ADVICE_NOHUGEPAGE;
+	else if (v->flags & AS_VMA_HUGEPAGE)
+		advice = THP_ADVICE_HUGEPAGE;
+	orders = thp_anon_orders(advice);
+	if (!pte_leaf_supported(1))
+		orders &= ~(1u << thp_pmd_order());
+	return orders;
+}
+
+/* True when the VMA [start, end) holds a whole aligned block of 4 KiB << order. */
+static bool as_range_holds_order(vaddr_t start, vaddr_t end, unsigned order)
+{
+	uint64_t size = PAGE_SIZE << order;
 	vaddr_t block = ALIGN_UP(start, size);
 
-	if (!pte_leaf_supported(1))
-		return false;
 	return block >= start && block < end && end - block >= size;
+}
+
+bool as_vma_thp_eligible(const struct aspace *as, vaddr_t va)
+{
+	const struct vma *v = vma_find(&as->vmas, va);
+	uint32_t orders = v ? as_vma_thp_orders(v) : 0;
+
+	for (unsigned o = 0; o < 32; o++)
+		if ((orders & (1u << o)) && as_range_holds_order(vma_start(v), vma_end(v), o))
+			return true;
+	return false;
 }
 
 /* The PT_CLEAR_* that clear_refs `what` applies to VMA v; 0 when it skips v. */

@@ -10,6 +10,7 @@
 #include "mm/mmarch.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
+#include "mm/thp.h"
 #include "mm/zpage.h"
 #include "aspace_internal.h"
 
@@ -62,27 +63,47 @@ static unsigned as_fault_flags(const struct vma *v, unsigned err)
 }
 
 /*
- * Demand-zero fault at va in v: the largest leaf pt_leaf_size allows for fresh
- * frames whose block lies inside the VMA and holds no page yet (none in a
- * MADV_NOHUGEPAGE VMA), else 4 KiB.
+ * True when a fresh block of 4 KiB << order at `block` may serve a fault in
+ * v: it lies inside the VMA, holds no page yet, and for the 2 MiB order
+ * pt_leaf_size grants the leaf (memory is plentiful).
+ */
+static bool as_fresh_block_fits(struct aspace *as, struct vma *v, vaddr_t block,
+				unsigned order)
+{
+	uint64_t size = PAGE_SIZE << order;
+	struct pt_leaf leaf;
+
+	if (block < vma_start(v) || vma_end(v) - block < size)
+		return false;
+	if (size >= PT_LEVEL_SIZE(1) &&
+	    pt_leaf_size(block, 0, vma_end(v) - block, PT_LEAF_FRESH) < size)
+		return false;
+	return !as_next_leaf(as->root, block, block + size, &leaf);
+}
+
+/*
+ * Demand-zero fault at va in v: the largest block the THP policy allows v
+ * (as_vma_thp_orders) that fits (as_fresh_block_fits), as one physically
+ * contiguous zeroed block mapped at once: a 2 MiB leaf, or 4 KiB PTEs for
+ * the smaller (mTHP) sizes, which only a write takes (Linux maps a read of
+ * a missing page with order 0). A size that fails falls back to the next
+ * smaller one, then to 4 KiB. Each frame keeps its own reference count.
  */
 static int as_fault_zero(struct aspace *as, struct vma *v, vaddr_t va, unsigned err)
 {
 	unsigned flags = as_fault_flags(v, err);
-	struct pt_leaf leaf;
+	uint32_t orders = as_vma_thp_orders(v);
 
-	for (int level = PT_LEVELS - 1; level > 0; level--) {
-		uint64_t size = PT_LEVEL_SIZE(level);
-		vaddr_t block = ALIGN_DOWN(va, size);
+	if (!(err & AS_PF_WRITE))
+		orders &= 1u << thp_pmd_order();
+	while (orders) {
+		unsigned order = 31 - (unsigned)__builtin_clz(orders);
+		vaddr_t block = ALIGN_DOWN(va, PAGE_SIZE << order);
 
-		if ((v->flags & AS_VMA_NOHUGEPAGE) || block < vma_start(v) ||
-		    vma_end(v) - block < size ||
-		    pt_leaf_size(block, 0, vma_end(v) - block, PT_LEAF_FRESH) < size)
-			continue;
-		if (!as_next_leaf(as->root, block, block + size, &leaf) &&
-		    as_map_zero(as->root, block, size, flags) == 0)
+		orders &= ~(1u << order);
+		if (as_fresh_block_fits(as, v, block, order) &&
+		    as_map_zero(as->root, block, PAGE_SIZE << order, flags) == 0)
 			return AS_FAULT_OK;
-		break;
 	}
 	if (as_map_zero(as->root, ALIGN_DOWN(va, PAGE_SIZE), PAGE_SIZE, flags) != 0)
 		return AS_FAULT_OOM;
@@ -130,16 +151,16 @@ static int as_cow_copy(paddr_t root, const struct pt_leaf *leaf, unsigned flags)
 
 /*
  * True when a read fault at `block` (2 MiB aligned) of private anonymous VMA
- * v may map the huge zero page: v allows 2 MiB leaves there (as
- * as_fault_zero asks, but memory need not be plentiful: the frame exists)
- * and the block holds no page yet.
+ * v is one for a 2 MiB leaf: the THP policy allows v the 2 MiB order
+ * (as_vma_thp_orders, as as_fault_zero asks) and the block lies inside v
+ * and holds no page yet.
  */
 static bool as_zero_huge_fits(struct aspace *as, const struct vma *v, vaddr_t block)
 {
 	uint64_t size = PT_LEVEL_SIZE(1);
 	struct pt_leaf leaf;
 
-	if ((v->flags & AS_VMA_NOHUGEPAGE) || !zpage_frame(size) || block < vma_start(v) ||
+	if (!(as_vma_thp_orders(v) & (1u << thp_pmd_order())) || block < vma_start(v) ||
 	    vma_end(v) - block < size)
 		return false;
 	return !as_next_leaf(as->root, block, block + size, &leaf);
@@ -147,20 +168,27 @@ static bool as_zero_huge_fits(struct aspace *as, const struct vma *v, vaddr_t bl
 
 /*
  * Read fault on a missing page of private anonymous VMA v (Linux's
- * do_anonymous_page and do_huge_pmd_anonymous_page with use_zero_page):
- * map a shared zero frame read-only instead of taking a frame, the huge
- * one over the whole 2 MiB block when as_zero_huge_fits, else the 4 KiB
- * one. Only page tables are allocated; AS_FAULT_OOM when they cannot be.
+ * do_anonymous_page and do_huge_pmd_anonymous_page): where a 2 MiB leaf
+ * may serve it (as_zero_huge_fits), the huge zero frame over the block
+ * while use_zero_page is on, else a zeroed 2 MiB leaf when memory is
+ * plentiful (as_fresh_block_fits); otherwise the 4 KiB zero frame. Zero
+ * frames are mapped read-only and take no frame; AS_FAULT_OOM when a page
+ * table cannot be had.
  */
-static int as_fault_zero_read(struct aspace *as, struct vma *v, vaddr_t va)
+static int as_fault_zero_read(struct aspace *as, struct vma *v, vaddr_t va, unsigned err)
 {
 	unsigned flags = as_pt_flags(v->prot) & ~PT_WRITE;
 	uint64_t huge = PT_LEVEL_SIZE(1);
 	vaddr_t block = ALIGN_DOWN(va, huge);
 
-	if (as_zero_huge_fits(as, v, block) &&
-	    pt_map(as->root, block, zpage_frame(huge), huge, flags) == 0)
-		return AS_FAULT_OK;
+	if (as_zero_huge_fits(as, v, block)) {
+		if (thp_use_zero_page() && zpage_frame(huge) &&
+		    pt_map(as->root, block, zpage_frame(huge), huge, flags) == 0)
+			return AS_FAULT_OK;
+		if (!thp_use_zero_page() && as_fresh_block_fits(as, v, block, thp_pmd_order()) &&
+		    as_map_zero(as->root, block, huge, as_fault_flags(v, err)) == 0)
+			return AS_FAULT_OK;
+	}
 	if (pt_map(as->root, ALIGN_DOWN(va, PAGE_SIZE), zpage_frame(PAGE_SIZE), PAGE_SIZE,
 		   flags) != 0)
 		return AS_FAULT_OOM;
@@ -341,7 +369,7 @@ static int as_fault_serve(struct aspace *as, struct vma *v, vaddr_t va, unsigned
 
 	if (!pt_query(as->root, va, &leaf)) {
 		if (!v->obj && !(err & AS_PF_WRITE))
-			return as_fault_zero_read(as, v, va);
+			return as_fault_zero_read(as, v, va, err);
 		if (!v->obj)
 			return as_fault_zero(as, v, va, err);
 		if (!(err & AS_PF_WRITE))

@@ -16,6 +16,7 @@
 #include "mm/heap.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
+#include "mm/thp.h"
 #include "mm/zpage.h"
 #include "support/as_testlib.h"
 #include "support/host_mm.h"
@@ -414,9 +415,7 @@ Test(procfs, meminfo_lines)
 Test(procfs, knobs)
 {
 	static const char *const want[PROCFS_KNOB_COUNT] = {
-		"65536\n", "65530\n", "0\n", "50\n", "[always] madvise never\n",
-		"always defer defer+madvise madvise [never]\n", "2097152\n", "1\n",
-		"always [inherit] madvise never\n",
+		"65536\n", "65530\n", "0\n", "50\n", "0\n",
 	};
 
 	for (int k = 0; k < PROCFS_KNOB_COUNT; k++) {
@@ -499,6 +498,19 @@ Test(procfs, tree_nodes_and_self_link)
 		"sys/kernel/mm/transparent_hugepage/hpage_pmd_size",
 		"sys/kernel/mm/transparent_hugepage/use_zero_page",
 		"sys/kernel/mm/transparent_hugepage/hugepages-2048kB/enabled",
+		"sys/kernel/mm/transparent_hugepage/hugepages-16kB/enabled",
+		"sys/kernel/mm/transparent_hugepage/shmem_enabled",
+		"sys/kernel/mm/transparent_hugepage/khugepaged/defrag",
+		"sys/kernel/mm/transparent_hugepage/khugepaged/alloc_sleep_millisecs",
+		"sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs",
+		"sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none",
+		"sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_swap",
+		"sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_shared",
+		"sys/kernel/mm/transparent_hugepage/khugepaged/pages_to_scan",
+		"sys/kernel/mm/transparent_hugepage/khugepaged/full_scans",
+		"sys/kernel/mm/transparent_hugepage/khugepaged/pages_collapsed",
+		"sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages",
+		"sys/kernel/mm/hugepages/hugepages-1048576kB/free_hugepages",
 	};
 	uint64_t e;
 	char link[16];
@@ -520,6 +532,14 @@ Test(procfs, tree_nodes_and_self_link)
 	cr_assert_eq(vfs_walk(root, "proc/1/mem")->mode & 0777, 0600);
 	cr_assert_eq(vfs_walk(root, "proc/1/clear_refs")->mode & 0777, 0200);
 	cr_assert_eq(vfs_walk(root, "proc/sys/vm/max_map_count")->mode & 0777, 0644);
+	cr_assert_null(vfs_walk(root, "sys/kernel/mm/transparent_hugepage/hugepages-8kB"));
+	cr_assert_null(vfs_walk(root, "sys/kernel/mm/transparent_hugepage/hugepages-4096kB"));
+	cr_assert_eq(vfs_walk(root, "sys/kernel/mm/transparent_hugepage/enabled")->mode & 0777,
+		     0644);
+	cr_assert_eq(vfs_walk(root, "sys/kernel/mm/transparent_hugepage/hpage_pmd_size")->mode &
+		     0777, 0444);
+	cr_assert_eq(vfs_walk(root, "sys/kernel/mm/transparent_hugepage/khugepaged/full_scans")
+		     ->mode & 0777, 0444);
 	self = vfs_walk(root, "proc/self");
 	cr_assert(VFS_IS_LNK(self->mode) && self->gen && self->size == 0);
 	cr_assert_eq(vfs_readlink(self, link, sizeof(link)), 1);
@@ -533,6 +553,19 @@ Test(procfs, tree_nodes_and_self_link)
 			     vfs_walk(root, "proc/1/pagemap"), 0, &e, 8), -ESRCH);
 	cr_assert_eq(tree_text(root, "sys/kernel/mm/transparent_hugepage/enabled"), 0);
 	cr_assert_str_eq(buf.data, "[always] madvise never\n");
+	n = vfs_walk(root, "sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled");
+	cr_assert_eq(n->gen->write_at(n, 0, "always\n", 7), 7, "written through to mm");
+	cr_assert_eq(thp_anon_orders(THP_ADVICE_NONE), (1u << 4) | (1u << 9));
+	cr_assert_eq(tree_text(root, "sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled"),
+		     0);
+	cr_assert_str_eq(buf.data, "[always] inherit madvise never\n");
+	cr_assert_eq(n->gen->write_at(n, 0, "sometimes", 9), -EINVAL);
+	thp_reset();
+	cr_assert_eq(tree_text(root, "sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none"),
+		     0);
+	cr_assert_str_eq(buf.data, "511\n");
+	cr_assert_eq(tree_text(root, "sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"), 0);
+	cr_assert_str_eq(buf.data, "0\n");
 	cr_assert_eq(tree_text(root, "proc/meminfo"), 0);
 
 	/* With one: the text is the generator's for this address space. */
