@@ -101,6 +101,19 @@ void pt_tally_tables(struct pt_table_tally *t, vaddr_t va, vaddr_t end);
 int pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags);
 
 /*
+ * Map the n 4 KiB pages from va, which lie in one last-level table (va 4 KiB
+ * aligned and canonical, n > 0, [va, va + n pages) inside one aligned block
+ * of the first large leaf size), to the frames pa[0..n) with `flags`, in
+ * one walk: pa[i] == 0 skips page i, and a page already mapped is skipped
+ * with its pa[i] set to 0, so pa[] ends holding exactly the frames mapped
+ * (their references are the caller's). Folds as pt_map does. Errors:
+ * -EINVAL (as pt_map, or the pages span tables), -EEXIST (a large leaf
+ * covers va), -ENOMEM (no table); on error nothing is mapped and every
+ * pa[i] is 0.
+ */
+int pt_map_pages(paddr_t root, vaddr_t va, size_t n, paddr_t *pa, unsigned flags);
+
+/*
  * Map into `dst` every page that `src` maps in [va, va+len), to the same
  * frames, with the leaf flags `clear` removed (fork's copy of a range):
  * leaves lying whole in the range keep their size; the part of a leaf that

@@ -331,34 +331,31 @@ static int as_fault_obj(struct aspace *as, struct vma *v, vaddr_t va)
  * Linux's fault-around (do_fault_around, filemap_map_pages) for a read fault
  * at `page` in v's object window: map the object's pages that exist in the
  * 64 KiB-aligned block around it, clipped to v and to the object's size,
- * where nothing is mapped yet, with as_fault_obj's rights. Holes and the
- * faulting page are left to as_fault_obj. Cannot fail: it stops at the
- * first page it cannot map (no memory for a table).
+ * where nothing is mapped yet, with as_fault_obj's rights, in one table
+ * walk (pt_map_pages). Holes and the faulting page are left to
+ * as_fault_obj. Cannot fail: without memory for a table nothing is mapped.
  */
 static void as_fault_around(struct aspace *as, struct vma *v, vaddr_t page)
 {
-	vaddr_t from = MAX(ALIGN_DOWN(page, AS_FAULT_AROUND_BYTES), vma_start(v));
-	vaddr_t to = MIN(ALIGN_DOWN(page, AS_FAULT_AROUND_BYTES) + AS_FAULT_AROUND_BYTES,
-			 vma_end(v));
+	vaddr_t block = ALIGN_DOWN(page, AS_FAULT_AROUND_BYTES);
+	vaddr_t from = MAX(block, vma_start(v));
+	vaddr_t to = MIN(block + AS_FAULT_AROUND_BYTES, vma_end(v));
 	uint64_t pages = (v->obj->size + PAGE_SIZE - 1) / PAGE_SIZE;
-	unsigned flags = as_pt_flags_existing(v->prot, v->flags);
-	struct pt_leaf leaf;
-	paddr_t pa;
+	paddr_t pa[AS_FAULT_AROUND_BYTES / PAGE_SIZE] = {0};
+	size_t n = (to - from) / PAGE_SIZE;
 
-	for (vaddr_t va = from; va < to; va += PAGE_SIZE) {
-		uint64_t pgoff = vma_pgoff_at(v, va);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t pgoff = vma_pgoff_at(v, from + i * PAGE_SIZE);
 
 		if (pgoff >= pages)
-			return;
-		if (va == page || pt_query(as->root, va, &leaf) ||
-		    mobj_page(v->obj, pgoff, MOBJ_LOOKUP, &pa) != 0)
-			continue;
-		pmm_ref(pa);
-		if (pt_map(as->root, va, pa, PAGE_SIZE, flags) != 0) {
-			pmm_unref(pa);
-			return;
-		}
+			break;
+		if (from + i * PAGE_SIZE == page || mobj_page(v->obj, pgoff, MOBJ_LOOKUP, &pa[i]))
+			pa[i] = 0;
 	}
+	pt_map_pages(as->root, from, n, pa, as_pt_flags_existing(v->prot, v->flags));
+	for (size_t i = 0; i < n; i++)
+		if (pa[i])
+			pmm_ref(pa[i]);
 }
 
 /* Serve a fault at va inside VMA v (without marking it soft-dirty). */

@@ -642,6 +642,69 @@ int pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags)
 	return err;
 }
 
+/*
+ * The last-level table covering va, with the tables above it made when
+ * missing; 0 (-EEXIST in *err) when a large leaf covers va, or (-ENOMEM)
+ * when a table cannot be had: the caller frees the empty tables made.
+ */
+static paddr_t pt_last_table(paddr_t root, vaddr_t va, int *err)
+{
+	paddr_t table = root;
+
+	for (int level = PT_TOP_LEVEL; level > 0; level--) {
+		pte_t *e = &pt_entries(table)[PT_INDEX(level, va)];
+
+		if (!pte_present(*e)) {
+			paddr_t child = pt_table_alloc();
+
+			if (!child) {
+				*err = -ENOMEM;
+				return 0;
+			}
+			*e = pte_make_table(child);
+		} else if (pte_is_leaf(*e, level)) {
+			*err = -EEXIST;
+			return 0;
+		}
+		table = pte_addr(*e, level);
+	}
+	return table;
+}
+
+int pt_map_pages(paddr_t root, vaddr_t va, size_t n, paddr_t *pa, unsigned flags)
+{
+	struct pt_op op = {0};
+	size_t mapped = 0;
+	int err = 0;
+	paddr_t table;
+	pte_t *t;
+
+	if (!n || !IS_ALIGNED(va, PAGE_SIZE) || !pt_canonical(va) ||
+	    PT_INDEX(0, va) + n > PT_ENTRIES || (flags & ~PT_FLAGS_ALL))
+		err = -EINVAL;
+	table = err ? 0 : pt_last_table(root, va, &err);
+	for (size_t i = 0; i < n; i++) {
+		if (!table || !IS_ALIGNED(pa[i], PAGE_SIZE))
+			pa[i] = 0;
+		if (!pa[i])
+			continue;
+		t = &pt_entries(table)[PT_INDEX(0, va) + i];
+		if (pte_present(*t)) {
+			pa[i] = 0;
+			continue;
+		}
+		*t = pte_make_leaf(pa[i], flags, 0);
+		mapped++;
+	}
+	if (mapped)
+		pt_fold_around(root, va, va + n * PAGE_SIZE, &op);
+	else if ((!err || err == -ENOMEM) &&
+		 (!table || !pte_present(pt_entries(table)[PT_INDEX(0, va)])))
+		pt_remove_level(root, PT_TOP_LEVEL, va, va + PAGE_SIZE, &op); /* empty tables made */
+	pt_tlb_finish(&op.tlb);
+	return err;
+}
+
 /* ---------------------------------------------------------------- copy */
 
 /*

@@ -882,3 +882,48 @@ Test(pt, copy_oom_all_or_nothing)
 	listing_free(&before);
 	pt_destroy(d, PT_DESTROY_ALL);
 }
+
+/* ------------------------------------------------------------ pt_map_pages */
+
+/*
+ * pt_map_pages maps the pages it is given in one table, skips zeros and
+ * pages already mapped (clearing their pa), folds nothing that is not
+ * uniform, refuses a run that spans tables, and under allocation failure
+ * maps nothing and leaves no table behind.
+ */
+Test(pt, map_pages_maps_the_given_frames_and_skips_the_rest)
+{
+	vaddr_t va = 0x40000000 + MiB(2) - 4 * PAGE_SIZE;
+	paddr_t pa[5] = {0x100000, 0, 0x300000, 0x200000, 0};
+
+	cr_assert_eq(pt_map(root, va + 3 * PAGE_SIZE, 0x900000, PAGE_SIZE, FL), 0);
+	cr_assert_eq(pt_map_pages(root, va, 4, pa, FL), 0);
+	expect_query(va, va, 0x100000, PAGE_SIZE, FL);
+	expect_query(va + 2 * PAGE_SIZE, va + 2 * PAGE_SIZE, 0x300000, PAGE_SIZE, FL);
+	expect_query(va + 3 * PAGE_SIZE, va + 3 * PAGE_SIZE, 0x900000, PAGE_SIZE, FL);
+	cr_expect(pa[0] == 0x100000 && pa[1] == 0 && pa[2] == 0x300000 && pa[3] == 0,
+		  "pa[] holds what was mapped");
+	{
+		struct pt_leaf q;
+
+		cr_expect_not(pt_query(root, va + PAGE_SIZE, &q));
+	}
+	pa[0] = 0x100000;
+	cr_expect_eq(pt_map_pages(root, va, 5, pa, FL), -EINVAL, "five pages span two tables");
+	cr_expect_eq(pa[0], 0);
+	cr_assert_eq(pt_unmap(root, va, 4 * PAGE_SIZE), 0);
+	cr_expect_eq(pt_table_frames(), frames0);
+}
+
+Test(pt, map_pages_out_of_tables_maps_nothing)
+{
+	paddr_t pa[2] = {0x100000, 0x101000};
+	struct pt_leaf q;
+
+	pmm_fail_nth(2);
+	cr_expect_eq(pt_map_pages(root, 0x40000000, 2, pa, FL), -ENOMEM);
+	pmm_fail_nth(0);
+	cr_expect(pa[0] == 0 && pa[1] == 0);
+	cr_expect_not(pt_query(root, 0x40000000, &q));
+	cr_expect_eq(pt_table_frames(), frames0, "the tables made are freed");
+}
