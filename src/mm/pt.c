@@ -621,6 +621,32 @@ static int pt_found_leaf(void *ctx, const struct pt_leaf *leaf)
 	return 1;
 }
 
+static paddr_t pt_last_table(paddr_t root, vaddr_t va, int *err);
+
+/*
+ * pt_map of one 4 KiB page (checked by the caller): one walk down to its
+ * table instead of a check walk and a map walk. 0, -EEXIST or -ENOMEM,
+ * nothing changed on error.
+ */
+static int pt_map_page(paddr_t root, vaddr_t va, paddr_t pa, unsigned flags)
+{
+	struct pt_op op = {0};
+	int err = 0;
+	paddr_t table = pt_last_table(root, va, &err);
+	pte_t *e = table ? &pt_entries(table)[PT_INDEX(0, va)] : NULL;
+
+	if (e && pte_present(*e))
+		return -EEXIST;
+	if (e) {
+		*e = pte_make_leaf(pa, flags, 0);
+		pt_fold_around(root, va, va + PAGE_SIZE, &op);
+	} else if (err == -ENOMEM) {
+		pt_remove_level(root, PT_TOP_LEVEL, va, va + PAGE_SIZE, &op); /* empty tables made */
+	}
+	pt_tlb_finish(&op.tlb);
+	return err;
+}
+
 int pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags)
 {
 	struct pt_op op = {.pa0 = pa, .va0 = va, .flags = flags};
@@ -630,6 +656,8 @@ int pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags)
 		return err;
 	if (!IS_ALIGNED(pa, PAGE_SIZE) || (flags & ~PT_FLAGS_ALL) || pa + len < pa)
 		return -EINVAL;
+	if (len == PAGE_SIZE)
+		return pt_map_page(root, va, pa, flags);
 	if (pt_walk(root, va, len, pt_found_leaf, NULL))
 		return -EEXIST;
 	err = pt_map_level(root, PT_TOP_LEVEL, va, va + len, &op);
