@@ -53,7 +53,7 @@ static int as_map_zero(paddr_t root, vaddr_t va, uint64_t size, unsigned flags)
  */
 static unsigned as_fault_flags(const struct vma *v, unsigned err)
 {
-	unsigned flags = as_pt_flags(v->prot);
+	unsigned flags = as_pt_flags(v->prot, v->flags);
 
 	if ((v->flags & AS_VMA_SDCLEAN) && !(err & AS_PF_WRITE))
 		flags &= ~PT_WRITE;
@@ -130,7 +130,7 @@ out_free:
 static int as_fault_cow(struct aspace *as, struct vma *v, vaddr_t va,
 			struct pt_leaf *leaf)
 {
-	unsigned flags = as_pt_flags(v->prot);
+	unsigned flags = as_pt_flags(v->prot, v->flags);
 	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
 	bool inside = leaf->va >= vma_start(v) && leaf->va + leaf->size <= vma_end(v);
 
@@ -199,7 +199,9 @@ static int as_fault_serve(struct aspace *as, struct vma *v, vaddr_t va, unsigned
 }
 
 /*
- * Serve a fault at va inside VMA v. A write that it served marks the page's
+ * Serve a fault at va inside VMA v: AS_FAULT_PKUERR first when the leaf's
+ * key refused the access (AS_PF_PK) or the VMA's key would (a missing page),
+ * then the VMA's rights. A write that it served marks the page's
  * leaf soft-dirty (Linux's pte_mkdirty on a write fault): a page written
  * after clear_refs 4 faults here, its write right restored by as_fault_cow
  * (a reuse, or a copy while a private frame is shared).
@@ -208,6 +210,8 @@ static int as_fault_in(struct aspace *as, struct vma *v, vaddr_t va, unsigned er
 {
 	int res;
 
+	if ((err & AS_PF_PK) || as_pkey_denies(v, err))
+		return AS_FAULT_PKUERR; /* before the rights, as Linux's access_error */
 	if (!as_access_ok(v->prot, v->flags, err))
 		return AS_FAULT_ACCERR;
 	res = as_fault_serve(as, v, va, err);

@@ -1,11 +1,23 @@
 /* CPU protection features switched on once the kernel's own tables are live. */
 #include "arch/x86_64/cpu.h"
 
+static bool cpu_pke; /* CR4.PKE is set */
 
+bool cpu_pkeys_on(void)
+{
+	return cpu_pke;
+}
+
+/*
+ * Turn on the protection features the CPU has: CR0.WP, global pages, SMEP,
+ * SMAP, and protection keys (CR4.PKE, with PKRU 0 for the kernel: every key
+ * allowed until a program's own PKRU is loaded).
+ */
 void cpu_enable_protections(void)
 {
 	uint64_t cr4 = read_cr4();
 	uint32_t ebx7 = cpuid_max(0) >= 7 ? cpuid(7, 0).ebx : 0;
+	uint32_t ecx7 = cpuid_max(0) >= 7 ? cpuid(7, 0).ecx : 0;
 
 	write_cr0(read_cr0() | CR0_WP);
 	if (cpuid(1, 0).edx & CPUID1_EDX_PGE)
@@ -14,5 +26,10 @@ void cpu_enable_protections(void)
 		cr4 |= CR4_SMEP;
 	if (ebx7 & CPUID7_EBX_SMAP)
 		cr4 |= CR4_SMAP;
+	if (ecx7 & CPUID7_ECX_PKU)
+		cr4 |= CR4_PKE;
 	write_cr4(cr4);
+	cpu_pke = cr4 & CR4_PKE;
+	if (cpu_pke)
+		wrpkru(0);
 }
