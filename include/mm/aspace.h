@@ -410,6 +410,9 @@ int as_set_policy(struct aspace *as, vaddr_t start, vaddr_t end, unsigned pol,
 /* The policy value of the VMA holding `addr` into *pol; 0 or -EFAULT when none does. */
 int as_policy_at(const struct aspace *as, vaddr_t addr, unsigned *pol);
 
+/* True when the machine enforces protection keys (Linux's arch_pkeys_enabled). */
+bool as_pkeys_enabled(void);
+
 /* True when `pkey` is allocated to the user (Linux's mm_pkey_is_allocated). */
 bool as_pkey_allocated(const struct aspace *as, int pkey);
 

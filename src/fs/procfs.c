@@ -405,6 +405,8 @@ static void procfs_smap(const struct procfs_task *t, const struct as_vma_info *v
 	procfs_mss_add(t, v, &m);
 	procfs_smap_mem(&m, false, b);
 	procfs_printf(b, "THPeligible:    %8u\n", procfs_thp_eligible(t, v));
+	if (as_pkeys_enabled()) /* Linux prints it when the CPU has protection keys */
+		procfs_printf(b, "ProtectionKey:  %8u\n", (unsigned)AS_VMA_PKEY(v->flags));
 	procfs_put(b, "VmFlags: ", 9);
 	for (size_t i = 0; i < ARRAY_SIZE(procfs_vm_names); i++)
 		if (flags & procfs_vm_names[i].bit)

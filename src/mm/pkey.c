@@ -30,6 +30,11 @@ static int as_pkey_take(struct aspace *as)
 	return k;
 }
 
+bool as_pkeys_enabled(void)
+{
+	return mm_pkey_count() > 1;
+}
+
 bool as_pkey_allocated(const struct aspace *as, int pkey)
 {
 	if (pkey < 0 || (unsigned)pkey >= mm_pkey_count() || pkey == as->xonly_pkey)

@@ -119,7 +119,7 @@ void fake_on_sleep(void (*fn)(void *arg), void *arg)
 static void fake_handler(struct proc *p, int sig, const struct sig_info *info)
 {
 	struct uregs regs;
-	struct sig_fault f = { sig, info->code, 0, 0, 0, info };
+	struct sig_fault f = { sig, info->code, 0, 0, 0, info, 0 };
 
 	memset(&regs, 0, sizeof(regs));
 	regs.rsp = (uint64_t)(fake_ustack + sizeof(fake_ustack));
