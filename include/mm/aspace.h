@@ -376,7 +376,8 @@ int as_mprotect(struct aspace *as, vaddr_t addr, uint64_t len, int prot);
  * arch_override_mprotect_pkey: PROT_EXEC alone takes the execute-only key,
  * other rights on an execute-only VMA go back to key 0). Errors as
  * as_mprotect, and EINVAL for a key not allocated (as_pkey_alloc; key 0
- * always is, the execute-only key never is to the user).
+ * always is when the machine has keys, none is without; the execute-only
+ * key never is to the user).
  */
 int as_mprotect_pkey(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int pkey);
 

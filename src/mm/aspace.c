@@ -67,7 +67,7 @@ struct aspace *as_create(void)
 	as->mmap_base = as_mmap_base_for(AS_STACK_LIMIT);
 	as->lim = as_default_limits;
 	as->users = 1;
-	as->pkey_map = 1;
+	as->pkey_map = as_pkeys_enabled(); /* key 0; none without keys (Linux's init_new_context) */
 	as->xonly_pkey = -1;
 	return as;
 }
