@@ -1008,6 +1008,21 @@ int procfs_meminfo(const struct aspace *running, struct procfs_buf *b)
 
 /* ---------------------------------------------------------------- knobs */
 
+/* One number, blanks (procfs_blank, as proc_doulongvec_minmax skips them) around it. */
+long procfs_nr_hugepages_write(const void *buf, size_t len)
+{
+	const char *s = buf;
+	size_t i = 0, digits = 0;
+
+	while (i < len && procfs_blank(s[i]))
+		i++;
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+		digits++;
+	while (i < len && procfs_blank(s[i]))
+		i++;
+	return digits && i == len ? (long)len : -EINVAL;
+}
+
 /*
  * The sysctls are the constants mm enforces (mm/aspace.h; overcommit: the
  * heuristic of as_commit_fits). THP: every demand-zero fault in a VMA that
@@ -1029,6 +1044,8 @@ int procfs_knob(enum procfs_knob k, struct procfs_buf *b)
 		return procfs_printf(b, "0\n");
 	case PROCFS_VM_OVERCOMMIT_RATIO:
 		return procfs_printf(b, "50\n");
+	case PROCFS_VM_NR_HUGEPAGES:
+		return procfs_printf(b, "0\n");
 	case PROCFS_THP_ENABLED:
 		return procfs_printf(b, "[always] madvise never\n");
 	case PROCFS_THP_DEFRAG:

@@ -1425,13 +1425,15 @@ static bool as_advice_discards(int advice)
 
 /*
  * Linux 6.12's can_modify_vma_madv: discarding advice is refused on a sealed
- * VMA of read-only private anonymous memory (is_ro_anon: no PROT_WRITE, no
- * file: a private window onto an object is not anonymous memory).
+ * VMA of read-only private anonymous memory (is_ro_anon: no PROT_WRITE, or
+ * a key the running thread may not write through; no file: a private window
+ * onto an object is not anonymous memory).
  */
 static bool as_advice_allowed(const struct vma *v, int advice)
 {
 	return !(v->flags & AS_VMA_SEALED) || !as_advice_discards(advice) ||
-	       (v->flags & MAP_SHARED) || v->obj || (v->prot & PROT_WRITE);
+	       (v->flags & MAP_SHARED) || v->obj ||
+	       ((v->prot & PROT_WRITE) && !as_pkey_denies(v, AS_PF_USER | AS_PF_WRITE));
 }
 
 /*

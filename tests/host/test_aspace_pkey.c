@@ -225,3 +225,16 @@ Test(pkey, policy_values_split_merge_and_holes)
 	cr_assert_eq(as_policy_at(as, BASE + 2 * PG, &pol), -EFAULT);
 	cr_assert_eq(as_set_policy(as, BASE, BASE + PG, AS_POLICY_LIMIT, AS_POLICY_HOLES_OK), -EINVAL);
 }
+
+Test(pkey, sealed_discard_refused_when_the_key_denies_writes)
+{
+	int k = as_pkey_alloc(as, 0);
+
+	map_touched(4);
+	cr_assert_eq(as_mprotect_pkey(as, BASE, 4 * PG, RW, k), 0);
+	cr_assert_eq(as_mseal(as, BASE, 4 * PG, 0), 0);
+	cr_assert_eq(as_madvise(as, BASE, 4 * PG, MADV_DONTNEED), 0, "writable through the key");
+	mm_pkey_set_rights((unsigned)k, MM_PKEY_DENY_WRITE);
+	cr_assert_eq(as_madvise(as, BASE, 4 * PG, MADV_DONTNEED), -EPERM, "read-only anon (is_ro_anon)");
+	mm_pkey_set_rights((unsigned)k, 0);
+}
