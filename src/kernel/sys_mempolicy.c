@@ -57,6 +57,12 @@
 #define NODE_MASK_MAX_BITS (PAGE_SIZE * 8) /* get_nodes' limit */
 #define MOVE_PAGES_CHUNK 16                /* do_pages_stat's DO_PAGES_STAT_CHUNK_NR */
 
+/* Linux's capable(CAP_SYS_NICE): euid 0 has it (bootmm keeps no capability sets). */
+static bool sys_nice_capable(const struct proc *p)
+{
+	return p->cred.euid == 0;
+}
+
 /* A node mask as Linux's nodemask_t. */
 struct sys_nodes {
 	uint64_t w[NODE_WORDS];
@@ -208,7 +214,7 @@ static void sys_mpol_nodes(unsigned mode, struct sys_nodes *n)
 /*
  * mbind(start, len, mode, nmask, maxnode, flags) after the mode and the mask
  * are read (Linux's do_mbind): EINVAL (flags, unaligned, wraps, policy),
- * EFAULT (a hole, unless MPOL_DEFAULT; nothing mapped), ENOMEM (a split).
+ * EPERM (MPOL_MF_MOVE_ALL without CAP_SYS_NICE), EFAULT (a hole, unless MPOL_DEFAULT; nothing mapped), ENOMEM (a split).
  */
 static long sys_do_mbind(struct proc *p, uint64_t start, uint64_t len, unsigned mode,
 			 unsigned mflags, const struct sys_nodes *n, uint64_t flags)
@@ -218,6 +224,8 @@ static long sys_do_mbind(struct proc *p, uint64_t start, uint64_t len, unsigned 
 
 	if (flags & ~(uint64_t)MPOL_MF_VALID)
 		return -EINVAL;
+	if ((flags & MPOL_MF_MOVE_ALL) && !sys_nice_capable(p))
+		return -EPERM;
 	if (!IS_ALIGNED(start, PAGE_SIZE))
 		return -EINVAL;
 	len = ALIGN_UP(len, PAGE_SIZE);
@@ -355,7 +363,9 @@ static struct proc *sys_mpol_target(struct proc *p, int32_t pid, long *err)
 
 /*
  * migrate_pages(pid, maxnode, old_nodes, new_nodes): EINVAL (masks, no
- * node of new_nodes has memory), EFAULT, ESRCH. Pages leave the old nodes
+ * node of new_nodes has memory), EFAULT, ESRCH, EPERM (new nodes beyond
+ * node 0 without CAP_SYS_NICE; the ptrace access check on another process
+ * is not made: bootmm's programs are all root). Pages leave the old nodes
  * for the new ones; all are on node 0, which new_nodes must hold: none
  * moves, 0 pages are left behind.
  */
@@ -363,14 +373,19 @@ static long sys_migrate_pages(struct proc *p, struct uregs *r)
 {
 	struct sys_nodes from, to;
 	long err = sys_get_nodes(&from, r->rdx, r->rsi);
+	uint64_t to_node0;
 
 	if (!err)
 		err = sys_get_nodes(&to, r->r10, r->rsi);
 	if (err)
 		return err;
+	to_node0 = to.w[0];
 	if (!sys_mpol_target(p, (int32_t)r->rdi, &err))
 		return err;
-	if (!(to.w[0] & 1))
+	to.w[0] &= ~1ULL;
+	if (!sys_nodes_empty(&to) && !sys_nice_capable(p))
+		return -EPERM; /* new nodes outside the target's allowed ones ({0}) */
+	if (!(to_node0 & 1))
 		return -EINVAL; /* nothing left once cut to the allowed nodes */
 	return 0;
 }
@@ -404,7 +419,7 @@ static long sys_move_one(struct proc *t, uint64_t page, uint64_t node_at, int *s
 
 /*
  * move_pages(pid, count, pages, nodes, status, flags): EINVAL (flags),
- * ESRCH, EFAULT (the arrays), ENODEV (a node without memory). Each status
+ * EPERM (MPOL_MF_MOVE_ALL without CAP_SYS_NICE), ESRCH, EFAULT (the arrays), ENODEV (a node without memory). Each status
  * is the page's node, 0 (nothing moves: all memory is node 0), or
  * -ENOENT / -EFAULT for a page absent or outside every VMA.
  */
@@ -418,6 +433,8 @@ static long sys_move_pages(struct proc *p, struct uregs *r)
 
 	if ((uint32_t)r->r9 & ~(MPOL_MF_MOVE | MPOL_MF_MOVE_ALL))
 		return -EINVAL;
+	if (((uint32_t)r->r9 & MPOL_MF_MOVE_ALL) && !sys_nice_capable(p))
+		return -EPERM;
 	if (!(t = sys_mpol_target(p, (int32_t)r->rdi, &err)))
 		return err;
 	for (uint64_t i = 0; i < count; i++) {
