@@ -320,7 +320,7 @@ void user_pkru_set(uint32_t pkru);
 /* Bytes of the fpstate a signal frame holds (512 without protection keys). */
 size_t user_sigframe_fpu_size(void);
 
-/* Complete buf (user_fpu_save'd, user_sigframe_fpu_size bytes) with the xstate part holding pkru. */
+/* Complete buf (user_fpu_save'd, user_sigframe_fpu_size bytes) with the xstate holding pkru. */
 void user_sigframe_fpu_fill(uint8_t *buf, uint32_t pkru);
 
 /*

@@ -444,7 +444,8 @@ void proc_user_trap(unsigned vec, uint64_t error_code, uint64_t cr2,
 	case AS_FAULT_OOM:
 		proc_oom_kill(p, cr2, regs->rip);
 	case AS_FAULT_ACCERR:
-		f = (struct sig_fault){ SIGSEGV, SEGV_ACCERR, cr2, TRAP_VEC_PF, error_code, NULL, 0 };
+		f = (struct sig_fault){ SIGSEGV, SEGV_ACCERR, cr2, TRAP_VEC_PF, error_code, NULL,
+					0 };
 		break;
 	case AS_FAULT_SIGBUS:
 		f = (struct sig_fault){ SIGBUS, BUS_ADRERR, cr2, TRAP_VEC_PF, error_code, NULL, 0 };
@@ -454,7 +455,8 @@ void proc_user_trap(unsigned vec, uint64_t error_code, uint64_t cr2,
 					proc_fault_pkey(p->as, cr2) };
 		break;
 	default:
-		f = (struct sig_fault){ SIGSEGV, SEGV_MAPERR, cr2, TRAP_VEC_PF, error_code, NULL, 0 };
+		f = (struct sig_fault){ SIGSEGV, SEGV_MAPERR, cr2, TRAP_VEC_PF, error_code, NULL,
+					0 };
 		break;
 	}
 	proc_signal(p, regs, &f, cr2);

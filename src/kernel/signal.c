@@ -343,7 +343,7 @@ static void sig_restore_regs(struct uregs *r, const struct k_sigcontext *sc)
 	r->orig_rax = (uint64_t)-1;
 }
 
-/* Read a frame's fpstate at `at` into sig_fpu: the fxsave image, then the xstate part it announces. */
+/* Read a frame's fpstate at `at` into sig_fpu: the fxsave image, then the xstate it announces. */
 static int sig_read_fpstate(uint64_t at, size_t *size)
 {
 	if (copy_from_user(sig_fpu, at, USER_FPU_SIZE))

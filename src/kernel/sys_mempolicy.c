@@ -214,7 +214,8 @@ static void sys_mpol_nodes(unsigned mode, struct sys_nodes *n)
 /*
  * mbind(start, len, mode, nmask, maxnode, flags) after the mode and the mask
  * are read (Linux's do_mbind): EINVAL (flags, unaligned, wraps, policy),
- * EPERM (MPOL_MF_MOVE_ALL without CAP_SYS_NICE), EFAULT (a hole, unless MPOL_DEFAULT; nothing mapped), ENOMEM (a split).
+ * EPERM (MPOL_MF_MOVE_ALL without CAP_SYS_NICE), EFAULT (a hole, unless
+ * MPOL_DEFAULT; nothing mapped), ENOMEM (a split).
  */
 static long sys_do_mbind(struct proc *p, uint64_t start, uint64_t len, unsigned mode,
 			 unsigned mflags, const struct sys_nodes *n, uint64_t flags)
@@ -237,7 +238,7 @@ static long sys_do_mbind(struct proc *p, uint64_t start, uint64_t len, unsigned 
 	err = sys_mpol_check(&mode, mflags, n);
 	if (err)
 		return err;
-	/* one node: MPOL_MF_MOVE(_ALL) finds no page off the policy's nodes, STRICT no misplaced one */
+	/* one node: MPOL_MF_MOVE(_ALL) finds no page off the policy's nodes, STRICT none misplaced */
 	return as_set_policy(p->as, start, end, sys_mpol_value(mode, mflags),
 			     mode == MPOL_DEFAULT ? AS_POLICY_HOLES_OK : AS_POLICY_NO_HOLES);
 }
@@ -419,9 +420,10 @@ static long sys_move_one(struct proc *t, uint64_t page, uint64_t node_at, int *s
 
 /*
  * move_pages(pid, count, pages, nodes, status, flags): EINVAL (flags),
- * EPERM (MPOL_MF_MOVE_ALL without CAP_SYS_NICE), ESRCH, EFAULT (the arrays), ENODEV (a node without memory). Each status
- * is the page's node, 0 (nothing moves: all memory is node 0), or
- * -ENOENT / -EFAULT for a page absent or outside every VMA.
+ * EPERM (MPOL_MF_MOVE_ALL without CAP_SYS_NICE), ESRCH, EFAULT (the
+ * arrays), ENODEV (a node without memory). Each status is the page's
+ * node, 0 (nothing moves: all memory is node 0), or -ENOENT / -EFAULT for
+ * a page absent or outside every VMA.
  */
 static long sys_move_pages(struct proc *p, struct uregs *r)
 {

@@ -665,7 +665,7 @@ struct as_protect_spares {
 	struct vma *tail; /* split at end: the last VMA ends after it */
 };
 
-/* What an mprotect sets: the rights, and the key (AS_PKEY_KEEP: each VMA's own, see as_mprotect_pkey). */
+/* What an mprotect sets: the rights, and the key (AS_PKEY_KEEP: see as_mprotect_pkey). */
 struct as_protect_to {
 	int prot;
 	int pkey;

@@ -156,7 +156,8 @@ Test(pkey, fault_refused_by_the_threads_rights)
 	cr_assert_eq(as_fault(as, BASE + PG, AS_PF_USER), AS_FAULT_OK);
 	cr_assert_eq(as_fault(as, BASE + PG, AS_PF_USER | AS_PF_WRITE), AS_FAULT_PKUERR);
 	mm_pkey_set_rights((unsigned)k, 0);
-	cr_assert_eq(as_fault(as, BASE + PG, AS_PF_USER | AS_PF_WRITE | AS_PF_PRESENT), AS_FAULT_OK);
+	cr_assert_eq(as_fault(as, BASE + PG, AS_PF_USER | AS_PF_WRITE | AS_PF_PRESENT),
+		     AS_FAULT_OK);
 	cr_assert_eq(as_fault(as, BASE, AS_PF_USER | AS_PF_PRESENT | AS_PF_PK), AS_FAULT_PKUERR,
 		     "the MMU's PK bit is final");
 	cr_assert_eq(as_mprotect(as, BASE, 2 * PG, PROT_NONE), 0);
@@ -221,9 +222,11 @@ Test(pkey, policy_values_split_merge_and_holes)
 	cr_assert_eq(as_set_policy(as, BASE, BASE + 4 * PG, 3, AS_POLICY_HOLES_OK), 0);
 	cr_assert_eq(as_policy_at(as, BASE + 3 * PG, &pol), 0);
 	cr_assert_eq(pol, 3);
-	cr_assert_eq(as_set_policy(as, BASE + 2 * PG, BASE + 3 * PG, 3, AS_POLICY_HOLES_OK), -EFAULT);
+	cr_assert_eq(as_set_policy(as, BASE + 2 * PG, BASE + 3 * PG, 3, AS_POLICY_HOLES_OK),
+		     -EFAULT);
 	cr_assert_eq(as_policy_at(as, BASE + 2 * PG, &pol), -EFAULT);
-	cr_assert_eq(as_set_policy(as, BASE, BASE + PG, AS_POLICY_LIMIT, AS_POLICY_HOLES_OK), -EINVAL);
+	cr_assert_eq(as_set_policy(as, BASE, BASE + PG, AS_POLICY_LIMIT, AS_POLICY_HOLES_OK),
+		     -EINVAL);
 }
 
 Test(pkey, sealed_discard_refused_when_the_key_denies_writes)
@@ -235,6 +238,7 @@ Test(pkey, sealed_discard_refused_when_the_key_denies_writes)
 	cr_assert_eq(as_mseal(as, BASE, 4 * PG, 0), 0);
 	cr_assert_eq(as_madvise(as, BASE, 4 * PG, MADV_DONTNEED), 0, "writable through the key");
 	mm_pkey_set_rights((unsigned)k, MM_PKEY_DENY_WRITE);
-	cr_assert_eq(as_madvise(as, BASE, 4 * PG, MADV_DONTNEED), -EPERM, "read-only anon (is_ro_anon)");
+	cr_assert_eq(as_madvise(as, BASE, 4 * PG, MADV_DONTNEED), -EPERM,
+		     "read-only anon (is_ro_anon)");
 	mm_pkey_set_rights((unsigned)k, 0);
 }
