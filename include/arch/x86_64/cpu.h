@@ -19,6 +19,7 @@
 #define CPUID7_ECX_PKU (1u << 3)   /* protection keys for user pages */
 #define CPUID7_ECX_OSPKE (1u << 4) /* CR4.PKE is set */
 #define CPUID1_EDX_PGE (1u << 13)
+#define CPUID1_ECX_XSAVE (1u << 26)
 #define RFLAGS_IF (1ULL << 9)
 
 #define MSR_EFER 0xc0000080
