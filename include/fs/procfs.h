@@ -192,8 +192,18 @@ enum procfs_knob {
 	PROCFS_VM_OVERCOMMIT_MEMORY,
 	PROCFS_VM_OVERCOMMIT_RATIO,
 	PROCFS_HUGETLB_POOL,    /* a count of hugepages-<N>kB/: no hugetlb pool, 0 */
+	PROCFS_VM_NR_HUGEPAGES, /* /proc/sys/vm/nr_hugepages (procfs_nr_hugepages_write) */
 	PROCFS_KNOB_COUNT,
 };
+
+/*
+ * A write to /proc/sys/vm/nr_hugepages (Linux's proc_doulongvec_minmax):
+ * len for one unsigned decimal number (blanks around it allowed), -EINVAL
+ * otherwise. bootmm has no hugetlb pool (no MAP_HUGETLB, no hugetlbfs), so
+ * the number of persistent huge pages stays 0, as on a Linux machine that
+ * cannot find any: reading the file back says 0.
+ */
+long procfs_nr_hugepages_write(const void *buf, size_t len);
 
 /* The text of knob k (one line). Returns b->err, or -EINVAL for an unknown k. */
 int procfs_knob(enum procfs_knob k, struct procfs_buf *b);

@@ -72,6 +72,21 @@ enum proc_state {
 	PROC_ZOMBIE,   /* exited, waiting for its parent to reap it */
 };
 
+/* Bits of a node mask as Linux's MAX_NUMNODES (CONFIG_NODES_SHIFT 10, the oracle's). */
+#define PROC_MAX_NUMNODES 1024
+
+/*
+ * A process's NUMA memory policy (Linux's task mempolicy): mode and mode
+ * flags as set_mempolicy took them (mode 0, MPOL_DEFAULT: none), and the
+ * node mask as the user gave it for MPOL_F_STATIC_NODES and
+ * MPOL_F_RELATIVE_NODES (get_mempolicy returns that one). Inherited by
+ * fork, kept by exec.
+ */
+struct proc_mempolicy {
+	uint16_t mode, flags;
+	uint64_t user_nodes[PROC_MAX_NUMNODES / 64];
+};
+
 struct proc {
 	const char *name;
 	const char *path;        /* the executable's path: readlink /proc/self/exe */
@@ -144,6 +159,8 @@ struct proc {
 	long wake_reason;            /* what sched_sleep returns */
 	uint64_t slice_end_ns;
 	uint8_t fpu[USER_FPU_SIZE] __attribute__((aligned(16))); /* x87/SSE while switched out */
+	uint32_t pkru;               /* protection-key rights while switched out (user_pkru_get) */
+	struct proc_mempolicy mpol;  /* set_mempolicy's (src/kernel/sys_mempolicy.c) */
 };
 
 /*
@@ -283,6 +300,46 @@ void user_fpu_save(void *buf);
 
 /* fxrstor from buf (16-byte aligned), MXCSR reserved bits cleared first. */
 void user_fpu_restore(void *buf);
+
+/* Linux's init_pkru_value: key 0 open, keys 1-15 access-disabled (exec, signal handlers). */
+#define USER_PKRU_INIT 0x55555554u
+
+/*
+ * The running program's protection-key rights register (x86 PKRU). Without
+ * keys (no PKU, or CR4.PKE off) get answers 0 and set does nothing.
+ */
+uint32_t user_pkru_get(void);
+void user_pkru_set(uint32_t pkru);
+
+/*
+ * The fpstate of a signal frame (Linux's sigframe xstate): the fxsave image,
+ * and with protection keys an XSAVE-format area past it as Linux writes one
+ * (sw_reserved bytes with FP_XSTATE_MAGIC1, the XSAVE header, PKRU at the
+ * offset CPUID leaf 0xd gives component 9, FP_XSTATE_MAGIC2 at the end).
+ * USER_SIGFRAME_FPU_MAX bounds its size.
+ */
+#define USER_SIGFRAME_FPU_MAX 4096
+
+/* Bytes of the fpstate a signal frame holds (512 without protection keys). */
+size_t user_sigframe_fpu_size(void);
+
+/* Complete buf (user_fpu_save'd, user_sigframe_fpu_size bytes) with the xstate holding pkru. */
+void user_sigframe_fpu_fill(uint8_t *buf, uint32_t pkru);
+
+/*
+ * Bytes of the fpstate at buf (its first 512 read) rt_sigreturn reads in
+ * all: the size user_sigframe_fpu_fill wrote when its magic is intact, else
+ * 512 (a legacy fxsave image alone, as Linux's fx_only).
+ */
+size_t user_sigframe_fpu_extent(const uint8_t *buf);
+
+/*
+ * The PKRU rt_sigreturn restores from the fpstate at buf of `size` bytes
+ * (user_sigframe_fpu_extent), as Linux's XRSTOR of the frame: the frame's
+ * PKRU when its XSTATE_BV has the component, 0 (its init state) when not,
+ * USER_PKRU_INIT for a legacy image.
+ */
+uint32_t user_sigframe_pkru(const uint8_t *buf, size_t size);
 
 /* The stack syscall entry switches to (the running program's kernel stack top). */
 void user_set_kernel_stack(uint64_t top);

@@ -76,6 +76,7 @@
 #define CLD_CONTINUED 6
 #define SEGV_MAPERR 1
 #define SEGV_ACCERR 2
+#define SEGV_PKUERR 4 /* a protection key forbade the access (si_pkey says which) */
 #define BUS_ADRALN 1
 #define BUS_ADRERR 2
 #define ILL_ILLOPN 2
@@ -139,6 +140,7 @@ struct sig_fault {
 	unsigned trapno;
 	uint64_t error_code;
 	const struct sig_info *info; /* sent signals: the siginfo fields; NULL for faults */
+	uint32_t pkey; /* si_pkey of SEGV_PKUERR: the key of the VMA faulted on */
 };
 
 /*

@@ -128,8 +128,26 @@
  * process's own accesses reach it: access_user (/proc/<pid>/mem, the
  * kernel's copies into another space) says AS_FAULT_MAPERR.
  */
-#define AS_VMA_SECRET (1 << 19)
+#define AS_VMA_SECRET (1 << 15)
 #define AS_VMA_LOCK_MASK (AS_VMA_LOCKED | AS_VMA_LOCKONFAULT)
+/*
+ * The VMA's protection key (Linux's VM_PKEY_BIT0-3): 0 unless
+ * as_mprotect_pkey gave another or the mapping is execute-only. Its pages'
+ * leaves carry it (PT_PKEY); two VMAs merge only with equal keys.
+ */
+#define AS_VMA_PKEY_SHIFT 16
+#define AS_VMA_PKEY_MASK (0xf << AS_VMA_PKEY_SHIFT)
+#define AS_VMA_PKEY(flags) (((flags) & AS_VMA_PKEY_MASK) >> AS_VMA_PKEY_SHIFT)
+/*
+ * The VMA's NUMA memory policy (Linux's vm_policy): a value below
+ * AS_POLICY_LIMIT that the kernel's mempolicy code gives it (0: none, the
+ * process's policy applies). mm only keeps it: split halves keep it, VMAs
+ * merge only with equal ones (Linux's mpol_equal), fork copies it.
+ */
+#define AS_VMA_MPOL_SHIFT 2
+#define AS_VMA_MPOL_MASK (0x3f << AS_VMA_MPOL_SHIFT)
+#define AS_VMA_MPOL(flags) (((flags) & AS_VMA_MPOL_MASK) >> AS_VMA_MPOL_SHIFT)
+#define AS_POLICY_LIMIT 64u
 
 /*
  * The credential (as_set_memlock): AS_CAP_IPC_LOCK exempts the process
@@ -147,6 +165,7 @@
 #define AS_PF_WRITE (1u << 1)
 #define AS_PF_USER (1u << 2)
 #define AS_PF_EXEC (1u << 4)
+#define AS_PF_PK (1u << 5) /* the leaf's protection key forbade the access */
 /*
  * Not a CPU bit: a forced access (Linux's FOLL_FORCE, mm/access.h's
  * ACCESS_FORCE). The VMA's rights are overridden (a read of any VMA; a
@@ -163,6 +182,7 @@ enum as_fault_result {
 	AS_FAULT_ACCERR = 2, /* VMA forbids the access: SIGSEGV, SEGV_ACCERR */
 	AS_FAULT_OOM = 3,    /* no memory to serve it: SIGBUS */
 	AS_FAULT_SIGBUS = 4, /* past the end of the object it maps: SIGBUS, BUS_ADRERR */
+	AS_FAULT_PKUERR = 5, /* the VMA's key forbids it: SIGSEGV, SEGV_PKUERR, the VMA's key */
 };
 
 struct aspace;
@@ -384,6 +404,56 @@ int as_munmap(struct aspace *as, vaddr_t addr, uint64_t len);
  * A private locked VMA turning writable is populated for writing (Linux).
  */
 int as_mprotect(struct aspace *as, vaddr_t addr, uint64_t len, int prot);
+
+/* as_mprotect_pkey's pkey that keeps each VMA's key (plain mprotect). */
+#define AS_PKEY_KEEP (-1)
+
+/*
+ * Linux's pkey_mprotect: as_mprotect, and every VMA of the range gets key
+ * `pkey` (AS_PKEY_KEEP: its own key, but for execute-only memory as Linux's
+ * arch_override_mprotect_pkey: PROT_EXEC alone takes the execute-only key,
+ * other rights on an execute-only VMA go back to key 0). Errors as
+ * as_mprotect, and EINVAL for a key not allocated (as_pkey_alloc; key 0
+ * always is when the machine has keys, none is without; the execute-only
+ * key never is to the user).
+ */
+int as_mprotect_pkey(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int pkey);
+
+/*
+ * Linux's pkey_alloc after the argument checks: the lowest key not yet
+ * allocated in the space, with the running thread's rights for it set to
+ * `rights` (MM_PKEY_*). -ENOSPC when none is left (all 16 taken, counting
+ * key 0 and an execute-only key; always without keys in the machine).
+ */
+int as_pkey_alloc(struct aspace *as, unsigned rights);
+
+/* Linux's pkey_free: 0, or -EINVAL for a key not allocated. VMAs keep the key. */
+int as_pkey_free(struct aspace *as, int pkey);
+
+/* How as_set_policy treats holes in its range. */
+enum as_policy_holes {
+	AS_POLICY_NO_HOLES,  /* a hole is EFAULT (Linux's mbind of a policy) */
+	AS_POLICY_HOLES_OK,  /* the VMAs around holes change (mbind of MPOL_DEFAULT) */
+};
+
+/*
+ * Linux's mbind on the VMAs of [start, end) (page aligned, end > start):
+ * each gets policy value `pol` (< AS_POLICY_LIMIT), split at the ends and
+ * merged after. -EFAULT, nothing changed, when no VMA meets the range or
+ * (AS_POLICY_NO_HOLES) a hole does; -ENOMEM when a split has no room or
+ * memory (the VMAs before it keep the change, as Linux's mbind_range).
+ */
+int as_set_policy(struct aspace *as, vaddr_t start, vaddr_t end, unsigned pol,
+		  enum as_policy_holes holes);
+
+/* The policy value of the VMA holding `addr` into *pol; 0 or -EFAULT when none does. */
+int as_policy_at(const struct aspace *as, vaddr_t addr, unsigned *pol);
+
+/* True when the machine enforces protection keys (Linux's arch_pkeys_enabled). */
+bool as_pkeys_enabled(void);
+
+/* True when `pkey` is allocated to the user (Linux's mm_pkey_is_allocated). */
+bool as_pkey_allocated(const struct aspace *as, int pkey);
 
 /*
  * Errors: EINVAL, EFAULT, ENOMEM as Linux mremap(2) (RLIMIT_AS and

@@ -40,6 +40,24 @@ void mm_page_zero(void *dst, size_t size);
 /* Copy `size` bytes (a multiple of PAGE_SIZE) between page-aligned pages, as fast. */
 void mm_page_copy(void *dst, const void *src, size_t size);
 
+/*
+ * Protection keys: how many the machine enforces (16 with x86 PKU turned on
+ * by CR4.PKE; 1, key 0 alone, without). Key rights are per thread (x86:
+ * PKRU), read and written here for the thread running now.
+ */
+unsigned mm_pkey_count(void);
+
+/* MM_PKEY_* rights of one key (2 bits each in x86's PKRU, Linux's PKEY_DISABLE_*). */
+#define MM_PKEY_DENY_ACCESS 0x1u /* no data access at all */
+#define MM_PKEY_DENY_WRITE 0x2u  /* no data write */
+#define MM_PKEY_RIGHTS_MASK 0x3u
+
+/* The MM_PKEY_* rights the running thread has set for `pkey` (0 without keys). */
+unsigned mm_pkey_rights(unsigned pkey);
+
+/* Set the running thread's MM_PKEY_* rights for `pkey` (< mm_pkey_count()). */
+void mm_pkey_set_rights(unsigned pkey, unsigned rights);
+
 /* Time stamp for benchmarks and durations (rdtsc in the kernel). */
 uint64_t mm_cycles(void);
 

@@ -54,7 +54,17 @@
 #define PT_GLOBAL (1u << 3)   /* survives root switches (kernel only) */
 #define PT_NOCACHE (1u << 4)  /* cache disable */
 #define PT_WRTHRU (1u << 5)   /* write-through */
-#define PT_FLAGS_ALL 0x3fu
+#define PT_FLAGS_ALL 0xf3fu
+/*
+ * The leaf's protection key (0-15, in bits 8-11 of the flags): an abstract
+ * number the arch stores in the entry where its MMU checks it against the
+ * per-thread rights register (x86: PTE bits 59-62, PKRU). Key 0 is every
+ * mapping's default; an arch without keys keeps only key 0.
+ */
+#define PT_PKEY_SHIFT 8
+#define PT_PKEY_MASK (0xfu << PT_PKEY_SHIFT)
+#define PT_PKEY(k) (((unsigned)(k) << PT_PKEY_SHIFT) & PT_PKEY_MASK)
+#define PT_PKEY_OF(flags) (((flags) & PT_PKEY_MASK) >> PT_PKEY_SHIFT)
 
 /* Leaf state (generic; see above). */
 #define PT_STATE_YOUNG (1u << 0)      /* accessed since the last pte_mkold */

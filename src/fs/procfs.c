@@ -394,6 +394,8 @@ static void procfs_smap(const struct procfs_task *t, const struct as_vma_info *v
 	procfs_mss_add(t, v, &m);
 	procfs_smap_mem(&m, false, b);
 	procfs_printf(b, "THPeligible:    %8u\n", procfs_thp_eligible(t, v));
+	if (as_pkeys_enabled()) /* Linux prints it when the CPU has protection keys */
+		procfs_printf(b, "ProtectionKey:  %8u\n", (unsigned)AS_VMA_PKEY(v->flags));
 	procfs_put(b, "VmFlags: ", 9);
 	for (size_t i = 0; i < ARRAY_SIZE(procfs_vm_names); i++)
 		if (flags & procfs_vm_names[i].bit)
@@ -992,6 +994,21 @@ int procfs_meminfo(const struct aspace *running, struct procfs_buf *b)
 
 /* ---------------------------------------------------------------- knobs */
 
+/* One number, blanks (procfs_blank, as proc_doulongvec_minmax skips them) around it. */
+long procfs_nr_hugepages_write(const void *buf, size_t len)
+{
+	const char *s = buf;
+	size_t i = 0, digits = 0;
+
+	while (i < len && procfs_blank(s[i]))
+		i++;
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+		digits++;
+	while (i < len && procfs_blank(s[i]))
+		i++;
+	return digits && i == len ? (long)len : -EINVAL;
+}
+
 /*
  * The sysctls are the constants mm enforces (mm/aspace.h; overcommit: the
  * heuristic of as_commit_fits). The hugetlb pool counts are 0: bootmm has
@@ -1009,6 +1026,7 @@ int procfs_knob(enum procfs_knob k, struct procfs_buf *b)
 	case PROCFS_VM_OVERCOMMIT_RATIO:
 		return procfs_printf(b, "50\n");
 	case PROCFS_HUGETLB_POOL:
+	case PROCFS_VM_NR_HUGEPAGES:
 		return procfs_printf(b, "0\n");
 	default:
 		return -EINVAL;

@@ -194,6 +194,17 @@ static int procfs_gen_knob(const struct vfs_node *n, struct procfs_buf *b)
 
 static const struct vfs_gen procfs_ops_knob = {.text = procfs_gen_knob};
 
+/* nr_hugepages: a knob that takes writes (procfs_nr_hugepages_write). */
+static long procfs_gen_hugepages_write(const struct vfs_node *n, uint64_t pos, const void *buf,
+				       size_t len)
+{
+	return procfs_nr_hugepages_write(buf, len);
+}
+
+static const struct vfs_gen procfs_ops_hugepages = {
+	.text = procfs_gen_knob, .write_at = procfs_gen_hugepages_write,
+};
+
 int procfs_node_text(const struct vfs_node *n, struct procfs_buf *out)
 {
 	if (!n->gen || !n->gen->text)
@@ -361,6 +372,7 @@ static int procfs_mount_global(struct vfs_node *proc)
 		{"max_map_count", PROCFS_RW, &procfs_ops_knob, PROCFS_VM_MAX_MAP_COUNT},
 		{"overcommit_memory", PROCFS_RW, &procfs_ops_knob, PROCFS_VM_OVERCOMMIT_MEMORY},
 		{"overcommit_ratio", PROCFS_RW, &procfs_ops_knob, PROCFS_VM_OVERCOMMIT_RATIO},
+		{"nr_hugepages", PROCFS_RW, &procfs_ops_hugepages, PROCFS_VM_NR_HUGEPAGES},
 	};
 	struct vfs_node *sys, *dir;
 	int err = procfs_gen_node(proc, "self", PROCFS_LINK, &procfs_ops_self, 0);

@@ -658,6 +658,7 @@ static void exec_commit(struct proc *p, struct exec_bprm *b, uint64_t sp, struct
 	user_set_fs(0);
 	user_set_gs(0);
 	user_fpu_reset();
+	user_pkru_set(USER_PKRU_INIT); /* the new space has key 0 alone */
 	p->robust_list = 0;
 	p->rseq = 0;
 	p->rseq_len = p->rseq_sig = 0;

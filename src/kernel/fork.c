@@ -102,6 +102,7 @@ static int proc_fork_copy(const struct proc *p, struct proc *c, uint64_t flags)
 	c->cred = p->cred;
 	c->nondumpable = p->nondumpable; /* a flag of the mm, copied with it */
 	c->umask = p->umask;
+	c->mpol = p->mpol;
 	c->fs_base = p->fs_base;
 	c->gs_base = p->gs_base;
 	c->rseq = (flags & CLONE_VM) ? 0 : p->rseq;
@@ -139,6 +140,7 @@ static void proc_fork_regs(struct proc *c, const struct uregs *r, const struct p
 		c->fs_base = a->tls;
 	user_prepare_start(&c->kctx, cr);
 	user_fpu_save(c->fpu);
+	c->pkru = user_pkru_get(); /* the keys' rights go with the copied space */
 }
 
 /* CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID. 0 or -EFAULT. */

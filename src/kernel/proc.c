@@ -128,6 +128,7 @@ static void proc_start_first(struct proc *p, vaddr_t entry, uint64_t sp)
 	user_prepare_start(&p->kctx, regs);
 	user_fpu_reset();
 	user_fpu_save(p->fpu);
+	p->pkru = USER_PKRU_INIT;
 	p->start_ns = user_clock_mono_ns();
 	sched_start(p);
 }
@@ -413,7 +414,7 @@ bool proc_pending_signals(struct proc *p, struct uregs *regs)
 
 	while ((sig = sig_take_pending(&p->sig, &info)) != 0) {
 		const struct k_sigaction *ka = &p->sig.act[sig - 1];
-		struct sig_fault f = { sig, info.code, 0, 0, 0, &info };
+		struct sig_fault f = { sig, info.code, 0, 0, 0, &info, 0 };
 
 		proc_itimer_taken(p, sig);
 		if (sig == SIGKILL)
@@ -443,6 +444,14 @@ void proc_irq_return(struct uregs *regs)
 		proc_pending_signals(p, regs);
 }
 
+/* The protection key of the VMA at va (si_pkey of SEGV_PKUERR). */
+static uint32_t proc_fault_pkey(const struct aspace *as, vaddr_t va)
+{
+	struct as_vma_info vi;
+
+	return as_vma_at(as, va, &vi) ? (uint32_t)AS_VMA_PKEY(vi.flags) : 0;
+}
+
 void proc_user_trap(unsigned vec, uint64_t error_code, uint64_t cr2,
 		    struct uregs *regs)
 {
@@ -462,13 +471,19 @@ void proc_user_trap(unsigned vec, uint64_t error_code, uint64_t cr2,
 	case AS_FAULT_OOM:
 		proc_oom_kill(p, cr2, regs->rip);
 	case AS_FAULT_ACCERR:
-		f = (struct sig_fault){ SIGSEGV, SEGV_ACCERR, cr2, TRAP_VEC_PF, error_code, NULL };
+		f = (struct sig_fault){ SIGSEGV, SEGV_ACCERR, cr2, TRAP_VEC_PF, error_code, NULL,
+					0 };
 		break;
 	case AS_FAULT_SIGBUS:
-		f = (struct sig_fault){ SIGBUS, BUS_ADRERR, cr2, TRAP_VEC_PF, error_code, NULL };
+		f = (struct sig_fault){ SIGBUS, BUS_ADRERR, cr2, TRAP_VEC_PF, error_code, NULL, 0 };
+		break;
+	case AS_FAULT_PKUERR:
+		f = (struct sig_fault){ SIGSEGV, SEGV_PKUERR, cr2, TRAP_VEC_PF, error_code, NULL,
+					proc_fault_pkey(p->as, cr2) };
 		break;
 	default:
-		f = (struct sig_fault){ SIGSEGV, SEGV_MAPERR, cr2, TRAP_VEC_PF, error_code, NULL };
+		f = (struct sig_fault){ SIGSEGV, SEGV_MAPERR, cr2, TRAP_VEC_PF, error_code, NULL,
+					0 };
 		break;
 	}
 	proc_signal(p, regs, &f, cr2);

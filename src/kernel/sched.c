@@ -56,6 +56,7 @@ static void sched_load_proc(struct proc *p)
 	user_set_fs(p->fs_base);
 	user_set_gs(p->gs_base);
 	user_fpu_load(p->fpu);
+	user_pkru_set(p->pkru);
 	p->slice_end_ns = user_clock_mono_ns() + SCHED_SLICE_NS;
 }
 
@@ -66,6 +67,7 @@ static void sched_load_kernel(void)
 	usercopy_bind(NULL);
 	user_set_fs(sched_kernel_fs);
 	user_set_gs(sched_kernel_gs);
+	user_pkru_set(0); /* the kernel's own: every key open */
 }
 
 /* Switch from the running context to `next` (NULL: the idle context). */
@@ -75,8 +77,10 @@ static void sched_switch_to(struct proc *next)
 
 	if (prev == next)
 		return;
-	if (prev && prev->as)
+	if (prev && prev->as) {
 		user_fpu_save(prev->fpu);
+		prev->pkru = user_pkru_get();
+	}
 	if (next)
 		sched_load_proc(next);
 	else

@@ -62,6 +62,12 @@ struct k_siginfo {
 	union {
 		uint64_t si_addr; /* faults */
 		struct {
+			uint64_t si_addr_pk;  /* si_addr again, for the layout */
+			int16_t si_addr_lsb;
+			int16_t pad_lsb[3];
+			uint32_t si_pkey;     /* SEGV_PKUERR */
+		};
+		struct {
 			int32_t si_pid;
 			uint32_t si_uid;
 			union {
@@ -74,6 +80,7 @@ struct k_siginfo {
 	uint8_t rest[128 - 48];
 };
 _Static_assert(sizeof(struct k_siginfo) == 128, "siginfo_t");
+_Static_assert(offsetof(struct k_siginfo, si_pkey) == 32, "si_pkey");
 
 struct k_rt_sigframe {
 	uint64_t pretcode;
@@ -180,6 +187,8 @@ static void sig_fill_info(struct k_siginfo *si, const struct sig_fault *f)
 
 	if (!in) {
 		si->si_addr = f->addr;
+		if (f->signo == SIGSEGV && f->code == SEGV_PKUERR)
+			si->si_pkey = f->pkey;
 		return;
 	}
 	si->si_pid = in->pid;
@@ -215,21 +224,22 @@ static void sig_build_frame(const struct sig_state *s, const struct uregs *r,
 	sig_fill_info(&fr->info, f);
 }
 
-/* The program's x87/SSE state, in and out of signal frames. */
-static uint8_t sig_fpu[USER_FPU_SIZE] __attribute__((aligned(16)));
+/* The program's x87/SSE state and PKRU, in and out of signal frames (user_sigframe_fpu_*). */
+static uint8_t sig_fpu[USER_SIGFRAME_FPU_MAX] __attribute__((aligned(64)));
 
 /*
  * Where the frame goes: below the red zone, or on the alternate stack; the
- * fxsave area (64-byte aligned) above the frame, as Linux lays it out.
+ * fpstate of `fpsize` bytes (64-byte aligned) above the frame, as Linux
+ * lays it out.
  */
 static uint64_t sig_frame_addr(struct sig_state *s, const struct uregs *r,
-			       const struct k_sigaction *ka, uint64_t *fpstate)
+			       const struct k_sigaction *ka, size_t fpsize, uint64_t *fpstate)
 {
 	uint64_t sp = r->rsp - SIG_REDZONE;
 
 	if ((ka->flags & SA_ONSTACK) && sig_ss_mode(s, sp) == 0)
 		sp = s->ss_sp + s->ss_size;
-	sp = ALIGN_DOWN(sp - USER_FPU_SIZE, 64);
+	sp = ALIGN_DOWN(sp - fpsize, 64);
 	*fpstate = sp;
 	sp -= sizeof(struct k_rt_sigframe);
 	return ALIGN_DOWN(sp, 16) - 8;
@@ -238,6 +248,8 @@ static uint64_t sig_frame_addr(struct sig_state *s, const struct uregs *r,
 int sig_deliver(struct sig_state *s, struct uregs *regs, const struct sig_fault *f)
 {
 	struct k_sigaction *ka = &s->act[f->signo - 1];
+	size_t fpsize = user_sigframe_fpu_size();
+	uint32_t pkru = user_pkru_get();
 	struct k_rt_sigframe fr;
 	uint64_t at, fp;
 
@@ -246,13 +258,17 @@ int sig_deliver(struct sig_state *s, struct uregs *regs, const struct sig_fault 
 		return -EINVAL;
 	if (!(ka->flags & SA_RESTORER))
 		return -EFAULT;
-	at = sig_frame_addr(s, regs, ka, &fp);
+	at = sig_frame_addr(s, regs, ka, fpsize, &fp);
 	sig_build_frame(s, regs, ka, f, &fr);
 	fr.uc.uc_mcontext.fpstate = fp;
 	user_fpu_save(sig_fpu);
-	if (copy_to_user(at, &fr, sizeof(fr)) ||
-	    copy_to_user(fp, sig_fpu, sizeof(sig_fpu)))
+	user_sigframe_fpu_fill(sig_fpu, pkru);
+	user_pkru_set(0); /* the frame may be on memory of any key (Linux's sig_prepare_pkru) */
+	if (copy_to_user(at, &fr, sizeof(fr)) || copy_to_user(fp, sig_fpu, fpsize)) {
+		user_pkru_set(pkru);
 		return -EFAULT;
+	}
+	user_pkru_set(USER_PKRU_INIT); /* the handler's, as Linux's fpu__clear_user_states */
 	if (s->ss_flags & SS_AUTODISARM) {
 		s->ss_sp = s->ss_size = 0;
 		s->ss_flags = SS_DISABLE;
@@ -327,21 +343,38 @@ static void sig_restore_regs(struct uregs *r, const struct k_sigcontext *sc)
 	r->orig_rax = (uint64_t)-1;
 }
 
+/* Read a frame's fpstate at `at` into sig_fpu: the fxsave image, then the xstate it announces. */
+static int sig_read_fpstate(uint64_t at, size_t *size)
+{
+	if (copy_from_user(sig_fpu, at, USER_FPU_SIZE))
+		return -EFAULT;
+	*size = user_sigframe_fpu_extent(sig_fpu);
+	if (*size > USER_FPU_SIZE &&
+	    copy_from_user(sig_fpu + USER_FPU_SIZE, at + USER_FPU_SIZE, *size - USER_FPU_SIZE))
+		return -EFAULT;
+	return 0;
+}
+
 int sig_return(struct sig_state *s, struct uregs *regs)
 {
 	struct k_ucontext uc;
 	uint64_t sp = regs->rsp;
+	size_t fpsize;
+	int err;
 
 	if (copy_from_user(&uc, sp - 8 + offsetof(struct k_rt_sigframe, uc),
 			   sizeof(uc)))
 		return -EFAULT;
-	if (uc.uc_mcontext.fpstate &&
-	    copy_from_user(sig_fpu, uc.uc_mcontext.fpstate, sizeof(sig_fpu)))
-		return -EFAULT;
-	if (uc.uc_mcontext.fpstate)
+	if (uc.uc_mcontext.fpstate) {
+		err = sig_read_fpstate(uc.uc_mcontext.fpstate, &fpsize);
+		if (err)
+			return err;
 		user_fpu_restore(sig_fpu);
-	else
+		user_pkru_set(user_sigframe_pkru(sig_fpu, fpsize));
+	} else {
 		user_fpu_reset();
+		user_pkru_set(USER_PKRU_INIT);
+	}
 	s->blocked = uc.uc_sigmask & ~SIG_UNBLOCKABLE;
 	sig_restore_regs(regs, &uc.uc_mcontext);
 	sig_set_altstack(s, &uc.uc_stack, sp);

@@ -46,6 +46,10 @@ long sys_signal_call(struct proc *p, uint64_t nr, struct uregs *r);
 /* itimer.c: alarm, setitimer, getitimer */
 long sys_itimer_call(struct proc *p, uint64_t nr, struct uregs *r);
 
+/* sys_mempolicy.c: pkey_alloc, pkey_free, pkey_mprotect, mbind, set_mempolicy,
+ * get_mempolicy, migrate_pages, move_pages */
+long sys_mempolicy_call(struct proc *p, uint64_t nr, struct uregs *r);
+
 /* sys_poll.c */
 long sys_poll(struct proc *p, uint64_t ufds, uint64_t nfds, int64_t timeout_ms);
 long sys_ppoll(struct proc *p, struct uregs *r);

@@ -80,6 +80,9 @@ static const char *const sys_names[] = {
 	[265] = "linkat", [266] = "symlinkat", [268] = "fchmodat", [269] = "faccessat",
 	[280] = "utimensat", [285] = "fallocate", [292] = "dup3", [295] = "preadv",
 	[296] = "pwritev", [316] = "renameat2", [439] = "faccessat2", [322] = "execveat",
+	[237] = "mbind", [238] = "set_mempolicy", [239] = "get_mempolicy",
+	[256] = "migrate_pages", [279] = "move_pages", [329] = "pkey_mprotect",
+	[330] = "pkey_alloc", [331] = "pkey_free",
 };
 
 const char *syscall_name(uint64_t nr)
@@ -503,6 +506,8 @@ static long sys_call(struct proc *p, uint64_t nr, struct uregs *r)
 		ret = sys_signal_call(p, nr, r);
 	if (ret == SYS_NOT_MINE)
 		ret = sys_itimer_call(p, nr, r);
+	if (ret == SYS_NOT_MINE)
+		ret = sys_mempolicy_call(p, nr, r);
 	if (ret != SYS_NOT_MINE)
 		return ret;
 	switch (nr) {

@@ -69,6 +69,8 @@ struct aspace *as_create(void)
 	as->mmap_base = as_mmap_base_for(AS_STACK_LIMIT);
 	as->lim = as_default_limits;
 	as->users = 1;
+	as->pkey_map = as_pkeys_enabled(); /* key 0; none without keys (Linux's init_new_context) */
+	as->xonly_pkey = -1;
 	return as;
 }
 
@@ -232,6 +234,8 @@ struct aspace *as_clone(struct aspace *as)
 	c->image = as->image;
 	c->lim = as->lim; /* the child runs with the same limits and credential */
 	c->caps = as->caps;
+	c->pkey_map = as->pkey_map; /* keys and their rights (the thread's) survive fork */
+	c->xonly_pkey = as->xonly_pkey;
 	c->mdwe = as_mdwe_inherited(as);
 	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v))
 		if (as_clone_vma(as, c, v) != 0)
@@ -665,6 +669,7 @@ long as_mmap_obj(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int fl
 	if (as_sealed_at(as, addr, addr + len) < addr + len)
 		return -EPERM;
 	prot &= AS_PROT_RWX;
+	kind |= as_pkey_mmap_flags(as, prot);
 	if (!as_may_map(as, addr, addr + len, prot, kind))
 		return -ENOMEM; /* RLIMIT_AS, RLIMIT_DATA */
 	if (as_commits(prot, kind) && !(obj && (kind & MAP_SHARED)) && !as_commit_fits(len))
@@ -764,12 +769,33 @@ struct as_protect_spares {
 	struct vma *tail; /* split at end: the last VMA ends after it */
 };
 
-/* Take a spare for each end of [start, end) where changing to prot splits a VMA; 0 or -ENOMEM. */
-static int as_protect_take(struct aspace *as, const struct vma *first, const struct vma *last,
-			   vaddr_t start, vaddr_t end, int prot, struct as_protect_spares *sp)
+/* What an mprotect sets: the rights, and the key (AS_PKEY_KEEP: see as_mprotect_pkey). */
+struct as_protect_to {
+	int prot;
+	int pkey;
+};
+
+/* The flags v gets from the mprotect `to`: its own with the key it takes. */
+static int as_protect_flags(struct aspace *as, const struct vma *v, struct as_protect_to to)
 {
-	bool head = first->prot != prot && start > vma_start(first);
-	bool tail = last->prot != prot && end < vma_end(last);
+	int k = as_pkey_target(as, v, to.prot, to.pkey);
+
+	return (v->flags & ~AS_VMA_PKEY_MASK) | (k << AS_VMA_PKEY_SHIFT);
+}
+
+/* True when the mprotect `to` changes v's rights or key. */
+static bool as_protect_changes(struct aspace *as, const struct vma *v, struct as_protect_to to)
+{
+	return v->prot != to.prot || as_protect_flags(as, v, to) != v->flags;
+}
+
+/* Take a spare for each end of [start, end) where the change `to` splits a VMA; 0 or -ENOMEM. */
+static int as_protect_take(struct aspace *as, const struct vma *first, const struct vma *last,
+			   vaddr_t start, vaddr_t end, struct as_protect_to to,
+			   struct as_protect_spares *sp)
+{
+	bool head = as_protect_changes(as, first, to) && start > vma_start(first);
+	bool tail = as_protect_changes(as, last, to) && end < vma_end(last);
 
 	if ((head || tail) && !as_map_count_room(as, head + tail)) /* a merge needs no room */
 		return -ENOMEM;
@@ -789,22 +815,24 @@ static bool as_protect_populates(int flags, int old, int prot)
 	       !(old & PROT_WRITE) && (prot & PROT_WRITE);
 }
 
-/* Set prot on every VMA part of the covered range [start, end), splitting with the spares. */
-static void as_protect_vmas(struct aspace *as, vaddr_t start, vaddr_t end, int prot,
-			    const struct as_protect_spares *sp)
+/* Apply `to` on every VMA part of the covered range [start, end), splitting with the spares. */
+static void as_protect_vmas(struct aspace *as, vaddr_t start, vaddr_t end,
+			    struct as_protect_to to, const struct as_protect_spares *sp)
 {
 	struct vma *v = vma_find(&as->vmas, start);
+	int prot = to.prot;
 	vaddr_t s;
 	int old;
 
-	if (v->prot != prot && start > vma_start(v))
+	if (as_protect_changes(as, v, to) && start > vma_start(v))
 		v = vma_split(&as->vmas, v, start, sp->head);
 	for (; v && vma_start(v) < end; v = vma_next(v)) {
-		if (v->prot == prot)
+		if (!as_protect_changes(as, v, to))
 			continue;
 		if (vma_end(v) > end)
 			vma_split(&as->vmas, v, end, sp->tail);
 		s = vma_start(v);
+		v->flags = as_protect_flags(as, v, to);
 		if (pt_protect(as->root, s, vma_end(v) - s,
 			       as_pt_flags_existing(prot, v->flags)) != 0)
 			panic("as_protect_vmas: protect of split range failed");
@@ -828,16 +856,17 @@ static vaddr_t as_mdwe_at(const struct aspace *as, vaddr_t start, vaddr_t end, i
 }
 
 /* mprotect of a range fully covered by VMAs; 0 or -ENOMEM (nothing changed). */
-static int as_protect_range(struct aspace *as, vaddr_t start, vaddr_t end, int prot)
+static int as_protect_range(struct aspace *as, vaddr_t start, vaddr_t end,
+			    struct as_protect_to to)
 {
 	struct vma *first = vma_find(&as->vmas, start);
 	struct vma *last = vma_find(&as->vmas, end - 1);
 	struct as_protect_spares sp = {NULL, NULL};
 
-	if (as_protect_take(as, first, last, start, end, prot, &sp) != 0 ||
+	if (as_protect_take(as, first, last, start, end, to, &sp) != 0 ||
 	    as_split_points(as, start, end) != 0)
 		goto out_free;
-	as_protect_vmas(as, start, end, prot, &sp);
+	as_protect_vmas(as, start, end, to, &sp);
 	return 0;
 
 out_free:
@@ -898,16 +927,17 @@ static struct vma *as_mprotect_first(struct aspace *as, vaddr_t *start, vaddr_t 
  * in the range is ENOMEM.
  */
 static int as_mprotect_vmas(struct aspace *as, struct vma *v, vaddr_t start, vaddr_t end,
-			    int prot)
+			    struct as_protect_to to)
 {
 	vaddr_t cover = as_covered_end(v, end), sealed, denied, limited;
+	int prot = to.prot;
 	int err;
 
 	sealed = as_sealed_at(as, start, cover);
 	denied = as_denied_at(as, start, sealed, prot);
 	denied = MIN(denied, as_mdwe_at(as, start, denied, prot));
 	limited = as_protect_data_stop(as, start, denied, prot);
-	err = limited > start ? as_protect_range(as, start, limited, prot) : 0;
+	err = limited > start ? as_protect_range(as, start, limited, to) : 0;
 	if (err)
 		return err;
 	if (limited < denied)
@@ -920,6 +950,11 @@ static int as_mprotect_vmas(struct aspace *as, struct vma *v, vaddr_t start, vad
 }
 
 int as_mprotect(struct aspace *as, vaddr_t start, uint64_t len, int prot)
+{
+	return as_mprotect_pkey(as, start, len, prot, AS_PKEY_KEEP);
+}
+
+int as_mprotect_pkey(struct aspace *as, vaddr_t start, uint64_t len, int prot, int pkey)
 {
 	int grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
 	struct vma *v;
@@ -937,8 +972,11 @@ int as_mprotect(struct aspace *as, vaddr_t start, uint64_t len, int prot)
 		return -ENOMEM;
 	if (prot & ~(AS_PROT_RWX | AS_PROT_SEM))
 		return -EINVAL;
+	if (pkey != AS_PKEY_KEEP && !as_pkey_allocated(as, pkey))
+		return -EINVAL;
 	v = as_mprotect_first(as, &start, end, grows, &err);
-	return v ? as_mprotect_vmas(as, v, start, end, prot & AS_PROT_RWX) : err;
+	return v ? as_mprotect_vmas(as, v, start, end,
+				    (struct as_protect_to){prot & AS_PROT_RWX, pkey}) : err;
 }
 
 /* ---------------------------------------------------------------- mremap */
@@ -1494,13 +1532,15 @@ static bool as_advice_discards(int advice)
 
 /*
  * Linux 6.12's can_modify_vma_madv: discarding advice is refused on a sealed
- * VMA of read-only private anonymous memory (is_ro_anon: no PROT_WRITE, no
- * file: a private window onto an object is not anonymous memory).
+ * VMA of read-only private anonymous memory (is_ro_anon: no PROT_WRITE, or
+ * a key the running thread may not write through; no file: a private window
+ * onto an object is not anonymous memory).
  */
 static bool as_advice_allowed(const struct vma *v, int advice)
 {
 	return !(v->flags & AS_VMA_SEALED) || !as_advice_discards(advice) ||
-	       (v->flags & MAP_SHARED) || v->obj || (v->prot & PROT_WRITE);
+	       (v->flags & MAP_SHARED) || v->obj ||
+	       ((v->prot & PROT_WRITE) && !as_pkey_denies(v, AS_PF_USER | AS_PF_WRITE));
 }
 
 /*
@@ -1942,7 +1982,7 @@ static int as_check_leaf(void *ctx, const struct pt_leaf *leaf)
 		if (!v)
 			return kprintf("as_check: page %#llx mapped outside any VMA\n",
 				       (unsigned long long)s), -EINVAL;
-		want = as_pt_flags(v->prot);
+		want = as_pt_flags(v->prot, v->flags);
 		if (leaf->flags != want && leaf->flags != (want & ~PT_WRITE))
 			return kprintf("as_check: page %#llx flags %#x, VMA prot %#x\n",
 				       (unsigned long long)s, leaf->flags, v->prot), -EINVAL;

@@ -25,6 +25,8 @@ struct aspace {
 	unsigned caps;      /* AS_CAP_IPC_LOCK or 0 */
 	unsigned mdwe;      /* AS_MDWE_* (prctl PR_SET_MDWE) */
 	unsigned users;     /* holders (as_get/as_put); 1 from as_create and as_clone */
+	uint16_t pkey_map;  /* allocated protection keys, bit per key (key 0 always) */
+	int8_t xonly_pkey;  /* the execute-only key, -1 until one is needed */
 };
 
 /*
@@ -43,10 +45,29 @@ enum as_populate_mode {
 	AS_POPULATE_WRITE, /* missing and read-only ones: copy-on-write is broken */
 };
 
+/* ---- pkey.c ---- */
+
+/*
+ * The key flags (AS_VMA_PKEY bits) of a new mapping with rights `prot`:
+ * the execute-only key for PROT_EXEC alone when one can be had (Linux's
+ * do_mmap), else key 0.
+ */
+int as_pkey_mmap_flags(struct aspace *as, int prot);
+
+/* The key VMA v takes under an mprotect to `prot` with `pkey` (see as_mprotect_pkey). */
+int as_pkey_target(struct aspace *as, const struct vma *v, int prot, int pkey);
+
+/*
+ * True when the running thread's key rights forbid the data access `err`
+ * (AS_PF_*) to VMA v (Linux's arch_vma_access_permitted: never for an
+ * instruction fetch nor a forced access).
+ */
+bool as_pkey_denies(const struct vma *v, unsigned err);
+
 /* ---- page.c ---- */
 
 /* Leaf flags for a fresh page of a VMA with rights `prot` (PROT_NONE: supervisor only). */
-unsigned as_pt_flags(int prot);
+unsigned as_pt_flags(int prot, int flags);
 
 /* Leaf flags for pages already present when a VMA of `kind` gets `prot` (private: no write until a fault). */
 unsigned as_pt_flags_existing(int prot, int kind);

@@ -93,7 +93,7 @@ static enum as_collapse_result as_collapse_block(struct aspace *as, const struct
 {
 	uint64_t size = PT_LEVEL_SIZE(1);
 	unsigned order = __builtin_ctzll(size / PAGE_SIZE);
-	unsigned flags = as_pt_flags(v->prot);
+	unsigned flags = as_pt_flags(v->prot, v->flags);
 	struct pt_leaf leaf;
 	paddr_t huge;
 

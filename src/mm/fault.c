@@ -55,7 +55,7 @@ static int as_map_zero(paddr_t root, vaddr_t va, uint64_t size, unsigned flags)
  */
 static unsigned as_fault_flags(const struct vma *v, unsigned err)
 {
-	unsigned flags = as_pt_flags(v->prot);
+	unsigned flags = as_pt_flags(v->prot, v->flags);
 
 	if ((v->flags & AS_VMA_SDCLEAN) && !(err & AS_PF_WRITE))
 		flags &= ~PT_WRITE;
@@ -177,7 +177,7 @@ static bool as_zero_huge_fits(struct aspace *as, const struct vma *v, vaddr_t bl
  */
 static int as_fault_zero_read(struct aspace *as, struct vma *v, vaddr_t va, unsigned err)
 {
-	unsigned flags = as_pt_flags(v->prot) & ~PT_WRITE;
+	unsigned flags = as_pt_flags(v->prot, v->flags) & ~PT_WRITE;
 	uint64_t huge = PT_LEVEL_SIZE(1);
 	vaddr_t block = ALIGN_DOWN(va, huge);
 
@@ -253,7 +253,7 @@ static int as_fault_zero_write(struct aspace *as, struct vma *v, vaddr_t va,
 			       const struct pt_leaf *leaf)
 {
 	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
-	unsigned flags = as_pt_flags(v->prot);
+	unsigned flags = as_pt_flags(v->prot, v->flags);
 	paddr_t pa = pmm_alloc(0);
 
 	if (!pa)
@@ -274,7 +274,7 @@ static int as_fault_zero_write(struct aspace *as, struct vma *v, vaddr_t va,
 static int as_fault_cow(struct aspace *as, struct vma *v, vaddr_t va,
 			struct pt_leaf *leaf)
 {
-	unsigned flags = as_pt_flags(v->prot);
+	unsigned flags = as_pt_flags(v->prot, v->flags);
 	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
 	bool inside = leaf->va >= vma_start(v) && leaf->va + leaf->size <= vma_end(v);
 
@@ -383,7 +383,9 @@ static int as_fault_serve(struct aspace *as, struct vma *v, vaddr_t va, unsigned
 }
 
 /*
- * Serve a fault at va inside VMA v. A write that it served marks the page's
+ * Serve a fault at va inside VMA v: AS_FAULT_PKUERR first when the leaf's
+ * key refused the access (AS_PF_PK) or the VMA's key would (a missing page),
+ * then the VMA's rights. A write that it served marks the page's
  * leaf soft-dirty (Linux's pte_mkdirty on a write fault): a page written
  * after clear_refs 4 faults here, its write right restored by as_fault_cow
  * (a reuse, or a copy while a private frame is shared).
@@ -392,6 +394,8 @@ static int as_fault_in(struct aspace *as, struct vma *v, vaddr_t va, unsigned er
 {
 	int res;
 
+	if ((err & AS_PF_PK) || as_pkey_denies(v, err))
+		return AS_FAULT_PKUERR; /* before the rights, as Linux's access_error */
 	if (!as_access_ok(v->prot, v->flags, err))
 		return AS_FAULT_ACCERR;
 	res = as_fault_serve(as, v, va, err);

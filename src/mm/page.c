@@ -10,10 +10,13 @@
 #include "mm/zpage.h"
 #include "aspace_internal.h"
 
-/* Leaf flags for a fresh page with rights `prot`; PROT_NONE pages stay supervisor-only. */
-unsigned as_pt_flags(int prot)
+/*
+ * Leaf flags for a fresh page with rights `prot` in a VMA of flags `vflags`
+ * (its protection key); PROT_NONE pages stay supervisor-only.
+ */
+unsigned as_pt_flags(int prot, int vflags)
 {
-	unsigned flags = 0;
+	unsigned flags = PT_PKEY(AS_VMA_PKEY(vflags));
 
 	if (prot & (PROT_READ | PROT_WRITE | PROT_EXEC))
 		flags |= PT_USER;
@@ -32,7 +35,7 @@ unsigned as_pt_flags(int prot)
  */
 unsigned as_pt_flags_existing(int prot, int kind)
 {
-	unsigned flags = as_pt_flags(prot);
+	unsigned flags = as_pt_flags(prot, kind);
 
 	if (!(kind & MAP_SHARED) || (kind & AS_VMA_SDCLEAN))
 		flags &= ~PT_WRITE;

@@ -45,7 +45,8 @@ _Static_assert(sizeof(struct vma) <= 128, "struct vma outgrew its heap class");
 #define VMA_FLAG_MASK (AS_VMA_LOCK_MASK | AS_VMA_SEALED | AS_VMA_DONTCOPY | \
 		       AS_VMA_WIPEONFORK | AS_VMA_DROPPABLE | AS_VMA_DONTDUMP | \
 		       AS_VMA_NOMAYWRITE | AS_VMA_SDCLEAN | \
-		       AS_VMA_HUGEPAGE | AS_VMA_NOHUGEPAGE | AS_VMA_SECRET)
+		       AS_VMA_HUGEPAGE | AS_VMA_NOHUGEPAGE | AS_VMA_SECRET | \
+		       AS_VMA_PKEY_MASK | AS_VMA_MPOL_MASK)
 
 static inline struct vma *vma_of(struct rnode *n)
 {

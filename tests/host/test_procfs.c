@@ -415,7 +415,7 @@ Test(procfs, meminfo_lines)
 Test(procfs, knobs)
 {
 	static const char *const want[PROCFS_KNOB_COUNT] = {
-		"65536\n", "65530\n", "0\n", "50\n", "0\n",
+		"65536\n", "65530\n", "0\n", "50\n", "0\n", "0\n",
 	};
 
 	for (int k = 0; k < PROCFS_KNOB_COUNT; k++) {
@@ -493,6 +493,7 @@ Test(procfs, tree_nodes_and_self_link)
 		"proc/1/mem", "proc/1/clear_refs", "proc/meminfo",
 		"proc/sys/vm/mmap_min_addr", "proc/sys/vm/max_map_count",
 		"proc/sys/vm/overcommit_memory", "proc/sys/vm/overcommit_ratio",
+		"proc/sys/vm/nr_hugepages",
 		"sys/kernel/mm/transparent_hugepage/enabled",
 		"sys/kernel/mm/transparent_hugepage/defrag",
 		"sys/kernel/mm/transparent_hugepage/hpage_pmd_size",
@@ -567,6 +568,13 @@ Test(procfs, tree_nodes_and_self_link)
 	cr_assert_eq(tree_text(root, "sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"), 0);
 	cr_assert_str_eq(buf.data, "0\n");
 	cr_assert_eq(tree_text(root, "proc/meminfo"), 0);
+	n = vfs_walk(root, "proc/sys/vm/nr_hugepages");
+	cr_assert_eq(n->gen->write_at(n, 0, "10", 2), 2, "a count is taken");
+	cr_assert_eq(n->gen->write_at(n, 0, " 10\n", 4), 4);
+	cr_assert_eq(n->gen->write_at(n, 0, "ten", 3), -EINVAL);
+	cr_assert_eq(n->gen->write_at(n, 0, "-1", 2), -EINVAL);
+	cr_assert_eq(tree_text(root, "proc/sys/vm/nr_hugepages"), 0);
+	cr_assert_str_eq(buf.data, "0\n", "no hugetlb pool: no page was found");
 
 	/* With one: the text is the generator's for this address space. */
 	as_brk_init(as, 0x600000);

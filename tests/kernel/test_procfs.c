@@ -168,6 +168,7 @@ TEST(procfs, no_program_no_process)
 
 TEST(procfs, maps_smaps_status_of_a_built_space)
 {
+	int pk = as_pkeys_enabled();
 	struct procfs_buf b;
 	char line[160];
 	long a;
@@ -200,9 +201,13 @@ TEST(procfs, maps_smaps_status_of_a_built_space)
 	EXPECT_EQ(strcmp(line, "Size:                  8 kB"), 0);
 	EXPECT_TRUE(kp_line(b.data, 4, line, sizeof(line)));
 	EXPECT_EQ(strcmp(line, "Rss:                   4 kB"), 0);
-	EXPECT_TRUE(kp_line(b.data, 24, line, sizeof(line)));
+	if (pk) { /* a CPU with protection keys: Linux adds the line before VmFlags */
+		EXPECT_TRUE(kp_line(b.data, 24, line, sizeof(line)));
+		EXPECT_EQ(strcmp(line, "ProtectionKey:         0"), 0);
+	}
+	EXPECT_TRUE(kp_line(b.data, 24 + pk, line, sizeof(line)));
 	EXPECT_EQ(strcmp(line, "VmFlags: rd wr mr mw me ac sd "), 0);
-	EXPECT_TRUE(kp_line(b.data, 29, line, sizeof(line)));
+	EXPECT_TRUE(kp_line(b.data, 29 + pk, line, sizeof(line)));
 	EXPECT_EQ(strcmp(line, "Rss:                   4 kB"), 0);
 
 	EXPECT_EQ(kp_read("/proc/1/statm", &b), 0);

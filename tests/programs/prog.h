@@ -37,6 +37,10 @@ static inline const char *prog_errname(int e)
 	case ENOSYS: return "ENOSYS";
 	case ENOTTY: return "ENOTTY";
 	case EAGAIN: return "EAGAIN";
+	case ENOSPC: return "ENOSPC";
+	case ESRCH: return "ESRCH";
+	case ENODEV: return "ENODEV";
+	case ENOENT: return "ENOENT";
 	default: return "E?";
 	}
 }

@@ -12,10 +12,14 @@
 #define CR4_PGE (1ULL << 7)   /* global pages */
 #define CR4_SMEP (1ULL << 20) /* no ring-0 execution of user pages */
 #define CR4_SMAP (1ULL << 21) /* no ring-0 access to user pages unless AC */
+#define CR4_PKE (1ULL << 22)  /* protection keys for user pages (PKRU) */
 
 #define CPUID7_EBX_SMEP (1u << 7)
 #define CPUID7_EBX_SMAP (1u << 20)
+#define CPUID7_ECX_PKU (1u << 3)   /* protection keys for user pages */
+#define CPUID7_ECX_OSPKE (1u << 4) /* CR4.PKE is set */
 #define CPUID1_EDX_PGE (1u << 13)
+#define CPUID1_ECX_XSAVE (1u << 26)
 #define RFLAGS_IF (1ULL << 9)
 
 #define MSR_EFER 0xc0000080
@@ -152,6 +156,23 @@ static inline void invlpg(uint64_t va)
 
 /* CR0.WP, and CR4.PGE, SMEP, SMAP where CPUID reports them. */
 void cpu_enable_protections(void);
+
+/* True once cpu_enable_protections found PKU and set CR4.PKE (RDPKRU/WRPKRU work). */
+bool cpu_pkeys_on(void);
+
+/* PKRU: 2 bits a key, access-disable (bit 2k) and write-disable (bit 2k+1). Needs CR4.PKE. */
+static inline uint32_t rdpkru(void)
+{
+	uint32_t eax, edx;
+
+	__asm__ volatile(".byte 0x0f, 0x01, 0xee" : "=a"(eax), "=d"(edx) : "c"(0));
+	return eax;
+}
+
+static inline void wrpkru(uint32_t v)
+{
+	__asm__ volatile(".byte 0x0f, 0x01, 0xef" : : "a"(v), "c"(0), "d"(0) : "memory");
+}
 
 /* Stop this CPU for good. */
 __attribute__((noreturn)) static inline void cpu_halt_forever(void)

@@ -2,8 +2,11 @@
  * x86_64 4-level paging entries (Intel SDM Vol. 3A, 4.5): the implementation
  * of the mm/pte.h contract. Include mm/pte.h, never this file.
  *
- *  63  62..52  51........12  11  10..9  8  7   6  5  4   3   2  1  0
- *  NX  avail   phys addr     SD  avail  G  PS  D  A  PCD PWT U  W  P
+ *  63  62..59  58..52  51........12  11  10..9  8  7   6  5  4   3   2  1  0
+ *  NX  PK      avail   phys addr     SD  avail  G  PS  D  A  PCD PWT U  W  P
+ *
+ * PK (bits 59-62) is the protection key of a leaf, checked against PKRU on
+ * user-page data accesses when CR4.PKE is set (SDM 4.6.2); ignored otherwise.
  *
  * SD (bit 11, ignored by the MMU at every level) is Linux's software
  * soft-dirty bit (_PAGE_SOFT_DIRTY); A and D are set by the MMU.
@@ -36,6 +39,8 @@ _Static_assert(sizeof(pte_t) == 8, "a PTE is 8 bytes");
 #define PTE_G (1ULL << 8)    /* global */
 #define PTE_SD (1ULL << 11)  /* soft-dirty (software, as Linux's _PAGE_SOFT_DIRTY) */
 #define PTE_NX (1ULL << 63)  /* no execute (needs EFER.NXE) */
+#define PTE_PKEY_SHIFT 59    /* protection key, bits 59-62 (leaves only) */
+#define PTE_PKEY_MASK (0xfULL << PTE_PKEY_SHIFT)
 #define PTE_STATE_MASK (PTE_A | PTE_D | PTE_SD)
 #define PTE_ADDR_MASK 0x000ffffffffff000ULL
 #define PTE_LARGE_ADDR_MASK 0x000fffffffffe000ULL /* bit 12 is PAT in large leaves */
@@ -85,6 +90,7 @@ static inline pte_t pte_make_leaf(paddr_t pa, unsigned flags, int level)
 		e |= PTE_PCD;
 	if (flags & PT_WRTHRU)
 		e |= PTE_PWT;
+	e |= (pte_t)PT_PKEY_OF(flags) << PTE_PKEY_SHIFT;
 	return e;
 }
 
@@ -93,7 +99,8 @@ static inline unsigned pte_leaf_flags(pte_t e)
 {
 	return (e & PTE_W ? PT_WRITE : 0) | (e & PTE_U ? PT_USER : 0) |
 	       (e & PTE_NX ? PT_NX : 0) | (e & PTE_G ? PT_GLOBAL : 0) |
-	       (e & PTE_PCD ? PT_NOCACHE : 0) | (e & PTE_PWT ? PT_WRTHRU : 0);
+	       (e & PTE_PCD ? PT_NOCACHE : 0) | (e & PTE_PWT ? PT_WRTHRU : 0) |
+	       PT_PKEY((e & PTE_PKEY_MASK) >> PTE_PKEY_SHIFT);
 }
 
 /* A table entry: permissive; the leaf decides the rights. */

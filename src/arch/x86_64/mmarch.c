@@ -81,3 +81,25 @@ uint64_t mm_cycles(void)
 {
 	return rdtsc();
 }
+
+unsigned mm_pkey_count(void)
+{
+	return cpu_pkeys_on() ? 16 : 1;
+}
+
+unsigned mm_pkey_rights(unsigned pkey)
+{
+	if (!cpu_pkeys_on() || pkey >= 16)
+		return 0;
+	return (rdpkru() >> (2 * pkey)) & MM_PKEY_RIGHTS_MASK;
+}
+
+void mm_pkey_set_rights(unsigned pkey, unsigned rights)
+{
+	uint32_t pkru;
+
+	if (!cpu_pkeys_on() || pkey >= 16)
+		return;
+	pkru = rdpkru() & ~(MM_PKEY_RIGHTS_MASK << (2 * pkey));
+	wrpkru(pkru | (rights & MM_PKEY_RIGHTS_MASK) << (2 * pkey));
+}

@@ -155,6 +155,114 @@ void user_fpu_load(const void *buf)
 	__asm__ volatile("fxrstor64 (%0)" : : "r"(buf) : "memory");
 }
 
+uint32_t user_pkru_get(void)
+{
+	return cpu_pkeys_on() ? rdpkru() : 0;
+}
+
+void user_pkru_set(uint32_t pkru)
+{
+	if (cpu_pkeys_on())
+		wrpkru(pkru);
+}
+
+#define XSTATE_LEGACY_SIZE 512     /* the fxsave image */
+#define XSTATE_HEADER_SIZE 64      /* XSTATE_BV, XCOMP_BV, reserved */
+#define XSTATE_SW_RESERVED 464     /* struct _fpx_sw_bytes in the fxsave image */
+#define XSTATE_PKRU_BIT 9
+#define XSTATE_FP_SSE 0x3ULL
+#define FP_XSTATE_MAGIC1 0x46505853u
+#define FP_XSTATE_MAGIC2 0x46505845u
+#define FP_XSTATE_MAGIC2_SIZE 4
+
+/* Linux's struct _fpx_sw_bytes at the end of the fxsave image. */
+struct user_fpx_sw {
+	uint32_t magic1;
+	uint32_t extended_size; /* xstate_size + FP_XSTATE_MAGIC2_SIZE */
+	uint64_t xfeatures;
+	uint32_t xstate_size;
+	uint32_t padding[7];
+};
+_Static_assert(sizeof(struct user_fpx_sw) == 48, "struct _fpx_sw_bytes");
+
+/* Offset of PKRU in the standard XSAVE layout (CPUID 0xd, 9: EBX); 0 without keys. */
+static size_t user_pkru_offset(void)
+{
+	size_t off;
+
+	if (!cpu_pkeys_on() || cpuid_max(0) < 0xd)
+		return 0;
+	off = cpuid(0xd, XSTATE_PKRU_BIT).ebx;
+	if (off < XSTATE_LEGACY_SIZE + XSTATE_HEADER_SIZE ||
+	    off + 8 + FP_XSTATE_MAGIC2_SIZE > USER_SIGFRAME_FPU_MAX)
+		return 0;
+	return off;
+}
+
+/* The xstate part's size: up to the end of PKRU (8 bytes), or 0 without keys. */
+static size_t user_xstate_size(void)
+{
+	size_t off = user_pkru_offset();
+
+	return off ? off + 8 : 0;
+}
+
+size_t user_sigframe_fpu_size(void)
+{
+	size_t x = user_xstate_size();
+
+	return x ? x + FP_XSTATE_MAGIC2_SIZE : XSTATE_LEGACY_SIZE;
+}
+
+void user_sigframe_fpu_fill(uint8_t *buf, uint32_t pkru)
+{
+	size_t x = user_xstate_size();
+	struct user_fpx_sw sw = {FP_XSTATE_MAGIC1, 0, XSTATE_FP_SSE | (1ULL << XSTATE_PKRU_BIT), 0,
+				 {0}};
+	uint64_t bv = sw.xfeatures;
+	uint32_t magic2 = FP_XSTATE_MAGIC2;
+
+	if (!x)
+		return;
+	sw.xstate_size = (uint32_t)x;
+	sw.extended_size = (uint32_t)(x + FP_XSTATE_MAGIC2_SIZE);
+	memcpy(buf + XSTATE_SW_RESERVED, &sw, sizeof(sw));
+	memset(buf + XSTATE_LEGACY_SIZE, 0, x - XSTATE_LEGACY_SIZE);
+	memcpy(buf + XSTATE_LEGACY_SIZE, &bv, sizeof(bv));
+	memcpy(buf + user_pkru_offset(), &pkru, sizeof(pkru));
+	memcpy(buf + x, &magic2, sizeof(magic2));
+}
+
+size_t user_sigframe_fpu_extent(const uint8_t *buf)
+{
+	struct user_fpx_sw sw;
+	size_t x = user_xstate_size();
+
+	memcpy(&sw, buf + XSTATE_SW_RESERVED, sizeof(sw));
+	if (!x || sw.magic1 != FP_XSTATE_MAGIC1 || sw.xstate_size != x ||
+	    sw.extended_size != x + FP_XSTATE_MAGIC2_SIZE)
+		return XSTATE_LEGACY_SIZE;
+	return x + FP_XSTATE_MAGIC2_SIZE;
+}
+
+uint32_t user_sigframe_pkru(const uint8_t *buf, size_t size)
+{
+	size_t x = user_xstate_size();
+	uint32_t magic2, pkru;
+	uint64_t bv;
+
+	if (!x || size != x + FP_XSTATE_MAGIC2_SIZE)
+		return USER_PKRU_INIT;
+	memcpy(&magic2, buf + x, sizeof(magic2));
+	if (magic2 != FP_XSTATE_MAGIC2)
+		return USER_PKRU_INIT;
+	memcpy(&bv, buf + XSTATE_LEGACY_SIZE, sizeof(bv));
+	if (!(bv & (1ULL << XSTATE_PKRU_BIT)))
+		return 0;
+	memcpy(&pkru, buf + user_pkru_offset(), sizeof(pkru));
+	return pkru;
+}
+
 void user_prepare_start(struct proc_kctx *ctx, struct uregs *regs)
 {
 	uint64_t *ret = (uint64_t *)regs - 1;

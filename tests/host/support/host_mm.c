@@ -50,6 +50,8 @@ void host_pmm_setup(uint64_t ram_bytes)
 	host_tlb_flush_page_count = 0;
 	host_tlb_flush_all_count = 0;
 	host_has_1g = true;
+	host_pkey_count = 1;
+	host_pkru = 0;
 	current_root = 0;
 	if (pmm_init(&ram, 1, NULL, 0, ram_bytes) != 0) {
 		fprintf(stderr, "host_mm: pmm_init failed\n");
@@ -101,6 +103,27 @@ void mm_tlb_flush_all(void)
 bool mm_cpu_has_1g(void)
 {
 	return host_has_1g;
+}
+
+unsigned host_pkey_count = 1;
+uint32_t host_pkru;
+
+unsigned mm_pkey_count(void)
+{
+	return host_pkey_count;
+}
+
+unsigned mm_pkey_rights(unsigned pkey)
+{
+	return pkey < host_pkey_count ? (host_pkru >> (2 * pkey)) & MM_PKEY_RIGHTS_MASK : 0;
+}
+
+void mm_pkey_set_rights(unsigned pkey, unsigned rights)
+{
+	if (pkey >= host_pkey_count)
+		return;
+	host_pkru &= ~(MM_PKEY_RIGHTS_MASK << (2 * pkey));
+	host_pkru |= (rights & MM_PKEY_RIGHTS_MASK) << (2 * pkey);
 }
 
 void mm_load_root(paddr_t root)

@@ -18,6 +18,15 @@ extern unsigned long host_tlb_flush_all_count;
 extern bool host_has_1g;
 
 /*
+ * The protection keys mm_pkey_count() reports (default 1: no PKU, as the
+ * host the differential tests compare with; 16 as x86 with PKU) and the
+ * running thread's rights register (x86 PKRU layout: 2 bits a key,
+ * access-disable then write-disable; default 0, everything allowed).
+ */
+extern unsigned host_pkey_count;
+extern uint32_t host_pkru;
+
+/*
  * Reset the arena, initialise pmm with usable RAM [1 MiB, ram_bytes)
  * (ram_bytes <= HOST_ARENA_SIZE) and take the zero frames (zpage_init), as
  * the kernel boots. Aborts on failure.

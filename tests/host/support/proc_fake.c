@@ -119,7 +119,7 @@ void fake_on_sleep(void (*fn)(void *arg), void *arg)
 static void fake_handler(struct proc *p, int sig, const struct sig_info *info)
 {
 	struct uregs regs;
-	struct sig_fault f = { sig, info->code, 0, 0, 0, info };
+	struct sig_fault f = { sig, info->code, 0, 0, 0, info, 0 };
 
 	memset(&regs, 0, sizeof(regs));
 	regs.rsp = (uint64_t)(fake_ustack + sizeof(fake_ustack));
@@ -314,6 +314,35 @@ void user_fpu_restore(void *buf)
 
 void user_fpu_reset(void)
 {
+}
+
+/* No protection keys on the fake machine: PKRU reads 0, frames hold the fxsave image alone. */
+uint32_t user_pkru_get(void)
+{
+	return 0;
+}
+
+void user_pkru_set(uint32_t pkru)
+{
+}
+
+size_t user_sigframe_fpu_size(void)
+{
+	return USER_FPU_SIZE;
+}
+
+void user_sigframe_fpu_fill(uint8_t *buf, uint32_t pkru)
+{
+}
+
+size_t user_sigframe_fpu_extent(const uint8_t *buf)
+{
+	return USER_FPU_SIZE;
+}
+
+uint32_t user_sigframe_pkru(const uint8_t *buf, size_t size)
+{
+	return USER_PKRU_INIT;
 }
 
 void user_prepare_start(struct proc_kctx *ctx, struct uregs *regs)
