@@ -193,6 +193,8 @@ struct as_vma_info {
 	vaddr_t start, end; /* [start, end) */
 	int prot;           /* PROT_* */
 	int flags;          /* MAP_PRIVATE/MAP_SHARED, MAP_GROWSDOWN, MAP_NORESERVE, AS_VMA_* */
+	const struct mobj *obj; /* the object it is a window onto; NULL: anonymous */
+	uint64_t pgoff;         /* the object's page at start (0 when anonymous) */
 };
 
 /* A fresh, empty address space, or NULL when out of memory. */

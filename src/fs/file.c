@@ -422,35 +422,37 @@ static int file_gen_text(struct file *f, struct procfs_buf *b)
 }
 
 /*
- * A text file's snapshot, made at open and made anew by every read from
- * position 0, as Linux's seq_file starts over there (seq_read_iter): a
- * rewound /proc/self/maps shows the mappings of now.
+ * A text file's snapshot, made by the first read and made anew by every read
+ * from position 0, as Linux's seq_file renders in seq_read_iter: what a
+ * file opened earlier shows is the state of its first read, and a rewound
+ * /proc/self/maps shows the mappings of now.
  */
+struct file_gen_snap {
+	struct procfs_buf text;
+	bool made; /* text holds a snapshot */
+};
+
 static int file_gen_open(struct file *f)
 {
 	const struct vfs_gen *gen = f->node->gen;
-	struct procfs_buf *b;
+	struct file_gen_snap *s;
 	int err = gen->open ? gen->open(f->node) : 0;
 
 	if (err || !gen->text)
 		return err;
-	b = kmalloc(sizeof(*b));
-	if (!b)
+	s = kmalloc(sizeof(*s));
+	if (!s)
 		return -ENOMEM;
-	procfs_buf_init(b);
-	err = file_gen_text(f, b);
-	if (err) {
-		procfs_buf_free(b);
-		kfree(b);
-		return err;
-	}
-	f->priv = b;
+	procfs_buf_init(&s->text);
+	s->made = false;
+	f->priv = s;
 	return 0;
 }
 
 static long file_gen_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 {
-	struct procfs_buf *b = f->priv;
+	struct file_gen_snap *s = f->priv;
+	struct procfs_buf *b = s ? &s->text : NULL;
 	long n;
 	int err;
 
@@ -462,9 +464,10 @@ static long file_gen_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 			*pos += (uint64_t)n;
 		return n;
 	}
-	err = *pos == 0 ? file_gen_text(f, b) : 0;
+	err = *pos == 0 || !s->made ? file_gen_text(f, b) : 0;
 	if (err)
 		return err;
+	s->made = true;
 	if (*pos >= b->len)
 		return 0;
 	n = (long)MIN(len, b->len - (size_t)*pos);
@@ -493,11 +496,11 @@ static int64_t file_gen_lseek(struct file *f, int64_t off, int whence)
 
 static void file_gen_release(struct file *f)
 {
-	struct procfs_buf *b = f->priv;
+	struct file_gen_snap *s = f->priv;
 
-	if (b) {
-		procfs_buf_free(b);
-		kfree(b);
+	if (s) {
+		procfs_buf_free(&s->text);
+		kfree(s);
 	}
 }
 

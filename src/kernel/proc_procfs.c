@@ -64,14 +64,13 @@ static bool proc_procfs_vma_file(const struct procfs_task *t, const struct as_vm
 				 struct procfs_vma_id *id)
 {
 	char *buf = proc_procfs_vma_name;
-	const struct mobj *o;
+	const struct mobj *o = v->obj;
 	struct vfs_node *n;
 	struct file_stat st;
-	uint64_t pgoff;
 
-	if (!as_vma_object(t->as, v->start, &o, &pgoff) || !o)
+	if (!o)
 		return false;
-	*id = (struct procfs_vma_id){.offset = pgoff * PAGE_SIZE, .dev_minor = 1, .name = buf};
+	*id = (struct procfs_vma_id){.offset = v->pgoff * PAGE_SIZE, .dev_minor = 1, .name = buf};
 	n = o->owner;
 	if (!n) {
 		ksnprintf(buf, sizeof(proc_procfs_vma_name), "/dev/zero (deleted)");

@@ -1855,13 +1855,6 @@ int as_stack_init(struct aspace *as, vaddr_t top, uint64_t initial)
 /* ---------------------------------------------------------------- queries */
 
 /* Fill a snapshot of v. */
-static void as_vma_fill(const struct vma *v, struct as_vma_info *out)
-{
-	out->start = vma_start(v);
-	out->end = vma_end(v);
-	out->prot = v->prot;
-	out->flags = v->flags;
-}
 
 bool as_vma_at(const struct aspace *as, vaddr_t va, struct as_vma_info *out)
 {
@@ -1870,7 +1863,7 @@ bool as_vma_at(const struct aspace *as, vaddr_t va, struct as_vma_info *out)
 	if (!v)
 		return false;
 	if (out)
-		as_vma_fill(v, out);
+		as_query_fill(v, out);
 	return true;
 }
 
@@ -1881,7 +1874,7 @@ size_t as_vmas(const struct aspace *as, struct as_vma_info *out, size_t max)
 
 	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v), n++)
 		if (n < max)
-			as_vma_fill(v, &out[n]);
+			as_query_fill(v, &out[n]);
 	return n;
 }
 

@@ -69,6 +69,9 @@ bool as_pkey_denies(const struct vma *v, unsigned err);
 /* Leaf flags for a fresh page of a VMA with rights `prot` (PROT_NONE: supervisor only). */
 unsigned as_pt_flags(int prot, int flags);
 
+/* Copy VMA v into the public snapshot (struct as_vma_info). */
+void as_query_fill(const struct vma *v, struct as_vma_info *out);
+
 /* Leaf flags for pages already present when a VMA of `kind` gets `prot` (private: no write until a fault). */
 unsigned as_pt_flags_existing(int prot, int kind);
 

@@ -14,13 +14,14 @@
 #include "mm/zpage.h"
 #include "aspace_internal.h"
 
-/* Copy one VMA into the public snapshot. */
-static void as_query_fill(const struct vma *v, struct as_vma_info *out)
+void as_query_fill(const struct vma *v, struct as_vma_info *out)
 {
 	out->start = vma_start(v);
 	out->end = vma_end(v);
 	out->prot = v->prot;
 	out->flags = v->flags;
+	out->obj = v->obj;
+	out->pgoff = v->obj ? v->rmap.pgoff : 0;
 }
 
 bool as_vma_object(const struct aspace *as, vaddr_t va, const struct mobj **obj,

@@ -73,6 +73,9 @@ static bool uwrite(struct aspace *a, vaddr_t va, unsigned char c)
 	return p != NULL;
 }
 
+/* An expected VMA: start, end, rights and flags (the object fields are not compared). */
+#define VMA(s, e, p, f) {.start = (s), .end = (e), .prot = (p), .flags = (f)}
+
 /* Assert the VMA list equals the n expected triples (start, end, prot). */
 static void expect_vmas(const struct as_vma_info *want, size_t n)
 {
@@ -118,7 +121,7 @@ Test(aspace, mmap_errors)
 
 Test(aspace, mmap_topdown_and_merge)
 {
-	struct as_vma_info want[] = {{BASE - 3 * 4096, BASE, RW, 0}};
+	struct as_vma_info want[] = {VMA(BASE - 3 * 4096, BASE, RW, 0)};
 
 	cr_assert_eq(as_mmap(as, 0, 4096, RW, ANON), (long)(BASE - 4096));
 	CHECK();
@@ -143,9 +146,9 @@ Test(aspace, mmap_fixed_replaces_atomically)
 {
 	vaddr_t a = 0x40000000;
 	struct as_vma_info want[] = {
-		{a, a + 0x1000, RW, 0},
-		{a + 0x1000, a + 0x2000, PROT_READ, 0},
-		{a + 0x2000, a + 0x4000, RW, 0},
+		VMA(a, a + 0x1000, RW, 0),
+		VMA(a + 0x1000, a + 0x2000, PROT_READ, 0),
+		VMA(a + 0x2000, a + 0x4000, RW, 0),
 	};
 
 	cr_assert_eq(as_mmap(as, a, 0x4000, RW, ANON | MAP_FIXED), (long)a);
@@ -225,9 +228,9 @@ Test(aspace, munmap_cases)
 {
 	vaddr_t a = 0x40000000;
 	struct as_vma_info want[] = {
-		{a, a + 0x1000, RW, 0},
-		{a + 0x3000, a + 0x4000, RW, 0},
-		{a + 0x8000, a + 0x9000, PROT_READ, 0},
+		VMA(a, a + 0x1000, RW, 0),
+		VMA(a + 0x3000, a + 0x4000, RW, 0),
+		VMA(a + 0x8000, a + 0x9000, PROT_READ, 0),
 	};
 
 	cr_expect_eq(as_munmap(as, a + 1, 0x1000), -EINVAL);
@@ -254,13 +257,13 @@ Test(aspace, mprotect_cases)
 {
 	vaddr_t a = 0x40000000;
 	struct as_vma_info want[] = {
-		{a, a + 0x1000, RW, 0},
-		{a + 0x1000, a + 0x2000, PROT_READ, 0},
-		{a + 0x2000, a + 0x4000, RW, 0},
+		VMA(a, a + 0x1000, RW, 0),
+		VMA(a + 0x1000, a + 0x2000, PROT_READ, 0),
+		VMA(a + 0x2000, a + 0x4000, RW, 0),
 	};
 	struct as_vma_info want2[] = {
-		{a, a + 0x4000, PROT_READ, 0},
-		{a + 0x5000, a + 0x6000, RW, 0},
+		VMA(a, a + 0x4000, PROT_READ, 0),
+		VMA(a + 0x5000, a + 0x6000, RW, 0),
 	};
 
 	cr_assert_eq(as_mmap(as, a, 0x4000, RW, ANON | MAP_FIXED), (long)a);
@@ -295,7 +298,7 @@ Test(aspace, mprotect_cases)
 Test(aspace, mprotect_growsdown)
 {
 	vaddr_t a = 0x40000000;
-	struct as_vma_info want[] = {{a, a + 0x4000, PROT_READ, 0}};
+	struct as_vma_info want[] = {VMA(a, a + 0x4000, PROT_READ, 0)};
 
 	cr_assert_eq(as_mmap(as, a, 0x4000, RW, ANON | MAP_FIXED | MAP_GROWSDOWN), (long)a);
 	cr_expect_eq(as_mprotect(as, a + 0x2000, 0x2000, PROT_READ | PROT_GROWSDOWN), 0);
@@ -373,7 +376,7 @@ Test(aspace, mremap_moves_frames)
 Test(aspace, brk_cases)
 {
 	vaddr_t s = 0x600000;
-	struct as_vma_info want[] = {{s, s + 0x3000, RW, 0}};
+	struct as_vma_info want[] = {VMA(s, s + 0x3000, RW, 0)};
 
 	as_brk_init(as, s);
 	cr_expect_eq(as_brk(as, 0), s);
@@ -401,7 +404,7 @@ Test(aspace, brk_cases)
 Test(aspace, brk_apart_from_the_bss)
 {
 	vaddr_t s = 0x600000;
-	struct as_vma_info want[] = {{s - 0x2000, s, RW, 0}, {s, s + 0x2000, RW, 0}};
+	struct as_vma_info want[] = {VMA(s - 0x2000, s, RW, 0), VMA(s, s + 0x2000, RW, 0)};
 
 	cr_assert_eq(as_mmap(as, s - 0x2000, 0x2000, RW, ANON | MAP_FIXED), (long)(s - 0x2000));
 	as_brk_init(as, s);
