@@ -134,8 +134,10 @@ int pt_unmap(paddr_t root, vaddr_t va, uint64_t len);
 
 /*
  * Set `flags` on every present page in [va, va+len) (holes stay holes),
- * splitting at the ends as needed and folding afterwards. Errors: -EINVAL,
- * -ENOMEM (nothing changed).
+ * splitting at the ends as needed. It never folds: a large leaf split by a
+ * partial protect stays split when the rights agree again, as Linux leaves
+ * a PTE-mapped THP once its PMD was split (pt_fold_at folds on request).
+ * Errors: -EINVAL, -ENOMEM (nothing changed).
  */
 int pt_protect(paddr_t root, vaddr_t va, uint64_t len, unsigned flags);
 

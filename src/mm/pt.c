@@ -839,7 +839,6 @@ int pt_protect(paddr_t root, vaddr_t va, uint64_t len, unsigned flags)
 	if (err)
 		return err;
 	pt_protect_level(root, PT_TOP_LEVEL, va, end, &op);
-	pt_fold_around(root, va, end, &op);
 	pt_tlb_finish(&op.tlb);
 	return 0;
 }
