@@ -346,6 +346,19 @@ METHOD = [
 ]
 
 
+NOTES = os.path.join(ROOT, "bench", "notes.md")
+
+
+def notes():
+    """The hand-written reading of the figures (bench/notes.md, dated by its
+    author) as a section, or nothing when there is no such file."""
+    if not os.path.exists(NOTES):
+        return []
+    with open(NOTES) as f:
+        text = f.read().strip()
+    return ["", "## Notes on these figures (by hand, bench/notes.md)", "", text] if text else []
+
+
 def render(res):
     """Write results.md, BENCHMARKS.md and the plot from the results."""
     svg = os.path.join(OUT, "vma-scaling.svg")
@@ -371,6 +384,7 @@ def render(res):
             "", "## bootmm vs Linux, the same static binary (QEMU TCG, ns per operation)", ""]
                  + vs_linux.md(vs) + ["", "![bootmm/Linux per row](bench/vs-linux.svg)"]
                  if vs else []) + [
+            ] + notes() + [
             "", "## The harness (wall seconds)", ""] + md_harness(res["harness"]) + [
             "", "## How", ""] + method
     with open(os.path.join(OUT, "results.md"), "w") as f:
