@@ -19,18 +19,6 @@
 #define HUGE (2UL << 20)
 #define PM_PFN ((1ULL << 55) - 1)
 
-/* The pagemap entry of the page at p. */
-static uint64_t mc_pagemap(const void *p)
-{
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-	uint64_t e = 0;
-
-	if (fd < 0 || pread(fd, &e, sizeof(e), (uintptr_t)p / PG * sizeof(e)) != sizeof(e))
-		e = ~0ULL;
-	close(fd);
-	return e;
-}
-
 /*
  * AnonHugePages (kB) of the VMA containing p; -1 when not found. smaps is
  * read whole with read(2) into a buffer of its own (no stdio).
@@ -75,10 +63,10 @@ static char *mc_map(int nblocks, int advice)
 /* True when the frames of the block at p are consecutive (one huge page), or PFNs are hidden. */
 static int mc_one_huge(const char *p)
 {
-	uint64_t first = mc_pagemap(p) & PM_PFN;
+	uint64_t first = prog_pagemap(p) & PM_PFN;
 
 	for (size_t i = 1; i < HUGE / PG && first; i++)
-		if ((mc_pagemap(p + i * PG) & PM_PFN) != first + i)
+		if ((prog_pagemap(p + i * PG) & PM_PFN) != first + i)
 			return 0;
 	return 1;
 }

@@ -110,18 +110,9 @@ static void task_policies(void)
 	EXPECT_ERRNO(EFAULT, get_pol((int *)8, NULL, 0, NULL, 0));
 }
 
-/* Four read-write pages between two PROT_NONE ones (so no neighbour merges with them). */
-static char *map_fenced(void)
-{
-	char *f = prog_map(NULL, 6 * PG, PROT_NONE, 0);
-
-	mprotect(f + PG, 4 * PG, PROT_READ | PROT_WRITE);
-	return f + PG;
-}
-
 static void vma_policies(void)
 {
-	char *p = map_fenced();
+	char *p = prog_map_fenced(4);
 
 	EXPECT_ERRNO(0, mbind_(p + PG, 2 * PG, MPOL_BIND, &node0, 64, 0));
 	show_addr_policy("page 0", p);

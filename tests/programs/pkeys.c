@@ -154,15 +154,6 @@ static int vmas_in(char *lo, char *hi)
 	return n;
 }
 
-/* Four read-write pages between two PROT_NONE ones. */
-static char *map_fenced(void)
-{
-	char *f = prog_map(NULL, 6 * PG, PROT_NONE, 0);
-
-	mprotect(f + PG, 4 * PG, PROT_READ | PROT_WRITE);
-	return f + PG;
-}
-
 /*
  * Without PKU no key is allocated, not even key 0 (Linux's init_new_context
  * sets the allocation map only with OSPKE): pkey_alloc fails with ENOSPC
@@ -171,7 +162,7 @@ static char *map_fenced(void)
  */
 static void no_pku(void)
 {
-	char *p = map_fenced();
+	char *p = prog_map_fenced(4);
 
 	errno = 0;
 	PK_CHECK(pkey_alloc_(0, 0) == -1 && (errno == ENOSPC || errno == EINVAL));
@@ -207,7 +198,7 @@ static void expect_pkuerr(volatile char *at, int write, int k, unsigned pkru)
 /* Allocation order, rights in PKRU, faults, frames, kernel copies. */
 static void keys_and_faults(void)
 {
-	char *p = map_fenced();
+	char *p = prog_map_fenced(4);
 	int fds[2];
 	long k1, k2;
 

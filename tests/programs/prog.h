@@ -9,6 +9,7 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -75,6 +76,27 @@ static inline void prog_result(const char *what, long rc)
 static inline char *prog_map(void *addr, size_t len, int prot, int extra)
 {
 	return mmap(addr, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | extra, -1, 0);
+}
+
+/* The /proc/self/pagemap entry of the page at p; ~0 when it cannot be read. */
+static inline uint64_t prog_pagemap(const void *p)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	uint64_t e = 0;
+
+	if (fd < 0 || pread(fd, &e, sizeof(e), (uintptr_t)p / PG * sizeof(e)) != sizeof(e))
+		e = ~0ULL;
+	close(fd);
+	return e;
+}
+
+/* n read-write pages between two PROT_NONE ones (so no neighbour merges with them). */
+static inline char *prog_map_fenced(size_t n)
+{
+	char *f = prog_map(NULL, (n + 2) * PG, PROT_NONE, 0);
+
+	mprotect(f + PG, n * PG, PROT_READ | PROT_WRITE);
+	return f + PG;
 }
 
 /*

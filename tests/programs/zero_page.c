@@ -19,18 +19,6 @@
 #define PM_PFN ((1ULL << 55) - 1)
 #define HUGE (2UL << 20)
 
-/* The pagemap entry of the page at p. */
-static uint64_t zp_pagemap(const void *p)
-{
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-	uint64_t e = 0;
-
-	if (fd < 0 || pread(fd, &e, sizeof(e), (uintptr_t)p / PG * sizeof(e)) != sizeof(e))
-		e = ~0ULL;
-	close(fd);
-	return e;
-}
-
 /*
  * n pages of private anonymous memory with `prot` and `extra` flags between
  * two PROT_NONE pages, so that the VMA merges with no neighbour.
@@ -78,7 +66,7 @@ static int zp_count(const char *p, int n, uint64_t bits)
 	int c = 0;
 
 	for (int i = 0; i < n; i++)
-		c += (zp_pagemap(p + i * PG) & bits) == bits;
+		c += (prog_pagemap(p + i * PG) & bits) == bits;
 	return c;
 }
 
@@ -116,28 +104,28 @@ static void zp_small(void)
 	CHECK(madvise(p, n * PG, MADV_NOHUGEPAGE) == 0);
 	CHECK(zp_count(p, n, PM_PRESENT) == 0);
 	CHECK(zp_zero(p, n));
-	z = zp_pagemap(p) & PM_PFN;
+	z = prog_pagemap(p) & PM_PFN;
 	CHECK(zp_count(p, n, PM_PRESENT) == n);
 	CHECK(zp_count(p, n, PM_EXCLUSIVE) == 0 && zp_count(p, n, PM_FILE) == 0);
-	CHECK((zp_pagemap(p + 17 * PG) & PM_PFN) == z);
+	CHECK((prog_pagemap(p + 17 * PG) & PM_PFN) == z);
 	CHECK(zp_smaps(p, "Rss") == 0 && zp_smaps(p, "Anonymous") == 0);
 	CHECK(zp_resident(p, n) == n);
 	p[3 * PG] = 7;
 	CHECK(zp_smaps(p, "Rss") == 4 && zp_smaps(p, "Anonymous") == 4);
-	CHECK(zp_count(p, n, PM_EXCLUSIVE) == 1 && (zp_pagemap(p + 3 * PG) & PM_EXCLUSIVE));
-	CHECK(z == 0 || (zp_pagemap(p + 3 * PG) & PM_PFN) != z);
+	CHECK(zp_count(p, n, PM_EXCLUSIVE) == 1 && (prog_pagemap(p + 3 * PG) & PM_EXCLUSIVE));
+	CHECK(z == 0 || (prog_pagemap(p + 3 * PG) & PM_PFN) != z);
 	CHECK(p[3 * PG] == 7 && p[3 * PG + 1] == 0 && zp_zero(p + 4 * PG, n - 4));
 	pid = fork();
 	if (pid == 0) {
-		int ok = (zp_pagemap(p) & (PM_PRESENT | PM_PFN)) == (PM_PRESENT | z) &&
+		int ok = (prog_pagemap(p) & (PM_PRESENT | PM_PFN)) == (PM_PRESENT | z) &&
 			 zp_smaps(p, "Rss") == 4;
 
 		p[0] = 1;
-		ok = ok && zp_smaps(p, "Rss") == 8 && (zp_pagemap(p) & PM_EXCLUSIVE);
+		ok = ok && zp_smaps(p, "Rss") == 8 && (prog_pagemap(p) & PM_EXCLUSIVE);
 		_exit(ok ? 0 : 1);
 	}
 	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	CHECK(p[0] == 0 && (zp_pagemap(p) & (PM_PRESENT | PM_PFN)) == (PM_PRESENT | z));
+	CHECK(p[0] == 0 && (prog_pagemap(p) & (PM_PRESENT | PM_PFN)) == (PM_PRESENT | z));
 	CHECK(zp_smaps(p, "Rss") == 4);
 	munmap(p - PG, (n + 2) * PG);
 }
@@ -177,9 +165,9 @@ static void zp_huge(void)
 
 	CHECK(madvise(h, HUGE, MADV_HUGEPAGE) == 0);
 	CHECK(*(volatile char *)(h + 5 * PG) == 0);
-	first = zp_pagemap(h) & PM_PFN;
+	first = prog_pagemap(h) & PM_PFN;
 	for (int i = 1; i < n && first; i++)
-		seq = seq && (zp_pagemap(h + i * PG) & PM_PFN) == first + i;
+		seq = seq && (prog_pagemap(h + i * PG) & PM_PFN) == first + i;
 	CHECK(seq);
 	CHECK(zp_count(h, n, PM_PRESENT | PM_FILE) == n && zp_count(h, n, PM_EXCLUSIVE) == 0);
 	CHECK(zp_smaps(h, "Rss") == 0 && zp_smaps(h, "AnonHugePages") == 0);
@@ -199,7 +187,7 @@ static void zp_mem_write(void)
 	CHECK(r[0] == 0 && r[PG] == 0);
 	CHECK(fd >= 0 && pwrite(fd, "Q", 1, (off_t)(uintptr_t)r) == 1);
 	CHECK(r[0] == 'Q' && r[1] == 0 && r[PG] == 0);
-	CHECK((zp_pagemap(r) & PM_EXCLUSIVE) && !(zp_pagemap(r + PG) & PM_EXCLUSIVE));
+	CHECK((prog_pagemap(r) & PM_EXCLUSIVE) && !(prog_pagemap(r + PG) & PM_EXCLUSIVE));
 	CHECK(zp_smaps(r, "Rss") == 4);
 	close(fd);
 	munmap(r - PG, 4 * PG);
