@@ -120,7 +120,7 @@ static int as_unref_cb(void *ctx, const struct pt_leaf *leaf)
 	return 0;
 }
 
-/* Drop one reference for every 4 KiB page mapped in [start, end). */
+/* Drop one reference for every 4 KiB page mapped in [start, end); returns their count. */
 uint64_t as_unref_range(paddr_t root, vaddr_t start, vaddr_t end)
 {
 	struct as_unref_run run = {start, end, 0, 0, 0};
