@@ -22,14 +22,14 @@
  *  - Locked, VmLck and the lo/lf/dc/wf/dd/hg/nh/dp/sl flags come from
  *    as_vma_marks, the VMA's lock, seal and advice flags (MADV_HUGEPAGE and
  *    MADV_NOHUGEPAGE recorded; nh keeps 2 MiB leaves out);
- *  - VmPeak/VmHWM: the address space keeps no high-water marks yet, so they
- *    equal VmSize/VmRSS (Linux's too until memory is first given back);
+ *  - VmPeak/VmHWM: the address space's high-water marks (mm/aspace.h
+ *    as_hiwater_vm_pages, as_hiwater_rss_pages), taken before memory is
+ *    given back, as Linux's hiwater_vm and hiwater_rss;
  *  - soft-dirty: a VMA is VM_SOFTDIRTY ("sd", bit 55 on each of its pagemap
  *    entries) from birth until clear_refs 4; a page is soft-dirty when
  *    written since (its leaf's state, set by the write fault);
  *  - clear_refs 1..4 as Linux (mm/aspace.h as_clear_refs); 5 resets the
- *    high-water marks, which are not kept (VmHWM is VmRSS, what Linux shows
- *    right after a clear_refs 5), so it changes nothing;
+ *    resident high-water mark to the resident count (as_reset_hiwater_rss);
  *  - a zombie (state 'Z', no address space) has Linux's short status (no
  *    Umask, FDSize 0, no memory lines), empty maps, smaps, cmdline and mem,
  *    statm of zeros, exe and smaps_rollup refused (ENOENT, ESRCH).

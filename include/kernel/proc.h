@@ -106,6 +106,8 @@ struct proc {
 	uint64_t start_ns;       /* CLOCK_MONOTONIC at the start (CPU-time clocks) */
 	uint64_t idle_ns;        /* spent asleep (nanosleep, futex, poll...): not CPU time */
 	uint64_t sys_ns;         /* spent serving syscalls, sleeps excluded (ru_stime) */
+	uint64_t maxrss;         /* pages: VmHWM of the spaces given up (signal->maxrss) */
+	uint64_t cmaxrss;        /* pages: largest maxrss of the children waited for */
 	struct sig_state sig;
 	struct {
 		uint64_t cur, max;

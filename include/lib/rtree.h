@@ -28,6 +28,7 @@ struct rtree {
 	struct rnode *root;
 	uint64_t lo, hi; /* the window */
 	size_t count;
+	uint64_t span; /* sum of end - start over the nodes (rtree_set_range keeps it) */
 };
 
 void rtree_init(struct rtree *t, uint64_t lo, uint64_t hi);
@@ -44,6 +45,13 @@ void rtree_remove(struct rtree *t, struct rnode *n);
  * each node so changed before any other call on the tree.
  */
 void rtree_update(struct rtree *t, struct rnode *n);
+
+/*
+ * Give n, which is in t, the range [start, end) (disjoint from its neighbours,
+ * in the same order) and keep t->span: what rtree_update does after a change
+ * in place, and the one way to resize a node that keeps the span true.
+ */
+void rtree_set_range(struct rtree *t, struct rnode *n, uint64_t start, uint64_t end);
 
 /* The node containing addr, or NULL. */
 struct rnode *rtree_find(const struct rtree *t, uint64_t addr);

@@ -624,6 +624,28 @@ struct as_mem_stats {
 void as_mem_stats(const struct aspace *as, vaddr_t start, vaddr_t end,
 		  struct as_mem_stats *out);
 
+/*
+ * High-water marks as Linux keeps them (mm->hiwater_rss, hiwater_vm): taken
+ * lazily just before the resident count or total_vm drops (munmap, MAP_FIXED
+ * over, mremap, brk shrink, madvise DONTNEED, truncate), so a reader takes the
+ * larger of the mark and the current figure (get_mm_hiwater_rss/_vm). The
+ * resident count is kept as pages are mapped and unmapped: 4 KiB frames of
+ * every kind (anon, file, shmem), zero frames never (as_resident_frames).
+ * A fork's copy starts with its own figures as marks (dup_mm); a new space
+ * with none.
+ */
+/* Pages of `as` resident now, in O(1) (equal to as_resident_frames). */
+uint64_t as_rss_pages(const struct aspace *as);
+
+/* Largest resident count of `as` (VmHWM, in pages): max(mark, now). */
+uint64_t as_hiwater_rss_pages(const struct aspace *as);
+
+/* Largest total_vm of `as` (VmPeak, in pages): max(mark, now). */
+uint64_t as_hiwater_vm_pages(const struct aspace *as);
+
+/* clear_refs 5 (reset_mm_hiwater_rss): the resident mark becomes the current count. */
+void as_reset_hiwater_rss(struct aspace *as);
+
 /* What as_clear_refs clears: Linux's CLEAR_REFS_* (fs/proc/task_mmu.c). */
 enum as_clear_refs {
 	AS_CLEAR_REFS_ALL = 1,        /* accessed state of every page */

@@ -561,11 +561,11 @@ static void procfs_status_mem(const struct procfs_task *t, struct procfs_buf *b)
 	procfs_mm_count(t, &c);
 	text = MIN(procfs_text_bytes(t), c.exec_vm * PAGE_SIZE);
 	lib = c.exec_vm * PAGE_SIZE - text;
-	procfs_kb(b, "VmPeak:\t", c.total_vm * PAGE_SIZE);
+	procfs_kb(b, "VmPeak:\t", MAX(as_hiwater_vm_pages(t->as), c.total_vm) * PAGE_SIZE);
 	procfs_kb(b, "VmSize:\t", c.total_vm * PAGE_SIZE);
 	procfs_kb(b, "VmLck:\t", c.locked_vm * PAGE_SIZE);
 	procfs_kb(b, "VmPin:\t", 0);
-	procfs_kb(b, "VmHWM:\t", (c.anon + c.shmem) * PAGE_SIZE);
+	procfs_kb(b, "VmHWM:\t", MAX(as_hiwater_rss_pages(t->as), c.anon + c.shmem) * PAGE_SIZE);
 	procfs_kb(b, "VmRSS:\t", (c.anon + c.shmem) * PAGE_SIZE);
 	procfs_kb(b, "RssAnon:\t", c.anon * PAGE_SIZE);
 	procfs_kb(b, "RssFile:\t", 0);
@@ -716,7 +716,7 @@ long procfs_mem(const struct procfs_task *t, uint64_t pos, void *buf, size_t len
 
 #define PROCFS_CLEAR_REFS_BUF 12 /* PROC_NUMBUF - 1 */
 #define PROCFS_CLEAR_REFS_LAST 6 /* CLEAR_REFS_ALL 1 .. CLEAR_REFS_MM_HIWATER_RSS 5 */
-#define PROCFS_CLEAR_REFS_HIWATER 5 /* no high-water mark kept: VmHWM is VmRSS already */
+#define PROCFS_CLEAR_REFS_HIWATER 5 /* reset_mm_hiwater_rss: VmHWM becomes VmRSS */
 
 /* True for a blank as isspace() takes it (strstrip). */
 static bool procfs_blank(char c)
@@ -748,7 +748,9 @@ long procfs_clear_refs(const struct procfs_task *t, const void *buf, size_t len)
 	}
 	if (type < 1 || type >= PROCFS_CLEAR_REFS_LAST)
 		return -EINVAL;
-	if (t->as && type != PROCFS_CLEAR_REFS_HIWATER)
+	if (t->as && type == PROCFS_CLEAR_REFS_HIWATER)
+		as_reset_hiwater_rss(t->as);
+	else if (t->as)
 		as_clear_refs(t->as, (enum as_clear_refs)type);
 	return (long)n;
 }

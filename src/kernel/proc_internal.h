@@ -78,8 +78,19 @@ void proc_tree_end(void);
 /* After a watchdog unwound out of a run: free every process as it is, nothing checked. */
 void proc_tree_abandon(void);
 
-/* Release the running process's address space (the last user destroys it, checking it first). */
+/*
+ * Release the running process's address space (the last user destroys it,
+ * checking it first); its VmHWM goes into p->maxrss first, as Linux's
+ * exit_mm and exec_mmap keep it in signal->maxrss.
+ */
 void proc_release_mm(struct proc *p);
+
+/* ru_maxrss's sources (getrusage's `who`, Linux's RUSAGE_SELF/CHILDREN/BOTH). */
+#define PROC_MAXRSS_SELF 1u     /* p->maxrss and the space's VmHWM */
+#define PROC_MAXRSS_CHILDREN 2u /* p->cmaxrss */
+
+/* ru_maxrss in KiB of p from the PROC_MAXRSS_* sources `which` (Linux's getrusage). */
+uint64_t proc_maxrss_kb(const struct proc *p, unsigned which);
 
 /*
  * Send `sig` to `t` as `sender` would (permission checked unless sender is

@@ -184,6 +184,20 @@ void proc_free_dead(void)
 	}
 }
 
+uint64_t proc_maxrss_kb(const struct proc *p, unsigned which)
+{
+	uint64_t pages = 0;
+
+	if (which & PROC_MAXRSS_CHILDREN)
+		pages = p->cmaxrss;
+	if (which & PROC_MAXRSS_SELF) {
+		pages = MAX(pages, p->maxrss);
+		if (p->as)
+			pages = MAX(pages, as_hiwater_rss_pages(p->as));
+	}
+	return pages * (PAGE_SIZE / 1024);
+}
+
 void proc_release_mm(struct proc *p)
 {
 	struct aspace *as = p->as;
@@ -194,6 +208,7 @@ void proc_release_mm(struct proc *p)
 		sched_drop_mm();
 	if (as_users(as) == 1 && as_check(as))
 		p->tree->as_check = -EINVAL;
+	p->maxrss = MAX(p->maxrss, as_hiwater_rss_pages(as));
 	p->as = NULL;
 	as_put(as);
 }

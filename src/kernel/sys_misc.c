@@ -11,6 +11,7 @@
 #include "lib/string.h"
 #include "mm/aspace.h"
 #include "mm/pmm.h"
+#include "proc_internal.h"
 #include "sys.h"
 
 #define SYS_getrusage 98
@@ -317,9 +318,11 @@ static long sys_sysinfo(uint64_t info)
 /*
  * getrusage(2): RUSAGE_SELF and RUSAGE_THREAD report the CPU time used so
  * far (time asleep excluded), split into system time (serving syscalls)
- * and user time (the rest, page faults included), and the resident set
- * (KiB) as ru_maxrss; RUSAGE_CHILDREN
- * is all zero (no children). EINVAL for another `who`, EFAULT.
+ * and user time (the rest, page faults included), and as ru_maxrss (KiB)
+ * the largest VmHWM of the process's spaces, the current one's and those
+ * it gave up at exec (Linux's signal->maxrss); RUSAGE_CHILDREN has the
+ * largest ru_maxrss of the children waited for, its times zero (children's
+ * time is not accounted). EINVAL for another `who`, EFAULT.
  */
 static long sys_getrusage(struct proc *p, int64_t who, uint64_t uru)
 {
@@ -341,7 +344,9 @@ static long sys_getrusage(struct proc *p, int64_t who, uint64_t uru)
 		ru.utime.tv_usec = (int64_t)(ns % SYS_NSEC_PER_SEC / 1000);
 		ru.stime.tv_sec = (int64_t)(p->sys_ns / SYS_NSEC_PER_SEC);
 		ru.stime.tv_usec = (int64_t)(p->sys_ns % SYS_NSEC_PER_SEC / 1000);
-		ru.maxrss = (int64_t)(as_resident_frames(p->as) * (PAGE_SIZE / 1024));
+		ru.maxrss = (int64_t)proc_maxrss_kb(p, PROC_MAXRSS_SELF);
+	} else {
+		ru.maxrss = (int64_t)proc_maxrss_kb(p, PROC_MAXRSS_CHILDREN);
 	}
 	return copy_to_user(uru, &ru, sizeof(ru));
 }

@@ -50,6 +50,7 @@ struct proc_wait {
 	int wstatus;      /* wait4's status word */
 	int code, status; /* waitid's si_code and si_status */
 	uint32_t uid;
+	uint64_t maxrss_kb; /* the child's ru_maxrss (getrusage RUSAGE_BOTH) */
 };
 
 /* True when child `c` is one the wait asks for (id and __WALL/__WCLONE). */
@@ -75,6 +76,7 @@ static void proc_wait_reap(struct proc_wait *w, struct proc *c)
 	w->pid = c->pid;
 	w->uid = c->cred.uid;
 	w->wstatus = s;
+	w->maxrss_kb = proc_maxrss_kb(c, PROC_MAXRSS_SELF | PROC_MAXRSS_CHILDREN);
 	if ((s & 0x7f) == 0) {
 		w->code = CLD_EXITED;
 		w->status = (s >> 8) & 0xff;
@@ -82,8 +84,11 @@ static void proc_wait_reap(struct proc_wait *w, struct proc *c)
 		w->code = (s & 0x80) ? CLD_DUMPED : CLD_KILLED;
 		w->status = s & 0x7f;
 	}
-	if (!(w->options & WNOWAIT))
+	if (!(w->options & WNOWAIT)) {
+		if (c->parent) /* wait_task_zombie: the parent keeps the largest */
+			c->parent->cmaxrss = MAX(c->parent->cmaxrss, MAX(c->maxrss, c->cmaxrss));
 		proc_tree_free(c);
+	}
 }
 
 /* A stop or continue of `c` waiting to be reported, when the wait asks for it. True when taken. */
@@ -96,6 +101,7 @@ static bool proc_wait_state(struct proc_wait *w, struct proc *c)
 		return false;
 	w->pid = c->pid;
 	w->uid = c->cred.uid;
+	w->maxrss_kb = proc_maxrss_kb(c, PROC_MAXRSS_SELF | PROC_MAXRSS_CHILDREN);
 	w->code = stop ? CLD_STOPPED : CLD_CONTINUED;
 	w->status = stop ? c->stop_sig : SIGCONT;
 	w->wstatus = stop ? (c->stop_sig << 8) | 0x7f : 0xffff;
@@ -159,12 +165,16 @@ static void proc_wait4_target(const struct proc *p, int pid, struct proc_wait *w
 	}
 }
 
-/* A zeroed struct rusage (bootmm does not account children's usage). */
-static long proc_put_rusage(uint64_t uru)
+/*
+ * The struct rusage of the child *w collected: its ru_maxrss (KiB), the
+ * rest zero (bootmm does not account children's time).
+ */
+static long proc_put_rusage(uint64_t uru, const struct proc_wait *w)
 {
-	uint8_t ru[144];
+	int64_t ru[18]; /* 2 timevals, then ru_maxrss */
 
 	memset(ru, 0, sizeof(ru));
+	ru[4] = (int64_t)w->maxrss_kb;
 	return uru && copy_to_user(uru, ru, sizeof(ru)) ? -EFAULT : 0;
 }
 
@@ -183,7 +193,7 @@ static long sys_wait4(struct proc *p, int pid, uint64_t ustatus, unsigned option
 		return r;
 	if (ustatus && copy_to_user(ustatus, &w.wstatus, sizeof(w.wstatus)))
 		return -EFAULT;
-	return proc_put_rusage(uru) ? -EFAULT : w.pid;
+	return proc_put_rusage(uru, &w) ? -EFAULT : w.pid;
 }
 
 /*
@@ -228,7 +238,7 @@ static long sys_waitid(struct proc *p, int idtype, int id, uint64_t uinfo, unsig
 	r = proc_wait(p, &w);
 	if (r < 0)
 		return r;
-	if (proc_put_waitid_info(uinfo, &w, r == 1) || (r == 1 && proc_put_rusage(uru)))
+	if (proc_put_waitid_info(uinfo, &w, r == 1) || (r == 1 && proc_put_rusage(uru, &w)))
 		return -EFAULT; /* the rusage only for a child collected, as Linux */
 	return 0;
 }

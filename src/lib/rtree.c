@@ -50,6 +50,7 @@ void rtree_init(struct rtree *t, uint64_t lo, uint64_t hi)
 	t->lo = lo;
 	t->hi = hi;
 	t->count = 0;
+	t->span = 0;
 }
 
 /* The parent of n, or NULL for the root. */
@@ -298,6 +299,7 @@ int rtree_insert(struct rtree *t, struct rnode *n)
 	n->parent_red = (uintptr_t)p | 1;
 	*link = n;
 	t->count++;
+	t->span += n->end - n->start;
 	rtree_set_prev(t, n, prev);
 	if (next)
 		rtree_set_prev(t, next, n);
@@ -397,6 +399,7 @@ void rtree_remove(struct rtree *t, struct rnode *n)
 		next->prev_end = n->prev_end;
 	fixup = rtree_unlink(t, n, &x, &xp);
 	t->count--;
+	t->span -= n->end - n->start;
 	/* xp lost a child; next (maybe moved into n's place) has a new gap. */
 	rtree_fix_up(xp);
 	if (next)
@@ -418,6 +421,14 @@ void rtree_update(struct rtree *t, struct rnode *n)
 		rtree_set_prev(t, next, n);
 		rtree_fix_up(next);
 	}
+}
+
+void rtree_set_range(struct rtree *t, struct rnode *n, uint64_t start, uint64_t end)
+{
+	t->span = t->span - (n->end - n->start) + (end - start);
+	n->start = start;
+	n->end = end;
+	rtree_update(t, n);
 }
 
 struct rtree_query {

@@ -184,7 +184,7 @@ static int as_clone_vma(struct aspace *as, struct aspace *c, const struct vma *v
 		return 0;
 	err = pt_copy(as->root, c->root, vma_start(v), vma_end(v) - vma_start(v), clear);
 	if (!err)
-		as_ref_range(c->root, vma_start(v), vma_end(v));
+		as_rss_add(c, as_ref_range(c->root, vma_start(v), vma_end(v)));
 	return err;
 }
 
@@ -247,6 +247,7 @@ struct aspace *as_clone(struct aspace *as)
 		    pt_protect(as->root, vma_start(v), vma_end(v) - vma_start(v),
 			       as_pt_flags_existing(v->prot, v->flags)) != 0)
 			panic("as_clone: write-protect of split range failed");
+	as_hiwater_start(c);
 	return c;
 
 out_destroy:
@@ -437,7 +438,8 @@ static long as_map_new(struct aspace *as, vaddr_t addr, uint64_t len, int prot, 
 	if (!vma_range_free(&as->vmas, addr, end)) {
 		if (as_split_ends(as->root, addr, end) != 0)
 			goto out_free;
-		as_zap(as->root, addr, end);
+		as_zap(as, addr, end);
+		as_hiwater_vm_update(as);
 		vma_carve(&as->vmas, addr, end, &spare);
 	}
 	v->node.start = addr;
@@ -701,7 +703,8 @@ static int as_unmap_range(struct aspace *as, vaddr_t start, vaddr_t end)
 		vma_free(spare);
 		return -ENOMEM;
 	}
-	as_zap(as->root, start, end);
+	as_zap(as, start, end);
+	as_hiwater_vm_update(as);
 	vma_carve(&as->vmas, start, end, &spare);
 	vma_free(spare);
 	return 0;
@@ -1056,9 +1059,11 @@ static void as_cut_apply(struct aspace *as, struct as_cut *cut)
 {
 	if (cut->start == cut->end)
 		return;
-	as_zap(as->root, cut->start, cut->end);
-	if (cut->kind == AS_CUT_VMAS)
+	as_zap(as, cut->start, cut->end);
+	if (cut->kind == AS_CUT_VMAS) {
+		as_hiwater_vm_update(as);
 		vma_carve(&as->vmas, cut->start, cut->end, &cut->spare);
+	}
 }
 
 /* Give back everything a plan took, last taken first, and the table reserve. */
@@ -1081,8 +1086,10 @@ static void as_plan_drop_kept(struct as_move_plan *pl, struct aspace *as)
 	if (pt_unmap(as->root, kept->start, kept->end - kept->start) != 0)
 		panic("as_plan_commit: unmap of split range [%#llx, %#llx) failed",
 		      (unsigned long long)kept->start, (unsigned long long)kept->end);
-	if (pl->mode == AS_MOVE_UNMAP_OLD)
+	if (pl->mode == AS_MOVE_UNMAP_OLD) {
+		as_hiwater_vm_update(as);
 		vma_carve(&as->vmas, kept->start, kept->end, &kept->spare);
+	}
 }
 
 /*
@@ -1109,7 +1116,7 @@ static long as_plan_commit(struct as_move_plan *pl, struct aspace *as)
 	if (as_move_pages(as->root, pl->kept.start, pl->kept.end, to) != 0)
 		panic("as_plan_commit: reserved tables ran out at %#llx", (unsigned long long)to);
 	if (pl->mode == AS_MOVE_SHARE)
-		as_ref_range(as->root, pl->kept.start, pl->kept.end);
+		as_rss_add(as, as_ref_range(as->root, pl->kept.start, pl->kept.end));
 	else
 		as_plan_drop_kept(pl, as);
 	if (rtree_insert(&as->vmas, &nv->node) != 0)
@@ -1510,7 +1517,7 @@ static int as_drop_pages(struct aspace *as, vaddr_t start, vaddr_t end)
 		return 0;
 	if (as_split_ends(as->root, start, end) != 0)
 		return -ENOMEM;
-	as_zap(as->root, start, end);
+	as_zap(as, start, end);
 	return 0;
 }
 
@@ -1986,6 +1993,25 @@ static int as_check_leaf(void *ctx, const struct pt_leaf *leaf)
 	return 0;
 }
 
+/* The running counts against what the VMAs and tables say: rss, total_vm. */
+static int as_check_counts(const struct aspace *as)
+{
+	const struct vma *v;
+	uint64_t span = 0;
+
+	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v))
+		span += vma_end(v) - vma_start(v);
+	if (span != as->vmas.span)
+		return kprintf("as_check: VMA span %#llx, counted %#llx\n",
+			       (unsigned long long)span,
+			       (unsigned long long)as->vmas.span), -EINVAL;
+	if (as_resident_frames(as) != as->rss)
+		return kprintf("as_check: %llu frames mapped, rss %llu\n",
+			       (unsigned long long)as_resident_frames(as),
+			       (unsigned long long)as->rss), -EINVAL;
+	return 0;
+}
+
 int as_check(struct aspace *as)
 {
 	const struct vma *v, *prev = NULL;
@@ -2003,5 +2029,5 @@ int as_check(struct aspace *as)
 			       (unsigned long long)as->brk_start), -EINVAL;
 	if (pt_walk(as->root, 0, PT_USER_TOP, as_check_leaf, as) != 0)
 		return -EINVAL;
-	return 0;
+	return as_check_counts(as);
 }

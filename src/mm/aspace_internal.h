@@ -27,7 +27,47 @@ struct aspace {
 	unsigned users;     /* holders (as_get/as_put); 1 from as_create and as_clone */
 	uint16_t pkey_map;  /* allocated protection keys, bit per key (key 0 always) */
 	int8_t xonly_pkey;  /* the execute-only key, -1 until one is needed */
+	uint64_t rss;         /* 4 KiB frames mapped, zero frames not (as_resident_frames) */
+	uint64_t hiwater_rss; /* rss before its last drop (Linux's mm->hiwater_rss) */
+	uint64_t hiwater_vm;  /* total_vm before its last drop (mm->hiwater_vm) */
 };
+
+/* `n` more frames mapped in `as` (a fault, a fork's copy, a shared mremap). */
+static inline void as_rss_add(struct aspace *as, uint64_t n)
+{
+	as->rss += n;
+}
+
+/*
+ * `n` frames fewer mapped in `as`: the high-water mark takes the count first
+ * (Linux's update_hiwater_rss before the counters drop).
+ */
+static inline void as_rss_drop(struct aspace *as, uint64_t n)
+{
+	if (as->hiwater_rss < as->rss)
+		as->hiwater_rss = as->rss;
+	as->rss -= n;
+}
+
+/* Pages of every VMA of `as` (Linux's mm->total_vm), kept by the VMA tree. */
+static inline uint64_t as_total_vm(const struct aspace *as)
+{
+	return as->vmas.span / PAGE_SIZE;
+}
+
+/* Before VMAs go: the VM high-water mark takes total_vm (Linux's update_hiwater_vm). */
+static inline void as_hiwater_vm_update(struct aspace *as)
+{
+	if (as->hiwater_vm < as_total_vm(as))
+		as->hiwater_vm = as_total_vm(as);
+}
+
+/* A forked space's marks start at its own figures (Linux's dup_mm). */
+static inline void as_hiwater_start(struct aspace *as)
+{
+	as->hiwater_rss = as->rss;
+	as->hiwater_vm = as_total_vm(as);
+}
 
 /*
  * True when the space may have `more` VMAs more than now under
@@ -78,11 +118,11 @@ unsigned as_pt_flags_existing(int prot, int kind);
 /* The first leaf meeting [va, end) (whole, not clipped); false when none. */
 bool as_next_leaf(paddr_t root, vaddr_t va, vaddr_t end, struct pt_leaf *out);
 
-/* Take one more frame reference for every 4 KiB page mapped in [start, end). */
-void as_ref_range(paddr_t root, vaddr_t start, vaddr_t end);
+/* One more frame reference for every 4 KiB page mapped in [start, end); returns their count. */
+uint64_t as_ref_range(paddr_t root, vaddr_t start, vaddr_t end);
 
-/* Drop one frame reference for every 4 KiB page mapped in [start, end). */
-void as_unref_range(paddr_t root, vaddr_t start, vaddr_t end);
+/* Drop one frame reference for every 4 KiB page mapped in [start, end); returns their count. */
+uint64_t as_unref_range(paddr_t root, vaddr_t start, vaddr_t end);
 
 /* Make start and end leaf boundaries; 0 or -ENOMEM with nothing changed. */
 int as_split_ends(paddr_t root, vaddr_t start, vaddr_t end);
@@ -90,8 +130,11 @@ int as_split_ends(paddr_t root, vaddr_t start, vaddr_t end);
 /* Undo as_split_ends. */
 void as_fold_ends(paddr_t root, vaddr_t start, vaddr_t end);
 
-/* Unmap and unreference the pages of [start, end), whose ends are leaf boundaries. */
-void as_zap(paddr_t root, vaddr_t start, vaddr_t end);
+/*
+ * Unmap and unreference the pages of [start, end) of `as`, whose ends are
+ * leaf boundaries; as->rss drops by the frames unmapped (as_rss_drop).
+ */
+void as_zap(struct aspace *as, vaddr_t start, vaddr_t end);
 
 /*
  * Map the pages of [addr, end) at `to` with their flags and frames (no new

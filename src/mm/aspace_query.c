@@ -149,6 +149,26 @@ size_t as_table_frames(const struct aspace *as)
 	return pt_count_tables(as->root, 0, PT_USER_TOP);
 }
 
+uint64_t as_rss_pages(const struct aspace *as)
+{
+	return as->rss;
+}
+
+uint64_t as_hiwater_rss_pages(const struct aspace *as)
+{
+	return MAX(as->hiwater_rss, as->rss);
+}
+
+uint64_t as_hiwater_vm_pages(const struct aspace *as)
+{
+	return MAX(as->hiwater_vm, as_total_vm(as));
+}
+
+void as_reset_hiwater_rss(struct aspace *as)
+{
+	as->hiwater_rss = as->rss;
+}
+
 /* The marks from the VMA's flags (AS_VMA_*: lock.c, madvise, MAP_DROPPABLE, clear_refs). */
 unsigned as_vma_marks(const struct aspace *as, vaddr_t va)
 {

@@ -63,17 +63,19 @@ static void as_collapse_copy(paddr_t root, vaddr_t block, paddr_t dst)
 }
 
 /*
- * Replace whatever maps [block, block + 2 MiB) by the 2 MiB frame huge with
- * `flags`, dirty; the old frames lose a reference. -ENOMEM (nothing changed)
- * when the tables the remap may need cannot be set aside.
+ * Replace whatever maps [block, block + 2 MiB) of `as` by the 2 MiB frame huge
+ * with `flags`, dirty; the old frames lose a reference, and the rss counts the
+ * block whole (its zero pages become frames: it never drops). -ENOMEM
+ * (nothing changed) when the tables the remap may need cannot be set aside.
  */
-static int as_collapse_install(paddr_t root, vaddr_t block, paddr_t huge, unsigned flags)
+static int as_collapse_install(struct aspace *as, vaddr_t block, paddr_t huge, unsigned flags)
 {
 	uint64_t size = PT_LEVEL_SIZE(1);
+	paddr_t root = as->root;
 
 	if (pt_reserve(PT_LEVELS) != 0)
 		return -ENOMEM;
-	as_unref_range(root, block, block + size);
+	as->rss += size / PAGE_SIZE - as_unref_range(root, block, block + size);
 	if (pt_unmap(root, block, size) != 0 || pt_map(root, block, huge, size, flags) != 0)
 		panic("as_collapse_install: remap of %#llx", (unsigned long long)block);
 	pt_release();
@@ -107,7 +109,7 @@ static enum as_collapse_result as_collapse_block(struct aspace *as, const struct
 	as_collapse_copy(as->root, block, huge);
 	if (v->flags & AS_VMA_SDCLEAN)
 		flags &= ~PT_WRITE;
-	if (as_collapse_install(as->root, block, huge, flags) != 0) {
+	if (as_collapse_install(as, block, huge, flags) != 0) {
 		pmm_free(huge, order);
 		return AS_COLLAPSE_NOMEM;
 	}

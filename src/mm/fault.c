@@ -32,8 +32,11 @@ static bool as_access_ok(int prot, int kind, unsigned err)
 	return true;
 }
 
-/* Map a zeroed block of `size` bytes (a leaf size) at va; 0 or -ENOMEM (nothing changed). */
-static int as_map_zero(paddr_t root, vaddr_t va, uint64_t size, unsigned flags)
+/*
+ * Map a zeroed block of `size` bytes (a leaf size) at va of `as`, counted in
+ * its rss; 0 or -ENOMEM (nothing changed).
+ */
+static int as_map_zero(struct aspace *as, vaddr_t va, uint64_t size, unsigned flags)
 {
 	unsigned order = __builtin_ctzll(size / PAGE_SIZE);
 	paddr_t pa = pmm_alloc(order);
@@ -41,10 +44,11 @@ static int as_map_zero(paddr_t root, vaddr_t va, uint64_t size, unsigned flags)
 	if (!pa)
 		return -ENOMEM;
 	mm_page_zero(mm_phys_to_virt(pa), size);
-	if (pt_map(root, va, pa, size, flags) != 0) {
+	if (pt_map(as->root, va, pa, size, flags) != 0) {
 		pmm_free(pa, order);
 		return -ENOMEM;
 	}
+	as_rss_add(as, size / PAGE_SIZE);
 	return 0;
 }
 
@@ -102,10 +106,10 @@ static int as_fault_zero(struct aspace *as, struct vma *v, vaddr_t va, unsigned 
 
 		orders &= ~(1u << order);
 		if (as_fresh_block_fits(as, v, block, order) &&
-		    as_map_zero(as->root, block, PAGE_SIZE << order, flags) == 0)
+		    as_map_zero(as, block, PAGE_SIZE << order, flags) == 0)
 			return AS_FAULT_OK;
 	}
-	if (as_map_zero(as->root, ALIGN_DOWN(va, PAGE_SIZE), PAGE_SIZE, flags) != 0)
+	if (as_map_zero(as, ALIGN_DOWN(va, PAGE_SIZE), PAGE_SIZE, flags) != 0)
 		return AS_FAULT_OOM;
 	return AS_FAULT_OK;
 }
@@ -186,7 +190,7 @@ static int as_fault_zero_read(struct aspace *as, struct vma *v, vaddr_t va, unsi
 		    pt_map(as->root, block, zpage_frame(huge), huge, flags) == 0)
 			return AS_FAULT_OK;
 		if (!thp_use_zero_page() && as_fresh_block_fits(as, v, block, thp_pmd_order()) &&
-		    as_map_zero(as->root, block, huge, as_fault_flags(v, err)) == 0)
+		    as_map_zero(as, block, huge, as_fault_flags(v, err)) == 0)
 			return AS_FAULT_OK;
 	}
 	if (pt_map(as->root, ALIGN_DOWN(va, PAGE_SIZE), zpage_frame(PAGE_SIZE), PAGE_SIZE,
@@ -261,12 +265,11 @@ static int as_fault_zero_write(struct aspace *as, struct vma *v, vaddr_t va,
 	mm_page_zero(mm_phys_to_virt(pa), PAGE_SIZE);
 	if (leaf->size == PAGE_SIZE) {
 		as_leaf_replace(as->root, leaf, pa, flags);
-		return AS_FAULT_OK;
-	}
-	if (as_zero_huge_split(as->root, leaf, page, pa, flags) != 0) {
+	} else if (as_zero_huge_split(as->root, leaf, page, pa, flags) != 0) {
 		pmm_free(pa, 0);
 		return AS_FAULT_OOM;
 	}
+	as_rss_add(as, 1);
 	return AS_FAULT_OK;
 }
 
@@ -321,6 +324,7 @@ static int as_fault_obj(struct aspace *as, struct vma *v, vaddr_t va)
 		pmm_unref(pa);
 		return AS_FAULT_OOM;
 	}
+	as_rss_add(as, 1);
 	return AS_FAULT_OK;
 }
 
@@ -353,9 +357,12 @@ static void as_fault_around(struct aspace *as, struct vma *v, vaddr_t page)
 			pa[i] = 0;
 	}
 	pt_map_pages(as->root, from, n, pa, as_pt_flags_existing(v->prot, v->flags));
-	for (size_t i = 0; i < n; i++)
-		if (pa[i])
+	for (size_t i = 0; i < n; i++) {
+		if (pa[i]) {
 			pmm_ref(pa[i]);
+			as_rss_add(as, 1);
+		}
+	}
 }
 
 /* Serve a fault at va inside VMA v (without marking it soft-dirty). */
@@ -436,12 +443,10 @@ static int as_fault_grow(struct aspace *as, vaddr_t va, unsigned err)
 	if (!v || !as_may_grow(as, v, page))
 		return AS_FAULT_MAPERR;
 	old = vma_start(v);
-	v->node.start = page;
-	rtree_update(&as->vmas, &v->node);
+	rtree_set_range(&as->vmas, &v->node, page, vma_end(v));
 	res = as_fault_in(as, v, va, err);
 	if (res != AS_FAULT_OK) {
-		v->node.start = old;
-		rtree_update(&as->vmas, &v->node);
+		rtree_set_range(&as->vmas, &v->node, old, vma_end(v));
 		return res;
 	}
 	vma_merge(&as->vmas, v);

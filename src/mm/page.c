@@ -58,6 +58,7 @@ bool as_next_leaf(paddr_t root, vaddr_t va, vaddr_t end, struct pt_leaf *out)
 /* A range pt_walk callbacks clip leaves to. */
 struct as_span {
 	vaddr_t start, end;
+	uint64_t nframes; /* frames referenced so far (as_ref_cb) */
 };
 
 /*
@@ -66,23 +67,24 @@ struct as_span {
  */
 static int as_ref_cb(void *ctx, const struct pt_leaf *leaf)
 {
-	const struct as_span *span = ctx;
+	struct as_span *span = ctx;
 	vaddr_t s = MAX(leaf->va, span->start), e = MIN(leaf->va + leaf->size, span->end);
 	paddr_t pa = leaf->pa + (s - leaf->va);
 
 	if (zpage_is(leaf->pa))
 		return 0;
-	for (; s < e; s += PAGE_SIZE, pa += PAGE_SIZE)
+	for (; s < e; s += PAGE_SIZE, pa += PAGE_SIZE, span->nframes++)
 		pmm_ref(pa);
 	return 0;
 }
 
-void as_ref_range(paddr_t root, vaddr_t start, vaddr_t end)
+uint64_t as_ref_range(paddr_t root, vaddr_t start, vaddr_t end)
 {
-	struct as_span span = {start, end};
+	struct as_span span = {start, end, 0};
 
 	if (start < end)
 		pt_walk(root, start, end - start, as_ref_cb, &span);
+	return span.nframes;
 }
 
 /* A span and the run of physically contiguous frames as_unref_cb has yet to unreference. */
@@ -90,6 +92,7 @@ struct as_unref_run {
 	vaddr_t start, end;
 	paddr_t pa;
 	uint64_t nframes;
+	uint64_t total; /* frames unreferenced so far */
 };
 
 /*
@@ -114,21 +117,23 @@ static int as_unref_cb(void *ctx, const struct pt_leaf *leaf)
 	}
 	if (run->nframes)
 		pmm_unref_range(run->pa, run->nframes);
+	run->total += run->nframes;
 	run->pa = pa;
 	run->nframes = (end - va) / PAGE_SIZE;
 	return 0;
 }
 
-/* Drop one reference for every 4 KiB page mapped in [start, end). */
-void as_unref_range(paddr_t root, vaddr_t start, vaddr_t end)
+/* Drop one reference for every 4 KiB page mapped in [start, end); returns their count. */
+uint64_t as_unref_range(paddr_t root, vaddr_t start, vaddr_t end)
 {
-	struct as_unref_run run = {start, end, 0, 0};
+	struct as_unref_run run = {start, end, 0, 0, 0};
 
 	if (start >= end)
-		return;
+		return 0;
 	pt_walk(root, start, end - start, as_unref_cb, &run);
 	if (run.nframes)
 		pmm_unref_range(run.pa, run.nframes);
+	return run.total + run.nframes;
 }
 
 /* Make start and end leaf boundaries; 0 or -ENOMEM with nothing changed. */
@@ -152,12 +157,12 @@ void as_fold_ends(paddr_t root, vaddr_t start, vaddr_t end)
 }
 
 /* Unmap and unreference [start, end); its ends must already be leaf boundaries. */
-void as_zap(paddr_t root, vaddr_t start, vaddr_t end)
+void as_zap(struct aspace *as, vaddr_t start, vaddr_t end)
 {
 	if (start >= end)
 		return;
-	as_unref_range(root, start, end);
-	if (pt_unmap(root, start, end - start) != 0)
+	as_rss_drop(as, as_unref_range(as->root, start, end));
+	if (pt_unmap(as->root, start, end - start) != 0)
 		panic("as_zap: unmap of split range [%#llx, %#llx) failed",
 		      (unsigned long long)start, (unsigned long long)end);
 }
@@ -210,5 +215,5 @@ void as_vma_zap(struct mobj_map *m, uint64_t pgoff, uint64_t npages)
 	if (as_split_ends(as->root, s, e) != 0)
 		panic("as_vma_zap: split at [%#llx, %#llx)", (unsigned long long)s,
 		      (unsigned long long)e);
-	as_zap(as->root, s, e);
+	as_zap(as, s, e);
 }

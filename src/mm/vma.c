@@ -53,9 +53,7 @@ void vma_set_range(struct rtree *t, struct vma *v, vaddr_t start, vaddr_t end)
 {
 	if (v->obj)
 		v->rmap.pgoff = v->rmap.pgoff + (start - vma_start(v)) / PAGE_SIZE;
-	v->node.start = start;
-	v->node.end = end;
-	rtree_update(t, &v->node);
+	rtree_set_range(t, &v->node, start, end);
 	vma_rmap_sync(v);
 }
 
