@@ -672,7 +672,7 @@ struct as_page_info {
 	uint64_t leaf_size; /* size of the leaf mapping it */
 	uint32_t mapcount;  /* mappings of the frame (its references but the object's own; */
 			    /* 0 for a zero frame) */
-	bool zero;          /* a shared zero frame (mm/zpage.h): mapped read-only, counted nowhere */
+	bool zero;          /* a shared zero frame (mm/zpage.h): read-only, counted nowhere */
 	unsigned state;     /* PT_STATE_* of the leaf (mm/pte.h): young, dirty, soft-dirty */
 	unsigned kind;      /* AS_PAGE_ANON or AS_PAGE_OBJ */
 };

@@ -238,7 +238,7 @@ static long sys_do_mbind(struct proc *p, uint64_t start, uint64_t len, unsigned 
 	err = sys_mpol_check(&mode, mflags, n);
 	if (err)
 		return err;
-	/* one node: MPOL_MF_MOVE(_ALL) finds no page off the policy's nodes, STRICT none misplaced */
+	/* one node: MPOL_MF_MOVE(_ALL) finds no page off the nodes, STRICT none misplaced */
 	return as_set_policy(p->as, start, end, sys_mpol_value(mode, mflags),
 			     mode == MPOL_DEFAULT ? AS_POLICY_HOLES_OK : AS_POLICY_NO_HOLES);
 }

@@ -1313,7 +1313,8 @@ static long as_mremap_to(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 		return -ENOMEM;
 	if (old_len > AS_TASK_SIZE - addr)
 		return as_mremap_refuse(as, flags, new_addr, new_len, -EINVAL);
-	if (!(flags & MREMAP_FIXED) && as_place(as, new_addr, new_len, as_place_kind_of(v), &new_addr) != 0)
+	if (!(flags & MREMAP_FIXED) &&
+	    as_place(as, new_addr, new_len, as_place_kind_of(v), &new_addr) != 0)
 		return -ENOMEM;
 	if (new_addr < as_min_addr(as))
 		return as_mremap_low_target(as, addr, old_len, new_len);
@@ -1355,7 +1356,8 @@ static long as_mremap_at(struct aspace *as, struct vma *v, vaddr_t addr, uint64_
 		return as_mremap_locked(as, (long)addr, old_len, new_len);
 	if (!(flags & MREMAP_MAYMOVE))
 		return -ENOMEM;
-	if (!as_map_count_room(as, AS_MREMAP_MOVE_ROOM) || as_place(as, 0, new_len, as_place_kind_of(v), &to) != 0)
+	if (!as_map_count_room(as, AS_MREMAP_MOVE_ROOM) ||
+	    as_place(as, 0, new_len, as_place_kind_of(v), &to) != 0)
 		return -ENOMEM;
 	return as_mremap_locked(as, as_move(as, v, addr, old_len, old_len, to, new_len,
 					    AS_MOVE_UNMAP_OLD), old_len, new_len);

@@ -87,7 +87,7 @@ static int as_stats_cb(void *ctx, const struct pt_leaf *leaf)
 		w->st->referenced += e - s;
 	for (; s < e; s += PAGE_SIZE, pa += PAGE_SIZE) {
 		bool obj = as_obj_page(w->vmas, s, pa);
-		uint32_t maps = pmm_refcount(pa) - obj; /* the object's own reference maps nothing */
+		uint32_t maps = pmm_refcount(pa) - obj; /* the object's own ref maps nothing */
 
 		w->st->resident += PAGE_SIZE;
 		if (!obj)

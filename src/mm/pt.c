@@ -641,7 +641,7 @@ static int pt_map_page(paddr_t root, vaddr_t va, paddr_t pa, unsigned flags)
 		*e = pte_make_leaf(pa, flags, 0);
 		pt_fold_around(root, va, va + PAGE_SIZE, &op);
 	} else if (err == -ENOMEM) {
-		pt_remove_level(root, PT_TOP_LEVEL, va, va + PAGE_SIZE, &op); /* empty tables made */
+		pt_remove_level(root, PT_TOP_LEVEL, va, va + PAGE_SIZE, &op); /* tables made */
 	}
 	pt_tlb_finish(&op.tlb);
 	return err;
@@ -728,7 +728,7 @@ int pt_map_pages(paddr_t root, vaddr_t va, size_t n, paddr_t *pa, unsigned flags
 		pt_fold_around(root, va, va + n * PAGE_SIZE, &op);
 	else if ((!err || err == -ENOMEM) &&
 		 (!table || !pte_present(pt_entries(table)[PT_INDEX(0, va)])))
-		pt_remove_level(root, PT_TOP_LEVEL, va, va + PAGE_SIZE, &op); /* empty tables made */
+		pt_remove_level(root, PT_TOP_LEVEL, va, va + PAGE_SIZE, &op); /* tables made */
 	pt_tlb_finish(&op.tlb);
 	return err;
 }
