@@ -611,17 +611,13 @@ static long as_mmap_place(struct aspace *as, vaddr_t addr, uint64_t len, int pro
 }
 
 /*
- * The huge page size of a MAP_HUGETLB mmap (Linux's hstate_sizelog over
- * x86-64's hstates): 2 MiB by default, else the MAP_HUGE_SHIFT field names
- * 2 MiB or 1 GiB. 0 for any other size (EINVAL).
+ * The huge page size of a MAP_HUGETLB mmap (Linux's hstate_sizelog): the
+ * hugetlb pool the MAP_HUGE_SHIFT field names (mobj_hugetlb_size), the
+ * default one for 0. 0 for a size with no pool (EINVAL).
  */
 static uint64_t as_hugetlb_size(int flags)
 {
-	unsigned log = ((unsigned)flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
-
-	if (log == 0 || log == 21)
-		return MiB(2);
-	return log == 30 ? GiB(1) : 0;
+	return mobj_hugetlb_size(((unsigned)flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK);
 }
 
 /*
