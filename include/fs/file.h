@@ -156,11 +156,18 @@ long file_getdents(struct file *f, void *buf, size_t len);
 #define MFD_HUGETLB 0x0004u
 #define MFD_NOEXEC_SEAL 0x0008u
 #define MFD_EXEC 0x0010u
+#define MFD_HUGE_SHIFT 26 /* MFD_HUGETLB: the huge page size log in bits 26..31 */
+#define MFD_HUGE_MASK 0x3fu
 
 /*
  * A memfd: an unlinked tmpfs file named "memfd:<name>" (name without its
  * prefix, at most 249 bytes: the caller checks), opened O_RDWR. Seals as
- * Linux 6.12 with vm.memfd_noexec = 0. -EINVAL bad flags, -ENOMEM.
+ * Linux 6.12 with vm.memfd_noexec = 0. With MFD_HUGETLB a hugetlbfs file
+ * instead, over a hugetlb object (mobj_set_hugetlb) of the huge page size
+ * the MFD_HUGE_* bits name (0: the default): no write (EINVAL), sizes in
+ * whole huge pages (EINVAL), fallocate from the empty pool (ENOSPC), mmap
+ * ENOMEM (as_mmap_obj). -EINVAL bad flags (size bits without MFD_HUGETLB),
+ * -ENODEV a huge page size with no pool, -ENOMEM.
  */
 int file_memfd(const char *name, unsigned mfd_flags, struct file **out);
 
@@ -173,6 +180,9 @@ int file_memfd(const char *name, unsigned mfd_flags, struct file **out);
  * as_mmap_obj). 0 or -ENOMEM.
  */
 int file_memfd_secret(struct file **out);
+
+/* True for a hugetlbfs file (memfd_create with MFD_HUGETLB). */
+bool file_is_hugetlb(const struct file *f);
 
 /* F_ADD_SEALS / F_GET_SEALS: -EINVAL on a file that takes no seals, -EPERM, -EBUSY. */
 int file_add_seals(struct file *f, unsigned seals);

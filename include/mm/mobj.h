@@ -51,6 +51,7 @@ enum mobj_kind {
 
 /* mobj flags. */
 #define MOBJ_SECRET (1u << 0) /* memfd_secret: pages out of the direct map, no read/write */
+#define MOBJ_HUGETLB (1u << 1) /* hugetlbfs: huge pages of huge_size from the hugetlb pool */
 
 /* The largest byte size an object may have (Linux's MAX_LFS_FILESIZE). */
 #define MOBJ_MAX_SIZE 0x7fffffffffffffffULL
@@ -82,7 +83,8 @@ struct mobj {
 	enum mobj_kind kind;
 	uint64_t size;               /* bytes */
 	unsigned seals;              /* MOBJ_SEAL_* */
-	unsigned flags;              /* MOBJ_SECRET */
+	unsigned flags;              /* MOBJ_SECRET, MOBJ_HUGETLB */
+	uint64_t huge_size;          /* MOBJ_HUGETLB: its huge page size (bytes) */
 	struct mobj_rnode *root;     /* radix tree; NULL when height is 0 */
 	unsigned height;             /* levels: covers pgoff < 64^height */
 	size_t pages;                /* frames held */
@@ -149,6 +151,24 @@ void mobj_punch(struct mobj *o, uint64_t off, uint64_t len);
 #define MOBJ_ALLOC_KEEP_SIZE 0u
 #define MOBJ_ALLOC_GROW (1u << 0)
 int mobj_allocate(struct mobj *o, uint64_t off, uint64_t len, unsigned flags);
+
+/*
+ * hugetlb objects (a hugetlbfs file, memfd_create(MFD_HUGETLB)): their pages
+ * are huge pages of one size taken from the hugetlb pool of that size. The
+ * pools are empty (no huge page is ever set aside for hugetlb), so such an
+ * object never holds a page. mobj_hugetlb_size: the pool page size that the
+ * size log `log` (0: the default) names, 0 when there is no such pool.
+ * mobj_set_hugetlb: make the empty object o a hugetlb object of huge page
+ * size `huge` (a size mobj_hugetlb_size gives). mobj_hugetlb_allocate: take
+ * a pool page for each huge page of [off, off + len) that has none
+ * (hugetlbfs_fallocate), -ENOSPC when the pool has too few free, -EFBIG.
+ * mobj_hugetlb_reserve: reserve pool pages for a mapping of `len` bytes from
+ * byte `off` (hugetlb_reserve_pages), -ENOMEM when the pool cannot.
+ */
+uint64_t mobj_hugetlb_size(unsigned log);
+void mobj_set_hugetlb(struct mobj *o, uint64_t huge);
+int mobj_hugetlb_allocate(struct mobj *o, uint64_t off, uint64_t len);
+int mobj_hugetlb_reserve(struct mobj *o, uint64_t off, uint64_t len);
 
 /*
  * The first page offset >= pgoff holding a page (`want_data` true) or a hole

@@ -272,6 +272,84 @@ static const struct file_ops file_reg_ops = {
 	.allocate = file_reg_allocate,
 };
 
+/* ---- hugetlbfs files (memfd_create with MFD_HUGETLB) over hugetlb objects ---- */
+
+/* hugetlbfs has no write_iter: write and pwrite are EINVAL. */
+static long file_huge_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+{
+	return -EINVAL;
+}
+
+/* generic_file_llseek: SEEK_DATA is off and SEEK_HOLE the size (-ENXIO at or past the end). */
+static int64_t file_huge_lseek(struct file *f, int64_t off, int whence)
+{
+	uint64_t size = vfs_size(f->node);
+
+	if (whence != FILE_SEEK_DATA && whence != FILE_SEEK_HOLE)
+		return file_lseek_size(f, off, whence, size);
+	if (off < 0 || (uint64_t)off >= size)
+		return -ENXIO;
+	f->pos = whence == FILE_SEEK_DATA ? (uint64_t)off : size;
+	return (int64_t)f->pos;
+}
+
+/* hugetlbfs_getattr: the block size is the huge page size. */
+static int file_huge_stat(struct file *f, struct file_stat *st)
+{
+	file_stat_node(f->node, st);
+	st->blksize = f->node->obj->huge_size;
+	return 0;
+}
+
+/* hugetlbfs_setattr: the size is a multiple of the huge page size (else -EINVAL), then seals. */
+static int file_huge_truncate(struct file *f, uint64_t size)
+{
+	if (size % f->node->obj->huge_size)
+		return -EINVAL;
+	return file_reg_truncate(f, size);
+}
+
+/*
+ * hugetlbfs_fallocate: modes other than KEEP_SIZE and PUNCH_HOLE are
+ * -EOPNOTSUPP; a punch frees the whole huge pages inside (-EPERM under a
+ * write seal, even when there is none); mode 0 takes pool pages (-EPERM past the
+ * size under F_SEAL_GROW, -ENOSPC when the pool has too few).
+ */
+static int file_huge_allocate(struct file *f, int mode, uint64_t off, uint64_t len)
+{
+	struct mobj *o = f->node->obj;
+	uint64_t huge = o->huge_size, lo, hi;
+
+	if (mode & ~(FILE_FALLOC_KEEP_SIZE | FILE_FALLOC_PUNCH_HOLE))
+		return -EOPNOTSUPP;
+	if (mode & FILE_FALLOC_PUNCH_HOLE) {
+		if (o->seals & (MOBJ_SEAL_WRITE | MOBJ_SEAL_FUTURE_WRITE))
+			return -EPERM;
+		lo = ALIGN_UP(off, huge);
+		hi = ALIGN_DOWN(off + len, huge);
+		if (hi > lo)
+			mobj_punch(o, lo, hi - lo);
+		return 0;
+	}
+	if ((o->seals & MOBJ_SEAL_GROW) && off + len > vfs_size(f->node))
+		return -EPERM;
+	return mobj_hugetlb_allocate(o, off, len);
+}
+
+static const struct file_ops file_huge_ops = {
+	.read = file_reg_read,
+	.write = file_huge_write,
+	.lseek = file_huge_lseek,
+	.stat = file_huge_stat,
+	.truncate = file_huge_truncate,
+	.allocate = file_huge_allocate,
+};
+
+bool file_is_hugetlb(const struct file *f)
+{
+	return f->ops == &file_huge_ops;
+}
+
 /* ---- directories ---- */
 
 static long file_dir_read(struct file *f, void *buf, size_t len, uint64_t *pos)
@@ -403,7 +481,8 @@ int file_mmap_obj(struct file *f, struct mobj **out)
 	*out = NULL;
 	if (f->ops == &file_zero_ops)
 		return 0;
-	if ((f->ops != &file_reg_ops && f->ops != &file_secret_ops) || !f->node)
+	if ((f->ops != &file_reg_ops && f->ops != &file_secret_ops && f->ops != &file_huge_ops) ||
+	    !f->node)
 		return -ENODEV;
 	return vfs_obj(f->node, out);
 }
@@ -576,22 +655,32 @@ int file_memfd(const char *name, unsigned mfd_flags, struct file **out)
 	char full[VFS_NAME_MAX + 1];
 	int len = ksnprintf(full, sizeof(full), "memfd:%s", name);
 	uint32_t mode = VFS_S_IFREG | ((mfd_flags & MFD_NOEXEC_SEAL) ? 0666 : 0777);
+	unsigned huge_log = (mfd_flags >> MFD_HUGE_SHIFT) & MFD_HUGE_MASK;
+	uint64_t huge = 0;
 	struct vfs_node *n;
 	struct mobj *o;
 	int err;
 
-	if (mfd_flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL | MFD_EXEC))
+	if (mfd_flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL | MFD_EXEC |
+			  MFD_HUGETLB | (MFD_HUGE_MASK << MFD_HUGE_SHIFT)))
 		return -EINVAL;
+	if (!(mfd_flags & MFD_HUGETLB) && huge_log)
+		return -EINVAL;
+	if ((mfd_flags & MFD_HUGETLB) && !(huge = mobj_hugetlb_size(huge_log)))
+		return -ENODEV;
 	n = vfs_new_node(full, (size_t)MIN(len, VFS_NAME_MAX), mode);
 	if (!n)
 		return -ENOMEM;
 	err = vfs_obj(n, &o);
-	if (!err && !(*out = file_new(&file_reg_ops, n, O_RDWR | O_LARGEFILE)))
+	if (!err && !(*out = file_new(huge ? &file_huge_ops : &file_reg_ops, n,
+				      O_RDWR | O_LARGEFILE)))
 		err = -ENOMEM;
 	if (err) {
 		vfs_free(n);
 		return err;
 	}
+	if (huge)
+		mobj_set_hugetlb(o, huge);
 	if (mfd_flags & MFD_NOEXEC_SEAL)
 		o->seals = MOBJ_SEAL_EXEC;
 	else if (mfd_flags & MFD_ALLOW_SEALING)
@@ -645,7 +734,8 @@ int file_memfd_secret(struct file **out)
 /* True for a file that has seals (a tmpfs regular file or memfd). */
 static bool file_sealable(const struct file *f)
 {
-	return f->node && VFS_IS_REG(f->node->mode) && f->ops == &file_reg_ops;
+	return f->node && VFS_IS_REG(f->node->mode) &&
+	       (f->ops == &file_reg_ops || f->ops == &file_huge_ops);
 }
 
 /* memfd_add_seals: its order of checks. Only memfds (which have objects) lack F_SEAL_SEAL. */

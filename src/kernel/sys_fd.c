@@ -499,7 +499,11 @@ static long sys_getdents64(struct proc *p, int64_t fd, uint64_t ubuf, uint64_t c
 	return n;
 }
 
-/* memfd_create(2), Linux 6.12 with vm.memfd_noexec = 0. MFD_HUGETLB: EINVAL (no hugetlbfs). */
+/*
+ * memfd_create(2), Linux 6.12 with vm.memfd_noexec = 0: bad flags EINVAL
+ * (huge page size bits only with MFD_HUGETLB), the name (EFAULT, EINVAL),
+ * then file_memfd's errnos (ENODEV: no pool of that huge page size).
+ */
 static long sys_memfd_create(struct proc *p, uint64_t uname, uint64_t flags)
 {
 	static char name[MFD_NAME_MAX + 2];
@@ -508,9 +512,10 @@ static long sys_memfd_create(struct proc *p, uint64_t uname, uint64_t flags)
 	long n;
 	int err;
 
-	if (fl & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL | MFD_EXEC | MFD_HUGETLB))
+	if (fl & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL | MFD_EXEC | MFD_HUGETLB |
+		   (MFD_HUGE_MASK << MFD_HUGE_SHIFT)))
 		return -EINVAL;
-	if (fl & MFD_HUGETLB)
+	if (!(fl & MFD_HUGETLB) && (fl & (MFD_HUGE_MASK << MFD_HUGE_SHIFT)))
 		return -EINVAL;
 	if ((fl & MFD_EXEC) && (fl & MFD_NOEXEC_SEAL))
 		return -EINVAL;

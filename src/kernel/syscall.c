@@ -263,8 +263,9 @@ static long sys_mmap_file(struct proc *p, uint64_t addr, uint64_t len, int prot,
 
 	if (!f)
 		return -EBADF;
-	if (flags & MAP_HUGETLB)
-		return -EINVAL; /* not a hugetlbfs file (there is none) */
+	if ((flags & MAP_HUGETLB) && !file_is_hugetlb(f))
+		return -EINVAL; /* not a hugetlbfs file */
+	flags &= ~MAP_HUGETLB; /* a hugetlbfs file maps its own huge pages */
 	if (!len)
 		return -EINVAL;
 	if (alen && (alen > MOBJ_MAX_SIZE || off > MOBJ_MAX_SIZE - alen))

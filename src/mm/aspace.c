@@ -611,17 +611,32 @@ static long as_mmap_place(struct aspace *as, vaddr_t addr, uint64_t len, int pro
 }
 
 /*
- * The huge page size of a MAP_HUGETLB mmap (Linux's hstate_sizelog over
- * x86-64's hstates): 2 MiB by default, else the MAP_HUGE_SHIFT field names
- * 2 MiB or 1 GiB. 0 for any other size (EINVAL).
+ * The huge page size of a MAP_HUGETLB mmap (Linux's hstate_sizelog): the
+ * hugetlb pool the MAP_HUGE_SHIFT field names (mobj_hugetlb_size), the
+ * default one for 0. 0 for a size with no pool (EINVAL).
  */
 static uint64_t as_hugetlb_size(int flags)
 {
-	unsigned log = ((unsigned)flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
+	return mobj_hugetlb_size(((unsigned)flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK);
+}
 
-	if (log == 0 || log == 21)
-		return MiB(2);
-	return log == 30 ? GiB(1) : 0;
+/*
+ * hugetlbfs_file_mmap over a hugetlb object: the offset must fall on a huge
+ * page (-EINVAL), then the mapping reserves its huge pages in the pool
+ * (-ENOMEM: mobj_hugetlb_reserve). Linux makes a MAP_NORESERVE mapping
+ * without a reservation, whose faults then find no page (SIGBUS); bootmm
+ * maps no hugetlb object at all, so that one is -ENOMEM here too.
+ */
+static int as_mmap_hugetlb(struct mobj *obj, uint64_t pgoff, uint64_t len)
+{
+	uint64_t off = pgoff * PAGE_SIZE;
+	int err;
+
+	if (off % obj->huge_size)
+		return -EINVAL;
+	err = mobj_hugetlb_reserve(obj, off, len);
+	KASSERT(err); /* len > 0 and the pools are empty */
+	return err;
 }
 
 long as_mmap(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags)
@@ -678,6 +693,8 @@ long as_mmap_obj(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int fl
 		return -ENOMEM;
 	if (flags & MAP_HUGETLB)
 		return -ENOMEM; /* no hugetlb pool: as_mmap */
+	if (obj && (obj->flags & MOBJ_HUGETLB))
+		return as_mmap_hugetlb(obj, pgoff, len);
 	return as_mmap_place(as, addr, len, prot, kind, flags, obj, pgoff);
 }
 

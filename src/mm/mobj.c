@@ -464,3 +464,76 @@ bool mobj_mapped_with(const struct mobj *o, unsigned flags)
 			return true;
 	return false;
 }
+
+/* ---- hugetlb objects ---- */
+
+/*
+ * The hugetlb pools (Linux's hstates), by size log: x86-64's 2 MiB and 1 GiB
+ * page sizes, the first one the default; free pages of each. bootmm sets no
+ * page aside for hugetlb (nr_hugepages is 0 in every pool), so none is free.
+ */
+static const struct {
+	unsigned log;
+	uint64_t free;
+} mobj_huge_pools[] = { { 21, 0 }, { 30, 0 } };
+
+/* The pool index of size log `log` (0: the default pool), or -1. */
+static int mobj_huge_pool(unsigned log)
+{
+	size_t i;
+
+	if (log == 0)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(mobj_huge_pools); i++)
+		if (mobj_huge_pools[i].log == log)
+			return (int)i;
+	return -1;
+}
+
+uint64_t mobj_hugetlb_size(unsigned log)
+{
+	int i = mobj_huge_pool(log);
+
+	return i < 0 ? 0 : 1ULL << mobj_huge_pools[i].log;
+}
+
+void mobj_set_hugetlb(struct mobj *o, uint64_t huge)
+{
+	KASSERT(!o->pages && mobj_hugetlb_size((unsigned)__builtin_ctzll(huge)) == huge);
+	o->flags |= MOBJ_HUGETLB;
+	o->huge_size = huge;
+}
+
+/* Free pages of o's pool. */
+static uint64_t mobj_huge_free(const struct mobj *o)
+{
+	return mobj_huge_pools[mobj_huge_pool((unsigned)__builtin_ctzll(o->huge_size))].free;
+}
+
+int mobj_hugetlb_allocate(struct mobj *o, uint64_t off, uint64_t len)
+{
+	uint64_t lo, hi;
+
+	KASSERT(o->flags & MOBJ_HUGETLB);
+	if (off > MOBJ_MAX_SIZE || len > MOBJ_MAX_SIZE - off)
+		return -EFBIG;
+	lo = off / o->huge_size;
+	hi = (off + len + o->huge_size - 1) / o->huge_size;
+	/* o holds no page (mobj_set_hugetlb): each of [lo, hi) needs one. */
+	if (hi - lo > mobj_huge_free(o))
+		return -ENOSPC;
+	KASSERT(hi == lo); /* the pools are empty: there is nothing to take */
+	return 0;
+}
+
+int mobj_hugetlb_reserve(struct mobj *o, uint64_t off, uint64_t len)
+{
+	uint64_t need;
+
+	KASSERT(o->flags & MOBJ_HUGETLB);
+	need = (off % o->huge_size + len + o->huge_size - 1) / o->huge_size;
+	if (need > mobj_huge_free(o))
+		return -ENOMEM;
+	KASSERT(need == 0); /* the pools are empty: there is nothing to reserve */
+	return 0;
+}

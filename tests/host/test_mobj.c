@@ -254,3 +254,27 @@ Test(mobj, allocate_and_seek)
 	}
 	mobj_put(o);
 }
+
+Test(mobj, hugetlb_sizes_and_empty_pools)
+{
+	struct mobj *o = mobj_create(MOBJ_SHMEM);
+
+	cr_expect_eq(mobj_hugetlb_size(0), MiB(2), "the default pool");
+	cr_expect_eq(mobj_hugetlb_size(21), MiB(2));
+	cr_expect_eq(mobj_hugetlb_size(30), GiB(1));
+	cr_expect_eq(mobj_hugetlb_size(22), 0);
+	cr_expect_eq(mobj_hugetlb_size(12), 0);
+	cr_assert_not_null(o);
+	mobj_set_hugetlb(o, MiB(2));
+	cr_expect(o->flags & MOBJ_HUGETLB);
+	cr_expect_eq(o->huge_size, MiB(2));
+	cr_expect_eq(mobj_hugetlb_allocate(o, 0, 4096), -ENOSPC);
+	cr_expect_eq(mobj_hugetlb_allocate(o, MiB(4), MiB(2)), -ENOSPC);
+	cr_expect_eq(mobj_hugetlb_allocate(o, 1, MOBJ_MAX_SIZE), -EFBIG);
+	cr_expect_eq(mobj_hugetlb_allocate(o, 0, 0), 0, "nothing to take");
+	cr_expect_eq(mobj_hugetlb_reserve(o, 0, 4096), -ENOMEM);
+	cr_expect_eq(mobj_hugetlb_reserve(o, 0, 0), 0);
+	cr_expect_eq(o->pages, 0);
+	cr_expect_eq(o->size, 0);
+	mobj_put(o);
+}

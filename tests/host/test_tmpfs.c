@@ -328,6 +328,46 @@ Test(tmpfs, memfd_seals_and_budget)
 	cr_expect_eq(mobj_shmem_charged(), 0);
 }
 
+Test(tmpfs, memfd_hugetlb_empty_pool)
+{
+	struct file *fp;
+	struct file_stat st;
+	char name[8] = "h", buf[8] = "qqqqqqq";
+	size_t frames;
+
+	cr_expect_eq(file_memfd(name, MFD_HUGETLB | (22u << MFD_HUGE_SHIFT), &fp), -ENODEV);
+	cr_expect_eq(file_memfd(name, 21u << MFD_HUGE_SHIFT, &fp), -EINVAL, "size without HUGETLB");
+	cr_assert_eq(file_memfd(name, MFD_HUGETLB | (30u << MFD_HUGE_SHIFT), &fp), 0);
+	cr_expect(file_is_hugetlb(fp));
+	fp->ops->stat(fp, &st);
+	cr_expect_eq(st.blksize, 1ULL << 30);
+	cr_expect_eq(fp->ops->truncate(fp, 2ULL << 20), -EINVAL);
+	file_put(fp);
+
+	cr_assert_eq(file_memfd(name, MFD_HUGETLB | MFD_ALLOW_SEALING, &fp), 0);
+	frames = pmm_free_frames();
+	fp->ops->stat(fp, &st);
+	cr_expect_eq(st.blksize, 2ULL << 20);
+	cr_expect_eq(st.mode, VFS_S_IFREG | 0777);
+	cr_expect_str_eq(fp->node->name, "memfd:h");
+	cr_expect_eq(file_get_seals(fp), 0);
+	cr_expect_eq(fp->ops->truncate(fp, 4096), -EINVAL);
+	cr_expect_eq(fp->ops->truncate(fp, 4ULL << 20), 0);
+	cr_expect_eq(fp->ops->allocate(fp, 0, 0, 4096), -ENOSPC, "the pool is empty");
+	cr_expect_eq(fp->ops->allocate(fp, 0x10, 0, 2ULL << 20), -EOPNOTSUPP);
+	cr_expect_eq(fp->ops->allocate(fp, 3, 0, 2ULL << 20), 0, "punch");
+	cr_expect_eq(fp->ops->write(fp, "x", 1, &fp->pos), -EINVAL);
+	cr_expect_eq(fp->ops->read(fp, buf, 4, &fp->pos), 4);
+	cr_expect_eq(memcmp(buf, "\0\0\0\0qqq", 7), 0, "a hole reads as zeros");
+	cr_expect_eq(fp->ops->lseek(fp, 5, FILE_SEEK_HOLE), 4 << 20);
+	cr_expect_eq(file_add_seals(fp, MOBJ_SEAL_WRITE), 0);
+	cr_expect_eq(fp->ops->allocate(fp, 3, 4096, 4096), -EPERM, "punch under a write seal");
+	fp->ops->stat(fp, &st);
+	cr_expect_eq(st.blocks, 0);
+	cr_expect_eq(pmm_free_frames(), frames, "no page was taken");
+	file_put(fp);
+}
+
 Test(tmpfs, fdtable_limits_and_failures)
 {
 	struct fdtable *t = fdt_create();
