@@ -191,8 +191,7 @@ enum procfs_knob {
 	PROCFS_VM_MAX_MAP_COUNT,
 	PROCFS_VM_OVERCOMMIT_MEMORY,
 	PROCFS_VM_OVERCOMMIT_RATIO,
-	PROCFS_HUGETLB_POOL,    /* a count of hugepages-<N>kB/: no hugetlb pool, 0 */
-	PROCFS_VM_NR_HUGEPAGES, /* /proc/sys/vm/nr_hugepages (procfs_nr_hugepages_write) */
+	PROCFS_HUGETLB_POOL,    /* a pool count: hugepages-<N>kB/ and /proc/sys/vm/nr_hugepages */
 	PROCFS_KNOB_COUNT,
 };
 

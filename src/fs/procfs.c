@@ -1028,7 +1028,6 @@ int procfs_knob(enum procfs_knob k, struct procfs_buf *b)
 	case PROCFS_VM_OVERCOMMIT_RATIO:
 		return procfs_printf(b, "50\n");
 	case PROCFS_HUGETLB_POOL:
-	case PROCFS_VM_NR_HUGEPAGES:
 		return procfs_printf(b, "0\n");
 	default:
 		return -EINVAL;

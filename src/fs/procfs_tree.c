@@ -372,7 +372,7 @@ static int procfs_mount_global(struct vfs_node *proc)
 		{"max_map_count", PROCFS_RW, &procfs_ops_knob, PROCFS_VM_MAX_MAP_COUNT},
 		{"overcommit_memory", PROCFS_RW, &procfs_ops_knob, PROCFS_VM_OVERCOMMIT_MEMORY},
 		{"overcommit_ratio", PROCFS_RW, &procfs_ops_knob, PROCFS_VM_OVERCOMMIT_RATIO},
-		{"nr_hugepages", PROCFS_RW, &procfs_ops_hugepages, PROCFS_VM_NR_HUGEPAGES},
+		{"nr_hugepages", PROCFS_RW, &procfs_ops_hugepages, PROCFS_HUGETLB_POOL},
 	};
 	struct vfs_node *sys, *dir;
 	int err = procfs_gen_node(proc, "self", PROCFS_LINK, &procfs_ops_self, 0);

@@ -415,7 +415,7 @@ Test(procfs, meminfo_lines)
 Test(procfs, knobs)
 {
 	static const char *const want[PROCFS_KNOB_COUNT] = {
-		"65536\n", "65530\n", "0\n", "50\n", "0\n", "0\n",
+		"65536\n", "65530\n", "0\n", "50\n", "0\n",
 	};
 
 	for (int k = 0; k < PROCFS_KNOB_COUNT; k++) {
