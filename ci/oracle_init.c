@@ -2,7 +2,8 @@
  * PID 1 of the pinned Linux oracle's initramfs (ci/oracle.py packs it).
  *
  * Mounts proc, sysfs, devtmpfs, and a fresh tmpfs on /tmp and /dev/shm for
- * each program; runs every program listed in /oracle/list ("<timeout> <name>"
+ * each program, and empties the default hugetlb pool before each as a fresh
+ * boot has it; runs every program listed in /oracle/list ("<timeout> <name>"
  * lines; the binary is /oracle/bin/<name>) in turn, the way the bootmm image
  * does: argv = { name }, an empty environment, stdin /dev/null, no other fd
  * than 0, 1 and 2, RLIMIT_STACK 8 MiB, cwd /. It is linked as /<name> while it runs and executed by that
@@ -84,6 +85,22 @@ static void oracle_fresh_tmp(void)
 	umount2("/tmp", MNT_DETACH);
 	oracle_mount("tmpfs", "/tmp", "mode=1777");
 	oracle_mount("tmpfs", "/dev/shm", "mode=1777");
+}
+
+/*
+ * An empty default hugetlb pool, as a fresh boot has: a program that fills
+ * it (protection_keys writes 10 to /proc/sys/vm/nr_hugepages and leaves it)
+ * must not change what the next one finds (cow's hugetlb cases ran in the
+ * oracle only when they came after it).
+ */
+static void oracle_fresh_hugetlb(void)
+{
+	int fd = open("/proc/sys/vm/nr_hugepages", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, "0\n", 2) != 2)
+		oracle_say("empty the hugetlb pool: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
 }
 
 /* Write all of buf to fd; 0 or -1. */
@@ -321,6 +338,7 @@ static void oracle_run(int frames, const char *name, unsigned secs)
 	if (link(bin, top) != 0)
 		oracle_say("link %s %s: %s", bin, top, strerror(errno));
 	oracle_fresh_tmp();
+	oracle_fresh_hugetlb();
 	oracle_say("start %s", name);
 	pid = oracle_start(name, s, out, err);
 	if (pid > 0) {
