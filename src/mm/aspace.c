@@ -400,16 +400,6 @@ static bool as_commit_fits(uint64_t len)
 
 /* ---------------------------------------------------------------- mmap */
 
-/* Merge every VMA meeting [start, end] with its mergeable neighbours. */
-void as_merge_range(struct aspace *as, vaddr_t start, vaddr_t end)
-{
-	struct vma *v = vma_lower_bound(&as->vmas, start ? start - 1 : 0);
-
-	while (v && vma_start(v) <= end) {
-		v = vma_merge(&as->vmas, v);
-		v = vma_next(v);
-	}
-}
 
 /* How a new VMA merges with its neighbours (as_map_new). */
 enum as_merge {
@@ -860,8 +850,8 @@ static void as_protect_vmas(struct aspace *as, vaddr_t start, vaddr_t end,
 		v->prot = prot;
 		if (as_protect_populates(v->flags, old, prot))
 			as_populate(as, s, vma_end(v), AS_POPULATE_WRITE); /* as Linux: errors ignored */
+		v = vma_merge(&as->vmas, v);
 	}
-	as_merge_range(as, start, end);
 }
 
 /* The start of the first VMA meeting [start, end) that MDWE keeps from `prot`, or end. */
@@ -1207,7 +1197,7 @@ static bool as_grow_in_place(struct aspace *as, struct vma *v, uint64_t delta)
 	if (delta > AS_TASK_SIZE - end || !vma_range_free(&as->vmas, end, end + delta))
 		return false;
 	vma_set_range(&as->vmas, v, vma_start(v), end + delta);
-	vma_merge(&as->vmas, v);
+	vma_merge_next(&as->vmas, v);
 	return true;
 }
 

@@ -276,7 +276,4 @@ bool as_brk_data_ok(const struct aspace *as, vaddr_t brk);
 /* End of the run of contiguous VMAs starting with v, clipped to end. */
 vaddr_t as_covered_end(const struct vma *v, vaddr_t end);
 
-/* Merge every VMA meeting [start, end] with its mergeable neighbours. */
-void as_merge_range(struct aspace *as, vaddr_t start, vaddr_t end);
-
 #endif

@@ -207,8 +207,8 @@ int as_change_flags(struct aspace *as, vaddr_t start, vaddr_t end, struct as_fla
 		if (vma_end(v) > end)
 			vma_split(&as->vmas, v, end, sp.tail);
 		v->flags = nf;
+		v = vma_merge(&as->vmas, v);
 	}
-	as_merge_range(as, start, end);
 	return 0;
 }
 
@@ -301,9 +301,14 @@ static void as_apply_lockall(struct aspace *as, int flags)
 	}
 	if (flags & MCL_CURRENT)
 		chg.set = AS_VMA_LOCKED | onfault;
-	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v))
-		v->flags = as_flags_after(v, chg);
-	as_merge_range(as, 0, AS_TASK_SIZE);
+	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v)) {
+		int nf = as_flags_after(v, chg);
+
+		if (nf == v->flags)
+			continue;
+		v->flags = nf;
+		v = vma_merge(&as->vmas, v);
+	}
 }
 
 int as_mlockall(struct aspace *as, int flags)

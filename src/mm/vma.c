@@ -149,6 +149,14 @@ struct vma *vma_merge(struct rtree *t, struct vma *v)
 	return v;
 }
 
+void vma_merge_next(struct rtree *t, struct vma *v)
+{
+	struct vma *next = vma_next(v);
+
+	if (vma_mergeable(v, next))
+		vma_absorb(t, v, next);
+}
+
 struct vma *vma_merge_prev(struct rtree *t, struct vma *v, vaddr_t floor)
 {
 	struct vma *prev = vma_prev(v);

@@ -7,7 +7,10 @@
  * The pages themselves live only in the page tables. The set is an rtree
  * ordered by start, so lookup, conflict search and placement are O(log n).
  * Adjacent VMAs of equal rights, kind and flags, anonymous or onto one object
- * at contiguous offsets, are always merged.
+ * at contiguous offsets, are always merged, with one exception as in Linux:
+ * brk never grows a VMA below start_brk, so the heap may begin beside an
+ * equal VMA; mprotect, mlock and madvise merge only the VMAs they change, and
+ * leave that boundary until a change or a new mapping meets it.
  */
 #ifndef MM_VMA_H
 #define MM_VMA_H
@@ -132,6 +135,12 @@ struct vma *vma_merge(struct rtree *t, struct vma *v);
  * now holds v's range.
  */
 struct vma *vma_merge_prev(struct rtree *t, struct vma *v, vaddr_t floor);
+
+/*
+ * Merge the next VMA into v when mergeable, never v into its previous one
+ * (Linux's vma_merge_extend for an mremap that grows v in place).
+ */
+void vma_merge_next(struct rtree *t, struct vma *v);
 
 /*
  * Remove every VMA part inside [start, end), splitting a VMA that covers the

@@ -414,6 +414,30 @@ Test(aspace, brk_apart_from_the_bss)
 	expect_vmas(want, 2);
 }
 
+/*
+ * That boundary stays until a change meets it, as in Linux: an mprotect
+ * that changes nothing merges nothing (mprotect_fixup), an mremap growing the heap in place extends only it (vma_merge_extend);
+ * an mprotect that changes the page below and changes it back merges it.
+ */
+Test(aspace, brk_boundary_kept_until_changed)
+{
+	vaddr_t s = 0x600000;
+	struct as_vma_info two[] = {VMA(s - 0x2000, s, RW, 0), VMA(s, s + 0x3000, RW, 0)};
+	struct as_vma_info one[] = {VMA(s - 0x2000, s + 0x3000, RW, 0)};
+
+	cr_assert_eq(as_mmap(as, s - 0x2000, 0x2000, RW, ANON | MAP_FIXED), (long)(s - 0x2000));
+	as_brk_init(as, s);
+	cr_assert_eq(as_brk(as, s + 0x2000), s + 0x2000);
+	cr_expect_eq(as_mprotect(as, s - 0x2000, 0x4000, RW), 0);
+	cr_expect_eq(as_mremap(as, s, 0x2000, 0x3000, 0, 0), (long)s);
+	CHECK();
+	expect_vmas(two, 2);
+	cr_expect_eq(as_mprotect(as, s - 0x1000, 0x1000, PROT_READ), 0);
+	cr_expect_eq(as_mprotect(as, s - 0x1000, 0x1000, RW), 0);
+	CHECK();
+	expect_vmas(one, 1);
+}
+
 /* The image's code and data ranges: 0 in a fresh space, kept, copied by a clone. */
 Test(aspace, image_ranges_kept_and_cloned)
 {

@@ -144,8 +144,15 @@ int as_snap_compare(const struct as_snap *a, const struct as_snap *b, const char
 
 #define ASM_KIND_NORESERVE 1
 #define ASM_STATE(prot, kind) ((uint8_t)(1 + ((prot) & 7) + 8 * (kind)))
-#define ASM_PROT(st) (((st) - 1) & 7)
-#define ASM_KIND(st) (((st) - 1) >> 3)
+#define ASM_PROT(st) ((((st) & ~ASM_CUT) - 1) & 7)
+#define ASM_KIND(st) ((((st) & ~ASM_CUT) - 1) >> 3)
+/*
+ * On the state of the page at brk_start: a VMA starts there even when the
+ * page below is mapped alike (brk never grows a VMA below start_brk, as
+ * Linux's do_brk_flags). The bit makes the two pages' states differ, so the
+ * runs the model counts as VMAs break there.
+ */
+#define ASM_CUT 0x80
 
 /* Result of applying an op to the model. */
 enum asm_verdict {
@@ -250,14 +257,20 @@ static void asm_set(uint8_t *state, uint8_t *content, size_t p, size_t n, uint8_
 	memset(content + p, 0, n);
 }
 
+/* True when page i (> 0) is in the same VMA as page i - 1: both mapped alike, no heap cut at i. */
+static bool asm_joined(const uint8_t *st, size_t i)
+{
+	return st[i] && !(st[i] & ASM_CUT) && st[i - 1] && (st[i - 1] & ~ASM_CUT) == st[i];
+}
+
 /* The maximal run of equal state around page p (the VMA the model predicts). */
 static void asm_run(const struct asm_ctx *c, const uint8_t *st, size_t p, size_t *lo, size_t *hi)
 {
 	size_t a = p, b = p + 1;
 
-	while (a > 0 && st[a - 1] == st[p])
+	while (a > 0 && asm_joined(st, a))
 		a--;
-	while (b < c->npages && st[b] == st[p])
+	while (b < c->npages && asm_joined(st, b))
 		b++;
 	*lo = a;
 	*hi = b;
@@ -380,6 +393,12 @@ static void asm_expect_madvise(const struct asm_ctx *c, struct asm_next *n, cons
 	asm_exact(n, ret);
 }
 
+/* Index of the page at brk_start. */
+static size_t asm_brk_page(const struct asm_ctx *c)
+{
+	return (c->brk_start - c->base) / PAGE_SIZE;
+}
+
 /* Model of as_brk (Linux brk(2); a one-page gap must stay below the next mapping). */
 static void asm_expect_brk(const struct asm_ctx *c, struct asm_next *n, const struct asm_op *op)
 {
@@ -400,6 +419,8 @@ static void asm_expect_brk(const struct asm_ctx *c, struct asm_next *n, const st
 	else if (newp > oldp)
 		asm_set(n->state, n->content, oldp, newp - oldp,
 			ASM_STATE(PROT_READ | PROT_WRITE, 0));
+	if (newp > oldp && oldp == asm_brk_page(c) && oldp > 0 && n->state[oldp - 1])
+		n->state[oldp] |= ASM_CUT; /* a new heap VMA beside the one below */
 	n->brk = want;
 	asm_exact(n, (long)want);
 }
@@ -613,7 +634,7 @@ static size_t asm_runs(const struct asm_ctx *c, const uint8_t *st)
 	size_t runs = 0;
 
 	for (size_t i = 0; i < c->npages; i++)
-		if (st[i] && (i == 0 || st[i - 1] != st[i]))
+		if (st[i] && (i == 0 || !asm_joined(st, i)))
 			runs++;
 	return runs;
 }
@@ -882,6 +903,45 @@ static int asm_step_destroy(struct asm_ctx *c, const struct asm_op *op)
 	return asm_compare_all(c, op);
 }
 
+/* True when a successful op (result r) put a new VMA over a page of [p, p + np). */
+static bool asm_op_mapped(const struct asm_ctx *c, const struct asm_op *op, long r,
+			  size_t p, size_t np)
+{
+	size_t q, nq;
+
+	if (op->kind == ASM_MMAP && r >= 0 && asm_page(c, (vaddr_t)r) >= 0) {
+		q = (size_t)asm_page(c, (vaddr_t)r);
+		nq = ALIGN_UP(op->len, PAGE_SIZE) / PAGE_SIZE;
+	} else if (op->kind == ASM_MREMAP && (op->flags & MREMAP_FIXED) && r >= 0) {
+		q = op->off2 / PAGE_SIZE;
+		nq = ALIGN_UP(op->len2, PAGE_SIZE) / PAGE_SIZE;
+	} else {
+		return false;
+	}
+	return q < p + np && p < q + nq;
+}
+
+/*
+ * The heap cut (ASM_CUT) after op, on the new states st (old: before it):
+ * only at brk_start, and only while both pages beside it stay mapped and
+ * unchanged and no new VMA was put over either (that one merges with its
+ * neighbours); mprotect of an unchanged VMA merges nothing (Linux's
+ * mprotect_fixup). A state moved or copied elsewhere loses the bit.
+ */
+static void asm_cut_update(const struct asm_ctx *c, const uint8_t *old, uint8_t *st,
+			   const struct asm_op *op, long r)
+{
+	size_t bp = asm_brk_page(c);
+	bool keep = (old[bp] & ASM_CUT) && st[bp - 1] && st[bp] &&
+		    st[bp - 1] == old[bp - 1] && (st[bp] & ~ASM_CUT) == (old[bp] & ~ASM_CUT) &&
+		    !asm_op_mapped(c, op, r, bp - 1, 2);
+
+	for (size_t i = 0; i < c->npages; i++)
+		st[i] &= ~ASM_CUT;
+	if (keep)
+		st[bp] |= ASM_CUT;
+}
+
 /* Run op for real with injection armed; check against the prediction n. */
 static int asm_run_op(struct asm_ctx *c, struct asm_space *s, struct asm_next *n,
 		      const struct asm_op *op)
@@ -910,6 +970,8 @@ static int asm_run_op(struct asm_ctx *c, struct asm_space *s, struct asm_next *n
 		ret = asm_check_exact(c, s, n, op, r, page, fail != 0);
 	if (ret)
 		return ret;
+	if (op->kind != ASM_BRK)
+		asm_cut_update(c, s->state, n->state, op, r);
 	memcpy(s->state, n->state, c->npages);
 	memcpy(s->content, n->content, c->npages);
 	s->brk = n->brk;
