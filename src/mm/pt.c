@@ -843,7 +843,7 @@ int pt_map_from(paddr_t root, vaddr_t to, vaddr_t va, uint64_t len, unsigned add
 
 	if (err)
 		return err;
-	if ((to < va + len && va < to + len))
+	if (to < va + len && va < to + len)
 		return -EINVAL;
 	if (pt_walk(root, to, len, pt_found_leaf, NULL))
 		return -EEXIST;
@@ -1030,7 +1030,7 @@ void pt_destroy(paddr_t root, enum pt_destroy_scope scope)
 
 /* ---------------------------------------------------------------- geometry */
 
-/* pt_tally_tables counting only the tables of levels >= `lowest` (those under level lowest+1 entries). */
+/* pt_tally_tables counting only the tables of level `lowest` and up (no leaf below lowest). */
 static void pt_tally_from(struct pt_table_tally *t, vaddr_t va, vaddr_t end, int lowest)
 {
 	for (int l = lowest + 1; l < PT_LEVELS; l++) {
