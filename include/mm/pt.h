@@ -93,6 +93,14 @@ struct pt_table_tally {
 void pt_tally_tables(struct pt_table_tally *t, vaddr_t va, vaddr_t end);
 
 /*
+ * Add the tables pt_map(va, pa, end - va) needs to the tally: as
+ * pt_tally_tables, but when the range is a whole number of the leaves
+ * pt_leaf_size(PT_LEAF_MAP) gives at va and pa, none below those leaves (a
+ * 2 MiB leaf moved to a 2 MiB boundary needs no last-level table).
+ */
+void pt_tally_map(struct pt_table_tally *t, vaddr_t va, paddr_t pa, vaddr_t end);
+
+/*
  * Map [va, va+len) to [pa, pa+len) with `flags`. va, pa, len 4 KiB aligned,
  * len > 0, va canonical. Errors: -EINVAL (misaligned, zero, not canonical,
  * unknown flags, wraps), -EEXIST (any page in the range already mapped;
@@ -112,6 +120,18 @@ int pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags);
  * pa[i] is 0.
  */
 int pt_map_pages(paddr_t root, vaddr_t va, size_t n, paddr_t *pa, unsigned flags);
+
+/*
+ * Map at [to, to+len) what [va, va+len) of the same root maps: the same
+ * frames, flags and state, plus `add_state` (PT_STATE_*), as mremap moves
+ * pages (Linux's move_ptes marks them soft-dirty). The source stays mapped
+ * (the caller unmaps it); leaves lying whole in the range keep their size
+ * when the target allows it (pt_leaf_size), a clipped part is mapped as
+ * pt_map would. One walk over the source, then folded as pt_map folds.
+ * Errors: -EINVAL (as pt_map, or the ranges overlap), -EEXIST (a page of the
+ * target is mapped; nothing changed), -ENOMEM (nothing changed).
+ */
+int pt_map_from(paddr_t root, vaddr_t to, vaddr_t va, uint64_t len, unsigned add_state);
 
 /*
  * Map into `dst` every page that `src` maps in [va, va+len), to the same

@@ -1136,23 +1136,34 @@ static long as_plan_commit(struct as_move_plan *pl, struct aspace *as)
 	return to;
 }
 
+/* The tally of a move: its source range, its target and the tables counted. */
+struct as_move_tally {
+	vaddr_t addr, end, to;
+	struct pt_table_tally tally;
+};
+
+/* pt_walk callback: count the tables the target of this leaf's part needs. */
+static int as_move_tally_cb(void *ctx, const struct pt_leaf *leaf)
+{
+	struct as_move_tally *mt = ctx;
+	vaddr_t s = MAX(leaf->va, mt->addr), e = MIN(leaf->va + leaf->size, mt->end);
+
+	pt_tally_map(&mt->tally, mt->to + (s - mt->addr), leaf->pa + (s - leaf->va),
+		     mt->to + (e - mt->addr));
+	return 0;
+}
+
 /*
  * Upper bound of the tables that mapping the present pages of [addr, end) at
- * `to` needs (pt_tally_tables over the target of every present leaf part).
+ * `to` needs (pt_tally_map over the target of every present leaf part).
  */
 static size_t as_move_tables(paddr_t root, vaddr_t addr, vaddr_t end, vaddr_t to)
 {
-	struct pt_table_tally tally = {0};
-	struct pt_leaf leaf;
-	vaddr_t va = addr;
+	struct as_move_tally mt = {.addr = addr, .end = end, .to = to};
 
-	while (va < end && as_next_leaf(root, va, end, &leaf)) {
-		vaddr_t s = MAX(leaf.va, va), e = MIN(leaf.va + leaf.size, end);
-
-		pt_tally_tables(&tally, to + (s - addr), to + (e - addr));
-		va = e;
-	}
-	return tally.tables;
+	if (addr < end)
+		pt_walk(root, addr, end - addr, as_move_tally_cb, &mt);
+	return mt.tally.tables;
 }
 
 /*

@@ -174,22 +174,14 @@ void as_zap(struct aspace *as, vaddr_t start, vaddr_t end)
  */
 int as_move_pages(paddr_t root, vaddr_t addr, vaddr_t end, vaddr_t to)
 {
-	struct pt_leaf leaf;
-	vaddr_t va = addr, s, e;
+	int err;
 
-	while (as_next_leaf(root, va, end, &leaf)) {
-		s = MAX(leaf.va, va);
-		e = MIN(leaf.va + leaf.size, end);
-		if (pt_map(root, to + (s - addr), leaf.pa + (s - leaf.va), e - s,
-			   leaf.flags) != 0) {
-			if (s > addr && pt_unmap(root, to, s - addr) != 0)
-				panic("as_move_pages: cannot undo at %#llx", (unsigned long long)to);
-			return -ENOMEM;
-		}
-		pt_add_state(root, to + (s - addr), e - s, leaf.state | PT_STATE_SOFT_DIRTY);
-		va = e;
-	}
-	return 0;
+	if (addr >= end)
+		return 0;
+	err = pt_map_from(root, to, addr, end - addr, PT_STATE_SOFT_DIRTY);
+	if (err && err != -ENOMEM)
+		panic("as_move_pages: map at %#llx: %d", (unsigned long long)to, err);
+	return err;
 }
 
 

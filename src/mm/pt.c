@@ -38,7 +38,7 @@ struct pt_op {
 	paddr_t pa0;    /* map: physical address of va0 */
 	vaddr_t va0;    /* map: first virtual address */
 	unsigned flags; /* map, protect: leaf flags; clear_state: PT_CLEAR_* */
-	unsigned set;   /* add_state: PT_STATE_* to add */
+	unsigned set;   /* add_state, map: PT_STATE_* to add (to new leaves, for map) */
 	size_t changed; /* clear_state, add_state: leaves changed */
 	struct pt_tlb tlb;
 };
@@ -596,6 +596,8 @@ static int pt_map_level(paddr_t table, int level, vaddr_t va, vaddr_t end,
 		if (!pte_present(*e) &&
 		    (level == 0 || pt_leaf_size(va, pa, end - va, PT_LEAF_MAP) >= PT_LEVEL_SIZE(level))) {
 			*e = pte_make_leaf(pa, op->flags, level);
+			if (op->set)
+				*e = pte_with_state(*e, pte_state(*e) | op->set);
 		} else {
 			if (!pte_present(*e)) {
 				paddr_t child = pt_table_alloc();
@@ -810,6 +812,50 @@ int pt_copy(paddr_t src, paddr_t dst, vaddr_t va, uint64_t len, unsigned clear)
 	return err;
 }
 
+/* The state of one pt_map_from: where the source range starts and what it adds. */
+struct pt_mover {
+	paddr_t root;
+	vaddr_t va, end; /* the source range */
+	vaddr_t to;      /* where va goes */
+	unsigned add;    /* PT_STATE_* added to every leaf */
+};
+
+/*
+ * pt_walk callback of pt_map_from: map the part of the source leaf inside
+ * the range at its target, with the leaf's flags and its state plus m->add
+ * (one walk from the root; the target is known to be empty). 0 or -ENOMEM.
+ */
+static int pt_move_leaf(void *ctx, const struct pt_leaf *leaf)
+{
+	const struct pt_mover *m = ctx;
+	vaddr_t s = MAX(leaf->va, m->va), e = MIN(leaf->va + leaf->size, m->end);
+	struct pt_op op = {.pa0 = leaf->pa + (s - leaf->va), .va0 = m->to + (s - m->va),
+			   .flags = leaf->flags, .set = leaf->state | m->add};
+
+	return pt_map_level(m->root, PT_TOP_LEVEL, op.va0, op.va0 + (e - s), &op);
+}
+
+int pt_map_from(paddr_t root, vaddr_t to, vaddr_t va, uint64_t len, unsigned add_state)
+{
+	struct pt_mover m = {root, va, va + len, to, add_state & PT_STATE_ALL};
+	struct pt_op op = {0};
+	int err = pt_check_range(va, len) ?: pt_check_range(to, len);
+
+	if (err)
+		return err;
+	if (to < va + len && va < to + len)
+		return -EINVAL;
+	if (pt_walk(root, to, len, pt_found_leaf, NULL))
+		return -EEXIST;
+	err = pt_walk(root, va, len, pt_move_leaf, &m);
+	if (err)
+		pt_remove_level(root, PT_TOP_LEVEL, to, to + len, &op);
+	else
+		pt_fold_around(root, to, to + len, &op);
+	pt_tlb_finish(&op.tlb);
+	return err;
+}
+
 int pt_unmap(paddr_t root, vaddr_t va, uint64_t len)
 {
 	struct pt_op op = {0};
@@ -984,9 +1030,10 @@ void pt_destroy(paddr_t root, enum pt_destroy_scope scope)
 
 /* ---------------------------------------------------------------- geometry */
 
-void pt_tally_tables(struct pt_table_tally *t, vaddr_t va, vaddr_t end)
+/* pt_tally_tables counting only the tables of level `lowest` and up (no leaf below lowest). */
+static void pt_tally_from(struct pt_table_tally *t, vaddr_t va, vaddr_t end, int lowest)
 {
-	for (int l = 1; l < PT_LEVELS; l++) {
+	for (int l = lowest + 1; l < PT_LEVELS; l++) {
 		uint64_t size = PT_LEVEL_SIZE(l);
 		uint64_t first = va / size + 1, last = (end - 1) / size + 1;
 
@@ -995,4 +1042,20 @@ void pt_tally_tables(struct pt_table_tally *t, vaddr_t va, vaddr_t end)
 			t->tables += last - first + 1;
 		t->last[l] = MAX(t->last[l], last);
 	}
+}
+
+void pt_tally_tables(struct pt_table_tally *t, vaddr_t va, vaddr_t end)
+{
+	pt_tally_from(t, va, end, 0);
+}
+
+void pt_tally_map(struct pt_table_tally *t, vaddr_t va, paddr_t pa, vaddr_t end)
+{
+	uint64_t size = pt_leaf_size(va, pa, end - va, PT_LEAF_MAP);
+	int level = 0;
+
+	if (IS_ALIGNED(end - va, size))
+		while (PT_LEVEL_SIZE(level) < size)
+			level++;
+	pt_tally_from(t, va, end, level);
 }

@@ -738,6 +738,28 @@ Test(pt, tally_tables)
 	cr_expect_eq(t.tables, 10);
 }
 
+/*
+ * pt_tally_map: no last-level table for a range of whole 2 MiB leaves (va and
+ * pa on 2 MiB boundaries), none below 1 GiB for whole 1 GiB leaves, and the
+ * pt_tally_tables count when pa or the length does not allow those leaves.
+ */
+Test(pt, tally_map_skips_levels_below_the_leaves)
+{
+	struct pt_table_tally t = {0};
+
+	pt_tally_map(&t, GiB(1), MiB(2), GiB(1) + MiB(4));
+	cr_expect_eq(t.tables, 2); /* a PD and a PDPT, no PT */
+	pt_tally_map(&t, GiB(1) + MiB(4), MiB(2) + PAGE_SIZE, GiB(1) + MiB(6));
+	cr_expect_eq(t.tables, 3); /* pa off the boundary: 4 KiB leaves, one PT */
+	pt_tally_map(&t, GiB(1) + MiB(8), MiB(8), GiB(1) + MiB(11));
+	cr_expect_eq(t.tables, 5); /* 3 MiB: a 2 MiB leaf and 4 KiB ones, counted as 2 PTs */
+	host_has_1g = true;
+	pt_tally_map(&t, GiB(4), GiB(2), GiB(6));
+	cr_expect_eq(t.tables, 5); /* two 1 GiB leaves under the PDPT already counted */
+	pt_tally_map(&t, GiB(512), GiB(2), GiB(513));
+	cr_expect_eq(t.tables, 6); /* a 1 GiB leaf under a second PDPT */
+}
+
 /* pt_create_kernel gives each kernel-half top-level entry a table; all or nothing. */
 Test(pt, create_kernel_prefills_kernel_half)
 {
@@ -932,4 +954,150 @@ Test(pt, map_pages_out_of_tables_maps_nothing)
 	cr_expect(pa[0] == 0 && pa[1] == 0);
 	cr_expect_not(pt_query(root, 0x40000000, &q));
 	cr_expect_eq(pt_table_frames(), frames0, "the tables made are freed");
+}
+
+/* ------------------------------------------------------------ pt_map_from */
+
+/* The leaves of `l` moved by `delta`. */
+static struct listing listing_moved(const struct listing *l, vaddr_t delta)
+{
+	struct listing out = {0};
+
+	for (size_t i = 0; i < l->n; i++) {
+		struct pt_leaf leaf = l->v[i];
+
+		leaf.va += delta;
+		listing_add(&out, &leaf);
+	}
+	return out;
+}
+
+/* The leaves of `root` in [va, end). */
+static struct listing list_range(vaddr_t va, vaddr_t end)
+{
+	struct listing l = {0};
+
+	cr_assert_eq(pt_walk(root, va, end - va, listing_add, &l), 0);
+	return l;
+}
+
+/*
+ * A move to a target congruent modulo 1 GiB: the same leaves (sizes, frames,
+ * flags) at the target, each with its source state plus the state added; the
+ * source stays as it was; the tables made are what pt_tally_map counted.
+ */
+Test(pt, map_from_keeps_leaves_and_adds_state)
+{
+	vaddr_t va = GiB(1) - 2 * PAGE_SIZE, end = GiB(2) + 3 * PAGE_2M, to = va + GiB(8);
+	struct listing src, dst, want;
+	struct pt_table_tally t = {0};
+	size_t tables;
+
+	host_has_1g = true;
+	copy_source();
+	cr_assert_eq(pt_add_state(root, GiB(2) + 2 * PAGE_2M, PAGE_2M, PT_STATE_DIRTY), 1);
+	src = list_range(va, end);
+	for (size_t i = 0; i < src.n; i++)
+		pt_tally_map(&t, src.v[i].va + GiB(8), src.v[i].pa,
+			     src.v[i].va + src.v[i].size + GiB(8));
+	tables = pt_table_frames();
+	cr_assert_eq(pt_map_from(root, to, va, end - va, PT_STATE_SOFT_DIRTY), 0);
+	/* every table counted was made but the PDPT of [0, 512 GiB), which the source uses */
+	cr_expect_eq(pt_table_frames() - tables, t.tables - 1);
+	dst = list_range(to, end + GiB(8));
+	want = listing_moved(&src, GiB(8));
+	cr_expect_eq(count_size(&dst, PAGE_1G), 1);
+	cr_expect(listing_eq(&dst, &want), "%zu leaves at the target, %zu expected", dst.n, want.n);
+	for (size_t i = 0; i < dst.n && i < src.n; i++)
+		cr_expect_eq(dst.v[i].state, src.v[i].state | PT_STATE_SOFT_DIRTY, "leaf %zu", i);
+	listing_free(&want);
+	want = list_range(va, end);
+	cr_expect(listing_eq(&src, &want), "the source changed");
+	listing_free(&src);
+	listing_free(&dst);
+	listing_free(&want);
+}
+
+/*
+ * A target on a 2 MiB boundary only: the 1 GiB leaf arrives as 2 MiB leaves,
+ * exactly as pt_map would map those frames there, within pt_tally_map's bound.
+ */
+Test(pt, map_from_to_a_2m_boundary_is_a_map)
+{
+	vaddr_t va = GiB(1), end = GiB(2) + 3 * PAGE_2M, to = GiB(16) + PAGE_2M;
+	struct listing dst, want;
+	struct pt_table_tally t = {0};
+	size_t tables;
+	paddr_t m;
+
+	host_has_1g = true;
+	copy_source();
+	pt_tally_map(&t, to, GiB(1) + PA_OFF, to + GiB(1));
+	pt_tally_map(&t, to + GiB(1), GiB(2) + PA_OFF, to + GiB(1) + PAGE_2M);
+	pt_tally_map(&t, to + GiB(1) + PAGE_2M, GiB(2) + PAGE_2M + PA_OFF,
+		     to + GiB(1) + PAGE_2M + 3 * PAGE_SIZE);
+	pt_tally_map(&t, to + GiB(1) + 2 * PAGE_2M, GiB(2) + 2 * PAGE_2M + PA_OFF,
+		     to + GiB(1) + 3 * PAGE_2M);
+	tables = pt_table_frames();
+	cr_assert_eq(pt_map_from(root, to, va, end - va, 0), 0);
+	cr_expect_leq(pt_table_frames() - tables, t.tables);
+	cr_assert_eq(pt_create(&m), 0);
+	cr_assert_eq(pt_map(m, to, va + PA_OFF, GiB(1) + PAGE_2M + 3 * PAGE_SIZE, FL), 0);
+	cr_assert_eq(pt_map(m, to + GiB(1) + 2 * PAGE_2M, GiB(2) + 2 * PAGE_2M + PA_OFF, PAGE_2M,
+			    PT_USER | PT_NX), 0);
+	dst = list_range(to, to + (end - va));
+	want = list_user(m);
+	cr_expect_eq(count_size(&dst, PAGE_2M), 514);
+	cr_expect(listing_eq(&dst, &want), "%zu leaves, pt_map made %zu", dst.n, want.n);
+	listing_free(&dst);
+	listing_free(&want);
+	pt_destroy(m, PT_DESTROY_ALL);
+}
+
+/* A mapped target page: -EEXIST; overlapping ranges and bad arguments: -EINVAL; nothing changed. */
+Test(pt, map_from_eexist_and_einval)
+{
+	struct listing before, after;
+
+	copy_source();
+	cr_assert_eq(pt_map(root, GiB(8) + 9 * PAGE_SIZE, 0x5000, PAGE_SIZE, FL), 0);
+	before = list_user(root);
+	cr_expect_eq(pt_map_from(root, GiB(8), GiB(1), GiB(1), 0), -EEXIST);
+	cr_expect_eq(pt_map_from(root, GiB(1) + PAGE_2M, GiB(1), GiB(1), 0), -EINVAL);
+	cr_expect_eq(pt_map_from(root, GiB(1) - GiB(1) / 2, GiB(1), GiB(1), 0), -EINVAL);
+	cr_expect_eq(pt_map_from(root, GiB(12), GiB(1) + 1, PAGE_SIZE, 0), -EINVAL);
+	cr_expect_eq(pt_map_from(root, GiB(12) + 1, GiB(1), PAGE_SIZE, 0), -EINVAL);
+	cr_expect_eq(pt_map_from(root, GiB(12), GiB(1), 0, 0), -EINVAL);
+	after = list_user(root);
+	cr_expect(listing_eq(&before, &after));
+	listing_free(&before);
+	listing_free(&after);
+}
+
+/* Every table allocation failing in turn: -ENOMEM with the root as before and no table kept. */
+Test(pt, map_from_oom_all_or_nothing)
+{
+	vaddr_t va = GiB(1) - 2 * PAGE_SIZE, end = GiB(2) + 3 * PAGE_2M;
+	struct listing before, after;
+	unsigned long k;
+	int err = -ENOMEM;
+
+	copy_source();
+	before = list_user(root);
+	for (k = 1; err; k++) {
+		size_t tables = pt_table_frames();
+
+		pmm_fail_nth(k);
+		err = pt_map_from(root, GiB(20) + PAGE_2M - 2 * PAGE_SIZE, va, end - va, 0);
+		pmm_fail_nth(0);
+		if (!err)
+			break;
+		cr_assert_eq(err, -ENOMEM);
+		after = list_user(root);
+		cr_assert(listing_eq(&before, &after), "failure %lu changed the root", k);
+		cr_assert_eq(pt_table_frames(), tables, "failure %lu kept tables", k);
+		listing_free(&after);
+	}
+	cr_expect_gt(k, 3, "only %lu allocation points", k - 1);
+	listing_free(&before);
 }
