@@ -158,6 +158,36 @@ Test(procfs, maps_wide_columns_as_printf)
 	expect_text(procfs_maps, want);
 }
 
+/* A file hook whose columns grow with the VMA's start: 10 to 16 offset digits, wide dev. */
+static bool digits_vma_file(const struct procfs_task *t, const struct as_vma_info *v,
+			    struct procfs_vma_id *id)
+{
+	*id = (struct procfs_vma_id){.offset = v->start << 20, .dev_major = (v->start >> 12) & 0xfff,
+				     .dev_minor = (v->start >> 24) & 0xfffff, .ino = v->start * 977,
+				     .name = "/d"};
+	return true;
+}
+
+Test(procfs, maps_hex_digit_counts_as_printf)
+{
+	static const unsigned long long starts[] = {
+		0x10000, 0xfffff000, 0x100001000, 0xffffffff000, 0x7fffffffe000,
+	};
+	char want[1024], head[128];
+	size_t len = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(starts); i++) {
+		unsigned long long s = starts[i];
+
+		cr_assert_eq(as_mmap(as, s, 0x1000, RW, ANON | MAP_FIXED), (long)s);
+		snprintf(head, sizeof(head), "%08llx-%08llx rw-p %08llx %02llx:%02llx %llu ", s,
+			 s + 0x1000, s << 20, (s >> 12) & 0xfff, (s >> 24) & 0xfffff, s * 977);
+		len += (size_t)snprintf(want + len, sizeof(want) - len, "%-72s /d\n", head);
+	}
+	task.vma_file = digits_vma_file;
+	expect_text(procfs_maps, want);
+}
+
 Test(procfs, maps_name_column_is_73)
 {
 	char line[128];
