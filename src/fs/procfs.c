@@ -18,6 +18,7 @@
 #define PROCFS_MAPS_HEAD_ROOM 128 /* a maps header (95 at most), pad, " ", "\n", word stores */
 #define PROCFS_MAPS_LINE_GUESS 56 /* bytes a maps line takes, for the first reserve */
 #define PROCFS_MAPS_BATCH 16      /* VMAs fetched per as_vmas_from */
+#define PROCFS_MAPS_NO_FILE " 00000000 00:00 0 " /* the file columns of anonymous memory */
 
 /* ---------------------------------------------------------------- buffers */
 
@@ -144,12 +145,14 @@ static bool procfs_is_stack(const struct procfs_task *t, const struct as_vma_inf
 	return v->start <= t->start_stack && v->end >= t->start_stack;
 }
 
-/* The file columns and name of v: the file hook's, else [heap], [stack] or none. */
+/*
+ * The file columns and name of v: the file hook's for a VMA with an object,
+ * else [heap], [stack] or none.
+ */
 static void procfs_vma_ident(const struct procfs_task *t, const struct as_vma_info *v,
 			     struct procfs_vma_id *id)
 {
-	*id = (struct procfs_vma_id){0};
-	if (t->vma_file && t->vma_file(t, v, id))
+	if (v->obj && t->vma_file && t->vma_file(t, v, id))
 		return;
 	*id = (struct procfs_vma_id){0};
 	if (procfs_is_heap(t, v))
@@ -217,8 +220,9 @@ static inline char *procfs_dec(char *p, uint64_t v)
 
 /*
  * The header of a maps line at p, as show_map_vma's "%08lx-%08lx %c%c%c%c
- * %08llx %02x:%02x %lu " (its seq_put_hex_ll fast path): returns the end.
- * Wants PROCFS_MAPS_HEAD_ROOM bytes at p; the bytes after the end are undefined.
+ * %08llx %02x:%02x %lu " (its seq_put_hex_ll fast path; the file columns
+ * of anonymous memory copied whole): returns the end. Wants
+ * PROCFS_MAPS_HEAD_ROOM bytes at p; the bytes after the end are undefined.
  */
 static inline char *procfs_map_head(char *p, const struct as_vma_info *v,
 				    const struct procfs_vma_id *id)
@@ -231,6 +235,10 @@ static inline char *procfs_map_head(char *p, const struct as_vma_info *v,
 	*p++ = v->prot & PROT_WRITE ? 'w' : '-';
 	*p++ = v->prot & PROT_EXEC ? 'x' : '-';
 	*p++ = v->flags & MAP_SHARED ? 's' : 'p';
+	if (!id->offset && !id->dev_major && !id->dev_minor && !id->ino) {
+		__builtin_memcpy(p, PROCFS_MAPS_NO_FILE, sizeof(PROCFS_MAPS_NO_FILE) - 1);
+		return p + sizeof(PROCFS_MAPS_NO_FILE) - 1;
+	}
 	*p++ = ' ';
 	p = procfs_hex(p, id->offset, 8);
 	*p++ = ' ';
