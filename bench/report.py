@@ -205,6 +205,8 @@ FIGURES = [
      "cycles", 1),
     ("fork.reuse_write_2m", "parent's write after the clone exited: reuse of the 2 MiB leaf",
      "cycles", 512),
+    ("procfs.maps_1000", "procfs_maps render of 1,000 VMAs (first read of /proc/self/maps)",
+     "cycles", 0),
     ("proc.fork_exit_wait", "fork + exit + wait4 of a small process, in ring 3", "cycles", 0),
     ("proc.fork_exit_wait.64m", "fork + exit + wait4 of a process with 64 MiB touched",
      "cycles", 0),

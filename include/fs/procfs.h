@@ -79,10 +79,11 @@ struct procfs_vma_id {
 struct procfs_task;
 
 /*
- * The hook for mappings of files and shared memory: fill *id for the VMA `v`
- * and return true (path in name, e.g. "/tmp/f", "/memfd:x (deleted)",
- * "/dev/zero (deleted)"), or false for anonymous memory. NULL: every VMA is
- * anonymous (today's VMAs carry no object).
+ * The hook for mappings of files and shared memory, asked only about VMAs
+ * with an object (v->obj; private anonymous memory never reaches it): fill
+ * every field of *id and return true (path in name, e.g. "/tmp/f",
+ * "/memfd:x (deleted)", "/dev/zero (deleted)"), or false to show v as
+ * anonymous memory. NULL: every VMA shows as anonymous.
  */
 typedef bool (*procfs_vma_file_fn)(const struct procfs_task *t, const struct as_vma_info *v,
 				   struct procfs_vma_id *id);

@@ -606,6 +606,13 @@ size_t as_resident_frames(const struct aspace *as);
 bool as_vma_next(const struct aspace *as, vaddr_t va, struct as_vma_info *out);
 
 /*
+ * Up to `max` VMAs in address order from the first one ending above va,
+ * into out[]; returns how many (0: none ends above va). What calling
+ * as_vma_next from each one's end would give, with one tree descent.
+ */
+size_t as_vmas_from(const struct aspace *as, vaddr_t va, struct as_vma_info *out, size_t max);
+
+/*
  * Resident memory of [start, end) as the page tables and frame reference
  * counts tell it (a frame's count is the number of mappings of it: every
  * process sharing it copy-on-write, every shared mapping). Figures in bytes.

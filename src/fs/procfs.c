@@ -15,6 +15,10 @@
 
 #define PROCFS_MAPS_PAD 72 /* seq_setwidth(m, 25 + sizeof(void *) * 6 - 1) */
 #define PROCFS_BUF_MIN 256
+#define PROCFS_MAPS_HEAD_ROOM 128 /* a maps header (95 at most), pad, " ", "\n", word stores */
+#define PROCFS_MAPS_LINE_GUESS 56 /* bytes a maps line takes, for the first reserve */
+#define PROCFS_MAPS_BATCH 16      /* VMAs fetched per as_vmas_from */
+#define PROCFS_MAPS_NO_FILE " 00000000 00:00 0 " /* the file columns of anonymous memory */
 
 /* ---------------------------------------------------------------- buffers */
 
@@ -55,10 +59,24 @@ static int procfs_reserve(struct procfs_buf *b, size_t more)
 		return b->err = -ENOMEM;
 	if (b->data)
 		memcpy(d, b->data, b->len + 1);
+	else
+		d[0] = '\0';
 	kfree(b->data);
 	b->data = d;
 	b->cap = cap;
 	return 0;
+}
+
+/*
+ * True when b has room for `more` bytes and a NUL after b->len, growing a
+ * growing buffer (-ENOMEM in b->err when it cannot). A fixed buffer is
+ * left as it is: false, no error.
+ */
+static bool procfs_room(struct procfs_buf *b, size_t more)
+{
+	if (!b->err && b->len + more + 1 <= b->cap)
+		return true;
+	return (b->flags & PROCFS_BUF_GROW) && procfs_reserve(b, more) == 0;
 }
 
 int procfs_put(struct procfs_buf *b, const char *s, size_t n)
@@ -127,12 +145,14 @@ static bool procfs_is_stack(const struct procfs_task *t, const struct as_vma_inf
 	return v->start <= t->start_stack && v->end >= t->start_stack;
 }
 
-/* The file columns and name of v: the file hook's, else [heap], [stack] or none. */
+/*
+ * The file columns and name of v: the file hook's for a VMA with an object,
+ * else [heap], [stack] or none.
+ */
 static void procfs_vma_ident(const struct procfs_task *t, const struct as_vma_info *v,
 			     struct procfs_vma_id *id)
 {
-	*id = (struct procfs_vma_id){0};
-	if (t->vma_file && t->vma_file(t, v, id))
+	if (v->obj && t->vma_file && t->vma_file(t, v, id))
 		return;
 	*id = (struct procfs_vma_id){0};
 	if (procfs_is_heap(t, v))
@@ -141,28 +161,54 @@ static void procfs_vma_ident(const struct procfs_task *t, const struct as_vma_in
 		id->name = "[stack]";
 }
 
+/* An 8-byte word at any address (x86 allows unaligned loads and stores). */
+typedef uint64_t __attribute__((may_alias, aligned(1))) procfs_word_t;
+
+/*
+ * The 8 lowercase hex digits of x as 8 ASCII bytes, the most significant
+ * first in memory (a little-endian word): each nibble spread to a byte,
+ * '0' added, and 'a' - '0' - 10 more to the bytes above 9. No loop.
+ */
+static inline uint64_t procfs_hex8(uint32_t x)
+{
+	uint64_t n = x, over;
+
+	n = (n | (n << 16)) & 0x0000ffff0000ffffULL;
+	n = (n | (n << 8)) & 0x00ff00ff00ff00ffULL;
+	n = (n | (n << 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	over = ((n + 0x0606060606060606ULL) >> 4) & 0x0101010101010101ULL;
+	return __builtin_bswap64(n + 0x3030303030303030ULL + over * ('a' - '0' - 10));
+}
+
 /*
  * Write v in lowercase hex, zero-padded to at least `width` digits (printf's
- * "%0*llx"), at p; returns the end. Wants room for 16 digits.
+ * "%0*llx", seq_put_hex_ll), at p; returns the end. Stores whole words: wants
+ * room for 16 bytes at p, and the bytes after the end are left undefined.
  */
-static char *procfs_hex(char *p, uint64_t v, int width)
+static inline char *procfs_hex(char *p, uint64_t v, unsigned width)
 {
-	int n = 1;
+	unsigned n = v ? (67 - (unsigned)__builtin_clzll(v)) / 4 : 1;
 
-	while (n < 16 && (v >> (4 * n)))
-		n++;
 	n = MAX(n, width);
-	for (int i = n - 1; i >= 0; i--, v >>= 4)
-		p[i] = "0123456789abcdef"[v & 15];
+	if (n > 8) {
+		*(procfs_word_t *)p = procfs_hex8((uint32_t)(v >> 32)) >> (8 * (16 - n));
+		p += n - 8;
+		n = 8;
+	}
+	*(procfs_word_t *)p = procfs_hex8((uint32_t)v) >> (8 * (8 - n));
 	return p + n;
 }
 
 /* Write v in decimal ("%llu") at p; returns the end. Wants room for 20 digits. */
-static char *procfs_dec(char *p, uint64_t v)
+static inline char *procfs_dec(char *p, uint64_t v)
 {
 	char tmp[20];
 	int n = 0;
 
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
 	do {
 		tmp[n++] = (char)('0' + v % 10);
 		v /= 10;
@@ -174,11 +220,12 @@ static char *procfs_dec(char *p, uint64_t v)
 
 /*
  * The header of a maps line at p, as show_map_vma's "%08lx-%08lx %c%c%c%c
- * %08llx %02x:%02x %lu " (its seq_put_hex_ll fast path): returns the end.
- * Wants 96 bytes.
+ * %08llx %02x:%02x %lu " (its seq_put_hex_ll fast path; the file columns
+ * of anonymous memory copied whole): returns the end. Wants
+ * PROCFS_MAPS_HEAD_ROOM bytes at p; the bytes after the end are undefined.
  */
-static char *procfs_map_head(char *p, const struct as_vma_info *v,
-			     const struct procfs_vma_id *id)
+static inline char *procfs_map_head(char *p, const struct as_vma_info *v,
+				    const struct procfs_vma_id *id)
 {
 	p = procfs_hex(p, v->start, 8);
 	*p++ = '-';
@@ -188,6 +235,10 @@ static char *procfs_map_head(char *p, const struct as_vma_info *v,
 	*p++ = v->prot & PROT_WRITE ? 'w' : '-';
 	*p++ = v->prot & PROT_EXEC ? 'x' : '-';
 	*p++ = v->flags & MAP_SHARED ? 's' : 'p';
+	if (!id->offset && !id->dev_major && !id->dev_minor && !id->ino) {
+		__builtin_memcpy(p, PROCFS_MAPS_NO_FILE, sizeof(PROCFS_MAPS_NO_FILE) - 1);
+		return p + sizeof(PROCFS_MAPS_NO_FILE) - 1;
+	}
 	*p++ = ' ';
 	p = procfs_hex(p, id->offset, 8);
 	*p++ = ' ';
@@ -200,32 +251,72 @@ static char *procfs_map_head(char *p, const struct as_vma_info *v,
 	return p;
 }
 
-/* One maps line (show_map_vma): the header, then the name at column 73. */
+/*
+ * The whole maps line of v at line (show_map_vma): the header, then the
+ * name, if any, at column 73, then '\n'. Returns the end. Wants
+ * PROCFS_MAPS_HEAD_ROOM + namelen bytes.
+ */
+static char *procfs_map_render(char *line, const struct as_vma_info *v,
+			       const struct procfs_vma_id *id, size_t namelen)
+{
+	char *p = procfs_map_head(line, v, id);
+
+	if (namelen) {
+		while (p < line + PROCFS_MAPS_PAD)
+			*p++ = ' ';
+		*p++ = ' ';
+		memcpy(p, id->name, namelen);
+		p += namelen;
+	}
+	*p++ = '\n';
+	return p;
+}
+
+/*
+ * Append one maps line (show_map_vma), rendered in place when the buffer
+ * has room for the longest line; a fixed buffer without that room gets it
+ * through procfs_put (what fits, and the length it needs). Sets b->err.
+ */
 static void procfs_map_line(const struct procfs_task *t, const struct as_vma_info *v,
 			    struct procfs_buf *b)
 {
-	char head[PROCFS_MAPS_PAD + 40];
+	struct procfs_buf tmp;
 	struct procfs_vma_id id;
-	size_t line = b->len;
+	size_t namelen;
 
 	procfs_vma_ident(t, v, &id);
-	procfs_put(b, head, (size_t)(procfs_map_head(head, v, &id) - head));
-	if (id.name && id.name[0]) {
-		procfs_pad(b, line, PROCFS_MAPS_PAD);
-		procfs_put(b, " ", 1);
-		procfs_put(b, id.name, strlen(id.name));
+	namelen = id.name ? strlen(id.name) : 0;
+	if (procfs_room(b, PROCFS_MAPS_HEAD_ROOM + namelen)) {
+		b->len = (size_t)(procfs_map_render(b->data + b->len, v, &id, namelen) - b->data);
+		b->data[b->len] = '\0';
+		return;
 	}
-	procfs_put(b, "\n", 1);
+	if (b->err)
+		return;
+	procfs_buf_init(&tmp);
+	if (procfs_reserve(&tmp, PROCFS_MAPS_HEAD_ROOM + namelen) == 0) {
+		tmp.len = (size_t)(procfs_map_render(tmp.data, v, &id, namelen) - tmp.data);
+		procfs_put(b, tmp.data, tmp.len);
+	} else {
+		b->err = tmp.err;
+	}
+	procfs_buf_free(&tmp);
 }
 
 int procfs_maps(const struct procfs_task *t, struct procfs_buf *b)
 {
-	struct as_vma_info v;
+	struct as_vma_info v[PROCFS_MAPS_BATCH];
 	vaddr_t va = 0;
+	size_t n;
 
-	while (!b->err && t->as && as_vma_next(t->as, va, &v)) {
-		procfs_map_line(t, &v, b);
-		va = v.end;
+	if (!t->as)
+		return b->err;
+	if (b->flags & PROCFS_BUF_GROW)
+		procfs_reserve(b, as_vma_count(t->as) * PROCFS_MAPS_LINE_GUESS);
+	while (!b->err && (n = as_vmas_from(t->as, va, v, PROCFS_MAPS_BATCH))) {
+		for (size_t i = 0; i < n && !b->err; i++)
+			procfs_map_line(t, &v[i], b);
+		va = v[n - 1].end;
 	}
 	return b->err;
 }

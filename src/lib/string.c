@@ -22,16 +22,28 @@ void *memset(void *dst, int c, size_t n)
 	return dst;
 }
 
+/* From this many bytes on, memcpy moves the words with one rep movsq. */
+#define STRING_MOVSQ_MIN 64
+
 /*
  * Copy 8 bytes a step, then the tail byte by byte. Each word is loaded
  * before it is stored, so a forward copy to a lower, overlapping address
- * (memmove's d <= s case) stays correct.
+ * (memmove's d <= s case) stays correct. Long copies move their words with
+ * rep movsq, which ascends a word at a time as the loop does: under QEMU
+ * TCG, where the image runs, it costs a fraction of the loop's cycles (see
+ * mm_page_copy in arch/x86_64/mmarch.c).
  */
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	uint8_t *d = dst;
 	const uint8_t *s = src;
 
+	if (n >= STRING_MOVSQ_MIN) {
+		size_t words = n / sizeof(string_word_t);
+
+		__asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(words) : : "memory");
+		n %= sizeof(string_word_t);
+	}
 	for (; n >= sizeof(string_word_t); n -= sizeof(string_word_t)) {
 		*(string_word_t *)d = *(const string_word_t *)s;
 		d += sizeof(string_word_t);

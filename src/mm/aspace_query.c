@@ -46,6 +46,16 @@ bool as_vma_next(const struct aspace *as, vaddr_t va, struct as_vma_info *out)
 	return true;
 }
 
+size_t as_vmas_from(const struct aspace *as, vaddr_t va, struct as_vma_info *out, size_t max)
+{
+	const struct vma *v = vma_lower_bound(&as->vmas, va);
+	size_t n = 0;
+
+	for (; v && n < max; v = vma_next(v))
+		as_query_fill(v, &out[n++]);
+	return n;
+}
+
 /* pt_walk context of as_mem_stats: the range and the sums. */
 struct as_stats_walk {
 	vaddr_t start, end;

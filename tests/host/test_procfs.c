@@ -23,6 +23,7 @@
 
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
+#define SHARED_ANON (MAP_SHARED | MAP_ANONYMOUS) /* a VMA with an object */
 #define STACK_TOP 0x7ffffffff000ULL
 
 static struct aspace *as;
@@ -129,7 +130,7 @@ Test(procfs, maps_heap_stack_anon_exact)
 		    "                         [stack]\n");
 }
 
-/* A file hook naming every VMA with wide columns: 40-bit offset, dev fd:1a3, largest inode. */
+/* A file hook naming every shared VMA with wide columns: 40-bit offset, dev fd:1a3, max inode. */
 static bool wide_vma_file(const struct procfs_task *t, const struct as_vma_info *v,
 			  struct procfs_vma_id *id)
 {
@@ -141,20 +142,50 @@ static bool wide_vma_file(const struct procfs_task *t, const struct as_vma_info 
 Test(procfs, maps_wide_columns_as_printf)
 {
 	char want[256];
-	long a = as_mmap(as, 0x10000, 0x1000, RW, ANON | MAP_FIXED);
-	long b = as_mmap(as, 0x123456789000ULL, 0x2000, PROT_READ, ANON | MAP_FIXED);
+	long a = as_mmap(as, 0x10000, 0x1000, RW, SHARED_ANON | MAP_FIXED);
+	long b = as_mmap(as, 0x123456789000ULL, 0x2000, PROT_READ, SHARED_ANON | MAP_FIXED);
 
 	cr_assert_eq(a, 0x10000);
 	cr_assert_eq(b, 0x123456789000LL);
 	task.vma_file = wide_vma_file;
 	/* Headers of 64 and 72 bytes: the name still starts at column 73. */
 	snprintf(want, sizeof(want),
-		 "%08llx-%08llx rw-p %08llx %02x:%02x %llu %*s/f\n"
-		 "%08llx-%08llx r--p %08llx %02x:%02x %llu %*s/f\n",
+		 "%08llx-%08llx rw-s %08llx %02x:%02x %llu %*s/f\n"
+		 "%08llx-%08llx r--s %08llx %02x:%02x %llu %*s/f\n",
 		 0x10000ULL, 0x11000ULL, 0x123456789000ULL, 0xfd, 0x1a3,
 		 (unsigned long long)UINT64_MAX, 9, "",
 		 0x123456789000ULL, 0x12345678b000ULL, 0x123456789000ULL, 0xfd, 0x1a3,
 		 (unsigned long long)UINT64_MAX, 1, "");
+	expect_text(procfs_maps, want);
+}
+
+/* A file hook whose columns grow with a shared VMA's start: 10 to 16 offset digits, wide dev. */
+static bool digits_vma_file(const struct procfs_task *t, const struct as_vma_info *v,
+			    struct procfs_vma_id *id)
+{
+	*id = (struct procfs_vma_id){.offset = v->start << 20, .dev_major = (v->start >> 12) & 0xfff,
+				     .dev_minor = (v->start >> 24) & 0xfffff, .ino = v->start * 977,
+				     .name = "/d"};
+	return true;
+}
+
+Test(procfs, maps_hex_digit_counts_as_printf)
+{
+	static const unsigned long long starts[] = {
+		0x10000, 0xfffff000, 0x100001000, 0xffffffff000, 0x7fffffffe000,
+	};
+	char want[1024], head[128];
+	size_t len = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(starts); i++) {
+		unsigned long long s = starts[i];
+
+		cr_assert_eq(as_mmap(as, s, 0x1000, RW, SHARED_ANON | MAP_FIXED), (long)s);
+		snprintf(head, sizeof(head), "%08llx-%08llx rw-s %08llx %02llx:%02llx %llu ", s,
+			 s + 0x1000, s << 20, (s >> 12) & 0xfff, (s >> 24) & 0xfffff, s * 977);
+		len += (size_t)snprintf(want + len, sizeof(want) - len, "%-72s /d\n", head);
+	}
+	task.vma_file = digits_vma_file;
 	expect_text(procfs_maps, want);
 }
 

@@ -12,6 +12,10 @@
 uaccess_text_start:
 uaccess_copy_raw:
 	mov %rdx, %rcx
+	shr $3, %rcx
+	rep movsq
+	mov %rdx, %rcx
+	and $7, %rcx
 	rep movsb
 	xor %eax, %eax
 	ret
