@@ -413,12 +413,16 @@ bool proc_pending_signals(struct proc *p, struct uregs *regs)
 	int sig;
 
 	while ((sig = sig_take_pending(&p->sig, &info)) != 0) {
-		const struct k_sigaction *ka = &p->sig.act[sig - 1];
-		struct sig_fault f = { sig, info.code, 0, 0, 0, &info, 0 };
+		const struct k_sigaction *ka;
+		struct sig_fault f;
 
 		proc_itimer_taken(p, sig);
 		if (sig == SIGKILL)
 			proc_kill(SIGKILL, 0, regs->rip);
+		if (p->pt.tracer && !(sig = ptrace_signal(p, sig, &info)))
+			continue; /* the tracer cancelled it */
+		ka = &p->sig.act[sig - 1];
+		f = (struct sig_fault){ sig, info.code, 0, 0, 0, &info, 0 };
 		if (ka->handler == SIG_IGN)
 			continue;
 		if (ka->handler == SIG_DFL) {

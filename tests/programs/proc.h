@@ -27,6 +27,7 @@ static inline const char *proc_errname(int e)
 	case ENOENT: return "ENOENT";
 	case E2BIG: return "E2BIG";
 	case ETIMEDOUT: return "ETIMEDOUT";
+	case EIO: return "EIO";
 	default: return prog_errname(e);
 	}
 }

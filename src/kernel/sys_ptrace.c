@@ -1,0 +1,360 @@
+/*
+ * ptrace(2): Linux 6.12's kernel/ptrace.c for PTRACE_TRACEME, ATTACH,
+ * SEIZE, DETACH, CONT, KILL, PEEKTEXT/PEEKDATA, POKETEXT/POKEDATA and
+ * GETREGS, with the stops of traced processes and what a tracer's exit
+ * does. See include/kernel/ptrace.h; the wait side is in sys_proc.c.
+ */
+#include "kernel/ptrace.h"
+#include "kernel/proc.h"
+#include "kernel/sched.h"
+#include "kernel/usercopy.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "mm/access.h"
+#include "mm/aspace.h"
+#include "proc_internal.h"
+
+#define PTRACE_TRACEME 0
+#define PTRACE_PEEKTEXT 1
+#define PTRACE_PEEKDATA 2
+#define PTRACE_POKETEXT 4
+#define PTRACE_POKEDATA 5
+#define PTRACE_CONT 7
+#define PTRACE_KILL 8
+#define PTRACE_GETREGS 12
+#define PTRACE_ATTACH 16
+#define PTRACE_DETACH 17
+#define PTRACE_SEIZE 0x4206
+#define PTRACE_INTERRUPT 0x4207
+
+#define PTRACE_O_TRACESYSGOOD 0x1
+#define PTRACE_O_EXITKILL 0x100000
+#define PTRACE_O_MASK 0x3000ffUL /* every option Linux knows */
+#define PTRACE_EVENT_STOP 128
+
+/* Linux's struct user_regs_struct (x86-64): pt_regs, then the bases and selectors. */
+struct ptrace_user_regs {
+	struct uregs regs;
+	uint64_t fs_base, gs_base;
+	uint64_t ds, es, fs, gs;
+};
+_Static_assert(sizeof(struct ptrace_user_regs) == 27 * 8, "user_regs_struct");
+
+void ptrace_init(struct proc *p)
+{
+	memset(&p->pt, 0, sizeof(p->pt));
+	list_init(&p->pt.tracees);
+	list_init(&p->pt.link);
+}
+
+bool ptrace_may_access(const struct proc *r, const struct proc *t)
+{
+	const struct proc_cred *c = &r->cred, *tc = &t->cred;
+
+	if (r == t || cred_capable(c, CAP_SYS_PTRACE))
+		return true;
+	return !t->nondumpable && c->uid == tc->uid && c->uid == tc->euid && c->uid == tc->suid &&
+	       c->gid == tc->gid && c->gid == tc->egid && c->gid == tc->sgid;
+}
+
+/* `t` is traced by `tracer` from now on (ptrace_link). */
+static void ptrace_link(struct proc *t, struct proc *tracer, unsigned flags)
+{
+	t->pt.tracer = tracer;
+	t->pt.flags = flags;
+	list_add_tail(&tracer->pt.tracees, &t->pt.link);
+}
+
+/* `t` is traced no more (__ptrace_unlink); a stop it is in stays until ptrace_let_go. */
+static void ptrace_unlink(struct proc *t)
+{
+	list_del(&t->pt.link);
+	t->pt.tracer = NULL;
+	t->pt.flags = 0;
+}
+
+/* A tracee held in a ptrace stop goes on (with the signal in t->pt.code). */
+static void ptrace_let_go(struct proc *t)
+{
+	if (!t->pt.stopped)
+		return;
+	t->pt.stopped = false;
+	sched_continue(t);
+}
+
+/*
+ * Tell the tracer of `p` that it stopped (do_notify_parent_cldstop for the
+ * ptracer): SIGCHLD with code `why` and status `status` unless the tracer
+ * ignores SIGCHLD or set SA_NOCLDSTOP; its wait wakes either way.
+ */
+static void ptrace_notify(struct proc *p, int why, int status)
+{
+	struct proc *tr = p->pt.tracer;
+	const struct k_sigaction *ka = &tr->sig.act[SIGCHLD - 1];
+	struct sig_info info = { .code = why, .pid = p->pid, .uid = p->cred.uid,
+				 .status = status };
+
+	if (ka->handler != SIG_IGN && !(ka->flags & SA_NOCLDSTOP))
+		proc_send(NULL, tr, SIGCHLD, &info);
+	sched_wake_all(&tr->child_wq);
+}
+
+/* True when SIGKILL is pending for `p` (__fatal_signal_pending). */
+static bool ptrace_killed(const struct proc *p)
+{
+	return (p->sig.pending & SIG_BIT(SIGKILL)) != 0;
+}
+
+void ptrace_stay_stopped(struct proc *p)
+{
+	while (p->pt.stopped && !ptrace_killed(p))
+		sched_stop(p);
+	p->pt.stopped = false;
+}
+
+int ptrace_stop(struct proc *p, int sig, int why)
+{
+	int code;
+
+	if (why == CLD_STOPPED && (p->pt.flags & PTRACE_F_SEIZED))
+		sig |= PTRACE_EVENT_STOP << 8; /* a seized tracee's group stop */
+	p->pt.code = sig;
+	p->pt.stopped = true;
+	ptrace_notify(p, why, sig & 0x7f);
+	ptrace_stay_stopped(p);
+	code = p->pt.code;
+	p->pt.code = 0;
+	return code;
+}
+
+int ptrace_signal(struct proc *p, int sig, struct sig_info *info)
+{
+	int nsig = ptrace_stop(p, sig, CLD_TRAPPED);
+	struct proc *from = p->pt.tracer ? p->pt.tracer : p->parent;
+
+	if (!nsig)
+		return 0;
+	if (nsig != sig) {
+		memset(info, 0, sizeof(*info));
+		info->code = SI_USER;
+		info->pid = from ? from->pid : 0;
+		info->uid = from ? from->cred.uid : 0;
+	}
+	if ((p->sig.blocked & SIG_BIT(nsig)) || ptrace_killed(p)) {
+		sig_post(&p->sig, nsig, info, p->rlim[PROC_RLIM_SIGPENDING].cur);
+		return 0;
+	}
+	return nsig;
+}
+
+bool ptrace_tracee_exited(struct proc *p)
+{
+	struct proc *tr = p->pt.tracer;
+
+	if (!tr)
+		return false;
+	proc_tell_exit(p, tr, tr == p->parent ? p->exit_signal : SIGCHLD);
+	return true;
+}
+
+void ptrace_tracer_exit(struct proc *p)
+{
+	struct sig_info kill = { .code = SI_KERNEL };
+	struct list_node *n, *tmp;
+
+	list_for_each_safe(n, tmp, &p->pt.tracees) {
+		struct proc *t = list_entry(n, struct proc, pt.link);
+		bool exitkill = t->pt.flags & PTRACE_F_EXITKILL;
+
+		ptrace_unlink(t);
+		if (t->state == PROC_ZOMBIE) {
+			if (t->parent != p)
+				proc_zombie_to_parent(t);
+			continue;
+		}
+		if (exitkill)
+			proc_send(NULL, t, SIGKILL, &kill);
+		ptrace_let_go(t);
+	}
+}
+
+bool ptrace_reap(struct proc *c)
+{
+	bool other = c->parent != c->pt.tracer;
+
+	ptrace_unlink(c);
+	if (other)
+		proc_zombie_to_parent(c);
+	return other;
+}
+
+void ptrace_release(struct proc *p)
+{
+	struct list_node *n, *tmp;
+
+	list_for_each_safe(n, tmp, &p->pt.tracees)
+		ptrace_unlink(list_entry(n, struct proc, pt.link));
+	if (p->pt.tracer)
+		ptrace_unlink(p);
+}
+
+/* ---------------------------------------------------------------- requests */
+
+/* PTRACE_TRACEME: the parent traces the caller. EPERM when traced already (or no parent). */
+static long ptrace_traceme(struct proc *p)
+{
+	if (p->pt.tracer || !p->parent)
+		return -EPERM;
+	ptrace_link(p, p->parent, 0);
+	return 0;
+}
+
+/*
+ * The PTRACE_SEIZE options as tracing flags: EIO for an option Linux does
+ * not know, EINVAL for the event options bootmm has no stops for (fork,
+ * exec, exit... events); PTRACE_O_TRACESYSGOOD changes only syscall stops,
+ * which bootmm does not make.
+ */
+static long ptrace_seize_flags(uint64_t addr, uint64_t data, unsigned *flags)
+{
+	if (addr || (data & ~PTRACE_O_MASK))
+		return -EIO;
+	if (data & ~(PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD))
+		return -EINVAL;
+	*flags = PTRACE_F_SEIZED | ((data & PTRACE_O_EXITKILL) ? PTRACE_F_EXITKILL : 0);
+	return 0;
+}
+
+/*
+ * PTRACE_ATTACH and PTRACE_SEIZE of `t` by `p` (ptrace_attach): EIO (SEIZE's
+ * addr or options), EINVAL (an event option), EPERM (itself, not allowed,
+ * a zombie, traced already). ATTACH sends SIGSTOP; a `t` in a job-control
+ * stop is in a ptrace stop at once, reported to the tracer's wait.
+ */
+static long ptrace_attach(struct proc *p, struct proc *t, long req, uint64_t addr, uint64_t data)
+{
+	struct sig_info info = { .code = SI_KERNEL };
+	unsigned flags = 0;
+	long err;
+
+	if (req == PTRACE_SEIZE && (err = ptrace_seize_flags(addr, data, &flags)))
+		return err;
+	if (t == p || !ptrace_may_access(p, t) || t->state == PROC_ZOMBIE || t->pt.tracer)
+		return -EPERM;
+	ptrace_link(t, p, flags);
+	if (req == PTRACE_ATTACH)
+		proc_send(NULL, t, SIGSTOP, &info);
+	if (t->state == PROC_STOPPED && !t->pt.stopped) {
+		t->pt.stopped = true;
+		t->pt.code = t->stop_sig | ((flags & PTRACE_F_SEIZED) ? PTRACE_EVENT_STOP << 8 : 0);
+		ptrace_notify(t, CLD_STOPPED, t->stop_sig);
+	}
+	return 0;
+}
+
+/*
+ * ptrace_check_attach: `t` is traced by `p` and (unless any_state) in a
+ * ptrace stop with no SIGKILL pending. 0 or -ESRCH.
+ */
+static long ptrace_check_attach(struct proc *p, struct proc *t, bool any_state)
+{
+	if (t->pt.tracer != p)
+		return -ESRCH;
+	if (any_state)
+		return 0;
+	if (!t->pt.stopped || t->state == PROC_ZOMBIE || ptrace_killed(t))
+		return -ESRCH;
+	return 0;
+}
+
+/* PEEKTEXT/PEEKDATA: the word at addr of t (FOLL_FORCE) stored at data. EIO, EFAULT. */
+static long ptrace_peek(struct proc *t, uint64_t addr, uint64_t data)
+{
+	uint64_t word;
+
+	if (!t->as || access_user(t->as, addr, &word, sizeof(word), ACCESS_FORCE) != AS_FAULT_OK)
+		return -EIO;
+	return copy_to_user(data, &word, sizeof(word)) ? -EFAULT : 0;
+}
+
+/* POKETEXT/POKEDATA: store the word `data` at addr of t (FOLL_FORCE). EIO. */
+static long ptrace_poke(struct proc *t, uint64_t addr, uint64_t data)
+{
+	if (!t->as || access_user(t->as, addr, &data, sizeof(data),
+				  ACCESS_FORCE | ACCESS_WRITE) != AS_FAULT_OK)
+		return -EIO;
+	return 0;
+}
+
+/* PTRACE_GETREGS: t's user registers as struct user_regs_struct at data. EFAULT. */
+static long ptrace_getregs(struct proc *t, uint64_t data)
+{
+	uint8_t *top = (uint8_t *)t->kstack + PROC_KSTACK_SIZE;
+	struct ptrace_user_regs ur;
+
+	memset(&ur, 0, sizeof(ur));
+	memcpy(&ur.regs, top - sizeof(struct uregs), sizeof(struct uregs));
+	ur.fs_base = t->fs_base;
+	ur.gs_base = t->gs_base;
+	return copy_to_user(data, &ur, sizeof(ur)) ? -EFAULT : 0;
+}
+
+/* PTRACE_CONT (ptrace_resume): t goes on with signal `data` (0: none). EIO past signal 64. */
+static long ptrace_cont(struct proc *t, uint64_t data)
+{
+	if (data > SIG_NSIG)
+		return -EIO;
+	t->pt.code = (int)data;
+	ptrace_let_go(t);
+	return 0;
+}
+
+/* PTRACE_DETACH: t is traced no more and goes on with signal `data`. EIO past signal 64. */
+static long ptrace_detach(struct proc *t, uint64_t data)
+{
+	if (data > SIG_NSIG)
+		return -EIO;
+	t->pt.code = (int)data;
+	ptrace_unlink(t);
+	ptrace_let_go(t);
+	return 0;
+}
+
+/* The requests on a tracee `t` of `p` that passed ptrace_check_attach. EIO for the rest. */
+static long ptrace_request(struct proc *p, struct proc *t, long req, uint64_t addr,
+			   uint64_t data)
+{
+	struct sig_info info = { .code = SI_USER, .pid = p->pid, .uid = p->cred.uid };
+
+	switch (req) {
+	case PTRACE_PEEKTEXT: case PTRACE_PEEKDATA: return ptrace_peek(t, addr, data);
+	case PTRACE_POKETEXT: case PTRACE_POKEDATA: return ptrace_poke(t, addr, data);
+	case PTRACE_CONT: return ptrace_cont(t, data);
+	case PTRACE_DETACH: return ptrace_detach(t, data);
+	case PTRACE_GETREGS: return ptrace_getregs(t, data);
+	case PTRACE_KILL:
+		proc_send(NULL, t, SIGKILL, &info);
+		return 0;
+	default:
+		return -EIO;
+	}
+}
+
+long sys_ptrace(struct proc *p, struct uregs *r)
+{
+	long req = (long)r->rdi;
+	struct proc *t;
+	long err;
+
+	if (req == PTRACE_TRACEME)
+		return ptrace_traceme(p);
+	t = proc_find((int32_t)r->rsi);
+	if (!t)
+		return -ESRCH;
+	if (req == PTRACE_ATTACH || req == PTRACE_SEIZE)
+		return ptrace_attach(p, t, req, r->rdx, r->r10);
+	err = ptrace_check_attach(p, t, req == PTRACE_KILL || req == PTRACE_INTERRUPT);
+	if (err)
+		return err;
+	return ptrace_request(p, t, req, r->rdx, r->r10);
+}
