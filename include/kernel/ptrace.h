@@ -35,6 +35,7 @@ struct ptrace_state {
 	unsigned flags;           /* PTRACE_F_* */
 	int code;                 /* in a stop: the signal reported, then the one to deliver */
 	bool stopped;             /* in a ptrace stop (Linux's TASK_TRACED) */
+	bool job_stopped;         /* a job-control stop holds until SIGCONT (SIGNAL_STOP_STOPPED) */
 };
 
 #define PTRACE_F_SEIZED (1u << 0)   /* attached by PTRACE_SEIZE */
@@ -60,9 +61,11 @@ bool ptrace_may_access(const struct proc *r, const struct proc *t);
 int ptrace_stop(struct proc *p, int sig, int why);
 
 /*
- * After a job-control stop of `p` (sched_stop) ended: while a tracer that
- * attached meanwhile holds it stopped, stay stopped (SIGCONT does not
- * resume a traced stop; SIGKILL does).
+ * After a job-control stop of `p` (sched_stop) ended, and at the end of
+ * every ptrace stop: while a tracer holds it stopped, stay stopped
+ * (SIGCONT does not resume a traced stop; SIGKILL does); let go by its
+ * tracer while a job-control stop holds (no SIGCONT since), stop again
+ * until SIGCONT, as Linux's __ptrace_unlink does.
  */
 void ptrace_stay_stopped(struct proc *p);
 

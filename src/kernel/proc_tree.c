@@ -385,6 +385,7 @@ static void proc_continue(struct proc *t, int sig)
 
 	for (int s = SIGSTOP; s <= SIGTTOU; s++)
 		sig_take(&t->sig, s, &drop);
+	t->pt.job_stopped = false;
 	if (t->state != PROC_STOPPED)
 		return;
 	sched_continue(t);

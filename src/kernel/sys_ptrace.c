@@ -110,6 +110,8 @@ void ptrace_stay_stopped(struct proc *p)
 	while (p->pt.stopped && !ptrace_killed(p))
 		sched_stop(p);
 	p->pt.stopped = false;
+	if (!p->pt.tracer && p->pt.job_stopped && !ptrace_killed(p))
+		sched_stop(p); /* until SIGCONT (proc_continue clears job_stopped) */
 }
 
 int ptrace_stop(struct proc *p, int sig, int why)
@@ -120,6 +122,7 @@ int ptrace_stop(struct proc *p, int sig, int why)
 		sig |= PTRACE_EVENT_STOP << 8; /* a seized tracee's group stop */
 	p->pt.code = sig;
 	p->pt.stopped = true;
+	p->pt.job_stopped |= why == CLD_STOPPED;
 	ptrace_notify(p, why, sig & 0x7f);
 	ptrace_stay_stopped(p);
 	code = p->pt.code;
@@ -246,6 +249,7 @@ static long ptrace_attach(struct proc *p, struct proc *t, long req, uint64_t add
 		proc_send(NULL, t, SIGSTOP, &info);
 	if (t->state == PROC_STOPPED && !t->pt.stopped) {
 		t->pt.stopped = true;
+		t->pt.job_stopped = true;
 		t->pt.code = t->stop_sig | ((flags & PTRACE_F_SEIZED) ? PTRACE_EVENT_STOP << 8 : 0);
 		ptrace_notify(t, CLD_STOPPED, t->stop_sig);
 	}
