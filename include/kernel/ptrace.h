@@ -99,6 +99,13 @@ void ptrace_tracer_exit(struct proc *p);
  */
 bool ptrace_reap(struct proc *c);
 
+/*
+ * `p` traced without PTRACE_SEIZE completed an execve: it sends itself
+ * SIGTRAP (Linux's legacy PTRACE_EVENT_EXEC report), so its tracer sees
+ * the new program stopped before its first instruction.
+ */
+void ptrace_exec(struct proc *p);
+
 /* `p` is freed: it leaves its tracer's list, its tracees lose their tracer. */
 void ptrace_release(struct proc *p);
 

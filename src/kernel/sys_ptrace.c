@@ -191,6 +191,14 @@ bool ptrace_reap(struct proc *c)
 	return other;
 }
 
+void ptrace_exec(struct proc *p)
+{
+	struct sig_info info = { .code = SI_USER, .pid = p->pid, .uid = p->cred.uid };
+
+	if (p->pt.tracer && !(p->pt.flags & PTRACE_F_SEIZED))
+		proc_send(NULL, p, SIGTRAP, &info);
+}
+
 void ptrace_release(struct proc *p)
 {
 	struct list_node *n, *tmp;

@@ -139,6 +139,7 @@ static inline const char *proc_signame(int sig)
 	case SIGCHLD: return "SIGCHLD";
 	case SIGUSR1: return "SIGUSR1";
 	case SIGUSR2: return "SIGUSR2";
+	case SIGTRAP: return "SIGTRAP";
 	case SIGALRM: return "SIGALRM";
 	case SIGPIPE: return "SIGPIPE";
 	case SIGABRT: return "SIGABRT";

@@ -162,6 +162,34 @@ static void attached_child(void)
 	PROC_ERRNO(ESRCH, ptrace(PTRACE_KILL, pid, 0, 0));
 }
 
+/* PTRACE_TRACEME then execve: the new program stops with SIGTRAP before it runs. */
+static void traceme_exec(void)
+{
+	char self[256], *argv[] = { "ptrace_attach", "exec", NULL }, *envp[] = { NULL };
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	pid_t pid;
+
+	if (n <= 0)
+		return;
+	self[n] = 0;
+	pid = proc_fork();
+	if (pid == 0) {
+		if (ptrace(PTRACE_TRACEME, 0, 0, 0))
+			proc_exit(10);
+		execve(self, argv, envp);
+		proc_exit(11);
+	}
+	if (wait_stop(pid, 0, "exec stop") == SIGTRAP) {
+		errno = 0;
+		long word = ptrace(PTRACE_PEEKDATA, pid, &value, 0);
+
+		printf("new program's value: %lx %s\n", word, proc_errname(errno));
+		PROC_ERRNO(0, ptrace(PTRACE_POKEDATA, pid, &value, (void *)0x99));
+		PROC_ERRNO(0, ptrace(PTRACE_CONT, pid, 0, 0));
+	}
+	printf("exec'd child: %d\n", proc_status(pid));
+}
+
 /* PTRACE_TRACEME: the child's raise(SIGSTOP) and its exit are reported to the parent. */
 static void traceme(void)
 {
@@ -181,10 +209,13 @@ static void traceme(void)
 	printf("traceme child: %d\n", proc_status(pid));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc > 1)
+		return value == 0x99 ? 33 : 34; /* the exec'd child: its tracer poked value */
 	errnos_alone();
 	attached_child();
 	traceme();
+	traceme_exec();
 	return prog_failed;
 }
