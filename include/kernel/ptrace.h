@@ -78,6 +78,16 @@ void ptrace_stay_stopped(struct proc *p);
 int ptrace_signal(struct proc *p, int sig, struct sig_info *info);
 
 /*
+ * Traced `p` takes fault signal `signo` (an exception in ring 3): as
+ * Linux's force_sig_fault, a blocked or ignored `signo` is unblocked and
+ * its action made SIG_DFL, then the signal-delivery stop. Returns the
+ * signal to raise now: `signo` (the fault's own), another one the tracer
+ * handed (*info: as sent by the tracer), or 0 (cancelled: the instruction
+ * runs again).
+ */
+int ptrace_fault(struct proc *p, int signo, struct sig_info *info);
+
+/*
  * Exiting `p` (a zombie now) is traced: tell its tracer (the exit signal
  * when the tracer is its parent, else SIGCHLD; a wake-up). False when `p`
  * is not traced (the caller tells the parent).

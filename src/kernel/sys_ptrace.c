@@ -150,6 +150,19 @@ int ptrace_signal(struct proc *p, int sig, struct sig_info *info)
 	return nsig;
 }
 
+int ptrace_fault(struct proc *p, int signo, struct sig_info *info)
+{
+	struct k_sigaction *ka = &p->sig.act[signo - 1];
+
+	if ((p->sig.blocked & SIG_BIT(signo)) || ka->handler == SIG_IGN) {
+		ka->handler = SIG_DFL;
+		p->sig.blocked &= ~SIG_BIT(signo);
+	}
+	memset(info, 0, sizeof(*info));
+	info->code = SI_KERNEL;
+	return ptrace_signal(p, signo, info);
+}
+
 bool ptrace_tracee_exited(struct proc *p)
 {
 	struct proc *tr = p->pt.tracer;

@@ -1,0 +1,100 @@
+/* Faults of a tracee stop it first, as under a debugger: int3 reports SIGTRAP with RIP past the breakpoint (PEEKTEXT reads the 0xcc), a SIGSEGV the tracer cancels faults again, one it passes on runs the tracee's handler, a blocked SIGILL it passes on kills the tracee (force_sig_fault unblocks it), and one it changes into SIGUSR1 runs that handler instead. */
+#include "proc.h"
+#include <setjmp.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+
+static sigjmp_buf jump;
+static volatile int *volatile bad16 = (int *)16, *volatile bad24 = (int *)24;
+static volatile sig_atomic_t segv_seen, usr1_seen;
+
+static void on_segv(int sig)
+{
+	segv_seen++;
+	siglongjmp(jump, 1);
+}
+
+static void on_usr1(int sig)
+{
+	usr1_seen++;
+	siglongjmp(jump, 1);
+}
+
+/* The tracee: each fault in turn; its exit code says what it lived through. */
+static __attribute__((noreturn)) void tracee(void)
+{
+	sigset_t ill;
+
+	if (ptrace(PTRACE_TRACEME, 0, 0, 0))
+		proc_exit(90);
+	signal(SIGSEGV, on_segv);
+	signal(SIGUSR1, on_usr1);
+	raise(SIGSTOP);
+	__asm__ volatile("int3");
+	if (sigsetjmp(jump, 1) == 0)
+		*bad16 = 1;
+	if (sigsetjmp(jump, 1) == 0)
+		*bad24 = 1;
+	sigemptyset(&ill);
+	sigaddset(&ill, SIGILL);
+	sigprocmask(SIG_BLOCK, &ill, NULL);
+	if (segv_seen == 1 && usr1_seen == 1)
+		__asm__ volatile("ud2");
+	proc_exit(80 + segv_seen * 4 + usr1_seen);
+}
+
+/* Wait for the next stop; print its signal and return it (0 when it ended). */
+static int next_stop(pid_t pid, const char *what)
+{
+	int st = 0;
+
+	if (waitpid(pid, &st, 0) != pid) {
+		printf("%s: wait failed\n", what);
+		return 0;
+	}
+	if (WIFSTOPPED(st)) {
+		printf("%s: stopped by %s\n", what, WSTOPSIG(st) == SIGTRAP ? "SIGTRAP" :
+		       WSTOPSIG(st) == SIGILL ? "SIGILL" : proc_signame(WSTOPSIG(st)));
+		return WSTOPSIG(st);
+	}
+	printf("%s: %s %d\n", what, WIFEXITED(st) ? "exit" : "signal",
+	       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	return 0;
+}
+
+/* At the int3 stop: RIP is past the breakpoint, whose byte PEEKTEXT reads. */
+static void breakpoint(pid_t pid)
+{
+	struct user_regs_struct r;
+	long word;
+
+	if (ptrace(PTRACE_GETREGS, pid, 0, &r))
+		return;
+	REPORT("orig_rax -1 (no syscall)", (long)r.orig_rax == -1);
+	errno = 0;
+	word = ptrace(PTRACE_PEEKTEXT, pid, (void *)(r.rip - 1), 0);
+	REPORT("the byte before RIP is int3", errno == 0 && (word & 0xff) == 0xcc);
+}
+
+int main(void)
+{
+	pid_t pid = proc_fork();
+
+	if (pid == 0)
+		tracee();
+	next_stop(pid, "start");
+	PROC_ERRNO(0, ptrace(PTRACE_CONT, pid, 0, 0));
+	if (next_stop(pid, "int3") == SIGTRAP)
+		breakpoint(pid);
+	PROC_ERRNO(0, ptrace(PTRACE_CONT, pid, 0, 0));
+	next_stop(pid, "store to 16");
+	PROC_ERRNO(0, ptrace(PTRACE_CONT, pid, 0, 0));
+	next_stop(pid, "cancelled: faults again");
+	PROC_ERRNO(0, ptrace(PTRACE_CONT, pid, 0, (void *)SIGSEGV));
+	next_stop(pid, "store to 24");
+	PROC_ERRNO(0, ptrace(PTRACE_CONT, pid, 0, (void *)SIGUSR1));
+	next_stop(pid, "ud2 with SIGILL blocked");
+	PROC_ERRNO(0, ptrace(PTRACE_CONT, pid, 0, (void *)SIGILL));
+	next_stop(pid, "end");
+	return prog_failed;
+}
