@@ -136,8 +136,13 @@ static void attached_child(void)
 	if (pipe(go) || pipe(back))
 		return;
 	pid = proc_fork();
-	if (pid == 0)
+	if (pid == 0) {
+		close(go[1]);
+		close(back[0]);
 		child_loop(go[0], back[1]);
+	}
+	close(go[0]); /* the child's death is an end of file, not a hang */
+	close(back[1]);
 	report(back[0], "child starts");
 	usleep(100000); /* it sleeps in read(go) */
 	PROC_ERRNO(0, ptrace(PTRACE_ATTACH, pid, 0, 0));

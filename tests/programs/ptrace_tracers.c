@@ -52,6 +52,16 @@ static int tracer_is(pid_t pid, pid_t tracer)
 	return at && atoi(at + 11) == tracer;
 }
 
+/* A fork failed (out of memory): let the sleeper `a` (if any) go and reap it. */
+static void forked_not(int go, pid_t a)
+{
+	printf("fork: %s\n", proc_errname(errno));
+	if (a > 0) {
+		proc_signal(go);
+		proc_status(a);
+	}
+}
+
 /* "what: SIGSTOP" for a stop of pid, or how it ended. */
 static void show(const char *what, pid_t r, pid_t pid, int st)
 {
@@ -69,6 +79,8 @@ static void tracer_exits_first(void)
 		return;
 	a = sleeper(go[0], 5);
 	b = proc_fork();
+	if (a < 0 || b < 0)
+		return forked_not(go[1], a);
 	if (b == 0) {
 		int st = 0;
 
@@ -100,6 +112,8 @@ static void child_traces_parent(void)
 		return;
 	memset(mem, 0x55, PG);
 	pid = proc_fork();
+	if (pid < 0)
+		return forked_not(-1, -1);
 	if (pid == 0) {
 		pid_t ppid = getppid();
 		int st = 0;
@@ -128,12 +142,19 @@ static void traced_zombie(void)
 	int go[2], done[2], checked[2];
 	pid_t a, b;
 
-	if (pipe(go) || pipe(done) || pipe(checked))
+	if (pipe(go))
 		return;
 	a = sleeper(go[0], 6);
+	if (pipe(done) || pipe(checked)) /* after the sleeper's fork: only the tracer holds them */
+		return forked_not(go[1], a);
 	b = proc_fork();
+	if (a < 0 || b < 0)
+		return forked_not(go[1], a);
 	if (b == 0) {
 		int st = 0;
+
+		close(done[0]);
+		close(checked[1]);
 
 		if (ptrace(PTRACE_ATTACH, a, 0, 0))
 			proc_exit(40);
@@ -146,10 +167,13 @@ static void traced_zombie(void)
 			proc_exit(42);
 		proc_exit(0);
 	}
+	close(done[1]); /* the tracer's death is an end of file, not a hang */
+	close(checked[0]);
 	proc_await(done[0]);
 	printf("parent cannot reap it first: %s\n", waitpid(a, NULL, WNOHANG) == 0 ? "yes" : "NO");
 	printf("tracee state: %c\n", state_of(a));
 	proc_signal(checked[1]);
+	proc_signal(go[1]); /* a spare byte: it goes on even when the tracer died early */
 	printf("tracee: %d\n", proc_status(a));
 	printf("tracer: %d\n", proc_status(b));
 }
@@ -160,26 +184,35 @@ static void seize_exitkill(void)
 	int go[2], seized[2], leave[2];
 	pid_t a, b;
 
-	if (pipe(go) || pipe(seized) || pipe(leave))
+	if (pipe(go))
 		return;
 	a = sleeper(go[0], 7);
+	if (pipe(seized) || pipe(leave)) /* after the sleeper's fork: only the tracer holds them */
+		return forked_not(go[1], a);
 	PROC_ERRNO(EIO, ptrace(PTRACE_SEIZE, a, (void *)1, 0));
 	PROC_ERRNO(EIO, ptrace(PTRACE_SEIZE, a, 0, (void *)0x400000));
 	b = proc_fork();
+	if (a < 0 || b < 0)
+		return forked_not(go[1], a);
 	if (b == 0) {
 		int st = 0;
 
 		if (ptrace(PTRACE_SEIZE, a, 0, (void *)PTRACE_O_EXITKILL))
 			proc_exit(50);
+		close(seized[0]);
+		close(leave[1]);
 		proc_signal(seized[1]);
 		proc_await(leave[0]);
 		proc_exit(waitpid(a, &st, WNOHANG) == 0 ? 0 : 51);
 	}
+	close(seized[1]);
+	close(leave[0]);
 	proc_await(seized[0]);
 	printf("seized, not stopped: %d, tracer %d\n", state_of(a) != 't' && state_of(a) != 'T',
 	       tracer_is(a, b));
 	proc_signal(leave[1]);
 	printf("seizing tracer: %d\n", proc_status(b));
+	proc_signal(go[1]); /* a spare byte: it ends even when the tracer died before seizing */
 	printf("tracee killed with its tracer: %d\n", proc_status(a));
 }
 
@@ -193,6 +226,8 @@ static void attach_stopped(void)
 	if (pipe(go))
 		return;
 	a = sleeper(go[0], 8);
+	if (a < 0)
+		return forked_not(go[1], a);
 	kill(a, SIGSTOP);
 	printf("job-control stop: %s\n", WIFSTOPPED(proc_wait(a, WUNTRACED)) ? "yes" : "NO");
 	PROC_ERRNO(0, ptrace(PTRACE_ATTACH, a, 0, 0));
