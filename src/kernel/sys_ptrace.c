@@ -22,6 +22,7 @@
 #define PTRACE_CONT 7
 #define PTRACE_KILL 8
 #define PTRACE_GETREGS 12
+#define PTRACE_SETREGS 13
 #define PTRACE_ATTACH 16
 #define PTRACE_DETACH 17
 #define PTRACE_SEIZE 0x4206
@@ -31,6 +32,8 @@
 #define PTRACE_O_EXITKILL 0x100000
 #define PTRACE_O_MASK 0x3000ffUL /* every option Linux knows */
 #define PTRACE_EVENT_STOP 128
+
+#define PTRACE_RFLAGS_USER 0x50dd5UL /* Linux's FLAG_MASK: CF PF AF ZF SF TF DF OF RF AC */
 
 /* Linux's struct user_regs_struct (x86-64): pt_regs, then the bases and selectors. */
 struct ptrace_user_regs {
@@ -45,6 +48,12 @@ void ptrace_init(struct proc *p)
 	memset(&p->pt, 0, sizeof(p->pt));
 	list_init(&p->pt.tracees);
 	list_init(&p->pt.link);
+}
+
+/* The user registers of stopped t: the frame its entry from ring 3 saved atop its kernel stack. */
+static struct uregs *ptrace_regs(struct proc *t)
+{
+	return (struct uregs *)((uint8_t *)t->kstack + PROC_KSTACK_SIZE - sizeof(struct uregs));
 }
 
 bool ptrace_may_access(const struct proc *r, const struct proc *t)
@@ -127,6 +136,8 @@ int ptrace_stop(struct proc *p, int sig, int why)
 	ptrace_stay_stopped(p);
 	code = p->pt.code;
 	p->pt.code = 0;
+	if (!uregs_canonical(ptrace_regs(p)->rip) || !uregs_canonical(ptrace_regs(p)->rsp))
+		proc_kill(SIGSEGV, ptrace_regs(p)->rip, ptrace_regs(p)->rip); /* PTRACE_SETREGS' */
 	return code;
 }
 
@@ -314,14 +325,41 @@ static long ptrace_poke(struct proc *t, uint64_t addr, uint64_t data)
 /* PTRACE_GETREGS: t's user registers as struct user_regs_struct at data. EFAULT. */
 static long ptrace_getregs(struct proc *t, uint64_t data)
 {
-	uint8_t *top = (uint8_t *)t->kstack + PROC_KSTACK_SIZE;
 	struct ptrace_user_regs ur;
 
 	memset(&ur, 0, sizeof(ur));
-	memcpy(&ur.regs, top - sizeof(struct uregs), sizeof(struct uregs));
+	ur.regs = *ptrace_regs(t);
 	ur.fs_base = t->fs_base;
 	ur.gs_base = t->gs_base;
 	return copy_to_user(data, &ur, sizeof(ur)) ? -EFAULT : 0;
+}
+
+/*
+ * PTRACE_SETREGS: t's user registers from the struct user_regs_struct at
+ * data, as Linux's putreg checks them: EFAULT, EIO for a base at or past
+ * the user half's top or a selector of another privilege. Flags outside
+ * FLAG_MASK are kept. bootmm's differences: a code or stack selector other
+ * than the one GETREGS reports, and a nonzero data selector (bootmm keeps
+ * none), are EIO too. A RIP or RSP that is not canonical is taken; the
+ * tracee dies of SIGSEGV when it resumes (ptrace_stop).
+ */
+static long ptrace_setregs(struct proc *t, uint64_t data)
+{
+	struct uregs *regs = ptrace_regs(t);
+	struct ptrace_user_regs ur;
+
+	if (copy_from_user(&ur, data, sizeof(ur)))
+		return -EFAULT;
+	if (ur.fs_base >= AS_TASK_SIZE || ur.gs_base >= AS_TASK_SIZE)
+		return -EIO;
+	if (ur.regs.cs != regs->cs || ur.regs.ss != regs->ss || ur.ds || ur.es || ur.fs || ur.gs)
+		return -EIO;
+	ur.regs.rflags = (regs->rflags & ~PTRACE_RFLAGS_USER) |
+			 (ur.regs.rflags & PTRACE_RFLAGS_USER);
+	*regs = ur.regs;
+	t->fs_base = ur.fs_base;
+	t->gs_base = ur.gs_base;
+	return 0;
 }
 
 /* PTRACE_CONT (ptrace_resume): t goes on with signal `data` (0: none). EIO past signal 64. */
@@ -357,6 +395,7 @@ static long ptrace_request(struct proc *p, struct proc *t, long req, uint64_t ad
 	case PTRACE_CONT: return ptrace_cont(t, data);
 	case PTRACE_DETACH: return ptrace_detach(t, data);
 	case PTRACE_GETREGS: return ptrace_getregs(t, data);
+	case PTRACE_SETREGS: return ptrace_setregs(t, data);
 	case PTRACE_KILL:
 		proc_send(NULL, t, SIGKILL, &info);
 		return 0;

@@ -1,10 +1,11 @@
-/* Faults of a tracee stop it first, as under a debugger: int3 reports SIGTRAP with RIP past the breakpoint (PEEKTEXT reads the 0xcc), a SIGSEGV the tracer cancels faults again, one it passes on runs the tracee's handler, a blocked SIGILL it passes on kills the tracee (force_sig_fault unblocks it), and one it changes into SIGUSR1 runs that handler instead. */
+/* Faults of a tracee stop it first, as under a debugger: int3 reports SIGTRAP with RIP past the breakpoint (PEEKTEXT reads the 0xcc; SETREGS changes RAX there, and its errnos), a SIGSEGV the tracer cancels faults again, one it passes on runs the tracee's handler, a blocked SIGILL it passes on kills the tracee (force_sig_fault unblocks it), and one it changes into SIGUSR1 runs that handler instead. */
 #include "proc.h"
 #include <setjmp.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
 
 static sigjmp_buf jump;
+static volatile long rax_after;
 static volatile int *volatile bad16 = (int *)16, *volatile bad24 = (int *)24;
 static volatile sig_atomic_t segv_seen, usr1_seen;
 
@@ -30,7 +31,12 @@ static __attribute__((noreturn)) void tracee(void)
 	signal(SIGSEGV, on_segv);
 	signal(SIGUSR1, on_usr1);
 	raise(SIGSTOP);
-	__asm__ volatile("int3");
+	{
+		long v;
+
+		__asm__ volatile("mov $1, %%rax\n\tint3\n\tmov %%rax, %0" : "=r"(v) : : "rax");
+		rax_after = v;
+	}
 	if (sigsetjmp(jump, 1) == 0)
 		*bad16 = 1;
 	if (sigsetjmp(jump, 1) == 0)
@@ -38,9 +44,9 @@ static __attribute__((noreturn)) void tracee(void)
 	sigemptyset(&ill);
 	sigaddset(&ill, SIGILL);
 	sigprocmask(SIG_BLOCK, &ill, NULL);
-	if (segv_seen == 1 && usr1_seen == 1)
+	if (segv_seen == 1 && usr1_seen == 1 && rax_after == 0x55)
 		__asm__ volatile("ud2");
-	proc_exit(80 + segv_seen * 4 + usr1_seen);
+	proc_exit(rax_after == 0x55 ? 80 + segv_seen * 4 + usr1_seen : 79);
 }
 
 /* Wait for the next stop; print its signal and return it (0 when it ended). */
@@ -65,7 +71,7 @@ static int next_stop(pid_t pid, const char *what)
 /* At the int3 stop: RIP is past the breakpoint, whose byte PEEKTEXT reads. */
 static void breakpoint(pid_t pid)
 {
-	struct user_regs_struct r;
+	struct user_regs_struct r, bad;
 	long word;
 
 	if (ptrace(PTRACE_GETREGS, pid, 0, &r))
@@ -74,6 +80,22 @@ static void breakpoint(pid_t pid)
 	errno = 0;
 	word = ptrace(PTRACE_PEEKTEXT, pid, (void *)(r.rip - 1), 0);
 	REPORT("the byte before RIP is int3", errno == 0 && (word & 0xff) == 0xcc);
+	REPORT("rax is 1", r.rax == 1);
+	bad = r;
+	bad.cs = 0;
+	PROC_ERRNO(EIO, ptrace(PTRACE_SETREGS, pid, 0, &bad));
+	bad = r;
+	bad.fs_base = 0x800000000000UL;
+	PROC_ERRNO(EIO, ptrace(PTRACE_SETREGS, pid, 0, &bad));
+	bad = r;
+	bad.ds = 1;
+	PROC_ERRNO(EIO, ptrace(PTRACE_SETREGS, pid, 0, &bad));
+	PROC_ERRNO(EFAULT, ptrace(PTRACE_SETREGS, pid, 0, (void *)8));
+	r.rax = 0x55;
+	PROC_ERRNO(0, ptrace(PTRACE_SETREGS, pid, 0, &r));
+	memset(&bad, 0, sizeof(bad));
+	PROC_ERRNO(0, ptrace(PTRACE_GETREGS, pid, 0, &bad));
+	REPORT("rax reads back 0x55", bad.rax == 0x55);
 }
 
 int main(void)
@@ -96,5 +118,6 @@ int main(void)
 	next_stop(pid, "ud2 with SIGILL blocked");
 	PROC_ERRNO(0, ptrace(PTRACE_CONT, pid, 0, (void *)SIGILL));
 	next_stop(pid, "end");
+	(void)rax_after;
 	return prog_failed;
 }
