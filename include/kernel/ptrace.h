@@ -78,6 +78,13 @@ void ptrace_stay_stopped(struct proc *p);
 int ptrace_signal(struct proc *p, int sig, struct sig_info *info);
 
 /*
+ * SIGCONT (or SIGKILL) reaches `t`: a job-control stop holds no more. True
+ * when `t` is in a ptrace stop that no job-control stop is part of (a
+ * signal-delivery stop): SIGCONT neither wakes it nor tells its parent.
+ */
+bool ptrace_sigcont(struct proc *t);
+
+/*
  * Traced `p` takes fault signal `signo` (an exception in ring 3): as
  * Linux's force_sig_fault, a blocked or ignored `signo` is unblocked and
  * its action made SIG_DFL, then the signal-delivery stop. Returns the

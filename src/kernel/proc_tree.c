@@ -385,7 +385,8 @@ static void proc_continue(struct proc *t, int sig)
 
 	for (int s = SIGSTOP; s <= SIGTTOU; s++)
 		sig_take(&t->sig, s, &drop);
-	t->pt.job_stopped = false;
+	if (ptrace_sigcont(t) && sig == SIGCONT)
+		return; /* a ptrace stop of no job-control stop: SIGCONT does not touch it */
 	if (t->state != PROC_STOPPED)
 		return;
 	sched_continue(t);

@@ -161,6 +161,14 @@ int ptrace_signal(struct proc *p, int sig, struct sig_info *info)
 	return nsig;
 }
 
+bool ptrace_sigcont(struct proc *t)
+{
+	bool held = t->pt.stopped && !t->pt.job_stopped;
+
+	t->pt.job_stopped = false;
+	return held;
+}
+
 int ptrace_fault(struct proc *p, int signo, struct sig_info *info)
 {
 	struct k_sigaction *ka = &p->sig.act[signo - 1];

@@ -1,4 +1,4 @@
-/* Tracers and tracees ending in every order: a stopped tracee killed by SIGKILL, a tracer killed while its tracee is stopped (the tracee runs on), a tracee that dies while its tracer is busy and a tracer that exits without reaping it (the real parent reaps it then), PTRACE_KILL and PEEKDATA on a traced zombie, attaching to a zombie (EPERM), and the program ending with a tracee still stopped. */
+/* Tracers and tracees ending in every order: a stopped tracee killed by SIGKILL, a tracer killed while its tracee is stopped (the tracee runs on; SIGCONT before did not wake it nor tell its parent), a tracee that dies while its tracer is busy and a tracer that exits without reaping it (the real parent reaps it then), PTRACE_KILL and PEEKDATA on a traced zombie, attaching to a zombie (EPERM), and the program ending with a tracee still stopped. */
 #include "proc.h"
 #include <sys/ptrace.h>
 
@@ -74,6 +74,10 @@ static void kill_tracer(void)
 	close(ready[1]);
 	close(go[0]);
 	if (b > 0 && proc_await(ready[0]) == 0) {
+		kill(a, SIGCONT);
+		usleep(50000);
+		printf("SIGCONT leaves a ptrace stop alone: %s\n",
+		       waitpid(a, NULL, WNOHANG | WCONTINUED | WUNTRACED) == 0 ? "yes" : "NO");
 		kill(b, SIGKILL);
 		printf("tracer: %s\n", how(proc_wait(b, 0)));
 	}
