@@ -104,8 +104,8 @@ bool ptrace_tracee_exited(struct proc *p);
 /*
  * Exiting `p` lets go of its tracees: PTRACE_O_EXITKILL ones get SIGKILL,
  * stopped ones go on with the signal their tracer left them, zombies go
- * to their real parent (unless that is `p`: its children are reparented
- * after).
+ * to their real parent (when that is `p`, to the dead list if it takes no
+ * zombies, else they are reparented with its other children after).
  */
 void ptrace_tracer_exit(struct proc *p);
 

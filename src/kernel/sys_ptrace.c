@@ -203,8 +203,7 @@ void ptrace_tracer_exit(struct proc *p)
 
 		ptrace_unlink(t);
 		if (t->state == PROC_ZOMBIE) {
-			if (t->parent != p)
-				proc_zombie_to_parent(t);
+			proc_zombie_to_parent(t); /* p's own: reparented next, unless p took no zombies */
 			continue;
 		}
 		if (exitkill)

@@ -1,5 +1,6 @@
-/* Tracers and tracees ending in every order: a stopped tracee killed by SIGKILL, a tracer killed while its tracee is stopped (the tracee runs on; SIGCONT before did not wake it nor tell its parent), a tracee that dies while its tracer is busy and a tracer that exits without reaping it (the real parent reaps it then), PTRACE_KILL and PEEKDATA on a traced zombie, attaching to a zombie (EPERM), and the program ending with a tracee still stopped. */
+/* Tracers and tracees ending in every order: a stopped tracee killed by SIGKILL, a tracer killed while its tracee is stopped (the tracee runs on; SIGCONT before did not wake it nor tell its parent), a tracee that dies while its tracer is busy and a tracer that exits without reaping it (the real parent reaps it then), PTRACE_KILL and PEEKDATA on a traced zombie, a tracer that ignores SIGCHLD leaving its child's zombie (gone, not reparented), attaching to a zombie (EPERM), and the program ending with a tracee still stopped. */
 #include "proc.h"
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 
 /* A child that waits for a byte on `go` (or the end of the pipe), then exits with `code`. */
@@ -126,6 +127,36 @@ static void tracer_leaves_zombie(void)
 	close(ready[0]);
 }
 
+/*
+ * A parent that ignores SIGCHLD traces its child, which dies: the zombie
+ * waits for its tracer; the tracer exits without reaping it: it is gone
+ * then, not handed to the subreaper (the caller).
+ */
+static void ignoring_tracer_exits(void)
+{
+	pid_t m = proc_fork();
+
+	if (m == 0) {
+		pid_t c;
+
+		signal(SIGCHLD, SIG_IGN);
+		c = fork();
+		if (c == 0) {
+			usleep(50000);
+			_exit(3);
+		}
+		if (c < 0 || ptrace(PTRACE_ATTACH, c, 0, 0) || waitpid(c, NULL, 0) != c ||
+		    ptrace(PTRACE_CONT, c, 0, 0))
+			proc_exit(20);
+		usleep(200000); /* it dies meanwhile: a zombie for its tracer */
+		proc_exit(0);
+	}
+	printf("ignoring tracer: %s\n", how(proc_wait(m, 0)));
+	errno = 0;
+	printf("its tracee is not ours: %s\n",
+	       waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD ? "yes" : "NO");
+}
+
 /* Attaching to a zombie: EPERM. */
 static void attach_zombie(void)
 {
@@ -152,6 +183,8 @@ int main(void)
 	kill_tracer();
 	tracer_leaves_zombie();
 	attach_zombie();
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	ignoring_tracer_exits();
 	if (pipe(go))
 		return 1;
 	a = sleeper(go, 0);
