@@ -1,5 +1,5 @@
 /*
- * Host fakes under src/kernel/{proc_tree,sys_proc,fork,signal}.c: the
+ * Host fakes under src/kernel/{proc_tree,sys_proc,fork,signal,sys_ptrace}.c: the
  * scheduler, user copies, the arch's clock and FPU calls, the files of a
  * process (kernel stacks: proc_fake_kstack.c). See proc_fake.h. Built only
  * into test_proc_tree.
@@ -294,6 +294,12 @@ void sched_reset(void)
 	fake_cur = NULL;
 	fake_top = NULL;
 	list_init(&fake_runq);
+}
+
+/* proc.c's proc_kill: the running process dies of `sig` (sys_ptrace.c, registers it cannot resume with). */
+void proc_kill(int sig, uint64_t addr, uint64_t rip)
+{
+	proc_do_exit(proc_current(), sig);
 }
 
 /* ---------------------------------------------------------------- arch, files, user memory */
