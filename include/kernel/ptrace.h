@@ -22,9 +22,9 @@
 
 #include "lib/list.h"
 #include "lib/types.h"
+#include "kernel/signal.h"
 
 struct proc;
-struct sig_info;
 struct uregs;
 
 /* A process's tracing state (zero: neither traced nor tracing). */
@@ -36,6 +36,8 @@ struct ptrace_state {
 	int code;                 /* in a stop: the signal reported, then the one to deliver */
 	bool stopped;             /* in a ptrace stop (Linux's TASK_TRACED) */
 	bool job_stopped;         /* a job-control stop holds until SIGCONT (SIGNAL_STOP_STOPPED) */
+	struct sig_fault stop_si; /* PTRACE_GETSIGINFO's: the stop's signal (signo 0: none) */
+	struct sig_info stop_info; /* stop_si.info's fields, for a sent signal */
 };
 
 #define PTRACE_F_SEIZED (1u << 0)   /* attached by PTRACE_SEIZE */
@@ -85,14 +87,14 @@ int ptrace_signal(struct proc *p, int sig, struct sig_info *info);
 bool ptrace_sigcont(struct proc *t);
 
 /*
- * Traced `p` takes fault signal `signo` (an exception in ring 3): as
- * Linux's force_sig_fault, a blocked or ignored `signo` is unblocked and
- * its action made SIG_DFL, then the signal-delivery stop. Returns the
- * signal to raise now: `signo` (the fault's own), another one the tracer
- * handed (*info: as sent by the tracer), or 0 (cancelled: the instruction
- * runs again).
+ * Traced `p` takes fault *f (an exception in ring 3): as Linux's
+ * force_sig_fault, a blocked or ignored signal is unblocked and its action
+ * made SIG_DFL, then the signal-delivery stop (GETSIGINFO reads *f).
+ * Returns the signal to raise now: f->signo (the fault's own), another one
+ * the tracer handed (*info: as sent by the tracer), or 0 (cancelled: the
+ * instruction runs again).
  */
-int ptrace_fault(struct proc *p, int signo, struct sig_info *info);
+int ptrace_fault(struct proc *p, const struct sig_fault *f, struct sig_info *info);
 
 /*
  * Exiting `p` (a zombie now) is traced: tell its tracer (the exit signal

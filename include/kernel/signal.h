@@ -224,6 +224,9 @@ void sig_discard(struct sig_state *s, int sig);
  */
 int sig_info_to_user(uint64_t uaddr, int sig, const struct sig_info *info);
 
+/* The siginfo of raised signal *f (a fault's, or a sent one's) the same way. 0 or -EFAULT. */
+int sig_fault_to_user(uint64_t uaddr, const struct sig_fault *f);
+
 /*
  * A siginfo_t from user memory (rt_sigqueueinfo): si_code, si_pid, si_uid
  * and si_value as the sender wrote them. 0 or -EFAULT.

@@ -351,7 +351,7 @@ static void proc_signal(struct proc *p, struct uregs *regs,
 	struct sig_info info;
 	int err, sig;
 
-	if (p->pt.tracer && (sig = ptrace_fault(p, f->signo, &info)) != f->signo) {
+	if (p->pt.tracer && (sig = ptrace_fault(p, f, &info)) != f->signo) {
 		if (sig)
 			proc_act(p, sig, &info, regs);
 		proc_pending_signals(p, regs);

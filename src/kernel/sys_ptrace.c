@@ -23,6 +23,8 @@
 #define PTRACE_KILL 8
 #define PTRACE_GETREGS 12
 #define PTRACE_SETREGS 13
+#define PTRACE_SETOPTIONS 0x4200
+#define PTRACE_GETSIGINFO 0x4202
 #define PTRACE_ATTACH 16
 #define PTRACE_DETACH 17
 #define PTRACE_SEIZE 0x4206
@@ -141,9 +143,29 @@ int ptrace_stop(struct proc *p, int sig, int why)
 	return code;
 }
 
-int ptrace_signal(struct proc *p, int sig, struct sig_info *info)
+/* The signal-delivery stop for *f (GETSIGINFO's until it ends); the signal to deliver. */
+static int ptrace_signal_stop(struct proc *p, const struct sig_fault *f)
 {
-	int nsig = ptrace_stop(p, sig, CLD_TRAPPED);
+	int code;
+
+	p->pt.stop_si = *f;
+	if (f->info) {
+		p->pt.stop_info = *f->info;
+		p->pt.stop_si.info = &p->pt.stop_info;
+	}
+	code = ptrace_stop(p, f->signo, CLD_TRAPPED);
+	p->pt.stop_si.signo = 0;
+	return code;
+}
+
+/*
+ * After the stop for `sig`: the tracer handed `nsig`. As Linux's
+ * ptrace_signal: *info rewritten as sent by the tracer when the signal
+ * changed; a signal now blocked, or any while SIGKILL is pending, goes
+ * back to pending. The signal to act on now (0: none).
+ */
+static int ptrace_signal_after(struct proc *p, int sig, int nsig, struct sig_info *info)
+{
 	struct proc *from = p->pt.tracer ? p->pt.tracer : p->parent;
 
 	if (!nsig)
@@ -161,6 +183,13 @@ int ptrace_signal(struct proc *p, int sig, struct sig_info *info)
 	return nsig;
 }
 
+int ptrace_signal(struct proc *p, int sig, struct sig_info *info)
+{
+	struct sig_fault f = { .signo = sig, .code = info->code, .info = info };
+
+	return ptrace_signal_after(p, sig, ptrace_signal_stop(p, &f), info);
+}
+
 bool ptrace_sigcont(struct proc *t)
 {
 	bool held = t->pt.stopped && !t->pt.job_stopped;
@@ -169,17 +198,19 @@ bool ptrace_sigcont(struct proc *t)
 	return held;
 }
 
-int ptrace_fault(struct proc *p, int signo, struct sig_info *info)
+int ptrace_fault(struct proc *p, const struct sig_fault *f, struct sig_info *info)
 {
-	struct k_sigaction *ka = &p->sig.act[signo - 1];
+	struct k_sigaction *ka = &p->sig.act[f->signo - 1];
+	int sig;
 
-	if ((p->sig.blocked & SIG_BIT(signo)) || ka->handler == SIG_IGN) {
+	if ((p->sig.blocked & SIG_BIT(f->signo)) || ka->handler == SIG_IGN) {
 		ka->handler = SIG_DFL;
-		p->sig.blocked &= ~SIG_BIT(signo);
+		p->sig.blocked &= ~SIG_BIT(f->signo);
 	}
+	sig = ptrace_signal_stop(p, f);
 	memset(info, 0, sizeof(*info));
-	info->code = SI_KERNEL;
-	return ptrace_signal(p, signo, info);
+	info->code = f->code;
+	return ptrace_signal_after(p, f->signo, sig, info);
 }
 
 bool ptrace_tracee_exited(struct proc *p)
@@ -252,19 +283,41 @@ static long ptrace_traceme(struct proc *p)
 }
 
 /*
- * The PTRACE_SEIZE options as tracing flags: EIO for an option Linux does
- * not know, EINVAL for the event options bootmm has no stops for (fork,
- * exec, exit... events); PTRACE_O_TRACESYSGOOD changes only syscall stops,
- * which bootmm does not make.
+ * Options (PTRACE_SEIZE's data, PTRACE_SETOPTIONS) bootmm has: EXITKILL, and
+ * TRACESYSGOOD, which changes only syscall stops (bootmm makes none).
+ * Linux's event options (fork, exec, exit... stops) are not: EINVAL.
  */
+static long ptrace_options(uint64_t data, unsigned *flags)
+{
+	if (data & ~(PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD))
+		return -EINVAL;
+	*flags = (*flags & ~PTRACE_F_EXITKILL) | ((data & PTRACE_O_EXITKILL) ? PTRACE_F_EXITKILL : 0);
+	return 0;
+}
+
+/* The PTRACE_SEIZE flags: EIO for an addr or an option Linux does not know, then ptrace_options. */
 static long ptrace_seize_flags(uint64_t addr, uint64_t data, unsigned *flags)
 {
 	if (addr || (data & ~PTRACE_O_MASK))
 		return -EIO;
-	if (data & ~(PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD))
+	*flags = PTRACE_F_SEIZED;
+	return ptrace_options(data, flags);
+}
+
+/* PTRACE_SETOPTIONS: EINVAL for an option Linux does not know, then ptrace_options. */
+static long ptrace_setoptions(struct proc *t, uint64_t data)
+{
+	if (data & ~PTRACE_O_MASK)
 		return -EINVAL;
-	*flags = PTRACE_F_SEIZED | ((data & PTRACE_O_EXITKILL) ? PTRACE_F_EXITKILL : 0);
-	return 0;
+	return ptrace_options(data, &t->pt.flags);
+}
+
+/* PTRACE_GETSIGINFO: the siginfo of t's signal-delivery stop at data. EINVAL (none), EFAULT. */
+static long ptrace_getsiginfo(struct proc *t, uint64_t data)
+{
+	if (!t->pt.stop_si.signo)
+		return -EINVAL;
+	return sig_fault_to_user(data, &t->pt.stop_si);
 }
 
 /*
@@ -403,6 +456,8 @@ static long ptrace_request(struct proc *p, struct proc *t, long req, uint64_t ad
 	case PTRACE_DETACH: return ptrace_detach(t, data);
 	case PTRACE_GETREGS: return ptrace_getregs(t, data);
 	case PTRACE_SETREGS: return ptrace_setregs(t, data);
+	case PTRACE_SETOPTIONS: return ptrace_setoptions(t, data);
+	case PTRACE_GETSIGINFO: return ptrace_getsiginfo(t, data);
 	case PTRACE_KILL:
 		proc_send(NULL, t, SIGKILL, &info);
 		return 0;

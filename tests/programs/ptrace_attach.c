@@ -15,7 +15,7 @@ static void on_sig(int sig, siginfo_t *si, void *uc)
 	got_pid_ok = si->si_pid == getppid();
 }
 
-/* The child: handlers for SIGUSR1/2, then on each byte from `go` it reports what it sees on `back`. */
+/* The child: handlers for SIGUSR1/2, then on each byte from `go` it reports on `back`. */
 static __attribute__((noreturn)) void child_loop(int go, int back)
 {
 	struct sigaction sa;
@@ -57,6 +57,20 @@ static int wait_stop(pid_t pid, int flags, const char *what)
 	printf("%s: %s\n", what, r != pid ? "no" : WIFSTOPPED(st) ? proc_signame(WSTOPSIG(st)) :
 			  WIFSIGNALED(st) ? "signaled" : WIFEXITED(st) ? "exited" : "?");
 	return r == pid && WIFSTOPPED(st) ? WSTOPSIG(st) : 0;
+}
+
+/* PTRACE_GETSIGINFO at a stop: signal, code, and whether the sender is this process. */
+static void siginfo(pid_t pid, const char *what)
+{
+	siginfo_t si;
+
+	memset(&si, 0xa5, sizeof(si));
+	if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si)) {
+		printf("%s: siginfo %s\n", what, proc_errname(errno));
+		return;
+	}
+	printf("%s: signo %d errno %d code %d from me %d\n", what, si.si_signo, si.si_errno,
+	       si.si_code, si.si_pid == getpid());
 }
 
 /* Errnos that need no tracee. */
@@ -112,6 +126,7 @@ static void signals(pid_t pid, int go, int back)
 {
 	kill(pid, SIGUSR1);
 	wait_stop(pid, 0, "stop for SIGUSR1");
+	siginfo(pid, "SIGUSR1 from kill");
 	PROC_ERRNO(0, ptrace(PTRACE_CONT, pid, 0, 0));
 	proc_signal(go);
 	report(back, "cancelled SIGUSR1");
@@ -148,6 +163,11 @@ static void attached_child(void)
 	PROC_ERRNO(0, ptrace(PTRACE_ATTACH, pid, 0, 0));
 	wait_stop(pid, 0, "attach stop");
 	wait_stop(pid, WNOHANG, "reported once");
+	siginfo(pid, "attach's SIGSTOP");
+	PROC_ERRNO(EFAULT, ptrace(PTRACE_GETSIGINFO, pid, 0, (void *)8));
+	PROC_ERRNO(EINVAL, ptrace(PTRACE_SETOPTIONS, pid, 0, (void *)0x80000000UL));
+	PROC_ERRNO(0, ptrace(PTRACE_SETOPTIONS, pid, 0, (void *)PTRACE_O_EXITKILL));
+	PROC_ERRNO(0, ptrace(PTRACE_SETOPTIONS, pid, 0, 0));
 	regs(pid);
 	memory(pid);
 	PROC_ERRNO(0, ptrace(PTRACE_CONT, pid, 0, 0));

@@ -68,6 +68,20 @@ static int next_stop(pid_t pid, const char *what)
 	return 0;
 }
 
+/* PTRACE_GETSIGINFO at a fault stop: signal, code, address. */
+static void siginfo(pid_t pid, const char *what)
+{
+	siginfo_t si;
+
+	memset(&si, 0xa5, sizeof(si));
+	if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si)) {
+		printf("%s: siginfo %s\n", what, proc_errname(errno));
+		return;
+	}
+	printf("%s: signo %d code %d addr %lx\n", what, si.si_signo, si.si_code,
+	       (unsigned long)si.si_addr);
+}
+
 /* At the int3 stop: RIP is past the breakpoint, whose byte PEEKTEXT reads. */
 static void breakpoint(pid_t pid)
 {
@@ -76,6 +90,7 @@ static void breakpoint(pid_t pid)
 
 	if (ptrace(PTRACE_GETREGS, pid, 0, &r))
 		return;
+	siginfo(pid, "int3");
 	REPORT("orig_rax -1 (no syscall)", (long)r.orig_rax == -1);
 	errno = 0;
 	word = ptrace(PTRACE_PEEKTEXT, pid, (void *)(r.rip - 1), 0);
@@ -109,7 +124,8 @@ int main(void)
 	if (next_stop(pid, "int3") == SIGTRAP)
 		breakpoint(pid);
 	PROC_ERRNO(0, ptrace(PTRACE_CONT, pid, 0, 0));
-	next_stop(pid, "store to 16");
+	if (next_stop(pid, "store to 16") == SIGSEGV)
+		siginfo(pid, "store to 16");
 	PROC_ERRNO(0, ptrace(PTRACE_CONT, pid, 0, 0));
 	next_stop(pid, "cancelled: faults again");
 	PROC_ERRNO(0, ptrace(PTRACE_CONT, pid, 0, (void *)SIGSEGV));

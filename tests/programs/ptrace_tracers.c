@@ -232,6 +232,7 @@ static void attach_stopped(void)
 	printf("job-control stop: %s\n", WIFSTOPPED(proc_wait(a, WUNTRACED)) ? "yes" : "NO");
 	PROC_ERRNO(0, ptrace(PTRACE_ATTACH, a, 0, 0));
 	printf("attached: state %c, tracer me %d\n", state_of(a), tracer_is(a, getpid()));
+	PROC_ERRNO(EINVAL, ptrace(PTRACE_GETSIGINFO, a, 0, &si));
 	memset(&si, 0, sizeof(si));
 	PROC_ERRNO(0, waitid(P_PID, a, &si, WEXITED | WNOWAIT));
 	printf("waitid: code %d status %d pid ok %d\n", si.si_code, si.si_status, si.si_pid == a);
@@ -246,7 +247,8 @@ static void attach_stopped(void)
 	PROC_ERRNO(0, ptrace(PTRACE_DETACH, a, 0, 0));
 	usleep(50000);
 	printf("detached: back in its stop %c, tracer 0 %d\n", state_of(a), tracer_is(a, 0));
-	printf("no new report: %s\n", waitpid(a, NULL, WNOHANG | WUNTRACED | WCONTINUED) == 0 ? "yes" : "NO");
+	printf("no new report: %s\n",
+	       waitpid(a, NULL, WNOHANG | WUNTRACED | WCONTINUED) == 0 ? "yes" : "NO");
 	kill(a, SIGCONT);
 	{
 		int st = 0;
