@@ -1,4 +1,4 @@
-/* Tracers and tracees ending in every order: a stopped tracee killed by SIGKILL, a tracer killed while its tracee is stopped (the tracee runs on; SIGCONT before did not wake it nor tell its parent), a tracee that dies while its tracer is busy and a tracer that exits without reaping it (the real parent reaps it then), PTRACE_KILL and PEEKDATA on a traced zombie, a tracer that ignores SIGCHLD leaving its child's zombie (gone, not reparented), attaching to a zombie (EPERM), and the program ending with a tracee still stopped. */
+/* Tracers and tracees ending in every order: a stopped tracee killed by SIGKILL, a tracer killed while its tracee is stopped (the tracee runs on; SIGCONT before did not wake it nor tell its parent), a tracee that dies while its tracer is busy and a tracer that exits without reaping it (the real parent reaps it then), PTRACE_KILL and PEEKDATA on a traced zombie, a tracer that ignores SIGCHLD leaving its child's zombie (gone, not reparented), attaching to a zombie (EPERM), a vfork parent signalled and attached while its child runs (killable sleep: both act after), and the program ending with a tracee still stopped. */
 #include "proc.h"
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -157,6 +157,46 @@ static void ignoring_tracer_exits(void)
 	       waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD ? "yes" : "NO");
 }
 
+static volatile sig_atomic_t usr1_seen;
+
+static void on_usr1(int sig)
+{
+	usr1_seen++;
+}
+
+/*
+ * A vfork parent waits for its child killably only: a SIGUSR1 and a
+ * tracer's attach (SIGSTOP) sent meanwhile act once the child exited.
+ */
+static void vfork_parent(void)
+{
+	pid_t parent = getpid(), k, v;
+
+	signal(SIGUSR1, on_usr1);
+	k = proc_fork();
+	if (k == 0) {
+		int code = 0;
+
+		usleep(20000);
+		kill(parent, SIGUSR1);
+		usleep(20000);
+		if (ptrace(PTRACE_ATTACH, parent, 0, 0) || waitpid(parent, NULL, 0) != parent)
+			code |= 1;
+		if (ptrace(PTRACE_DETACH, parent, 0, 0))
+			code |= 2;
+		proc_exit(code);
+	}
+	v = vfork();
+	if (v == 0) {
+		usleep(150000);
+		_exit(3);
+	}
+	printf("vfork child: %s, handler ran %d\n", how(proc_wait(v, 0)), (int)usr1_seen);
+	if (k > 0)
+		printf("its tracer: %s\n", how(proc_wait(k, 0)));
+	signal(SIGUSR1, SIG_DFL);
+}
+
 /* Attaching to a zombie: EPERM. */
 static void attach_zombie(void)
 {
@@ -183,6 +223,7 @@ int main(void)
 	kill_tracer();
 	tracer_leaves_zombie();
 	attach_zombie();
+	vfork_parent();
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	ignoring_tracer_exits();
 	if (pipe(go))
