@@ -1,4 +1,4 @@
-/* Faults of a tracee stop it first, as under a debugger: int3 reports SIGTRAP with RIP past the breakpoint (PEEKTEXT reads the 0xcc; SETREGS changes RAX there, and its errnos), a SIGSEGV the tracer cancels faults again, one it passes on runs the tracee's handler, a blocked SIGILL it passes on kills the tracee (force_sig_fault unblocks it), and one it changes into SIGUSR1 runs that handler instead. */
+/* Faults of a tracee stop it first, as under a debugger: int3 reports SIGTRAP with RIP past the breakpoint (PEEKTEXT reads the 0xcc; SETREGS changes RAX there, and its errnos), a SIGSEGV the tracer cancels faults again, one it passes on runs the tracee's handler, a blocked SIGILL it passes on kills the tracee (force_sig_fault unblocks it), and one it changes into SIGUSR1 runs that handler instead; a breakpoint POKETEXT writes into the text, undone with SETREGS. */
 #include "proc.h"
 #include <setjmp.h>
 #include <sys/ptrace.h>
@@ -113,9 +113,55 @@ static void breakpoint(pid_t pid)
 	REPORT("rax reads back 0x55", bad.rax == 0x55);
 }
 
+/* A function of the text the tracer sets a breakpoint on. */
+static __attribute__((noinline)) int target(int x)
+{
+	__asm__ volatile("");
+	return x * 3 + 1;
+}
+
+/*
+ * A debugger's breakpoint: POKETEXT writes int3 over the first byte of
+ * target() in the tracee's text (a private copy of the file's page), the
+ * call stops with SIGTRAP and RIP one past it; the tracer puts the byte
+ * back, sets RIP back with SETREGS, and the call completes.
+ */
+static void breakpoint_in_text(void)
+{
+	struct user_regs_struct r;
+	unsigned long at = (unsigned long)target;
+	long orig;
+	pid_t pid = proc_fork();
+
+	if (pid == 0) {
+		if (ptrace(PTRACE_TRACEME, 0, 0, 0))
+			proc_exit(90);
+		raise(SIGSTOP);
+		proc_exit(target(5));
+	}
+	next_stop(pid, "breakpoint tracee");
+	errno = 0;
+	orig = ptrace(PTRACE_PEEKTEXT, pid, (void *)at, 0);
+	PROC_ERRNO(0, ptrace(PTRACE_POKETEXT, pid, (void *)at, (void *)((orig & ~0xffL) | 0xcc)));
+	REPORT("our own text untouched", *(volatile unsigned char *)at == (orig & 0xff));
+	PROC_ERRNO(0, ptrace(PTRACE_CONT, pid, 0, 0));
+	if (next_stop(pid, "call of target") == SIGTRAP &&
+	    ptrace(PTRACE_GETREGS, pid, 0, &r) == 0) {
+		REPORT("rip one past the breakpoint", r.rip == at + 1);
+		PROC_ERRNO(0, ptrace(PTRACE_POKETEXT, pid, (void *)at, (void *)orig));
+		r.rip = at;
+		PROC_ERRNO(0, ptrace(PTRACE_SETREGS, pid, 0, &r));
+		PROC_ERRNO(0, ptrace(PTRACE_CONT, pid, 0, 0));
+	}
+	next_stop(pid, "target(5) returned");
+}
+
 int main(void)
 {
-	pid_t pid = proc_fork();
+	pid_t pid;
+
+	breakpoint_in_text();
+	pid = proc_fork();
 
 	if (pid == 0)
 		tracee();
