@@ -92,7 +92,8 @@ typedef bool (*procfs_vma_file_fn)(const struct procfs_task *t, const struct as_
 struct procfs_task {
 	struct aspace *as;          /* NULL for a zombie */
 	int pid, ppid, pgid, sid;
-	char state;                 /* 'R' running, 'S' sleeping, 'T' stopped, 'Z' zombie */
+	int tracer_pid;             /* TracerPid: (0: not traced) */
+	char state;                 /* 'R' running, 'S' sleeping, 'T' stopped, 't' traced, 'Z' zombie */
 	const char *comm;           /* Name: (at most 15 bytes) */
 	uint32_t uid[4], gid[4];    /* real, effective, saved, filesystem */
 	uint64_t cap[5];            /* inheritable, permitted, effective, bounding, ambient */

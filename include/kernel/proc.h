@@ -20,6 +20,7 @@
 #include "lib/types.h"
 #include "lib/waitq.h"
 #include "kernel/cred.h"
+#include "kernel/ptrace.h"
 #include "kernel/signal.h"
 #include "kernel/syscall.h"
 
@@ -142,6 +143,7 @@ struct proc {
 	struct proc_cred cred;
 	bool nondumpable;            /* its ids changed (suid_dumpable 0): /proc/<pid> is root's */
 	int pdeath_sig;              /* PR_SET_PDEATHSIG: sent when the parent exits */
+	struct ptrace_state pt;      /* tracer and tracees (src/kernel/sys_ptrace.c) */
 
 	/* Interval timers (src/kernel/itimer.c): not inherited by fork, kept by exec */
 	struct proc_itimer {

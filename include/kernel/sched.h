@@ -41,6 +41,13 @@ struct proc;
  */
 long sched_sleep(struct waitq *wq, uint64_t deadline_ns);
 
+/*
+ * sched_sleep that only SIGKILL interrupts (Linux's TASK_KILLABLE): another
+ * pending signal neither keeps it from sleeping nor ends it for good (a
+ * signal sent meanwhile may still return -EINTR early: the caller loops).
+ */
+long sched_sleep_killable(struct waitq *wq, uint64_t deadline_ns);
+
 /* Make every process sleeping on wq runnable (their sched_sleep returns 0). */
 void sched_wake_all(struct waitq *wq);
 

@@ -72,6 +72,7 @@
 #define CLD_EXITED 1
 #define CLD_KILLED 2
 #define CLD_DUMPED 3
+#define CLD_TRAPPED 4 /* a tracee stopped (ptrace) */
 #define CLD_STOPPED 5
 #define CLD_CONTINUED 6
 #define SEGV_MAPERR 1
@@ -222,6 +223,9 @@ void sig_discard(struct sig_state *s, int sig);
  * memory at `uaddr` (rt_sigtimedwait). 0 or -EFAULT.
  */
 int sig_info_to_user(uint64_t uaddr, int sig, const struct sig_info *info);
+
+/* The siginfo of raised signal *f (a fault's, or a sent one's) the same way. 0 or -EFAULT. */
+int sig_fault_to_user(uint64_t uaddr, const struct sig_fault *f);
 
 /*
  * A siginfo_t from user memory (rt_sigqueueinfo): si_code, si_pid, si_uid

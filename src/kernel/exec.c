@@ -665,6 +665,7 @@ static void exec_commit(struct proc *p, struct exec_bprm *b, uint64_t sp, struct
 	p->tid_address = 0;
 	exec_set_regs(regs, b->info.entry, sp);
 	proc_vfork_done(p);
+	ptrace_exec(p);
 }
 
 /* Everything up to the point of no return into b, its address space made. */

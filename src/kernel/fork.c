@@ -158,11 +158,16 @@ static int proc_fork_tids(struct proc *c, const struct proc_clone_args *a)
 	return 0;
 }
 
-/* A vfork parent sleeps until its child execs or exits (or a fatal signal comes). */
+/*
+ * A vfork parent sleeps until its child execs or exits (or a fatal signal
+ * comes): killable only, as Linux's wait_for_vfork_done, so every other
+ * signal (kill, a tracer's SIGSTOP) waits for the end of the sleep instead
+ * of waking it again and again.
+ */
 static void proc_vfork_wait(struct proc *p)
 {
 	while (p->vfork_waiting && !(p->sig.pending & SIG_BIT(SIGKILL)))
-		sched_sleep(&p->child_wq, SCHED_FOREVER);
+		sched_sleep_killable(&p->child_wq, SCHED_FOREVER);
 	p->vfork_waiting = false;
 }
 

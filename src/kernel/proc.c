@@ -337,13 +337,27 @@ static __attribute__((noreturn)) void proc_oom_kill(struct proc *p, uint64_t add
 	proc_do_exit(p, SIGKILL);
 }
 
-/* Raise fault `f` in the program: run its handler, or end it. */
+static bool proc_act(struct proc *p, int sig, struct sig_info *info, struct uregs *regs);
+
+/*
+ * Raise fault `f` in the program: run its handler, or end it. A tracee
+ * stops first; when its tracer cancels the signal or hands another one,
+ * that one is acted on instead, then the pending ones.
+ */
 static void proc_signal(struct proc *p, struct uregs *regs,
 			const struct sig_fault *f, uint64_t where)
 {
 	uint64_t rip = regs->rip;
-	int err = sig_deliver(&p->sig, regs, f);
+	struct sig_info info;
+	int err, sig;
 
+	if (p->pt.tracer && (sig = ptrace_fault(p, f, &info)) != f->signo) {
+		if (sig)
+			proc_act(p, sig, &info, regs);
+		proc_pending_signals(p, regs);
+		return;
+	}
+	err = sig_deliver(&p->sig, regs, f);
 	if (!err && uregs_canonical(regs->rip))
 		return;
 	proc_kill(err == -EFAULT || !err ? SIGSEGV : f->signo, where, rip);
@@ -406,6 +420,28 @@ static void proc_default_action(struct proc *p, int sig, const struct sig_info *
 	}
 }
 
+/*
+ * Act on signal `sig` (*info) taken for delivery: nothing (ignored), its
+ * default action, or a frame for its handler. True when *regs now runs
+ * the handler.
+ */
+static bool proc_act(struct proc *p, int sig, struct sig_info *info, struct uregs *regs)
+{
+	const struct k_sigaction *ka = &p->sig.act[sig - 1];
+	struct sig_fault f = { sig, info->code, 0, 0, 0, info, 0 };
+
+	if (ka->handler == SIG_IGN)
+		return false;
+	if (ka->handler == SIG_DFL) {
+		proc_default_action(p, sig, info, regs);
+		return false;
+	}
+	proc_syscall_restart(regs, ka);
+	if (sig_deliver(&p->sig, regs, &f) || !uregs_canonical(regs->rip))
+		proc_kill(SIGSEGV, regs->rsp, regs->rip);
+	return true;
+}
+
 bool proc_pending_signals(struct proc *p, struct uregs *regs)
 {
 	struct sig_info info;
@@ -413,22 +449,13 @@ bool proc_pending_signals(struct proc *p, struct uregs *regs)
 	int sig;
 
 	while ((sig = sig_take_pending(&p->sig, &info)) != 0) {
-		const struct k_sigaction *ka = &p->sig.act[sig - 1];
-		struct sig_fault f = { sig, info.code, 0, 0, 0, &info, 0 };
-
 		proc_itimer_taken(p, sig);
 		if (sig == SIGKILL)
 			proc_kill(SIGKILL, 0, regs->rip);
-		if (ka->handler == SIG_IGN)
-			continue;
-		if (ka->handler == SIG_DFL) {
-			proc_default_action(p, sig, &info, regs);
-			continue;
-		}
-		proc_syscall_restart(regs, ka);
-		if (sig_deliver(&p->sig, regs, &f) || !uregs_canonical(regs->rip))
-			proc_kill(SIGSEGV, regs->rsp, regs->rip);
-		handled = true; /* the next deliverable one gets a frame on top */
+		if (p->pt.tracer && !(sig = ptrace_signal(p, sig, &info)))
+			continue; /* the tracer cancelled it */
+		/* a handler's frame: the next deliverable one gets a frame on top */
+		handled |= proc_act(p, sig, &info, regs);
 	}
 	return proc_syscall_restart(regs, NULL) || handled;
 }

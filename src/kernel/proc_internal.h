@@ -69,6 +69,18 @@ struct proc *proc_find(int pid);
  */
 __attribute__((noreturn)) void proc_do_exit(struct proc *p, int wstatus);
 
+/*
+ * Tell `to` (the parent, or a tracer) that zombie `c` died: signal `sig`
+ * (0: none) with the CLD_* siginfo of c's wait status, and a wake-up.
+ */
+void proc_tell_exit(struct proc *c, struct proc *to, int sig);
+
+/*
+ * Zombie `c` has `parent` now: tell it (its exit signal and a wake-up), or,
+ * when the parent takes no zombies, or there is none, hand it to the dead list.
+ */
+void proc_zombie_to_parent(struct proc *c);
+
 /* Run the tree until its first process exits, then proc_tree_end. */
 void proc_tree_run(void);
 

@@ -94,7 +94,7 @@ static char proc_procfs_state(const struct proc *p)
 {
 	switch (p->state) {
 	case PROC_SLEEPING: return 'S';
-	case PROC_STOPPED: return 'T';
+	case PROC_STOPPED: return p->pt.stopped ? 't' : 'T';
 	case PROC_ZOMBIE: return 'Z';
 	default: return 'R';
 	}
@@ -138,6 +138,7 @@ static void proc_procfs_ids(const struct proc *p, struct procfs_task *t)
 	t->ppid = p->parent ? p->parent->pid : 0;
 	t->pgid = p->pgid;
 	t->sid = p->sid;
+	t->tracer_pid = p->pt.tracer ? p->pt.tracer->pid : 0;
 	t->state = proc_procfs_state(p);
 	t->comm = p->comm;
 	t->uid[0] = c->uid, t->uid[1] = c->euid, t->uid[2] = c->suid, t->uid[3] = c->fsuid;

@@ -7,6 +7,7 @@
 #include "kernel/futex.h"
 #include "kernel/itimer.h"
 #include "kernel/proc_procfs.h"
+#include "kernel/ptrace.h"
 #include "kernel/sched.h"
 #include "kernel/usercopy.h"
 #include "lib/assert.h"
@@ -86,6 +87,7 @@ static void proc_tree_link(struct proc_tree *t, struct proc *p, struct proc *par
 	p->pid = t->next_pid++;
 	p->parent = parent;
 	p->exit_signal = SIGCHLD;
+	ptrace_init(p);
 	if (parent) {
 		p->pgid = parent->pgid;
 		p->sid = parent->sid;
@@ -139,6 +141,7 @@ void proc_tree_free(struct proc *p)
 	list_del(&p->run_link);
 	list_del(&p->wait_link);
 	list_del(&p->timer_link);
+	ptrace_release(p);
 	proc_itimers_exit(p);
 	sig_flush(&p->sig);
 	p->tree->count--;
@@ -245,26 +248,27 @@ static void proc_exit_code(int wstatus, int *code, int *status)
 	}
 }
 
-/*
- * Zombie `c` has `parent` now: tell it (its exit signal and a wake-up), or,
- * when the parent takes no zombies, or there is none, hand it to the dead list.
- */
-static void proc_zombie_to_parent(struct proc *c)
+void proc_tell_exit(struct proc *c, struct proc *to, int sig)
 {
 	int code, status;
 	struct sig_info info;
 
+	proc_exit_code(c->wait_status, &code, &status);
+	info = proc_child_info(c, code, status);
+	if (sig)
+		proc_send(NULL, to, sig, &info);
+	sched_wake_all(&to->child_wq);
+}
+
+void proc_zombie_to_parent(struct proc *c)
+{
 	if (!c->parent || proc_parent_autoreaps(c)) {
 		list_del(&c->sibling);
 		list_add_tail(&proc_tree.dead, &c->sibling);
 		if (!c->parent)
 			return;
 	}
-	proc_exit_code(c->wait_status, &code, &status);
-	info = proc_child_info(c, code, status);
-	if (c->exit_signal)
-		proc_send(NULL, c->parent, c->exit_signal, &info);
-	sched_wake_all(&c->parent->child_wq);
+	proc_tell_exit(c, c->parent, c->exit_signal);
 }
 
 /* Where the children of exiting `p` go: the nearest living subreaper above it, else init. */
@@ -311,7 +315,7 @@ static void proc_reparent_children(struct proc *p)
 		if (reaper)
 			list_add_tail(&reaper->children, &c->sibling);
 		proc_send_pdeath(p, c);
-		if (c->state == PROC_ZOMBIE)
+		if (c->state == PROC_ZOMBIE && !c->pt.tracer) /* a tracee's: once untraced */
 			proc_zombie_to_parent(c);
 	}
 }
@@ -330,8 +334,10 @@ void proc_do_exit(struct proc *p, int wstatus)
 		proc_tree.init_exited = true;
 		proc_tree_kill_all(); /* the test is over: the rest of the tree dies */
 	}
+	ptrace_tracer_exit(p);
 	proc_reparent_children(p);
-	proc_zombie_to_parent(p);
+	if (!ptrace_tracee_exited(p))
+		proc_zombie_to_parent(p);
 	sched_exit();
 }
 
@@ -379,6 +385,8 @@ static void proc_continue(struct proc *t, int sig)
 
 	for (int s = SIGSTOP; s <= SIGTTOU; s++)
 		sig_take(&t->sig, s, &drop);
+	if (ptrace_sigcont(t) && sig == SIGCONT)
+		return; /* a ptrace stop of no job-control stop: SIGCONT does not touch it */
 	if (t->state != PROC_STOPPED)
 		return;
 	sched_continue(t);
@@ -403,7 +411,7 @@ long proc_send(struct proc *sender, struct proc *t, int sig, const struct sig_in
 		proc_continue(t, sig);
 	if (sig_default_action(sig) == SIG_DEF_STOP)
 		sig_take(&t->sig, SIGCONT, &drop);
-	if (sig_ignored(&t->sig, sig))
+	if (!t->pt.tracer && sig_ignored(&t->sig, sig)) /* a tracer sees ignored ones too */
 		return 0;
 	err = sig_post(&t->sig, sig, info, t->rlim[PROC_RLIM_SIGPENDING].cur);
 	if (err)
@@ -424,8 +432,14 @@ void proc_stop_self(struct proc *p, int sig)
 {
 	p->stop_sig = sig;
 	p->stop_report = PROC_REPORT_STOPPED;
-	proc_tell_parent_state(p, CLD_STOPPED, sig);
+	if (p->pt.tracer != p->parent) /* a tracer that is the parent hears it as tracer */
+		proc_tell_parent_state(p, CLD_STOPPED, sig);
+	if (p->pt.tracer) {
+		ptrace_stop(p, sig, CLD_STOPPED);
+		return;
+	}
 	sched_stop(p);
+	ptrace_stay_stopped(p); /* attached while stopped: until the tracer lets go */
 }
 
 /* ---------------------------------------------------------------- the end */

@@ -118,14 +118,11 @@ static void sched_wake(struct proc *p, long reason)
 	sched_enqueue(p);
 }
 
-long sched_sleep(struct waitq *wq, uint64_t deadline_ns)
+/* sched_sleep once the signal check passed: the sleep itself. */
+static long sched_sleep_now(struct proc *p, struct waitq *wq, uint64_t deadline_ns)
 {
-	struct proc *p = sched_cur;
 	uint64_t t0 = user_clock_mono_ns();
 
-	KASSERT(p);
-	if (sig_wakes(&p->sig))
-		return -EINTR;
 	if (deadline_ns <= t0)
 		return -ETIMEDOUT;
 	p->state = PROC_SLEEPING;
@@ -139,6 +136,26 @@ long sched_sleep(struct waitq *wq, uint64_t deadline_ns)
 	sched_schedule();
 	p->idle_ns += user_clock_mono_ns() - t0;
 	return p->wake_reason;
+}
+
+long sched_sleep(struct waitq *wq, uint64_t deadline_ns)
+{
+	struct proc *p = sched_cur;
+
+	KASSERT(p);
+	if (sig_wakes(&p->sig))
+		return -EINTR;
+	return sched_sleep_now(p, wq, deadline_ns);
+}
+
+long sched_sleep_killable(struct waitq *wq, uint64_t deadline_ns)
+{
+	struct proc *p = sched_cur;
+
+	KASSERT(p);
+	if (p->sig.pending & SIG_BIT(SIGKILL))
+		return -EINTR;
+	return sched_sleep_now(p, wq, deadline_ns);
 }
 
 void sched_wake_all(struct waitq *wq)

@@ -511,12 +511,18 @@ void sig_discard(struct sig_state *s, int sig)
 int sig_info_to_user(uint64_t uaddr, int sig, const struct sig_info *info)
 {
 	struct sig_fault f = { .signo = sig, .code = info->code, .info = info };
+
+	return sig_fault_to_user(uaddr, &f);
+}
+
+int sig_fault_to_user(uint64_t uaddr, const struct sig_fault *f)
+{
 	struct k_siginfo si;
 
 	memset(&si, 0, sizeof(si));
-	si.si_signo = sig;
-	si.si_code = info->code;
-	sig_fill_info(&si, &f);
+	si.si_signo = f->signo;
+	si.si_code = f->code;
+	sig_fill_info(&si, f);
 	return copy_to_user(uaddr, &si, sizeof(si)) ? -EFAULT : 0;
 }
 

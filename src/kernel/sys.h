@@ -71,6 +71,8 @@ long sys_clone3(struct proc *p, struct uregs *r);
 long sys_misc(struct proc *p, uint64_t nr, struct uregs *r);
 /* sys_pvm.c: process_vm_readv, process_vm_writev */
 long sys_process_vm(struct proc *p, uint64_t nr, struct uregs *r);
+/* sys_ptrace.c: ptrace (include/kernel/ptrace.h) */
+long sys_ptrace(struct proc *p, struct uregs *r);
 
 /* sys_fd.c: descriptors and open files */
 struct file;

@@ -20,6 +20,7 @@
 #define SYS_capset 126
 #define SYS_process_vm_readv 310
 #define SYS_process_vm_writev 311
+#define SYS_ptrace 101
 #define SYS_prctl 157
 #define SYS_sched_getaffinity 204
 #define SYS_set_robust_list 273
@@ -380,6 +381,7 @@ long sys_misc(struct proc *p, uint64_t nr, struct uregs *r)
 	case SYS_capget: return sys_capget(p, r->rdi, r->rsi);
 	case SYS_capset: return sys_capset(p, r->rdi, r->rsi);
 	case SYS_process_vm_readv: case SYS_process_vm_writev: return sys_process_vm(p, nr, r);
+	case SYS_ptrace: return sys_ptrace(p, r);
 	case SYS_sysinfo: return sys_sysinfo(r->rdi);
 	case SYS_getrusage: return sys_getrusage(p, (int64_t)r->rdi, r->rsi);
 	case SYS_sched_getaffinity:

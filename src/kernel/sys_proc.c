@@ -53,13 +53,16 @@ struct proc_wait {
 	uint64_t maxrss_kb; /* the child's ru_maxrss (getrusage RUSAGE_BOTH) */
 };
 
-/* True when child `c` is one the wait asks for (id and __WALL/__WCLONE). */
+/*
+ * True when child `c` is one the wait asks for (id, and __WALL/__WCLONE
+ * unless the waiter traces it: Linux's eligible_child).
+ */
 static bool proc_wait_matches(const struct proc *p, const struct proc *c,
-			      const struct proc_wait *w)
+			      const struct proc_wait *w, bool ptrace)
 {
 	bool clone_child = c->exit_signal != SIGCHLD;
 
-	if (!(w->options & __WALL) && clone_child != !!(w->options & __WCLONE))
+	if (!ptrace && !(w->options & __WALL) && clone_child != !!(w->options & __WCLONE))
 		return false;
 	switch (w->idtype) {
 	case P_PID: return c->pid == w->id;
@@ -85,16 +88,45 @@ static void proc_wait_reap(struct proc_wait *w, struct proc *c)
 		w->status = s & 0x7f;
 	}
 	if (!(w->options & WNOWAIT)) {
+		if (c->pt.tracer && ptrace_reap(c))
+			return; /* a tracer's: the real parent reaps it now */
 		if (c->parent) /* wait_task_zombie: the parent keeps the largest */
 			c->parent->cmaxrss = MAX(c->parent->cmaxrss, MAX(c->maxrss, c->cmaxrss));
 		proc_tree_free(c);
 	}
 }
 
-/* A stop or continue of `c` waiting to be reported, when the wait asks for it. True when taken. */
-static bool proc_wait_state(struct proc_wait *w, struct proc *c)
+/*
+ * A ptrace stop of tracee `c` not yet reported to its tracer: any options
+ * see it (Linux's wait_task_stopped for a ptracer). True when taken.
+ */
+static bool proc_wait_traced(struct proc_wait *w, struct proc *c)
 {
-	bool stop = c->stop_report == PROC_REPORT_STOPPED && c->state == PROC_STOPPED;
+	int code = c->pt.code;
+
+	if (!c->pt.stopped || !code)
+		return false;
+	w->pid = c->pid;
+	w->uid = c->cred.uid;
+	w->maxrss_kb = proc_maxrss_kb(c, PROC_MAXRSS_SELF | PROC_MAXRSS_CHILDREN);
+	w->code = CLD_TRAPPED;
+	w->status = code;
+	w->wstatus = (code << 8) | 0x7f;
+	if (!(w->options & WNOWAIT))
+		c->pt.code = 0;
+	return true;
+}
+
+/*
+ * A stop or continue of `c` waiting to be reported, when the wait asks for
+ * it (its tracer sees ptrace stops instead of job-control ones). True when taken.
+ */
+static bool proc_wait_state(struct proc_wait *w, struct proc *c, bool ptrace)
+{
+	bool stop = !ptrace && c->stop_report == PROC_REPORT_STOPPED && c->state == PROC_STOPPED;
+
+	if (ptrace && proc_wait_traced(w, c))
+		return true;
 	bool cont = c->stop_report == PROC_REPORT_CONTINUED;
 
 	if (!(stop && (w->options & WUNTRACED)) && !(cont && (w->options & WCONTINUED)))
@@ -111,28 +143,48 @@ static bool proc_wait_state(struct proc_wait *w, struct proc *c)
 }
 
 /*
- * One look over the children: 1 when one was collected into *w, 0 when
- * some match but none is ready, -ECHILD when none matches (a zombie counts
- * only when WEXITED is asked: Linux's wait_consider_task).
+ * Linux's wait_consider_task for `c`, a child of `p` or (ptrace) a tracee:
+ * 1 when collected into *w, 0 when it matches but is not ready, -1 when it
+ * does not match (a zombie matches only when WEXITED is asked). A child
+ * its parent traces is seen as a tracee; a zombie traced by another is its
+ * tracer's to reap first.
+ */
+static int proc_wait_consider(struct proc *p, struct proc *c, struct proc_wait *w, bool ptrace)
+{
+	if (!proc_wait_matches(p, c, w, ptrace) ||
+	    (c->state == PROC_ZOMBIE && !(w->options & WEXITED)))
+		return -1;
+	ptrace |= c->pt.tracer == p;
+	if (c->state == PROC_ZOMBIE) {
+		if (c->pt.tracer && !ptrace)
+			return 0;
+		proc_wait_reap(w, c);
+		return 1;
+	}
+	return proc_wait_state(w, c, ptrace) ? 1 : 0;
+}
+
+/*
+ * One look over the children, then the tracees: 1 when one was collected
+ * into *w, 0 when some match but none is ready, -ECHILD when none matches.
  */
 static int proc_wait_scan(struct proc *p, struct proc_wait *w)
 {
 	struct list_node *n, *tmp;
 	bool any = false;
+	int r;
 
 	list_for_each_safe(n, tmp, &p->children) {
-		struct proc *c = list_entry(n, struct proc, sibling);
-
-		if (!proc_wait_matches(p, c, w) ||
-		    (c->state == PROC_ZOMBIE && !(w->options & WEXITED)))
-			continue;
-		any = true;
-		if (c->state == PROC_ZOMBIE && (w->options & WEXITED)) {
-			proc_wait_reap(w, c);
+		r = proc_wait_consider(p, list_entry(n, struct proc, sibling), w, false);
+		if (r == 1)
 			return 1;
-		}
-		if (c->state != PROC_ZOMBIE && proc_wait_state(w, c))
+		any |= r == 0;
+	}
+	list_for_each_safe(n, tmp, &p->pt.tracees) {
+		r = proc_wait_consider(p, list_entry(n, struct proc, pt.link), w, true);
+		if (r == 1)
 			return 1;
+		any |= r == 0;
 	}
 	return any ? 0 : -ECHILD;
 }

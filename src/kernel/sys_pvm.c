@@ -26,21 +26,6 @@ struct pvm_cursor {
 static struct sys_iov pvm_local[SYS_UIO_MAXIOV], pvm_remote[SYS_UIO_MAXIOV];
 static uint8_t pvm_buf[PAGE_SIZE]; /* never held across a sleep: one CPU runs the kernel */
 
-/*
- * ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS): itself, CAP_SYS_PTRACE,
- * or a dumpable target whose real, effective and saved uids and gids are
- * all the caller's real ones.
- */
-static bool pvm_may_attach(const struct proc *r, const struct proc *t)
-{
-	const struct proc_cred *c = &r->cred, *tc = &t->cred;
-
-	if (r == t || cred_capable(c, CAP_SYS_PTRACE))
-		return true;
-	return !t->nondumpable && c->uid == tc->uid && c->uid == tc->euid && c->uid == tc->suid &&
-	       c->gid == tc->gid && c->gid == tc->egid && c->gid == tc->sgid;
-}
-
 /* iovec_from_user for the remote iovecs: EINVAL (too many, a negative length), EFAULT. */
 static long pvm_remote_get(uint64_t uiov, uint64_t cnt)
 {
@@ -151,7 +136,7 @@ long sys_process_vm(struct proc *p, uint64_t nr, struct uregs *r)
 	t = proc_find((int32_t)r->rdi);
 	if ((int32_t)r->rdi <= 0 || !t || t->state == PROC_ZOMBIE || !t->as)
 		return -ESRCH;
-	if (!pvm_may_attach(p, t))
+	if (!ptrace_may_access(p, t)) /* PTRACE_MODE_ATTACH_REALCREDS */
 		return -EPERM;
 	return pvm_move(t, rcnt, &cur, write);
 }

@@ -27,6 +27,7 @@ static inline const char *proc_errname(int e)
 	case ENOENT: return "ENOENT";
 	case E2BIG: return "E2BIG";
 	case ETIMEDOUT: return "ETIMEDOUT";
+	case EIO: return "EIO";
 	default: return prog_errname(e);
 	}
 }
@@ -138,6 +139,7 @@ static inline const char *proc_signame(int sig)
 	case SIGCHLD: return "SIGCHLD";
 	case SIGUSR1: return "SIGUSR1";
 	case SIGUSR2: return "SIGUSR2";
+	case SIGTRAP: return "SIGTRAP";
 	case SIGALRM: return "SIGALRM";
 	case SIGPIPE: return "SIGPIPE";
 	case SIGABRT: return "SIGABRT";

@@ -1,5 +1,5 @@
 /*
- * Host fakes under src/kernel/{proc_tree,sys_proc,fork,signal}.c: the
+ * Host fakes under src/kernel/{proc_tree,sys_proc,fork,signal,sys_ptrace}.c: the
  * scheduler, user copies, the arch's clock and FPU calls, the files of a
  * process (kernel stacks: proc_fake_kstack.c). See proc_fake.h. Built only
  * into test_proc_tree.
@@ -195,15 +195,11 @@ static void fake_wake(struct proc *p, long reason)
 	list_add_tail(&fake_runq, &p->run_link);
 }
 
-long sched_sleep(struct waitq *wq, uint64_t deadline_ns)
+/* The sleep of sched_sleep and sched_sleep_killable once their signal checks passed. */
+static long fake_sleep_now(struct proc *p, struct waitq *wq, uint64_t deadline_ns)
 {
-	struct proc *p = fake_cur;
 	void (*hook)(void *) = fake_sleep_fn;
 
-	if (!p)
-		fake_die("sched_sleep with no running process");
-	if (sig_wakes(&p->sig))
-		return -EINTR;
 	if (deadline_ns <= fake_now_ns)
 		return -ETIMEDOUT;
 	p->state = PROC_SLEEPING;
@@ -219,6 +215,28 @@ long sched_sleep(struct waitq *wq, uint64_t deadline_ns)
 		longjmp(fake_top->jb, FAKE_BLOCKED);
 	list_del(&p->run_link); /* woken: it runs on */
 	return p->wake_reason;
+}
+
+long sched_sleep(struct waitq *wq, uint64_t deadline_ns)
+{
+	struct proc *p = fake_cur;
+
+	if (!p)
+		fake_die("sched_sleep with no running process");
+	if (sig_wakes(&p->sig))
+		return -EINTR;
+	return fake_sleep_now(p, wq, deadline_ns);
+}
+
+long sched_sleep_killable(struct waitq *wq, uint64_t deadline_ns)
+{
+	struct proc *p = fake_cur;
+
+	if (!p)
+		fake_die("sched_sleep_killable with no running process");
+	if (p->sig.pending & SIG_BIT(SIGKILL))
+		return -EINTR;
+	return fake_sleep_now(p, wq, deadline_ns);
 }
 
 void sched_wake_all(struct waitq *wq)
@@ -294,6 +312,12 @@ void sched_reset(void)
 	fake_cur = NULL;
 	fake_top = NULL;
 	list_init(&fake_runq);
+}
+
+/* proc.c's proc_kill: the running process dies of `sig` (sys_ptrace.c, registers it cannot resume with). */
+void proc_kill(int sig, uint64_t addr, uint64_t rip)
+{
+	proc_do_exit(proc_current(), sig);
 }
 
 /* ---------------------------------------------------------------- arch, files, user memory */
