@@ -56,7 +56,7 @@ static void itimer_signal(struct proc *p, int sig)
 {
 	struct sig_info info = { .code = SI_KERNEL };
 
-	proc_send(NULL, p, sig, &info);
+	proc_send_group(NULL, p, sig, &info);
 }
 
 /* A CPU timer of `p` against its clock `now`: fire and re-arm when due (check_cpu_itimer). */

@@ -144,7 +144,7 @@ static void proc_procfs_ids(const struct proc *p, struct procfs_task *t)
 	t->gid[0] = c->gid, t->gid[1] = c->egid, t->gid[2] = c->sgid, t->gid[3] = c->fsgid;
 	t->cap[0] = c->cap_inh, t->cap[1] = c->cap_prm, t->cap[2] = c->cap_eff;
 	t->cap[3] = c->cap_bnd, t->cap[4] = c->cap_amb;
-	t->threads = 1;
+	t->threads = proc_group_count(p->leader);
 	t->exit_signal = p->exit_signal;
 	t->task_flags = (p->parent && !p->did_exec ? PROC_PROCFS_PF_FORKNOEXEC : 0) |
 			(p->state == PROC_ZOMBIE ? PROC_PROCFS_PF_EXITING : 0);
@@ -187,7 +187,7 @@ int proc_procfs_task(int pid, struct procfs_task *out)
 	return 0;
 }
 
-/* The lowest pid above `after` in the running tree (zombies too), 0 when none. */
+/* The lowest group id above `after` in the running tree (zombies too), 0 when none. */
 static int proc_procfs_next_pid(int after)
 {
 	struct proc_tree *t = proc_tree_now();
@@ -197,7 +197,7 @@ static int proc_procfs_next_pid(int after)
 	list_for_each_safe(n, tmp, &t->procs) {
 		struct proc *p = list_entry(n, struct proc, tree_link);
 
-		if (p->pid > after && (!best || p->pid < best))
+		if (p == p->leader && p->pid > after && (!best || p->pid < best))
 			best = p->pid;
 	}
 	return best;

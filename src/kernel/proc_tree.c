@@ -84,6 +84,7 @@ static void proc_tree_link(struct proc_tree *t, struct proc *p, struct proc *par
 	waitq_init(&p->child_wq);
 	p->tree = t;
 	p->pid = t->next_pid++;
+	proc_thread_init(p);
 	p->parent = parent;
 	p->exit_signal = SIGCHLD;
 	if (parent) {
@@ -134,6 +135,7 @@ struct proc *proc_tree_alloc(struct proc *parent, int *err)
 
 void proc_tree_free(struct proc *p)
 {
+	list_del(&p->thread_link);
 	list_del(&p->tree_link);
 	list_del(&p->sibling);
 	list_del(&p->run_link);
@@ -169,6 +171,8 @@ struct proc *proc_lookup(struct proc *self, int32_t pid)
 {
 	struct proc *t = pid == 0 ? self : proc_find(pid);
 
+	if (t && t->state == PROC_ZOMBIE && t->leader == t)
+		return proc_group_live(t, NULL); /* a group lives on after its leader */
 	return t && t->state != PROC_ZOMBIE ? t : NULL;
 }
 
@@ -263,7 +267,7 @@ static void proc_zombie_to_parent(struct proc *c)
 	proc_exit_code(c->wait_status, &code, &status);
 	info = proc_child_info(c, code, status);
 	if (c->exit_signal)
-		proc_send(NULL, c->parent, c->exit_signal, &info);
+		proc_send_group(NULL, c->parent, c->exit_signal, &info);
 	sched_wake_all(&c->parent->child_wq);
 }
 
@@ -284,10 +288,10 @@ static struct proc *proc_reaper_for(const struct proc *p)
  */
 static void proc_send_pdeath(struct proc *p, struct proc *c)
 {
-	struct sig_info info = { .code = SI_USER, .pid = p->pid, .uid = p->cred.uid };
+	struct sig_info info = { .code = SI_USER, .pid = p->tgid, .uid = p->cred.uid };
 
 	if (c->pdeath_sig && c->state != PROC_ZOMBIE)
-		proc_send(p, c, c->pdeath_sig, &info);
+		proc_send_group(p, c, c->pdeath_sig, &info);
 }
 
 /*
@@ -316,23 +320,94 @@ static void proc_reparent_children(struct proc *p)
 	}
 }
 
+/* No task waits for `p` to exec or exit any more: vfork children it made forget it. */
+static void proc_forget_vfork_parent(const struct proc *p)
+{
+	struct list_node *n, *tmp;
+
+	list_for_each_safe(n, tmp, &proc_tree.procs) {
+		struct proc *c = list_entry(n, struct proc, tree_link);
+
+		if (c->vfork_parent == p)
+			c->vfork_parent = NULL;
+	}
+}
+
+/* The test's status of a wait status: the exit code, or 128 + the signal. */
+static int proc_test_status(int wstatus)
+{
+	return (wstatus & 0x7f) ? 128 + (wstatus & 0x7f) : (wstatus >> 8) & 0xff;
+}
+
+/*
+ * The last task of leader l's group has exited (l a zombie): the group's
+ * wait status is the group exit's when there was one, else l's own; its
+ * children go to the reaper and its parent is told.
+ */
+static void proc_group_dead(struct proc *l)
+{
+	if (l->group_exit)
+		l->wait_status = l->group_exit_status;
+	if (l == proc_tree.init) {
+		proc_record_end(l, proc_test_status(l->wait_status));
+		proc_tree.init_exited = true;
+		proc_tree_kill_all(); /* the test is over: the rest of the tree dies */
+	}
+	proc_reparent_children(l);
+	proc_zombie_to_parent(l);
+}
+
 void proc_do_exit(struct proc *p, int wstatus)
 {
+	struct proc *l = p->leader;
+
 	proc_itimers_exit(p);
 	futex_mm_release(p);
 	proc_vfork_done(p);
+	proc_forget_vfork_parent(p);
 	proc_files_exit(p);
 	proc_release_mm(p);
 	sig_flush(&p->sig);
 	p->wait_status = wstatus;
 	p->state = PROC_ZOMBIE;
-	if (p == proc_tree.init) {
-		proc_tree.init_exited = true;
-		proc_tree_kill_all(); /* the test is over: the rest of the tree dies */
+	if (p != l) {
+		list_del(&p->thread_link); /* released: nobody waits for a thread */
+		proc_zombie_to_parent(p);
+		sched_wake_all(&l->child_wq); /* an exec waiting for the group to go */
 	}
-	proc_reparent_children(p);
-	proc_zombie_to_parent(p);
+	if (l->state == PROC_ZOMBIE && !proc_group_live(l, NULL))
+		proc_group_dead(l);
 	sched_exit();
+}
+
+void proc_take_leader(struct proc *p, struct proc *l)
+{
+	struct list_node *n, *tmp;
+	int tid = p->pid;
+
+	p->pid = l->pid;
+	l->pid = tid; /* freed below: /proc/<tid> goes */
+	p->parent = l->parent;
+	list_insert_before(&l->sibling, &p->sibling);
+	list_del(&l->sibling);
+	list_for_each_safe(n, tmp, &l->children) {
+		struct proc *c = list_entry(n, struct proc, sibling);
+
+		list_del(&c->sibling);
+		c->parent = p;
+		list_add_tail(&p->children, &c->sibling);
+	}
+	p->exit_signal = l->exit_signal;
+	p->is_subreaper = l->is_subreaper;
+	p->start_ns = l->start_ns;
+	p->maxrss = MAX(p->maxrss, l->maxrss);
+	p->cmaxrss = MAX(p->cmaxrss, l->cmaxrss);
+	if (proc_tree.init == l)
+		proc_tree.init = p;
+	list_del(&l->thread_link);
+	p->leader = p;
+	l->parent = NULL;
+	proc_tree_free(l);
 }
 
 void proc_vfork_done(struct proc *p)
@@ -367,7 +442,7 @@ static void proc_tell_parent_state(struct proc *p, int code, int sig)
 		return;
 	if (!(par->sig.act[SIGCHLD - 1].flags & SA_NOCLDSTOP)) {
 		info = proc_child_info(p, code, sig);
-		proc_send(NULL, par, SIGCHLD, &info);
+		proc_send_group(NULL, par, SIGCHLD, &info);
 	}
 	sched_wake_all(&par->child_wq);
 }
@@ -415,7 +490,7 @@ long proc_send(struct proc *sender, struct proc *t, int sig, const struct sig_in
 
 void proc_signal_self(struct proc *p, int sig, int code)
 {
-	struct sig_info info = { .code = code, .pid = p->pid, .uid = p->cred.uid };
+	struct sig_info info = { .code = code, .pid = p->tgid, .uid = p->cred.uid };
 
 	proc_send(p, p, sig, &info);
 }

@@ -123,11 +123,12 @@ static int proc_wait_scan(struct proc *p, struct proc_wait *w)
 	list_for_each_safe(n, tmp, &p->children) {
 		struct proc *c = list_entry(n, struct proc, sibling);
 
-		if (!proc_wait_matches(p, c, w) ||
-		    (c->state == PROC_ZOMBIE && !(w->options & WEXITED)))
+		bool dead = c->state == PROC_ZOMBIE && !proc_group_live(c, NULL);
+
+		if (!proc_wait_matches(p, c, w) || (dead && !(w->options & WEXITED)))
 			continue;
 		any = true;
-		if (c->state == PROC_ZOMBIE && (w->options & WEXITED)) {
+		if (dead && (w->options & WEXITED)) {
 			proc_wait_reap(w, c);
 			return 1;
 		}
@@ -137,17 +138,22 @@ static int proc_wait_scan(struct proc *p, struct proc_wait *w)
 	return any ? 0 : -ECHILD;
 }
 
-/* Wait as *w asks: 1 (collected), 0 (WNOHANG, nothing ready), or -errno. */
+/*
+ * Wait as *w asks: 1 (collected), 0 (WNOHANG, nothing ready), or -errno.
+ * The children are the group's (its leader's), whichever thread waits.
+ */
 static long proc_wait(struct proc *p, struct proc_wait *w)
 {
+	struct proc *l = p->leader;
+
 	for (;;) {
-		int r = proc_wait_scan(p, w);
+		int r = proc_wait_scan(l, w);
 
 		if (r != 0 || (w->options & WNOHANG))
 			return r;
 		if (sig_wakes(&p->sig))
 			return -ERESTARTSYS;
-		sched_sleep(&p->child_wq, SCHED_FOREVER);
+		sched_sleep(&l->child_wq, SCHED_FOREVER);
 	}
 }
 
@@ -477,9 +483,9 @@ static long proc_kill_many(struct proc *p, int pgid, int sig, const struct sig_i
 		struct proc *t = list_entry(n, struct proc, tree_link);
 		long err;
 
-		if (pgid ? t->pgid != pgid : (t->pid == 1 || t == p))
-			continue;
-		err = proc_send(p, t, sig, info);
+		if (t != t->leader || (pgid ? t->pgid != pgid : (t->pid == 1 || t == p->leader)))
+			continue; /* once per group: to its leader, zombie or not */
+		err = proc_send_group(p, t, sig, info);
 		sent |= err == 0 || (!pgid && err == -EPERM);
 		ret = err;
 	}
@@ -491,7 +497,7 @@ static long sys_kill(struct proc *p, uint64_t nr, struct uregs *r)
 	int32_t a = (int32_t)r->rdi, b = (int32_t)r->rsi;
 	int sig = (int)(nr == SYS_tgkill ? r->rdx : r->rsi);
 	struct sig_info info = { .code = nr == SYS_kill ? SI_USER : SI_TKILL,
-				 .pid = p->pid, .uid = p->cred.uid };
+				 .pid = p->tgid, .uid = p->cred.uid };
 	struct proc *t;
 
 	if (sig < 0 || sig > SIG_NSIG)
@@ -503,8 +509,10 @@ static long sys_kill(struct proc *p, uint64_t nr, struct uregs *r)
 	if ((nr == SYS_tkill && a <= 0) || (nr == SYS_tgkill && (a <= 0 || b <= 0)))
 		return -EINVAL;
 	t = proc_find(nr == SYS_tgkill ? b : a);
-	if (!t || (nr == SYS_tgkill && a != b))
+	if (!t || (nr == SYS_tgkill && t->tgid != a))
 		return -ESRCH;
+	if (nr == SYS_kill)
+		return proc_send_group(p, t->leader, sig, &info);
 	return proc_send(p, t, sig, &info);
 }
 
@@ -513,9 +521,9 @@ static long sys_kill(struct proc *p, uint64_t nr, struct uregs *r)
 long sys_proc_call(struct proc *p, uint64_t nr, struct uregs *r)
 {
 	switch (nr) {
-	case SYS_getpid: return p->pid;
+	case SYS_getpid: return p->tgid;
 	case SYS_gettid: return p->pid;
-	case SYS_getppid: return p->parent ? p->parent->pid : 0;
+	case SYS_getppid: return p->leader->parent ? p->leader->parent->tgid : 0;
 	case SYS_getpgrp: return p->pgid;
 	case SYS_getpgid: return sys_getpgid_sid(p, (int32_t)r->rdi, false);
 	case SYS_getsid: return sys_getpgid_sid(p, (int32_t)r->rdi, true);

@@ -143,12 +143,12 @@ static long sys_sigqueue_to(struct proc *p, int pid, int sig, const struct sig_i
 {
 	struct proc *t;
 
-	if ((info->code >= 0 || info->code == SI_TKILL) && pid != p->pid)
+	if ((info->code >= 0 || info->code == SI_TKILL) && pid != p->pid) /* Linux: the tid */
 		return -EPERM;
 	t = pid > 0 ? proc_find(pid) : NULL;
 	if (!t)
 		return -ESRCH;
-	return proc_send(p, t, sig, info);
+	return proc_send_group(p, t->leader, sig, info);
 }
 
 /* rt_sigqueueinfo(2): send `sig` to process `pid` with the caller's siginfo (EFAULT first). */
@@ -162,12 +162,14 @@ static long sys_rt_sigqueueinfo(struct proc *p, int pid, int sig, uint64_t uinfo
 }
 
 /*
- * rt_tgsigqueueinfo(2): to thread `tid` of group `tgid` (a process: tid ==
- * tgid, else ESRCH); EFAULT first, then EINVAL for ids <= 0.
+ * rt_tgsigqueueinfo(2): to thread `tid` of group `tgid` (ESRCH when it is
+ * not one of it); EFAULT first, then EINVAL for ids <= 0, EPERM for a
+ * siginfo passing for the kernel's or kill's towards another task.
  */
 static long sys_rt_tgsigqueueinfo(struct proc *p, int tgid, int tid, int sig, uint64_t uinfo)
 {
 	struct sig_info info;
+	struct proc *t;
 
 	if (sig_info_from_user(uinfo, &info))
 		return -EFAULT;
@@ -175,9 +177,10 @@ static long sys_rt_tgsigqueueinfo(struct proc *p, int tgid, int tid, int sig, ui
 		return -EINVAL;
 	if ((info.code >= 0 || info.code == SI_TKILL) && tid != p->pid)
 		return -EPERM;
-	if (tgid != tid)
+	t = proc_find(tid);
+	if (!t || t->tgid != tgid)
 		return -ESRCH;
-	return sys_sigqueue_to(p, tid, sig, &info);
+	return proc_send(p, t, sig, &info);
 }
 
 long sys_signal_call(struct proc *p, uint64_t nr, struct uregs *r)
