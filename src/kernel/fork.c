@@ -68,7 +68,7 @@ static long proc_clone_check(const struct proc_clone_args *a)
 		return -EINVAL;
 	if ((a->flags & CLONE_THREAD) && (a->flags & (CLONE_NEWUSER | CLONE_NEWPID)))
 		return -EINVAL;
-	if ((a->flags & CLONE_PIDFD) && (a->flags & (CLONE_DETACHED | CLONE_THREAD)))
+	if ((a->flags & CLONE_PIDFD) && (a->flags & CLONE_DETACHED))
 		return -EINVAL;
 	if (a->exit_signal > SIG_NSIG)
 		return -EINVAL;

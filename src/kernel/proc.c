@@ -443,7 +443,8 @@ bool proc_pending_signals(struct proc *p, struct uregs *regs)
 	bool handled = false;
 	int sig;
 
-	while ((sig = sig_take_pending(&p->sig, &info)) != 0) {
+	while ((sig = sig_take_pending(&p->sig, &info)) != 0 ||
+	       (sig = proc_take_shared(p, ~p->sig.blocked, &info)) != 0) {
 		const struct k_sigaction *ka = &p->sig.act[sig - 1];
 		struct sig_fault f = { sig, info.code, 0, 0, 0, &info, 0 };
 
@@ -471,7 +472,7 @@ void proc_irq_return(struct uregs *regs)
 	regs->orig_rax = (uint64_t)-1;
 	sched_preempt();
 	p = proc_current();
-	if (p && p->sig.pending)
+	if (p && (p->sig.pending || proc_shared_pending(p)))
 		proc_pending_signals(p, regs);
 }
 

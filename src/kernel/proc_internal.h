@@ -135,6 +135,20 @@ bool proc_group_has_threads(const struct proc *p);
 long proc_send_group(struct proc *sender, struct proc *t, int sig, const struct sig_info *info);
 
 /*
+ * The group's pending signals (process-directed ones every task blocked
+ * when they came) as a thread p sees them: whether one p does not block is
+ * pending, the set (rt_sigpending), and taking the lowest one of `set` (its
+ * number, 0 when none, its siginfo in *info). The leader holds them as its
+ * own, so for it these see nothing.
+ */
+bool proc_shared_pending(const struct proc *p);
+uint64_t proc_shared_set(const struct proc *p);
+int proc_take_shared(struct proc *p, uint64_t set, struct sig_info *info);
+
+/* True when a sleep of p must end: sig_wakes, or a group's signal open to p. */
+bool proc_sig_wakes(const struct proc *p);
+
+/*
  * p changed its handler table (sig: the signal set, discarded where now
  * ignored; 0: none): every task sharing it (CLONE_SIGHAND) gets the copy.
  */

@@ -203,12 +203,12 @@ static int proc_procfs_next_pid(int after)
 	return best;
 }
 
-/* The reader's pid, 0 in the kernel's own context. */
+/* The reader's process id (its group's: /proc/self), 0 in the kernel's own context. */
 static int proc_procfs_self(void)
 {
 	struct proc *p = proc_current();
 
-	return p ? p->pid : 0;
+	return p ? p->tgid : 0;
 }
 
 static const struct procfs_pids proc_procfs_pids = {

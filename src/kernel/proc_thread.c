@@ -114,6 +114,25 @@ static bool proc_sig_to_all(const struct proc *t, int sig)
 	return sig_default_action(sig) == SIG_DEF_STOP && t->sig.act[sig - 1].handler == SIG_DFL;
 }
 
+/*
+ * A process-directed `sig` that every task of t's group blocks: pending on
+ * the leader as the group's (sig_shared), for the first task that unblocks
+ * it (proc_take_shared); on a live task when the leader is gone.
+ */
+static long proc_send_shared(struct proc *sender, struct proc *t, int sig,
+			     const struct sig_info *info)
+{
+	struct proc *l = t->leader;
+	long err;
+
+	if (l->state == PROC_ZOMBIE)
+		return proc_send(sender, proc_group_target(t, sig), sig, info);
+	err = proc_send(sender, l, sig, info);
+	if (!err && (l->sig.pending & SIG_BIT(sig)))
+		l->sig_shared |= SIG_BIT(sig);
+	return err;
+}
+
 long proc_send_group(struct proc *sender, struct proc *t, int sig, const struct sig_info *info)
 {
 	struct proc *q;
@@ -121,14 +140,60 @@ long proc_send_group(struct proc *sender, struct proc *t, int sig, const struct 
 
 	if (!proc_group_has_threads(t) || sig <= 0 || sig > SIG_NSIG)
 		return proc_send(sender, t, sig, info);
-	if (!proc_sig_to_all(t, sig))
-		return proc_send(sender, proc_group_target(t, sig), sig, info);
+	if (!proc_sig_to_all(t, sig)) {
+		q = proc_group_target(t, sig);
+		if (q->state != PROC_ZOMBIE && !(q->sig.blocked & SIG_BIT(sig)))
+			return proc_send(sender, q, sig, info);
+		return proc_send_shared(sender, t, sig, info);
+	}
 	err = proc_send(sender, t, sig, info); /* permission checked on t */
 	if (err)
 		return err;
 	for (q = proc_thread_next(t); q != t; q = proc_thread_next(q))
 		proc_send(sender, q, sig, info);
 	return 0;
+}
+
+/* The group's pending signals (on its leader) that p does not block; 0 for the leader itself. */
+static uint64_t proc_shared_open(const struct proc *p)
+{
+	const struct proc *l = p->leader;
+
+	if (l == p)
+		return 0;
+	return l->sig.pending & l->sig_shared & ~p->sig.blocked;
+}
+
+bool proc_shared_pending(const struct proc *p)
+{
+	return proc_shared_open(p) != 0;
+}
+
+uint64_t proc_shared_set(const struct proc *p)
+{
+	const struct proc *l = p->leader;
+
+	return l == p ? 0 : l->sig.pending & l->sig_shared;
+}
+
+bool proc_sig_wakes(const struct proc *p)
+{
+	return sig_wakes(&p->sig) || proc_shared_pending(p);
+}
+
+int proc_take_shared(struct proc *p, uint64_t set, struct sig_info *info)
+{
+	uint64_t open = proc_shared_set(p) & set;
+	struct proc *l = p->leader;
+	int sig;
+
+	if (!open)
+		return 0;
+	sig = __builtin_ctzll(open) + 1;
+	sig_take(&l->sig, sig, info);
+	if (!(l->sig.pending & SIG_BIT(sig)))
+		l->sig_shared &= ~SIG_BIT(sig);
+	return sig;
 }
 
 /* True when `handler` makes `sig` ignored (Linux's sig_handler_ignored). */

@@ -341,8 +341,8 @@ static int proc_test_status(int wstatus)
 
 /*
  * The last task of leader l's group has exited (l a zombie): the group's
- * wait status is the group exit's when there was one, else l's own; its
- * children go to the reaper and its parent is told.
+ * wait status is the group exit's (exit_group, a fatal signal, else the
+ * last task's exit); its children go to the reaper and its parent is told.
  */
 static void proc_group_dead(struct proc *l)
 {
@@ -361,6 +361,10 @@ void proc_do_exit(struct proc *p, int wstatus)
 {
 	struct proc *l = p->leader;
 
+	if (!l->group_exit && !proc_group_live(l, p)) {
+		l->group_exit = true; /* the last task's code is the group's (synchronize_group_exit) */
+		l->group_exit_status = wstatus;
+	}
 	proc_itimers_exit(p);
 	futex_mm_release(p);
 	proc_vfork_done(p);

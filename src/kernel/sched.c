@@ -11,6 +11,7 @@
 #include "lib/errno.h"
 #include "mm/aspace.h"
 #include "mm/mmarch.h"
+#include "proc_internal.h"
 
 #define SCHED_SLICE_NS (SCHED_SLICE_MS * 1000000ULL)
 
@@ -124,7 +125,7 @@ long sched_sleep(struct waitq *wq, uint64_t deadline_ns)
 	uint64_t t0 = user_clock_mono_ns();
 
 	KASSERT(p);
-	if (sig_wakes(&p->sig))
+	if (proc_sig_wakes(p))
 		return -EINTR;
 	if (deadline_ns <= t0)
 		return -ETIMEDOUT;

@@ -151,7 +151,7 @@ static long proc_wait(struct proc *p, struct proc_wait *w)
 
 		if (r != 0 || (w->options & WNOHANG))
 			return r;
-		if (sig_wakes(&p->sig))
+		if (proc_sig_wakes(p))
 			return -ERESTARTSYS;
 		sched_sleep(&l->child_wq, SCHED_FOREVER);
 	}

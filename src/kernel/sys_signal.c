@@ -23,7 +23,7 @@
 /* Sleep until a signal the process does not block is pending. */
 static void sys_sig_wait(struct proc *p)
 {
-	while (!sig_wakes(&p->sig))
+	while (!proc_sig_wakes(p))
 		sched_sleep(NULL, SCHED_FOREVER);
 }
 
@@ -61,7 +61,7 @@ static long sys_rt_sigsuspend(struct proc *p, uint64_t umask, uint64_t sigsetsiz
  */
 static long sys_rt_sigpending(struct proc *p, uint64_t uset, uint64_t sigsetsize)
 {
-	uint64_t set = p->sig.pending & p->sig.blocked;
+	uint64_t set = (p->sig.pending | proc_shared_set(p)) & p->sig.blocked;
 
 	if (sigsetsize > SIG_SETSIZE)
 		return -EINVAL;
@@ -83,11 +83,13 @@ static long sys_sig_timedwait(struct proc *p, uint64_t set, uint64_t deadline,
 
 	s->real_blocked = s->blocked;
 	s->blocked &= ~set;
-	while (!err && !sig_wakes(s))
+	while (!err && !proc_sig_wakes(p))
 		err = sched_sleep(NULL, deadline);
 	s->blocked = s->real_blocked;
 	s->real_blocked = 0;
 	sig = sig_take_set(s, set, info);
+	if (!sig)
+		sig = proc_take_shared(p, set, info);
 	if (sig)
 		return sig;
 	return err == -ETIMEDOUT ? -EAGAIN : -EINTR;

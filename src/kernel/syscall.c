@@ -575,7 +575,7 @@ bool syscall_dispatch(struct uregs *regs)
 	idle0 = p->idle_ns;
 	regs->rax = (uint64_t)sys_call(p, nr, regs);
 	p->sys_ns += user_clock_mono_ns() - t0 - (p->idle_ns - idle0);
-	if (p->sig.pending && proc_pending_signals(p, regs)) {
+	if ((p->sig.pending || proc_shared_pending(p)) && proc_pending_signals(p, regs)) {
 		sig_restore_mask(&p->sig);
 		return true;
 	}
