@@ -252,7 +252,8 @@ long sys_fork(struct proc *p, struct uregs *r, int vfork)
 long sys_clone(struct proc *p, struct uregs *r)
 {
 	struct proc_clone_args a = {
-		.flags = r->rdi & ~CSIGNAL, .exit_signal = r->rdi & CSIGNAL,
+		/* Linux reads the lower 32 bits: CLONE_CLEAR_SIGHAND is clone3's alone */
+		.flags = (uint32_t)r->rdi & ~CSIGNAL, .exit_signal = r->rdi & CSIGNAL,
 		.stack = r->rsi, .parent_tid = r->rdx, .child_tid = r->r10, .tls = r->r8,
 	};
 

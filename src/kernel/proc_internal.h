@@ -154,6 +154,9 @@ bool proc_sig_wakes(const struct proc *p);
  */
 void proc_sighand_sync(struct proc *p, int sig);
 
+/* p's group ids or limits changed: every task of its group gets them (signal_struct's). */
+void proc_group_sync(struct proc *p);
+
 /* p changed its working directory or umask: every task sharing them (CLONE_FS) follows. */
 void proc_fs_sync(struct proc *p);
 

@@ -251,6 +251,15 @@ void proc_group_exit(struct proc *p, int wstatus)
 	proc_do_exit(p, wstatus);
 }
 
+void proc_group_sync(struct proc *p)
+{
+	for (struct proc *q = proc_thread_next(p); q != p; q = proc_thread_next(q)) {
+		q->pgid = p->pgid;
+		q->sid = p->sid;
+		memcpy(q->rlim, p->rlim, sizeof(q->rlim));
+	}
+}
+
 /* True when the exec of `p` must give up: a fatal signal came (or the group ends). */
 static bool proc_exec_killed(const struct proc *p)
 {

@@ -348,6 +348,7 @@ static void proc_group_dead(struct proc *l)
 {
 	if (l->group_exit)
 		l->wait_status = l->group_exit_status;
+	proc_itimers_exit(l);
 	if (l == proc_tree.init) {
 		proc_record_end(l, proc_test_status(l->wait_status));
 		proc_tree.init_exited = true;
@@ -365,7 +366,8 @@ void proc_do_exit(struct proc *p, int wstatus)
 		l->group_exit = true; /* the last task's code is the group's (synchronize_group_exit) */
 		l->group_exit_status = wstatus;
 	}
-	proc_itimers_exit(p);
+	if (p != l)
+		proc_itimers_exit(p); /* the group's timers live on its leader until the end */
 	futex_mm_release(p);
 	proc_vfork_done(p);
 	proc_forget_vfork_parent(p);
@@ -408,6 +410,7 @@ void proc_take_leader(struct proc *p, struct proc *l)
 	p->cmaxrss = MAX(p->cmaxrss, l->cmaxrss);
 	if (proc_tree.init == l)
 		proc_tree.init = p;
+	proc_itimers_move(p, l);
 	list_del(&l->thread_link);
 	p->leader = p;
 	l->parent = NULL;

@@ -276,6 +276,8 @@ static long sys_setpgid(struct proc *p, int pid, int pgid)
 {
 	struct proc *t = proc_by_pid(p, pid);
 
+	p = p->leader; /* ids are the group's */
+	t = t ? t->leader : NULL;
 	if (pgid < 0 || (pgid == 0 && pid < 0)) /* pgid 0 is the pid: Linux checks it after */
 		return -EINVAL;
 	if (!t || (t != p && t->parent != p))
@@ -291,6 +293,7 @@ static long sys_setpgid(struct proc *p, int pid, int pgid)
 	if (pgid != t->pid && !proc_group_in_session(pgid, p->sid))
 		return -EPERM;
 	t->pgid = pgid;
+	proc_group_sync(t);
 	return 0;
 }
 
@@ -299,10 +302,12 @@ static long sys_setsid(struct proc *p)
 {
 	struct list_node *n, *tmp;
 
+	p = p->leader; /* ids are the group's */
 	list_for_each_safe(n, tmp, &proc_tree_now()->procs)
 		if (list_entry(n, struct proc, tree_link)->pgid == p->pid)
 			return -EPERM;
 	p->sid = p->pgid = p->pid;
+	proc_group_sync(p);
 	return p->sid;
 }
 

@@ -389,6 +389,7 @@ static long sys_prlimit64(struct proc *p, int64_t pid, uint64_t res,
 		t->rlim[res].cur = nv.cur;
 		t->rlim[res].max = nv.max;
 		sys_mm_rlimits(t);
+		proc_group_sync(t); /* the limits are the group's */
 	}
 	if (uold && copy_to_user(uold, &old, sizeof(old)))
 		return -EFAULT;

@@ -7,7 +7,7 @@
  * a threaded child sees one child.
  */
 #include "proc.h"
-#include <pthread.h>
+#include "threads.h"
 #include <sys/stat.h>
 
 #define NTHREADS 4
@@ -53,7 +53,7 @@ static void counting(void)
 
 	memset(ti, 0, sizeof(ti));
 	for (int i = 0; i < NTHREADS; i++)
-		CHECK(pthread_create(&t[i], NULL, counter_thread, &ti[i]) == 0);
+		thread_start(&t[i], counter_thread, &ti[i]);
 	for (int i = 0; i < NTHREADS; i++) {
 		CHECK(pthread_join(t[i], &ret) == 0 && ret == &ti[i]);
 		ok &= ti[i].ok;
@@ -105,7 +105,7 @@ static void condvar(void)
 	pthread_t t[3];
 
 	for (int i = 0; i < 3; i++)
-		CHECK(pthread_create(&t[i], NULL, cond_thread, NULL) == 0);
+		thread_start(&t[i], cond_thread, NULL);
 	pthread_mutex_lock(&lock);
 	while (ready < 3)
 		pthread_cond_wait(&cond, &lock);
@@ -158,7 +158,7 @@ static void sharing(void)
 	char cwd[64] = "";
 	sigset_t mask;
 
-	CHECK(pthread_create(&t, NULL, sharing_thread, NULL) == 0);
+	thread_start(&t, sharing_thread, NULL);
 	CHECK(pthread_join(t, NULL) == 0);
 	CHECK(shared_fd >= 0 && fcntl(shared_fd, F_GETFD) == 0);
 	CHECK(close(shared_fd) == 0);
@@ -182,7 +182,7 @@ static void one_child(void)
 
 		main_pid = getpid();
 		for (int i = 0; i < 2; i++)
-			pthread_create(&t[i], NULL, cond_thread, NULL);
+			thread_start(&t[i], cond_thread, NULL);
 		pthread_mutex_lock(&lock);
 		go = 1;
 		pthread_cond_broadcast(&cond);

@@ -97,6 +97,8 @@ static void raw_thread(void)
 	child_tid = -1;
 	tid = clone_thread(flags, stack + sizeof(stack), &parent_tid, &child_tid, tls_block);
 	CHECK(tid > 0);
+	if (tid <= 0)
+		return;
 	CHECK(parent_tid == tid);
 	while (child_tid != 0)
 		syscall(SYS_futex, &child_tid, FUTEX_WAIT, child_tid, NULL, NULL, 0);

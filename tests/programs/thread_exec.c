@@ -5,7 +5,7 @@
  * the parent sees one child ending with the new program's status.
  */
 #include "proc.h"
-#include <pthread.h>
+#include "threads.h"
 
 static long status_threads(void)
 {
@@ -64,8 +64,8 @@ static void thread_execs(void)
 {
 	pthread_t t;
 
-	pthread_create(&t, NULL, sleeping_thread, NULL);
-	pthread_create(&t, NULL, exec_thread, NULL);
+	thread_start(&t, sleeping_thread, NULL);
+	thread_start(&t, exec_thread, NULL);
 	pthread_join(t, NULL);
 	_exit(98);
 }
@@ -75,8 +75,8 @@ static void leader_execs(void)
 {
 	pthread_t t;
 
-	pthread_create(&t, NULL, sleeping_thread, NULL);
-	pthread_create(&t, NULL, sleeping_thread, NULL);
+	thread_start(&t, sleeping_thread, NULL);
+	thread_start(&t, sleeping_thread, NULL);
 	exec_self("from-leader");
 }
 

@@ -8,7 +8,7 @@
  * a thread's id kills the group; each child is one child, then ECHILD.
  */
 #include "proc.h"
-#include <pthread.h>
+#include "threads.h"
 
 static volatile int *volatile null_ptr;
 
@@ -70,7 +70,7 @@ static void segv_body(void)
 {
 	pthread_t t;
 
-	pthread_create(&t, NULL, segv_thread, NULL);
+	thread_start(&t, segv_thread, NULL);
 	pthread_join(t, NULL); /* the main thread sleeps in a futex: killed with the group */
 }
 
@@ -78,7 +78,7 @@ static void exit_group_body(void)
 {
 	pthread_t t;
 
-	pthread_create(&t, NULL, exit_group_thread, NULL);
+	thread_start(&t, exit_group_thread, NULL);
 	pthread_join(t, NULL);
 }
 
@@ -86,7 +86,7 @@ static void leader_first_body(void)
 {
 	pthread_t t;
 
-	pthread_create(&t, NULL, late_exit_thread, NULL);
+	thread_start(&t, late_exit_thread, NULL);
 	syscall(SYS_exit, 3);
 }
 
@@ -97,7 +97,7 @@ static void blocked_kill_body(void)
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
-	pthread_create(&t, NULL, forever_thread, NULL); /* made before: SIGTERM open there */
+	thread_start(&t, forever_thread, NULL); /* made before: SIGTERM open there */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	kill(getpid(), SIGTERM);
 	for (;;)
@@ -108,7 +108,7 @@ static void kill_thread_body(void)
 {
 	pthread_t t;
 
-	pthread_create(&t, NULL, tid_then_forever, NULL);
+	thread_start(&t, tid_then_forever, NULL);
 	while (!forever_tid)
 		sched_yield();
 	syscall(SYS_tkill, forever_tid, SIGKILL);

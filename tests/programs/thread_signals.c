@@ -6,7 +6,7 @@
  * a SIGSEGV in a thread runs the handler on that thread.
  */
 #include "proc.h"
-#include <pthread.h>
+#include "threads.h"
 #include <setjmp.h>
 
 static volatile pid_t handled_by;
@@ -83,7 +83,7 @@ static void directed(void)
 
 	handle(SIGUSR1, 0);
 	handle(SIGUSR2, 0);
-	CHECK(pthread_create(&t, NULL, sleeper, NULL) == 0);
+	thread_start(&t, sleeper, NULL);
 	wait_stage(1);
 	/* the main thread blocks SIGUSR1 while the sleeper takes it */
 	sigemptyset(&set);
@@ -133,7 +133,7 @@ static void pending(void)
 	pthread_t t;
 	sigset_t pend;
 
-	CHECK(pthread_create(&t, NULL, pender, NULL) == 0);
+	thread_start(&t, pender, NULL);
 	wait_stage(3);
 	sigpending(&pend);
 	pending_on_main = sigismember(&pend, SIGUSR1);
@@ -170,7 +170,7 @@ static void altstack(void)
 	alt_hi = alt_lo + 65536;
 	handle(SIGUSR2, SA_ONSTACK);
 	handled_by = 0;
-	CHECK(pthread_create(&t, NULL, raiser, NULL) == 0);
+	thread_start(&t, raiser, NULL);
 	CHECK(pthread_join(t, &ret) == 0);
 	REPORT("raise in a thread: handled on it", handled_by == worker_tid);
 	REPORT("raise in a thread: on its alternate stack", on_altstack);
@@ -214,7 +214,7 @@ static void segv_in_thread(void)
 	sa.sa_sigaction = on_segv;
 	sa.sa_flags = SA_SIGINFO;
 	sigaction(SIGSEGV, &sa, NULL);
-	CHECK(pthread_create(&t, NULL, faulter, NULL) == 0);
+	thread_start(&t, faulter, NULL);
 	CHECK(pthread_join(t, NULL) == 0);
 	REPORT("SIGSEGV in a thread: handled on it", segv_tid == worker_tid);
 	REPORT("SIGSEGV in a thread: SEGV_MAPERR", segv_code == SEGV_MAPERR);
