@@ -376,10 +376,11 @@ void proc_do_exit(struct proc *p, int wstatus)
 	sig_flush(&p->sig);
 	p->wait_status = wstatus;
 	p->state = PROC_ZOMBIE;
+	if (p != l || proc_group_has_threads(p))
+		sched_wake_all(&l->child_wq); /* an exec waiting for the rest of the group to go */
 	if (p != l) {
 		list_del(&p->thread_link); /* released: nobody waits for a thread */
 		proc_zombie_to_parent(p);
-		sched_wake_all(&l->child_wq); /* an exec waiting for the group to go */
 	}
 	if (l->state == PROC_ZOMBIE && !proc_group_live(l, NULL))
 		proc_group_dead(l);
