@@ -135,7 +135,8 @@ static void proc_procfs_ids(const struct proc *p, struct procfs_task *t)
 	const struct proc_cred *c = &p->cred;
 
 	t->pid = p->pid;
-	t->ppid = p->parent ? p->parent->pid : 0;
+	t->tgid = p->tgid;
+	t->ppid = p->leader->parent ? p->leader->parent->tgid : 0;
 	t->pgid = p->pgid;
 	t->sid = p->sid;
 	t->state = proc_procfs_state(p);
@@ -203,6 +204,24 @@ static int proc_procfs_next_pid(int after)
 	return best;
 }
 
+/* The lowest task id above `after` in thread group `tgid` (its zombie leader too), 0 when none. */
+static int proc_procfs_next_tid(int tgid, int after)
+{
+	struct proc_tree *t = proc_tree_now();
+	struct list_node *n, *tmp;
+	int best = 0;
+
+	list_for_each_safe(n, tmp, &t->procs) {
+		struct proc *p = list_entry(n, struct proc, tree_link);
+
+		if (p->tgid != tgid || (p->state == PROC_ZOMBIE && p != p->leader))
+			continue;
+		if (p->pid > after && (!best || p->pid < best))
+			best = p->pid;
+	}
+	return best;
+}
+
 /* The reader's process id (its group's: /proc/self), 0 in the kernel's own context. */
 static int proc_procfs_self(void)
 {
@@ -212,7 +231,7 @@ static int proc_procfs_self(void)
 }
 
 static const struct procfs_pids proc_procfs_pids = {
-	.next = proc_procfs_next_pid, .self = proc_procfs_self,
+	.next = proc_procfs_next_pid, .self = proc_procfs_self, .next_tid = proc_procfs_next_tid,
 };
 
 void proc_procfs_reaped(int pid)

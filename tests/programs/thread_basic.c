@@ -8,6 +8,7 @@
  */
 #include "proc.h"
 #include "threads.h"
+#include <dirent.h>
 #include <sys/stat.h>
 
 #define NTHREADS 4
@@ -99,10 +100,41 @@ static long status_field(const char *name)
 	return at ? strtol(at + strlen(name), NULL, 10) : -1;
 }
 
+/* The entries of /proc/self/task, and whether each one's status says Pid: <its name>, Tgid: ours. */
+static int task_entries(int *sound)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	char path[64], buf[4096];
+	int n = 0;
+
+	*sound = d != NULL;
+	while (d && (e = readdir(d)) != NULL) {
+		int fd, tid = atoi(e->d_name);
+		ssize_t len;
+		char want[64];
+
+		if (tid <= 0)
+			continue;
+		n++;
+		snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
+		fd = open(path, O_RDONLY);
+		len = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		close(fd);
+		buf[len > 0 ? len : 0] = 0;
+		snprintf(want, sizeof(want), "Tgid:\t%d\nNgid:\t0\nPid:\t%d\n", getpid(), tid);
+		*sound &= strstr(buf, want) != NULL;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
 /* A condition variable between the main thread and three waiters; Threads: meanwhile. */
 static void condvar(void)
 {
 	pthread_t t[3];
+	int sound, tasks;
 
 	for (int i = 0; i < 3; i++)
 		thread_start(&t[i], cond_thread, NULL);
@@ -111,6 +143,9 @@ static void condvar(void)
 		pthread_cond_wait(&cond, &lock);
 	pthread_mutex_unlock(&lock);
 	printf("Threads: with three waiting: %ld\n", status_field("Threads:"));
+	tasks = task_entries(&sound);
+	printf("/proc/self/task entries with three waiting: %d\n", tasks);
+	REPORT("each task's status: Tgid ours, Pid its own", sound);
 	pthread_mutex_lock(&lock);
 	go = 1;
 	pthread_cond_broadcast(&cond);
