@@ -70,6 +70,20 @@ static void thread_execs(void)
 	_exit(98);
 }
 
+/*
+ * The same, the thread that execs made before the sleeping one: the
+ * others are killed in the group's order after it, so the leader dies last.
+ */
+static void first_thread_execs(void)
+{
+	pthread_t t, u;
+
+	thread_start(&t, exec_thread, NULL);
+	thread_start(&u, sleeping_thread, NULL);
+	pthread_join(t, NULL);
+	_exit(98);
+}
+
 /* A child whose main thread execs while two threads sleep. */
 static void leader_execs(void)
 {
@@ -99,6 +113,7 @@ int main(int argc, char **argv)
 	if (argc == 3)
 		return after_exec(argv[1], argv[2]);
 	run("a thread execs", thread_execs);
+	run("the first thread execs", first_thread_execs);
 	run("the leader execs", leader_execs);
 	return prog_done();
 }
