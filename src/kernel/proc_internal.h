@@ -114,9 +114,8 @@ void proc_thread_init(struct proc *p);
 /* CLONE_THREAD: new task `c` (allocated as p's child) joins the group of `p` instead. */
 void proc_thread_join(struct proc *c, struct proc *p);
 
-/* exec, or clone without CLONE_SIGHAND / CLONE_FS: p's own handler table / fs state. */
+/* exec: p's own handler table from now on (a copy of the one it shared). */
 void proc_unshare_sighand(struct proc *p);
-void proc_unshare_fs(struct proc *p);
 
 /* A living task of leader l's group other than `except` (NULL: any), or NULL. */
 struct proc *proc_group_live(struct proc *l, const struct proc *except);
@@ -144,6 +143,12 @@ long proc_send_group(struct proc *sender, struct proc *t, int sig, const struct 
 bool proc_shared_pending(const struct proc *p);
 uint64_t proc_shared_set(const struct proc *p);
 int proc_take_shared(struct proc *p, uint64_t set, struct sig_info *info);
+
+/*
+ * Leader l exits while its group lives on: the group's pending signals it
+ * held go to a live thread (one not blocking each, when there is one).
+ */
+void proc_shared_handoff(struct proc *l);
 
 /* True when a sleep of p must end: sig_wakes, or a group's signal open to p. */
 bool proc_sig_wakes(const struct proc *p);

@@ -13,9 +13,9 @@
  * sees the change before it runs again.
  */
 #include "fs/vfs.h"
-#include "lib/string.h"
 #include "kernel/sched.h"
 #include "lib/errno.h"
+#include "lib/string.h"
 #include "proc_internal.h"
 
 static uint64_t proc_share_next = 1; /* sighand_id and fs_id of the next unshared task */
@@ -50,11 +50,6 @@ void proc_thread_join(struct proc *c, struct proc *p)
 void proc_unshare_sighand(struct proc *p)
 {
 	p->sighand_id = proc_share_next++;
-}
-
-void proc_unshare_fs(struct proc *p)
-{
-	p->fs_id = proc_share_next++;
 }
 
 struct proc *proc_group_live(struct proc *l, const struct proc *except)
@@ -194,6 +189,40 @@ int proc_take_shared(struct proc *p, uint64_t set, struct sig_info *info)
 	if (!(l->sig.pending & SIG_BIT(sig)))
 		l->sig_shared &= ~SIG_BIT(sig);
 	return sig;
+}
+
+/* The live task of l's group other than l that should take `sig`: one not blocking it first. */
+static struct proc *proc_heir_for(struct proc *l, int sig)
+{
+	struct proc *first = NULL;
+
+	for (struct proc *q = proc_thread_next(l); q != l; q = proc_thread_next(q)) {
+		if (q->state == PROC_ZOMBIE)
+			continue;
+		if (!(q->sig.blocked & SIG_BIT(sig)))
+			return q;
+		first = first ? first : q;
+	}
+	return first;
+}
+
+void proc_shared_handoff(struct proc *l)
+{
+	struct sig_info info;
+	struct proc *heir;
+	uint64_t left;
+
+	while ((left = l->sig.pending & l->sig_shared) != 0) {
+		int sig = __builtin_ctzll(left) + 1;
+
+		sig_take(&l->sig, sig, &info);
+		if (!(l->sig.pending & SIG_BIT(sig)))
+			l->sig_shared &= ~SIG_BIT(sig);
+		heir = proc_heir_for(l, sig);
+		if (heir)
+			proc_send(NULL, heir, sig, &info);
+	}
+	l->sig_shared = 0;
 }
 
 /* True when `handler` makes `sig` ignored (Linux's sig_handler_ignored). */

@@ -373,6 +373,8 @@ void proc_do_exit(struct proc *p, int wstatus)
 	proc_forget_vfork_parent(p);
 	proc_files_exit(p);
 	proc_release_mm(p);
+	if (p == l && proc_group_live(l, l))
+		proc_shared_handoff(l);
 	sig_flush(&p->sig);
 	p->wait_status = wstatus;
 	p->state = PROC_ZOMBIE;

@@ -1842,3 +1842,18 @@ Test(proc, thread_clone_every_failure_point_leaks_nothing)
 	cr_expect_gt(points, 1);
 	cr_log_info("clone(CLONE_THREAD): %d failure points, each clean", points);
 }
+
+/* A leader that exits hands the group's pending signals to a thread that lives on. */
+Test(proc, thread_leader_exit_hands_over_group_signals)
+{
+	struct proc *init = mk_init(), *c = fork_of(init), *t = clone_of(c, THREAD_FLAGS);
+
+	c->sig.blocked = t->sig.blocked = SIG_BIT(SIGUSR1);
+	cr_expect_eq(kill_of(init, c->pid, SIGUSR1), 0);
+	cr_expect(pending(c, SIGUSR1) && !pending(t, SIGUSR1));
+	exit_code(c, 0);
+	cr_expect(pending(t, SIGUSR1), "the thread holds it now");
+	cr_expect_eq(t->sig.info[SIGUSR1 - 1].pid, init->pid);
+	exit_code(t, 0);
+	cr_expect_eq(wait4_of(init, -1, NULL, 0), 2);
+}

@@ -39,6 +39,24 @@ static void *forever_thread(void *arg)
 	return NULL;
 }
 
+static volatile int blocked_ready;
+
+/* Blocks SIGTERM, says so, then opens it once the leader has gone. */
+static void *late_unblock_thread(void *arg)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	blocked_ready = 1;
+	usleep(50000);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	for (;;)
+		pause();
+	return NULL;
+}
+
 static pid_t forever_tid;
 
 static void *tid_then_forever(void *arg)
@@ -104,6 +122,22 @@ static void blocked_kill_body(void)
 		pause();
 }
 
+/* SIGTERM blocked everywhere, the leader exits: the thread left takes it when it opens it. */
+static void handoff_body(void)
+{
+	pthread_t t;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	thread_start(&t, late_unblock_thread, NULL);
+	while (!blocked_ready)
+		sched_yield();
+	kill(getpid(), SIGTERM);
+	syscall(SYS_exit, 0);
+}
+
 static void kill_thread_body(void)
 {
 	pthread_t t;
@@ -131,6 +165,9 @@ int main(void)
 	       WEXITSTATUS(st) == 9);
 	st = in_child(blocked_kill_body);
 	REPORT("SIGTERM blocked by main, open on a thread: killed by SIGTERM",
+	       st >= 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+	st = in_child(handoff_body);
+	REPORT("SIGTERM pending on the group, leader gone: the thread left takes it",
 	       st >= 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
 	st = in_child(kill_thread_body);
 	REPORT("SIGKILL to one thread: the group killed by SIGKILL",
