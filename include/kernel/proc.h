@@ -131,6 +131,7 @@ struct proc {
 	int group_exit_status;        /* leader: the group's wait status then */
 	struct proc *group_exec;      /* leader: the thread that execs (de_thread), or NULL */
 	uint64_t sig_shared;          /* leader: its pending signals that are the group's */
+	int group_stop_sig;           /* leader: the signal stopping the group, 0 when none */
 	uint64_t sighand_id;          /* tasks with the same id share handlers (CLONE_SIGHAND) */
 	uint64_t fs_id;               /* and working directory and umask (CLONE_FS) */
 

@@ -429,7 +429,7 @@ static void proc_default_action(struct proc *p, int sig, const struct sig_info *
 	case SIG_DEF_CONT:
 		return;
 	case SIG_DEF_STOP:
-		proc_stop_self(p, sig);
+		proc_group_stop(p, sig);
 		return;
 	default:
 		p->killed_by_self = info->code <= 0 && info->pid == p->tgid;

@@ -159,6 +159,19 @@ bool proc_sig_wakes(const struct proc *p);
  */
 void proc_sighand_sync(struct proc *p, int sig);
 
+/*
+ * A stop signal's default action in p (Linux's group stop): every other
+ * task of its group is stopped too (sent SIGSTOP), each reporting the
+ * signal that began the stop; returns once p is continued.
+ */
+void proc_group_stop(struct proc *p, int sig);
+
+/* SIGCONT came to task t: every other task of its group runs again too. */
+void proc_continue_group(struct proc *t);
+
+/* SIGCONT or SIGKILL arrives: a stopped `t` runs again; pending stop signals go. */
+void proc_continue(struct proc *t, int sig);
+
 /* p's group ids or limits changed: every task of its group gets them (signal_struct's). */
 void proc_group_sync(struct proc *p);
 

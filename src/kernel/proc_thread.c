@@ -289,6 +289,30 @@ void proc_group_sync(struct proc *p)
 	}
 }
 
+void proc_group_stop(struct proc *p, int sig)
+{
+	struct proc *l = p->leader;
+	struct sig_info info = { .code = SI_KERNEL };
+
+	if (proc_group_has_threads(p)) {
+		if (!l->group_stop_sig)
+			l->group_stop_sig = sig;
+		sig = l->group_stop_sig;
+		for (struct proc *q = proc_thread_next(p); q != p; q = proc_thread_next(q))
+			if (q->state != PROC_ZOMBIE && q->state != PROC_STOPPED)
+				proc_send(NULL, q, SIGSTOP, &info);
+	}
+	proc_stop_self(p, sig);
+	l->group_stop_sig = 0; /* continued: the next stop is a new one */
+}
+
+void proc_continue_group(struct proc *t)
+{
+	for (struct proc *q = proc_thread_next(t); q != t; q = proc_thread_next(q))
+		if (q->state != PROC_ZOMBIE)
+			proc_continue(q, SIGCONT);
+}
+
 /* True when the exec of `p` must give up: a fatal signal came (or the group ends). */
 static bool proc_exec_killed(const struct proc *p)
 {

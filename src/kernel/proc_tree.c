@@ -457,8 +457,7 @@ static void proc_tell_parent_state(struct proc *p, int code, int sig)
 	sched_wake_all(&par->child_wq);
 }
 
-/* SIGCONT or SIGKILL arrives: a stopped `t` runs again; pending stop signals go. */
-static void proc_continue(struct proc *t, int sig)
+void proc_continue(struct proc *t, int sig)
 {
 	struct sig_info drop;
 
@@ -486,6 +485,8 @@ long proc_send(struct proc *sender, struct proc *t, int sig, const struct sig_in
 		return 0;
 	if (sig == SIGCONT || sig == SIGKILL)
 		proc_continue(t, sig);
+	if (sig == SIGCONT)
+		proc_continue_group(t); /* a group stops and continues as one */
 	if (sig_default_action(sig) == SIG_DEF_STOP)
 		sig_take(&t->sig, SIGCONT, &drop);
 	if (sig_ignored(&t->sig, sig))
