@@ -30,10 +30,10 @@ static void *forking_thread(void *arg)
 		write(pfd[1], &c, 1);
 		_exit(5);
 	}
+	close(pfd[1]); /* a child that dies first leaves end of file */
 	if (forked > 0 && read(pfd[0], &c, 1) == 1)
 		child_ppid_ok = c;
 	close(pfd[0]);
-	close(pfd[1]);
 	return NULL;
 }
 

@@ -51,10 +51,10 @@ static pid_t threaded_child(pid_t *tid)
 		for (;;)
 			pause();
 	}
+	close(pfd[1]); /* a child that could not make its thread leaves end of file */
 	if (read(pfd[0], tid, sizeof(*tid)) != sizeof(*tid))
 		*tid = -1;
 	close(pfd[0]);
-	close(pfd[1]);
 	return pid;
 }
 
@@ -66,6 +66,11 @@ static void stop_by_thread(int sig, const char *name)
 	char what[96];
 
 	CHECK(pid > 0 && tid > 0);
+	if (pid <= 0 || tid <= 0) {
+		if (pid > 0)
+			kill(pid, SIGKILL);
+		return;
+	}
 	CHECK(syscall(SYS_tgkill, pid, tid, sig) == 0);
 	CHECK(waitpid(pid, &st, WUNTRACED) == pid);
 	snprintf(what, sizeof(what), "%s to a thread: the group stopped by it", name);
