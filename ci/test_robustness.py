@@ -52,7 +52,8 @@ class RobustnessTest(unittest.TestCase):
         harness fails a test that leaks), for a spread of n."""
         elf = build_kernel("robust")
         progs = programs("mmap_basic", "malloc_churn", "mremap_move", "stack_growth",
-                         "sigsegv_handler", "brk_heap", "mmap_populate", "huge_split")
+                         "sigsegv_handler", "brk_heap", "mmap_populate", "huge_split",
+                         "thread_basic", "thread_exit")
         for n in (1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144):
             rc, text = run_runner("--kernel", elf, "--filter", "programs.*",
                                   "--cmdline", "bootmm.failalloc=%d" % n, *progs,

@@ -204,13 +204,23 @@ struct fdtable {
 	struct file **files;
 	uint8_t *fdflags; /* FD_CLOEXEC */
 	unsigned size;    /* slots */
+	unsigned refs;    /* tasks sharing it (CLONE_FILES) */
 };
 
-/* An empty table; NULL when out of memory. */
+/* An empty table (one reference); NULL when out of memory. */
 struct fdtable *fdt_create(void);
 
-/* Close every descriptor and free the table (NULL is ignored). */
+/*
+ * Drop one reference to the table; the last closes every descriptor and
+ * frees it (NULL is ignored).
+ */
 void fdt_destroy(struct fdtable *t);
+
+/* CLONE_FILES: one more task shares t (fdt_destroy drops it). Returns t. */
+struct fdtable *fdt_share(struct fdtable *t);
+
+/* True when more than one task shares t. */
+bool fdt_shared(const struct fdtable *t);
 
 /* fork: a copy of t, every descriptor (and its FD_CLOEXEC) holding one more reference. NULL: no memory. */
 struct fdtable *fdt_clone(const struct fdtable *t);

@@ -92,6 +92,7 @@ typedef bool (*procfs_vma_file_fn)(const struct procfs_task *t, const struct as_
 struct procfs_task {
 	struct aspace *as;          /* NULL for a zombie */
 	int pid, ppid, pgid, sid;
+	int tgid;                   /* Tgid: the thread group's id; 0 when it is pid */
 	int tracer_pid;             /* TracerPid: (0: not traced) */
 	char state;                 /* 'R' running, 'S' sleeping, 'T' stopped, 't' traced, 'Z' zombie */
 	const char *comm;           /* Name: (at most 15 bytes) */
@@ -227,6 +228,8 @@ procfs_task_fn procfs_set_task_source(procfs_task_fn fn);
 struct procfs_pids {
 	int (*next)(int after); /* the lowest pid above `after` (living or zombie), 0: none */
 	int (*self)(void);      /* the calling process's pid, 0 when none (kernel context) */
+	/* the lowest task id above `after` of thread group `tgid` (its leader's too), 0: none */
+	int (*next_tid)(int tgid, int after);
 };
 
 /* Install the pid source (NULL removes it: /proc lists no process). Returns the previous one. */
@@ -237,7 +240,8 @@ const struct procfs_pids *procfs_set_pid_source(const struct procfs_pids *src);
  * /proc/<pid>/ per process the pid source lists (made at the first lookup
  * or listing after it appears, gone at the first one after it is reaped)
  * with {maps, smaps, smaps_rollup, statm, status, stat, cmdline, pagemap,
- * mem, clear_refs, exe}; /proc/self, a generated link to the reader's pid;
+ * mem, clear_refs, exe} and task/<tid>/ with the same files for each task
+ * of its thread group (the pid source's next_tid; none when NULL); /proc/self, a generated link to the reader's pid;
  * /proc/meminfo, /proc/sys/vm/{mmap_min_addr, max_map_count,
  * overcommit_memory, overcommit_ratio},
  * /sys/kernel/mm/transparent_hugepage/{enabled, defrag, use_zero_page,

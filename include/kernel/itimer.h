@@ -37,6 +37,9 @@ void proc_itimer_taken(struct proc *p, int sig);
 /* `p` exits (or is freed): its timers stop. */
 void proc_itimers_exit(struct proc *p);
 
+/* exec's de_thread: the timers of leader `from` go to `to`, the thread taking its place. */
+void proc_itimers_move(struct proc *to, struct proc *from);
+
 /* Number of ITIMER_REAL timers armed now, over every process. */
 unsigned proc_itimers_armed(void);
 

@@ -120,6 +120,22 @@ struct proc {
 	struct vfs_node *cwd;    /* working directory (a reference), NULL: the root */
 	uint32_t umask;
 
+	/*
+	 * Threads (src/kernel/proc_thread.c). A struct proc is a task: a
+	 * process, or one thread of a thread group (CLONE_THREAD). pid is the
+	 * task's id (gettid), tgid the group's (getpid: the leader's pid).
+	 */
+	int tgid;
+	struct proc *leader;          /* the group's leader: itself for a process */
+	struct list_node thread_link; /* ring of the group's tasks not yet released */
+	bool group_exit;              /* leader: exit_group or a fatal signal ends the group */
+	int group_exit_status;        /* leader: the group's wait status then */
+	struct proc *group_exec;      /* leader: the thread that execs (de_thread), or NULL */
+	uint64_t sig_shared;          /* leader: its pending signals that are the group's */
+	int group_stop_sig;           /* leader: the signal stopping the group, 0 when none */
+	uint64_t sighand_id;          /* tasks with the same id share handlers (CLONE_SIGHAND) */
+	uint64_t fs_id;               /* and working directory and umask (CLONE_FS) */
+
 	/* The process tree (src/kernel/proc_tree.c) */
 	int pid, pgid, sid;
 	struct proc *parent;         /* NULL for the tree's first process */
@@ -219,8 +235,11 @@ void proc_free_dead(void);
 /* A vfork child `p` execs or exits: its parent goes on. */
 void proc_vfork_done(struct proc *p);
 
-/* End the running program with `status` (from syscall or trap context). */
+/* End the running program, every thread of it, with `status` (exit_group). */
 __attribute__((noreturn)) void proc_exit(int status);
+
+/* End the running task alone (exit(2): a thread; the last one ends its group). */
+__attribute__((noreturn)) void proc_exit_thread(int status);
 
 /*
  * End the running program by signal `sig` (status 128 + sig), recording the

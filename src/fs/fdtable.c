@@ -10,12 +10,27 @@
 
 struct fdtable *fdt_create(void)
 {
-	return kzalloc(sizeof(struct fdtable));
+	struct fdtable *t = kzalloc(sizeof(struct fdtable));
+
+	if (t)
+		t->refs = 1;
+	return t;
+}
+
+struct fdtable *fdt_share(struct fdtable *t)
+{
+	t->refs++;
+	return t;
+}
+
+bool fdt_shared(const struct fdtable *t)
+{
+	return t->refs > 1;
 }
 
 void fdt_destroy(struct fdtable *t)
 {
-	if (!t)
+	if (!t || --t->refs > 0)
 		return;
 	for (unsigned i = 0; i < t->size; i++)
 		if (t->files[i])

@@ -635,7 +635,7 @@ static void procfs_status_ids(const struct procfs_task *t, struct procfs_buf *b)
 			      '0' + (t->umask >> 3 & 7), '0' + (t->umask & 7));
 	procfs_printf(b, "State:\t%s\n", procfs_state_name(t->state));
 	procfs_printf(b, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t%d\n",
-		      t->pid, t->pid, t->ppid, t->tracer_pid);
+		      t->tgid ? t->tgid : t->pid, t->pid, t->ppid, t->tracer_pid);
 	procfs_printf(b, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n",
 		      t->uid[0], t->uid[1], t->uid[2], t->uid[3],
 		      t->gid[0], t->gid[1], t->gid[2], t->gid[3]);

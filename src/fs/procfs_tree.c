@@ -272,11 +272,9 @@ static int procfs_gen_node(struct vfs_node *dir, const char *name, uint32_t mode
 	return vfs_set_gen(n, gen, arg);
 }
 
-/* /proc/<pid>/ with its files, all or nothing (-ENOMEM: nothing added). */
-static int procfs_add_pid(struct vfs_node *proc, int pid)
+/* The per-task files of /proc/<pid>/ and /proc/<pid>/task/<tid>/ into dir. 0 or -ENOMEM. */
+static int procfs_task_files(struct vfs_node *dir, int pid)
 {
-	char name[PROCFS_PID_DIGITS];
-	struct vfs_node *dir;
 	const struct procfs_entry files[] = {
 		{"maps", PROCFS_RO, &procfs_ops_maps, (uintptr_t)pid},
 		{"smaps", PROCFS_RO, &procfs_ops_smaps, (uintptr_t)pid},
@@ -289,19 +287,83 @@ static int procfs_add_pid(struct vfs_node *proc, int pid)
 		{"mem", PROCFS_OWNER_RW, &procfs_ops_mem, (uintptr_t)pid},
 		{"clear_refs", PROCFS_OWNER_WO, &procfs_ops_clear_refs, (uintptr_t)pid},
 	};
+	int err = procfs_files(dir, files, ARRAY_SIZE(files));
+
+	return err ? err : procfs_gen_node(dir, "exe", PROCFS_LINK, &procfs_ops_exe, (uintptr_t)pid);
+}
+
+/* dir/<id>/ with the per-task files of `id`, all or nothing (-ENOMEM: nothing added). */
+static int procfs_add_task_dir(struct vfs_node *dir, int id, struct vfs_node **out)
+{
+	char name[PROCFS_PID_DIGITS];
+	struct vfs_node *d;
 	int err;
 
-	ksnprintf(name, sizeof(name), "%d", pid);
-	dir = procfs_dir(proc, name, &err);
-	if (!dir)
+	ksnprintf(name, sizeof(name), "%d", id);
+	d = procfs_dir(dir, name, &err);
+	if (!d)
 		return err;
-	err = procfs_files(dir, files, ARRAY_SIZE(files));
-	if (!err)
-		err = procfs_gen_node(dir, "exe", PROCFS_LINK, &procfs_ops_exe, (uintptr_t)pid);
+	err = procfs_task_files(d, id);
+	if (err)
+		vfs_prune(d);
+	*out = err ? NULL : d;
+	return err;
+}
+
+static const struct vfs_gen procfs_ops_task;
+
+/* /proc/<pid>/ with its files and task/, all or nothing (-ENOMEM: nothing added). */
+static int procfs_add_pid(struct vfs_node *proc, int pid)
+{
+	struct vfs_node *dir;
+	int err = procfs_add_task_dir(proc, pid, &dir);
+
+	if (err)
+		return err;
+	err = procfs_gen_node(dir, "task", PROCFS_DIR, &procfs_ops_task, (uintptr_t)pid);
 	if (err)
 		vfs_prune(dir);
 	return err;
 }
+
+/* True when the pid source lists `tid` as a task of group `tgid`. */
+static bool procfs_tid_listed(int tgid, int tid)
+{
+	return procfs_pid_source && procfs_pid_source->next_tid &&
+	       procfs_pid_source->next_tid(tgid, tid - 1) == tid;
+}
+
+static int procfs_name_pid(const char *name);
+
+/*
+ * The refresh of /proc/<pid>/task: one <tid>/ per task of the group the
+ * pid source lists (the threads, the leader first), the gone ones dropped.
+ * 0, or -ENOMEM (the directories made so far stay).
+ */
+static int procfs_refresh_task(struct vfs_node *task)
+{
+	struct vfs_node *c, *next, *made;
+	int tgid = (int)task->gen_arg, tid = 0, err = 0;
+	char name[PROCFS_PID_DIGITS];
+
+	for (c = vfs_first_child(task); c; c = next) {
+		int t = procfs_name_pid(c->name);
+
+		next = vfs_next_sibling(c);
+		if (t && VFS_IS_DIR(c->mode) && !procfs_tid_listed(tgid, t))
+			vfs_prune(c);
+	}
+	while (!err && procfs_pid_source && procfs_pid_source->next_tid &&
+	       (tid = procfs_pid_source->next_tid(tgid, tid)) > 0) {
+		int len = ksnprintf(name, sizeof(name), "%d", tid);
+
+		if (!vfs_lookup(task, name, (size_t)len))
+			err = procfs_add_task_dir(task, tid, &made);
+	}
+	return err;
+}
+
+static const struct vfs_gen procfs_ops_task = {.refresh = procfs_refresh_task};
 
 /* The pid a child name of /proc stands for (decimal, no leading zero), or 0. */
 static int procfs_name_pid(const char *name)

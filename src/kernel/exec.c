@@ -69,9 +69,10 @@ struct exec_bprm {
 	struct elf_info info;
 	char *exe_path;          /* kmalloc'd absolute path of the file loaded */
 	struct proc_cred cred;   /* the credential after exec (cred_exec) */
+	char comm[PROC_COMM_LEN]; /* the new comm, made before de_thread sleeps */
 };
 
-/* Scratch: exec never sleeps, and one CPU runs the kernel. */
+/* Scratch: exec sleeps only past its last use (de_thread), and one CPU runs the kernel. */
 static char exec_path[SYS_PATH_BUF];
 static char exec_fdpath[EXEC_FDPATH_MAX];
 static char exec_abs[VFS_PATH_MAX];
@@ -612,8 +613,8 @@ static void exec_close_on_exec(struct fdtable *t)
 			fdt_close(t, (int)fd);
 }
 
-/* comm: the basename of the path as given, or the file's own name (15 bytes). */
-static void exec_set_comm(struct proc *p, const struct exec_bprm *b)
+/* comm: the basename of the path as given, or the file's own name (15 bytes), into b->comm. */
+static void exec_set_comm(struct exec_bprm *b)
 {
 	const char *base = b->filename;
 
@@ -622,7 +623,7 @@ static void exec_set_comm(struct proc *p, const struct exec_bprm *b)
 			base = s + 1;
 	if (b->comm_from_dentry)
 		base = b->name->name;
-	ksnprintf(p->comm, sizeof(p->comm), "%s", base);
+	ksnprintf(b->comm, sizeof(b->comm), "%s", base);
 }
 
 void exec_set_regs(struct uregs *regs, uint64_t entry, uint64_t sp)
@@ -651,7 +652,8 @@ static void exec_commit(struct proc *p, struct exec_bprm *b, uint64_t sp, struct
 	p->path = b->exe_path;
 	p->did_exec = true;
 	p->cred = b->cred;
-	exec_set_comm(p, b);
+	memcpy(p->comm, b->comm, sizeof(p->comm));
+	proc_unshare_sighand(p); /* its handlers are its own from now on */
 	sig_exec_reset(&p->sig);
 	exec_close_on_exec(p->fdt);
 	p->fs_base = p->gs_base = 0;
@@ -668,6 +670,27 @@ static void exec_commit(struct proc *p, struct exec_bprm *b, uint64_t sp, struct
 	ptrace_exec(p);
 }
 
+/*
+ * The new program is a process alone: the other threads of p's group die
+ * and p takes the group's pid (de_thread), and a descriptor table shared
+ * with another process (CLONE_FILES) is copied (unshare_files). 0, -EAGAIN
+ * when p was killed meanwhile, -ENOMEM.
+ */
+static int exec_unshare(struct proc *p)
+{
+	struct fdtable *t;
+	int err = proc_de_thread(p);
+
+	if (err || !p->fdt || !fdt_shared(p->fdt))
+		return err;
+	t = fdt_clone(p->fdt);
+	if (!t)
+		return -ENOMEM;
+	fdt_destroy(p->fdt);
+	p->fdt = t;
+	return 0;
+}
+
 /* Everything up to the point of no return into b, its address space made. */
 static int exec_prepare(struct proc *p, struct exec_bprm *b, uint64_t uargv, uint64_t uenvp,
 			uint64_t *sp)
@@ -677,6 +700,8 @@ static int exec_prepare(struct proc *p, struct exec_bprm *b, uint64_t uargv, uin
 	err = err ? err : exec_load(p, b);
 	err = err ? err : exec_abs_path(b->file, &b->exe_path);
 	err = err ? err : exec_stack_finish(&b->st, &b->info, &p->cred, sp);
+	if (!err)
+		exec_set_comm(b);
 	return err;
 }
 
@@ -708,6 +733,7 @@ long exec_execveat(struct proc *p, int32_t dirfd, uint64_t upath, uint64_t uargv
 	as_pick_layout(b.st.as, p->rlim[PROC_RLIM_STACK].cur);
 	err = as_stack_init(b.st.as, PROC_STACK_TOP, EXEC_STACK_INITIAL);
 	err = err ? err : exec_prepare(p, &b, uargv, uenvp, &sp);
+	err = err ? err : exec_unshare(p);
 	if (err) {
 		kfree(b.exe_path);
 		as_destroy(b.st.as);

@@ -1,7 +1,8 @@
 /*
- * fork, vfork, clone and clone3: a new process as a copy of the caller.
- * Processes only: no threads (CLONE_THREAD, CLONE_SIGHAND, CLONE_FILES and
- * CLONE_FS say EINVAL, as do namespaces, pidfds and cgroups).
+ * fork, vfork, clone and clone3: a new task as a copy of the caller: a
+ * process, or a thread of the caller's group (CLONE_THREAD), sharing what
+ * the flags say (CLONE_VM, CLONE_SIGHAND, CLONE_FILES, CLONE_FS).
+ * Namespaces, pidfds and cgroups say EINVAL.
  */
 #include "arch/x86_64/regs.h"
 #include "fs/file.h"
@@ -36,8 +37,11 @@
 #define CLONE_NEWCGROUP 0x02000000ULL
 #define CLONE_IO 0x80000000ULL
 #define CLONE_CLEAR_SIGHAND 0x100000000ULL
-/* What bootmm does: the rest (threads, sharing, namespaces, pidfd, cgroup) is EINVAL. */
-#define CLONE_SERVED (CLONE_VM | CLONE_PTRACE | CLONE_VFORK | CLONE_PARENT | CLONE_SYSVSEM | \
+#define CLONE_NEWUSER 0x10000000ULL
+#define CLONE_NEWPID 0x20000000ULL
+/* What bootmm does: the rest (namespaces, pidfd, cgroup) is EINVAL. */
+#define CLONE_SERVED (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_PTRACE | \
+		      CLONE_VFORK | CLONE_PARENT | CLONE_THREAD | CLONE_SYSVSEM | \
 		      CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | \
 		      CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO | \
 		      CLONE_CLEAR_SIGHAND)
@@ -52,12 +56,19 @@ struct proc_clone_args {
 /* Linux's flag checks (copy_process), then bootmm's: EINVAL for what it does not do. */
 static long proc_clone_check(const struct proc_clone_args *a)
 {
+	if ((a->flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS) ||
+	    (a->flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS))
+		return -EINVAL;
 	if ((a->flags & CLONE_THREAD) && !(a->flags & CLONE_SIGHAND))
 		return -EINVAL;
 	if ((a->flags & CLONE_SIGHAND) && !(a->flags & CLONE_VM))
 		return -EINVAL;
 	if ((a->flags & (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND)) ==
 	    (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND))
+		return -EINVAL;
+	if ((a->flags & CLONE_THREAD) && (a->flags & (CLONE_NEWUSER | CLONE_NEWPID)))
+		return -EINVAL;
+	if ((a->flags & CLONE_PIDFD) && (a->flags & CLONE_DETACHED))
 		return -EINVAL;
 	if (a->exit_signal > SIG_NSIG)
 		return -EINVAL;
@@ -112,9 +123,13 @@ static int proc_fork_copy(const struct proc *p, struct proc *c, uint64_t flags)
 	c->cwd = p->cwd;
 	if (c->cwd)
 		vfs_get(c->cwd);
+	if (flags & CLONE_SIGHAND)
+		c->sighand_id = p->sighand_id;
+	if (flags & CLONE_FS)
+		c->fs_id = p->fs_id;
 	if (exec_fork_path(c, p))
 		return -ENOMEM;
-	c->fdt = fdt_clone(p->fdt);
+	c->fdt = (flags & CLONE_FILES) ? fdt_share(p->fdt) : fdt_clone(p->fdt);
 	return c->fdt ? 0 : -ENOMEM;
 }
 
@@ -181,6 +196,18 @@ static void proc_fork_undo(struct proc *c)
 	proc_tree_free(c);
 }
 
+/*
+ * Whose child a new task is: the group's (its leader's, since children
+ * belong to the group), or with CLONE_PARENT the group's parent. A thread
+ * is made the leader's child, then joins its group (proc_thread_join).
+ */
+static struct proc *proc_clone_parent(struct proc *p, uint64_t flags)
+{
+	struct proc *l = p->leader;
+
+	return (flags & CLONE_PARENT) && l->parent ? l->parent : l;
+}
+
 /* The common part of the four calls: the child's pid or -errno. */
 static long proc_clone(struct proc *p, struct uregs *r, const struct proc_clone_args *a)
 {
@@ -191,13 +218,15 @@ static long proc_clone(struct proc *p, struct uregs *r, const struct proc_clone_
 		err = -EAGAIN;
 	if (err)
 		return err;
-	c = proc_tree_alloc((a->flags & CLONE_PARENT) && p->parent ? p->parent : p, &err);
+	c = proc_tree_alloc(proc_clone_parent(p, a->flags), &err);
 	if (!c)
 		return err;
 	/* Linux: a CLONE_PARENT child reports to the parent as the caller does */
-	c->exit_signal = (a->flags & CLONE_PARENT) ? p->exit_signal : (int)a->exit_signal;
+	c->exit_signal = (a->flags & CLONE_PARENT) ? p->leader->exit_signal : (int)a->exit_signal;
 	c->pgid = p->pgid;
 	c->sid = p->sid;
+	if (a->flags & CLONE_THREAD)
+		proc_thread_join(c, p);
 	err = proc_fork_copy(p, c, a->flags);
 	err = err ? err : proc_fork_mm(p, c, a->flags);
 	err = err ? err : proc_fork_tids(c, a);
@@ -228,7 +257,8 @@ long sys_fork(struct proc *p, struct uregs *r, int vfork)
 long sys_clone(struct proc *p, struct uregs *r)
 {
 	struct proc_clone_args a = {
-		.flags = r->rdi & ~CSIGNAL, .exit_signal = r->rdi & CSIGNAL,
+		/* Linux reads the lower 32 bits: CLONE_CLEAR_SIGHAND is clone3's alone */
+		.flags = (uint32_t)r->rdi & ~CSIGNAL, .exit_signal = r->rdi & CSIGNAL,
 		.stack = r->rsi, .parent_tid = r->rdx, .child_tid = r->r10, .tls = r->r8,
 	};
 
@@ -266,9 +296,11 @@ long sys_clone3(struct proc *p, struct uregs *r)
 		return err;
 	if (copy_from_user(&a, uargs, MIN(size, sizeof(a))))
 		return -EFAULT;
-	if ((a.flags & CSIGNAL) || a.set_tid || a.set_tid_size || a.cgroup)
+	if ((a.flags & (CSIGNAL | CLONE_DETACHED)) || a.set_tid || a.set_tid_size || a.cgroup)
 		return -EINVAL;
 	if (!!a.stack != !!a.stack_size)
+		return -EINVAL;
+	if ((a.flags & (CLONE_THREAD | CLONE_PARENT)) && a.exit_signal)
 		return -EINVAL;
 	return proc_clone(p, r, &a);
 }

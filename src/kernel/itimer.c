@@ -7,6 +7,7 @@
 #include "kernel/proc.h"
 #include "kernel/usercopy.h"
 #include "lib/errno.h"
+#include "lib/string.h"
 #include "proc_internal.h"
 #include "sys.h"
 
@@ -56,7 +57,7 @@ static void itimer_signal(struct proc *p, int sig)
 {
 	struct sig_info info = { .code = SI_KERNEL };
 
-	proc_send(NULL, p, sig, &info);
+	proc_send_group(NULL, p, sig, &info);
 }
 
 /* A CPU timer of `p` against its clock `now`: fire and re-arm when due (check_cpu_itimer). */
@@ -97,9 +98,11 @@ void proc_itimers_tick(struct proc *cur, uint64_t now_ns)
 
 void proc_itimer_taken(struct proc *p, int sig)
 {
-	struct proc_itimer *it = &p->itimer[ITIMER_REAL];
+	struct proc_itimer *it;
 	uint64_t now;
 
+	p = p->leader;
+	it = &p->itimer[ITIMER_REAL];
 	if (sig != SIGALRM || !it->incr || itimer_real_armed(p))
 		return;
 	now = user_clock_mono_ns();
@@ -113,6 +116,19 @@ void proc_itimers_exit(struct proc *p)
 	itimer_real_stop(p);
 	for (int i = 0; i < 3; i++)
 		p->itimer[i].expires = p->itimer[i].incr = 0;
+}
+
+void proc_itimers_move(struct proc *to, struct proc *from)
+{
+	bool armed = itimer_real_armed(from);
+
+	proc_itimers_exit(to);
+	memcpy(to->itimer, from->itimer, sizeof(to->itimer));
+	itimer_real_stop(from);
+	if (armed)
+		itimer_real_start(to, to->itimer[ITIMER_REAL].expires);
+	for (int i = 0; i < 3; i++)
+		from->itimer[i].expires = from->itimer[i].incr = 0;
 }
 
 unsigned proc_itimers_armed(void)
@@ -240,6 +256,7 @@ static long sys_alarm(struct proc *p, uint32_t seconds)
 
 long sys_itimer_call(struct proc *p, uint64_t nr, struct uregs *r)
 {
+	p = p->leader; /* the timers are the process's: its group leader holds them */
 	switch (nr) {
 	case SYS_alarm: return sys_alarm(p, (uint32_t)r->rdi);
 	case SYS_getitimer: return sys_getitimer(p, (int32_t)r->rdi, r->rsi);

@@ -206,8 +206,7 @@ static int proc_signal_wstatus(const struct proc *p, int sig)
 	return sig | (core ? 0x80 : 0);
 }
 
-/* The first process ended with `status` (exit code or 128 + signal): the test's result. */
-static void proc_record_end(struct proc *p, int status)
+void proc_record_end(struct proc *p, int status)
 {
 	if (p != p->tree->init)
 		return;
@@ -221,8 +220,24 @@ void proc_exit(int status)
 	struct proc *p = proc_current();
 
 	KASSERT(p);
-	proc_record_end(p, status & 0xff);
+	proc_group_exit(p, (status & 0xff) << 8);
+}
+
+void proc_exit_thread(int status)
+{
+	struct proc *p = proc_current();
+
+	KASSERT(p);
 	proc_do_exit(p, (status & 0xff) << 8);
+}
+
+/*
+ * True when the group of p is ending already (exit_group, a fatal signal,
+ * an exec's de_thread): a fatal signal then ends p alone.
+ */
+static bool proc_group_ending(const struct proc *p)
+{
+	return p->leader->group_exit || (p->leader->group_exec && p->leader->group_exec != p);
 }
 
 /* Describe the VMA around addr ("[start, end) rwx" or "none") into buf. */
@@ -261,8 +276,10 @@ void proc_kill(int sig, uint64_t addr, uint64_t rip)
 	char vma[64];
 
 	KASSERT(p);
-	if (p != p->tree->init)
+	if (proc_group_ending(p))
 		proc_do_exit(p, proc_signal_wstatus(p, sig));
+	if (p->leader != p->tree->init)
+		proc_group_exit(p, proc_signal_wstatus(p, sig));
 	proc_describe_vma(p, addr, vma, sizeof(vma));
 	p->res->signal = sig;
 	p->res->fault_addr = addr;
@@ -276,8 +293,7 @@ void proc_kill(int sig, uint64_t addr, uint64_t rip)
 			  "killed by %s (%d): address 0x%lx, RIP 0x%lx, VMA %s",
 			  proc_signame(sig), sig, addr, rip, vma);
 	proc_diag(p, "%s", p->res->why);
-	proc_record_end(p, 128 + sig);
-	proc_do_exit(p, proc_signal_wstatus(p, sig));
+	proc_group_exit(p, proc_signal_wstatus(p, sig));
 }
 
 void proc_output(struct proc *p, int fd, const void *buf, size_t n)
@@ -324,8 +340,10 @@ void proc_unknown_syscall(struct proc *p, uint64_t nr)
 static __attribute__((noreturn)) void proc_oom_kill(struct proc *p, uint64_t addr,
 						    uint64_t rip)
 {
-	if (p != p->tree->init)
+	if (proc_group_ending(p))
 		proc_do_exit(p, SIGKILL);
+	if (p->leader != p->tree->init)
+		proc_group_exit(p, SIGKILL);
 	p->res->signal = SIGKILL;
 	p->res->fault_addr = addr;
 	p->res->fault_rip = rip;
@@ -333,8 +351,21 @@ static __attribute__((noreturn)) void proc_oom_kill(struct proc *p, uint64_t add
 		  "out of memory: killed by SIGKILL (9): page fault at 0x%lx, RIP 0x%lx, "
 		  "%zu free frames", addr, rip, pmm_free_frames());
 	proc_diag(p, "%s", p->res->why);
-	proc_record_end(p, 128 + SIGKILL);
-	proc_do_exit(p, SIGKILL);
+	proc_group_exit(p, SIGKILL);
+}
+
+/*
+ * sig_deliver for p; a handler reset by SA_RESETHAND is reset for every
+ * task sharing the table (CLONE_SIGHAND).
+ */
+static int proc_deliver(struct proc *p, struct uregs *regs, const struct sig_fault *f)
+{
+	bool reset = p->sig.act[f->signo - 1].flags & SA_RESETHAND;
+	int err = sig_deliver(&p->sig, regs, f);
+
+	if (!err && reset)
+		proc_sighand_sync(p, 0);
+	return err;
 }
 
 static bool proc_act(struct proc *p, int sig, struct sig_info *info, struct uregs *regs);
@@ -357,7 +388,7 @@ static void proc_signal(struct proc *p, struct uregs *regs,
 		proc_pending_signals(p, regs);
 		return;
 	}
-	err = sig_deliver(&p->sig, regs, f);
+	err = proc_deliver(p, regs, f);
 	if (!err && uregs_canonical(regs->rip))
 		return;
 	proc_kill(err == -EFAULT || !err ? SIGSEGV : f->signo, where, rip);
@@ -412,10 +443,10 @@ static void proc_default_action(struct proc *p, int sig, const struct sig_info *
 	case SIG_DEF_CONT:
 		return;
 	case SIG_DEF_STOP:
-		proc_stop_self(p, sig);
+		proc_group_stop(p, sig);
 		return;
 	default:
-		p->killed_by_self = info->code <= 0 && info->pid == p->pid;
+		p->killed_by_self = info->code <= 0 && info->pid == p->tgid;
 		proc_kill(sig, 0, regs->rip);
 	}
 }
@@ -437,7 +468,7 @@ static bool proc_act(struct proc *p, int sig, struct sig_info *info, struct ureg
 		return false;
 	}
 	proc_syscall_restart(regs, ka);
-	if (sig_deliver(&p->sig, regs, &f) || !uregs_canonical(regs->rip))
+	if (proc_deliver(p, regs, &f) || !uregs_canonical(regs->rip))
 		proc_kill(SIGSEGV, regs->rsp, regs->rip);
 	return true;
 }
@@ -448,7 +479,8 @@ bool proc_pending_signals(struct proc *p, struct uregs *regs)
 	bool handled = false;
 	int sig;
 
-	while ((sig = sig_take_pending(&p->sig, &info)) != 0) {
+	while ((sig = sig_take_pending(&p->sig, &info)) != 0 ||
+	       (sig = proc_take_shared(p, ~p->sig.blocked, &info)) != 0) {
 		proc_itimer_taken(p, sig);
 		if (sig == SIGKILL)
 			proc_kill(SIGKILL, 0, regs->rip);
@@ -467,7 +499,7 @@ void proc_irq_return(struct uregs *regs)
 	regs->orig_rax = (uint64_t)-1;
 	sched_preempt();
 	p = proc_current();
-	if (p && p->sig.pending)
+	if (p && (p->sig.pending || proc_shared_pending(p)))
 		proc_pending_signals(p, regs);
 }
 

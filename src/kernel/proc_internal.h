@@ -115,4 +115,98 @@ long proc_send(struct proc *sender, struct proc *t, int sig, const struct sig_in
 /* Stop the running process for `sig` (its parent is told); returns once continued. */
 void proc_stop_self(struct proc *p, int sig);
 
+/* The first process's group ended with test status `status` (exit code or 128 + signal). */
+void proc_record_end(struct proc *p, int status);
+
+/* ---- threads (src/kernel/proc_thread.c) ---- */
+
+/* A new task is a process of its own: its group, handler table and fs state unshared. */
+void proc_thread_init(struct proc *p);
+
+/* CLONE_THREAD: new task `c` (allocated as p's child) joins the group of `p` instead. */
+void proc_thread_join(struct proc *c, struct proc *p);
+
+/* exec: p's own handler table from now on (a copy of the one it shared). */
+void proc_unshare_sighand(struct proc *p);
+
+/* The task after `q` in its group's ring of tasks not yet released (q itself when alone). */
+struct proc *proc_thread_next(const struct proc *q);
+
+/* A living task of leader l's group other than `except` (NULL: any), or NULL. */
+struct proc *proc_group_live(struct proc *l, const struct proc *except);
+
+/* The living tasks of leader l's group (at least 1: /proc's Threads:). */
+unsigned proc_group_count(const struct proc *l);
+
+/* True when p's group holds another task besides p. */
+bool proc_group_has_threads(const struct proc *p);
+
+/*
+ * A process-directed signal (kill, SIGCHLD...) to t's group: taken by a
+ * task that does not block it (t first), as Linux's complete_signal;
+ * SIGKILL, SIGCONT and default stops reach every task. Errors as proc_send.
+ */
+long proc_send_group(struct proc *sender, struct proc *t, int sig, const struct sig_info *info);
+
+/*
+ * The group's pending signals (process-directed ones every task blocked
+ * when they came) as a thread p sees them: whether one p does not block is
+ * pending, the set (rt_sigpending), and taking the lowest one of `set` (its
+ * number, 0 when none, its siginfo in *info). The leader holds them as its
+ * own, so for it these see nothing.
+ */
+bool proc_shared_pending(const struct proc *p);
+uint64_t proc_shared_set(const struct proc *p);
+int proc_take_shared(struct proc *p, uint64_t set, struct sig_info *info);
+
+/*
+ * Leader l exits while its group lives on: the group's pending signals it
+ * held go to a live thread (one not blocking each, when there is one).
+ */
+void proc_shared_handoff(struct proc *l);
+
+/* True when a sleep of p must end: sig_wakes, or a group's signal open to p. */
+bool proc_sig_wakes(const struct proc *p);
+
+/*
+ * p changed its handler table (sig: the signal set, discarded where now
+ * ignored; 0: none): every task sharing it (CLONE_SIGHAND) gets the copy.
+ */
+void proc_sighand_sync(struct proc *p, int sig);
+
+/*
+ * A stop signal's default action in p (Linux's group stop): every other
+ * task of its group is stopped too (sent SIGSTOP), each reporting the
+ * signal that began the stop; returns once p is continued.
+ */
+void proc_group_stop(struct proc *p, int sig);
+
+/* SIGCONT came to task t: every other task of its group runs again too. */
+void proc_continue_group(struct proc *t);
+
+/* SIGCONT or SIGKILL arrives: a stopped `t` runs again; pending stop signals go. */
+void proc_continue(struct proc *t, int sig);
+
+/* p's group ids or limits changed: every task of its group gets them (signal_struct's). */
+void proc_group_sync(struct proc *p);
+
+/* p changed its working directory or umask: every task sharing them (CLONE_FS) follows. */
+void proc_fs_sync(struct proc *p);
+
+/*
+ * exit_group, or a fatal signal: every other task of p's group is killed,
+ * the group's wait status is `wstatus` (the first one's), p exits.
+ */
+__attribute__((noreturn)) void proc_group_exit(struct proc *p, int wstatus);
+
+/*
+ * exec's de_thread: every other task of p's group dies; a thread that execs
+ * then takes the leader's place and pid. 0, or -EAGAIN when p is killed
+ * meanwhile (or another exec or exit_group of the group came first).
+ */
+int proc_de_thread(struct proc *p);
+
+/* de_thread's end: thread p takes the place, pid and children of zombie leader l (freed). */
+void proc_take_leader(struct proc *p, struct proc *l);
+
 #endif

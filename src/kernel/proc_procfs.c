@@ -135,7 +135,8 @@ static void proc_procfs_ids(const struct proc *p, struct procfs_task *t)
 	const struct proc_cred *c = &p->cred;
 
 	t->pid = p->pid;
-	t->ppid = p->parent ? p->parent->pid : 0;
+	t->tgid = p->tgid;
+	t->ppid = p->leader->parent ? p->leader->parent->tgid : 0;
 	t->pgid = p->pgid;
 	t->sid = p->sid;
 	t->tracer_pid = p->pt.tracer ? p->pt.tracer->pid : 0;
@@ -145,7 +146,7 @@ static void proc_procfs_ids(const struct proc *p, struct procfs_task *t)
 	t->gid[0] = c->gid, t->gid[1] = c->egid, t->gid[2] = c->sgid, t->gid[3] = c->fsgid;
 	t->cap[0] = c->cap_inh, t->cap[1] = c->cap_prm, t->cap[2] = c->cap_eff;
 	t->cap[3] = c->cap_bnd, t->cap[4] = c->cap_amb;
-	t->threads = 1;
+	t->threads = proc_group_count(p->leader);
 	t->exit_signal = p->exit_signal;
 	t->task_flags = (p->parent && !p->did_exec ? PROC_PROCFS_PF_FORKNOEXEC : 0) |
 			(p->state == PROC_ZOMBIE ? PROC_PROCFS_PF_EXITING : 0);
@@ -188,7 +189,7 @@ int proc_procfs_task(int pid, struct procfs_task *out)
 	return 0;
 }
 
-/* The lowest pid above `after` in the running tree (zombies too), 0 when none. */
+/* The lowest group id above `after` in the running tree (zombies too), 0 when none. */
 static int proc_procfs_next_pid(int after)
 {
 	struct proc_tree *t = proc_tree_now();
@@ -198,22 +199,40 @@ static int proc_procfs_next_pid(int after)
 	list_for_each_safe(n, tmp, &t->procs) {
 		struct proc *p = list_entry(n, struct proc, tree_link);
 
+		if (p == p->leader && p->pid > after && (!best || p->pid < best))
+			best = p->pid;
+	}
+	return best;
+}
+
+/* The lowest task id above `after` in thread group `tgid` (its zombie leader too), 0 when none. */
+static int proc_procfs_next_tid(int tgid, int after)
+{
+	struct proc_tree *t = proc_tree_now();
+	struct list_node *n, *tmp;
+	int best = 0;
+
+	list_for_each_safe(n, tmp, &t->procs) {
+		struct proc *p = list_entry(n, struct proc, tree_link);
+
+		if (p->tgid != tgid || (p->state == PROC_ZOMBIE && p != p->leader))
+			continue;
 		if (p->pid > after && (!best || p->pid < best))
 			best = p->pid;
 	}
 	return best;
 }
 
-/* The reader's pid, 0 in the kernel's own context. */
+/* The reader's process id (its group's: /proc/self), 0 in the kernel's own context. */
 static int proc_procfs_self(void)
 {
 	struct proc *p = proc_current();
 
-	return p ? p->pid : 0;
+	return p ? p->tgid : 0;
 }
 
 static const struct procfs_pids proc_procfs_pids = {
-	.next = proc_procfs_next_pid, .self = proc_procfs_self,
+	.next = proc_procfs_next_pid, .self = proc_procfs_self, .next_tid = proc_procfs_next_tid,
 };
 
 void proc_procfs_reaped(int pid)

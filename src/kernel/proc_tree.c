@@ -85,6 +85,7 @@ static void proc_tree_link(struct proc_tree *t, struct proc *p, struct proc *par
 	waitq_init(&p->child_wq);
 	p->tree = t;
 	p->pid = t->next_pid++;
+	proc_thread_init(p);
 	p->parent = parent;
 	p->exit_signal = SIGCHLD;
 	ptrace_init(p);
@@ -136,6 +137,7 @@ struct proc *proc_tree_alloc(struct proc *parent, int *err)
 
 void proc_tree_free(struct proc *p)
 {
+	list_del(&p->thread_link);
 	list_del(&p->tree_link);
 	list_del(&p->sibling);
 	list_del(&p->run_link);
@@ -172,6 +174,8 @@ struct proc *proc_lookup(struct proc *self, int32_t pid)
 {
 	struct proc *t = pid == 0 ? self : proc_find(pid);
 
+	if (t && t->state == PROC_ZOMBIE && t->leader == t)
+		return proc_group_live(t, NULL); /* a group lives on after its leader */
 	return t && t->state != PROC_ZOMBIE ? t : NULL;
 }
 
@@ -256,7 +260,7 @@ void proc_tell_exit(struct proc *c, struct proc *to, int sig)
 	proc_exit_code(c->wait_status, &code, &status);
 	info = proc_child_info(c, code, status);
 	if (sig)
-		proc_send(NULL, to, sig, &info);
+		proc_send_group(NULL, to, sig, &info);
 	sched_wake_all(&to->child_wq);
 }
 
@@ -288,10 +292,10 @@ static struct proc *proc_reaper_for(const struct proc *p)
  */
 static void proc_send_pdeath(struct proc *p, struct proc *c)
 {
-	struct sig_info info = { .code = SI_USER, .pid = p->pid, .uid = p->cred.uid };
+	struct sig_info info = { .code = SI_USER, .pid = p->tgid, .uid = p->cred.uid };
 
 	if (c->pdeath_sig && c->state != PROC_ZOMBIE)
-		proc_send(p, c, c->pdeath_sig, &info);
+		proc_send_group(p, c, c->pdeath_sig, &info);
 }
 
 /*
@@ -320,25 +324,107 @@ static void proc_reparent_children(struct proc *p)
 	}
 }
 
-void proc_do_exit(struct proc *p, int wstatus)
+/* No task waits for `p` to exec or exit any more: vfork children it made forget it. */
+static void proc_forget_vfork_parent(const struct proc *p)
 {
-	proc_itimers_exit(p);
-	futex_mm_release(p);
-	proc_vfork_done(p);
-	proc_files_exit(p);
-	proc_release_mm(p);
-	sig_flush(&p->sig);
-	p->wait_status = wstatus;
-	p->state = PROC_ZOMBIE;
-	if (p == proc_tree.init) {
+	struct list_node *n, *tmp;
+
+	list_for_each_safe(n, tmp, &proc_tree.procs) {
+		struct proc *c = list_entry(n, struct proc, tree_link);
+
+		if (c->vfork_parent == p)
+			c->vfork_parent = NULL;
+	}
+}
+
+/* The test's status of a wait status: the exit code, or 128 + the signal. */
+static int proc_test_status(int wstatus)
+{
+	return (wstatus & 0x7f) ? 128 + (wstatus & 0x7f) : (wstatus >> 8) & 0xff;
+}
+
+/*
+ * The last task of leader l's group has exited (l a zombie): the group's
+ * wait status is the group exit's (exit_group, a fatal signal, else the
+ * last task's exit); its children go to the reaper and its parent is told.
+ */
+static void proc_group_dead(struct proc *l)
+{
+	if (l->group_exit)
+		l->wait_status = l->group_exit_status;
+	proc_itimers_exit(l);
+	if (l == proc_tree.init) {
+		proc_record_end(l, proc_test_status(l->wait_status));
 		proc_tree.init_exited = true;
 		proc_tree_kill_all(); /* the test is over: the rest of the tree dies */
 	}
+	proc_reparent_children(l);
+	if (!ptrace_tracee_exited(l))
+		proc_zombie_to_parent(l);
+}
+
+void proc_do_exit(struct proc *p, int wstatus)
+{
+	struct proc *l = p->leader;
+
+	if (!l->group_exit && !proc_group_live(l, p)) {
+		l->group_exit = true; /* the last task's code is the group's (synchronize_group_exit) */
+		l->group_exit_status = wstatus;
+	}
+	if (p != l)
+		proc_itimers_exit(p); /* the group's timers live on its leader until the end */
+	futex_mm_release(p);
+	proc_vfork_done(p);
+	proc_forget_vfork_parent(p);
+	proc_files_exit(p);
+	proc_release_mm(p);
+	if (p == l && proc_group_live(l, l))
+		proc_shared_handoff(l);
+	sig_flush(&p->sig);
+	p->wait_status = wstatus;
+	p->state = PROC_ZOMBIE;
 	ptrace_tracer_exit(p);
-	proc_reparent_children(p);
-	if (!ptrace_tracee_exited(p))
+	if (p != l || proc_group_has_threads(p))
+		sched_wake_all(&l->child_wq); /* an exec waiting for the rest of the group to go */
+	if (p != l) {
+		list_del(&p->thread_link); /* released: nobody waits for a thread */
+		ptrace_release(p); /* a traced thread's end is not reported: only the group's */
 		proc_zombie_to_parent(p);
+	}
+	if (l->state == PROC_ZOMBIE && !proc_group_live(l, NULL))
+		proc_group_dead(l);
 	sched_exit();
+}
+
+void proc_take_leader(struct proc *p, struct proc *l)
+{
+	struct list_node *n, *tmp;
+	int tid = p->pid;
+
+	p->pid = l->pid;
+	l->pid = tid; /* freed below: /proc/<tid> goes */
+	p->parent = l->parent;
+	list_insert_before(&l->sibling, &p->sibling);
+	list_del(&l->sibling);
+	list_for_each_safe(n, tmp, &l->children) {
+		struct proc *c = list_entry(n, struct proc, sibling);
+
+		list_del(&c->sibling);
+		c->parent = p;
+		list_add_tail(&p->children, &c->sibling);
+	}
+	p->exit_signal = l->exit_signal;
+	p->is_subreaper = l->is_subreaper;
+	p->start_ns = l->start_ns;
+	p->maxrss = MAX(p->maxrss, l->maxrss);
+	p->cmaxrss = MAX(p->cmaxrss, l->cmaxrss);
+	if (proc_tree.init == l)
+		proc_tree.init = p;
+	proc_itimers_move(p, l);
+	list_del(&l->thread_link);
+	p->leader = p;
+	l->parent = NULL;
+	proc_tree_free(l);
 }
 
 void proc_vfork_done(struct proc *p)
@@ -373,13 +459,12 @@ static void proc_tell_parent_state(struct proc *p, int code, int sig)
 		return;
 	if (!(par->sig.act[SIGCHLD - 1].flags & SA_NOCLDSTOP)) {
 		info = proc_child_info(p, code, sig);
-		proc_send(NULL, par, SIGCHLD, &info);
+		proc_send_group(NULL, par, SIGCHLD, &info);
 	}
 	sched_wake_all(&par->child_wq);
 }
 
-/* SIGCONT or SIGKILL arrives: a stopped `t` runs again; pending stop signals go. */
-static void proc_continue(struct proc *t, int sig)
+void proc_continue(struct proc *t, int sig)
 {
 	struct sig_info drop;
 
@@ -409,6 +494,8 @@ long proc_send(struct proc *sender, struct proc *t, int sig, const struct sig_in
 		return 0;
 	if (sig == SIGCONT || sig == SIGKILL)
 		proc_continue(t, sig);
+	if (sig == SIGCONT)
+		proc_continue_group(t); /* a group stops and continues as one */
 	if (sig_default_action(sig) == SIG_DEF_STOP)
 		sig_take(&t->sig, SIGCONT, &drop);
 	if (!t->pt.tracer && sig_ignored(&t->sig, sig)) /* a tracer sees ignored ones too */
@@ -423,7 +510,7 @@ long proc_send(struct proc *sender, struct proc *t, int sig, const struct sig_in
 
 void proc_signal_self(struct proc *p, int sig, int code)
 {
-	struct sig_info info = { .code = code, .pid = p->pid, .uid = p->cred.uid };
+	struct sig_info info = { .code = code, .pid = p->tgid, .uid = p->cred.uid };
 
 	proc_send(p, p, sig, &info);
 }

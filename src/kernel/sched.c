@@ -11,6 +11,7 @@
 #include "lib/errno.h"
 #include "mm/aspace.h"
 #include "mm/mmarch.h"
+#include "proc_internal.h"
 
 #define SCHED_SLICE_NS (SCHED_SLICE_MS * 1000000ULL)
 
@@ -143,7 +144,7 @@ long sched_sleep(struct waitq *wq, uint64_t deadline_ns)
 	struct proc *p = sched_cur;
 
 	KASSERT(p);
-	if (sig_wakes(&p->sig))
+	if (proc_sig_wakes(p))
 		return -EINTR;
 	return sched_sleep_now(p, wq, deadline_ns);
 }

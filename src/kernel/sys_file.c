@@ -16,6 +16,7 @@
 #include "lib/string.h"
 #include "mm/heap.h"
 #include "mm/mobj.h"
+#include "proc_internal.h"
 #include "sys.h"
 
 #define AT_SYMLINK_NOFOLLOW 0x100
@@ -493,7 +494,7 @@ static long sys_truncate(struct proc *p, uint64_t upath, int64_t len)
 	return err;
 }
 
-/* chdir(2) / fchdir(2): the new working directory takes a reference. */
+/* chdir(2) / fchdir(2): the new working directory takes a reference (CLONE_FS sharers too). */
 static long sys_set_cwd(struct proc *p, struct vfs_node *n)
 {
 	if (!VFS_IS_DIR(n->mode))
@@ -502,6 +503,7 @@ static long sys_set_cwd(struct proc *p, struct vfs_node *n)
 	if (p->cwd)
 		vfs_put(p->cwd);
 	p->cwd = n;
+	proc_fs_sync(p);
 	return 0;
 }
 
@@ -635,6 +637,7 @@ long sys_file_call(struct proc *p, uint64_t nr, struct uregs *r)
 		uint32_t old = p->umask;
 
 		p->umask = (uint32_t)r->rdi & 0777;
+		proc_fs_sync(p);
 		return old;
 	}
 	default:

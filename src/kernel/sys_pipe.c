@@ -20,6 +20,7 @@
 #include "lib/string.h"
 #include "mm/aspace.h"
 #include "mm/heap.h"
+#include "proc_internal.h"
 #include "sys.h"
 
 #define SYS_AF_MAX 46                 /* NPROTO: families above are EAFNOSUPPORT */
@@ -56,7 +57,7 @@ static int64_t sys_pipe_now(void)
  */
 static long sys_pipe_sleep(struct proc *p, struct waitq *wq)
 {
-	if (sig_wakes(&p->sig))
+	if (proc_sig_wakes(p))
 		return -ERESTARTSYS;
 	return sched_sleep(wq, SCHED_FOREVER) ? -ERESTARTSYS : 0;
 }

@@ -151,16 +151,19 @@ static bool proc_wait_state(struct proc_wait *w, struct proc *c, bool ptrace)
  */
 static int proc_wait_consider(struct proc *p, struct proc *c, struct proc_wait *w, bool ptrace)
 {
-	if (!proc_wait_matches(p, c, w, ptrace) ||
-	    (c->state == PROC_ZOMBIE && !(w->options & WEXITED)))
+	bool dead = c->state == PROC_ZOMBIE && !proc_group_live(c, NULL);
+
+	if (!proc_wait_matches(p, c, w, ptrace) || (dead && !(w->options & WEXITED)))
 		return -1;
 	ptrace |= c->pt.tracer == p;
-	if (c->state == PROC_ZOMBIE) {
+	if (dead) {
 		if (c->pt.tracer && !ptrace)
 			return 0;
 		proc_wait_reap(w, c);
 		return 1;
 	}
+	if (c->state == PROC_ZOMBIE)
+		return 0; /* a leader whose threads live on: the group ends later */
 	return proc_wait_state(w, c, ptrace) ? 1 : 0;
 }
 
@@ -180,26 +183,35 @@ static int proc_wait_scan(struct proc *p, struct proc_wait *w)
 			return 1;
 		any |= r == 0;
 	}
-	list_for_each_safe(n, tmp, &p->pt.tracees) {
-		r = proc_wait_consider(p, list_entry(n, struct proc, pt.link), w, true);
-		if (r == 1)
-			return 1;
-		any |= r == 0;
+	for (struct proc *t = p;;) { /* any thread's tracees: Linux's while_each_thread */
+		list_for_each_safe(n, tmp, &t->pt.tracees) {
+			r = proc_wait_consider(t, list_entry(n, struct proc, pt.link), w, true);
+			if (r == 1)
+				return 1;
+			any |= r == 0;
+		}
+		if ((t = proc_thread_next(t)) == p)
+			break;
 	}
 	return any ? 0 : -ECHILD;
 }
 
-/* Wait as *w asks: 1 (collected), 0 (WNOHANG, nothing ready), or -errno. */
+/*
+ * Wait as *w asks: 1 (collected), 0 (WNOHANG, nothing ready), or -errno.
+ * The children are the group's (its leader's), whichever thread waits.
+ */
 static long proc_wait(struct proc *p, struct proc_wait *w)
 {
+	struct proc *l = p->leader;
+
 	for (;;) {
-		int r = proc_wait_scan(p, w);
+		int r = proc_wait_scan(l, w);
 
 		if (r != 0 || (w->options & WNOHANG))
 			return r;
-		if (sig_wakes(&p->sig))
+		if (proc_sig_wakes(p))
 			return -ERESTARTSYS;
-		sched_sleep(&p->child_wq, SCHED_FOREVER);
+		sched_sleep(&l->child_wq, SCHED_FOREVER);
 	}
 }
 
@@ -322,6 +334,8 @@ static long sys_setpgid(struct proc *p, int pid, int pgid)
 {
 	struct proc *t = proc_by_pid(p, pid);
 
+	p = p->leader; /* ids are the group's */
+	t = t ? t->leader : NULL;
 	if (pgid < 0 || (pgid == 0 && pid < 0)) /* pgid 0 is the pid: Linux checks it after */
 		return -EINVAL;
 	if (!t || (t != p && t->parent != p))
@@ -337,6 +351,7 @@ static long sys_setpgid(struct proc *p, int pid, int pgid)
 	if (pgid != t->pid && !proc_group_in_session(pgid, p->sid))
 		return -EPERM;
 	t->pgid = pgid;
+	proc_group_sync(t);
 	return 0;
 }
 
@@ -345,10 +360,12 @@ static long sys_setsid(struct proc *p)
 {
 	struct list_node *n, *tmp;
 
+	p = p->leader; /* ids are the group's */
 	list_for_each_safe(n, tmp, &proc_tree_now()->procs)
 		if (list_entry(n, struct proc, tree_link)->pgid == p->pid)
 			return -EPERM;
 	p->sid = p->pgid = p->pid;
+	proc_group_sync(p);
 	return p->sid;
 }
 
@@ -529,9 +546,9 @@ static long proc_kill_many(struct proc *p, int pgid, int sig, const struct sig_i
 		struct proc *t = list_entry(n, struct proc, tree_link);
 		long err;
 
-		if (pgid ? t->pgid != pgid : (t->pid == 1 || t == p))
-			continue;
-		err = proc_send(p, t, sig, info);
+		if (t != t->leader || (pgid ? t->pgid != pgid : (t->pid == 1 || t == p->leader)))
+			continue; /* once per group: to its leader, zombie or not */
+		err = proc_send_group(p, t, sig, info);
 		sent |= err == 0 || (!pgid && err == -EPERM);
 		ret = err;
 	}
@@ -543,7 +560,7 @@ static long sys_kill(struct proc *p, uint64_t nr, struct uregs *r)
 	int32_t a = (int32_t)r->rdi, b = (int32_t)r->rsi;
 	int sig = (int)(nr == SYS_tgkill ? r->rdx : r->rsi);
 	struct sig_info info = { .code = nr == SYS_kill ? SI_USER : SI_TKILL,
-				 .pid = p->pid, .uid = p->cred.uid };
+				 .pid = p->tgid, .uid = p->cred.uid };
 	struct proc *t;
 
 	if (sig < 0 || sig > SIG_NSIG)
@@ -555,8 +572,10 @@ static long sys_kill(struct proc *p, uint64_t nr, struct uregs *r)
 	if ((nr == SYS_tkill && a <= 0) || (nr == SYS_tgkill && (a <= 0 || b <= 0)))
 		return -EINVAL;
 	t = proc_find(nr == SYS_tgkill ? b : a);
-	if (!t || (nr == SYS_tgkill && a != b))
+	if (!t || (nr == SYS_tgkill && t->tgid != a))
 		return -ESRCH;
+	if (nr == SYS_kill)
+		return proc_send_group(p, t->leader, sig, &info);
 	return proc_send(p, t, sig, &info);
 }
 
@@ -565,9 +584,9 @@ static long sys_kill(struct proc *p, uint64_t nr, struct uregs *r)
 long sys_proc_call(struct proc *p, uint64_t nr, struct uregs *r)
 {
 	switch (nr) {
-	case SYS_getpid: return p->pid;
+	case SYS_getpid: return p->tgid;
 	case SYS_gettid: return p->pid;
-	case SYS_getppid: return p->parent ? p->parent->pid : 0;
+	case SYS_getppid: return p->leader->parent ? p->leader->parent->tgid : 0;
 	case SYS_getpgrp: return p->pgid;
 	case SYS_getpgid: return sys_getpgid_sid(p, (int32_t)r->rdi, false);
 	case SYS_getsid: return sys_getpgid_sid(p, (int32_t)r->rdi, true);

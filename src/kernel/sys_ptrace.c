@@ -234,7 +234,10 @@ void ptrace_tracer_exit(struct proc *p)
 
 		ptrace_unlink(t);
 		if (t->state == PROC_ZOMBIE) {
-			proc_zombie_to_parent(t); /* p's own: reparented next, unless p took no zombies */
+			/* p's own: reparented next, unless p took no zombies; a leader whose
+			 * threads live on is told about when the group ends */
+			if (!proc_group_live(t, NULL))
+				proc_zombie_to_parent(t);
 			continue;
 		}
 		if (exitkill)

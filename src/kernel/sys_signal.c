@@ -23,7 +23,7 @@
 /* Sleep until a signal the process does not block is pending. */
 static void sys_sig_wait(struct proc *p)
 {
-	while (!sig_wakes(&p->sig))
+	while (!proc_sig_wakes(p))
 		sched_sleep(NULL, SCHED_FOREVER);
 }
 
@@ -61,7 +61,7 @@ static long sys_rt_sigsuspend(struct proc *p, uint64_t umask, uint64_t sigsetsiz
  */
 static long sys_rt_sigpending(struct proc *p, uint64_t uset, uint64_t sigsetsize)
 {
-	uint64_t set = p->sig.pending & p->sig.blocked;
+	uint64_t set = (p->sig.pending | proc_shared_set(p)) & p->sig.blocked;
 
 	if (sigsetsize > SIG_SETSIZE)
 		return -EINVAL;
@@ -83,11 +83,13 @@ static long sys_sig_timedwait(struct proc *p, uint64_t set, uint64_t deadline,
 
 	s->real_blocked = s->blocked;
 	s->blocked &= ~set;
-	while (!err && !sig_wakes(s))
+	while (!err && !proc_sig_wakes(p))
 		err = sched_sleep(NULL, deadline);
 	s->blocked = s->real_blocked;
 	s->real_blocked = 0;
 	sig = sig_take_set(s, set, info);
+	if (!sig)
+		sig = proc_take_shared(p, set, info);
 	if (sig)
 		return sig;
 	return err == -ETIMEDOUT ? -EAGAIN : -EINTR;
@@ -143,12 +145,12 @@ static long sys_sigqueue_to(struct proc *p, int pid, int sig, const struct sig_i
 {
 	struct proc *t;
 
-	if ((info->code >= 0 || info->code == SI_TKILL) && pid != p->pid)
+	if ((info->code >= 0 || info->code == SI_TKILL) && pid != p->pid) /* Linux: the tid */
 		return -EPERM;
 	t = pid > 0 ? proc_find(pid) : NULL;
 	if (!t)
 		return -ESRCH;
-	return proc_send(p, t, sig, info);
+	return proc_send_group(p, t->leader, sig, info);
 }
 
 /* rt_sigqueueinfo(2): send `sig` to process `pid` with the caller's siginfo (EFAULT first). */
@@ -162,12 +164,14 @@ static long sys_rt_sigqueueinfo(struct proc *p, int pid, int sig, uint64_t uinfo
 }
 
 /*
- * rt_tgsigqueueinfo(2): to thread `tid` of group `tgid` (a process: tid ==
- * tgid, else ESRCH); EFAULT first, then EINVAL for ids <= 0.
+ * rt_tgsigqueueinfo(2): to thread `tid` of group `tgid` (ESRCH when it is
+ * not one of it); EFAULT first, then EINVAL for ids <= 0, EPERM for a
+ * siginfo passing for the kernel's or kill's towards another task.
  */
 static long sys_rt_tgsigqueueinfo(struct proc *p, int tgid, int tid, int sig, uint64_t uinfo)
 {
 	struct sig_info info;
+	struct proc *t;
 
 	if (sig_info_from_user(uinfo, &info))
 		return -EFAULT;
@@ -175,9 +179,10 @@ static long sys_rt_tgsigqueueinfo(struct proc *p, int tgid, int tid, int sig, ui
 		return -EINVAL;
 	if ((info.code >= 0 || info.code == SI_TKILL) && tid != p->pid)
 		return -EPERM;
-	if (tgid != tid)
+	t = proc_find(tid);
+	if (!t || t->tgid != tgid)
 		return -ESRCH;
-	return sys_sigqueue_to(p, tid, sig, &info);
+	return proc_send(p, t, sig, &info);
 }
 
 long sys_signal_call(struct proc *p, uint64_t nr, struct uregs *r)

@@ -11,6 +11,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "fs/file.h"
+#include "proc_internal.h"
 #include "mm/aspace.h"
 #include "mm/mobj.h"
 #include "sys.h"
@@ -388,6 +389,7 @@ static long sys_prlimit64(struct proc *p, int64_t pid, uint64_t res,
 		t->rlim[res].cur = nv.cur;
 		t->rlim[res].max = nv.max;
 		sys_mm_rlimits(t);
+		proc_group_sync(t); /* the limits are the group's */
 	}
 	if (uold && copy_to_user(uold, &old, sizeof(old)))
 		return -EFAULT;
@@ -498,6 +500,16 @@ static long sys_call_more(struct proc *p, uint64_t nr, struct uregs *r)
 	}
 }
 
+/* rt_sigaction(2) of p: the handler table shared with CLONE_SIGHAND tasks follows. */
+static long sys_proc_sigaction(struct proc *p, struct uregs *r)
+{
+	long ret = sys_rt_sigaction(&p->sig, (int)r->rdi, r->rsi, r->rdx, r->r10);
+
+	if (ret == 0 && r->rsi)
+		proc_sighand_sync(p, (int)r->rdi);
+	return ret;
+}
+
 /* Every call but rt_sigreturn and exit: the result for rax. */
 static long sys_call(struct proc *p, uint64_t nr, struct uregs *r)
 {
@@ -519,7 +531,7 @@ static long sys_call(struct proc *p, uint64_t nr, struct uregs *r)
 	case SYS_mremap: case SYS_madvise: case SYS_brk: case SYS_msync: case SYS_mincore:
 		return sys_mm(p, nr, r);
 	case SYS_rt_sigaction:
-		return sys_rt_sigaction(&p->sig, (int)r->rdi, r->rsi, r->rdx, r->r10);
+		return sys_proc_sigaction(p, r);
 	case SYS_rt_sigprocmask:
 		return sys_rt_sigprocmask(&p->sig, (int)r->rdi, r->rsi, r->rdx, r->r10);
 	case SYS_sigaltstack: return sys_sigaltstack(&p->sig, r->rdi, r->rsi, r->rsp);
@@ -549,7 +561,9 @@ bool syscall_dispatch(struct uregs *regs)
 	uint64_t t0, idle0;
 
 	p->res->syscalls++;
-	if (nr == SYS_exit || nr == SYS_exit_group)
+	if (nr == SYS_exit)
+		proc_exit_thread((int)(regs->rdi & 0xff));
+	if (nr == SYS_exit_group)
 		proc_exit((int)(regs->rdi & 0xff));
 	if (nr == SYS_rt_sigreturn) {
 		if (sig_return(&p->sig, regs) || !uregs_canonical(regs->rip) ||
@@ -562,7 +576,7 @@ bool syscall_dispatch(struct uregs *regs)
 	idle0 = p->idle_ns;
 	regs->rax = (uint64_t)sys_call(p, nr, regs);
 	p->sys_ns += user_clock_mono_ns() - t0 - (p->idle_ns - idle0);
-	if (p->sig.pending && proc_pending_signals(p, regs)) {
+	if ((p->sig.pending || proc_shared_pending(p)) && proc_pending_signals(p, regs)) {
 		sig_restore_mask(&p->sig);
 		return true;
 	}

@@ -1700,3 +1700,160 @@ Test(proc, exec_capability_rules)
 	cr_expect_eq(c.cap_prm, 0);
 	cr_expect_eq(c.cap_eff, 0);
 }
+
+/* ---------------------------------------------------------------- threads */
+
+#define CLONE_VM 0x00000100
+#define CLONE_FS 0x00000200
+#define CLONE_FILES 0x00000400
+#define CLONE_SIGHAND 0x00000800
+#define CLONE_THREAD 0x00010000
+#define CLONE_SYSVSEM 0x00040000
+
+/* What glibc's and musl's pthread_create ask of clone (the exit signal 0). */
+#define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | \
+		      CLONE_SYSVSEM)
+
+static void group_exit_fn(struct proc *p, void *arg)
+{
+	proc_group_exit(p, *(int *)arg);
+}
+
+/* A thread: the group's pid, nobody's child, the leader's descriptors and handlers. */
+Test(proc, thread_ids_and_sharing)
+{
+	struct proc *init = mk_init(), *c = fork_of(init), *t = clone_of(c, THREAD_FLAGS);
+	int pid;
+
+	cr_assert_not_null(t);
+	cr_expect_eq(t->leader, c);
+	cr_expect_eq(sc(t, SYS_getpid, 0, 0, 0, 0, 0), c->pid);
+	cr_expect_eq(sc(t, SYS_gettid, 0, 0, 0, 0, 0), t->pid);
+	cr_expect_eq(sc(t, NR_getppid, 0, 0, 0, 0, 0), init->pid);
+	cr_expect(!is_child(c, t) && !is_child(init, t), "a thread is nobody's child");
+	cr_expect_eq(t->fdt, c->fdt, "CLONE_FILES: one table");
+	cr_expect_eq(t->as, c->as, "CLONE_VM: one space");
+	set_action(c, SIGUSR2, HANDLER, 0);
+	proc_sighand_sync(c, SIGUSR2);
+	cr_expect_eq(t->sig.act[SIGUSR2 - 1].handler, HANDLER, "CLONE_SIGHAND: one table");
+	cr_expect_eq(sc(c, NR_clone, CLONE_THREAD | CLONE_VM, 0, 0, 0, 0), -EINVAL);
+	cr_expect_eq(sc(c, NR_clone, CLONE_SIGHAND, 0, 0, 0, 0), -EINVAL);
+	pid = c->pid;
+	exit_code(t, 0);
+	exit_code(c, 0);
+	cr_expect_eq(wait4_of(init, -1, NULL, 0), pid);
+}
+
+/*
+ * The leader exits first: a zombie nobody may reap while its thread runs;
+ * the last thread's exit code is the group's (synchronize_group_exit).
+ */
+Test(proc, thread_leader_exits_first)
+{
+	struct proc *init = mk_init(), *c = fork_of(init), *t = clone_of(c, THREAD_FLAGS);
+	int pid = c->pid, tid = t->pid, st = 0;
+
+	catch_sigchld(init, 0);
+	exit_code(c, 3);
+	cr_expect_eq(c->state, PROC_ZOMBIE);
+	cr_expect_eq(wait4_of(init, pid, &st, WNOHANG), 0, "the group lives on");
+	cr_expect(!pending(init, SIGCHLD), "no SIGCHLD before the group ends");
+	exit_code(t, 9);
+	cr_expect_null(proc_find(tid), "a thread is released at its exit");
+	cr_expect(pending(init, SIGCHLD));
+	cr_expect_eq(wait4_of(init, pid, &st, 0), pid);
+	cr_expect_eq(st, 9 << 8);
+	cr_expect_eq(wait4_of(init, -1, &st, WNOHANG), -ECHILD);
+}
+
+/* exit_group from a thread: the others get SIGKILL, the group's status is the exit's. */
+Test(proc, thread_exit_group_kills_the_group)
+{
+	struct proc *init = mk_init(), *c = fork_of(init), *t = clone_of(c, THREAD_FLAGS);
+	int pid = c->pid, st = 0, ws = 7 << 8;
+
+	cr_assert_eq(fake_run(t, group_exit_fn, &ws), FAKE_EXITED);
+	cr_expect(pending(c, SIGKILL), "the leader is killed");
+	cr_expect_eq(fake_user_return(c), FAKE_EXITED);
+	cr_expect_eq(wait4_of(init, pid, &st, 0), pid);
+	cr_expect_eq(st, 7 << 8);
+}
+
+/*
+ * kill(2) to a group goes to a thread that does not block the signal; one
+ * every thread blocks waits on the leader for the first that unblocks it.
+ */
+Test(proc, thread_process_signal_target)
+{
+	struct proc *init = mk_init(), *c = fork_of(init), *t = clone_of(c, THREAD_FLAGS);
+	struct sig_info info;
+
+	c->sig.blocked = SIG_BIT(SIGUSR1);
+	cr_expect_eq(kill_of(init, c->pid, SIGUSR1), 0);
+	cr_expect(pending(t, SIGUSR1) && !pending(c, SIGUSR1), "the thread that takes it");
+	sig_take(&t->sig, SIGUSR1, &info);
+	t->sig.blocked = SIG_BIT(SIGUSR1);
+	cr_expect_eq(kill_of(init, c->pid, SIGUSR1), 0);
+	cr_expect(pending(c, SIGUSR1) && !pending(t, SIGUSR1), "the group's, on its leader");
+	cr_expect(!proc_shared_pending(t));
+	cr_expect_eq(proc_shared_set(t), SIG_BIT(SIGUSR1));
+	t->sig.blocked = 0;
+	cr_expect(proc_shared_pending(t));
+	cr_expect_eq(proc_take_shared(t, ~t->sig.blocked, &info), SIGUSR1);
+	cr_expect_eq(info.pid, init->pid);
+	cr_expect(!pending(c, SIGUSR1), "taken once");
+	cr_expect_eq(sc(init, SYS_tgkill, c->pid, t->pid, SIGUSR2, 0, 0), 0);
+	cr_expect(pending(t, SIGUSR2) && !pending(c, SIGUSR2), "tgkill: the thread named");
+	cr_expect_eq(sc(init, SYS_tgkill, init->pid, t->pid, SIGUSR2, 0, 0), -ESRCH);
+}
+
+/* clone(CLONE_THREAD) at every frame and heap failure point: -ENOMEM, nothing held after. */
+Test(proc, thread_clone_every_failure_point_leaks_nothing)
+{
+	struct proc *init = mk_init();
+	int points = 0;
+
+	for (int kind = 0; kind < 2; kind++) {
+		for (unsigned long n = 1;; n++) {
+			size_t frames = pmm_free_frames(), heap = heap_bytes_in_use();
+			unsigned count = proc_tree_now()->count, stacks = fake_kstacks;
+			long r;
+
+			(kind ? heap_fail_nth : pmm_fail_nth)(n);
+			r = sc(init, NR_clone, THREAD_FLAGS, 0, 0, 0, 0);
+			heap_fail_nth(0);
+			pmm_fail_nth(0);
+			if (r > 0) {
+				exit_code(proc_find((int)r), 0);
+				cr_assert_null(proc_find((int)r), "the thread is released");
+				break;
+			}
+			points++;
+			cr_assert_eq(r, -ENOMEM, "%s failure %lu: %ld", kind ? "heap" : "frame", n,
+				     r);
+			cr_assert_eq(pmm_free_frames(), frames, "frame failure point %lu leaks", n);
+			cr_assert_eq(heap_bytes_in_use(), heap, "failure point %lu leaks heap", n);
+			cr_assert_eq(proc_tree_now()->count, count);
+			cr_assert_eq(fake_kstacks, stacks);
+			cr_assert(!proc_group_has_threads(init));
+			cr_assert_eq(init->fdt->refs, 1);
+		}
+	}
+	cr_expect_gt(points, 1);
+	cr_log_info("clone(CLONE_THREAD): %d failure points, each clean", points);
+}
+
+/* A leader that exits hands the group's pending signals to a thread that lives on. */
+Test(proc, thread_leader_exit_hands_over_group_signals)
+{
+	struct proc *init = mk_init(), *c = fork_of(init), *t = clone_of(c, THREAD_FLAGS);
+
+	c->sig.blocked = t->sig.blocked = SIG_BIT(SIGUSR1);
+	cr_expect_eq(kill_of(init, c->pid, SIGUSR1), 0);
+	cr_expect(pending(c, SIGUSR1) && !pending(t, SIGUSR1));
+	exit_code(c, 0);
+	cr_expect(pending(t, SIGUSR1), "the thread holds it now");
+	cr_expect_eq(t->sig.info[SIGUSR1 - 1].pid, init->pid);
+	exit_code(t, 0);
+	cr_expect_eq(wait4_of(init, -1, NULL, 0), 2);
+}

@@ -77,7 +77,18 @@ static int my_pid(void)
 	return self_pid;
 }
 
-static const struct procfs_pids pids = {.next = next_pid, .self = my_pid};
+/* Thread groups: tasks 2, 6 and 7 are group 2's (group_of[tid] = its tgid, 0: none). */
+static int group_of[MAXPID + 1];
+
+static int next_tid(int tgid, int after)
+{
+	for (int t = after + 1; t <= MAXPID; t++)
+		if (t > 0 && group_of[t] == tgid)
+			return t;
+	return 0;
+}
+
+static const struct procfs_pids pids = {.next = next_pid, .self = my_pid, .next_tid = next_tid};
 
 /* Every listed pid is `task` with its pid. */
 static int task_source(int pid, struct procfs_task *out)
@@ -195,7 +206,7 @@ Test(procfs_pids, refresh_out_of_memory_is_all_or_nothing_per_process)
 			snprintf(path, sizeof(path), "proc/%d", p);
 			d = vfs_walk(root, path);
 			if (d)
-				cr_assert_eq(d->nchildren, 11, "k=%lu: /proc/%d complete", k, p);
+				cr_assert_eq(d->nchildren, 12, "k=%lu: /proc/%d complete", k, p); /* and task/ */
 		}
 		cr_assert_eq(vfs_refresh(proc), 0, "k=%lu: a later refresh completes it", k);
 		pid_dirs(proc, names, sizeof(names));
@@ -482,5 +493,49 @@ Test(procfs_pids, mem_and_clear_refs_through_open_files)
 	cr_assert_eq(f->ops->read(f, got, 3, &pos), 0);
 	file_put(f);
 	task.as = as;
+	unmount(root);
+}
+
+/* /proc/<pid>/task: one <tid>/ per task of the group, each with the files; gone tasks go. */
+Test(procfs_pids, task_directories_follow_the_group)
+{
+	struct vfs_node *root = mounted(), *task;
+	size_t heap_mounted = heap_bytes_in_use();
+	char names[64];
+
+	listed[2] = true;
+	group_of[2] = group_of[6] = group_of[7] = 2;
+	cr_assert_eq(vfs_refresh(vfs_walk(root, "proc")), 0);
+	task = vfs_walk(root, "proc/2/task");
+	cr_assert_not_null(task);
+	cr_assert_eq(vfs_refresh(task), 0);
+	pid_dirs(task, names, sizeof(names));
+	cr_assert_str_eq(names, "2 6 7");
+	cr_assert_eq(vfs_check(root), 0);
+	cr_assert_eq(vfs_walk(root, "proc/2/task/6")->nchildren, 11);
+	cr_assert_not_null(vfs_walk(root, "proc/2/task/7/status"));
+	group_of[6] = 0;
+	cr_assert_eq(vfs_refresh(task), 0);
+	pid_dirs(task, names, sizeof(names));
+	cr_assert_str_eq(names, "2 7");
+	for (unsigned long k = 1; k < 40; k++) {
+		struct vfs_node *d;
+		int err;
+
+		group_of[6] = 2;
+		heap_fail_nth(k);
+		err = vfs_refresh(task);
+		heap_fail_nth(0);
+		cr_assert(err == 0 || err == -ENOMEM, "k=%lu err=%d", k, err);
+		d = vfs_walk(root, "proc/2/task/6");
+		if (d)
+			cr_assert_eq(d->nchildren, 11, "k=%lu: task/6 complete", k);
+		group_of[6] = 0;
+		cr_assert_eq(vfs_refresh(task), 0);
+	}
+	memset(listed, 0, sizeof(listed));
+	memset(group_of, 0, sizeof(group_of));
+	cr_assert_eq(vfs_refresh(vfs_walk(root, "proc")), 0);
+	cr_assert_eq(heap_bytes_in_use(), heap_mounted);
 	unmount(root);
 }
