@@ -51,6 +51,13 @@ CAP_TESTS = {"mlock-random-test", "memfd_secret"}
 # take its header through a directory holding just sys/capability.h and link
 # its archive by path: the objects they pull (cap_alloc, cap_proc, cap_flag)
 # call only plain libc functions and syscall wrappers, the same C ABI in musl.
+# musl 1.2.3's sys/prctl.h defines struct prctl_mm_map, which mdwe_test also
+# gets from linux/prctl.h (glibc's header does not). For musl it is built
+# with sys/prctl.h's guard predefined and a header that declares just what
+# it needs from there: musl's own prototype of prctl.
+MUSL_PRCTL_TESTS = {"mdwe_test"}
+MUSL_PRCTL_HEADER = ("/* musl's sys/prctl.h without its struct prctl_mm_map "
+                     "(ci/selftests.py) */\nint prctl(int, ...);\n")
 LIBCAP_HEADER = "/usr/include/sys/capability.h"
 LIBCAP_ARCHIVE = "/usr/lib/x86_64-linux-gnu/libcap.a"
 KSFT_SKIP = 4
@@ -128,6 +135,8 @@ def compile_command(test, toolchain, src, include, gen, binary):
         cmd += ["-m64", "-mxsave"]
     if test in CAP_TESTS and toolchain == "musl":
         cmd += ["-isystem", os.path.join(gen, "musl-libcap")]
+    if test in MUSL_PRCTL_TESTS and toolchain == "musl":
+        cmd += ["-D_SYS_PRCTL_H", "-include", os.path.join(gen, "musl-prctl.h")]
     cmd += [os.path.join(mm, f) for f in (test + ".c", "vm_util.c",
                                           "thp_settings.c")]
     cmd += ["-lrt", "-lpthread", "-lm"]
@@ -198,6 +207,8 @@ def build_all(tests, toolchains, build):
     cfg = os.path.join(out, "gen", "local_config.h")
     with open(cfg, "w") as f:
         f.write("// No liburing support found\n")
+    with open(os.path.join(out, "gen", "musl-prctl.h"), "w") as f:
+        f.write(MUSL_PRCTL_HEADER)
     capdir = os.path.join(out, "gen", "musl-libcap", "sys")
     os.makedirs(capdir, exist_ok=True)
     cap = os.path.join(capdir, "capability.h")
