@@ -35,7 +35,12 @@ static char task_state(pid_t pid, pid_t tid)
 	return at ? at[7] : '?';
 }
 
-/* A child with a second thread; its pid, the thread's id in *tid. */
+/*
+ * A child with a second thread; its pid, the thread's id in *tid. The child
+ * leads a process group of its own: one whose members' parents are all in
+ * it or in another session is orphaned, and Linux discards SIGTSTP there
+ * (as when the runner starts this program in a session of its own).
+ */
 static pid_t threaded_child(pid_t *tid)
 {
 	int pfd[2];
@@ -47,10 +52,13 @@ static pid_t threaded_child(pid_t *tid)
 	if (pid == 0) {
 		pthread_t t;
 
+		setpgid(0, 0);
 		thread_start(&t, sleeper, (void *)(long)pfd[1]);
 		for (;;)
 			pause();
 	}
+	if (pid > 0)
+		setpgid(pid, pid); /* either may run first: both set it, as a shell does */
 	close(pfd[1]); /* a child that could not make its thread leaves end of file */
 	if (read(pfd[0], tid, sizeof(*tid)) != sizeof(*tid))
 		*tid = -1;
