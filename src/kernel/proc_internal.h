@@ -113,6 +113,14 @@ uint64_t proc_maxrss_kb(const struct proc *p, unsigned which);
 long proc_send(struct proc *sender, struct proc *t, int sig, const struct sig_info *info);
 
 /* Stop the running process for `sig` (its parent is told); returns once continued. */
+/*
+ * Linux's is_current_pgrp_orphaned for p's process group: no live member has
+ * a parent in another group of the same session. The harness, which has no
+ * proc, counts as outside every session, as the oracle's init does (Linux
+ * skips members whose parent is init).
+ */
+bool proc_pgrp_orphaned(const struct proc *p);
+
 void proc_stop_self(struct proc *p, int sig);
 
 /* The first process's group ended with test status `status` (exit code or 128 + signal). */

@@ -515,6 +515,24 @@ void proc_signal_self(struct proc *p, int sig, int code)
 	proc_send(p, p, sig, &info);
 }
 
+bool proc_pgrp_orphaned(const struct proc *p)
+{
+	const struct proc *l = p->leader;
+	struct list_node *n, *tmp;
+
+	list_for_each_safe(n, tmp, &proc_tree.procs) {
+		struct proc *q = list_entry(n, struct proc, tree_link);
+		const struct proc *par = q->parent;
+
+		if (q != q->leader || q->pgid != l->pgid ||
+		    (q->state == PROC_ZOMBIE && !proc_group_live(q, NULL)))
+			continue;
+		if (par && par->leader->pgid != q->pgid && par->leader->sid == q->sid)
+			return false;
+	}
+	return true;
+}
+
 void proc_stop_self(struct proc *p, int sig)
 {
 	p->stop_sig = sig;
