@@ -105,9 +105,17 @@ static inline int proc_await(int fd)
 	return n == 1 ? 0 : -1;
 }
 
-/* Send one byte on fd (0 when written). */
+/*
+ * Send one byte on fd (0 when written). A write that fails with ENOMEM or
+ * EINTR is tried once more: under bootmm.failalloc one frame allocation
+ * fails, and a lost go byte would leave its reader waiting for ever.
+ */
 static inline int proc_signal(int fd)
 {
+	if (write(fd, "g", 1) == 1)
+		return 0;
+	if (errno != ENOMEM && errno != EINTR)
+		return -1;
 	return write(fd, "g", 1) == 1 ? 0 : -1;
 }
 
