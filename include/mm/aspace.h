@@ -641,9 +641,6 @@ void as_mem_stats(const struct aspace *as, vaddr_t start, vaddr_t end,
  * A fork's copy starts with its own figures as marks (dup_mm); a new space
  * with none.
  */
-/* Pages of `as` resident now, in O(1) (equal to as_resident_frames). */
-uint64_t as_rss_pages(const struct aspace *as);
-
 /* Largest resident count of `as` (VmHWM, in pages): max(mark, now). */
 uint64_t as_hiwater_rss_pages(const struct aspace *as);
 

@@ -440,10 +440,8 @@ static long ptrace_detach(struct proc *t, uint64_t data)
 {
 	if (data > SIG_NSIG)
 		return -EIO;
-	t->pt.code = (int)data;
 	ptrace_unlink(t);
-	ptrace_let_go(t);
-	return 0;
+	return ptrace_cont(t, data);
 }
 
 /* The requests on a tracee `t` of `p` that passed ptrace_check_attach. EIO for the rest. */

@@ -159,11 +159,6 @@ size_t as_table_frames(const struct aspace *as)
 	return pt_count_tables(as->root, 0, PT_USER_TOP);
 }
 
-uint64_t as_rss_pages(const struct aspace *as)
-{
-	return as->rss;
-}
-
 uint64_t as_hiwater_rss_pages(const struct aspace *as)
 {
 	return MAX(as->hiwater_rss, as->rss);
