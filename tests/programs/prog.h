@@ -158,6 +158,25 @@ static inline int prog_resident(const char *p, int n)
 	return c;
 }
 
+/*
+ * The number after `name` (with its colon: "Threads:") in /proc/self/status,
+ * from one read(2) and no malloc; -1 when the file or the line is missing.
+ */
+static inline long prog_status_number(const char *name)
+{
+	char buf[4096], *at;
+	int fd = open("/proc/self/status", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	at = strstr(buf, name);
+	return at ? strtol(at + strlen(name), NULL, 10) : -1;
+}
+
 /* The exit status: 0 when every check held. */
 static inline int prog_done(void)
 {

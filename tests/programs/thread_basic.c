@@ -85,21 +85,6 @@ static void *cond_thread(void *arg)
 	return NULL;
 }
 
-/* The number of a "Name:\t<n>" line of /proc/self/status (name with its colon), or -1. */
-static long status_field(const char *name)
-{
-	char buf[4096], *at;
-	int fd = open("/proc/self/status", O_RDONLY);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	at = strstr(buf, name);
-	return at ? strtol(at + strlen(name), NULL, 10) : -1;
-}
-
 /* The entries of /proc/self/task, and whether each one's status says Pid: <its name>, Tgid: ours. */
 static int task_entries(int *sound)
 {
@@ -142,7 +127,7 @@ static void condvar(void)
 	while (ready < 3)
 		pthread_cond_wait(&cond, &lock);
 	pthread_mutex_unlock(&lock);
-	printf("Threads: with three waiting: %ld\n", status_field("Threads:"));
+	printf("Threads: with three waiting: %ld\n", prog_status_number("Threads:"));
 	tasks = task_entries(&sound);
 	printf("/proc/self/task entries with three waiting: %d\n", tasks);
 	REPORT("each task's status: Tgid ours, Pid its own", sound);
@@ -155,9 +140,9 @@ static void condvar(void)
 	for (int i = 0; i < 3; i++)
 		CHECK(pthread_join(t[i], NULL) == 0);
 	/* a joined thread may still be on its way out (its tid cleared before it is gone) */
-	for (int i = 0; i < 5000 && status_field("Threads:") != 1; i++)
+	for (int i = 0; i < 5000 && prog_status_number("Threads:") != 1; i++)
 		usleep(1000); /* up to 5 s: a loaded host may be slow */
-	printf("Threads: after the joins: %ld\n", status_field("Threads:"));
+	printf("Threads: after the joins: %ld\n", prog_status_number("Threads:"));
 }
 
 static int shared_fd = -1;

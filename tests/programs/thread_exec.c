@@ -7,20 +7,6 @@
 #include "proc.h"
 #include "threads.h"
 
-static long status_threads(void)
-{
-	char buf[4096], *at;
-	int fd = open("/proc/self/status", O_RDONLY);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	at = strstr(buf, "Threads:");
-	return at ? strtol(at + 8, NULL, 10) : -1;
-}
-
 /* The program after exec: alone, with the pid it had before. */
 static int after_exec(const char *who, const char *pid_before)
 {
@@ -28,7 +14,7 @@ static int after_exec(const char *who, const char *pid_before)
 	       getpid() == atoi(pid_before) ? "yes" : "NO");
 	printf("%s: gettid() == getpid(): %s\n", who,
 	       syscall(SYS_gettid) == getpid() ? "yes" : "NO");
-	printf("%s: Threads: %ld\n", who, status_threads());
+	printf("%s: Threads: %ld\n", who, prog_status_number("Threads:"));
 	fflush(stdout);
 	return 21;
 }
