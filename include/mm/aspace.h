@@ -5,7 +5,7 @@
  * AS_TASK_SIZE (0x7ffffffff000); a space with AS_CAP_SYS_RAWIO may also map
  * (MAP_FIXED, mremap to a fixed place) from 0 up. Placement without a fixed
  * address stays above mmap_min_addr. Each address space has its own root; its
- * kernel half is the kernel's, shared (pt_create_user). VMAs live in an rtree
+ * kernel half is the kernel's, shared (pt_create_user). VMAs live in a B+tree
  * (O(log n) lookup, conflict search and top-down placement); adjacent VMAs of
  * the same rights and kind are always merged. Anonymous memory is mapped on
  * first touch (demand zero) unless MAP_POPULATE; large VMAs get 2 MiB leaves

@@ -1,7 +1,7 @@
 /*
- * aspace: the user address space (see include/mm/aspace.h): VMAs in an
- * rtree, anonymous memory in the page tables, Linux x86-64 semantics. The
- * page-level work (faults, frame references) is in fault.c.
+ * aspace: the user address space (see include/mm/aspace.h): VMAs in a
+ * B+tree (lib/btree.h), anonymous memory in the page tables, Linux x86-64
+ * semantics. The page-level work (faults, frame references) is in fault.c.
  *
  * Every operation that can run out of memory first takes all it may need
  * (VMA structs, page-table splits at the range ends) and only then changes
@@ -65,24 +65,13 @@ struct aspace *as_create(void)
 		kfree(as);
 		return NULL;
 	}
-	rtree_init(&as->vmas, 0, AS_TASK_SIZE);
+	vma_tree_init(&as->vmas, 0, AS_TASK_SIZE);
 	as->mmap_base = as_mmap_base_for(AS_STACK_LIMIT);
 	as->lim = as_default_limits;
 	as->users = 1;
 	as->pkey_map = as_pkeys_enabled(); /* key 0; none without keys (Linux's init_new_context) */
 	as->xonly_pkey = -1;
 	return as;
-}
-
-/* Free every VMA of the tree. */
-static void as_free_vmas(struct aspace *as)
-{
-	struct rnode *n;
-
-	while ((n = rtree_first(&as->vmas)) != NULL) {
-		rtree_remove(&as->vmas, n);
-		vma_free(vma_of(n));
-	}
 }
 
 void as_destroy(struct aspace *as)
@@ -93,7 +82,7 @@ void as_destroy(struct aspace *as)
 		panic("as_destroy: space %p still has %u users", (void *)as, as->users);
 	as_unref_range(as->root, 0, PT_USER_TOP);
 	pt_destroy(as->root, PT_DESTROY_USER_HALF);
-	as_free_vmas(as);
+	vma_tree_destroy(&as->vmas);
 	kfree(as);
 }
 
@@ -162,7 +151,7 @@ static bool as_clone_copies(const struct vma *v)
  */
 static int as_clone_vma(struct aspace *as, struct aspace *c, const struct vma *v)
 {
-	struct vma *nv = (v->flags & AS_VMA_DONTCOPY) ? NULL : vma_alloc();
+	struct vma *nv = (v->flags & AS_VMA_DONTCOPY) ? NULL : vma_alloc(&c->vmas);
 	unsigned clear = (v->flags & MAP_SHARED) ? 0 : PT_WRITE;
 	int err;
 
@@ -177,7 +166,7 @@ static int as_clone_vma(struct aspace *as, struct aspace *c, const struct vma *v
 	if (v->obj)
 		mobj_get(v->obj);
 	vma_attach(nv, v->obj, v->rmap.pgoff, c, as_vma_zap);
-	if (rtree_insert(&c->vmas, &nv->node) != 0)
+	if (btree_insert(&c->vmas, &nv->node) != 0)
 		panic("as_clone_vma: overlap at %#llx", (unsigned long long)vma_start(v));
 	vma_merge(&c->vmas, nv);
 	if (!as_clone_copies(v))
@@ -199,7 +188,7 @@ static void as_clone_unsplit(struct aspace *as, const struct vma *stop)
 {
 	struct vma *v;
 
-	for (v = vma_of(rtree_first(&as->vmas)); v != stop; v = vma_next(v))
+	for (v = vma_of(btree_first(&as->vmas)); v != stop; v = vma_next(v))
 		if (as_clone_wp(v))
 			as_fold_ends(as->root, vma_start(v), vma_end(v));
 }
@@ -209,7 +198,7 @@ static int as_clone_split(struct aspace *as)
 {
 	struct vma *v;
 
-	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v)) {
+	for (v = vma_of(btree_first(&as->vmas)); v; v = vma_next(v)) {
 		if (!as_clone_wp(v))
 			continue;
 		if (as_split_ends(as->root, vma_start(v), vma_end(v)) != 0) {
@@ -237,12 +226,12 @@ struct aspace *as_clone(struct aspace *as)
 	c->pkey_map = as->pkey_map; /* keys and their rights (the thread's) survive fork */
 	c->xonly_pkey = as->xonly_pkey;
 	c->mdwe = as_mdwe_inherited(as);
-	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v))
+	for (v = vma_of(btree_first(&as->vmas)); v; v = vma_next(v))
 		if (as_clone_vma(as, c, v) != 0)
 			goto out_destroy;
 	if (as_clone_split(as) != 0)
 		goto out_destroy;
-	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v))
+	for (v = vma_of(btree_first(&as->vmas)); v; v = vma_next(v))
 		if (as_clone_wp(v) &&
 		    pt_protect(as->root, vma_start(v), vma_end(v) - vma_start(v),
 			       as_pt_flags_existing(v->prot, v->flags)) != 0)
@@ -294,7 +283,7 @@ static int as_place_topdown(const struct aspace *as, uint64_t len, vaddr_t *out)
 	vaddr_t hi = as->mmap_base, addr;
 
 	while (hi > AS_MMAP_MIN_ADDR &&
-	       rtree_gap_topdown(&as->vmas, len, PAGE_SIZE, AS_MMAP_MIN_ADDR, hi, &addr) == 0) {
+	       btree_gap_topdown(&as->vmas, len, PAGE_SIZE, AS_MMAP_MIN_ADDR, hi, &addr) == 0) {
 		if (as_fits(as, addr, len)) {
 			*out = addr;
 			return 0;
@@ -310,7 +299,7 @@ static int as_place_bottomup(const struct aspace *as, uint64_t len, vaddr_t *out
 	vaddr_t lo = ALIGN_UP(AS_TASK_SIZE / 3, PAGE_SIZE), addr;
 
 	while (lo < AS_TASK_SIZE &&
-	       rtree_gap_bottomup(&as->vmas, len, PAGE_SIZE, lo, AS_TASK_SIZE, &addr) == 0) {
+	       btree_gap_bottomup(&as->vmas, len, PAGE_SIZE, lo, AS_TASK_SIZE, &addr) == 0) {
 		if (as_fits(as, addr, len)) {
 			*out = addr;
 			return 0;
@@ -417,12 +406,12 @@ static long as_map_new(struct aspace *as, vaddr_t addr, uint64_t len, int prot, 
 		       struct mobj *obj, uint64_t pgoff, enum as_merge merge)
 {
 	vaddr_t end = addr + len;
-	struct vma *v = vma_alloc(), *spare = NULL;
+	struct vma *v = vma_alloc(&as->vmas), *spare = NULL;
 
 	if (!v)
 		return -ENOMEM;
 	if (vma_carve_growth(&as->vmas, addr, end)) {
-		if (!as_map_count_room(as, 1) || !(spare = vma_alloc()))
+		if (!as_map_count_room(as, 1) || !(spare = vma_alloc(&as->vmas)))
 			goto out_free;
 	}
 	if (!vma_range_free(&as->vmas, addr, end)) {
@@ -437,7 +426,7 @@ static long as_map_new(struct aspace *as, vaddr_t addr, uint64_t len, int prot, 
 	v->prot = prot;
 	v->flags = kind;
 	vma_attach(v, obj, pgoff, as, as_vma_zap);
-	if (rtree_insert(&as->vmas, &v->node) != 0)
+	if (btree_insert(&as->vmas, &v->node) != 0)
 		panic("as_map_new: overlap at %#llx", (unsigned long long)addr);
 	if (merge == AS_MERGE_HEAP)
 		vma_merge_prev(&as->vmas, v, as->brk_start);
@@ -704,7 +693,7 @@ static int as_unmap_range(struct aspace *as, vaddr_t start, vaddr_t end)
 		return -ENOMEM;
 	if (as_sealed_at(as, start, end) < end)
 		return -EPERM;
-	if (vma_carve_growth(&as->vmas, start, end) && !(spare = vma_alloc()))
+	if (vma_carve_growth(&as->vmas, start, end) && !(spare = vma_alloc(&as->vmas)))
 		return -ENOMEM;
 	if (as_split_ends(as->root, start, end) != 0) {
 		vma_free(spare);
@@ -809,7 +798,7 @@ static int as_protect_take(struct aspace *as, const struct vma *first, const str
 
 	if ((head || tail) && !as_map_count_room(as, head + tail)) /* a merge needs no room */
 		return -ENOMEM;
-	if ((head && !(sp->head = vma_alloc())) || (tail && !(sp->tail = vma_alloc())))
+	if ((head && !(sp->head = vma_alloc(&as->vmas))) || (tail && !(sp->tail = vma_alloc(&as->vmas))))
 		return -ENOMEM;
 	return 0;
 }
@@ -1040,7 +1029,7 @@ static int as_plan_cut(struct aspace *as, struct as_cut *cut, vaddr_t start, vad
 	if (start >= end)
 		return 0;
 	if (kind == AS_CUT_VMAS && vma_carve_growth(&as->vmas, start, end) &&
-	    !(cut->spare = vma_alloc()))
+	    !(cut->spare = vma_alloc(&as->vmas)))
 		return -ENOMEM;
 	if (as_split_ends(as->root, start, end) != 0) {
 		vma_free(cut->spare);
@@ -1126,7 +1115,7 @@ static long as_plan_commit(struct as_move_plan *pl, struct aspace *as)
 		as_rss_add(as, as_ref_range(as->root, pl->kept.start, pl->kept.end));
 	else
 		as_plan_drop_kept(pl, as);
-	if (rtree_insert(&as->vmas, &nv->node) != 0)
+	if (btree_insert(&as->vmas, &nv->node) != 0)
 		panic("as_plan_commit: overlap at %#llx", (unsigned long long)to);
 	vma_merge(&as->vmas, nv);
 	vma_free(pl->target.spare);
@@ -1182,7 +1171,7 @@ static long as_move(struct aspace *as, const struct vma *v, vaddr_t addr, uint64
 				  .obj = v->obj, .pgoff = vma_pgoff_at(v, addr)};
 	enum as_cut_kind old = mode == AS_MOVE_KEEP_OLD ? AS_CUT_PAGES : AS_CUT_VMAS;
 
-	if (!(pl.nv = vma_alloc()) ||
+	if (!(pl.nv = vma_alloc(&as->vmas)) ||
 	    as_plan_cut(as, &pl.target, to, to + new_len, AS_CUT_VMAS) != 0 ||
 	    as_plan_cut(as, &pl.tail, addr + keep, addr + old_len, AS_CUT_VMAS) != 0 ||
 	    as_plan_cut(as, &pl.kept, addr, addr + keep, old) != 0 ||
@@ -1412,7 +1401,7 @@ static long as_mremap_dup(struct aspace *as, struct vma *v, vaddr_t addr, uint64
 		return -EAGAIN; /* mremap_to: after the target's munmap */
 	if ((flags & MREMAP_FIXED) && !as_mremap_to_fits(as, v, new_len, flags, to, new_len))
 		return as_mremap_refuse(as, flags, to, new_len, -ENOMEM);
-	if (!(pl.nv = vma_alloc()) ||
+	if (!(pl.nv = vma_alloc(&as->vmas)) ||
 	    as_plan_cut(as, &pl.target, to, to + new_len, AS_CUT_VMAS) != 0 ||
 	    pt_reserve(as_move_tables(as->root, addr, end, to)) != 0) {
 		as_plan_undo(&pl, as);
@@ -1899,7 +1888,7 @@ size_t as_vmas(const struct aspace *as, struct as_vma_info *out, size_t max)
 	const struct vma *v;
 	size_t n = 0;
 
-	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v), n++)
+	for (v = vma_of(btree_first(&as->vmas)); v; v = vma_next(v), n++)
 		if (n < max)
 			as_query_fill(v, &out[n]);
 	return n;
@@ -2019,7 +2008,7 @@ static int as_check_counts(const struct aspace *as)
 	const struct vma *v;
 	uint64_t span = 0;
 
-	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v))
+	for (v = vma_of(btree_first(&as->vmas)); v; v = vma_next(v))
 		span += vma_end(v) - vma_start(v);
 	if (span != as->vmas.span)
 		return kprintf("as_check: VMA span %#llx, counted %#llx\n",
@@ -2036,9 +2025,9 @@ int as_check(struct aspace *as)
 {
 	const struct vma *v, *prev = NULL;
 
-	if (rtree_check(&as->vmas) != 0)
+	if (btree_check(&as->vmas) != 0)
 		return -EINVAL;
-	for (v = vma_of(rtree_first(&as->vmas)); v; prev = v, v = vma_next(v))
+	for (v = vma_of(btree_first(&as->vmas)); v; prev = v, v = vma_next(v))
 		if (as_check_vma(v, prev, as->brk_start) != 0)
 			return -EINVAL;
 	if ((as->def_flags & ~AS_VMA_LOCK_MASK) || as->def_flags == AS_VMA_LOCKONFAULT)

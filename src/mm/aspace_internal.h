@@ -6,7 +6,7 @@
 #ifndef MM_ASPACE_INTERNAL_H
 #define MM_ASPACE_INTERNAL_H
 
-#include "lib/rtree.h"
+#include "lib/btree.h"
 #include "lib/types.h"
 #include "mm/aspace.h"
 #include "mm/pt.h"
@@ -14,7 +14,7 @@
 
 struct aspace {
 	paddr_t root;       /* top-level table */
-	struct rtree vmas;  /* window [0, AS_TASK_SIZE): below AS_MMAP_MIN_ADDR with RAWIO */
+	struct btree vmas;  /* window [0, AS_TASK_SIZE): below AS_MMAP_MIN_ADDR with RAWIO */
 	vaddr_t mmap_base;  /* top of the top-down placement area */
 	vaddr_t brk_start;  /* page aligned; 0 until as_brk_init */
 	vaddr_t brk;        /* current break (unaligned, as Linux keeps it) */

@@ -60,14 +60,14 @@ size_t as_vmas_from(const struct aspace *as, vaddr_t va, struct as_vma_info *out
 struct as_stats_walk {
 	vaddr_t start, end;
 	struct as_mem_stats *st;
-	const struct rtree *vmas;
+	const struct btree *vmas;
 };
 
 /*
  * True when the frame pa mapped at va is a page of the object the VMA there
  * is a window onto (a file's or shmem page, not a private copy of it).
  */
-static bool as_obj_page(const struct rtree *vmas, vaddr_t va, paddr_t pa)
+static bool as_obj_page(const struct btree *vmas, vaddr_t va, paddr_t pa)
 {
 	const struct vma *v = vma_find(vmas, va);
 	paddr_t opa;

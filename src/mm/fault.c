@@ -443,10 +443,10 @@ static int as_fault_grow(struct aspace *as, vaddr_t va, unsigned err)
 	if (!v || !as_may_grow(as, v, page))
 		return AS_FAULT_MAPERR;
 	old = vma_start(v);
-	rtree_set_range(&as->vmas, &v->node, page, vma_end(v));
+	btree_set_range(&as->vmas, &v->node, page, vma_end(v));
 	res = as_fault_in(as, v, va, err);
 	if (res != AS_FAULT_OK) {
-		rtree_set_range(&as->vmas, &v->node, old, vma_end(v));
+		btree_set_range(&as->vmas, &v->node, old, vma_end(v));
 		return res;
 	}
 	vma_merge(&as->vmas, v);

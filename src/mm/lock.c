@@ -34,7 +34,7 @@ static uint64_t as_total_pages(const struct aspace *as)
 	const struct vma *v;
 	uint64_t n = 0;
 
-	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v))
+	for (v = vma_of(btree_first(&as->vmas)); v; v = vma_next(v))
 		n += (vma_end(v) - vma_start(v)) / PAGE_SIZE;
 	return n;
 }
@@ -49,7 +49,7 @@ uint64_t as_locked_pages(const struct aspace *as)
 	const struct vma *v;
 	uint64_t n = 0;
 
-	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v))
+	for (v = vma_of(btree_first(&as->vmas)); v; v = vma_next(v))
 		if (v->flags & AS_VMA_LOCKED)
 			n += (vma_end(v) - vma_start(v)) / PAGE_SIZE;
 	return n;
@@ -182,7 +182,7 @@ static int as_flags_take(struct aspace *as, vaddr_t start, vaddr_t end,
 
 	if (growth && !as_map_count_room(as, growth)) /* merges need no room, even past the limit */
 		return -ENOMEM;
-	if ((head && !(sp->head = vma_alloc())) || (tail && !(sp->tail = vma_alloc()))) {
+	if ((head && !(sp->head = vma_alloc(&as->vmas))) || (tail && !(sp->tail = vma_alloc(&as->vmas)))) {
 		vma_free(sp->head);
 		return -ENOMEM;
 	}
@@ -301,7 +301,7 @@ static void as_apply_lockall(struct aspace *as, int flags)
 	}
 	if (flags & MCL_CURRENT)
 		chg.set = AS_VMA_LOCKED | onfault;
-	for (v = vma_of(rtree_first(&as->vmas)); v; v = vma_next(v)) {
+	for (v = vma_of(btree_first(&as->vmas)); v; v = vma_next(v)) {
 		int nf = as_flags_after(v, chg);
 
 		if (nf == v->flags)

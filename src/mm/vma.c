@@ -5,10 +5,36 @@
 #include "lib/string.h"
 #include "mm/heap.h"
 
-/* A new, unlinked VMA, or NULL when out of memory. */
-struct vma *vma_alloc(void)
+/* The VMA trees' nodes come from the kernel heap (one size class: see lib/btree.c). */
+static const struct btree_alloc vma_tree_nodes = {kzalloc, kfree};
+
+void vma_tree_init(struct btree *t, vaddr_t lo, vaddr_t hi)
 {
-	return kzalloc(sizeof(struct vma));
+	btree_init(t, lo, hi, &vma_tree_nodes);
+}
+
+/* Free every VMA of t and t's nodes. */
+void vma_tree_destroy(struct btree *t)
+{
+	struct vma *v = vma_of(btree_first(t)), *next;
+
+	for (; v; v = next) {
+		next = vma_next(v);
+		vma_free(v);
+	}
+	btree_clear(t);
+}
+
+/* A new VMA for t, with t's nodes for its insert set aside, or NULL when out of memory. */
+struct vma *vma_alloc(struct btree *t)
+{
+	struct vma *v = kzalloc(sizeof(struct vma));
+
+	if (v && btree_reserve(t) != 0) {
+		kfree(v);
+		return NULL;
+	}
+	return v;
 }
 
 /* Free an unlinked VMA; NULL is ignored. Its object loses the mapping and a reference. */
@@ -49,40 +75,40 @@ void vma_attach(struct vma *v, struct mobj *obj, uint64_t pgoff, void *owner, mo
 }
 
 /* Give v [start, end), moving pgoff with the start (see vma.h). */
-void vma_set_range(struct rtree *t, struct vma *v, vaddr_t start, vaddr_t end)
+void vma_set_range(struct btree *t, struct vma *v, vaddr_t start, vaddr_t end)
 {
 	if (v->obj)
 		v->rmap.pgoff = v->rmap.pgoff + (start - vma_start(v)) / PAGE_SIZE;
-	rtree_set_range(t, &v->node, start, end);
+	btree_set_range(t, &v->node, start, end);
 	vma_rmap_sync(v);
 }
 
 /* The VMA containing va, or NULL. */
-struct vma *vma_find(const struct rtree *t, vaddr_t va)
+struct vma *vma_find(const struct btree *t, vaddr_t va)
 {
-	return vma_of(rtree_find(t, va));
+	return vma_of(btree_find(t, va));
 }
 
 /* The first VMA with end > va, or NULL. */
-struct vma *vma_lower_bound(const struct rtree *t, vaddr_t va)
+struct vma *vma_lower_bound(const struct btree *t, vaddr_t va)
 {
-	return vma_of(rtree_lower_bound(t, va));
+	return vma_of(btree_lower_bound(t, va));
 }
 
 /* The VMA after v in address order, or NULL. */
 struct vma *vma_next(const struct vma *v)
 {
-	return vma_of(rtree_next(&v->node));
+	return vma_of(btree_next(&v->node));
 }
 
 /* The VMA before v in address order, or NULL. */
 struct vma *vma_prev(const struct vma *v)
 {
-	return vma_of(rtree_prev(&v->node));
+	return vma_of(btree_prev(&v->node));
 }
 
 /* True when [start, end) meets no VMA. */
-bool vma_range_free(const struct rtree *t, vaddr_t start, vaddr_t end)
+bool vma_range_free(const struct btree *t, vaddr_t start, vaddr_t end)
 {
 	struct vma *v = vma_lower_bound(t, start);
 
@@ -105,7 +131,7 @@ bool vma_mergeable(const struct vma *a, const struct vma *b)
 }
 
 /* Split v at addr into [start, addr) (v) and [addr, end) (spare, returned). */
-struct vma *vma_split(struct rtree *t, struct vma *v, vaddr_t addr, struct vma *spare)
+struct vma *vma_split(struct btree *t, struct vma *v, vaddr_t addr, struct vma *spare)
 {
 	vaddr_t end = vma_end(v);
 
@@ -118,24 +144,24 @@ struct vma *vma_split(struct rtree *t, struct vma *v, vaddr_t addr, struct vma *
 	if (v->obj)
 		mobj_get(v->obj);
 	vma_attach(spare, v->obj, vma_pgoff_at(v, addr), v->rmap.owner, v->rmap.zap);
-	if (rtree_insert(t, &spare->node) != 0)
+	if (btree_insert(t, &spare->node) != 0)
 		panic("vma_split: overlap at %#llx", (unsigned long long)addr);
 	return spare;
 }
 
 /* Absorb b (the VMA right after a) into a. */
-static void vma_absorb(struct rtree *t, struct vma *a, struct vma *b)
+static void vma_absorb(struct btree *t, struct vma *a, struct vma *b)
 {
 	vaddr_t end = vma_end(b);
 
 	a->flags &= b->flags | ~AS_VMA_SDCLEAN;
-	rtree_remove(t, &b->node);
+	btree_remove(t, &b->node);
 	vma_free(b);
 	vma_set_range(t, a, vma_start(a), end);
 }
 
 /* Merge v with mergeable neighbours; returns the VMA now holding v's range. */
-struct vma *vma_merge(struct rtree *t, struct vma *v)
+struct vma *vma_merge(struct btree *t, struct vma *v)
 {
 	struct vma *prev = vma_prev(v), *next;
 
@@ -149,7 +175,7 @@ struct vma *vma_merge(struct rtree *t, struct vma *v)
 	return v;
 }
 
-void vma_merge_next(struct rtree *t, struct vma *v)
+void vma_merge_next(struct btree *t, struct vma *v)
 {
 	struct vma *next = vma_next(v);
 
@@ -157,7 +183,7 @@ void vma_merge_next(struct rtree *t, struct vma *v)
 		vma_absorb(t, v, next);
 }
 
-struct vma *vma_merge_prev(struct rtree *t, struct vma *v, vaddr_t floor)
+struct vma *vma_merge_prev(struct btree *t, struct vma *v, vaddr_t floor)
 {
 	struct vma *prev = vma_prev(v);
 
@@ -168,7 +194,7 @@ struct vma *vma_merge_prev(struct rtree *t, struct vma *v, vaddr_t floor)
 }
 
 /* Number of VMAs carving [start, end) would add: 1 if one VMA strictly covers it. */
-int vma_carve_growth(const struct rtree *t, vaddr_t start, vaddr_t end)
+int vma_carve_growth(const struct btree *t, vaddr_t start, vaddr_t end)
 {
 	struct vma *v = vma_find(t, start);
 
@@ -176,7 +202,7 @@ int vma_carve_growth(const struct rtree *t, vaddr_t start, vaddr_t end)
 }
 
 /* Remove every VMA part inside [start, end) (see vma.h). */
-void vma_carve(struct rtree *t, vaddr_t start, vaddr_t end, struct vma **spare)
+void vma_carve(struct btree *t, vaddr_t start, vaddr_t end, struct vma **spare)
 {
 	struct vma *v = vma_lower_bound(t, start), *next;
 
@@ -195,7 +221,7 @@ void vma_carve(struct rtree *t, vaddr_t start, vaddr_t end, struct vma **spare)
 			vma_set_range(t, v, end, vma_end(v));
 			return;
 		} else {
-			rtree_remove(t, &v->node);
+			btree_remove(t, &v->node);
 			vma_free(v);
 		}
 		v = next;

@@ -4,8 +4,9 @@
  * A VMA is a half-open range [start, end) of user addresses with one set of
  * rights (PROT_*), one kind (MAP_PRIVATE or MAP_SHARED, plus MAP_GROWSDOWN
  * and MAP_NORESERVE) and its state flags (AS_VMA_*: locked, sealed, ...).
- * The pages themselves live only in the page tables. The set is an rtree
- * ordered by start, so lookup, conflict search and placement are O(log n).
+ * The pages themselves live only in the page tables. The set is a B+tree
+ * with wide nodes (lib/btree.h) ordered by start, so lookup, conflict search
+ * and placement are O(log n) and read few pages.
  * Adjacent VMAs of equal rights, kind and flags, anonymous or onto one object
  * at contiguous offsets, are always merged, with one exception as in Linux:
  * brk never grows a VMA below start_brk, so the heap may begin beside an
@@ -15,7 +16,7 @@
 #ifndef MM_VMA_H
 #define MM_VMA_H
 
-#include "lib/rtree.h"
+#include "lib/btree.h"
 #include "mm/aspace.h"
 #include "mm/mobj.h"
 #include "mm/pt.h"
@@ -31,7 +32,7 @@
  * memory; its rmap means nothing.
  */
 struct vma {
-	struct rnode node;
+	struct brange node;
 	int prot;
 	int flags;
 	struct mobj *obj;     /* NULL: anonymous */
@@ -51,7 +52,7 @@ _Static_assert(sizeof(struct vma) <= 128, "struct vma outgrew its heap class");
 		       AS_VMA_HUGEPAGE | AS_VMA_NOHUGEPAGE | AS_VMA_SECRET | \
 		       AS_VMA_PKEY_MASK | AS_VMA_MPOL_MASK)
 
-static inline struct vma *vma_of(struct rnode *n)
+static inline struct vma *vma_of(struct brange *n)
 {
 	return n ? container_of(n, struct vma, node) : NULL;
 }
@@ -66,8 +67,17 @@ static inline vaddr_t vma_end(const struct vma *v)
 	return v->node.end;
 }
 
-/* A new, unlinked VMA, or NULL when out of memory. */
-struct vma *vma_alloc(void);
+/* Start t, an empty VMA set over [lo, hi) whose nodes come from the kernel heap. */
+void vma_tree_init(struct btree *t, vaddr_t lo, vaddr_t hi);
+
+/* Free every VMA of t and all of t's nodes; t is empty afterwards. */
+void vma_tree_destroy(struct btree *t);
+
+/*
+ * A new, unlinked VMA to be inserted into t, with the tree nodes that insert
+ * may take set aside (btree_reserve), or NULL when out of memory.
+ */
+struct vma *vma_alloc(struct btree *t);
 
 /*
  * Free a VMA that is not in any tree; NULL is ignored. One with an object
@@ -92,19 +102,19 @@ static inline uint64_t vma_pgoff_at(const struct vma *v, vaddr_t va)
  * Give v the range [start, end) (overlapping its old one), keeping the
  * object page at every address that stays: pgoff moves with the start.
  */
-void vma_set_range(struct rtree *t, struct vma *v, vaddr_t start, vaddr_t end);
+void vma_set_range(struct btree *t, struct vma *v, vaddr_t start, vaddr_t end);
 
 /* The VMA containing va, or NULL. */
-struct vma *vma_find(const struct rtree *t, vaddr_t va);
+struct vma *vma_find(const struct btree *t, vaddr_t va);
 
 /* The first VMA ending after va (containing va or above it), or NULL. */
-struct vma *vma_lower_bound(const struct rtree *t, vaddr_t va);
+struct vma *vma_lower_bound(const struct btree *t, vaddr_t va);
 
 struct vma *vma_next(const struct vma *v);
 struct vma *vma_prev(const struct vma *v);
 
 /* True when [start, end) meets no VMA. */
-bool vma_range_free(const struct rtree *t, vaddr_t start, vaddr_t end);
+bool vma_range_free(const struct btree *t, vaddr_t start, vaddr_t end);
 
 /*
  * True when b follows a as a window: both anonymous, or onto the same object
@@ -123,10 +133,10 @@ bool vma_mergeable(const struct vma *a, const struct vma *b);
  * Split v at addr (strictly inside it) using `spare`: v keeps [start, addr),
  * spare becomes [addr, end) with v's rights and is inserted. Returns spare.
  */
-struct vma *vma_split(struct rtree *t, struct vma *v, vaddr_t addr, struct vma *spare);
+struct vma *vma_split(struct btree *t, struct vma *v, vaddr_t addr, struct vma *spare);
 
 /* Merge v with mergeable neighbours; returns the VMA that now holds v's range. */
-struct vma *vma_merge(struct rtree *t, struct vma *v);
+struct vma *vma_merge(struct btree *t, struct vma *v);
 
 /*
  * Merge v into its previous VMA when mergeable and that one ends above
@@ -134,22 +144,22 @@ struct vma *vma_merge(struct rtree *t, struct vma *v);
  * vma_prev_limit(start_brk) finds); never with the next. Returns the VMA that
  * now holds v's range.
  */
-struct vma *vma_merge_prev(struct rtree *t, struct vma *v, vaddr_t floor);
+struct vma *vma_merge_prev(struct btree *t, struct vma *v, vaddr_t floor);
 
 /*
  * Merge the next VMA into v when mergeable, never v into its previous one
  * (Linux's vma_merge_extend for an mremap that grows v in place).
  */
-void vma_merge_next(struct rtree *t, struct vma *v);
+void vma_merge_next(struct btree *t, struct vma *v);
 
 /*
  * Remove every VMA part inside [start, end), splitting a VMA that covers the
  * range strictly inside it with `spare` (which is consumed then: *spare is
  * set to NULL). Fully covered VMAs are freed.
  */
-void vma_carve(struct rtree *t, vaddr_t start, vaddr_t end, struct vma **spare);
+void vma_carve(struct btree *t, vaddr_t start, vaddr_t end, struct vma **spare);
 
 /* Number of VMAs that carving [start, end) would add (0 or 1). */
-int vma_carve_growth(const struct rtree *t, vaddr_t start, vaddr_t end);
+int vma_carve_growth(const struct btree *t, vaddr_t start, vaddr_t end);
 
 #endif
