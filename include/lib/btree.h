@@ -25,14 +25,15 @@
 
 #define BTREE_SLOTS 16
 
+struct btree_node;
+
 struct brange {
 	uint64_t start, end;        /* [start, end) */
 	struct brange *prev, *next; /* neighbours in address order (NULL at the ends) */
+	struct btree_node *leaf;    /* the leaf holding it: removes and resizes need no search */
 };
 
-struct btree_node;
-
-/* Where a tree's nodes come from: alloc gives `size` zeroed bytes or NULL; free takes them back. */
+/* Where a tree's nodes come from: alloc gives `size` bytes (contents unset) or NULL; free takes them back. */
 struct btree_alloc {
 	void *(*alloc)(size_t size);
 	void (*free)(void *node);

@@ -5,8 +5,8 @@
  * Leaves hold the ranges: key[i] and aux[i] are range i's start and end,
  * slot[i] the range. Inner nodes hold children: key[i] is the lowest start
  * in child i, aux[i] the largest gap in child i, slot[i] the child. Every
- * node but the root holds at least BTREE_SLOTS / 2 entries; all leaves are
- * at the same depth.
+ * node but the root holds at least BT_MIN entries; all leaves are at the
+ * same depth.
  *
  * The gap before range i is its start minus the end of the range before it
  * (t->lo for the first). For i = 0 that range is in the previous leaf, so a
@@ -24,8 +24,16 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 
+/*
+ * Fill bounds with room between them: a split leaves two halves of 8, a node
+ * is evened out with a sibling only below 4, and a merge leaves at most 12.
+ * So a node that just split or merged takes several inserts or removals
+ * before it splits or merges again: a split and a merge back (an mprotect
+ * and its undo) do not reshape the tree each time.
+ */
 #define BT_MAX BTREE_SLOTS
-#define BT_MIN (BTREE_SLOTS / 2)
+#define BT_MIN (BTREE_SLOTS / 4)
+#define BT_MERGE_MAX (BTREE_SLOTS * 3 / 4)
 #define BT_IS_LEAF 1u
 
 struct btree_node {
@@ -87,10 +95,21 @@ static void bt_pool_push(struct btree *t, struct btree_node *x)
 	t->pooled++;
 }
 
-/* Keep the pool no bigger than the promised inserts plus one need; free the rest. */
+/*
+ * A promise made for a range that is then freed unused stays until an insert
+ * takes it; the cap bounds what such promises hold (no caller has more than
+ * this many inserts outstanding).
+ */
+#define BT_PROMISES_MAX 4u
+
+/*
+ * Keep the pool no bigger than the most any caller may promise; free the
+ * rest. Keeping what was reserved (rather than one insert's worth) spares
+ * an allocation and a free per node on every operation that splits twice.
+ */
 static void bt_pool_trim(struct btree *t)
 {
-	size_t keep = bt_need(t->height, t->promised + 1);
+	size_t keep = bt_need(t->height, BT_PROMISES_MAX);
 	struct btree_node *x;
 
 	while (t->pooled > keep) {
@@ -101,13 +120,6 @@ static void bt_pool_trim(struct btree *t)
 		t->nodes->free(x);
 	}
 }
-
-/*
- * A promise made for a range that is then freed unused stays until an insert
- * takes it; the cap bounds what such promises hold (no caller has more than
- * this many inserts outstanding).
- */
-#define BT_PROMISES_MAX 4u
 
 int btree_reserve(struct btree *t)
 {
@@ -126,7 +138,7 @@ int btree_reserve(struct btree *t)
 	return 0;
 }
 
-/* A cleared node from the pool (btree_reserve must have filled it). */
+/* An empty node from the pool (btree_reserve must have filled it); its arrays are unset. */
 static struct btree_node *bt_take(struct btree *t, uint32_t flags)
 {
 	struct btree_node *x = t->pool;
@@ -135,8 +147,10 @@ static struct btree_node *bt_take(struct btree *t, uint32_t flags)
 		panic("btree: insert without btree_reserve");
 	t->pool = x->parent;
 	t->pooled--;
-	memset(x, 0, sizeof(*x));
+	x->parent = NULL;
 	x->flags = flags;
+	x->n = 0;
+	x->prev_end = 0;
 	return x;
 }
 
@@ -147,14 +161,19 @@ static void bt_give(struct btree *t, struct btree_node *x)
 	bt_pool_trim(t);
 }
 
-/* Number of keys of x at or below addr (so slot count-1 is addr's candidate). */
+/* Number of keys of x at or below addr (so slot count-1 is addr's candidate): a binary search. */
 static unsigned bt_rank(const struct btree_node *x, uint64_t addr)
 {
-	unsigned i = 0;
+	unsigned lo = 0, hi = x->n, mid;
 
-	while (i < x->n && x->key[i] <= addr)
-		i++;
-	return i;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (x->key[mid] <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /* The leaf whose ranges would hold addr (the tree is not empty). */
@@ -175,7 +194,7 @@ static struct btree_node *bt_leaf_for(const struct btree *t, uint64_t addr)
 /* The leaf holding r and r's slot there. */
 static struct btree_node *bt_leaf_of(const struct btree *t, const struct brange *r, unsigned *at)
 {
-	struct btree_node *x = bt_leaf_for(t, r->start);
+	struct btree_node *x = r->leaf;
 	unsigned i = bt_rank(x, r->start);
 
 	KASSERT(i > 0 && bt_range(x, i - 1) == r);
@@ -202,32 +221,52 @@ static uint64_t bt_gap(const struct btree_node *x)
 	return g;
 }
 
-/* The slot of child x in its parent. */
+/*
+ * The slot of child x in its parent: found by x's lowest start, which the
+ * parent's key repeats, else (while a key is being fixed) by a scan.
+ */
 static unsigned bt_index(const struct btree_node *x)
 {
 	const struct btree_node *p = x->parent;
-	unsigned i;
+	unsigned i = x->n ? bt_rank(p, x->key[0]) : 0;
 
+	if (i && p->slot[i - 1] == x)
+		return i - 1;
 	for (i = 0; i < p->n; i++)
 		if (p->slot[i] == x)
 			return i;
 	panic("btree: node %p missing from its parent", (const void *)x);
 }
 
-/* Recompute the gaps from x's parent up, stopping where a value stays (no store then). */
+/*
+ * Recompute the gaps from x's parent up, stopping where a value stays (no
+ * store then). Above the first level a node's new largest gap follows from
+ * the one child value that changed and its old largest gap (kept in its own
+ * parent); only a shrinking largest value needs a scan of the node.
+ */
 static void bt_fix_gap(struct btree_node *x)
 {
-	struct btree_node *p;
-	uint64_t g;
-	unsigned i;
+	struct btree_node *p, *gp;
+	uint64_t g = bt_gap(x), old, pmax;
+	unsigned i = 0, pi;
 
-	for (; (p = x->parent) != NULL; x = p) {
-		g = bt_gap(x);
+	if ((p = x->parent) != NULL)
 		i = bt_index(x);
+	for (; p; x = p, p = gp, i = pi) {
 		btree_visits++;
-		if (p->aux[i] == g)
+		old = p->aux[i];
+		if (old == g)
 			return;
 		p->aux[i] = g;
+		if ((gp = p->parent) == NULL)
+			return;
+		pi = bt_index(p);
+		pmax = gp->aux[pi];
+		if (g < pmax) {
+			if (old < pmax)
+				return; /* another child holds p's largest gap */
+			g = bt_gap(p);
+		}
 	}
 }
 
@@ -260,25 +299,31 @@ static void bt_set_prev_end(struct btree *t, const struct brange *r, uint64_t en
 	bt_fix_gap(x);
 }
 
+/* Copy entry `from` of x over entry `to`. */
+static void bt_move(struct btree_node *x, unsigned to, unsigned from)
+{
+	x->key[to] = x->key[from];
+	x->aux[to] = x->aux[from];
+	x->slot[to] = x->slot[from];
+}
+
 /* Open slot i of x (shifting the slots above it up by one). */
 static void bt_open(struct btree_node *x, unsigned i)
 {
-	unsigned k = x->n - i;
+	unsigned k;
 
-	memmove(&x->key[i + 1], &x->key[i], k * sizeof(x->key[0]));
-	memmove(&x->aux[i + 1], &x->aux[i], k * sizeof(x->aux[0]));
-	memmove(&x->slot[i + 1], &x->slot[i], k * sizeof(x->slot[0]));
+	for (k = x->n; k > i; k--)
+		bt_move(x, k, k - 1);
 	x->n++;
 }
 
 /* Close slot i of x (shifting the slots above it down by one). */
 static void bt_close(struct btree_node *x, unsigned i)
 {
-	unsigned k = x->n - i - 1;
+	unsigned k;
 
-	memmove(&x->key[i], &x->key[i + 1], k * sizeof(x->key[0]));
-	memmove(&x->aux[i], &x->aux[i + 1], k * sizeof(x->aux[0]));
-	memmove(&x->slot[i], &x->slot[i + 1], k * sizeof(x->slot[0]));
+	for (k = i + 1; k < x->n; k++)
+		bt_move(x, k - 1, k);
 	x->n--;
 }
 
@@ -291,9 +336,12 @@ static void bt_copy_out(struct btree_node *dst, const struct btree_node *src, un
 	memcpy(&dst->key[dst->n], &src->key[from], count * sizeof(src->key[0]));
 	memcpy(&dst->aux[dst->n], &src->aux[from], count * sizeof(src->aux[0]));
 	memcpy(&dst->slot[dst->n], &src->slot[from], count * sizeof(src->slot[0]));
-	if (!bt_leaf(dst))
-		for (i = 0; i < count; i++)
+	for (i = 0; i < count; i++) {
+		if (bt_leaf(dst))
+			bt_range(dst, dst->n + i)->leaf = dst;
+		else
 			bt_child(dst, dst->n + i)->parent = dst;
+	}
 	dst->n += count;
 }
 
@@ -398,6 +446,7 @@ int btree_insert(struct btree *t, struct brange *r)
 	x->key[i] = r->start;
 	x->aux[i] = r->end;
 	x->slot[i] = r;
+	r->leaf = x;
 	bt_link(t, r, prev, next);
 	t->count++;
 	t->span += r->end - r->start;
@@ -413,10 +462,11 @@ int btree_insert(struct btree *t, struct brange *r)
 /* Move `count` entries from the front of right to the end of left (adjacent siblings). */
 static void bt_shift_left(struct btree_node *left, struct btree_node *right, unsigned count)
 {
+	unsigned k;
+
 	bt_copy_out(left, right, 0, count);
-	memmove(&right->key[0], &right->key[count], (right->n - count) * sizeof(right->key[0]));
-	memmove(&right->aux[0], &right->aux[count], (right->n - count) * sizeof(right->aux[0]));
-	memmove(&right->slot[0], &right->slot[count], (right->n - count) * sizeof(right->slot[0]));
+	for (k = count; k < right->n; k++)
+		bt_move(right, k - count, k);
 	right->n -= count;
 }
 
@@ -444,7 +494,7 @@ static bool bt_even(struct btree *t, struct btree_node *p, unsigned li)
 	struct btree_node *left = p->slot[li], *right = p->slot[li + 1];
 	unsigned total = left->n + right->n, want = total / 2;
 
-	if (total <= BT_MAX) {
+	if (total <= BT_MERGE_MAX) {
 		bt_shift_left(left, right, right->n);
 		bt_close(p, li + 1);
 		p->aux[li] = bt_gap(left);
@@ -514,6 +564,7 @@ void btree_remove(struct btree *t, struct brange *r)
 		bt_set_prev_end(t, next, x->n ? x->aux[x->n - 1] : x->prev_end);
 	bt_rebalance(t, x);
 	r->prev = r->next = NULL;
+	r->leaf = NULL;
 }
 
 void btree_set_range(struct btree *t, struct brange *r, uint64_t start, uint64_t end)
@@ -756,7 +807,7 @@ static int bt_check_leaf(struct bt_walk *w, const struct btree_node *x)
 		return bt_bad(x, "prev_end is not the end of the range before");
 	for (i = 0; i < x->n; i++) {
 		r = bt_range(x, i);
-		if (x->key[i] != r->start || x->aux[i] != r->end)
+		if (x->key[i] != r->start || x->aux[i] != r->end || r->leaf != x)
 			return bt_bad(x, "slot disagrees with its range");
 		if (r->start >= r->end || r->start < w->t->lo || r->end > w->t->hi)
 			return bt_bad(x, "empty range or outside the window");

@@ -61,6 +61,10 @@ void *memmove(void *dst, const void *src, size_t n)
 
 	if (d <= s || d >= s + n)
 		return memcpy(dst, src, n);
+	/* d above s, overlapping: copy downwards, 8 bytes a step (each loaded before stored). */
+	for (; n >= sizeof(string_word_t); n -= sizeof(string_word_t))
+		*(string_word_t *)(d + n - sizeof(string_word_t)) =
+			*(const string_word_t *)(s + n - sizeof(string_word_t));
 	while (n--)
 		d[n] = s[n];
 	return dst;

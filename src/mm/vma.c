@@ -6,7 +6,7 @@
 #include "mm/heap.h"
 
 /* The VMA trees' nodes come from the kernel heap (one size class: see lib/btree.c). */
-static const struct btree_alloc vma_tree_nodes = {kzalloc, kfree};
+static const struct btree_alloc vma_tree_nodes = {kmalloc, kfree};
 
 void vma_tree_init(struct btree *t, vaddr_t lo, vaddr_t hi)
 {
