@@ -132,4 +132,7 @@ size_t btree_node_count(const struct btree *t);
 /* Nodes read by lookups, updates and gap searches since boot (tests check O(log n)). */
 unsigned long btree_debug_visits(void);
 
+/* Node splits, merges and redistributions since boot (tests check they are rare). */
+unsigned long btree_debug_reshapes(void);
+
 #endif

@@ -49,11 +49,16 @@ struct btree_node {
 /* One heap class (512 bytes): 7 nodes share a page. */
 _Static_assert(sizeof(struct btree_node) <= 512, "btree node outgrew its heap class");
 
-static unsigned long btree_visits;
+static unsigned long btree_visits, btree_reshapes;
 
 unsigned long btree_debug_visits(void)
 {
 	return btree_visits;
+}
+
+unsigned long btree_debug_reshapes(void)
+{
+	return btree_reshapes;
 }
 
 static bool bt_leaf(const struct btree_node *x)
@@ -374,6 +379,7 @@ static void bt_split(struct btree *t, struct btree_node *x)
 		bt_split(t, x->parent);
 	p = x->parent;
 	s = bt_take(t, x->flags);
+	btree_reshapes++;
 	bt_copy_out(s, x, half, x->n - half);
 	x->n = half;
 	if (bt_leaf(s))
@@ -494,6 +500,7 @@ static bool bt_even(struct btree *t, struct btree_node *p, unsigned li)
 	struct btree_node *left = p->slot[li], *right = p->slot[li + 1];
 	unsigned total = left->n + right->n, want = total / 2;
 
+	btree_reshapes++;
 	if (total <= BT_MERGE_MAX) {
 		bt_shift_left(left, right, right->n);
 		bt_close(p, li + 1);

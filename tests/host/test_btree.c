@@ -607,3 +607,69 @@ Test(btree, operations_visit_few_nodes_at_65000, .timeout = 60)
 	cr_expect_eq(nodes_live, 0);
 	free(r);
 }
+
+/*
+ * Splitting a range in three and joining it back (what an mprotect of one
+ * page and its undo do to the VMA set) costs the same every time: no node
+ * is allocated, freed, split or merged after the first round, wherever the
+ * range sits among its leaf's neighbours (inserted in random order, leaves
+ * hold anything from 8 to 16 ranges).
+ */
+Test(btree, split_and_join_back_do_not_reshape_the_tree)
+{
+	enum { N = 1000 };
+	struct brange *r = calloc(N, sizeof(*r)), mid, tail;
+	uint32_t order[N];
+	struct btree t;
+
+	cr_assert_not_null(r);
+	tree_init(&t, 0, 1ULL << 40);
+	rng = 99;
+	for (uint32_t i = 0; i < N; i++)
+		order[i] = i;
+	for (uint32_t i = N - 1; i > 0; i--) {
+		uint32_t j = rnd_below(i + 1), k = order[i];
+
+		order[i] = order[j];
+		order[j] = k;
+	}
+	for (uint64_t k = 0; k < N; k++) {
+		uint64_t i = order[k];
+
+		cr_assert_eq(put(&t, mk(&r[i], i * 0x10000, i * 0x10000 + 0x8000)), 0);
+	}
+	for (uint64_t i = 0; i < N; i++) {
+		unsigned long reshapes = 0;
+		long live = -1;
+
+		for (int round = 0; round < 4; round++) {
+			cr_assert_eq(btree_reserve(&t), 0);
+			cr_assert_eq(btree_reserve(&t), 0);
+			if (round == 1) {
+				live = nodes_live;
+				reshapes = btree_debug_reshapes();
+			}
+			if (round > 1)
+				nodes_budget = 0; /* nothing may be allocated any more */
+			btree_set_range(&t, &r[i], i * 0x10000, i * 0x10000 + 0x2000);
+			cr_assert_eq(btree_insert(&t, mk(&mid, i * 0x10000 + 0x2000,
+							 i * 0x10000 + 0x3000)), 0);
+			cr_assert_eq(btree_insert(&t, mk(&tail, i * 0x10000 + 0x3000,
+							 i * 0x10000 + 0x8000)), 0);
+			btree_remove(&t, &tail);
+			btree_remove(&t, &mid);
+			btree_set_range(&t, &r[i], i * 0x10000, i * 0x10000 + 0x8000);
+			nodes_budget = -1;
+			if (round > 1) {
+				cr_assert_eq(nodes_live, live, "range %lu round %d", (unsigned long)i,
+					     round);
+				cr_assert_eq(btree_debug_reshapes(), reshapes, "range %lu round %d",
+					     (unsigned long)i, round);
+			}
+		}
+	}
+	cr_assert_eq(btree_check(&t), 0);
+	btree_clear(&t);
+	cr_expect_eq(nodes_live, 0);
+	free(r);
+}
