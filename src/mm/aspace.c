@@ -148,6 +148,8 @@ static bool as_clone_copies(const struct vma *v)
 /*
  * Copy VMA v into child c as fork does: without its lock bits, and with its
  * pages unless MADV_WIPEONFORK (an empty VMA); MADV_DONTFORK ones are absent.
+ * The copies are not merged, even where dropping the lock bits makes
+ * neighbours alike (Linux's dup_mmap copies VMAs one for one).
  */
 static int as_clone_vma(struct aspace *as, struct aspace *c, const struct vma *v)
 {
@@ -168,7 +170,6 @@ static int as_clone_vma(struct aspace *as, struct aspace *c, const struct vma *v
 	vma_attach(nv, v->obj, v->rmap.pgoff, c, as_vma_zap);
 	if (btree_insert(&c->vmas, &nv->node) != 0)
 		panic("as_clone_vma: overlap at %#llx", (unsigned long long)vma_start(v));
-	vma_merge(&c->vmas, nv);
 	if (!as_clone_copies(v))
 		return 0;
 	err = pt_copy(as->root, c->root, vma_start(v), vma_end(v) - vma_start(v), clear);
@@ -1922,7 +1923,7 @@ size_t as_resident_frames(const struct aspace *as)
  * could merge are a fault, except at the heap's start (brk_start): brk
  * never grows a VMA from below it (as_brk, Linux's do_brk_flags).
  */
-static int as_check_vma(const struct vma *v, const struct vma *prev, vaddr_t brk_start)
+static int as_check_vma(const struct vma *v, const struct vma *prev)
 {
 	int kind = v->flags & (MAP_PRIVATE | MAP_SHARED);
 
@@ -1940,9 +1941,6 @@ static int as_check_vma(const struct vma *v, const struct vma *prev, vaddr_t brk
 			       (unsigned long long)vma_start(v), v->prot, v->flags), -EINVAL;
 	if (prev && vma_end(prev) > vma_start(v))
 		return kprintf("as_check: VMAs overlap at %#llx\n",
-			       (unsigned long long)vma_start(v)), -EINVAL;
-	if (vma_mergeable(prev, v) && vma_start(v) != brk_start)
-		return kprintf("as_check: mergeable VMAs at %#llx\n",
 			       (unsigned long long)vma_start(v)), -EINVAL;
 	if (v->obj && (v->rmap.npages != (vma_end(v) - vma_start(v)) / PAGE_SIZE ||
 		       v->rmap.zap != as_vma_zap || !v->obj->refs))
@@ -2028,7 +2026,7 @@ int as_check(struct aspace *as)
 	if (btree_check(&as->vmas) != 0)
 		return -EINVAL;
 	for (v = vma_of(btree_first(&as->vmas)); v; prev = v, v = vma_next(v))
-		if (as_check_vma(v, prev, as->brk_start) != 0)
+		if (as_check_vma(v, prev) != 0)
 			return -EINVAL;
 	if ((as->def_flags & ~AS_VMA_LOCK_MASK) || as->def_flags == AS_VMA_LOCKONFAULT)
 		return kprintf("as_check: default flags %#x\n", as->def_flags), -EINVAL;

@@ -8,10 +8,12 @@
  * with wide nodes (lib/btree.h) ordered by start, so lookup, conflict search
  * and placement are O(log n) and read few pages.
  * Adjacent VMAs of equal rights, kind and flags, anonymous or onto one object
- * at contiguous offsets, are always merged, with one exception as in Linux:
- * brk never grows a VMA below start_brk, so the heap may begin beside an
- * equal VMA; mprotect, mlock and madvise merge only the VMAs they change, and
- * leave that boundary until a change or a new mapping meets it.
+ * at contiguous offsets, are merged, with exceptions as in Linux: brk never
+ * grows a VMA below start_brk, so the heap may begin beside an equal VMA;
+ * mprotect, mlock and madvise merge only the VMAs they change, and leave
+ * that boundary until a change or a new mapping meets it; fork copies the
+ * VMAs one for one, so a child's neighbours that differed only in their
+ * lock bits stay apart.
  */
 #ifndef MM_VMA_H
 #define MM_VMA_H

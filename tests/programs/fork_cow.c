@@ -1,4 +1,4 @@
-/* fork and memory: private pages copy-on-write both ways (data, heap, stack, a 2 MiB-aligned 4 MiB region), MAP_SHARED and memfd shared, MADV_DONTFORK absent and MADV_WIPEONFORK zero in the child, mlock not inherited. */
+/* fork and memory: private pages copy-on-write both ways (data, heap, stack, a 2 MiB-aligned 4 MiB region), MAP_SHARED and memfd shared, MADV_DONTFORK absent and MADV_WIPEONFORK zero in the child, mlock not inherited, VMAs copied one for one. */
 #include "proc.h"
 
 #define BIG (4UL << 20)
@@ -219,6 +219,51 @@ static void mlock_not_inherited(void)
 	munmap(p, 4 * PG);
 }
 
+/* Lines of /proc/self/maps whose range starts in [lo, hi). */
+static int maps_lines_in(unsigned long lo, unsigned long hi)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[256];
+	unsigned long a, b;
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx", &a, &b) == 2 && a >= lo && a < hi)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/*
+ * The child gets the parent's VMAs one for one (Linux's dup_mmap): a region
+ * split by an mlock of its middle stays three VMAs in the child, although
+ * without the lock bits the three are alike.
+ */
+static void mlock_split_kept(void)
+{
+	char *p = prog_map(NULL, 6 * PG, PROT_READ | PROT_WRITE, 0);
+	unsigned long lo, hi;
+	pid_t pid;
+
+	/* holes on both sides: no neighbour merges into the region */
+	CHECK(p != MAP_FAILED && munmap(p, PG) == 0 && munmap(p + 5 * PG, PG) == 0);
+	p += PG;
+	lo = (unsigned long)p;
+	hi = lo + 4 * PG;
+	CHECK(mlock(p + PG, 2 * PG) == 0);
+	printf("parent: %d VMAs in the region after mlock of its middle\n", maps_lines_in(lo, hi));
+	pid = proc_fork();
+	if (pid == 0) {
+		printf("child: %d VMAs in the region\n", maps_lines_in(lo, hi));
+		proc_exit(0);
+	}
+	CHECK(proc_status(pid) == 0);
+	CHECK(munlock(p + PG, 2 * PG) == 0);
+	munmap(p, 4 * PG);
+}
+
 /* A MAP_SHARED memfd mapping is shared; a MAP_PRIVATE one of the same memfd is copied. */
 static void memfd_shared(void)
 {
@@ -258,6 +303,7 @@ int main(void)
 	dontfork();
 	wipeonfork();
 	mlock_not_inherited();
+	mlock_split_kept();
 	memfd_shared();
 	return prog_done();
 }
