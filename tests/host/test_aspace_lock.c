@@ -375,7 +375,7 @@ Test(lock, clone_drops_dontcopy_wipes_and_unlocks)
 	cr_expect_eq(b, 0, "MADV_WIPEONFORK: zero in the child");
 	cr_expect(as_vma_at(c, X + 4 * PAGE_SIZE, &vi));
 	cr_expect_eq(vi.flags & AS_VMA_LOCK_MASK, 0, "the child is not locked");
-	cr_expect_eq(vi.start, X + 3 * PAGE_SIZE, "unlocked: merged with its neighbour");
+	cr_expect_eq(vi.start, X + 4 * PAGE_SIZE, "unlocked, yet apart from its neighbour (dup_mmap)");
 	cr_expect_eq(as_test_read(c, X + 4 * PAGE_SIZE, &b, 1), AS_FAULT_OK);
 	cr_expect_eq(b, 'l');
 	cr_expect_eq(as_test_read(c, X, &b, 1), AS_FAULT_OK);
