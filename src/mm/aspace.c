@@ -732,10 +732,9 @@ vaddr_t as_covered_end(const struct vma *v, vaddr_t end)
 	return MIN(c, end);
 }
 
-/* Fold the splits as_split_points made at the points of [start, stop). */
-static void as_fold_points(struct aspace *as, vaddr_t start, vaddr_t stop)
+/* Fold the splits as_split_points made at the points of [start, stop) (v holds start). */
+static void as_fold_points(struct aspace *as, const struct vma *v, vaddr_t start, vaddr_t stop)
 {
-	const struct vma *v = vma_find(&as->vmas, start);
 	vaddr_t p = start;
 
 	while (p < stop) {
@@ -745,15 +744,18 @@ static void as_fold_points(struct aspace *as, vaddr_t start, vaddr_t stop)
 	}
 }
 
-/* Split leaves at start, end and every VMA boundary between (a covered range). */
-static int as_split_points(struct aspace *as, vaddr_t start, vaddr_t end)
+/*
+ * Split leaves at start, end and every VMA boundary between (a covered
+ * range whose first VMA, v, holds start).
+ */
+static int as_split_points(struct aspace *as, const struct vma *v, vaddr_t start, vaddr_t end)
 {
-	const struct vma *v = vma_find(&as->vmas, start);
+	const struct vma *first = v;
 	vaddr_t p = start;
 
 	for (;;) {
 		if (pt_split_at(as->root, p) != 0) {
-			as_fold_points(as, start, p);
+			as_fold_points(as, first, start, p);
 			return -ENOMEM;
 		}
 		if (p >= end)
@@ -815,11 +817,13 @@ static bool as_protect_populates(int flags, int old, int prot)
 	       !(old & PROT_WRITE) && (prot & PROT_WRITE);
 }
 
-/* Apply `to` on every VMA part of the covered range [start, end), splitting with the spares. */
-static void as_protect_vmas(struct aspace *as, vaddr_t start, vaddr_t end,
+/*
+ * Apply `to` on every VMA part of the covered range [start, end) from v (the
+ * VMA holding start), splitting with the spares.
+ */
+static void as_protect_vmas(struct aspace *as, struct vma *v, vaddr_t start, vaddr_t end,
 			    struct as_protect_to to, const struct as_protect_spares *sp)
 {
-	struct vma *v = vma_find(&as->vmas, start);
 	int prot = to.prot;
 	vaddr_t s;
 	int old;
@@ -844,29 +848,33 @@ static void as_protect_vmas(struct aspace *as, vaddr_t start, vaddr_t end,
 	}
 }
 
-/* The start of the first VMA meeting [start, end) that MDWE keeps from `prot`, or end. */
-static vaddr_t as_mdwe_at(const struct aspace *as, vaddr_t start, vaddr_t end, int prot)
+/*
+ * The start of the first VMA meeting [start, end) that MDWE keeps from
+ * `prot`, or end; v is the first VMA meeting the range.
+ */
+static vaddr_t as_mdwe_from(const struct aspace *as, const struct vma *v, vaddr_t start,
+			    vaddr_t end, int prot)
 {
-	const struct vma *v;
-
-	for (v = vma_lower_bound(&as->vmas, start); v && vma_start(v) < end; v = vma_next(v))
+	for (; v && vma_start(v) < end; v = vma_next(v))
 		if (as_mdwe_denies(as, v->prot, prot))
 			return MAX(vma_start(v), start);
 	return end;
 }
 
-/* mprotect of a range fully covered by VMAs; 0 or -ENOMEM (nothing changed). */
-static int as_protect_range(struct aspace *as, vaddr_t start, vaddr_t end,
+/*
+ * mprotect of a range fully covered by VMAs, the first of them `first`; 0 or
+ * -ENOMEM (nothing changed).
+ */
+static int as_protect_range(struct aspace *as, struct vma *first, vaddr_t start, vaddr_t end,
 			    struct as_protect_to to)
 {
-	struct vma *first = vma_find(&as->vmas, start);
-	struct vma *last = vma_find(&as->vmas, end - 1);
+	struct vma *last = end <= vma_end(first) ? first : vma_find(&as->vmas, end - 1);
 	struct as_protect_spares sp = {NULL, NULL};
 
 	if (as_protect_take(as, first, last, start, end, to, &sp) != 0 ||
-	    as_split_points(as, start, end) != 0)
+	    as_split_points(as, first, start, end) != 0)
 		goto out_free;
-	as_protect_vmas(as, start, end, to, &sp);
+	as_protect_vmas(as, first, start, end, to, &sp);
 	return 0;
 
 out_free:
@@ -876,18 +884,17 @@ out_free:
 }
 
 /*
- * The start of the first VMA meeting [start, end) that may never get `prot`:
- * written (AS_VMA_NOMAYWRITE: a shared map of a read-only fd or of a
- * write-sealed object) or executed (AS_VMA_SECRET: no VM_MAYEXEC on a
- * noexec mount), or end when none.
+ * The start of the first VMA meeting [start, end), from v (the first that
+ * does), that may never get `prot`: written (AS_VMA_NOMAYWRITE: a shared map
+ * of a read-only fd or of a write-sealed object) or executed (AS_VMA_SECRET:
+ * no VM_MAYEXEC on a noexec mount), or end when none.
  */
-static vaddr_t as_denied_at(const struct aspace *as, vaddr_t start, vaddr_t end, int prot)
+static vaddr_t as_denied_from(const struct vma *v, vaddr_t start, vaddr_t end, int prot)
 {
 	int deny = ((prot & PROT_WRITE) ? AS_VMA_NOMAYWRITE : 0) |
 		   ((prot & PROT_EXEC) ? AS_VMA_SECRET : 0);
-	const struct vma *v;
 
-	for (v = vma_lower_bound(&as->vmas, start); v && vma_start(v) < end; v = vma_next(v))
+	for (; v && vma_start(v) < end; v = vma_next(v))
 		if (v->flags & deny)
 			return MAX(vma_start(v), start);
 	return end;
@@ -933,11 +940,11 @@ static int as_mprotect_vmas(struct aspace *as, struct vma *v, vaddr_t start, vad
 	int prot = to.prot;
 	int err;
 
-	sealed = as_sealed_at(as, start, cover);
-	denied = as_denied_at(as, start, sealed, prot);
-	denied = MIN(denied, as_mdwe_at(as, start, denied, prot));
-	limited = as_protect_data_stop(as, start, denied, prot);
-	err = limited > start ? as_protect_range(as, start, limited, to) : 0;
+	sealed = as_sealed_from(v, start, cover);
+	denied = as_denied_from(v, start, sealed, prot);
+	denied = MIN(denied, as_mdwe_from(as, v, start, denied, prot));
+	limited = as_protect_data_stop(as, v, start, denied, prot);
+	err = limited > start ? as_protect_range(as, v, start, limited, to) : 0;
 	if (err)
 		return err;
 	if (limited < denied)

@@ -208,6 +208,9 @@ bool as_can_lock(const struct aspace *as);
 /* The start of the first sealed VMA meeting [start, end), or end when none. */
 vaddr_t as_sealed_at(const struct aspace *as, vaddr_t start, vaddr_t end);
 
+/* as_sealed_at from v, the first VMA meeting [start, end) (or NULL: none does). */
+vaddr_t as_sealed_from(const struct vma *v, vaddr_t start, vaddr_t end);
+
 /* A change of VMA flags: new = (old & ~clear) | set, except for VMAs with a `skip` bit. */
 struct as_flag_change {
 	int clear, set, skip;
@@ -261,12 +264,13 @@ bool as_may_expand_after_unmap(const struct aspace *as, int prot, int kind, uint
 			       vaddr_t start, vaddr_t end);
 
 /*
- * Where mprotect(prot) of the covered range [start, end) stops on
- * RLIMIT_DATA: the start of the first VMA part that would turn into data
- * past the limit (mprotect_fixup's check, the earlier parts counted as
- * changed), or end when none.
+ * Where mprotect(prot) of the covered range [start, end), whose first VMA is
+ * v, stops on RLIMIT_DATA: the start of the first VMA part that would turn
+ * into data past the limit (mprotect_fixup's check, the earlier parts
+ * counted as changed), or end when none.
  */
-vaddr_t as_protect_data_stop(const struct aspace *as, vaddr_t start, vaddr_t end, int prot);
+vaddr_t as_protect_data_stop(const struct aspace *as, const struct vma *v, vaddr_t start,
+			     vaddr_t end, int prot);
 
 /* Linux's check_data_rlimit for brk: true when a break at `brk` stays under RLIMIT_DATA. */
 bool as_brk_data_ok(const struct aspace *as, vaddr_t brk);

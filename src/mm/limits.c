@@ -116,17 +116,17 @@ bool as_may_expand_after_unmap(const struct aspace *as, int prot, int kind, uint
 	return as_may_expand_from(as, &now, prot, kind, npages);
 }
 
-vaddr_t as_protect_data_stop(const struct aspace *as, vaddr_t start, vaddr_t end, int prot)
+vaddr_t as_protect_data_stop(const struct aspace *as, const struct vma *v, vaddr_t start,
+			     vaddr_t end, int prot)
 {
 	struct as_vm_pages now;
-	const struct vma *v;
 	vaddr_t s;
 	uint64_t n;
 
 	if (as_vm_unlimited(as) || !(prot & PROT_WRITE))
 		return end;
 	as_vm_pages(as, 0, AS_TASK_SIZE, &now);
-	for (v = vma_lower_bound(&as->vmas, start); v && vma_start(v) < end; v = vma_next(v)) {
+	for (; v && vma_start(v) < end; v = vma_next(v)) {
 		if (v->prot == prot)
 			continue; /* mprotect_fixup: nothing changes, nothing checked */
 		s = MAX(vma_start(v), start);

@@ -74,14 +74,17 @@ static uint64_t as_locked_in(const struct aspace *as, vaddr_t start, vaddr_t end
 	return n;
 }
 
-vaddr_t as_sealed_at(const struct aspace *as, vaddr_t start, vaddr_t end)
+vaddr_t as_sealed_from(const struct vma *v, vaddr_t start, vaddr_t end)
 {
-	const struct vma *v;
-
-	for (v = vma_lower_bound(&as->vmas, start); v && vma_start(v) < end; v = vma_next(v))
+	for (; v && vma_start(v) < end; v = vma_next(v))
 		if (v->flags & AS_VMA_SEALED)
 			return MAX(vma_start(v), start);
 	return end;
+}
+
+vaddr_t as_sealed_at(const struct aspace *as, vaddr_t start, vaddr_t end)
+{
+	return as_sealed_from(vma_lower_bound(&as->vmas, start), start, end);
 }
 
 /* ---------------------------------------------------------------- populate */
