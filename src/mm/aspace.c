@@ -401,26 +401,27 @@ enum as_merge {
  * Put a new VMA [addr, addr+len) in place of whatever was there (MAP_FIXED
  * semantics, all or nothing), a window onto obj from pgoff when obj is set
  * (the VMA takes over the caller's reference on success), merged as `merge`
- * says. Returns addr or -ENOMEM (the caller keeps its reference).
+ * says. `next` is the first VMA ending after addr (vma_lower_bound), or
+ * NULL. Returns addr or -ENOMEM (the caller keeps its reference).
  */
-static long as_map_new(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int kind,
-		       struct mobj *obj, uint64_t pgoff, enum as_merge merge)
+static long as_map_new(struct aspace *as, struct vma *next, vaddr_t addr, uint64_t len, int prot,
+		       int kind, struct mobj *obj, uint64_t pgoff, enum as_merge merge)
 {
 	vaddr_t end = addr + len;
 	struct vma *v = vma_alloc(&as->vmas), *spare = NULL;
 
 	if (!v)
 		return -ENOMEM;
-	if (vma_carve_growth(&as->vmas, addr, end)) {
+	if (vma_carve_growth_of(next, addr, end)) {
 		if (!as_map_count_room(as, 1) || !(spare = vma_alloc(&as->vmas)))
 			goto out_free;
 	}
-	if (!vma_range_free(&as->vmas, addr, end)) {
+	if (!vma_clear_below(next, end)) {
 		if (as_split_ends(as->root, addr, end) != 0)
 			goto out_free;
 		as_zap(as, addr, end);
 		as_hiwater_vm_update(as);
-		vma_carve(&as->vmas, addr, end, &spare);
+		vma_carve_from(&as->vmas, next, addr, end, &spare);
 	}
 	v->node.start = addr;
 	v->node.end = end;
@@ -571,17 +572,18 @@ static int as_mmap_object(struct mobj *obj, uint64_t len, int kind, struct mobj 
 
 /*
  * Place the VMA of a checked mmap request, a window onto obj from pgoff
- * (see as_mmap_object), and populate it as asked. addr or -ENOMEM.
+ * (see as_mmap_object), and populate it as asked; next is the first VMA
+ * ending after addr, or NULL. addr or -ENOMEM.
  */
-static long as_mmap_place(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int kind,
-			  int flags, struct mobj *obj, uint64_t pgoff)
+static long as_mmap_place(struct aspace *as, struct vma *next, vaddr_t addr, uint64_t len,
+			  int prot, int kind, int flags, struct mobj *obj, uint64_t pgoff)
 {
 	struct mobj *win;
 	long res;
 
 	if (as_mmap_object(obj, len, kind, &win) != 0)
 		return -ENOMEM;
-	res = as_map_new(as, addr, len, prot, kind, win, pgoff, AS_MERGE_AROUND);
+	res = as_map_new(as, next, addr, len, prot, kind, win, pgoff, AS_MERGE_AROUND);
 	if (res < 0) {
 		mobj_put(win);
 		return res;
@@ -631,6 +633,7 @@ long as_mmap(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags)
 long as_mmap_obj(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int flags,
 		 struct mobj *obj, uint64_t pgoff, int vflags)
 {
+	struct vma *next;
 	int kind;
 	long res;
 
@@ -650,7 +653,8 @@ long as_mmap_obj(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int fl
 	if (res < 0)
 		return res;
 	addr = (vaddr_t)res;
-	if ((flags & MAP_FIXED_NOREPLACE) && !vma_range_free(&as->vmas, addr, addr + len))
+	next = vma_lower_bound(&as->vmas, addr);
+	if ((flags & MAP_FIXED_NOREPLACE) && !vma_clear_below(next, addr + len))
 		return -EEXIST;
 	kind = as_mmap_lock(as, flags, len);
 	if (kind >= 0)
@@ -663,7 +667,7 @@ long as_mmap_obj(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int fl
 		kind = as_mmap_secret(as, prot, kind, len);
 	if (kind < 0)
 		return kind;
-	if (as_sealed_at(as, addr, addr + len) < addr + len)
+	if (as_sealed_from(next, addr, addr + len) < addr + len)
 		return -EPERM;
 	prot &= AS_PROT_RWX;
 	kind |= as_pkey_mmap_flags(as, prot);
@@ -675,7 +679,7 @@ long as_mmap_obj(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int fl
 		return -ENOMEM; /* no hugetlb pool: as_mmap */
 	if (obj && (obj->flags & MOBJ_HUGETLB))
 		return as_mmap_hugetlb(obj, pgoff, len);
-	return as_mmap_place(as, addr, len, prot, kind, flags, obj, pgoff);
+	return as_mmap_place(as, next, addr, len, prot, kind, flags, obj, pgoff);
 }
 
 /* ---------------------------------------------------------------- munmap */
@@ -686,15 +690,16 @@ long as_mmap_obj(struct aspace *as, vaddr_t addr, uint64_t len, int prot, int fl
  */
 static int as_unmap_range(struct aspace *as, vaddr_t start, vaddr_t end)
 {
-	struct vma *spare = NULL;
+	struct vma *v = vma_lower_bound(&as->vmas, start), *spare = NULL;
+	int growth = vma_carve_growth_of(v, start, end);
 
-	if (vma_range_free(&as->vmas, start, end))
+	if (vma_clear_below(v, end))
 		return 0;
-	if (vma_carve_growth(&as->vmas, start, end) && !as_map_count_room(as, 1))
+	if (growth && !as_map_count_room(as, 1))
 		return -ENOMEM;
-	if (as_sealed_at(as, start, end) < end)
+	if (as_sealed_from(v, start, end) < end)
 		return -EPERM;
-	if (vma_carve_growth(&as->vmas, start, end) && !(spare = vma_alloc(&as->vmas)))
+	if (growth && !(spare = vma_alloc(&as->vmas)))
 		return -ENOMEM;
 	if (as_split_ends(as->root, start, end) != 0) {
 		vma_free(spare);
@@ -702,7 +707,7 @@ static int as_unmap_range(struct aspace *as, vaddr_t start, vaddr_t end)
 	}
 	as_zap(as, start, end);
 	as_hiwater_vm_update(as);
-	vma_carve(&as->vmas, start, end, &spare);
+	vma_carve_from(&as->vmas, v, start, end, &spare);
 	vma_free(spare);
 	return 0;
 }
@@ -1474,11 +1479,12 @@ void as_brk_init(struct aspace *as, vaddr_t start)
 	as->brk = as->brk_start;
 }
 
-/* True when the heap may grow to newbrk: one page and any stack guard gap clear above it. */
-static bool as_brk_room(const struct aspace *as, vaddr_t oldbrk, vaddr_t newbrk)
+/*
+ * True when the heap may grow to newbrk: one page and any stack guard gap
+ * clear above it; next is the first VMA above the old break, or NULL.
+ */
+static bool as_brk_room(const struct vma *next, vaddr_t newbrk)
 {
-	const struct vma *next = vma_lower_bound(&as->vmas, oldbrk);
-
 	if (newbrk > AS_TASK_SIZE - PAGE_SIZE)
 		return false;
 	return !next || newbrk + PAGE_SIZE <= vma_start_gap(next);
@@ -1487,6 +1493,7 @@ static bool as_brk_room(const struct aspace *as, vaddr_t oldbrk, vaddr_t newbrk)
 vaddr_t as_brk(struct aspace *as, vaddr_t brk)
 {
 	vaddr_t newbrk, oldbrk;
+	struct vma *next;
 
 	if (brk < as->brk_start || brk > AS_TASK_SIZE || !as_brk_data_ok(as, brk))
 		return as->brk;
@@ -1502,12 +1509,12 @@ vaddr_t as_brk(struct aspace *as, vaddr_t brk)
 		as->brk = brk;
 		return brk;
 	}
-	if (!as_lock_future_ok(as, as->def_flags, newbrk - oldbrk) ||
-	    !as_brk_room(as, oldbrk, newbrk) ||
+	next = vma_lower_bound(&as->vmas, oldbrk);
+	if (!as_lock_future_ok(as, as->def_flags, newbrk - oldbrk) || !as_brk_room(next, newbrk) ||
 	    !as_may_expand(as, PROT_READ | PROT_WRITE, MAP_PRIVATE, (newbrk - oldbrk) / PAGE_SIZE) ||
 	    !as_map_count_room(as, 0) || !as_commit_fits(newbrk - oldbrk))
 		return as->brk;
-	if (as_map_new(as, oldbrk, newbrk - oldbrk, PROT_READ | PROT_WRITE,
+	if (as_map_new(as, next, oldbrk, newbrk - oldbrk, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | as->def_flags, NULL, 0, AS_MERGE_HEAP) < 0)
 		return as->brk;
 	as->brk = brk;
@@ -1848,6 +1855,7 @@ long as_mincore(struct aspace *as, vaddr_t addr, uint64_t npages, uint8_t *vec)
 int as_stack_init(struct aspace *as, vaddr_t top, uint64_t initial)
 {
 	uint64_t size = ALIGN_UP(MAX(initial, PAGE_SIZE), PAGE_SIZE);
+	struct vma *next;
 	vaddr_t bottom;
 	long res;
 
@@ -1859,12 +1867,13 @@ int as_stack_init(struct aspace *as, vaddr_t top, uint64_t initial)
 	bottom = top - size;
 	if (bottom < AS_MMAP_MIN_ADDR)
 		return -EINVAL;
-	if (!vma_range_free(&as->vmas, bottom, top))
+	next = vma_lower_bound(&as->vmas, bottom);
+	if (!vma_clear_below(next, top))
 		return -EEXIST;
 	if (!as_may_expand(as, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_GROWSDOWN,
 			   size / PAGE_SIZE))
 		return -ENOMEM; /* RLIMIT_AS */
-	res = as_map_new(as, bottom, size, PROT_READ | PROT_WRITE,
+	res = as_map_new(as, next, bottom, size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_GROWSDOWN, NULL, 0, AS_MERGE_AROUND);
 	if (res < 0)
 		return (int)res;

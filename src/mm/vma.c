@@ -204,7 +204,14 @@ int vma_carve_growth(const struct btree *t, vaddr_t start, vaddr_t end)
 /* Remove every VMA part inside [start, end) (see vma.h). */
 void vma_carve(struct btree *t, vaddr_t start, vaddr_t end, struct vma **spare)
 {
-	struct vma *v = vma_lower_bound(t, start), *next;
+	vma_carve_from(t, vma_lower_bound(t, start), start, end, spare);
+}
+
+/* vma_carve from v, the first VMA ending after start. */
+void vma_carve_from(struct btree *t, struct vma *v, vaddr_t start, vaddr_t end,
+		    struct vma **spare)
+{
+	struct vma *next;
 
 	while (v && vma_start(v) < end) {
 		next = vma_next(v);

@@ -161,7 +161,26 @@ void vma_merge_next(struct btree *t, struct vma *v);
  */
 void vma_carve(struct btree *t, vaddr_t start, vaddr_t end, struct vma **spare);
 
+/* vma_carve from v, the first VMA ending after start (vma_lower_bound), or NULL. */
+void vma_carve_from(struct btree *t, struct vma *v, vaddr_t start, vaddr_t end,
+		    struct vma **spare);
+
 /* Number of VMAs that carving [start, end) would add (0 or 1). */
 int vma_carve_growth(const struct btree *t, vaddr_t start, vaddr_t end);
+
+/*
+ * The same from v, the first VMA ending after start (or NULL): 1 when v
+ * covers [start, end) strictly inside it.
+ */
+static inline int vma_carve_growth_of(const struct vma *v, vaddr_t start, vaddr_t end)
+{
+	return v && vma_start(v) < start && vma_end(v) > end;
+}
+
+/* True when v, the first VMA ending after some start (or NULL), begins at or after end. */
+static inline bool vma_clear_below(const struct vma *v, vaddr_t end)
+{
+	return !v || vma_start(v) >= end;
+}
 
 #endif
