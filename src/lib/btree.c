@@ -22,6 +22,7 @@
 #include "lib/assert.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
+#include "lib/range_fit.h"
 #include "lib/string.h"
 
 /*
@@ -658,49 +659,12 @@ struct brange *btree_lower_bound(const struct btree *t, uint64_t addr)
 	return bt_after(t, x, i);
 }
 
-struct bt_query {
-	uint64_t size, align;
-	uint64_t lo, hi; /* the search window clipped to the tree's */
-};
-
-/* Highest aligned start of a fitting range inside [a, b) ∩ window, if any. */
-static bool bt_fit_high(const struct bt_query *q, uint64_t a, uint64_t b, uint64_t *out)
-{
-	uint64_t s;
-
-	a = MAX(a, q->lo);
-	b = MIN(b, q->hi);
-	if (b <= a || b - a < q->size)
-		return false;
-	s = ALIGN_DOWN(b - q->size, q->align);
-	if (s < a)
-		return false;
-	*out = s;
-	return true;
-}
-
-/* Lowest aligned start of a fitting range inside [a, b) ∩ window, if any. */
-static bool bt_fit_low(const struct bt_query *q, uint64_t a, uint64_t b, uint64_t *out)
-{
-	uint64_t s;
-
-	a = MAX(a, q->lo);
-	b = MIN(b, q->hi);
-	if (b <= a || b - a < q->size)
-		return false;
-	s = ALIGN_UP(a, q->align);
-	if (s < a || s > b - q->size)
-		return false;
-	*out = s;
-	return true;
-}
-
 /*
  * Can child i of x (keys in [key[i], ub)) hold a fit? Its gaps end at its
  * starts, below ub, and begin at the end of a range at or above the start
  * before key[i]: key[i - 1], or lb (the start before x's own first key).
  */
-static bool bt_child_may_fit(const struct bt_query *q, const struct btree_node *x, unsigned i,
+static bool bt_child_may_fit(const struct range_query *q, const struct btree_node *x, unsigned i,
 			     uint64_t lb, uint64_t ub)
 {
 	uint64_t below = i ? x->key[i - 1] : lb, above = i + 1 < x->n ? x->key[i + 1] : ub;
@@ -709,7 +673,7 @@ static bool bt_child_may_fit(const struct bt_query *q, const struct btree_node *
 }
 
 /* Highest fit among the gaps before the ranges of x's subtree (keys in [lb's next, ub)). */
-static bool bt_search_high(const struct bt_query *q, const struct btree_node *x, uint64_t lb,
+static bool bt_search_high(const struct range_query *q, const struct btree_node *x, uint64_t lb,
 			   uint64_t ub, uint64_t *out)
 {
 	unsigned i;
@@ -717,7 +681,7 @@ static bool bt_search_high(const struct bt_query *q, const struct btree_node *x,
 	btree_visits++;
 	for (i = x->n; i-- > 0;) {
 		if (bt_leaf(x)) {
-			if (bt_fit_high(q, i ? x->aux[i - 1] : x->prev_end, x->key[i], out))
+			if (range_fit_high(q, i ? x->aux[i - 1] : x->prev_end, x->key[i], out))
 				return true;
 		} else if (bt_child_may_fit(q, x, i, lb, ub) &&
 			   bt_search_high(q, bt_child(x, i), i ? x->key[i - 1] : lb,
@@ -729,7 +693,7 @@ static bool bt_search_high(const struct bt_query *q, const struct btree_node *x,
 }
 
 /* Lowest fit among the gaps before the ranges of x's subtree. */
-static bool bt_search_low(const struct bt_query *q, const struct btree_node *x, uint64_t lb,
+static bool bt_search_low(const struct range_query *q, const struct btree_node *x, uint64_t lb,
 			  uint64_t ub, uint64_t *out)
 {
 	unsigned i;
@@ -737,7 +701,7 @@ static bool bt_search_low(const struct bt_query *q, const struct btree_node *x, 
 	btree_visits++;
 	for (i = 0; i < x->n; i++) {
 		if (bt_leaf(x)) {
-			if (bt_fit_low(q, i ? x->aux[i - 1] : x->prev_end, x->key[i], out))
+			if (range_fit_low(q, i ? x->aux[i - 1] : x->prev_end, x->key[i], out))
 				return true;
 		} else if (bt_child_may_fit(q, x, i, lb, ub) &&
 			   bt_search_low(q, bt_child(x, i), i ? x->key[i - 1] : lb,
@@ -746,18 +710,6 @@ static bool bt_search_low(const struct bt_query *q, const struct btree_node *x, 
 		}
 	}
 	return false;
-}
-
-/* Clip the query to the tree's window; false when nothing can fit. */
-static bool bt_query_init(const struct btree *t, struct bt_query *q, uint64_t size,
-			  uint64_t align, uint64_t lo, uint64_t hi)
-{
-	KASSERT(align == 0 || (align & (align - 1)) == 0);
-	q->size = size;
-	q->align = align ? align : 1;
-	q->lo = MAX(lo, t->lo);
-	q->hi = MIN(hi, t->hi);
-	return size > 0 && q->lo < q->hi && q->hi - q->lo >= size;
 }
 
 /* The end of the last range (t->lo when empty): where the gap above every range starts. */
@@ -769,11 +721,11 @@ static uint64_t bt_tail(const struct btree *t)
 int btree_gap_topdown(const struct btree *t, uint64_t size, uint64_t align, uint64_t lo,
 		      uint64_t hi, uint64_t *out)
 {
-	struct bt_query q;
+	struct range_query q;
 
-	if (!bt_query_init(t, &q, size, align, lo, hi))
+	if (!range_query_init(&q, size, align, lo, hi, t->lo, t->hi))
 		return -ENOMEM;
-	if (bt_fit_high(&q, bt_tail(t), t->hi, out))
+	if (range_fit_high(&q, bt_tail(t), t->hi, out))
 		return 0;
 	return t->root && bt_search_high(&q, t->root, t->lo, t->hi, out) ? 0 : -ENOMEM;
 }
@@ -781,13 +733,13 @@ int btree_gap_topdown(const struct btree *t, uint64_t size, uint64_t align, uint
 int btree_gap_bottomup(const struct btree *t, uint64_t size, uint64_t align, uint64_t lo,
 		       uint64_t hi, uint64_t *out)
 {
-	struct bt_query q;
+	struct range_query q;
 
-	if (!bt_query_init(t, &q, size, align, lo, hi))
+	if (!range_query_init(&q, size, align, lo, hi, t->lo, t->hi))
 		return -ENOMEM;
 	if (t->root && bt_search_low(&q, t->root, t->lo, t->hi, out))
 		return 0;
-	return bt_fit_low(&q, bt_tail(t), t->hi, out) ? 0 : -ENOMEM;
+	return range_fit_low(&q, bt_tail(t), t->hi, out) ? 0 : -ENOMEM;
 }
 
 struct bt_walk {

@@ -23,6 +23,7 @@
 #include "lib/assert.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
+#include "lib/range_fit.h"
 
 /* Nodes touched by gap searches since boot (tests check the search is O(log n)). */
 static unsigned long rtree_visits;
@@ -431,45 +432,6 @@ void rtree_set_range(struct rtree *t, struct rnode *n, uint64_t start, uint64_t 
 	rtree_update(t, n);
 }
 
-struct rtree_query {
-	uint64_t size, align;
-	uint64_t lo, hi; /* the search window clipped to the tree's */
-};
-
-/* Highest aligned start of a fitting range inside [a, b) ∩ window, if any. */
-static bool rtree_fit_high(const struct rtree_query *q, uint64_t a, uint64_t b,
-			   uint64_t *out)
-{
-	uint64_t s;
-
-	a = MAX(a, q->lo);
-	b = MIN(b, q->hi);
-	if (b <= a || b - a < q->size)
-		return false;
-	s = ALIGN_DOWN(b - q->size, q->align);
-	if (s < a)
-		return false;
-	*out = s;
-	return true;
-}
-
-/* Lowest aligned start of a fitting range inside [a, b) ∩ window, if any. */
-static bool rtree_fit_low(const struct rtree_query *q, uint64_t a, uint64_t b,
-			  uint64_t *out)
-{
-	uint64_t s;
-
-	a = MAX(a, q->lo);
-	b = MIN(b, q->hi);
-	if (b <= a || b - a < q->size)
-		return false;
-	s = a + ((q->align - (a & (q->align - 1))) & (q->align - 1));
-	if (s < a || s > b - q->size)
-		return false;
-	*out = s;
-	return true;
-}
-
 /* End of the node before n in order (or the window's low end). */
 static uint64_t rtree_prev_end(const struct rnode *n)
 {
@@ -477,13 +439,13 @@ static uint64_t rtree_prev_end(const struct rnode *n)
 }
 
 /* Can a gap ending at or below `start` hold the query? */
-static bool rtree_room_below(const struct rtree_query *q, uint64_t start)
+static bool rtree_room_below(const struct range_query *q, uint64_t start)
 {
 	return start >= q->size && start - q->size >= q->lo;
 }
 
 /* Can a gap starting at or above `end` hold the query? */
-static bool rtree_room_above(const struct rtree_query *q, uint64_t end)
+static bool rtree_room_above(const struct range_query *q, uint64_t end)
 {
 	return end <= q->hi - q->size;
 }
@@ -493,7 +455,7 @@ static bool rtree_room_above(const struct rtree_query *q, uint64_t end)
  * only into subtrees whose largest gap is big enough and that reach into
  * the window.
  */
-static bool rtree_search_high(const struct rtree_query *q,
+static bool rtree_search_high(const struct range_query *q,
 			      const struct rnode *n, uint64_t *out)
 {
 	if (!n || n->subtree_gap < q->size)
@@ -504,13 +466,13 @@ static bool rtree_search_high(const struct rtree_query *q,
 		return true;
 	if (!rtree_room_below(q, n->start))
 		return false;
-	if (rtree_fit_high(q, rtree_prev_end(n), n->start, out))
+	if (range_fit_high(q, rtree_prev_end(n), n->start, out))
 		return true;
 	return rtree_search_high(q, n->left, out);
 }
 
 /* Lowest fit among the gaps of the subtree at n (see rtree_search_high). */
-static bool rtree_search_low(const struct rtree_query *q,
+static bool rtree_search_low(const struct range_query *q,
 			     const struct rnode *n, uint64_t *out)
 {
 	if (!n || n->subtree_gap < q->size)
@@ -519,25 +481,12 @@ static bool rtree_search_low(const struct rtree_query *q,
 	if (rtree_room_below(q, n->start)) {
 		if (rtree_search_low(q, n->left, out))
 			return true;
-		if (rtree_fit_low(q, rtree_prev_end(n), n->start, out))
+		if (range_fit_low(q, rtree_prev_end(n), n->start, out))
 			return true;
 	}
 	if (!rtree_room_above(q, n->end))
 		return false;
 	return rtree_search_low(q, n->right, out);
-}
-
-/* Set up q for a search; false when nothing can fit. */
-static bool rtree_query_init(const struct rtree *t, struct rtree_query *q,
-			     uint64_t size, uint64_t align, uint64_t lo,
-			     uint64_t hi)
-{
-	KASSERT(align == 0 || (align & (align - 1)) == 0);
-	q->size = size;
-	q->align = align ? align : 1;
-	q->lo = MAX(lo, t->lo);
-	q->hi = MIN(hi, t->hi);
-	return size > 0 && q->lo < q->hi && q->hi - q->lo >= size;
 }
 
 /*
@@ -547,12 +496,12 @@ static bool rtree_query_init(const struct rtree *t, struct rtree_query *q,
 int rtree_gap_topdown(const struct rtree *t, uint64_t size, uint64_t align,
 		      uint64_t lo, uint64_t hi, uint64_t *out)
 {
-	struct rtree_query q;
+	struct range_query q;
 	struct rnode *last = rtree_last(t);
 
-	if (!rtree_query_init(t, &q, size, align, lo, hi))
+	if (!range_query_init(&q, size, align, lo, hi, t->lo, t->hi))
 		return -ENOMEM;
-	if (rtree_fit_high(&q, last ? last->end : t->lo, t->hi, out))
+	if (range_fit_high(&q, last ? last->end : t->lo, t->hi, out))
 		return 0;
 	return rtree_search_high(&q, t->root, out) ? 0 : -ENOMEM;
 }
@@ -561,15 +510,15 @@ int rtree_gap_topdown(const struct rtree *t, uint64_t size, uint64_t align,
 int rtree_gap_bottomup(const struct rtree *t, uint64_t size, uint64_t align,
 		       uint64_t lo, uint64_t hi, uint64_t *out)
 {
-	struct rtree_query q;
+	struct range_query q;
 	struct rnode *last;
 
-	if (!rtree_query_init(t, &q, size, align, lo, hi))
+	if (!range_query_init(&q, size, align, lo, hi, t->lo, t->hi))
 		return -ENOMEM;
 	if (rtree_search_low(&q, t->root, out))
 		return 0;
 	last = rtree_last(t);
-	return rtree_fit_low(&q, last ? last->end : t->lo, t->hi, out) ? 0
+	return range_fit_low(&q, last ? last->end : t->lo, t->hi, out) ? 0
 								       : -ENOMEM;
 }
 
