@@ -174,7 +174,7 @@ static int mobj_fill(struct mobj *o, uintptr_t *slot, uintptr_t tag)
 	pa = pmm_alloc(0);
 	if (!pa)
 		return -ENOMEM;
-	memset(mm_phys_to_virt(pa), 0, PAGE_SIZE);
+	mm_page_zero(mm_phys_to_virt(pa), PAGE_SIZE);
 	if ((o->flags & MOBJ_SECRET) && kmap_direct_hide(pa) != 0) {
 		pmm_unref(pa);
 		return -ENOMEM;
