@@ -676,7 +676,7 @@ static void pt_drop_made(paddr_t root, vaddr_t va)
  * table instead of a check walk and a map walk. 0, -EEXIST or -ENOMEM,
  * nothing changed on error.
  */
-static int pt_map_page(paddr_t root, vaddr_t va, paddr_t pa, unsigned flags)
+static int pt_map_page(paddr_t root, vaddr_t va, paddr_t pa, unsigned flags, unsigned state)
 {
 	int err = 0;
 	paddr_t table = pt_last_table(root, va, &err);
@@ -685,7 +685,9 @@ static int pt_map_page(paddr_t root, vaddr_t va, paddr_t pa, unsigned flags)
 	if (t && pte_present(t[PT_INDEX(0, va)]))
 		return -EEXIST;
 	if (t) {
-		t[PT_INDEX(0, va)] = pte_make_leaf(pa, flags, 0);
+		pte_t e = pte_make_leaf(pa, flags, 0);
+
+		t[PT_INDEX(0, va)] = state ? pte_with_state(e, pte_state(e) | state) : e;
 		pt_fold_path(root, va, t);
 	} else if (err == -ENOMEM) {
 		pt_drop_made(root, va);
@@ -694,9 +696,10 @@ static int pt_map_page(paddr_t root, vaddr_t va, paddr_t pa, unsigned flags)
 }
 
 /* pt_map of more than one page (checked by the caller): check walk, map, fold. */
-static int pt_map_range(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags)
+static int pt_map_range(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags,
+			unsigned state)
 {
-	struct pt_op op = {.pa0 = pa, .va0 = va, .flags = flags};
+	struct pt_op op = {.pa0 = pa, .va0 = va, .flags = flags, .set = state};
 	int err;
 
 	if (pt_walk(root, va, len, pt_found_leaf, NULL))
@@ -711,7 +714,8 @@ static int pt_map_range(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsi
 	return err;
 }
 
-int pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags)
+int pt_map_state(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags,
+		 unsigned state)
 {
 	int err = pt_check_range(va, len);
 
@@ -720,8 +724,13 @@ int pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags)
 	if (!IS_ALIGNED(pa, PAGE_SIZE) || (flags & ~PT_FLAGS_ALL) || pa + len < pa)
 		return -EINVAL;
 	if (len == PAGE_SIZE)
-		return pt_map_page(root, va, pa, flags);
-	return pt_map_range(root, va, pa, len, flags);
+		return pt_map_page(root, va, pa, flags, state & PT_STATE_ALL);
+	return pt_map_range(root, va, pa, len, flags, state & PT_STATE_ALL);
+}
+
+int pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags)
+{
+	return pt_map_state(root, va, pa, len, flags, 0);
 }
 
 /*
