@@ -365,25 +365,21 @@ static void as_fault_around(struct aspace *as, struct vma *v, vaddr_t page)
 	vaddr_t block = ALIGN_DOWN(page, AS_FAULT_AROUND_BYTES);
 	vaddr_t from = MAX(block, vma_start(v));
 	vaddr_t to = MIN(block + AS_FAULT_AROUND_BYTES, vma_end(v));
-	uint64_t pages = (v->obj->size + PAGE_SIZE - 1) / PAGE_SIZE;
+	uint64_t pages = (v->obj->size + PAGE_SIZE - 1) / PAGE_SIZE, pgoff = vma_pgoff_at(v, from);
 	paddr_t pa[AS_FAULT_AROUND_BYTES / PAGE_SIZE] = {0};
-	size_t n = (to - from) / PAGE_SIZE;
+	size_t n = (to - from) / PAGE_SIZE, mapped = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		uint64_t pgoff = vma_pgoff_at(v, from + i * PAGE_SIZE);
-
-		if (pgoff >= pages)
-			break;
-		if (from + i * PAGE_SIZE == page || mobj_page(v->obj, pgoff, MOBJ_LOOKUP, &pa[i]))
-			pa[i] = 0;
-	}
+	if (pgoff < pages)
+		mobj_lookup_pages(v->obj, pgoff, MIN(n, pages - pgoff), pa);
+	pa[(page - from) / PAGE_SIZE] = 0;
 	pt_map_pages(as->root, from, n, pa, as_pt_flags_existing(v->prot, v->flags));
 	for (size_t i = 0; i < n; i++) {
 		if (pa[i]) {
 			pmm_ref(pa[i]);
-			as_rss_add(as, 1);
+			mapped++;
 		}
 	}
+	as_rss_add(as, mapped);
 }
 
 /*

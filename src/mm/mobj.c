@@ -213,6 +213,21 @@ int mobj_page(struct mobj *o, uint64_t pgoff, unsigned flags, paddr_t *pa)
 	return mobj_page_tagged(o, pgoff, flags, 0, pa);
 }
 
+void mobj_lookup_pages(struct mobj *o, uint64_t pgoff, size_t n, paddr_t *pa)
+{
+	const uintptr_t *s = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t p = pgoff + i;
+
+		if (i == 0 || mobj_index(p, 1) == 0)
+			s = p < MOBJ_PAGE_LIMIT ? mobj_slot(o, p, false) : NULL; /* a new leaf node */
+		else if (s)
+			s++;
+		pa[i] = p < MOBJ_PAGE_LIMIT && s && *s ? mobj_frame(*s) : 0;
+	}
+}
+
 /* What mobj_walk calls for each present page; true stops the walk. */
 typedef bool (*mobj_visit_fn)(struct mobj *o, uintptr_t *slot, uint64_t pgoff, void *arg);
 

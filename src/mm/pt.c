@@ -764,6 +764,7 @@ static paddr_t pt_last_table(paddr_t root, vaddr_t va, int *err)
 
 int pt_map_pages(paddr_t root, vaddr_t va, size_t n, paddr_t *pa, unsigned flags)
 {
+	pte_t leaf = pte_make_leaf(0, flags, 0); /* encoded once, repointed per page */
 	size_t mapped = 0;
 	int err = 0;
 	paddr_t table;
@@ -783,7 +784,7 @@ int pt_map_pages(paddr_t root, vaddr_t va, size_t n, paddr_t *pa, unsigned flags
 			pa[i] = 0;
 			continue;
 		}
-		*t = pte_make_leaf(pa[i], flags, 0);
+		*t = pte_leaf_repoint(leaf, pa[i], 0);
 		mapped++;
 	}
 	if (mapped)
