@@ -187,6 +187,8 @@ FIGURES = [
     ("fault.shared_anon_4k", "write fault, MAP_SHARED|MAP_ANONYMOUS, 4 KiB page", "cycles", 1),
     ("fault.file_read_4k", "read fault, shared file mapping, page cached", "cycles", 1),
     ("fault.file_private_write_4k", "write fault, private file mapping (copy)", "cycles", 1),
+    ("fault.user_zero_4k", "demand-zero write fault from ring 3, 4 KiB page (trap to return)",
+     "cycles", 1),
     ("page.zero_4k", "zeroing one 4 KiB page alone (rep stosq)", "cycles", 1),
     ("page.zero_2m", "zeroing one 2 MiB block alone (rep stosq)", "cycles", 512),
     ("page.copy_4k", "copying one 4 KiB page alone (rep movsq)", "cycles", 1),

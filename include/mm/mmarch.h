@@ -9,8 +9,22 @@
 
 #include "lib/types.h"
 
-/* Kernel virtual address through which physical address `pa` is reached. */
+/*
+ * Kernel virtual address through which physical address `pa` is reached. In
+ * the kernel an inline addition (the direct map at KMAP_DIRECT_BASE): every
+ * table walk takes it at each level, and under QEMU TCG the return of a
+ * call costs a lookup of the next translated block.
+ */
+#if __STDC_HOSTED__
 void *mm_phys_to_virt(paddr_t pa);
+#else
+#include "mm/kmap.h"
+
+static inline void *mm_phys_to_virt(paddr_t pa)
+{
+	return (void *)(pa + KMAP_DIRECT_BASE);
+}
+#endif
 
 /* Inverse of mm_phys_to_virt for addresses it returned. */
 paddr_t mm_virt_to_phys(const void *va);

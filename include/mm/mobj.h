@@ -116,6 +116,13 @@ void mobj_put(struct mobj *o);
 int mobj_page(struct mobj *o, uint64_t pgoff, unsigned flags, paddr_t *pa);
 
 /*
+ * The frames of the n pages from `pgoff` into pa[0..n), 0 for a hole: what
+ * mobj_page with MOBJ_LOOKUP gives page by page, in one descent of the tree
+ * per leaf node (a fault-around's batch).
+ */
+void mobj_lookup_pages(struct mobj *o, uint64_t pgoff, size_t n, paddr_t *pa);
+
+/*
  * Copy up to len bytes at byte `off` into buf (holes read as zeros, stops at
  * size); 0 for a secret object.
  */

@@ -109,6 +109,14 @@ void pt_tally_map(struct pt_table_tally *t, vaddr_t va, paddr_t pa, vaddr_t end)
 int pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags);
 
 /*
+ * pt_map, with `state` (PT_STATE_*) added to the new leaves' (a write
+ * fault's page is born dirty, as Linux's pte_mkdirty in the fault). Errors
+ * as pt_map.
+ */
+int pt_map_state(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags,
+		 unsigned state);
+
+/*
  * Map the n 4 KiB pages from va, which lie in one last-level table (va 4 KiB
  * aligned and canonical, n > 0, [va, va + n pages) inside one aligned block
  * of the first large leaf size), to the frames pa[0..n) with `flags`, in

@@ -19,6 +19,7 @@
  *   bool pte_is_leaf(pte_t e, int level)           present e maps memory
  *   paddr_t pte_addr(pte_t e, int level)           frame or table it points to
  *   pte_t pte_make_leaf(paddr_t, unsigned, int)    leaf of level with PT_* flags
+ *   pte_t pte_leaf_repoint(pte_t, paddr_t, int)    the same leaf at another frame
  *   unsigned pte_leaf_flags(pte_t e)               PT_* flags of a leaf
  *   pte_t pte_make_table(paddr_t table)            entry pointing to a table
  *   bool pte_same_leaf(pte_t a, pte_t b)           equal but for the bits the

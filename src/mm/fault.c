@@ -33,10 +33,24 @@ static bool as_access_ok(int prot, int kind, unsigned err)
 }
 
 /*
- * Map a zeroed block of `size` bytes (a leaf size) at va of `as`, counted in
- * its rss; 0 or -ENOMEM (nothing changed).
+ * What a write fault leaves on the leaf of its page: dirty and soft-dirty
+ * (Linux's pte_mkdirty on a write fault, which marks soft-dirty too).
  */
-static int as_map_zero(struct aspace *as, vaddr_t va, uint64_t size, unsigned flags)
+#define AS_WRITTEN (PT_STATE_DIRTY | PT_STATE_SOFT_DIRTY)
+
+/* Mark the leaf holding va written (AS_WRITTEN; a large leaf whole). */
+static void as_mark_written(struct aspace *as, vaddr_t va)
+{
+	pt_add_state(as->root, ALIGN_DOWN(va, PAGE_SIZE), PAGE_SIZE, AS_WRITTEN);
+}
+
+/*
+ * Map a zeroed block of `size` bytes (a leaf size) at va of `as` with leaf
+ * state `state` (PT_STATE_*), counted in its rss; 0 or -ENOMEM (nothing
+ * changed).
+ */
+static int as_map_zero(struct aspace *as, vaddr_t va, uint64_t size, unsigned flags,
+		       unsigned state)
 {
 	unsigned order = __builtin_ctzll(size / PAGE_SIZE);
 	paddr_t pa = pmm_alloc(order);
@@ -44,7 +58,7 @@ static int as_map_zero(struct aspace *as, vaddr_t va, uint64_t size, unsigned fl
 	if (!pa)
 		return -ENOMEM;
 	mm_page_zero(mm_phys_to_virt(pa), size);
-	if (pt_map(as->root, va, pa, size, flags) != 0) {
+	if (pt_map_state(as->root, va, pa, size, flags, state) != 0) {
 		pmm_free(pa, order);
 		return -ENOMEM;
 	}
@@ -91,7 +105,8 @@ static bool as_fresh_block_fits(struct aspace *as, struct vma *v, vaddr_t block,
  * contiguous zeroed block mapped at once: a 2 MiB leaf, or 4 KiB PTEs for
  * the smaller (mTHP) sizes, which only a write takes (Linux maps a read of
  * a missing page with order 0). A size that fails falls back to the next
- * smaller one, then to 4 KiB. Each frame keeps its own reference count.
+ * smaller one, then to 4 KiB. Each frame keeps its own reference count. A
+ * write marks the page written (as_mark_written; a 4 KiB page is mapped so).
  */
 static int as_fault_zero(struct aspace *as, struct vma *v, vaddr_t va, unsigned err)
 {
@@ -106,10 +121,14 @@ static int as_fault_zero(struct aspace *as, struct vma *v, vaddr_t va, unsigned 
 
 		orders &= ~(1u << order);
 		if (as_fresh_block_fits(as, v, block, order) &&
-		    as_map_zero(as, block, PAGE_SIZE << order, flags) == 0)
+		    as_map_zero(as, block, PAGE_SIZE << order, flags, 0) == 0) {
+			if (err & AS_PF_WRITE)
+				as_mark_written(as, va);
 			return AS_FAULT_OK;
+		}
 	}
-	if (as_map_zero(as, ALIGN_DOWN(va, PAGE_SIZE), PAGE_SIZE, flags) != 0)
+	if (as_map_zero(as, ALIGN_DOWN(va, PAGE_SIZE), PAGE_SIZE, flags,
+			(err & AS_PF_WRITE) ? AS_WRITTEN : 0) != 0)
 		return AS_FAULT_OOM;
 	return AS_FAULT_OK;
 }
@@ -190,7 +209,7 @@ static int as_fault_zero_read(struct aspace *as, struct vma *v, vaddr_t va, unsi
 		    pt_map(as->root, block, zpage_frame(huge), huge, flags) == 0)
 			return AS_FAULT_OK;
 		if (!thp_use_zero_page() && as_fresh_block_fits(as, v, block, thp_pmd_order()) &&
-		    as_map_zero(as, block, huge, as_fault_flags(v, err)) == 0)
+		    as_map_zero(as, block, huge, as_fault_flags(v, err), 0) == 0)
 			return AS_FAULT_OK;
 	}
 	if (pt_map(as->root, ALIGN_DOWN(va, PAGE_SIZE), zpage_frame(PAGE_SIZE), PAGE_SIZE,
@@ -303,24 +322,26 @@ static int as_fault_cow(struct aspace *as, struct vma *v, vaddr_t va,
 /*
  * Fault on a missing page of v's object window: map the object's page (a
  * hole gets a zeroed page in the object, as shmem's fault does), writable
- * in a shared VMA, read-only in a private one (its first write copies it).
- * Past the object's size: AS_FAULT_SIGBUS.
+ * in a shared VMA, read-only in a private one (its first write copies it);
+ * a write that it maps writable marks the page written. Past the object's
+ * size: AS_FAULT_SIGBUS.
  */
-static int as_fault_obj(struct aspace *as, struct vma *v, vaddr_t va)
+static int as_fault_obj(struct aspace *as, struct vma *v, vaddr_t va, unsigned err)
 {
 	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
 	uint64_t pgoff = vma_pgoff_at(v, page);
 	unsigned flags = as_pt_flags_existing(v->prot, v->flags);
+	unsigned state = (err & AS_PF_WRITE) && (flags & PT_WRITE) ? AS_WRITTEN : 0;
 	paddr_t pa;
-	int err;
+	int ret;
 
 	if (pgoff >= (v->obj->size + PAGE_SIZE - 1) / PAGE_SIZE)
 		return AS_FAULT_SIGBUS;
-	err = mobj_page(v->obj, pgoff, MOBJ_ALLOC, &pa);
-	if (err)
-		return err == -ENOMEM ? AS_FAULT_OOM : AS_FAULT_SIGBUS;
+	ret = mobj_page(v->obj, pgoff, MOBJ_ALLOC, &pa);
+	if (ret)
+		return ret == -ENOMEM ? AS_FAULT_OOM : AS_FAULT_SIGBUS;
 	pmm_ref(pa);
-	if (pt_map(as->root, page, pa, PAGE_SIZE, flags) != 0) {
+	if (pt_map_state(as->root, page, pa, PAGE_SIZE, flags, state) != 0) {
 		pmm_unref(pa);
 		return AS_FAULT_OOM;
 	}
@@ -344,28 +365,45 @@ static void as_fault_around(struct aspace *as, struct vma *v, vaddr_t page)
 	vaddr_t block = ALIGN_DOWN(page, AS_FAULT_AROUND_BYTES);
 	vaddr_t from = MAX(block, vma_start(v));
 	vaddr_t to = MIN(block + AS_FAULT_AROUND_BYTES, vma_end(v));
-	uint64_t pages = (v->obj->size + PAGE_SIZE - 1) / PAGE_SIZE;
+	uint64_t pages = (v->obj->size + PAGE_SIZE - 1) / PAGE_SIZE, pgoff = vma_pgoff_at(v, from);
 	paddr_t pa[AS_FAULT_AROUND_BYTES / PAGE_SIZE] = {0};
-	size_t n = (to - from) / PAGE_SIZE;
+	size_t n = (to - from) / PAGE_SIZE, mapped = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		uint64_t pgoff = vma_pgoff_at(v, from + i * PAGE_SIZE);
-
-		if (pgoff >= pages)
-			break;
-		if (from + i * PAGE_SIZE == page || mobj_page(v->obj, pgoff, MOBJ_LOOKUP, &pa[i]))
-			pa[i] = 0;
-	}
+	if (pgoff < pages)
+		mobj_lookup_pages(v->obj, pgoff, MIN(n, pages - pgoff), pa);
+	pa[(page - from) / PAGE_SIZE] = 0;
 	pt_map_pages(as->root, from, n, pa, as_pt_flags_existing(v->prot, v->flags));
 	for (size_t i = 0; i < n; i++) {
 		if (pa[i]) {
 			pmm_ref(pa[i]);
-			as_rss_add(as, 1);
+			mapped++;
 		}
 	}
+	as_rss_add(as, mapped);
 }
 
-/* Serve a fault at va inside VMA v (without marking it soft-dirty). */
+/*
+ * Write fault on the present leaf `leaf` of v: a read-only zero frame gets a
+ * frame of its own (as_fault_zero_write), another read-only page is
+ * copied or reused (as_fault_cow); then the page is marked written.
+ */
+static int as_fault_write_present(struct aspace *as, struct vma *v, vaddr_t va,
+				  struct pt_leaf *leaf)
+{
+	int res = AS_FAULT_OK;
+
+	if (!(leaf->flags & PT_WRITE))
+		res = zpage_is(leaf->pa) ? as_fault_zero_write(as, v, va, leaf) :
+					   as_fault_cow(as, v, va, leaf);
+	if (res == AS_FAULT_OK)
+		as_mark_written(as, va);
+	return res;
+}
+
+/*
+ * Serve a fault at va inside VMA v. A write that it serves leaves the page's
+ * leaf written (AS_WRITTEN), whether it maps the page or finds it.
+ */
 static int as_fault_serve(struct aspace *as, struct vma *v, vaddr_t va, unsigned err)
 {
 	struct pt_leaf leaf;
@@ -378,24 +416,25 @@ static int as_fault_serve(struct aspace *as, struct vma *v, vaddr_t va, unsigned
 			return as_fault_zero(as, v, va, err);
 		if (!(err & AS_PF_WRITE))
 			as_fault_around(as, v, ALIGN_DOWN(va, PAGE_SIZE));
-		res = as_fault_obj(as, v, va); /* then a private write copies the page */
-		if (res != AS_FAULT_OK || !pt_query(as->root, va, &leaf))
+		res = as_fault_obj(as, v, va, err);
+		if (res != AS_FAULT_OK || !(err & AS_PF_WRITE) ||
+		    (as_pt_flags_existing(v->prot, v->flags) & PT_WRITE))
+			return res; /* done: a read, or a write mapped writable */
+		if (!pt_query(as->root, va, &leaf)) /* a private write copies the page */
 			return res;
 	}
-	if ((err & AS_PF_WRITE) && !(leaf.flags & PT_WRITE) && zpage_is(leaf.pa))
-		return as_fault_zero_write(as, v, va, &leaf);
-	if ((err & AS_PF_WRITE) && !(leaf.flags & PT_WRITE))
-		return as_fault_cow(as, v, va, &leaf);
-	return AS_FAULT_OK;
+	if (!(err & AS_PF_WRITE))
+		return AS_FAULT_OK;
+	return as_fault_write_present(as, v, va, &leaf);
 }
 
 /*
  * Serve a fault at va inside VMA v: AS_FAULT_PKUERR first when the leaf's
  * key refused the access (AS_PF_PK) or the VMA's key would (a missing page),
- * then the VMA's rights. A write that it served marks the page's
- * leaf soft-dirty (Linux's pte_mkdirty on a write fault): a page written
- * after clear_refs 4 faults here, its write right restored by as_fault_cow
- * (a reuse, or a copy while a private frame is shared).
+ * then the VMA's rights. A write that it served leaves the page's leaf
+ * dirty and soft-dirty (Linux's pte_mkdirty on a write fault): a page
+ * written after clear_refs 4 faults here, its write right restored by
+ * as_fault_cow (a reuse, or a copy while a private frame is shared).
  */
 static int as_fault_in(struct aspace *as, struct vma *v, vaddr_t va, unsigned err)
 {
@@ -406,9 +445,6 @@ static int as_fault_in(struct aspace *as, struct vma *v, vaddr_t va, unsigned er
 	if (!as_access_ok(v->prot, v->flags, err))
 		return AS_FAULT_ACCERR;
 	res = as_fault_serve(as, v, va, err);
-	if (res == AS_FAULT_OK && (err & AS_PF_WRITE))
-		pt_add_state(as->root, ALIGN_DOWN(va, PAGE_SIZE), PAGE_SIZE,
-			     PT_STATE_SOFT_DIRTY | PT_STATE_DIRTY);
 	return res;
 }
 

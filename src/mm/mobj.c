@@ -174,7 +174,7 @@ static int mobj_fill(struct mobj *o, uintptr_t *slot, uintptr_t tag)
 	pa = pmm_alloc(0);
 	if (!pa)
 		return -ENOMEM;
-	memset(mm_phys_to_virt(pa), 0, PAGE_SIZE);
+	mm_page_zero(mm_phys_to_virt(pa), PAGE_SIZE);
 	if ((o->flags & MOBJ_SECRET) && kmap_direct_hide(pa) != 0) {
 		pmm_unref(pa);
 		return -ENOMEM;
@@ -211,6 +211,21 @@ int mobj_page(struct mobj *o, uint64_t pgoff, unsigned flags, paddr_t *pa)
 	if (pgoff >= MOBJ_PAGE_LIMIT)
 		return (flags & MOBJ_ALLOC) ? -EFBIG : -ENOENT;
 	return mobj_page_tagged(o, pgoff, flags, 0, pa);
+}
+
+void mobj_lookup_pages(struct mobj *o, uint64_t pgoff, size_t n, paddr_t *pa)
+{
+	const uintptr_t *s = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t p = pgoff + i;
+
+		if (i == 0 || mobj_index(p, 1) == 0)
+			s = p < MOBJ_PAGE_LIMIT ? mobj_slot(o, p, false) : NULL; /* a new leaf node */
+		else if (s)
+			s++;
+		pa[i] = p < MOBJ_PAGE_LIMIT && s && *s ? mobj_frame(*s) : 0;
+	}
 }
 
 /* What mobj_walk calls for each present page; true stops the walk. */

@@ -456,7 +456,12 @@ static struct pmm_frame *pmm_own_frame(paddr_t pa, const char *who)
 
 uint32_t pmm_ref(paddr_t pa)
 {
-	struct pmm_frame *f = pmm_own_frame(pa, "pmm_ref");
+	uint64_t pfn = pa >> PAGE_SHIFT;
+	struct pmm_frame *f = pfn < pmm_nframes ? &pmm_frames[pfn] : NULL;
+
+	if (f && f->state == PMM_ALLOC && f->order == 0 && f->refcount != UINT32_MAX)
+		return ++f->refcount; /* a frame of its own already: pmm_own_frame's answer */
+	f = pmm_own_frame(pa, "pmm_ref");
 
 	if (f->refcount == UINT32_MAX)
 		panic("pmm_ref: refcount overflow at 0x%llx", (unsigned long long)pa);

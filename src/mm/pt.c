@@ -426,6 +426,40 @@ static void pt_fold_level(paddr_t table, int level, vaddr_t va, vaddr_t end,
 	}
 }
 
+/*
+ * True when the last-level table t may fold into one large leaf: its first
+ * and last entries are leaves of one physically contiguous run, aligned to
+ * the large size, with equal flags. These are necessary conditions of
+ * pt_fold_candidate, checked in O(1): a table failing them cannot fold, and
+ * neither can a table above it (its entry stays a table).
+ */
+static bool pt_fold_may(const pte_t *t)
+{
+	pte_t first = t[0], last = t[PT_ENTRIES - 1];
+	paddr_t pa0 = pte_addr(first, 0);
+
+	return pte_present(first) && pte_present(last) && IS_ALIGNED(pa0, PT_LEVEL_SIZE(1)) &&
+	       pte_addr(last, 0) == pa0 + (PT_ENTRIES - 1) * PT_LEVEL_SIZE(0) &&
+	       pte_leaf_flags(last) == pte_leaf_flags(first);
+}
+
+/*
+ * Fold after a change confined to the entries t of the last-level table that
+ * covers va (the tables above it only gained entries on va's path): the
+ * tables on va's path, bottom up, in one walk, and only when t may fold;
+ * flushes the leaves a fold replaced.
+ */
+static void pt_fold_path(paddr_t root, vaddr_t va, const pte_t *t)
+{
+	struct pt_op op;
+
+	if (!pt_fold_may(t))
+		return;
+	op = (struct pt_op){0};
+	pt_fold_level(root, PT_TOP_LEVEL, va, va + PAGE_SIZE, &op);
+	pt_tlb_finish(&op.tlb);
+}
+
 void pt_fold_at(paddr_t root, vaddr_t va)
 {
 	struct pt_op op = {0};
@@ -626,40 +660,48 @@ static int pt_found_leaf(void *ctx, const struct pt_leaf *leaf)
 static paddr_t pt_last_table(paddr_t root, vaddr_t va, int *err);
 
 /*
+ * Free the tables pt_last_table made on va's path for a page that was not
+ * mapped after all (they hold no leaf).
+ */
+static void pt_drop_made(paddr_t root, vaddr_t va)
+{
+	struct pt_op op = {0};
+
+	pt_remove_level(root, PT_TOP_LEVEL, va, va + PAGE_SIZE, &op);
+	pt_tlb_finish(&op.tlb);
+}
+
+/*
  * pt_map of one 4 KiB page (checked by the caller): one walk down to its
  * table instead of a check walk and a map walk. 0, -EEXIST or -ENOMEM,
  * nothing changed on error.
  */
-static int pt_map_page(paddr_t root, vaddr_t va, paddr_t pa, unsigned flags)
+static int pt_map_page(paddr_t root, vaddr_t va, paddr_t pa, unsigned flags, unsigned state)
 {
-	struct pt_op op = {0};
 	int err = 0;
 	paddr_t table = pt_last_table(root, va, &err);
-	pte_t *e = table ? &pt_entries(table)[PT_INDEX(0, va)] : NULL;
+	pte_t *t = table ? pt_entries(table) : NULL;
 
-	if (e && pte_present(*e))
+	if (t && pte_present(t[PT_INDEX(0, va)]))
 		return -EEXIST;
-	if (e) {
-		*e = pte_make_leaf(pa, flags, 0);
-		pt_fold_around(root, va, va + PAGE_SIZE, &op);
+	if (t) {
+		pte_t e = pte_make_leaf(pa, flags, 0);
+
+		t[PT_INDEX(0, va)] = state ? pte_with_state(e, pte_state(e) | state) : e;
+		pt_fold_path(root, va, t);
 	} else if (err == -ENOMEM) {
-		pt_remove_level(root, PT_TOP_LEVEL, va, va + PAGE_SIZE, &op); /* tables made */
+		pt_drop_made(root, va);
 	}
-	pt_tlb_finish(&op.tlb);
 	return err;
 }
 
-int pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags)
+/* pt_map of more than one page (checked by the caller): check walk, map, fold. */
+static int pt_map_range(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags,
+			unsigned state)
 {
-	struct pt_op op = {.pa0 = pa, .va0 = va, .flags = flags};
-	int err = pt_check_range(va, len);
+	struct pt_op op = {.pa0 = pa, .va0 = va, .flags = flags, .set = state};
+	int err;
 
-	if (err)
-		return err;
-	if (!IS_ALIGNED(pa, PAGE_SIZE) || (flags & ~PT_FLAGS_ALL) || pa + len < pa)
-		return -EINVAL;
-	if (len == PAGE_SIZE)
-		return pt_map_page(root, va, pa, flags);
 	if (pt_walk(root, va, len, pt_found_leaf, NULL))
 		return -EEXIST;
 	err = pt_map_level(root, PT_TOP_LEVEL, va, va + len, &op);
@@ -670,6 +712,25 @@ int pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags)
 	}
 	pt_tlb_finish(&op.tlb);
 	return err;
+}
+
+int pt_map_state(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags,
+		 unsigned state)
+{
+	int err = pt_check_range(va, len);
+
+	if (err)
+		return err;
+	if (!IS_ALIGNED(pa, PAGE_SIZE) || (flags & ~PT_FLAGS_ALL) || pa + len < pa)
+		return -EINVAL;
+	if (len == PAGE_SIZE)
+		return pt_map_page(root, va, pa, flags, state & PT_STATE_ALL);
+	return pt_map_range(root, va, pa, len, flags, state & PT_STATE_ALL);
+}
+
+int pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsigned flags)
+{
+	return pt_map_state(root, va, pa, len, flags, 0);
 }
 
 /*
@@ -703,7 +764,7 @@ static paddr_t pt_last_table(paddr_t root, vaddr_t va, int *err)
 
 int pt_map_pages(paddr_t root, vaddr_t va, size_t n, paddr_t *pa, unsigned flags)
 {
-	struct pt_op op = {0};
+	pte_t leaf = pte_make_leaf(0, flags, 0); /* encoded once, repointed per page */
 	size_t mapped = 0;
 	int err = 0;
 	paddr_t table;
@@ -723,15 +784,14 @@ int pt_map_pages(paddr_t root, vaddr_t va, size_t n, paddr_t *pa, unsigned flags
 			pa[i] = 0;
 			continue;
 		}
-		*t = pte_make_leaf(pa[i], flags, 0);
+		*t = pte_leaf_repoint(leaf, pa[i], 0);
 		mapped++;
 	}
 	if (mapped)
-		pt_fold_around(root, va, va + n * PAGE_SIZE, &op);
+		pt_fold_path(root, va, pt_entries(table));
 	else if ((!err || err == -ENOMEM) &&
 		 (!table || !pte_present(pt_entries(table)[PT_INDEX(0, va)])))
-		pt_remove_level(root, PT_TOP_LEVEL, va, va + PAGE_SIZE, &op); /* tables made */
-	pt_tlb_finish(&op.tlb);
+		pt_drop_made(root, va);
 	return err;
 }
 
@@ -891,7 +951,6 @@ int pt_protect(paddr_t root, vaddr_t va, uint64_t len, unsigned flags)
 
 int pt_replace(paddr_t root, vaddr_t va, paddr_t pa, unsigned flags)
 {
-	struct pt_op op = {0};
 	int level;
 	pte_t *e;
 
@@ -901,9 +960,8 @@ int pt_replace(paddr_t root, vaddr_t va, paddr_t pa, unsigned flags)
 	if (!e || level != 0)
 		return -EINVAL;
 	*e = pte_make_leaf(pa, flags, 0);
-	pt_tlb_add(&op.tlb, va);
-	pt_fold_around(root, va, va + PAGE_SIZE, &op);
-	pt_tlb_finish(&op.tlb);
+	mm_tlb_flush_page(va);
+	pt_fold_path(root, va, e - PT_INDEX(0, va));
 	return 0;
 }
 
@@ -955,12 +1013,30 @@ size_t pt_clear_state(paddr_t root, vaddr_t va, uint64_t len, unsigned what)
 	return op.changed;
 }
 
+/* pt_add_state of one page: the leaf holding va, found in one walk. */
+static size_t pt_add_state_page(paddr_t root, vaddr_t va, unsigned set)
+{
+	int level;
+	pte_t *e = pt_find_leaf(root, va, &level), ne;
+
+	if (!e)
+		return 0;
+	ne = pte_with_state(*e, pte_state(*e) | set);
+	if (ne == *e)
+		return 0;
+	*e = ne;
+	return 1;
+}
+
 size_t pt_add_state(paddr_t root, vaddr_t va, uint64_t len, unsigned state)
 {
-	struct pt_op op = {.set = state & PT_STATE_ALL};
+	struct pt_op op;
 
 	if (pt_check_range(va, len))
 		return 0;
+	if (len == PAGE_SIZE)
+		return pt_add_state_page(root, va, state & PT_STATE_ALL);
+	op = (struct pt_op){.set = state & PT_STATE_ALL};
 	pt_state_level(root, PT_TOP_LEVEL, va, va + len, &op);
 	return op.changed; /* adding state needs no flush */
 }

@@ -61,6 +61,10 @@ struct thp_state {
 
 static struct thp_state thp = THP_DEFAULTS;
 
+/* thp_anon_orders by advice, worked out again after a knob changed (every fault asks). */
+static uint32_t thp_orders_of[THP_ADVICE_NOHUGEPAGE + 1];
+static bool thp_orders_stale = true;
+
 unsigned thp_pmd_order(void)
 {
 	return THP_PMD_ORDER;
@@ -74,9 +78,11 @@ uint32_t thp_anon_supported_orders(void)
 void thp_reset(void)
 {
 	thp = (struct thp_state)THP_DEFAULTS;
+	thp_orders_stale = true;
 }
 
-uint32_t thp_anon_orders(enum thp_advice advice)
+/* thp_anon_orders worked out from the knobs. */
+static uint32_t thp_anon_orders_now(enum thp_advice advice)
 {
 	bool madvised = advice == THP_ADVICE_HUGEPAGE;
 	bool inherit = thp.enabled == THP_TOP_ALWAYS ||
@@ -93,6 +99,16 @@ uint32_t thp_anon_orders(enum thp_advice advice)
 			orders |= 1u << o;
 	}
 	return orders & supported;
+}
+
+uint32_t thp_anon_orders(enum thp_advice advice)
+{
+	if (thp_orders_stale) {
+		for (unsigned a = THP_ADVICE_NONE; a <= THP_ADVICE_NOHUGEPAGE; a++)
+			thp_orders_of[a] = thp_anon_orders_now((enum thp_advice)a);
+		thp_orders_stale = false;
+	}
+	return thp_orders_of[advice];
 }
 
 bool thp_use_zero_page(void)
@@ -225,6 +241,7 @@ static long thp_store_word(enum thp_knob k, unsigned order, const char *buf, siz
 		if (k == THP_KNOB_SHMEM_ENABLED && i != THP_SHMEM_NEVER && i != THP_SHMEM_DENY)
 			return -EINVAL; /* shmem has no large pages here */
 		*thp_choice_of(k, order) = i;
+		thp_orders_stale = true;
 		return (long)len;
 	}
 	return -EINVAL;

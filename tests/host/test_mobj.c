@@ -105,6 +105,37 @@ Test(mobj, sparse_big_offsets_stay_cheap)
 	mobj_put(o);
 }
 
+/*
+ * mobj_lookup_pages gives, page by page, what mobj_page with MOBJ_LOOKUP
+ * gives: across leaf nodes (64 pages each), holes, a missing leaf node, a
+ * run past the tree's height, and the last pages below MOBJ_MAX_SIZE.
+ */
+Test(mobj, lookup_pages_matches_page_by_page)
+{
+	struct mobj *o = mobj_create(MOBJ_SHMEM);
+	uint64_t present[] = { 60, 61, 63, 64, 66, 200, 4095, MOBJ_MAX_SIZE / PAGE_SIZE - 1 };
+	uint64_t starts[] = { 0, 50, 62, 63, 190, 4090, MOBJ_MAX_SIZE / PAGE_SIZE - 8 };
+	paddr_t pa[20], one;
+	char c = 'x';
+
+	for (size_t i = 0; i < ARRAY_SIZE(present); i++)
+		cr_assert_eq(mobj_write(o, present[i] * PAGE_SIZE, &c, 1), 1);
+	for (size_t k = 0; k < ARRAY_SIZE(starts); k++) {
+		memset(pa, 0xff, sizeof(pa));
+		mobj_lookup_pages(o, starts[k], ARRAY_SIZE(pa), pa);
+		for (size_t i = 0; i < ARRAY_SIZE(pa); i++) {
+			int err = mobj_page(o, starts[k] + i, MOBJ_LOOKUP, &one);
+
+			cr_expect_eq(pa[i], err ? 0 : one, "page %llu: %#llx, mobj_page %d %#llx",
+				     (unsigned long long)(starts[k] + i), (unsigned long long)pa[i],
+				     err, (unsigned long long)one);
+		}
+	}
+	cr_expect_neq(pa[7], 0, "the last page written, just below the last page");
+	cr_expect_eq(pa[9], 0, "past the last page an object can have");
+	mobj_put(o);
+}
+
 struct zap_log {
 	struct mobj_map map;
 	uint64_t pgoff[8], n[8];

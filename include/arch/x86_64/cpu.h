@@ -157,8 +157,16 @@ static inline void invlpg(uint64_t va)
 /* CR0.WP, and CR4.PGE, SMEP, SMAP where CPUID reports them. */
 void cpu_enable_protections(void);
 
-/* True once cpu_enable_protections found PKU and set CR4.PKE (RDPKRU/WRPKRU work). */
-bool cpu_pkeys_on(void);
+/*
+ * True once cpu_enable_protections found PKU and set CR4.PKE (RDPKRU/WRPKRU
+ * work). Inline: every page fault asks (the key check).
+ */
+static inline bool cpu_pkeys_on(void)
+{
+	extern bool cpu_pke;
+
+	return cpu_pke;
+}
 
 /* PKRU: 2 bits a key, access-disable (bit 2k) and write-disable (bit 2k+1). Needs CR4.PKE. */
 static inline uint32_t rdpkru(void)

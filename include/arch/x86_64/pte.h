@@ -94,6 +94,12 @@ static inline pte_t pte_make_leaf(paddr_t pa, unsigned flags, int level)
 	return e;
 }
 
+/* The leaf e of `level` pointing to `pa` instead (aligned to the leaf), all else kept. */
+static inline pte_t pte_leaf_repoint(pte_t e, paddr_t pa, int level)
+{
+	return (e & ~(level > 0 ? PTE_LARGE_ADDR_MASK : PTE_ADDR_MASK)) | pa;
+}
+
 /* PT_* flags of a leaf entry. */
 static inline unsigned pte_leaf_flags(pte_t e)
 {

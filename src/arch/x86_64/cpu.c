@@ -1,12 +1,7 @@
 /* CPU protection features switched on once the kernel's own tables are live. */
 #include "arch/x86_64/cpu.h"
 
-static bool cpu_pke; /* CR4.PKE is set */
-
-bool cpu_pkeys_on(void)
-{
-	return cpu_pke;
-}
+bool cpu_pke; /* CR4.PKE is set (cpu_pkeys_on) */
 
 /*
  * True when XSAVE has a PKRU component (CPUID 0xd: bit 9 of the supported

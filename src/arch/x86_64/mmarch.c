@@ -6,11 +6,6 @@
 
 #define MMARCH_DIRECT_SPAN (1ULL << 46) /* the direct map's half of the upper half */
 
-void *mm_phys_to_virt(paddr_t pa)
-{
-	return (void *)(pa + KMAP_DIRECT_BASE);
-}
-
 paddr_t mm_virt_to_phys(const void *va)
 {
 	uint64_t v = (uint64_t)va;
