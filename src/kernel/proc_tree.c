@@ -205,6 +205,17 @@ uint64_t proc_maxrss_kb(const struct proc *p, unsigned which)
 	return pages * (PAGE_SIZE / 1024);
 }
 
+/*
+ * What giving up p's space `as` records first: its check when p is its last
+ * user (a failure fails the run), and its VmHWM into p->maxrss.
+ */
+static void proc_mm_account(struct proc *p, struct aspace *as)
+{
+	if (as_users(as) == 1 && as_check(as))
+		p->tree->as_check = -EINVAL;
+	p->maxrss = MAX(p->maxrss, as_hiwater_rss_pages(as));
+}
+
 void proc_release_mm(struct proc *p)
 {
 	struct aspace *as = p->as;
@@ -213,11 +224,25 @@ void proc_release_mm(struct proc *p)
 		return;
 	if (proc_current() == p)
 		sched_drop_mm();
-	if (as_users(as) == 1 && as_check(as))
-		p->tree->as_check = -EINVAL;
-	p->maxrss = MAX(p->maxrss, as_hiwater_rss_pages(as));
+	proc_mm_account(p, as);
 	p->as = NULL;
 	as_put(as);
+}
+
+/*
+ * proc_release_mm for the exiting running process: its space stays loaded
+ * until the switch away from it, which drops it (sched_put_mm_at_switch),
+ * so the exit costs no load of the kernel's tables in between.
+ */
+static void proc_exit_mm(struct proc *p)
+{
+	struct aspace *as = p->as;
+
+	if (!as)
+		return;
+	proc_mm_account(p, as);
+	p->as = NULL;
+	sched_put_mm_at_switch(as);
 }
 
 static void proc_tree_kill_all(void);
@@ -377,7 +402,7 @@ void proc_do_exit(struct proc *p, int wstatus)
 	proc_vfork_done(p);
 	proc_forget_vfork_parent(p);
 	proc_files_exit(p);
-	proc_release_mm(p);
+	proc_exit_mm(p);
 	if (p == l && proc_group_live(l, l))
 		proc_shared_handoff(l);
 	sig_flush(&p->sig);
