@@ -182,7 +182,8 @@ static int as_clone_vma(struct aspace *as, struct aspace *c, const struct vma *v
 	vma_merge(&c->vmas, nv);
 	if (!as_clone_copies(v))
 		return 0;
-	err = pt_copy(as->root, c->root, vma_start(v), vma_end(v) - vma_start(v), clear);
+	err = pt_copy(as->root, c->root, vma_start(v), vma_end(v) - vma_start(v), clear, NULL,
+		      NULL);
 	if (!err)
 		as_rss_add(c, as_ref_range(c->root, vma_start(v), vma_end(v)));
 	return err;

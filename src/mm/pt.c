@@ -40,6 +40,8 @@ struct pt_op {
 	unsigned flags; /* map, protect: leaf flags; clear_state: PT_CLEAR_* */
 	unsigned set;   /* add_state, map: PT_STATE_* to add (to new leaves, for map) */
 	size_t changed; /* clear_state, add_state: leaves changed */
+	int (*copied)(void *ctx, const struct pt_leaf *part); /* copy: told each part copied */
+	void *ctx;
 	struct pt_tlb tlb;
 };
 
@@ -782,7 +784,8 @@ int pt_map_pages(paddr_t root, vaddr_t va, size_t n, paddr_t *pa, unsigned flags
  * Copy the src leaf `e` of `level` for [va, next) into the `level` table
  * `dtable` with op->flags cleared: the entry itself when the leaf lies whole
  * in the range and the target entry is free, else through pt_map_level
- * (smaller leaves for a clipped part).
+ * (smaller leaves for a clipped part), which a lack of memory undoes. The
+ * part copied is then told to op->copied, if any.
  */
 static int pt_copy_leaf(pte_t e, paddr_t dtable, int level, vaddr_t va, vaddr_t next,
 			const struct pt_op *op)
@@ -791,13 +794,21 @@ static int pt_copy_leaf(pte_t e, paddr_t dtable, int level, vaddr_t va, vaddr_t 
 	vaddr_t base = ALIGN_DOWN(va, PT_LEVEL_SIZE(level));
 	struct pt_op part = {.pa0 = pte_addr(e, level) + (va - base), .va0 = va,
 			     .flags = pte_leaf_flags(e) & ~op->flags};
+	struct pt_leaf copied = {.va = va, .pa = part.pa0, .size = next - va,
+				 .flags = pte_leaf_flags(e), .state = pte_state(e)};
 
 	if (va == base && next - va == PT_LEVEL_SIZE(level) && !pte_present(*d)) {
 		*d = pte_with_state(pte_make_leaf(part.pa0, part.flags, level),
 				    pte_state(e) | PT_STATE_YOUNG);
-		return 0;
+	} else if (pt_map_level(dtable, level, va, next, &part) != 0) {
+		struct pt_op undo = {0};
+
+		pt_remove_level(dtable, level, va, next, &undo); /* [va, next) was empty */
+		return -ENOMEM;
 	}
-	return pt_map_level(dtable, level, va, next, &part);
+	if (op->copied)
+		op->copied(op->ctx, &copied);
+	return 0;
 }
 
 /* Copy the leaves of the src `table` meeting [va, end) into dst `dtable` (same level). */
@@ -833,9 +844,10 @@ static int pt_copy_level(paddr_t table, paddr_t dtable, int level, vaddr_t va, v
 	return 0;
 }
 
-int pt_copy(paddr_t src, paddr_t dst, vaddr_t va, uint64_t len, unsigned clear)
+int pt_copy(paddr_t src, paddr_t dst, vaddr_t va, uint64_t len, unsigned clear,
+	    int (*copied)(void *ctx, const struct pt_leaf *part), void *ctx)
 {
-	struct pt_op op = {.flags = clear};
+	struct pt_op op = {.flags = clear, .copied = copied, .ctx = ctx};
 	int err = pt_check_range(va, len);
 
 	if (err)
@@ -845,10 +857,10 @@ int pt_copy(paddr_t src, paddr_t dst, vaddr_t va, uint64_t len, unsigned clear)
 	if (pt_walk(dst, va, len, pt_found_leaf, NULL))
 		return -EEXIST;
 	err = pt_copy_level(src, dst, PT_TOP_LEVEL, va, va + len, &op);
-	if (err)
-		pt_remove_level(dst, PT_TOP_LEVEL, va, va + len, &op);
-	else
+	if (!err)
 		pt_fold_around(dst, va, va + len, &op);
+	else if (!copied)
+		pt_remove_level(dst, PT_TOP_LEVEL, va, va + len, &op); /* all or nothing */
 	pt_tlb_finish(&op.tlb);
 	return err;
 }
