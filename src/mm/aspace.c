@@ -164,7 +164,6 @@ static int as_clone_vma(struct aspace *as, struct aspace *c, const struct vma *v
 {
 	struct vma *nv = (v->flags & AS_VMA_DONTCOPY) ? NULL : vma_alloc();
 	unsigned clear = (v->flags & MAP_SHARED) ? 0 : PT_WRITE;
-	int err;
 
 	if (v->flags & AS_VMA_DONTCOPY)
 		return 0;
@@ -182,11 +181,7 @@ static int as_clone_vma(struct aspace *as, struct aspace *c, const struct vma *v
 	vma_merge(&c->vmas, nv);
 	if (!as_clone_copies(v))
 		return 0;
-	err = pt_copy(as->root, c->root, vma_start(v), vma_end(v) - vma_start(v), clear, NULL,
-		      NULL);
-	if (!err)
-		as_rss_add(c, as_ref_range(c->root, vma_start(v), vma_end(v)));
-	return err;
+	return as_copy_pages(as->root, c, vma_start(v), vma_end(v), clear);
 }
 
 /* True when the parent's pages of v must turn read-only for sharing. */
