@@ -30,6 +30,7 @@
 #define SCHED_FOREVER UINT64_MAX /* a deadline that never comes */
 
 struct proc;
+struct aspace;
 
 /*
  * Put the running process to sleep on `wq` (NULL: on no queue, only the
@@ -92,6 +93,13 @@ void sched_run_until(bool (*done)(void *arg), void *arg);
 
 /* The running process gives up its page tables: the kernel's are loaded. */
 void sched_drop_mm(void);
+
+/*
+ * The exiting running process gives up its space `as` (a reference): user
+ * copies stop at once; its tables stay loaded until the switch away from
+ * it, which drops the reference once the next context's tables are loaded.
+ */
+void sched_put_mm_at_switch(struct aspace *as);
 
 /* Forget every process (proc_abort after a watchdog unwound out of a run). */
 void sched_reset(void);

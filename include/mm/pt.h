@@ -147,11 +147,17 @@ int pt_map_from(paddr_t root, vaddr_t to, vaddr_t va, uint64_t len, unsigned add
  * leaves lying whole in the range keep their size; the part of a leaf that
  * straddles an end is mapped as pt_map would map it. Tables are walked once
  * (no per-page walk from the root), then folded as pt_map folds. Frame
- * references are the caller's. Errors: -EINVAL (as pt_map; unknown flags in
- * `clear`), -EEXIST (a page of the range is mapped in dst; nothing changed),
- * -ENOMEM (nothing changed).
+ * references are the caller's: with a callback `copied`, each part of a
+ * source leaf copied is told to copied(ctx, part) (the part's va, pa and
+ * size, the source leaf's flags and state; its return value is not looked
+ * at), so that they are taken in the same walk. Errors: -EINVAL (as pt_map;
+ * unknown flags in `clear`), -EEXIST (a page of the range is mapped in dst;
+ * nothing changed), -ENOMEM: without a callback nothing changed; with one,
+ * the parts copied so far stay mapped in dst, each told, for the caller to
+ * drop with the whole copy.
  */
-int pt_copy(paddr_t src, paddr_t dst, vaddr_t va, uint64_t len, unsigned clear);
+int pt_copy(paddr_t src, paddr_t dst, vaddr_t va, uint64_t len, unsigned clear,
+	    int (*copied)(void *ctx, const struct pt_leaf *part), void *ctx);
 
 /*
  * Remove every mapping in [va, va+len), splitting leaves that straddle the

@@ -193,7 +193,7 @@ static void proc_fork_undo(struct proc *c)
 	if (c->as)
 		as_put(c->as);
 	c->as = NULL;
-	proc_tree_free(c);
+	proc_tree_discard(c);
 }
 
 /*

@@ -57,6 +57,13 @@ struct proc *proc_tree_alloc(struct proc *parent, int *err);
 /* Free a process that never ran or is dead (kernel stack, struct); it leaves the tree. */
 void proc_tree_free(struct proc *p);
 
+/*
+ * proc_tree_free for a process that never ran (a failed fork): its kernel
+ * stack goes back where proc_tree_alloc took it (the spare one, or freed),
+ * so that the failure leaves no frame held that was free before.
+ */
+void proc_tree_discard(struct proc *p);
+
 /* The process with pid `pid` in the tree (zombies too), or NULL. */
 struct proc *proc_find(int pid);
 

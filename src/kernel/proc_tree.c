@@ -30,6 +30,15 @@ static struct proc_tree proc_tree = {
 
 static unsigned proc_max_override; /* proc_set_max_procs */
 
+/*
+ * The kernel stack of the last process freed, kept for the next one (Linux
+ * keeps two a CPU, cached_stacks): a fork then maps and zeroes no pages,
+ * and an exit unmaps none. Freed with the tree's last process, so that a
+ * run holds no frame once it is over.
+ */
+static void *proc_kstack_spare;
+static void *proc_kstack_lent; /* the spare proc_kstack_alloc handed out last, or NULL */
+
 void proc_set_max_procs(unsigned max)
 {
 	proc_max_override = max;
@@ -101,6 +110,45 @@ static void proc_tree_link(struct proc_tree *t, struct proc *p, struct proc *par
 	t->count++;
 }
 
+/* A kernel stack: the spare one, else a new area. NULL when out of memory. */
+static void *proc_kstack_alloc(void)
+{
+	void *s = proc_kstack_spare;
+
+	proc_kstack_lent = s;
+	if (s) {
+		proc_kstack_spare = NULL;
+		return s;
+	}
+	/*
+	 * Zeroed, though no byte is read before it is written: under QEMU TCG a
+	 * frame that held code the emulator translated (GRUB's, at the top of
+	 * memory) keeps its stale translations until each is overwritten, and
+	 * every store to such a page takes the emulator's slow self-modifying-
+	 * code path; a kernel stack there made every syscall and fault of
+	 * the process ~20x slower (bench/vs_linux, issue 15). A spare stack was
+	 * written all over already.
+	 */
+	return vmarea_alloc(PROC_KSTACK_SIZE, VMAREA_ZERO);
+}
+
+/* Give back kernel stack s (NULL: none): it becomes the spare one unless there is one. */
+static void proc_kstack_free(void *s)
+{
+	if (s && !proc_kstack_spare) {
+		proc_kstack_spare = s;
+		return;
+	}
+	vmarea_free(s);
+}
+
+/* Free the spare kernel stack (the tree is over). */
+static void proc_kstack_drain(void)
+{
+	vmarea_free(proc_kstack_spare);
+	proc_kstack_spare = NULL;
+}
+
 struct proc *proc_tree_alloc(struct proc *parent, int *err)
 {
 	struct proc_tree *t = &proc_tree;
@@ -113,15 +161,7 @@ struct proc *proc_tree_alloc(struct proc *parent, int *err)
 	p = kzalloc(sizeof(*p));
 	if (!p)
 		return NULL;
-	/*
-	 * Zeroed, though no byte is read before it is written: under QEMU TCG a
-	 * frame that held code the emulator translated (GRUB's, at the top of
-	 * memory) keeps its stale translations until each is overwritten, and
-	 * every store to such a page takes the emulator's slow self-modifying-
-	 * code path; a kernel stack there made every syscall and fault of
-	 * the process ~20x slower (bench/vs_linux, issue 15).
-	 */
-	p->kstack = vmarea_alloc(PROC_KSTACK_SIZE, VMAREA_ZERO);
+	p->kstack = proc_kstack_alloc();
 	if (!p->kstack) {
 		kfree(p);
 		return NULL;
@@ -133,6 +173,19 @@ struct proc *proc_tree_alloc(struct proc *parent, int *err)
 	proc_tree_link(t, p, parent);
 	*err = 0;
 	return p;
+}
+
+void proc_tree_discard(struct proc *p)
+{
+	void *s = p->kstack;
+	bool lent = s == proc_kstack_lent;
+
+	p->kstack = NULL; /* proc_tree_free has none to free */
+	proc_tree_free(p);
+	if (lent && !proc_kstack_spare && proc_tree.count)
+		proc_kstack_spare = s; /* back where it came from */
+	else
+		vmarea_free(s);
 }
 
 void proc_tree_free(struct proc *p)
@@ -151,7 +204,9 @@ void proc_tree_free(struct proc *p)
 		p->tree->init = NULL;
 	exec_proc_free(p);
 	proc_procfs_reaped(p->pid);
-	vmarea_free(p->kstack);
+	proc_kstack_free(p->kstack);
+	if (!p->tree->count)
+		proc_kstack_drain(); /* the tree's last process: no stack outlives the run */
 	kfree(p);
 }
 
@@ -205,6 +260,17 @@ uint64_t proc_maxrss_kb(const struct proc *p, unsigned which)
 	return pages * (PAGE_SIZE / 1024);
 }
 
+/*
+ * What giving up p's space `as` records first: its check when p is its last
+ * user (a failure fails the run), and its VmHWM into p->maxrss.
+ */
+static void proc_mm_account(struct proc *p, struct aspace *as)
+{
+	if (as_users(as) == 1 && as_check(as))
+		p->tree->as_check = -EINVAL;
+	p->maxrss = MAX(p->maxrss, as_hiwater_rss_pages(as));
+}
+
 void proc_release_mm(struct proc *p)
 {
 	struct aspace *as = p->as;
@@ -213,11 +279,25 @@ void proc_release_mm(struct proc *p)
 		return;
 	if (proc_current() == p)
 		sched_drop_mm();
-	if (as_users(as) == 1 && as_check(as))
-		p->tree->as_check = -EINVAL;
-	p->maxrss = MAX(p->maxrss, as_hiwater_rss_pages(as));
+	proc_mm_account(p, as);
 	p->as = NULL;
 	as_put(as);
+}
+
+/*
+ * proc_release_mm for the exiting running process: its space stays loaded
+ * until the switch away from it, which drops it (sched_put_mm_at_switch),
+ * so the exit costs no load of the kernel's tables in between.
+ */
+static void proc_exit_mm(struct proc *p)
+{
+	struct aspace *as = p->as;
+
+	if (!as)
+		return;
+	proc_mm_account(p, as);
+	p->as = NULL;
+	sched_put_mm_at_switch(as);
 }
 
 static void proc_tree_kill_all(void);
@@ -377,7 +457,7 @@ void proc_do_exit(struct proc *p, int wstatus)
 	proc_vfork_done(p);
 	proc_forget_vfork_parent(p);
 	proc_files_exit(p);
-	proc_release_mm(p);
+	proc_exit_mm(p);
 	if (p == l && proc_group_live(l, l))
 		proc_shared_handoff(l);
 	sig_flush(&p->sig);

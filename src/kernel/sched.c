@@ -22,6 +22,7 @@ static struct proc_kctx sched_idle_ctx; /* proc_run's context while a process ru
 static paddr_t sched_kernel_root;       /* the idle context's page tables */
 static uint64_t sched_kernel_fs, sched_kernel_gs;
 static bool sched_resched;              /* the running process's slice is over */
+static struct aspace *sched_dead_mm;    /* sched_put_mm_at_switch's space, put at the switch */
 
 struct proc *proc_current(void)
 {
@@ -71,6 +72,15 @@ static void sched_load_kernel(void)
 	user_pkru_set(0); /* the kernel's own: every key open */
 }
 
+/* Drop the space sched_put_mm_at_switch left, its tables no longer loaded. */
+static void sched_put_dead_mm(void)
+{
+	struct aspace *as = sched_dead_mm;
+
+	sched_dead_mm = NULL;
+	as_put(as);
+}
+
 /* Switch from the running context to `next` (NULL: the idle context). */
 static void sched_switch_to(struct proc *next)
 {
@@ -86,6 +96,7 @@ static void sched_switch_to(struct proc *next)
 		sched_load_proc(next);
 	else
 		sched_load_kernel();
+	sched_put_dead_mm();
 	sched_cur = next;
 	sched_resched = false;
 	user_switch(prev ? &prev->kctx : &sched_idle_ctx,
@@ -242,10 +253,18 @@ void sched_drop_mm(void)
 	sched_load_kernel();
 }
 
+void sched_put_mm_at_switch(struct aspace *as)
+{
+	KASSERT(!sched_dead_mm);
+	usercopy_bind(NULL);
+	sched_dead_mm = as;
+}
+
 void sched_reset(void)
 {
 	if (sched_cur)
 		sched_load_kernel();
+	sched_put_dead_mm();
 	sched_cur = NULL;
 	sched_resched = false;
 	list_init(&sched_runq);

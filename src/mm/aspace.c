@@ -155,7 +155,6 @@ static int as_clone_vma(struct aspace *as, struct aspace *c, const struct vma *v
 {
 	struct vma *nv = (v->flags & AS_VMA_DONTCOPY) ? NULL : vma_alloc(&c->vmas);
 	unsigned clear = (v->flags & MAP_SHARED) ? 0 : PT_WRITE;
-	int err;
 
 	if (v->flags & AS_VMA_DONTCOPY)
 		return 0;
@@ -172,10 +171,7 @@ static int as_clone_vma(struct aspace *as, struct aspace *c, const struct vma *v
 		panic("as_clone_vma: overlap at %#llx", (unsigned long long)vma_start(v));
 	if (!as_clone_copies(v))
 		return 0;
-	err = pt_copy(as->root, c->root, vma_start(v), vma_end(v) - vma_start(v), clear);
-	if (!err)
-		as_rss_add(c, as_ref_range(c->root, vma_start(v), vma_end(v)));
-	return err;
+	return as_copy_pages(as->root, c, vma_start(v), vma_end(v), clear);
 }
 
 /* True when the parent's pages of v must turn read-only for sharing. */
@@ -1992,16 +1988,44 @@ static int as_check_frames(const struct pt_leaf *leaf, const struct vma *v, vadd
 	return 0;
 }
 
-/* pt_walk callback: the leaf lies inside VMAs whose rights it matches. */
+/* What one as_check walk carries: the space, the VMA of the last leaf, frames counted. */
+struct as_check_walk {
+	const struct aspace *as;
+	const struct vma *v;
+	uint64_t frames; /* 4 KiB frames mapped, the zero frames not (as_resident_frames) */
+};
+
+/*
+ * The VMA holding s, or NULL. The walk goes up: the last leaf's VMA or the
+ * one after it holds s most of the time, so the tree is searched only when
+ * neither does.
+ */
+static const struct vma *as_check_vma_at(struct as_check_walk *w, vaddr_t s)
+{
+	const struct vma *v = w->v;
+
+	if (v && s >= vma_end(v))
+		v = vma_next(v);
+	if (!v || s < vma_start(v) || s >= vma_end(v))
+		v = vma_find(&w->as->vmas, s);
+	return w->v = v;
+}
+
+/*
+ * pt_walk callback: the leaf lies inside VMAs whose rights it matches; its
+ * frames are counted.
+ */
 static int as_check_leaf(void *ctx, const struct pt_leaf *leaf)
 {
-	const struct aspace *as = ctx;
+	struct as_check_walk *w = ctx;
 	vaddr_t s = leaf->va, e = leaf->va + leaf->size, ve;
 	const struct vma *v;
 	unsigned want;
 
+	if (!zpage_is(leaf->pa))
+		w->frames += leaf->size / PAGE_SIZE;
 	for (; s < e; s = ve) {
-		v = vma_find(&as->vmas, s);
+		v = as_check_vma_at(w, s);
 		if (!v)
 			return kprintf("as_check: page %#llx mapped outside any VMA\n",
 				       (unsigned long long)s), -EINVAL;
@@ -2016,8 +2040,8 @@ static int as_check_leaf(void *ctx, const struct pt_leaf *leaf)
 	return 0;
 }
 
-/* The running counts against what the VMAs and tables say: rss, total_vm. */
-static int as_check_counts(const struct aspace *as)
+/* The running counts against what the VMAs and the walk (w) say: total_vm, rss. */
+static int as_check_counts(const struct aspace *as, const struct as_check_walk *w)
 {
 	const struct vma *v;
 	uint64_t span = 0;
@@ -2028,15 +2052,15 @@ static int as_check_counts(const struct aspace *as)
 		return kprintf("as_check: VMA span %#llx, counted %#llx\n",
 			       (unsigned long long)span,
 			       (unsigned long long)as->vmas.span), -EINVAL;
-	if (as_resident_frames(as) != as->rss)
+	if (w->frames != as->rss)
 		return kprintf("as_check: %llu frames mapped, rss %llu\n",
-			       (unsigned long long)as_resident_frames(as),
-			       (unsigned long long)as->rss), -EINVAL;
+			       (unsigned long long)w->frames, (unsigned long long)as->rss), -EINVAL;
 	return 0;
 }
 
 int as_check(struct aspace *as)
 {
+	struct as_check_walk w = { as, NULL, 0 };
 	const struct vma *v, *prev = NULL;
 
 	if (btree_check(&as->vmas) != 0)
@@ -2050,7 +2074,7 @@ int as_check(struct aspace *as)
 		return kprintf("as_check: brk %#llx below its start %#llx\n",
 			       (unsigned long long)as->brk,
 			       (unsigned long long)as->brk_start), -EINVAL;
-	if (pt_walk(as->root, 0, PT_USER_TOP, as_check_leaf, as) != 0)
+	if (pt_walk(as->root, 0, PT_USER_TOP, as_check_leaf, &w) != 0)
 		return -EINVAL;
-	return as_check_counts(as);
+	return as_check_counts(as, &w);
 }

@@ -121,6 +121,15 @@ bool as_next_leaf(paddr_t root, vaddr_t va, vaddr_t end, struct pt_leaf *out);
 /* One more frame reference for every 4 KiB page mapped in [start, end); returns their count. */
 uint64_t as_ref_range(paddr_t root, vaddr_t start, vaddr_t end);
 
+/*
+ * fork's copy of the pages of [start, end) from the tables `from` into the
+ * new space c (empty there), without the leaf flags `clear`: one walk maps
+ * them and takes a reference on each frame (none for the zero frames),
+ * counted in c's rss. 0, or pt_copy's error: on -ENOMEM what was copied so
+ * far is mapped and referenced in c, for the caller to drop with the space.
+ */
+int as_copy_pages(paddr_t from, struct aspace *c, vaddr_t start, vaddr_t end, unsigned clear);
+
 /* Drop one frame reference for every 4 KiB page mapped in [start, end); returns their count. */
 uint64_t as_unref_range(paddr_t root, vaddr_t start, vaddr_t end);
 

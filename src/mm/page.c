@@ -78,6 +78,15 @@ static int as_ref_cb(void *ctx, const struct pt_leaf *leaf)
 	return 0;
 }
 
+int as_copy_pages(paddr_t from, struct aspace *c, vaddr_t start, vaddr_t end, unsigned clear)
+{
+	struct as_span span = {start, end, 0};
+	int err = pt_copy(from, c->root, start, end - start, clear, as_ref_cb, &span);
+
+	as_rss_add(c, span.nframes);
+	return err;
+}
+
 uint64_t as_ref_range(paddr_t root, vaddr_t start, vaddr_t end)
 {
 	struct as_span span = {start, end, 0};

@@ -40,6 +40,8 @@ struct pt_op {
 	unsigned flags; /* map, protect: leaf flags; clear_state: PT_CLEAR_* */
 	unsigned set;   /* add_state, map: PT_STATE_* to add (to new leaves, for map) */
 	size_t changed; /* clear_state, add_state: leaves changed */
+	int (*copied)(void *ctx, const struct pt_leaf *part); /* copy: told each part copied */
+	void *ctx;
 	struct pt_tlb tlb;
 };
 
@@ -191,15 +193,16 @@ static int pt_check_range(vaddr_t va, uint64_t len)
 
 /* ---------------------------------------------------------------- walk */
 
-/* Describe the leaf `e` of `level` that holds va (padding zeroed: callers memcmp). */
+/* Every byte of a leaf is a field: a filled one compares whole (callers memcmp). */
+_Static_assert(sizeof(struct pt_leaf) == 3 * sizeof(uint64_t) + 2 * sizeof(unsigned),
+	       "struct pt_leaf has no padding");
+
+/* Describe the leaf `e` of `level` that holds va. */
 static void pt_leaf_fill(struct pt_leaf *out, vaddr_t va, pte_t e, int level)
 {
-	memset(out, 0, sizeof(*out));
-	out->va = ALIGN_DOWN(va, PT_LEVEL_SIZE(level));
-	out->pa = pte_addr(e, level);
-	out->size = PT_LEVEL_SIZE(level);
-	out->flags = pte_leaf_flags(e);
-	out->state = pte_state(e);
+	*out = (struct pt_leaf){ .va = ALIGN_DOWN(va, PT_LEVEL_SIZE(level)),
+				 .pa = pte_addr(e, level), .size = PT_LEVEL_SIZE(level),
+				 .flags = pte_leaf_flags(e), .state = pte_state(e) };
 }
 
 struct pt_walker {
@@ -207,28 +210,68 @@ struct pt_walker {
 	void *ctx;
 };
 
-/* Report the leaves of `table` (at `level`, covering `base`) that meet [va, end). */
+/*
+ * The first of entries t[k..n) that is present, or n. Four entries a step:
+ * most of a sparse user space is empty entries, and under emulation every
+ * instruction of this loop counts.
+ */
+static inline size_t pt_skip_empty(const pte_t *t, size_t k, size_t n)
+{
+	while (k + 4 <= n && !pte_present(t[k]) && !pte_present(t[k + 1]) &&
+	       !pte_present(t[k + 2]) && !pte_present(t[k + 3]))
+		k += 4;
+	while (k < n && !pte_present(t[k]))
+		k++;
+	return k;
+}
+
+/*
+ * Where entry k of a scan meets [va, end): the entry covers [base + k *
+ * size, + size) (base: the start of the entry holding va); *from and *to
+ * clip it to the range.
+ */
+static inline void pt_entry_span(vaddr_t base, size_t k, uint64_t size, vaddr_t va, vaddr_t end,
+				 vaddr_t *from, vaddr_t *to)
+{
+	vaddr_t s = base + k * size;
+
+	*from = MAX(s, va);
+	*to = end - s > size ? s + size : end;
+}
+
+/* Entries of a `level` table that [va, end) meets, from the one holding va (starting at *base). */
+static inline size_t pt_entry_count(int level, vaddr_t va, vaddr_t end, vaddr_t *base)
+{
+	*base = ALIGN_DOWN(va, PT_LEVEL_SIZE(level));
+	return (end - 1 - *base) / PT_LEVEL_SIZE(level) + 1;
+}
+
+/*
+ * Report the leaves of `table` (at `level`) that meet [va, end), a range
+ * inside the table, scanning its entries by index (pt_skip_empty).
+ */
 static int pt_walk_level(paddr_t table, int level, vaddr_t va, vaddr_t end,
 			 const struct pt_walker *w)
 {
-	const pte_t *t = pt_entries(table);
+	const pte_t *t = pt_entries(table) + PT_INDEX(level, va);
+	vaddr_t base, from, to;
+	size_t n = pt_entry_count(level, va, end, &base);
 
-	while (va < end) {
-		vaddr_t next = pt_entry_end(va, level, end);
-		pte_t e = t[PT_INDEX(level, va)];
-		int ret = 0;
+	for (size_t k = pt_skip_empty(t, 0, n); k < n; k = pt_skip_empty(t, k + 1, n)) {
+		pte_t e = t[k];
+		int ret;
 
-		if (pte_present(e) && pte_is_leaf(e, level)) {
+		pt_entry_span(base, k, PT_LEVEL_SIZE(level), va, end, &from, &to);
+		if (pte_is_leaf(e, level)) {
 			struct pt_leaf leaf;
 
-			pt_leaf_fill(&leaf, va, e, level);
+			pt_leaf_fill(&leaf, from, e, level);
 			ret = w->fn(w->ctx, &leaf);
-		} else if (pte_present(e)) {
-			ret = pt_walk_level(pte_addr(e, level), level - 1, va, next, w);
+		} else {
+			ret = pt_walk_level(pte_addr(e, level), level - 1, from, to, w);
 		}
 		if (ret)
 			return ret;
-		va = next;
 	}
 	return 0;
 }
@@ -327,25 +370,25 @@ static bool pt_remove_level(paddr_t table, int level, vaddr_t va, vaddr_t end,
 static void pt_protect_level(paddr_t table, int level, vaddr_t va, vaddr_t end,
 			     struct pt_op *op)
 {
-	pte_t *t = pt_entries(table);
+	pte_t *t = pt_entries(table) + PT_INDEX(level, va);
+	vaddr_t base, from, to;
+	size_t n = pt_entry_count(level, va, end, &base);
 
-	while (va < end) {
-		vaddr_t next = pt_entry_end(va, level, end);
-		unsigned i = PT_INDEX(level, va);
-		pte_t e = t[i];
+	for (size_t k = pt_skip_empty(t, 0, n); k < n; k = pt_skip_empty(t, k + 1, n)) {
+		pte_t e = t[k];
 
-		if (pte_present(e) && pte_is_leaf(e, level)) {
+		pt_entry_span(base, k, PT_LEVEL_SIZE(level), va, end, &from, &to);
+		if (pte_is_leaf(e, level)) {
 			pte_t ne = pte_with_state(pte_make_leaf(pte_addr(e, level), op->flags, level),
 						  pte_state(e));
 
 			if (!pte_same_leaf(ne, e)) {
-				t[i] = ne;
-				pt_tlb_add(&op->tlb, va);
+				t[k] = ne;
+				pt_tlb_add(&op->tlb, from);
 			}
-		} else if (pte_present(e)) {
-			pt_protect_level(pte_addr(e, level), level - 1, va, next, op);
+		} else {
+			pt_protect_level(pte_addr(e, level), level - 1, from, to, op);
 		}
-		va = next;
 	}
 }
 
@@ -801,7 +844,8 @@ int pt_map_pages(paddr_t root, vaddr_t va, size_t n, paddr_t *pa, unsigned flags
  * Copy the src leaf `e` of `level` for [va, next) into the `level` table
  * `dtable` with op->flags cleared: the entry itself when the leaf lies whole
  * in the range and the target entry is free, else through pt_map_level
- * (smaller leaves for a clipped part).
+ * (smaller leaves for a clipped part), which a lack of memory undoes. The
+ * part copied is then told to op->copied, if any.
  */
 static int pt_copy_leaf(pte_t e, paddr_t dtable, int level, vaddr_t va, vaddr_t next,
 			const struct pt_op *op)
@@ -810,51 +854,60 @@ static int pt_copy_leaf(pte_t e, paddr_t dtable, int level, vaddr_t va, vaddr_t 
 	vaddr_t base = ALIGN_DOWN(va, PT_LEVEL_SIZE(level));
 	struct pt_op part = {.pa0 = pte_addr(e, level) + (va - base), .va0 = va,
 			     .flags = pte_leaf_flags(e) & ~op->flags};
+	struct pt_leaf copied = {.va = va, .pa = part.pa0, .size = next - va,
+				 .flags = pte_leaf_flags(e), .state = pte_state(e)};
 
 	if (va == base && next - va == PT_LEVEL_SIZE(level) && !pte_present(*d)) {
 		*d = pte_with_state(pte_make_leaf(part.pa0, part.flags, level),
 				    pte_state(e) | PT_STATE_YOUNG);
-		return 0;
+	} else if (pt_map_level(dtable, level, va, next, &part) != 0) {
+		struct pt_op undo = {0};
+
+		pt_remove_level(dtable, level, va, next, &undo); /* [va, next) was empty */
+		return -ENOMEM;
 	}
-	return pt_map_level(dtable, level, va, next, &part);
+	if (op->copied)
+		op->copied(op->ctx, &copied);
+	return 0;
 }
 
 /* Copy the leaves of the src `table` meeting [va, end) into dst `dtable` (same level). */
 static int pt_copy_level(paddr_t table, paddr_t dtable, int level, vaddr_t va, vaddr_t end,
 			 const struct pt_op *op)
 {
-	const pte_t *t = pt_entries(table);
-	pte_t *d = pt_entries(dtable);
+	const pte_t *t = pt_entries(table) + PT_INDEX(level, va);
+	pte_t *d = pt_entries(dtable) + PT_INDEX(level, va);
+	vaddr_t base, from, to;
+	size_t n = pt_entry_count(level, va, end, &base);
 
-	while (va < end) {
-		vaddr_t next = pt_entry_end(va, level, end);
-		unsigned i = PT_INDEX(level, va);
-		int err = 0;
+	for (size_t k = pt_skip_empty(t, 0, n); k < n; k = pt_skip_empty(t, k + 1, n)) {
+		int err;
 
-		if (pte_present(t[i]) && pte_is_leaf(t[i], level)) {
-			err = pt_copy_leaf(t[i], dtable, level, va, next, op);
-		} else if (pte_present(t[i])) {
-			if (!pte_present(d[i])) {
+		pt_entry_span(base, k, PT_LEVEL_SIZE(level), va, end, &from, &to);
+		if (pte_is_leaf(t[k], level)) {
+			err = pt_copy_leaf(t[k], dtable, level, from, to, op);
+		} else {
+			if (!pte_present(d[k])) {
 				paddr_t child = pt_table_alloc();
 
 				if (!child)
 					return -ENOMEM;
-				d[i] = pte_make_table(child);
+				d[k] = pte_make_table(child);
 			}
-			KASSERT(!pte_is_leaf(d[i], level));
-			err = pt_copy_level(pte_addr(t[i], level), pte_addr(d[i], level), level - 1,
-					    va, next, op);
+			KASSERT(!pte_is_leaf(d[k], level));
+			err = pt_copy_level(pte_addr(t[k], level), pte_addr(d[k], level), level - 1,
+					    from, to, op);
 		}
 		if (err)
 			return err;
-		va = next;
 	}
 	return 0;
 }
 
-int pt_copy(paddr_t src, paddr_t dst, vaddr_t va, uint64_t len, unsigned clear)
+int pt_copy(paddr_t src, paddr_t dst, vaddr_t va, uint64_t len, unsigned clear,
+	    int (*copied)(void *ctx, const struct pt_leaf *part), void *ctx)
 {
-	struct pt_op op = {.flags = clear};
+	struct pt_op op = {.flags = clear, .copied = copied, .ctx = ctx};
 	int err = pt_check_range(va, len);
 
 	if (err)
@@ -864,10 +917,10 @@ int pt_copy(paddr_t src, paddr_t dst, vaddr_t va, uint64_t len, unsigned clear)
 	if (pt_walk(dst, va, len, pt_found_leaf, NULL))
 		return -EEXIST;
 	err = pt_copy_level(src, dst, PT_TOP_LEVEL, va, va + len, &op);
-	if (err)
-		pt_remove_level(dst, PT_TOP_LEVEL, va, va + len, &op);
-	else
+	if (!err)
 		pt_fold_around(dst, va, va + len, &op);
+	else if (!copied)
+		pt_remove_level(dst, PT_TOP_LEVEL, va, va + len, &op); /* all or nothing */
 	pt_tlb_finish(&op.tlb);
 	return err;
 }

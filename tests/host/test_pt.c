@@ -813,44 +813,63 @@ static void copy_source(void)
 			    PT_USER | PT_NX), 0);
 }
 
-/* A whole range: the same leaves (sizes, frames) with the cleared flags off, the same tables. */
+/*
+ * A whole range: the same leaves (sizes, frames) with the cleared flags off,
+ * the same tables; each source leaf told to the callback as it is, in order.
+ */
 Test(pt, copy_keeps_leaves_and_clears_flags)
 {
 	vaddr_t va = GiB(1) - PAGE_2M, end = GiB(2) + 3 * PAGE_2M;
-	struct listing src, dst, want;
+	struct listing src, dst, want, parts = {0};
 	paddr_t d;
 
 	copy_source();
 	cr_assert_eq(pt_create(&d), 0);
-	cr_assert_eq(pt_copy(root, d, va, end - va, PT_WRITE), 0);
+	cr_assert_eq(pt_copy(root, d, va, end - va, PT_WRITE, listing_add, &parts), 0);
 	src = list_user(root);
 	dst = list_user(d);
 	want = listing_cleared(&src, PT_WRITE);
 	cr_expect_eq(count_size(&dst, PAGE_1G), 1);
 	cr_expect_eq(count_size(&dst, PAGE_2M), 2);
 	cr_expect(listing_eq(&dst, &want), "%zu leaves copied, %zu expected", dst.n, want.n);
+	cr_expect(listing_eq(&parts, &src), "%zu parts told, %zu leaves", parts.n, src.n);
 	cr_expect_eq(pt_count_tables(d, 0, PT_USER_TOP), pt_count_tables(root, 0, PT_USER_TOP));
 	listing_free(&src);
 	listing_free(&dst);
 	listing_free(&want);
+	listing_free(&parts);
 	pt_destroy(d, PT_DESTROY_ALL);
+}
+
+/* Bytes the leaves of l map. */
+static uint64_t listing_bytes(const struct listing *l)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		n += l->v[i].size;
+	return n;
 }
 
 /* A range cutting through large leaves: the cut parts mapped as pt_map maps them. */
 Test(pt, copy_of_part_of_large_leaves_is_a_map)
 {
 	vaddr_t va = GiB(1) + PAGE_2M + 5 * PAGE_SIZE, end = GiB(2) + 7 * PAGE_SIZE;
-	struct listing dst, want;
+	struct listing dst, want, parts = {0};
 	paddr_t d, m;
 
 	copy_source();
 	cr_assert_eq(pt_create(&d), 0);
 	cr_assert_eq(pt_create(&m), 0);
-	cr_assert_eq(pt_copy(root, d, va, end - va, 0), 0);
+	cr_assert_eq(pt_copy(root, d, va, end - va, 0, listing_add, &parts), 0);
 	cr_assert_eq(pt_map(m, va, va + PA_OFF, end - va, FL), 0);
 	dst = list_user(d);
 	want = list_user(m);
 	cr_expect(listing_eq(&dst, &want), "%zu leaves, pt_map made %zu", dst.n, want.n);
+	cr_expect_eq(parts.v[0].va, va, "the first part starts at the range");
+	cr_expect_eq(parts.v[0].pa, va + PA_OFF);
+	cr_expect_eq(listing_bytes(&parts), end - va, "the parts told cover the range");
+	listing_free(&parts);
 	cr_expect_eq(pt_count_tables(d, 0, PT_USER_TOP), pt_count_tables(m, 0, PT_USER_TOP));
 	listing_free(&dst);
 	listing_free(&want);
@@ -861,19 +880,20 @@ Test(pt, copy_of_part_of_large_leaves_is_a_map)
 /* A page of the range mapped in dst: -EEXIST, nothing changed; bad arguments: -EINVAL. */
 Test(pt, copy_eexist_and_einval)
 {
-	struct listing before, after;
+	struct listing before, after, told = {0};
 	paddr_t d;
 
 	copy_source();
 	cr_assert_eq(pt_create(&d), 0);
 	cr_assert_eq(pt_map(d, GiB(2) + 9 * PAGE_SIZE, 0x5000, PAGE_SIZE, FL), 0);
 	before = list_user(d);
-	cr_expect_eq(pt_copy(root, d, GiB(1), GiB(2), 0), -EEXIST);
-	cr_expect_eq(pt_copy(root, d, GiB(1) + 1, PAGE_SIZE, 0), -EINVAL);
-	cr_expect_eq(pt_copy(root, d, GiB(1), 0, 0), -EINVAL);
-	cr_expect_eq(pt_copy(root, d, GiB(1), PAGE_SIZE, ~0u), -EINVAL);
+	cr_expect_eq(pt_copy(root, d, GiB(1), GiB(2), 0, listing_add, &told), -EEXIST);
+	cr_expect_eq(pt_copy(root, d, GiB(1) + 1, PAGE_SIZE, 0, listing_add, &told), -EINVAL);
+	cr_expect_eq(pt_copy(root, d, GiB(1), 0, 0, listing_add, &told), -EINVAL);
+	cr_expect_eq(pt_copy(root, d, GiB(1), PAGE_SIZE, ~0u, listing_add, &told), -EINVAL);
 	after = list_user(d);
 	cr_expect(listing_eq(&before, &after));
+	cr_expect_eq(told.n, 0, "nothing copied, nothing told");
 	listing_free(&before);
 	listing_free(&after);
 	pt_destroy(d, PT_DESTROY_ALL);
@@ -896,7 +916,7 @@ Test(pt, copy_oom_all_or_nothing)
 		size_t tables = pt_table_frames();
 
 		pmm_fail_nth(k);
-		err = pt_copy(root, d, va, end - va, PT_WRITE);
+		err = pt_copy(root, d, va, end - va, PT_WRITE, NULL, NULL);
 		pmm_fail_nth(0);
 		if (!err)
 			break;
@@ -909,6 +929,48 @@ Test(pt, copy_oom_all_or_nothing)
 	cr_expect_gt(k, 3, "only %lu allocation points", k - 1);
 	listing_free(&before);
 	pt_destroy(d, PT_DESTROY_ALL);
+}
+
+/*
+ * With a callback, every table allocation failing in turn: -ENOMEM, and dst
+ * holds what it held plus exactly the parts told to the callback, each
+ * mapped to its frames without the cleared flag; destroying dst keeps no
+ * table.
+ */
+Test(pt, copy_oom_keeps_exactly_the_parts_told)
+{
+	vaddr_t va = GiB(1) - 2 * PAGE_SIZE, end = GiB(2) + 3 * PAGE_2M;
+	unsigned long k;
+	int err = -ENOMEM;
+
+	copy_source();
+	for (k = 1; err; k++) {
+		size_t tables = pt_table_frames();
+		struct listing after, told = {0};
+		struct pt_leaf q;
+		paddr_t d;
+
+		cr_assert_eq(pt_create(&d), 0);
+		cr_assert_eq(pt_map(d, PAGE_1G * 8, 0x5000, PAGE_SIZE, FL), 0);
+		pmm_fail_nth(k);
+		err = pt_copy(root, d, va, end - va, PT_WRITE, listing_add, &told);
+		pmm_fail_nth(0);
+		after = list_user(d);
+		if (err)
+			cr_assert_eq(err, -ENOMEM);
+		cr_assert_eq(listing_bytes(&after), PAGE_SIZE + listing_bytes(&told),
+			     "failure %lu: %zu parts told", k, told.n);
+		for (size_t i = 0; i < told.n; i++) {
+			cr_assert(pt_query(d, told.v[i].va, &q));
+			cr_assert_eq(q.pa + (told.v[i].va - q.va), told.v[i].pa);
+			cr_assert_eq(q.flags, told.v[i].flags & ~PT_WRITE);
+		}
+		listing_free(&after);
+		listing_free(&told);
+		pt_destroy(d, PT_DESTROY_ALL);
+		cr_assert_eq(pt_table_frames(), tables, "failure %lu kept tables", k);
+	}
+	cr_expect_gt(k, 3, "only %lu allocation points", k - 1);
 }
 
 /* ------------------------------------------------------------ pt_map_pages */

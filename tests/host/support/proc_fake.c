@@ -19,6 +19,7 @@
 #include "kernel/sched.h"
 #include "kernel/usercopy.h"
 #include "lib/errno.h"
+#include "mm/aspace.h"
 
 unsigned fake_idle_stuck;
 
@@ -305,6 +306,12 @@ void sched_run_until(bool (*done)(void *arg), void *arg)
 
 void sched_drop_mm(void)
 {
+}
+
+/* No tables are loaded on the host: the exiting process's space is put at once. */
+void sched_put_mm_at_switch(struct aspace *as)
+{
+	as_put(as);
 }
 
 void sched_reset(void)
