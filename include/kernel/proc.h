@@ -376,6 +376,9 @@ void user_set_gs(uint64_t base);
 
 /* Nanoseconds since boot (CLOCK_MONOTONIC) and since the epoch (CLOCK_REALTIME). */
 uint64_t user_clock_mono_ns(void);
+
+/* Nanoseconds in `ticks` TSC ticks, at most 1 below the exact quotient (a TSC is calibrated). */
+uint64_t user_ticks_ns(uint64_t ticks);
 uint64_t user_clock_real_ns(void);
 
 /* TSC ticks per millisecond as calibrated against the PIT at start-up (0: none). */

@@ -319,24 +319,25 @@ uint64_t user_tsc_khz(void)
 }
 
 /*
- * Nanoseconds since boot from the TSC: one multiplication by the 0.64
- * fraction user_ns_per_tick (high half of the 128-bit product; within a
- * nanosecond of the exact quotient), where three 64-bit divisions cost a
- * few hundred cycles per clock read under TCG, twice per syscall for the
- * system-time account.
+ * Nanoseconds in d TSC ticks: one multiplication by the 0.64 fraction
+ * user_ns_per_tick (high half of the 128-bit product; at most a nanosecond
+ * below the exact quotient), where three 64-bit divisions cost a few
+ * hundred cycles per clock read under TCG, twice per syscall for the
+ * system-time account. Divides when there is no fraction.
  */
+uint64_t user_ticks_ns(uint64_t d)
+{
+	if (user_ns_per_tick)
+		return (uint64_t)(((unsigned __int128)d * user_ns_per_tick) >> 64);
+	return d / user_tsc_per_ms * 1000000ULL + d % user_tsc_per_ms * 1000000ULL / user_tsc_per_ms;
+}
+
+/* Nanoseconds since boot from the TSC (the PIT's milliseconds without one). */
 uint64_t user_clock_mono_ns(void)
 {
-	uint64_t d;
-
 	if (!user_tsc_per_ms)
 		return timer_ms() * 1000000ULL;
-	d = rdtsc() - user_tsc0;
-	if (user_ns_per_tick)
-		return user_ms0 * 1000000ULL +
-		       (uint64_t)(((unsigned __int128)d * user_ns_per_tick) >> 64);
-	return user_ms0 * 1000000ULL + d / user_tsc_per_ms * 1000000ULL +
-	       d % user_tsc_per_ms * 1000000ULL / user_tsc_per_ms;
+	return user_ms0 * 1000000ULL + user_ticks_ns(rdtsc() - user_tsc0);
 }
 
 uint64_t user_clock_real_ns(void)
