@@ -16,6 +16,8 @@
  *   PT_KERNEL_BASE             start of the upper (kernel) half
  *
  *   bool pte_present(pte_t e)                      maps a leaf or a table
+ *   bool pte_none_present(const pte_t *t, size_t n) no entry of t[0..n) is
+ *                                                  present (n a multiple of 8)
  *   bool pte_is_leaf(pte_t e, int level)           present e maps memory
  *   paddr_t pte_addr(pte_t e, int level)           frame or table it points to
  *   pte_t pte_make_leaf(paddr_t, unsigned, int)    leaf of level with PT_* flags

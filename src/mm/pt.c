@@ -42,6 +42,7 @@ struct pt_op {
 	size_t changed; /* clear_state, add_state: leaves changed */
 	int (*copied)(void *ctx, const struct pt_leaf *part); /* copy: told each part copied */
 	void *ctx;
+	bool drop_empty; /* remove: free empty tables even where nothing was cleared (rollbacks) */
 	struct pt_tlb tlb;
 };
 
@@ -128,14 +129,10 @@ static void pt_table_free(paddr_t table)
 	pmm_free(table, 0);
 }
 
+/* True when no entry of `table` is present. */
 static bool pt_table_empty(paddr_t table)
 {
-	const pte_t *t = pt_entries(table);
-
-	for (int i = 0; i < PT_ENTRIES; i++)
-		if (pte_present(t[i]))
-			return false;
-	return true;
+	return pte_none_present(pt_entries(table), PT_ENTRIES);
 }
 
 /* May the table under entry `index` of a `level` table be freed when empty? */
@@ -335,12 +332,17 @@ bool pt_query(paddr_t root, vaddr_t va, struct pt_leaf *out)
 /*
  * Clear every leaf in [va, end) of `table`, freeing tables that become empty.
  * Leaves must not straddle va or end (callers split first), so this never
- * allocates. Returns true when `table` is empty afterwards.
+ * allocates. Returns true when `table` is empty afterwards and either an
+ * entry of it was cleared or op->drop_empty is set: only a rollback meets a
+ * table that was empty already (one it made and did not fill), so a table
+ * none of whose entries was cleared is not scanned otherwise (the scan of a
+ * whole table was a third of an munmap of an untouched page under TCG).
  */
 static bool pt_remove_level(paddr_t table, int level, vaddr_t va, vaddr_t end,
 			    struct pt_op *op)
 {
 	pte_t *t = pt_entries(table);
+	bool cleared = false;
 
 	while (va < end) {
 		vaddr_t next = pt_entry_end(va, level, end);
@@ -355,15 +357,17 @@ static bool pt_remove_level(paddr_t table, int level, vaddr_t va, vaddr_t end,
 				next - va == PT_LEVEL_SIZE(level));
 			t[i] = 0;
 			pt_tlb_add(&op->tlb, va);
+			cleared = true;
 		} else if (pt_remove_level(pte_addr(t[i], level), level - 1, va,
 					   next, op) && pt_may_free(level, i)) {
 			pt_table_free(pte_addr(t[i], level));
 			t[i] = 0;
 			pt_tlb_add(&op->tlb, va);
+			cleared = true;
 		}
 		va = next;
 	}
-	return pt_table_empty(table);
+	return (cleared || op->drop_empty) && pt_table_empty(table);
 }
 
 /* Set op->flags on every leaf in [va, end) (leaves do not straddle the ends). */
@@ -708,7 +712,7 @@ static paddr_t pt_last_table(paddr_t root, vaddr_t va, int *err);
  */
 static void pt_drop_made(paddr_t root, vaddr_t va)
 {
-	struct pt_op op = {0};
+	struct pt_op op = {.drop_empty = true};
 
 	pt_remove_level(root, PT_TOP_LEVEL, va, va + PAGE_SIZE, &op);
 	pt_tlb_finish(&op.tlb);
@@ -749,6 +753,7 @@ static int pt_map_range(paddr_t root, vaddr_t va, paddr_t pa, uint64_t len, unsi
 		return -EEXIST;
 	err = pt_map_level(root, PT_TOP_LEVEL, va, va + len, &op);
 	if (err) {
+		op.drop_empty = true;
 		pt_remove_level(root, PT_TOP_LEVEL, va, va + len, &op);
 	} else {
 		pt_fold_around(root, va, va + len, &op);
@@ -861,7 +866,7 @@ static int pt_copy_leaf(pte_t e, paddr_t dtable, int level, vaddr_t va, vaddr_t 
 		*d = pte_with_state(pte_make_leaf(part.pa0, part.flags, level),
 				    pte_state(e) | PT_STATE_YOUNG);
 	} else if (pt_map_level(dtable, level, va, next, &part) != 0) {
-		struct pt_op undo = {0};
+		struct pt_op undo = {.drop_empty = true};
 
 		pt_remove_level(dtable, level, va, next, &undo); /* [va, next) was empty */
 		return -ENOMEM;
@@ -919,8 +924,10 @@ int pt_copy(paddr_t src, paddr_t dst, vaddr_t va, uint64_t len, unsigned clear,
 	err = pt_copy_level(src, dst, PT_TOP_LEVEL, va, va + len, &op);
 	if (!err)
 		pt_fold_around(dst, va, va + len, &op);
-	else if (!copied)
+	else if (!copied) {
+		op.drop_empty = true;
 		pt_remove_level(dst, PT_TOP_LEVEL, va, va + len, &op); /* all or nothing */
+	}
 	pt_tlb_finish(&op.tlb);
 	return err;
 }
@@ -961,10 +968,12 @@ int pt_map_from(paddr_t root, vaddr_t to, vaddr_t va, uint64_t len, unsigned add
 	if (pt_walk(root, to, len, pt_found_leaf, NULL))
 		return -EEXIST;
 	err = pt_walk(root, va, len, pt_move_leaf, &m);
-	if (err)
+	if (err) {
+		op.drop_empty = true;
 		pt_remove_level(root, PT_TOP_LEVEL, to, to + len, &op);
-	else
+	} else {
 		pt_fold_around(root, to, to + len, &op);
+	}
 	pt_tlb_finish(&op.tlb);
 	return err;
 }
