@@ -151,17 +151,27 @@ static struct heap_slab *heap_slab_create(unsigned cls)
 	return slab;
 }
 
-/* Panic unless the free object `obj` of `size` bytes still holds the poison. */
+/*
+ * Panic unless the free object `obj` of `size` bytes (a class size: a
+ * multiple of 8, 8-aligned) still holds the poison. Compares a word at a
+ * time (under TCG a byte loop over a 128-byte VMA cost more than the rest of
+ * its kmalloc), then finds the first changed byte for the message.
+ */
 static void heap_check_poison(const void *obj, size_t size)
 {
+	const uint64_t *w = obj, poison = HEAP_POISON * 0x0101010101010101ULL;
 	const unsigned char *p = obj;
 	size_t i;
 
-	for (i = 0; i < size; i++) {
-		if (p[i] != HEAP_POISON)
-			panic("kmalloc: free object %p (size %zu) modified at offset %zu "
-			      "(use after free?)", obj, size, i);
-	}
+	for (i = 0; i < size / 8; i++)
+		if (w[i] != poison)
+			break;
+	if (i == size / 8)
+		return;
+	for (i *= 8; p[i] == HEAP_POISON; i++)
+		;
+	panic("kmalloc: free object %p (size %zu) modified at offset %zu (use after free?)",
+	      obj, size, i);
 }
 
 /* Take the first free object of `slab`; drops the slab from the list when full. */
