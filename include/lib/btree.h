@@ -78,6 +78,21 @@ void btree_remove(struct btree *t, struct brange *r);
 void btree_set_range(struct btree *t, struct brange *r, uint64_t start, uint64_t end);
 
 /*
+ * Split r, which is in t, at addr (start < addr < end): r keeps [start,
+ * addr) and s, a new range, takes [addr, end) right after it. What an
+ * insert is, with a reserve taken for s, but no gap changes: nothing above
+ * the leaf is recomputed.
+ */
+void btree_split(struct btree *t, struct brange *r, uint64_t addr, struct brange *s);
+
+/*
+ * Join r's successor, which must start where r ends, into r: r takes its
+ * end and the successor leaves the tree (returned, for the caller to free).
+ * No gap changes either.
+ */
+struct brange *btree_join_next(struct btree *t, struct brange *r);
+
+/*
  * Forget every range at once (the caller owns and frees them) and give back
  * every node, the pool's included. The tree is empty afterwards.
  */

@@ -527,14 +527,16 @@ static void bt_rebalance(struct btree *t, struct btree_node *x)
 	struct btree_node *p;
 	unsigned i;
 
-	bool merged = true;
+	bool merged = true, evened = false;
 
 	while (merged && (p = x->parent) != NULL && x->n < BT_MIN) {
 		i = bt_index(x);
 		merged = bt_even(t, p, i ? i - 1 : 0);
+		evened = true;
 		x = p;
 	}
-	bt_fix_gap(x);
+	if (evened)
+		bt_fix_gap(x);
 	x = t->root;
 	if (!bt_leaf(x) && x->n == 1) {
 		t->root = x->slot[0];
@@ -593,6 +595,58 @@ void btree_set_range(struct btree *t, struct brange *r, uint64_t start, uint64_t
 	bt_fix_gap(x);
 	if (i == x->n - 1 && r->next)
 		bt_set_prev_end(t, r->next, end);
+}
+
+void btree_split(struct btree *t, struct brange *r, uint64_t addr, struct brange *s)
+{
+	unsigned i;
+	struct btree_node *x = bt_leaf_of(t, r, &i);
+
+	KASSERT(r->start < addr && addr < r->end);
+	if (t->promised)
+		t->promised--;
+	if (x->n == BT_MAX) {
+		bt_split(t, x);
+		x = bt_leaf_of(t, r, &i);
+	}
+	s->start = addr;
+	s->end = r->end;
+	r->end = addr;
+	x->aux[i] = addr;
+	bt_open(x, i + 1);
+	x->key[i + 1] = addr;
+	x->aux[i + 1] = s->end;
+	x->slot[i + 1] = s;
+	s->leaf = x;
+	bt_link(t, s, r, r->next);
+	t->count++;
+	bt_pool_trim(t);
+}
+
+struct brange *btree_join_next(struct btree *t, struct brange *r)
+{
+	struct brange *b = r->next;
+	unsigned i, j;
+	struct btree_node *x = bt_leaf_of(t, r, &i), *y = bt_leaf_of(t, b, &j);
+
+	KASSERT(b && b->start == r->end);
+	r->end = b->end;
+	x->aux[i] = b->end;
+	r->next = b->next;
+	if (b->next)
+		b->next->prev = r;
+	else
+		t->last = r;
+	t->count--;
+	bt_close(y, j);
+	if (y != x) { /* b led its leaf: the next range now does, after r's new end */
+		y->prev_end = r->end;
+		bt_fix_key(y);
+	}
+	bt_rebalance(t, y);
+	b->prev = b->next = NULL;
+	b->leaf = NULL;
+	return b;
 }
 
 /* Give back x's subtree's nodes. */

@@ -136,28 +136,23 @@ struct vma *vma_split(struct btree *t, struct vma *v, vaddr_t addr, struct vma *
 	vaddr_t end = vma_end(v);
 
 	KASSERT(addr > vma_start(v) && addr < end && spare);
-	vma_set_range(t, v, vma_start(v), addr);
-	spare->node.start = addr;
-	spare->node.end = end;
+	btree_split(t, &v->node, addr, &spare->node);
+	vma_rmap_sync(v);
 	spare->prot = v->prot;
 	spare->flags = v->flags;
 	if (v->obj)
 		mobj_get(v->obj);
 	vma_attach(spare, v->obj, vma_pgoff_at(v, addr), v->rmap.owner, v->rmap.zap);
-	if (btree_insert(t, &spare->node) != 0)
-		panic("vma_split: overlap at %#llx", (unsigned long long)addr);
 	return spare;
 }
 
 /* Absorb b (the VMA right after a) into a. */
 static void vma_absorb(struct btree *t, struct vma *a, struct vma *b)
 {
-	vaddr_t end = vma_end(b);
-
 	a->flags &= b->flags | ~AS_VMA_SDCLEAN;
-	btree_remove(t, &b->node);
+	btree_join_next(t, &a->node);
 	vma_free(b);
-	vma_set_range(t, a, vma_start(a), end);
+	vma_rmap_sync(a);
 }
 
 /* Merge v with mergeable neighbours; returns the VMA now holding v's range. */

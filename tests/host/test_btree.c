@@ -452,6 +452,45 @@ static void op_set_range(void)
 	btree_set_range(&m->t, r, start, end);
 }
 
+/* Split a random range of two bytes or more in two (btree_split), as the model. */
+static void op_split(void)
+{
+	size_t pos = rnd_below(m->n), idx;
+	struct brange *r = &m->items[m->order[pos]];
+	uint64_t addr;
+
+	if (r->end - r->start < 2)
+		return;
+	addr = r->start + 1 + rnd_below(r->end - r->start - 1);
+	for (idx = 0; m->in_tree[idx]; idx++)
+		;
+	cr_assert_eq(btree_reserve(&m->t), 0);
+	memset(&m->items[idx], 0, sizeof(m->items[idx]));
+	btree_split(&m->t, r, addr, &m->items[idx]);
+	cr_assert(r->end == addr && m->items[idx].start == addr);
+	m->in_tree[idx] = true;
+	memmove(&m->order[pos + 2], &m->order[pos + 1], (m->n - pos - 1) * sizeof(uint32_t));
+	m->order[pos + 1] = (uint32_t)idx;
+	m->n++;
+}
+
+/* Join a random range with a successor that touches it (btree_join_next), as the model. */
+static void op_join(void)
+{
+	size_t pos = rnd_below(m->n);
+	struct brange *r;
+
+	for (size_t k = 0; k < m->n && (pos + 1 >= m->n || mend(pos) != mstart(pos + 1)); k++)
+		pos = (pos + 1) % m->n;
+	if (pos + 1 >= m->n || mend(pos) != mstart(pos + 1))
+		return;
+	r = &m->items[m->order[pos]];
+	cr_assert_eq(btree_join_next(&m->t, r), &m->items[m->order[pos + 1]]);
+	m->in_tree[m->order[pos + 1]] = false;
+	memmove(&m->order[pos + 1], &m->order[pos + 2], (m->n - pos - 2) * sizeof(uint32_t));
+	m->n--;
+}
+
 /* Compare the tree with the model: order, lookups, gap searches. */
 static void compare(void)
 {
@@ -506,12 +545,16 @@ static void random_run(uint64_t seed, size_t target, int ops)
 	for (int i = 0; i < ops; i++) {
 		uint64_t dice = rnd_below(100);
 
-		if (m->n < RMAX && (m->n < target ? dice < 70 : dice < 40))
+		if (m->n < RMAX && (m->n < target ? dice < 60 : dice < 30))
 			op_insert();
-		else if (m->n && dice < 85)
+		else if (m->n && dice < 75)
 			op_remove();
-		else if (m->n)
+		else if (m->n && dice < 85)
 			op_set_range();
+		else if (m->n && m->n < RMAX && dice < 93)
+			op_split();
+		else if (m->n)
+			op_join();
 		if (target <= 1000)
 			cr_assert_eq(btree_check(&m->t), 0, "after operation %d", i);
 		if (i % 500 == 499)
