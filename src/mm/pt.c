@@ -43,6 +43,7 @@ struct pt_op {
 	int (*copied)(void *ctx, const struct pt_leaf *part); /* copy: told each part copied */
 	void *ctx;
 	bool drop_empty; /* remove: free empty tables even where nothing was cleared (rollbacks) */
+	bool parts;      /* copy: a large leaf was copied in part (smaller leaves that may fold) */
 	struct pt_tlb tlb;
 };
 
@@ -853,7 +854,7 @@ int pt_map_pages(paddr_t root, vaddr_t va, size_t n, paddr_t *pa, unsigned flags
  * part copied is then told to op->copied, if any.
  */
 static int pt_copy_leaf(pte_t e, paddr_t dtable, int level, vaddr_t va, vaddr_t next,
-			const struct pt_op *op)
+			struct pt_op *op)
 {
 	pte_t *d = &pt_entries(dtable)[PT_INDEX(level, va)];
 	vaddr_t base = ALIGN_DOWN(va, PT_LEVEL_SIZE(level));
@@ -870,6 +871,8 @@ static int pt_copy_leaf(pte_t e, paddr_t dtable, int level, vaddr_t va, vaddr_t 
 
 		pt_remove_level(dtable, level, va, next, &undo); /* [va, next) was empty */
 		return -ENOMEM;
+	} else {
+		op->parts = true;
 	}
 	if (op->copied)
 		op->copied(op->ctx, &copied);
@@ -878,7 +881,7 @@ static int pt_copy_leaf(pte_t e, paddr_t dtable, int level, vaddr_t va, vaddr_t 
 
 /* Copy the leaves of the src `table` meeting [va, end) into dst `dtable` (same level). */
 static int pt_copy_level(paddr_t table, paddr_t dtable, int level, vaddr_t va, vaddr_t end,
-			 const struct pt_op *op)
+			 struct pt_op *op)
 {
 	const pte_t *t = pt_entries(table) + PT_INDEX(level, va);
 	pte_t *d = pt_entries(dtable) + PT_INDEX(level, va);
@@ -922,7 +925,7 @@ int pt_copy(paddr_t src, paddr_t dst, vaddr_t va, uint64_t len, unsigned clear,
 	if (pt_walk(dst, va, len, pt_found_leaf, NULL))
 		return -EEXIST;
 	err = pt_copy_level(src, dst, PT_TOP_LEVEL, va, va + len, &op);
-	if (!err)
+	if (!err && op.parts) /* whole leaves copy the source's tables, no more foldable */
 		pt_fold_around(dst, va, va + len, &op);
 	else if (!copied) {
 		op.drop_empty = true;
