@@ -192,7 +192,28 @@ int pt_replace(paddr_t root, vaddr_t va, paddr_t pa, unsigned flags);
  */
 int pt_split_at(paddr_t root, vaddr_t va);
 
-/* Fold any uniform tables on the path to `va` (undo of pt_split_at; never fails). */
+/*
+ * pt_split_at that tells in *made how many tables it made: 0 when va was a
+ * boundary already or is unmapped, and on error (nothing changed then).
+ */
+int pt_split_at_counted(paddr_t root, vaddr_t va, unsigned *made);
+
+/*
+ * Exact undo of a pt_split_at_counted(va) that made `made` tables: fold back
+ * those, the `made` deepest tables on the path to va, and nothing else, so a
+ * large leaf split before (a PTE-mapped THP) stays split. Undo several
+ * splits in the reverse order of making them. Never fails.
+ */
+void pt_unsplit_at(paddr_t root, vaddr_t va, unsigned made);
+
+/* The tables pt_split_at(va) would make now (0 for a boundary, a hole or a bad va). */
+size_t pt_split_need_at(paddr_t root, vaddr_t va);
+
+/*
+ * Fold any uniform tables on the path to `va` and beside it, whoever split
+ * them (never fails). Not an undo of pt_split_at: it also folds a large leaf
+ * split before on purpose; pt_unsplit_at is the exact undo.
+ */
 void pt_fold_at(paddr_t root, vaddr_t va);
 
 /*

@@ -733,37 +733,48 @@ vaddr_t as_covered_end(const struct vma *v, vaddr_t end)
 	return MIN(c, end);
 }
 
-/* Fold the splits as_split_points made at the points of [start, stop) (v holds start). */
-static void as_fold_points(struct aspace *as, const struct vma *v, vaddr_t start, vaddr_t stop)
+/*
+ * Tables splitting at start, end and every VMA boundary between takes at
+ * most (each split counted on the tables as they are now); v, the first
+ * VMA of the covered range, holds start.
+ */
+static size_t as_split_points_need(struct aspace *as, const struct vma *v, vaddr_t start,
+				   vaddr_t end)
 {
+	size_t need = pt_split_need_at(as->root, start);
 	vaddr_t p = start;
 
-	while (p < stop) {
-		pt_fold_at(as->root, p);
-		p = vma_end(v);
+	while (p < end) {
+		p = MIN(vma_end(v), end);
 		v = vma_next(v);
+		need += pt_split_need_at(as->root, p);
 	}
+	return need;
 }
 
 /*
  * Split leaves at start, end and every VMA boundary between (a covered
- * range whose first VMA, v, holds start).
+ * range whose first VMA, v, holds start). The tables are reserved first, so
+ * the splits cannot fail midway and nothing needs folding back: 0 or
+ * -ENOMEM with nothing changed.
  */
 static int as_split_points(struct aspace *as, const struct vma *v, vaddr_t start, vaddr_t end)
 {
-	const struct vma *first = v;
 	vaddr_t p = start;
 
+	if (pt_reserve(as_split_points_need(as, v, start, end)) != 0)
+		return -ENOMEM;
 	for (;;) {
-		if (pt_split_at(as->root, p) != 0) {
-			as_fold_points(as, first, start, p);
-			return -ENOMEM;
-		}
+		if (pt_split_at(as->root, p) != 0)
+			panic("as_split_points: reserved tables ran out at %#llx",
+			      (unsigned long long)p);
 		if (p >= end)
-			return 0;
+			break;
 		p = MIN(vma_end(v), end);
 		v = vma_next(v);
 	}
+	pt_release();
+	return 0;
 }
 
 /* The spare VMAs an mprotect takes for the VMAs it splits at its two ends. */
@@ -1007,7 +1018,7 @@ struct as_cut {
 	vaddr_t start, end;    /* [start, end); empty when equal */
 	enum as_cut_kind kind;
 	struct vma *spare;     /* for a carve that splits a VMA; NULL when none is needed */
-	bool split;            /* its ends were split in the page tables (undo folds them) */
+	struct as_split made;  /* what splitting its ends made in the page tables (for undo) */
 };
 
 /*
@@ -1040,23 +1051,23 @@ static int as_plan_cut(struct aspace *as, struct as_cut *cut, vaddr_t start, vad
 	if (kind == AS_CUT_VMAS && vma_carve_growth(&as->vmas, start, end) &&
 	    !(cut->spare = vma_alloc(&as->vmas)))
 		return -ENOMEM;
-	if (as_split_ends(as->root, start, end) != 0) {
+	if (as_split_record(as->root, start, end, &cut->made) != 0) {
 		vma_free(cut->spare);
 		cut->spare = NULL;
 		return -ENOMEM;
 	}
-	cut->split = true;
 	return 0;
 }
 
-/* Give back what as_plan_cut took (folds the split ends, frees the spare). */
+/*
+ * Give back what as_plan_cut took: fold back exactly the tables its splits
+ * made (a large leaf split before stays split), free the spare.
+ */
 static void as_cut_undo(struct aspace *as, struct as_cut *cut)
 {
-	if (cut->split)
-		as_fold_ends(as->root, cut->start, cut->end);
+	as_split_undo(as->root, &cut->made);
 	vma_free(cut->spare);
 	cut->spare = NULL;
-	cut->split = false;
 }
 
 /* Unmap a planned cut: drop its pages and, for AS_CUT_VMAS, its VMAs (cannot fail). */

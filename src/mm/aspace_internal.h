@@ -136,7 +136,30 @@ uint64_t as_unref_range(paddr_t root, vaddr_t start, vaddr_t end);
 /* Make start and end leaf boundaries; 0 or -ENOMEM with nothing changed. */
 int as_split_ends(paddr_t root, vaddr_t start, vaddr_t end);
 
-/* Undo as_split_ends. */
+/* What as_split_record split: the range and the tables made at each end. */
+struct as_split {
+	vaddr_t start, end;
+	unsigned at_start, at_end;
+};
+
+/*
+ * as_split_ends that records in *made what it split, for as_split_undo;
+ * 0 or -ENOMEM with nothing changed (and nothing recorded).
+ */
+int as_split_record(paddr_t root, vaddr_t start, vaddr_t end, struct as_split *made);
+
+/*
+ * Exact undo of as_split_record: fold back the tables it made and nothing
+ * else (a large leaf split before stays split). Undo several in the
+ * reverse order of making them.
+ */
+void as_split_undo(paddr_t root, struct as_split *made);
+
+/*
+ * Fold the uniform tables at and beside start and end, whoever split them.
+ * Not an exact undo of as_split_ends (it also folds a large leaf split
+ * before on purpose): as_split_record/as_split_undo are.
+ */
 void as_fold_ends(paddr_t root, vaddr_t start, vaddr_t end);
 
 /*

@@ -145,20 +145,38 @@ uint64_t as_unref_range(paddr_t root, vaddr_t start, vaddr_t end)
 	return run.total + run.nframes;
 }
 
-/* Make start and end leaf boundaries; 0 or -ENOMEM with nothing changed. */
-int as_split_ends(paddr_t root, vaddr_t start, vaddr_t end)
+int as_split_record(paddr_t root, vaddr_t start, vaddr_t end, struct as_split *made)
 {
-	int err = pt_split_at(root, start);
+	int err;
 
+	*made = (struct as_split){.start = start, .end = end};
+	err = pt_split_at_counted(root, start, &made->at_start);
 	if (err)
 		return err;
-	err = pt_split_at(root, end);
-	if (err)
-		pt_fold_at(root, start);
+	err = pt_split_at_counted(root, end, &made->at_end);
+	if (err) {
+		pt_unsplit_at(root, start, made->at_start);
+		made->at_start = 0;
+	}
 	return err;
 }
 
-/* Undo as_split_ends. */
+void as_split_undo(paddr_t root, struct as_split *made)
+{
+	pt_unsplit_at(root, made->end, made->at_end);
+	pt_unsplit_at(root, made->start, made->at_start);
+	made->at_start = made->at_end = 0;
+}
+
+/* Make start and end leaf boundaries; 0 or -ENOMEM with nothing changed. */
+int as_split_ends(paddr_t root, vaddr_t start, vaddr_t end)
+{
+	struct as_split made;
+
+	return as_split_record(root, start, end, &made);
+}
+
+/* Fold the uniform tables at and beside start and end (not an exact undo). */
 void as_fold_ends(paddr_t root, vaddr_t start, vaddr_t end)
 {
 	pt_fold_at(root, start);

@@ -565,12 +565,22 @@ static int pt_split_need(vaddr_t va, int level)
 	return need;
 }
 
-int pt_split_at(paddr_t root, vaddr_t va)
+size_t pt_split_need_at(paddr_t root, vaddr_t va)
+{
+	int level;
+
+	if (!pt_canonical(va) || !IS_ALIGNED(va, PAGE_SIZE) || !pt_find_leaf(root, va, &level))
+		return 0;
+	return (size_t)pt_split_need(va, level);
+}
+
+int pt_split_at_counted(paddr_t root, vaddr_t va, unsigned *made)
 {
 	paddr_t frames[PT_LEVELS - 1];
 	int level, need, used = 0;
 	pte_t *e;
 
+	*made = 0;
 	if (!pt_canonical(va) || !IS_ALIGNED(va, PAGE_SIZE))
 		return -EINVAL;
 	e = pt_find_leaf(root, va, &level);
@@ -592,21 +602,31 @@ int pt_split_at(paddr_t root, vaddr_t va)
 		level--;
 	}
 	KASSERT(used == need);
+	*made = (unsigned)used;
 	return 0;
 }
 
+int pt_split_at(paddr_t root, vaddr_t va)
+{
+	unsigned made;
+
+	return pt_split_at_counted(root, va, &made);
+}
+
 /*
- * Undo a pt_split_at(va) that made `n` tables: fold back the `n` deepest
- * tables on the path to va (bottom up), and nothing else, so boundaries the
- * caller split on purpose elsewhere stay as they were.
+ * Fold back the `n` deepest tables on the path to va (bottom up), and
+ * nothing else, so boundaries the caller split on purpose elsewhere, or
+ * before, stay as they were.
  */
-static void pt_unsplit(paddr_t root, vaddr_t va, size_t n)
+void pt_unsplit_at(paddr_t root, vaddr_t va, unsigned n)
 {
 	struct pt_op op = {0};
 	pte_t *tables[PT_LEVELS];
 	int depth = 0;
 	paddr_t table = root;
 
+	if (!n || !pt_canonical(va))
+		return;
 	for (int l = PT_TOP_LEVEL; l > 0; l--) {
 		pte_t e = pt_entries(table)[PT_INDEX(l, va)];
 
@@ -635,7 +655,7 @@ static int pt_split_range(paddr_t root, vaddr_t va, vaddr_t end)
 		return 0; /* end of the user half: nothing lies beyond */
 	err = pt_split_at(root, end);
 	if (err)
-		pt_unsplit(root, va, pt_tables - tables);
+		pt_unsplit_at(root, va, (unsigned)(pt_tables - tables));
 	return err;
 }
 

@@ -109,6 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (asm_init(&c, FZ_BASE, FZ_PAGES))
 		abort();
+	c.verbose = getenv("FZ_VERBOSE") != NULL; /* FZ_VERBOSE=1: print every op of a reproducer */
 	for (size_t i = 0; i + FZ_OP_BYTES <= size && i / FZ_OP_BYTES < FZ_MAX_OPS;
 	     i += FZ_OP_BYTES) {
 		fz_decode(&c, data + i, &op);
