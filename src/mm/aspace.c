@@ -180,29 +180,36 @@ static bool as_clone_wp(const struct vma *v)
 	return !(v->flags & MAP_SHARED) && (v->prot & PROT_WRITE) && as_clone_copies(v);
 }
 
-/* Fold back the splits as_clone_split made at VMAs before `stop`. */
-static void as_clone_unsplit(struct aspace *as, const struct vma *stop)
+/* The tables splitting at the ends of every VMA to write-protect takes at most (now). */
+static size_t as_clone_split_need(struct aspace *as)
 {
-	struct vma *v;
+	const struct vma *v;
+	size_t need = 0;
 
-	for (v = vma_of(btree_first(&as->vmas)); v != stop; v = vma_next(v))
+	for (v = vma_of(btree_first(&as->vmas)); v; v = vma_next(v))
 		if (as_clone_wp(v))
-			as_fold_ends(as->root, vma_start(v), vma_end(v));
+			need += pt_split_need_at(as->root, vma_start(v)) +
+				pt_split_need_at(as->root, vma_end(v));
+	return need;
 }
 
-/* Split the parent's leaves at the ends of every VMA to write-protect. */
+/*
+ * Split the parent's leaves at the ends of every VMA to write-protect. The
+ * tables are reserved first, so no split fails midway and none needs
+ * folding back (a fold would also fold leaves the parent had split before):
+ * 0 or -ENOMEM with nothing changed.
+ */
 static int as_clone_split(struct aspace *as)
 {
 	struct vma *v;
 
-	for (v = vma_of(btree_first(&as->vmas)); v; v = vma_next(v)) {
-		if (!as_clone_wp(v))
-			continue;
-		if (as_split_ends(as->root, vma_start(v), vma_end(v)) != 0) {
-			as_clone_unsplit(as, v);
-			return -ENOMEM;
-		}
-	}
+	if (pt_reserve(as_clone_split_need(as)) != 0)
+		return -ENOMEM;
+	for (v = vma_of(btree_first(&as->vmas)); v; v = vma_next(v))
+		if (as_clone_wp(v) && as_split_ends(as->root, vma_start(v), vma_end(v)) != 0)
+			panic("as_clone_split: reserved tables ran out at %#llx",
+			      (unsigned long long)vma_start(v));
+	pt_release();
 	return 0;
 }
 

@@ -156,13 +156,6 @@ int as_split_record(paddr_t root, vaddr_t start, vaddr_t end, struct as_split *m
 void as_split_undo(paddr_t root, struct as_split *made);
 
 /*
- * Fold the uniform tables at and beside start and end, whoever split them.
- * Not an exact undo of as_split_ends (it also folds a large leaf split
- * before on purpose): as_split_record/as_split_undo are.
- */
-void as_fold_ends(paddr_t root, vaddr_t start, vaddr_t end);
-
-/*
  * Unmap and unreference the pages of [start, end) of `as`, whose ends are
  * leaf boundaries; as->rss drops by the frames unmapped (as_rss_drop).
  */

@@ -299,12 +299,13 @@ static int as_fault_cow(struct aspace *as, struct vma *v, vaddr_t va,
 	unsigned flags = as_pt_flags(v->prot, v->flags);
 	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
 	bool inside = leaf->va >= vma_start(v) && leaf->va + leaf->size <= vma_end(v);
+	struct as_split made = {page, page + PAGE_SIZE, 0, 0};
 
 	if (inside && ((v->flags & MAP_SHARED) || as_leaf_exclusive(leaf)))
 		return pt_protect(as->root, leaf->va, leaf->size, flags) ?
 			       AS_FAULT_OOM : AS_FAULT_OK;
 	if (leaf->size > PAGE_SIZE) {
-		if (as_split_ends(as->root, page, page + PAGE_SIZE) != 0)
+		if (as_split_record(as->root, page, page + PAGE_SIZE, &made) != 0)
 			return AS_FAULT_OOM;
 		if (!pt_query(as->root, page, leaf))
 			panic("as_fault_cow: page %#llx vanished", (unsigned long long)page);
@@ -315,7 +316,7 @@ static int as_fault_cow(struct aspace *as, struct vma *v, vaddr_t va,
 	} else if (as_cow_copy(as->root, leaf, flags) == 0) {
 		return AS_FAULT_OK;
 	}
-	as_fold_ends(as->root, page, page + PAGE_SIZE);
+	as_split_undo(as->root, &made); /* only what this fault split: older splits stay */
 	return AS_FAULT_OOM;
 }
 

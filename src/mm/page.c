@@ -176,13 +176,6 @@ int as_split_ends(paddr_t root, vaddr_t start, vaddr_t end)
 	return as_split_record(root, start, end, &made);
 }
 
-/* Fold the uniform tables at and beside start and end (not an exact undo). */
-void as_fold_ends(paddr_t root, vaddr_t start, vaddr_t end)
-{
-	pt_fold_at(root, start);
-	pt_fold_at(root, end);
-}
-
 /* Unmap and unreference [start, end); its ends must already be leaf boundaries. */
 void as_zap(struct aspace *as, vaddr_t start, vaddr_t end)
 {

@@ -19,6 +19,8 @@
 
 #define RX (PROT_READ | PROT_EXEC)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
+#define RW_ (PROT_READ | PROT_WRITE)
+#define MADV_DONTFORK_ 10 /* Linux's MADV_DONTFORK */
 #define BASE 0x40400000ULL /* 2 MiB aligned */
 
 static struct aspace *as;
@@ -162,4 +164,87 @@ Test(oom, failed_mprotect_keeps_a_split_2m_leaf_split)
 	expect_enomem_changes_nothing(mprotect_across);
 	cr_expect_eq(mprotect_across(), 0);
 	expect_block(BASE + PAGE_2M, 512);
+}
+
+/*
+ * 4 MiB populated RW at BASE whose first 2 MiB leaf an mprotect split and a
+ * second put back (one VMA again, 512 4 KiB leaves, written again so that
+ * all are alike: never folded back), and
+ * a second 4 MiB RW region with an MADV_DONTFORK page inside, so a clone
+ * must split the second region's leaves at the ends of its writable VMAs.
+ */
+static void map_split_writable(void)
+{
+	cr_assert_eq(as_mmap(as, BASE, MiB(4), RW_, ANON | MAP_FIXED | MAP_POPULATE), (long)BASE);
+	cr_assert_eq(as_mprotect(as, BASE, 0x3d000, PROT_READ), 0);
+	cr_assert_eq(as_mprotect(as, BASE, 0x3d000, RW_), 0);
+	for (vaddr_t va = BASE; va < BASE + 0x3d000; va += PAGE_SIZE)
+		cr_assert_eq(as_fault(as, va, AS_PF_USER | AS_PF_WRITE), AS_FAULT_OK);
+	expect_block(BASE, 512);
+	expect_block(BASE + PAGE_2M, 0);
+	cr_assert_eq(as_mmap(as, BASE + MiB(6), MiB(4), RW_, ANON | MAP_FIXED | MAP_POPULATE),
+		     (long)(BASE + MiB(6)));
+	cr_assert_eq(as_madvise(as, BASE + MiB(6) + 0x5000, PAGE_SIZE, MADV_DONTFORK_), 0);
+}
+
+/*
+ * A clone failing at each of its frame allocations in turn leaves the parent
+ * as it was (leaves, VMAs, frames), its split leaf split, until one succeeds.
+ */
+Test(oom, failed_clone_keeps_the_parents_split_leaf_split)
+{
+	struct aspace *c = NULL;
+	unsigned n;
+
+	map_split_writable();
+	for (n = 1; n < 2000 && !c; n++) {
+		struct as_snap before, after;
+		size_t free1 = pmm_free_frames();
+
+		as_snap_take(as, &before);
+		pmm_fail_nth(n);
+		c = as_clone(as);
+		pmm_fail_nth(0);
+		if (!c) {
+			as_snap_take(as, &after);
+			cr_assert_eq(as_snap_compare(&before, &after, "failed clone"), 0,
+				     "failure at allocation %u", n);
+			as_snap_free(&after);
+			cr_assert_eq(pmm_free_frames(), free1, "failure at allocation %u", n);
+			expect_block(BASE, 512);
+		}
+		as_snap_free(&before);
+	}
+	cr_assert_not_null(c, "no clone in 2,000 tries");
+	cr_expect_gt(n, 2, "the clone failed at least once");
+	as_destroy(c);
+}
+
+/*
+ * A copy-on-write fault on the first page of a whole 2 MiB leaf, next to the
+ * split one, that fails for its copy's frame gives back the one split it
+ * made and nothing else: the split leaf beside it stays split.
+ */
+Test(oom, failed_cow_fault_keeps_the_split_leaf_beside_split)
+{
+	struct aspace *c;
+	struct as_snap before, after;
+
+	map_split_writable();
+	c = as_clone(as);
+	cr_assert_not_null(c);
+	as_snap_take(as, &before);
+	pmm_fail_nth(2); /* the split's table, then the copy's frame */
+	cr_expect_eq(as_fault(as, BASE + PAGE_2M, AS_PF_WRITE | AS_PF_USER | AS_PF_PRESENT),
+		     AS_FAULT_OOM);
+	pmm_fail_nth(0);
+	as_snap_take(as, &after);
+	cr_expect_eq(as_snap_compare(&before, &after, "failed COW fault"), 0);
+	as_snap_free(&before);
+	as_snap_free(&after);
+	expect_block(BASE, 512);
+	expect_block(BASE + PAGE_2M, 0);
+	cr_expect_eq(as_fault(as, BASE + PAGE_2M, AS_PF_WRITE | AS_PF_USER | AS_PF_PRESENT),
+		     AS_FAULT_OK);
+	as_destroy(c);
 }
