@@ -626,10 +626,12 @@ void btree_split(struct btree *t, struct brange *r, uint64_t addr, struct brange
 struct brange *btree_join_next(struct btree *t, struct brange *r)
 {
 	struct brange *b = r->next;
+	struct btree_node *x, *y;
 	unsigned i, j;
-	struct btree_node *x = bt_leaf_of(t, r, &i), *y = bt_leaf_of(t, b, &j);
 
 	KASSERT(b && b->start == r->end);
+	x = bt_leaf_of(t, r, &i);
+	y = bt_leaf_of(t, b, &j);
 	r->end = b->end;
 	x->aux[i] = b->end;
 	r->next = b->next;
