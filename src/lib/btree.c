@@ -14,8 +14,10 @@
  * computed from the leaf alone. Any change that moves the end of a leaf's
  * last range, or the range that is last, sets the next leaf's prev_end.
  * Every change recomputes the gaps from the changed leaf up, only as far up
- * as a value changes (btree_fix_gap), and the keys only while the change is
- * at a node's slot 0 (btree_fix_key).
+ * as a value changes (bt_fix_gap), and the keys only while the change is at
+ * a node's slot 0 (bt_fix_key). Splitting a range in two or joining two
+ * that touch changes no largest gap, so btree_split and btree_join_next
+ * recompute nothing above the leaf.
  */
 #include "lib/btree.h"
 
