@@ -945,11 +945,11 @@ int pt_copy(paddr_t src, paddr_t dst, vaddr_t va, uint64_t len, unsigned clear,
 	if (pt_walk(dst, va, len, pt_found_leaf, NULL))
 		return -EEXIST;
 	err = pt_copy_level(src, dst, PT_TOP_LEVEL, va, va + len, &op);
-	if (!err && op.parts) /* whole leaves copy the source's tables, no more foldable */
-		pt_fold_around(dst, va, va + len, &op);
-	else if (!copied) {
+	if (err && !copied) {
 		op.drop_empty = true;
 		pt_remove_level(dst, PT_TOP_LEVEL, va, va + len, &op); /* all or nothing */
+	} else if (!err && op.parts) { /* whole leaves copy the source's tables, no more foldable */
+		pt_fold_around(dst, va, va + len, &op);
 	}
 	pt_tlb_finish(&op.tlb);
 	return err;

@@ -899,6 +899,26 @@ Test(pt, copy_eexist_and_einval)
 	pt_destroy(d, PT_DESTROY_ALL);
 }
 
+/* The same without a callback: whole leaves only (nothing copied in part), all kept. */
+Test(pt, copy_of_whole_leaves_without_callback_keeps_them)
+{
+	vaddr_t va = GiB(1) - PAGE_2M, end = GiB(2) + 3 * PAGE_2M;
+	struct listing src, dst, want;
+	paddr_t d;
+
+	copy_source();
+	cr_assert_eq(pt_create(&d), 0);
+	cr_assert_eq(pt_copy(root, d, va, end - va, PT_WRITE, NULL, NULL), 0);
+	src = list_user(root);
+	dst = list_user(d);
+	want = listing_cleared(&src, PT_WRITE);
+	cr_expect(listing_eq(&dst, &want), "%zu leaves copied, %zu expected", dst.n, want.n);
+	listing_free(&src);
+	listing_free(&dst);
+	listing_free(&want);
+	pt_destroy(d, PT_DESTROY_ALL);
+}
+
 /* Every table allocation failing in turn: -ENOMEM with dst as before and no table kept. */
 Test(pt, copy_oom_all_or_nothing)
 {
