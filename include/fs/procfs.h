@@ -94,7 +94,8 @@ struct procfs_task {
 	int pid, ppid, pgid, sid;
 	int tgid;                   /* Tgid: the thread group's id; 0 when it is pid */
 	int tracer_pid;             /* TracerPid: (0: not traced) */
-	char state;                 /* 'R' running, 'S' sleeping, 'T' stopped, 't' traced, 'Z' zombie */
+	char state;                 /* 'R' running, 'S' sleeping, 'T' stopped, 't' traced,
+				      'Z' zombie */
 	const char *comm;           /* Name: (at most 15 bytes) */
 	uint32_t uid[4], gid[4];    /* real, effective, saved, filesystem */
 	uint64_t cap[5];            /* inheritable, permitted, effective, bounding, ambient */
@@ -241,7 +242,8 @@ const struct procfs_pids *procfs_set_pid_source(const struct procfs_pids *src);
  * or listing after it appears, gone at the first one after it is reaped)
  * with {maps, smaps, smaps_rollup, statm, status, stat, cmdline, pagemap,
  * mem, clear_refs, exe} and task/<tid>/ with the same files for each task
- * of its thread group (the pid source's next_tid; none when NULL); /proc/self, a generated link to the reader's pid;
+ * of its thread group (the pid source's next_tid; none when NULL);
+ * /proc/self, a generated link to the reader's pid;
  * /proc/meminfo, /proc/sys/vm/{mmap_min_addr, max_map_count,
  * overcommit_memory, overcommit_ratio},
  * /sys/kernel/mm/transparent_hugepage/{enabled, defrag, use_zero_page,

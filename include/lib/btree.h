@@ -33,7 +33,10 @@ struct brange {
 	struct btree_node *leaf;    /* the leaf holding it: removes and resizes need no search */
 };
 
-/* Where a tree's nodes come from: alloc gives `size` bytes (contents unset) or NULL; free takes them back. */
+/*
+ * Where a tree's nodes come from: alloc gives `size` bytes (contents unset)
+ * or NULL; free takes them back.
+ */
 struct btree_alloc {
 	void *(*alloc)(size_t size);
 	void (*free)(void *node);
@@ -66,8 +69,8 @@ int btree_reserve(struct btree *t);
 
 /*
  * Insert r (start/end set). -EINVAL when it is empty or leaves the window,
- * -EEXIST when it overlaps a range (tree unchanged either way). Takes new nodes only from the pool: a
- * missing btree_reserve is a bug and panics.
+ * -EEXIST when it overlaps a range (tree unchanged either way). Takes new
+ * nodes only from the pool: a missing btree_reserve is a bug and panics.
  */
 int btree_insert(struct btree *t, struct brange *r);
 

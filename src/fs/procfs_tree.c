@@ -289,7 +289,8 @@ static int procfs_task_files(struct vfs_node *dir, int pid)
 	};
 	int err = procfs_files(dir, files, ARRAY_SIZE(files));
 
-	return err ? err : procfs_gen_node(dir, "exe", PROCFS_LINK, &procfs_ops_exe, (uintptr_t)pid);
+	return err ? err :
+		     procfs_gen_node(dir, "exe", PROCFS_LINK, &procfs_ops_exe, (uintptr_t)pid);
 }
 
 /* dir/<id>/ with the per-task files of `id`, all or nothing (-ENOMEM: nothing added). */

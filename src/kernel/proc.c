@@ -444,7 +444,7 @@ static void proc_default_action(struct proc *p, int sig, const struct sig_info *
 		return;
 	case SIG_DEF_STOP:
 		if (sig != SIGSTOP && proc_pgrp_orphaned(p))
-			return; /* SIGTSTP, SIGTTIN, SIGTTOU in an orphaned group: dropped, as Linux */
+			return; /* SIGTSTP, SIGTTIN, SIGTTOU in an orphaned group: dropped */
 		proc_group_stop(p, sig);
 		return;
 	default:

@@ -448,7 +448,8 @@ void proc_do_exit(struct proc *p, int wstatus)
 	struct proc *l = p->leader;
 
 	if (!l->group_exit && !proc_group_live(l, p)) {
-		l->group_exit = true; /* the last task's code is the group's (synchronize_group_exit) */
+		/* the last task's code is the group's (synchronize_group_exit) */
+		l->group_exit = true;
 		l->group_exit_status = wstatus;
 	}
 	if (p != l)

@@ -294,7 +294,8 @@ static long ptrace_options(uint64_t data, unsigned *flags)
 {
 	if (data & ~(PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD))
 		return -EINVAL;
-	*flags = (*flags & ~PTRACE_F_EXITKILL) | ((data & PTRACE_O_EXITKILL) ? PTRACE_F_EXITKILL : 0);
+	*flags = (*flags & ~PTRACE_F_EXITKILL) |
+		 ((data & PTRACE_O_EXITKILL) ? PTRACE_F_EXITKILL : 0);
 	return 0;
 }
 

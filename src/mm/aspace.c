@@ -820,7 +820,8 @@ static int as_protect_take(struct aspace *as, const struct vma *first, const str
 
 	if ((head || tail) && !as_map_count_room(as, head + tail)) /* a merge needs no room */
 		return -ENOMEM;
-	if ((head && !(sp->head = vma_alloc(&as->vmas))) || (tail && !(sp->tail = vma_alloc(&as->vmas))))
+	if ((head && !(sp->head = vma_alloc(&as->vmas))) ||
+	    (tail && !(sp->tail = vma_alloc(&as->vmas))))
 		return -ENOMEM;
 	return 0;
 }

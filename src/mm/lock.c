@@ -185,7 +185,8 @@ static int as_flags_take(struct aspace *as, vaddr_t start, vaddr_t end,
 
 	if (growth && !as_map_count_room(as, growth)) /* merges need no room, even past the limit */
 		return -ENOMEM;
-	if ((head && !(sp->head = vma_alloc(&as->vmas))) || (tail && !(sp->tail = vma_alloc(&as->vmas)))) {
+	if ((head && !(sp->head = vma_alloc(&as->vmas))) ||
+	    (tail && !(sp->tail = vma_alloc(&as->vmas)))) {
 		vma_free(sp->head);
 		return -ENOMEM;
 	}

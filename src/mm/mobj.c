@@ -221,7 +221,8 @@ void mobj_lookup_pages(struct mobj *o, uint64_t pgoff, size_t n, paddr_t *pa)
 		uint64_t p = pgoff + i;
 
 		if (i == 0 || mobj_index(p, 1) == 0)
-			s = p < MOBJ_PAGE_LIMIT ? mobj_slot(o, p, false) : NULL; /* a new leaf node */
+			/* a new leaf node */
+			s = p < MOBJ_PAGE_LIMIT ? mobj_slot(o, p, false) : NULL;
 		else if (s)
 			s++;
 		pa[i] = p < MOBJ_PAGE_LIMIT && s && *s ? mobj_frame(*s) : 0;

@@ -329,7 +329,8 @@ uint64_t user_ticks_ns(uint64_t d)
 {
 	if (user_ns_per_tick)
 		return (uint64_t)(((unsigned __int128)d * user_ns_per_tick) >> 64);
-	return d / user_tsc_per_ms * 1000000ULL + d % user_tsc_per_ms * 1000000ULL / user_tsc_per_ms;
+	return d / user_tsc_per_ms * 1000000ULL +
+	       d % user_tsc_per_ms * 1000000ULL / user_tsc_per_ms;
 }
 
 /* Nanoseconds since boot from the TSC (the PIT's milliseconds without one). */
