@@ -110,9 +110,7 @@ struct vma *vma_prev(const struct vma *v)
 /* True when [start, end) meets no VMA. */
 bool vma_range_free(const struct btree *t, vaddr_t start, vaddr_t end)
 {
-	struct vma *v = vma_lower_bound(t, start);
-
-	return !v || vma_start(v) >= end;
+	return vma_clear_below(vma_lower_bound(t, start), end);
 }
 
 /* True when b's window continues a's: both anonymous, or one object at contiguous pages. */
@@ -191,9 +189,7 @@ struct vma *vma_merge_prev(struct btree *t, struct vma *v, vaddr_t floor)
 /* Number of VMAs carving [start, end) would add: 1 if one VMA strictly covers it. */
 int vma_carve_growth(const struct btree *t, vaddr_t start, vaddr_t end)
 {
-	struct vma *v = vma_find(t, start);
-
-	return v && vma_start(v) < start && vma_end(v) > end;
+	return vma_carve_growth_of(vma_lower_bound(t, start), start, end);
 }
 
 /* Remove every VMA part inside [start, end) (see vma.h). */
